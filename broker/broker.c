@@ -1,0 +1,588 @@
+/*  broker.c -- sluice-broker: routes sealed messages between certified
+    department gateways, and never opens a body.
+
+    Threading: one thread, one zloop. The ZAP handler is a socket in the same
+    loop; libzmq holds a connecting peer's handshake until it answers.
+*/
+
+#include "broker.h"
+#include "cert.h"
+#include "crl.h"
+#include "truststore.h"
+#include "authority.h"
+#include "envelope.h"
+#include "message.h"
+#include "status.h"
+#include <sodium.h>
+
+#define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+const conf_key_t broker_schema [] = {
+    { "broker/endpoint",     CONF_ENDPOINT, true,  0, 0, NULL,
+      "endpoint to bind, e.g. tcp://127.0.0.1:7700" },
+    { "broker/cert",         CONF_PATH,     true,  0, 0, NULL,
+      "the broker's own certificate, the .cert_secret file" },
+    { "broker/authority",    CONF_PATH,     true,  0, 0, NULL,
+      "the federation authority's public key, authority.pub" },
+    { "broker/certs",        CONF_PATH,     true,  0, 0, NULL,
+      "directory of department certificates (*.cert)" },
+    { "broker/crl",          CONF_PATH,     false, 0, 0, "",
+      "revocation list file, reloaded when it changes" },
+    { "broker/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
+      "heartbeat interval; a peer silent for 3 intervals is offline" },
+    { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
+      "messages queued per peer before it is reported busy" },
+    { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
+      "error, warning, info or debug" },
+    { NULL }
+};
+
+//  A registered gateway.
+typedef struct {
+    char department [ENVELOPE_DEPT_MAX + 1];
+    zframe_t *routing;          //  ROUTER identity of its connection
+    int64_t last_seen;          //  monotonic ms
+    uint64_t routed;            //  messages it sent that were delivered
+    uint64_t refused;           //  messages it sent that were refused
+} s_peer_t;
+
+struct _broker_t {
+    conf_t *conf;               //  borrowed
+    cert_t *cert;               //  our certificate, with secrets
+    const char *id;             //  our department id (from cert)
+    uint8_t authority [32];
+    truststore_t *trust;
+    zsock_t *router;
+    zsock_t *zap;
+    zloop_t *loop;
+    zhashx_t *peers;            //  department -> s_peer_t
+    uint8_t *directory;         //  encoded directory payload
+    size_t directory_size;
+    time_t certs_mtime, crl_mtime;
+    int64_t heartbeat_ms;
+    int level;                  //  log level 0 error .. 3 debug
+};
+
+static void
+s_peer_destroy (s_peer_t **peer_p)
+{
+    if (*peer_p) {
+        zframe_destroy (&(*peer_p)->routing);
+        free (*peer_p);
+        *peer_p = NULL;
+    }
+}
+
+static time_t
+s_mtime (const char *path)
+{
+    struct stat status;
+    if (!path || !*path || stat (path, &status))
+        return 0;
+    return status.st_mtime;
+}
+
+//  Builds a fresh truststore from the certificates directory and the
+//  revocation list, and the directory payload that goes to gateways.
+static int
+s_load_trust (broker_t *self, char **error)
+{
+    truststore_t *trust = truststore_new (self->authority);
+    const char *certs = conf_str (self->conf, "broker/certs");
+    if (truststore_add_dir (trust, certs) < 0) {
+        *error = zsys_sprintf ("cannot read certificates directory %s", certs);
+        truststore_destroy (&trust);
+        return -1;
+    }
+    const char *crl_path = conf_str (self->conf, "broker/crl");
+    char *crl_text = NULL;
+    if (crl_path && *crl_path && zsys_file_exists (crl_path)) {
+        crl_t *crl = crl_load (crl_path);
+        if (!crl) {
+            *error = zsys_sprintf ("%s: not a valid revocation list", crl_path);
+            truststore_destroy (&trust);
+            return -1;
+        }
+        crl_text = crl_encode (crl);
+        if (truststore_set_crl (trust, &crl) != STATUS_OK) {
+            *error = zsys_sprintf ("%s: revocation list not signed by the authority",
+                                   crl_path);
+            truststore_destroy (&trust);
+            zstr_free (&crl_text);
+            return -1;
+        }
+    }
+    zlist_t *texts = zlist_new ();
+    zlist_autofree (texts);
+    for (cert_t *cert = truststore_first (trust); cert; cert = truststore_next (trust)) {
+        char *text = cert_encode (cert);
+        zlist_append (texts, text);
+        zstr_free (&text);
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    message_directory_encode (self->id, (uint64_t) self->heartbeat_ms, texts,
+                              crl_text, &buffer);
+    zlist_destroy (&texts);
+    zstr_free (&crl_text);
+    free (self->directory);
+    self->directory_size = buffer.size;
+    self->directory = (uint8_t *) msgpack_sbuffer_release (&buffer);
+    truststore_destroy (&self->trust);
+    self->trust = trust;
+    self->certs_mtime = s_mtime (certs);
+    self->crl_mtime = s_mtime (crl_path);
+    zsys_info ("broker: trusting %zu certificates%s", truststore_size (trust),
+               truststore_crl (trust)? ", with a revocation list": "");
+    return 0;
+}
+
+//  Sends a message from the broker itself, signed, to one connection.
+static int
+s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
+            const uint8_t *payload, size_t size)
+{
+    envelope_t *envelope = envelope_new (type, self->id, to);
+    if (!envelope)
+        return -1;
+    int rc = envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), NULL);
+    if (rc == 0) {
+        zmsg_t *msg = envelope_encode (envelope);
+        zframe_t *copy = zframe_dup (routing);
+        zmsg_prepend (msg, &copy);
+        rc = zmsg_send (&msg, self->router);
+        zmsg_destroy (&msg);
+    }
+    envelope_destroy (&envelope);
+    return rc;
+}
+
+//  Answers a message with an ERROR from the broker.
+static void
+s_send_error (broker_t *self, zframe_t *routing, const char *to,
+              const uint8_t *re, int code, const char *reason)
+{
+    message_error_t error;
+    memset (&error, 0, sizeof (error));
+    if (re)
+        memcpy (error.re, re, ENVELOPE_ID_BYTES);
+    error.code = (uint32_t) code;
+    snprintf (error.reason, sizeof (error.reason), "%s", reason? reason: status_text (code));
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    message_error_encode (&error, &buffer);
+    s_send_own (self, routing, to, MSG_ERROR, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_register (broker_t *self, zframe_t *routing, const char *department)
+{
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (!peer) {
+        peer = (s_peer_t *) zmalloc (sizeof (s_peer_t));
+        assert (peer);
+        snprintf (peer->department, sizeof (peer->department), "%s", department);
+        zhashx_insert (self->peers, department, peer);
+    }
+    //  The newest connection of a department wins
+    zframe_destroy (&peer->routing);
+    peer->routing = zframe_dup (routing);
+    peer->last_seen = zclock_mono ();
+    zsys_info ("broker: %s registered", department);
+    s_send_own (self, routing, department, MSG_WELCOME,
+                self->directory, self->directory_size);
+}
+
+//  Messages addressed to the broker itself ("to" is empty).
+static void
+s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
+              const envelope_header_t *header, cert_t *sender)
+{
+    int status;
+    envelope_t *envelope = envelope_decode (msg, &status);
+    if (envelope)
+        status = envelope_open (envelope, NULL, cert_sign_public (sender));
+    if (status != STATUS_OK)
+        s_send_error (self, routing, header->from, header->id, status, NULL);
+    else
+    if (header->type == MSG_HELLO)
+        s_register (self, routing, header->from);
+    else
+    if (header->type == MSG_HEARTBEAT) {
+        s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, header->from);
+        if (peer && zframe_eq (peer->routing, routing))
+            peer->last_seen = zclock_mono ();
+        else
+            s_send_error (self, routing, header->from, header->id,
+                          STATUS_NOT_REGISTERED, NULL);
+    }
+    else
+        s_send_error (self, routing, header->from, header->id, STATUS_BAD_TYPE,
+                      "this message type is not for the broker");
+    envelope_destroy (&envelope);
+}
+
+//  Routes a department-to-department message without opening it.
+static void
+s_route (broker_t *self, zframe_t *routing, zmsg_t **msg_p,
+         const envelope_header_t *header)
+{
+    s_peer_t *sender = (s_peer_t *) zhashx_lookup (self->peers, header->from);
+    if (!sender || !zframe_eq (sender->routing, routing)) {
+        s_send_error (self, routing, header->from, header->id,
+                      STATUS_NOT_REGISTERED, NULL);
+        return;
+    }
+    sender->last_seen = zclock_mono ();
+    if (!(header->flags & ENVELOPE_FLAG_SEALED)) {
+        sender->refused++;
+        s_send_error (self, routing, header->from, header->id, STATUS_BAD_TYPE,
+                      "messages between departments must be sealed");
+        return;
+    }
+    s_peer_t *recipient = (s_peer_t *) zhashx_lookup (self->peers, header->to);
+    if (!recipient) {
+        sender->refused++;
+        bool known = truststore_lookup (self->trust, header->to) != NULL;
+        s_send_error (self, routing, header->from, header->id,
+                      known? STATUS_DEPARTMENT_OFFLINE: STATUS_UNKNOWN_DEPARTMENT,
+                      NULL);
+        return;
+    }
+    zframe_t *to = zframe_dup (recipient->routing);
+    zmsg_prepend (*msg_p, &to);
+    //  ROUTER_MANDATORY and a zero send timeout: a vanished peer or a full
+    //  queue is an immediate error for the sender, never a blocked broker
+    if (zmsg_send (msg_p, self->router) == 0)
+        sender->routed++;
+    else {
+        int code = errno == EAGAIN? STATUS_BUSY: STATUS_DEPARTMENT_OFFLINE;
+        sender->refused++;
+        zmsg_destroy (msg_p);
+        s_send_error (self, routing, header->from, header->id, code, NULL);
+    }
+}
+
+static int
+s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    zmsg_t *msg = zmsg_recv (reader);
+    if (!msg)
+        return 0;
+    zframe_t *routing = zmsg_pop (msg);
+    zframe_t *header_frame = zmsg_first (msg);
+    const char *user = header_frame? zframe_meta (header_frame, "User-Id"): NULL;
+    envelope_header_t header;
+    int status = STATUS_MALFORMED;
+    if (header_frame && zmsg_size (msg) == 2) {
+        zframe_t *body = zmsg_next (msg);
+        status = zframe_size (body) > ENVELOPE_BODY_MAX? STATUS_TOO_LARGE:
+            envelope_header_decode (zframe_data (header_frame),
+                                    zframe_size (header_frame), &header);
+    }
+    if (!user || !*user) {
+        zsys_warning ("broker: message without an authenticated department, dropped");
+        status = -1;
+    }
+    else
+    if (status != STATUS_OK) {
+        zsys_warning ("broker: %s sent a bad message: %s", user, status_name (status));
+        s_send_error (self, routing, user, NULL, status, NULL);
+    }
+    else
+    if (!streq (header.from, user)) {
+        zsys_warning ("broker: %s sent a message claiming to be from %s", user, header.from);
+        s_send_error (self, routing, user, header.id, STATUS_SENDER_MISMATCH, NULL);
+        status = -1;
+    }
+    if (status == STATUS_OK) {
+        cert_t *sender = NULL;
+        status = truststore_check (self->trust, header.from, zclock_time () / 1000, &sender);
+        if (status != STATUS_OK) {
+            zsys_warning ("broker: refused %s: %s", header.from, status_name (status));
+            s_send_error (self, routing, header.from, header.id, status, NULL);
+        }
+        else
+        if (header.to [0] == 0)
+            s_handle_own (self, routing, msg, &header, sender);
+        else
+            s_route (self, routing, &msg, &header);
+    }
+    zframe_destroy (&routing);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  ZAP: admit a CURVE client only if its key belongs to a certificate the
+//  authority signed, valid now and not revoked. The department id becomes
+//  the connection's User-Id, which every message then carries.
+static int
+s_zap_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    zmsg_t *request = zmsg_recv (reader);
+    if (!request)
+        return 0;
+    char *version = zmsg_popstr (request);
+    char *sequence = zmsg_popstr (request);
+    char *domain = zmsg_popstr (request);
+    char *address = zmsg_popstr (request);
+    char *identity = zmsg_popstr (request);
+    char *mechanism = zmsg_popstr (request);
+    zframe_t *key = zmsg_pop (request);
+
+    const char *status_code = "400";
+    const char *reply_text = "no certificate for this key";
+    const char *user = "";
+    if (mechanism && streq (mechanism, "CURVE") && key && zframe_size (key) == 32) {
+        char text [41];
+        zmq_z85_encode (text, zframe_data (key), 32);
+        cert_t *cert = truststore_by_curve (self->trust, text);
+        int check = cert? truststore_check_cert (self->trust, cert, zclock_time () / 1000):
+                          STATUS_CERT_UNKNOWN;
+        if (check == STATUS_OK && streq (cert_role (cert), "department")) {
+            status_code = "200";
+            reply_text = "OK";
+            user = cert_department (cert);
+        }
+        else {
+            reply_text = status_text (check == STATUS_OK? STATUS_CERT_UNKNOWN: check);
+            zsys_warning ("broker: refused connection from %s: %s%s%s",
+                          address? address: "?", status_name (check),
+                          cert? " for ": "", cert? cert_department (cert): "");
+        }
+    }
+    zmsg_t *reply = zmsg_new ();
+    zmsg_addstr (reply, version? version: "1.0");
+    zmsg_addstr (reply, sequence? sequence: "");
+    zmsg_addstr (reply, status_code);
+    zmsg_addstr (reply, reply_text);
+    zmsg_addstr (reply, user);
+    zmsg_addmem (reply, NULL, 0);
+    zmsg_send (&reply, reader);
+    zstr_free (&version);
+    zstr_free (&sequence);
+    zstr_free (&domain);
+    zstr_free (&address);
+    zstr_free (&identity);
+    zstr_free (&mechanism);
+    zframe_destroy (&key);
+    zmsg_destroy (&request);
+    return 0;
+}
+
+//  Drops peers that are silent or no longer trusted; heartbeats the rest.
+static int
+s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    int64_t now = zclock_mono ();
+    zlist_t *gone = zlist_new ();
+    for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
+         peer = (s_peer_t *) zhashx_next (self->peers)) {
+        int trust = truststore_check (self->trust, peer->department,
+                                      zclock_time () / 1000, NULL);
+        if (trust != STATUS_OK) {
+            zsys_warning ("broker: dropping %s: %s", peer->department, status_name (trust));
+            s_send_error (self, peer->routing, peer->department, NULL, trust, NULL);
+            zlist_append (gone, peer->department);
+        }
+        else
+        if (now - peer->last_seen > 3 * self->heartbeat_ms) {
+            zsys_info ("broker: %s is offline (silent for %d ms)",
+                       peer->department, (int) (now - peer->last_seen));
+            zlist_append (gone, peer->department);
+        }
+        else
+            s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0);
+    }
+    for (char *department = (char *) zlist_first (gone); department;
+         department = (char *) zlist_next (gone))
+        zhashx_delete (self->peers, department);
+    zlist_destroy (&gone);
+    return 0;
+}
+
+//  Reloads certificates and the revocation list when their files change,
+//  then pushes the new directory to every gateway.
+static int
+s_reload_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    const char *certs = conf_str (self->conf, "broker/certs");
+    const char *crl = conf_str (self->conf, "broker/crl");
+    if (s_mtime (certs) == self->certs_mtime && s_mtime (crl) == self->crl_mtime)
+        return 0;
+    char *error = NULL;
+    if (s_load_trust (self, &error)) {
+        zsys_error ("broker: reload failed, keeping the previous trust: %s", error);
+        zstr_free (&error);
+        self->certs_mtime = s_mtime (certs);
+        self->crl_mtime = s_mtime (crl);
+        return 0;
+    }
+    for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
+         peer = (s_peer_t *) zhashx_next (self->peers))
+        s_send_own (self, peer->routing, peer->department, MSG_DIRECTORY,
+                    self->directory, self->directory_size);
+    //  Revoked peers are dropped at once, not at the next heartbeat
+    s_heartbeat_timer (loop, timer_id, argument);
+    return 0;
+}
+
+static int
+s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    char *command = zstr_recv (reader);
+    zstr_free (&command);
+    return -1;                  //  any command ends the actor
+}
+
+broker_t *
+broker_new (conf_t *conf, char **error)
+{
+    assert (conf && error);
+    broker_t *self = (broker_t *) zmalloc (sizeof (broker_t));
+    assert (self);
+    self->conf = conf;
+    self->heartbeat_ms = conf_int (conf, "broker/heartbeat-ms");
+    self->peers = zhashx_new ();
+    zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_destroy);
+
+    const char *cert_path = conf_str (conf, "broker/cert");
+    self->cert = cert_load (cert_path);
+    if (!self->cert || !cert_has_secret (self->cert)) {
+        *error = zsys_sprintf ("%s: cannot load the broker's certificate with its "
+                               "secret keys (broker/cert)", cert_path);
+        broker_destroy (&self);
+        return NULL;
+    }
+    self->id = cert_department (self->cert);
+    const char *authority_path = conf_str (conf, "broker/authority");
+    authority_t *authority = authority_load (authority_path);
+    if (!authority) {
+        *error = zsys_sprintf ("%s: cannot load the authority key (broker/authority)",
+                               authority_path);
+        broker_destroy (&self);
+        return NULL;
+    }
+    memcpy (self->authority, authority_public (authority), 32);
+    authority_destroy (&authority);
+    if (cert_verify (self->cert, self->authority)
+    ||  !streq (cert_role (self->cert), "broker")) {
+        *error = zsys_sprintf ("%s: not a broker certificate signed by this authority",
+                               cert_path);
+        broker_destroy (&self);
+        return NULL;
+    }
+    if (s_load_trust (self, error)) {
+        broker_destroy (&self);
+        return NULL;
+    }
+
+    //  The ZAP handler must be bound before the CURVE socket accepts anyone
+    self->zap = zsock_new (ZMQ_REP);
+    if (zsock_bind (self->zap, S_ZAP_ENDPOINT) != 0) {
+        *error = strdup ("cannot bind the ZAP handler (another broker in this process?)");
+        broker_destroy (&self);
+        return NULL;
+    }
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_router_mandatory (self->router, 1);
+    zsock_set_sndtimeo (self->router, 0);
+    zsock_set_sndhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
+    zsock_set_rcvhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
+    zsock_set_maxmsgsize (self->router, ENVELOPE_BODY_MAX + 4096);
+    zsock_set_heartbeat_ivl (self->router, (int) self->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->router, (int) self->heartbeat_ms * 3);
+    zsock_set_zap_domain (self->router, "sluice");
+    zcert_apply (cert_zcert (self->cert), self->router);
+    zsock_set_curve_server (self->router, 1);
+    const char *endpoint = conf_str (conf, "broker/endpoint");
+    if (zsock_bind (self->router, "%s", endpoint) < 0) {
+        *error = zsys_sprintf ("cannot bind %s: %s (broker/endpoint)", endpoint,
+                               zmq_strerror (zmq_errno ()));
+        broker_destroy (&self);
+        return NULL;
+    }
+    zsys_info ("broker: %s listening on %s", self->id, endpoint);
+    return self;
+}
+
+void
+broker_destroy (broker_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        broker_t *self = *self_p;
+        zloop_destroy (&self->loop);
+        zsock_destroy (&self->router);
+        zsock_destroy (&self->zap);
+        zhashx_destroy (&self->peers);
+        truststore_destroy (&self->trust);
+        cert_destroy (&self->cert);
+        free (self->directory);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+broker_run (broker_t *self, zsock_t *pipe)
+{
+    assert (self);
+    self->loop = zloop_new ();
+    zloop_reader (self->loop, self->router, s_router_event, self);
+    zloop_reader (self->loop, self->zap, s_zap_event, self);
+    if (pipe)
+        zloop_reader (self->loop, pipe, s_pipe_event, self);
+    zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
+    zloop_timer (self->loop, 1000, 0, s_reload_timer, self);
+    zloop_start (self->loop);
+    zsys_info ("broker: stopping");
+    return 0;
+}
+
+void
+broker_actor (zsock_t *pipe, void *args)
+{
+    char *error = NULL;
+    broker_t *self = broker_new ((conf_t *) args, &error);
+    if (!self) {
+        zsys_error ("broker: %s", error);
+        zstr_free (&error);
+        zsock_signal (pipe, 1);
+        return;
+    }
+    zsock_signal (pipe, 0);
+    broker_run (self, pipe);
+    broker_destroy (&self);
+}
+
+void
+broker_test (bool verbose)
+{
+    if (verbose)
+        printf (" * broker: ");
+    //  A configuration that names missing files is refused with the path
+    conf_t *conf = conf_new (broker_schema);
+    char *error = NULL;
+    assert (conf_check (conf, &error) == -1);
+    assert (strstr (error, "broker/endpoint"));
+    zstr_free (&error);
+    assert (conf_set (conf, "broker/endpoint", "tcp://127.0.0.1:*", &error) == 0);
+    assert (conf_set (conf, "broker/cert", "/nonexistent/broker.cert_secret", &error) == 0);
+    assert (conf_set (conf, "broker/authority", "/nonexistent/authority.pub", &error) == 0);
+    assert (conf_set (conf, "broker/certs", "/nonexistent", &error) == 0);
+    broker_t *broker = broker_new (conf, &error);
+    assert (!broker);
+    assert (error && strstr (error, "/nonexistent/broker.cert_secret"));
+    zstr_free (&error);
+    conf_destroy (&conf);
+    //  Routing, ZAP and refusals are driven through the real daemons by
+    //  tests/run.sh, where each runs in its own process.
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,418 @@
+/*  truststore.c -- what a broker or gateway trusts.
+
+    Two indexes over the same certificates: by department id (owning) and by
+    CURVE public key in Z85 (borrowed), for the ZAP handler. One certificate
+    per department: a higher serial replaces the held one, a lower or equal
+    serial with other content is refused as stale.
+*/
+
+#include "truststore.h"
+#include "certfile.h"
+#include <sodium.h>
+#include <dirent.h>
+
+struct _truststore_t {
+    uint8_t authority [CERT_KEY_BYTES];
+    zhashx_t *by_department;    //  department -> cert_t (owned)
+    zhashx_t *by_curve;         //  Z85 curve key -> cert_t (borrowed)
+    crl_t *crl;                 //  newest verified list, or NULL
+};
+
+static void
+s_cert_destructor (void **item)
+{
+    cert_destroy ((cert_t **) item);
+}
+
+truststore_t *
+truststore_new (const uint8_t *authority_public)
+{
+    assert (authority_public);
+    truststore_t *self = (truststore_t *) zmalloc (sizeof (truststore_t));
+    if (!self)
+        return NULL;
+    memcpy (self->authority, authority_public, CERT_KEY_BYTES);
+    self->by_department = zhashx_new ();
+    self->by_curve = zhashx_new ();
+    if (!self->by_department || !self->by_curve) {
+        truststore_destroy (&self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->by_department, s_cert_destructor);
+    return self;
+}
+
+void
+truststore_destroy (truststore_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        truststore_t *self = *self_p;
+        zhashx_destroy (&self->by_curve);
+        zhashx_destroy (&self->by_department);
+        crl_destroy (&self->crl);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  True if both certificates sign to the same canonical bytes
+static bool
+s_same_content (cert_t *one, cert_t *other)
+{
+    size_t one_size, other_size;
+    uint8_t *one_bytes = cert_canonical (one, &one_size);
+    uint8_t *other_bytes = cert_canonical (other, &other_size);
+    bool same = one_bytes && other_bytes && one_size == other_size
+             && memcmp (one_bytes, other_bytes, one_size) == 0;
+    free (one_bytes);
+    free (other_bytes);
+    return same;
+}
+
+status_t
+truststore_add (truststore_t *self, cert_t **cert_p)
+{
+    assert (self);
+    assert (cert_p);
+    cert_t *cert = *cert_p;
+    *cert_p = NULL;
+    if (!cert)
+        return STATUS_MALFORMED;
+    const char *department = cert_department (cert);
+    if (cert_verify (cert, self->authority)) {
+        zsys_warning ("truststore: certificate of '%s' (serial %" PRIu64 ") is "
+                      "not signed by the authority", department, cert_serial (cert));
+        cert_destroy (&cert);
+        return STATUS_BAD_SIGNATURE;
+    }
+    cert_t *held = (cert_t *) zhashx_lookup (self->by_department, department);
+    if (held && cert_serial (cert) <= cert_serial (held)) {
+        bool same = cert_serial (cert) == cert_serial (held) && s_same_content (cert, held);
+        if (!same)
+            zsys_warning ("truststore: certificate of '%s' serial %" PRIu64 " is "
+                          "stale: serial %" PRIu64 " is held", department,
+                          cert_serial (cert), cert_serial (held));
+        cert_destroy (&cert);
+        return same? STATUS_OK: STATUS_STALE;
+    }
+    //  A CURVE key names exactly one department
+    cert_t *owner = (cert_t *) zhashx_lookup (self->by_curve, cert_curve_public_txt (cert));
+    if (owner && owner != held) {
+        zsys_warning ("truststore: certificate of '%s' reuses the CURVE key of '%s'",
+                      department, cert_department (owner));
+        cert_destroy (&cert);
+        return STATUS_MALFORMED;
+    }
+    if (held)
+        zhashx_delete (self->by_curve, cert_curve_public_txt (held));
+    //  zhashx_update destroys the held certificate
+    zhashx_update (self->by_department, department, cert);
+    zhashx_update (self->by_curve, cert_curve_public_txt (cert), cert);
+    return STATUS_OK;
+}
+
+static int
+s_name_compare (void *one, void *other)
+{
+    return strcmp ((const char *) one, (const char *) other);
+}
+
+int
+truststore_add_dir (truststore_t *self, const char *dir)
+{
+    assert (self);
+    assert (dir);
+    DIR *handle = opendir (dir);
+    if (!handle) {
+        zsys_error ("truststore: cannot read directory %s: %s", dir, strerror (errno));
+        return -1;
+    }
+    //  Sorted names, so that the outcome does not depend on directory order
+    zlist_t *names = zlist_new ();
+    if (!names) {
+        closedir (handle);
+        return -1;
+    }
+    zlist_autofree (names);
+    struct dirent *entry;
+    while ((entry = readdir (handle))) {
+        size_t length = strlen (entry->d_name);
+        if (length > 5 && streq (entry->d_name + length - 5, ".cert"))
+            zlist_append (names, entry->d_name);
+    }
+    closedir (handle);
+    zlist_sort (names, s_name_compare);
+    int accepted = 0;
+    for (const char *name = (const char *) zlist_first (names); name;
+         name = (const char *) zlist_next (names)) {
+        char *path = zsys_sprintf ("%s/%s", dir, name);
+        cert_t *cert = path? cert_load (path): NULL;
+        if (!cert)
+            zsys_warning ("truststore: %s refused: not a valid certificate", path);
+        else {
+            status_t status = truststore_add (self, &cert);
+            if (status == STATUS_OK)
+                accepted++;
+            else
+                zsys_warning ("truststore: %s refused: %s", path, status_text (status));
+        }
+        zstr_free (&path);
+    }
+    zlist_destroy (&names);
+    return accepted;
+}
+
+status_t
+truststore_set_crl (truststore_t *self, crl_t **crl_p)
+{
+    assert (self);
+    assert (crl_p);
+    crl_t *crl = *crl_p;
+    *crl_p = NULL;
+    if (!crl)
+        return STATUS_MALFORMED;
+    if (crl_verify (crl, self->authority)) {
+        zsys_warning ("truststore: revocation list version %" PRIu64 " is not "
+                      "signed by the authority", crl_version (crl));
+        crl_destroy (&crl);
+        return STATUS_BAD_SIGNATURE;
+    }
+    if (self->crl && crl_version (crl) <= crl_version (self->crl)) {
+        crl_destroy (&crl);
+        return STATUS_STALE;
+    }
+    crl_destroy (&self->crl);
+    self->crl = crl;
+    return STATUS_OK;
+}
+
+crl_t *
+truststore_crl (truststore_t *self)
+{
+    assert (self);
+    return self->crl;
+}
+
+cert_t *
+truststore_lookup (truststore_t *self, const char *department)
+{
+    assert (self);
+    return department? (cert_t *) zhashx_lookup (self->by_department, department): NULL;
+}
+
+cert_t *
+truststore_by_curve (truststore_t *self, const char *curve_public_txt)
+{
+    assert (self);
+    return curve_public_txt? (cert_t *) zhashx_lookup (self->by_curve, curve_public_txt): NULL;
+}
+
+status_t
+truststore_check_cert (truststore_t *self, cert_t *cert, int64_t now)
+{
+    assert (self);
+    if (!cert)
+        return STATUS_CERT_UNKNOWN;
+    if (self->crl && crl_revoked (self->crl, cert_department (cert), cert_serial (cert)))
+        return STATUS_CERT_REVOKED;
+    if (!cert_valid_at (cert, now))
+        return STATUS_CERT_EXPIRED;
+    return STATUS_OK;
+}
+
+status_t
+truststore_check (truststore_t *self, const char *department, int64_t now,
+                  cert_t **cert_p)
+{
+    assert (self);
+    cert_t *cert = truststore_lookup (self, department);
+    status_t status = truststore_check_cert (self, cert, now);
+    if (cert_p)
+        *cert_p = status == STATUS_OK? cert: NULL;
+    return status;
+}
+
+size_t
+truststore_size (truststore_t *self)
+{
+    assert (self);
+    return zhashx_size (self->by_department);
+}
+
+cert_t *
+truststore_first (truststore_t *self)
+{
+    assert (self);
+    return (cert_t *) zhashx_first (self->by_department);
+}
+
+cert_t *
+truststore_next (truststore_t *self)
+{
+    assert (self);
+    return (cert_t *) zhashx_next (self->by_department);
+}
+
+const uint8_t *
+truststore_authority (truststore_t *self)
+{
+    assert (self);
+    return self->authority;
+}
+
+void
+truststore_test (bool verbose)
+{
+    printf (" * truststore: ");
+    if (verbose)
+        printf ("\n");
+
+    authority_t *authority = authority_new ("Test federation");
+    authority_t *stranger = authority_new ("Stranger");
+    assert (authority && stranger);
+    truststore_t *store = truststore_new (authority_public (authority));
+    assert (store);
+    assert (memcmp (truststore_authority (store), authority_public (authority), 32) == 0);
+    int64_t now = zclock_time () / 1000;
+
+    //  A signed certificate is kept; an unsigned or foreign one is not
+    cert_t *market = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000);
+    cert_sign_by (market, authority);
+    char *market_curve = strdup (cert_curve_public_txt (market));
+    cert_t *market_copy = cert_dup (market);
+    assert (truststore_add (store, &market) == STATUS_OK);
+    assert (market == NULL);
+    assert (truststore_size (store) == 1);
+    cert_t *tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000);
+    cert_sign_by (tax, stranger);
+    assert (truststore_add (store, &tax) == STATUS_BAD_SIGNATURE);
+    assert (tax == NULL);
+    tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000);
+    assert (truststore_add (store, &tax) == STATUS_BAD_SIGNATURE);     //  unsigned
+    assert (truststore_lookup (store, "TAX") == NULL);
+    assert (truststore_add (store, &tax) == STATUS_MALFORMED);         //  NULL
+
+    //  Lookups
+    cert_t *found = truststore_lookup (store, "SH-PD-MSA");
+    assert (found && cert_serial (found) == 10);
+    assert (truststore_by_curve (store, market_curve) == found);
+    assert (truststore_by_curve (store, "nothing") == NULL);
+    assert (truststore_lookup (store, NULL) == NULL);
+    cert_t *checked = NULL;
+    assert (truststore_check (store, "SH-PD-MSA", now, &checked) == STATUS_OK);
+    assert (checked == found);
+    assert (truststore_check (store, "TAX", now, &checked) == STATUS_CERT_UNKNOWN);
+    assert (checked == NULL);
+    assert (truststore_check (store, "SH-PD-MSA", now + 2000, NULL) == STATUS_CERT_EXPIRED);
+    assert (truststore_check (store, "SH-PD-MSA", now - 20, NULL) == STATUS_CERT_EXPIRED);
+
+    //  The same certificate again is fine; an older serial is stale
+    assert (truststore_add (store, &market_copy) == STATUS_OK);
+    assert (truststore_size (store) == 1);
+    cert_t *older = cert_new ("SH-PD-MSA", "Market", "department", 3, 9, now - 10, now + 1000);
+    cert_sign_by (older, authority);
+    assert (truststore_add (store, &older) == STATUS_STALE);
+    cert_t *same_serial = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000);
+    cert_sign_by (same_serial, authority);
+    assert (truststore_add (store, &same_serial) == STATUS_STALE);
+    assert (cert_serial (truststore_lookup (store, "SH-PD-MSA")) == 10);
+
+    //  A newer serial replaces, and the old CURVE key is forgotten
+    cert_t *newer = cert_new ("SH-PD-MSA", "Market", "department", 4, 11, now - 10, now + 1000);
+    cert_sign_by (newer, authority);
+    char *newer_curve = strdup (cert_curve_public_txt (newer));
+    assert (truststore_add (store, &newer) == STATUS_OK);
+    assert (truststore_size (store) == 1);
+    assert (cert_serial (truststore_lookup (store, "SH-PD-MSA")) == 11);
+    assert (truststore_by_curve (store, market_curve) == NULL);
+    assert (truststore_by_curve (store, newer_curve) == truststore_lookup (store, "SH-PD-MSA"));
+
+    //  Revocation lists: verified, newer only, honoured by the checks
+    assert (truststore_crl (store) == NULL);
+    crl_t *crl = crl_new (1);
+    assert (crl_add (crl, "SH-PD-MSA", 11, now, "key compromise") == 0);
+    crl_t *crl_copy = crl_next (crl);               //  version 2, kept for later
+    crl_sign_by (crl, stranger);
+    assert (truststore_set_crl (store, &crl) == STATUS_BAD_SIGNATURE);
+    assert (crl == NULL);
+    crl = crl_new (1);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (store, &crl) == STATUS_OK);
+    assert (truststore_check (store, "SH-PD-MSA", now, NULL) == STATUS_OK);
+    crl_sign_by (crl_copy, authority);
+    assert (truststore_set_crl (store, &crl_copy) == STATUS_OK);
+    assert (crl_version (truststore_crl (store)) == 2);
+    assert (truststore_check (store, "SH-PD-MSA", now, &checked) == STATUS_CERT_REVOKED);
+    assert (checked == NULL);
+    assert (truststore_check_cert (store, truststore_lookup (store, "SH-PD-MSA"), now)
+            == STATUS_CERT_REVOKED);
+    assert (truststore_check_cert (store, NULL, now) == STATUS_CERT_UNKNOWN);
+    crl = crl_new (2);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (store, &crl) == STATUS_STALE);       //  not newer
+    crl = crl_new (1);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (store, &crl) == STATUS_STALE);       //  older
+    assert (crl_version (truststore_crl (store)) == 2);
+    //  Serial 0 revokes every certificate of a department
+    crl = crl_new (3);
+    assert (crl_add (crl, "TAX", 0, now, "left the federation") == 0);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (store, &crl) == STATUS_OK);
+    assert (truststore_check (store, "SH-PD-MSA", now, NULL) == STATUS_OK);
+    tax = cert_new ("TAX", "Tax", "department", 2, 77, now - 10, now + 1000);
+    cert_sign_by (tax, authority);
+    assert (truststore_add (store, &tax) == STATUS_OK);
+    assert (truststore_check (store, "TAX", now, NULL) == STATUS_CERT_REVOKED);
+
+    //  Iteration
+    size_t count = 0;
+    for (cert_t *cert = truststore_first (store); cert; cert = truststore_next (store))
+        count++;
+    assert (count == 2 && truststore_size (store) == 2);
+
+    //  A directory of certificates: only *.cert, only signed ones
+    char *dir = zsys_sprintf ("/tmp/sluice-truststore-%d", getpid ());
+    assert (mkdir (dir, 0700) == 0);
+    const char *departments [] = { "CUSTOMS", "HEALTH", "POLICE" };
+    for (int index = 0; index < 3; index++) {
+        cert_t *cert = cert_new (departments [index], "Dept", "department", 1, 1,
+                                 now - 10, now + 1000);
+        cert_sign_by (cert, index == 2? stranger: authority);
+        char *path = zsys_sprintf ("%s/%s.cert", dir, departments [index]);
+        assert (cert_save (cert, path, false) == 0);
+        zstr_free (&path);
+        cert_destroy (&cert);
+    }
+    char *junk = zsys_sprintf ("%s/junk.cert", dir);
+    assert (certfile_write (junk, "not a certificate\n", false, false) == 0);
+    truststore_t *loaded = truststore_new (authority_public (authority));
+    assert (truststore_add_dir (loaded, dir) == 2);
+    assert (truststore_size (loaded) == 2);
+    assert (truststore_lookup (loaded, "CUSTOMS"));
+    assert (truststore_lookup (loaded, "POLICE") == NULL);
+    assert (!cert_has_secret (truststore_lookup (loaded, "HEALTH")));
+    assert (truststore_add_dir (loaded, "/nonexistent/dir") == -1);
+    truststore_destroy (&loaded);
+    unlink (junk);
+    zstr_free (&junk);
+    for (int index = 0; index < 3; index++) {
+        char *path = zsys_sprintf ("%s/%s.cert", dir, departments [index]);
+        unlink (path);
+        zstr_free (&path);
+        path = zsys_sprintf ("%s/%s.cert_secret", dir, departments [index]);
+        unlink (path);
+        zstr_free (&path);
+    }
+    rmdir (dir);
+    zstr_free (&dir);
+
+    zstr_free (&market_curve);
+    zstr_free (&newer_curve);
+    truststore_destroy (&store);
+    truststore_destroy (&store);    //  safe twice
+    authority_destroy (&authority);
+    authority_destroy (&stranger);
+    printf ("OK\n");
+}

@@ -1,0 +1,73 @@
+/*  truststore.h -- what a broker or gateway trusts: the authority key, the
+    certificates it has verified, and the newest verified revocation list.
+
+    Every certificate and list is verified against the authority before it is
+    kept; nothing unverified is ever returned.
+*/
+#ifndef SLUICE_TRUSTSTORE_H_INCLUDED
+#define SLUICE_TRUSTSTORE_H_INCLUDED
+
+#include "cert.h"
+#include "crl.h"
+#include "../proto/status.h"
+
+typedef struct _truststore_t truststore_t;
+
+//  New store trusting the authority public key (32 bytes).
+truststore_t *
+    truststore_new (const uint8_t *authority_public);
+void
+    truststore_destroy (truststore_t **self_p);
+
+//  Takes ownership of *cert_p (nulls it). Returns STATUS_OK if the signature
+//  verified and the cert was stored (replacing an older serial for the same
+//  department), else STATUS_BAD_SIGNATURE and the cert is destroyed.
+status_t
+    truststore_add (truststore_t *self, cert_t **cert_p);
+
+//  Adds every *.cert file in `dir` (not *_secret); returns how many were
+//  accepted, -1 if the directory cannot be read. Logs each refused file.
+int
+    truststore_add_dir (truststore_t *self, const char *dir);
+
+//  Takes ownership of *crl_p. STATUS_OK if it verified and is newer than
+//  the one held; STATUS_BAD_SIGNATURE, or STATUS_STALE if not newer.
+status_t
+    truststore_set_crl (truststore_t *self, crl_t **crl_p);
+
+//  The held list (NULL if none), borrowed.
+crl_t *
+    truststore_crl (truststore_t *self);
+
+//  Certificate of a department, borrowed; NULL if unknown. Says nothing on
+//  validity: use truststore_check.
+cert_t *
+    truststore_lookup (truststore_t *self, const char *department);
+
+//  Certificate with this CURVE public key (Z85), borrowed; NULL if none.
+cert_t *
+    truststore_by_curve (truststore_t *self, const char *curve_public_txt);
+
+//  STATUS_OK and *cert_p (borrowed) if the department has a certificate valid
+//  at `now` and not revoked; else STATUS_CERT_UNKNOWN, STATUS_CERT_EXPIRED or
+//  STATUS_CERT_REVOKED. cert_p may be NULL.
+status_t
+    truststore_check (truststore_t *self, const char *department,
+                      int64_t now, cert_t **cert_p);
+
+//  Same check for an already looked-up certificate.
+status_t
+    truststore_check_cert (truststore_t *self, cert_t *cert, int64_t now);
+
+//  Number of certificates held, and the first/next for iteration (borrowed).
+size_t  truststore_size (truststore_t *self);
+cert_t *truststore_first (truststore_t *self);
+cert_t *truststore_next (truststore_t *self);
+
+const uint8_t *
+    truststore_authority (truststore_t *self);
+
+void
+    truststore_test (bool verbose);
+
+#endif

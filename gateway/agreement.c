@@ -1,0 +1,1227 @@
+/*  agreement.c -- a sharing agreement between a provider and a consumer
+    department, signed by both.
+
+    The agreement holds its lists sorted, so the canonical encoding is a
+    straight walk and lookups are binary searches. Text in and out goes
+    through certs/certfile (bounded reading, strict ZPL sections, exact time
+    and hex formats), the same rules as certificates.
+*/
+
+#include "agreement.h"
+#include "../certs/certfile.h"
+#include "../proto/ident.h"
+#include <czmq.h>
+#include <sodium.h>
+#include <msgpack.h>
+#include <string.h>
+#include <stdlib.h>
+
+//  A sorted list of distinct names
+typedef struct {
+    char **names;
+    size_t count;
+} s_list_t;
+
+struct _agreement_t {
+    char *id;
+    char *provider;
+    char *consumer;
+    char *item;
+    s_list_t fields;
+    s_list_t purposes;
+    char *legal_basis;
+    int64_t valid_from;
+    int64_t valid_until;
+    uint32_t daily_quota;
+    s_list_t roles;
+    bool any_role;              //  roles are "*"
+    bool provider_signed;
+    bool consumer_signed;
+    uint8_t provider_signature [AGREEMENT_SIG_BYTES];
+    uint8_t consumer_signature [AGREEMENT_SIG_BYTES];
+};
+
+//  Keys of the ZPL section, in the order they are written
+enum {
+    S_KEY_ID, S_KEY_PROVIDER, S_KEY_CONSUMER, S_KEY_ITEM, S_KEY_FIELDS,
+    S_KEY_PURPOSES, S_KEY_LEGAL_BASIS, S_KEY_VALID_FROM, S_KEY_VALID_UNTIL,
+    S_KEY_DAILY_QUOTA, S_KEY_ROLES, S_KEY_PROVIDER_SIG, S_KEY_CONSUMER_SIG,
+    S_KEYS
+};
+
+static const char *s_keys [S_KEYS] = {
+    "id", "provider", "consumer", "item", "fields", "purposes",
+    "legal-basis", "valid-from", "valid-until", "daily-quota", "roles",
+    "provider-signature", "consumer-signature"
+};
+
+
+//  --------------------------------------------------------------------------
+//  Name rules
+
+//  Agreement id: [A-Za-z0-9-], 1 to AGREEMENT_ID_MAX bytes
+static bool
+s_id_valid (const char *id)
+{
+    size_t length = strlen (id);
+    if (length == 0 || length > AGREEMENT_ID_MAX)
+        return false;
+    for (size_t index = 0; index < length; index++) {
+        char c = id [index];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+        ||    (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+//  Item, field, purpose and role names: [a-z0-9_.-], 1 to 64 bytes (the
+//  catalog's item and field name rule)
+static bool
+s_name_valid (const char *name)
+{
+    size_t length = strlen (name);
+    if (length == 0 || length > AGREEMENT_NAME_MAX)
+        return false;
+    for (size_t index = 0; index < length; index++) {
+        char c = name [index];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+        ||    c == '_' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_department_valid (const char *department)
+{
+    return ident_validate (IDENT_DEPARTMENT, department, NULL, 0, NULL);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Sorted name lists
+
+static void
+s_list_clear (s_list_t *list)
+{
+    for (size_t index = 0; index < list->count; index++)
+        free (list->names [index]);
+    free (list->names);
+    list->names = NULL;
+    list->count = 0;
+}
+
+static int
+s_compare_names (const void *a, const void *b)
+{
+    return strcmp (*(char * const *) a, *(char * const *) b);
+}
+
+static bool
+s_is_blank (char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+//  Parses "a, b,c" into a sorted list. The star, if `star_ok`, is accepted
+//  as the only name. Returns 0, or -1 with *reason set (static text).
+static int
+s_list_parse (const char *text, size_t max_count, bool star_ok,
+              s_list_t *list, const char **reason)
+{
+    assert (list->count == 0);
+    if (strlen (text) > max_count * (AGREEMENT_NAME_MAX + 2) + 64) {
+        *reason = "list is too long";
+        return -1;
+    }
+    list->names = (char **) calloc (max_count, sizeof (char *));
+    assert (list->names);
+
+    const char *start = text;
+    while (true) {
+        const char *end = strchr (start, ',');
+        if (!end)
+            end = start + strlen (start);
+        //  Trim blanks around the name
+        const char *first = start;
+        const char *last = end;
+        while (first < last && s_is_blank (*first))
+            first++;
+        while (last > first && s_is_blank (last [-1]))
+            last--;
+        size_t length = (size_t) (last - first);
+        if (length == 0) {
+            *reason = "empty name in list";
+            goto failed;
+        }
+        if (length > AGREEMENT_NAME_MAX) {
+            *reason = "name longer than 64 bytes";
+            goto failed;
+        }
+        if (list->count == max_count) {
+            *reason = "too many names in list";
+            goto failed;
+        }
+        char *name = (char *) malloc (length + 1);
+        assert (name);
+        memcpy (name, first, length);
+        name [length] = 0;
+        list->names [list->count++] = name;
+        if (!(star_ok && streq (name, "*")) && !s_name_valid (name)) {
+            *reason = "a name uses other characters than a-z 0-9 _ . -";
+            goto failed;
+        }
+        if (*end == 0)
+            break;
+        start = end + 1;
+    }
+    if (star_ok && list->count > 1) {
+        for (size_t index = 0; index < list->count; index++)
+            if (streq (list->names [index], "*")) {
+                *reason = "'*' must stand alone";
+                goto failed;
+            }
+    }
+    qsort (list->names, list->count, sizeof (char *), s_compare_names);
+    for (size_t index = 1; index < list->count; index++)
+        if (streq (list->names [index - 1], list->names [index])) {
+            *reason = "a name appears twice in list";
+            goto failed;
+        }
+    return 0;
+
+failed:
+    s_list_clear (list);
+    return -1;
+}
+
+static bool
+s_list_contains (s_list_t *list, const char *name)
+{
+    if (!name)
+        return false;
+    return bsearch (&name, list->names, list->count, sizeof (char *),
+                    s_compare_names) != NULL;
+}
+
+//  "a,b,c", fresh string
+static char *
+s_list_join (s_list_t *list)
+{
+    size_t size = 1;
+    for (size_t index = 0; index < list->count; index++)
+        size += strlen (list->names [index]) + 1;
+    char *text = (char *) malloc (size);
+    assert (text);
+    char *write = text;
+    for (size_t index = 0; index < list->count; index++) {
+        size_t length = strlen (list->names [index]);
+        if (index)
+            *write++ = ',';
+        memcpy (write, list->names [index], length);
+        write += length;
+    }
+    *write = 0;
+    return text;
+}
+
+static void
+s_list_copy (s_list_t *dest, s_list_t *source)
+{
+    dest->count = source->count;
+    dest->names = (char **) calloc (source->count? source->count: 1,
+                                    sizeof (char *));
+    assert (dest->names);
+    for (size_t index = 0; index < source->count; index++) {
+        dest->names [index] = strdup (source->names [index]);
+        assert (dest->names [index]);
+    }
+}
+
+
+//  --------------------------------------------------------------------------
+//  Creates an unsigned agreement; NULL and a log line if invalid
+
+agreement_t *
+agreement_new (const char *id, const char *provider, const char *consumer,
+               const char *item, const char *fields, const char *purposes,
+               const char *legal_basis, int64_t valid_from,
+               int64_t valid_until, uint32_t daily_quota, const char *roles)
+{
+    const char *reason = NULL;
+    const char *shown = id && s_id_valid (id)? id: "?";
+    if (!id || !s_id_valid (id))
+        reason = "id must be 1 to 64 characters of A-Z a-z 0-9 -";
+    else
+    if (!provider || !s_department_valid (provider))
+        reason = "provider is not a valid department id";
+    else
+    if (!consumer || !s_department_valid (consumer))
+        reason = "consumer is not a valid department id";
+    else
+    if (streq (provider, consumer))
+        reason = "provider and consumer are the same department";
+    else
+    if (!item || !s_name_valid (item))
+        reason = "item must be 1 to 64 characters of a-z 0-9 _ . -";
+    else
+    if (!fields || !purposes || !roles)
+        reason = "fields, purposes and roles are required";
+    else
+    if (!legal_basis
+    ||  !certfile_text_valid (legal_basis, AGREEMENT_BASIS_MAX, false))
+        reason = "legal basis must be 1 to 1024 bytes of UTF-8 text, "
+                 "without control characters or '\"'";
+    else
+    if (s_is_blank (legal_basis [0])
+    ||  s_is_blank (legal_basis [strlen (legal_basis) - 1]))
+        reason = "legal basis must not start or end with a blank";
+    else
+    if (valid_from < 0 || valid_until > CERTFILE_TIME_MAX)
+        reason = "validity must lie between 1970 and 9999";
+    else
+    if (valid_from >= valid_until)
+        reason = "valid-from must come before valid-until";
+    else
+    if (daily_quota < 1 || daily_quota > AGREEMENT_QUOTA_MAX)
+        reason = "daily quota must be 1 to 1000000000";
+    if (reason) {
+        zsys_warning ("agreement '%s': %s", shown, reason);
+        return NULL;
+    }
+    agreement_t *self = (agreement_t *) zmalloc (sizeof (agreement_t));
+    assert (self);
+    const char *what = NULL;
+    if (s_list_parse (fields, AGREEMENT_FIELDS_MAX, false,
+                      &self->fields, &reason) == 0) {
+        if (s_list_parse (purposes, AGREEMENT_PURPOSES_MAX, false,
+                          &self->purposes, &reason) == 0) {
+            if (s_list_parse (roles, AGREEMENT_ROLES_MAX, true,
+                              &self->roles, &reason))
+                what = "roles";
+        }
+        else
+            what = "purposes";
+    }
+    else
+        what = "fields";
+    if (what) {
+        zsys_warning ("agreement '%s': %s: %s", id, what, reason);
+        agreement_destroy (&self);
+        return NULL;
+    }
+    self->any_role = self->roles.count == 1
+                  && streq (self->roles.names [0], "*");
+    self->id = strdup (id);
+    self->provider = strdup (provider);
+    self->consumer = strdup (consumer);
+    self->item = strdup (item);
+    self->legal_basis = strdup (legal_basis);
+    assert (self->id && self->provider && self->consumer && self->item
+         && self->legal_basis);
+    self->valid_from = valid_from;
+    self->valid_until = valid_until;
+    self->daily_quota = daily_quota;
+    return self;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Destructor
+
+void
+agreement_destroy (agreement_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        agreement_t *self = *self_p;
+        free (self->id);
+        free (self->provider);
+        free (self->consumer);
+        free (self->item);
+        free (self->legal_basis);
+        s_list_clear (&self->fields);
+        s_list_clear (&self->purposes);
+        s_list_clear (&self->roles);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+
+//  --------------------------------------------------------------------------
+//  Copy, with the same signatures
+
+agreement_t *
+agreement_dup (agreement_t *self)
+{
+    assert (self);
+    agreement_t *copy = (agreement_t *) zmalloc (sizeof (agreement_t));
+    assert (copy);
+    *copy = *self;
+    copy->id = strdup (self->id);
+    copy->provider = strdup (self->provider);
+    copy->consumer = strdup (self->consumer);
+    copy->item = strdup (self->item);
+    copy->legal_basis = strdup (self->legal_basis);
+    assert (copy->id && copy->provider && copy->consumer && copy->item
+         && copy->legal_basis);
+    s_list_copy (&copy->fields, &self->fields);
+    s_list_copy (&copy->purposes, &self->purposes);
+    s_list_copy (&copy->roles, &self->roles);
+    return copy;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Decodes agreement text; NULL and a log line on any problem
+
+agreement_t *
+agreement_decode (const char *text, size_t size)
+{
+    if (!text || size == 0) {
+        zsys_warning ("agreement: empty text");
+        return NULL;
+    }
+    if (size > AGREEMENT_TEXT_MAX) {
+        zsys_warning ("agreement: text of %zu bytes exceeds %d",
+                      size, AGREEMENT_TEXT_MAX);
+        return NULL;
+    }
+    zconfig_t *root = certfile_parse (text, size, AGREEMENT_TEXT_MAX);
+    if (!root) {
+        zsys_warning ("agreement: not valid ZPL text");
+        return NULL;
+    }
+    agreement_t *self = NULL;
+    zconfig_t *section = zconfig_child (root);
+    const char *values [S_KEYS] = { NULL };
+    if (!section || zconfig_next (section)
+    ||  !streq (zconfig_name (section), "agreement")
+    ||  (zconfig_value (section) && *zconfig_value (section))) {
+        zsys_warning ("agreement: the text must hold one 'agreement' section "
+                      "and nothing else");
+        goto done;
+    }
+    if (certfile_fields (section, "agreement", s_keys, S_KEYS, values))
+        goto done;
+
+    for (int key = 0; key < S_KEY_PROVIDER_SIG; key++)
+        if (!values [key]) {
+            zsys_warning ("agreement: '%s' is missing", s_keys [key]);
+            goto done;
+        }
+    int64_t valid_from, valid_until;
+    uint64_t quota;
+    if (certfile_time_parse (values [S_KEY_VALID_FROM], &valid_from)) {
+        zsys_warning ("agreement: valid-from is not YYYY-MM-DDTHH:MM:SSZ");
+        goto done;
+    }
+    if (certfile_time_parse (values [S_KEY_VALID_UNTIL], &valid_until)) {
+        zsys_warning ("agreement: valid-until is not YYYY-MM-DDTHH:MM:SSZ");
+        goto done;
+    }
+    if (certfile_uint_parse (values [S_KEY_DAILY_QUOTA],
+                             AGREEMENT_QUOTA_MAX, &quota)) {
+        zsys_warning ("agreement: daily-quota must be a number "
+                      "from 1 to 1000000000");
+        goto done;
+    }
+    self = agreement_new (values [S_KEY_ID], values [S_KEY_PROVIDER],
+                          values [S_KEY_CONSUMER], values [S_KEY_ITEM],
+                          values [S_KEY_FIELDS], values [S_KEY_PURPOSES],
+                          values [S_KEY_LEGAL_BASIS], valid_from, valid_until,
+                          (uint32_t) quota, values [S_KEY_ROLES]);
+    if (!self)
+        goto done;
+    if (values [S_KEY_PROVIDER_SIG]) {
+        if (certfile_hex_parse (values [S_KEY_PROVIDER_SIG],
+                                self->provider_signature,
+                                AGREEMENT_SIG_BYTES)) {
+            zsys_warning ("agreement '%s': provider-signature must be "
+                          "128 lowercase hex digits", self->id);
+            agreement_destroy (&self);
+            goto done;
+        }
+        self->provider_signed = true;
+    }
+    if (values [S_KEY_CONSUMER_SIG]) {
+        if (certfile_hex_parse (values [S_KEY_CONSUMER_SIG],
+                                self->consumer_signature,
+                                AGREEMENT_SIG_BYTES)) {
+            zsys_warning ("agreement '%s': consumer-signature must be "
+                          "128 lowercase hex digits", self->id);
+            agreement_destroy (&self);
+            goto done;
+        }
+        self->consumer_signed = true;
+    }
+done:
+    zconfig_destroy (&root);
+    return self;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Loads an agreement file
+
+agreement_t *
+agreement_load (const char *path)
+{
+    assert (path);
+    size_t size = 0;
+    char *text = certfile_read (path, AGREEMENT_TEXT_MAX, &size);
+    if (!text)
+        return NULL;
+    agreement_t *self = agreement_decode (text, size);
+    if (!self)
+        zsys_warning ("agreement: %s refused", path);
+    free (text);
+    return self;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Text form, fresh string
+
+char *
+agreement_encode (agreement_t *self)
+{
+    assert (self);
+    char from [CERTFILE_TIME_SIZE], until [CERTFILE_TIME_SIZE];
+    certfile_time_format (self->valid_from, from);
+    certfile_time_format (self->valid_until, until);
+    char *fields = s_list_join (&self->fields);
+    char *purposes = s_list_join (&self->purposes);
+    char *roles = s_list_join (&self->roles);
+    char *provider_sig = self->provider_signed
+        ? certfile_hex (self->provider_signature, AGREEMENT_SIG_BYTES): NULL;
+    char *consumer_sig = self->consumer_signed
+        ? certfile_hex (self->consumer_signature, AGREEMENT_SIG_BYTES): NULL;
+    char *provider_line = provider_sig
+        ? zsys_sprintf ("    provider-signature = \"%s\"\n", provider_sig)
+        : strdup ("");
+    char *consumer_line = consumer_sig
+        ? zsys_sprintf ("    consumer-signature = \"%s\"\n", consumer_sig)
+        : strdup ("");
+    char *text = zsys_sprintf (
+        "#   Sharing agreement (see README \"Agreement file\")\n"
+        "agreement\n"
+        "    id = \"%s\"\n"
+        "    provider = \"%s\"\n"
+        "    consumer = \"%s\"\n"
+        "    item = \"%s\"\n"
+        "    fields = \"%s\"\n"
+        "    purposes = \"%s\"\n"
+        "    legal-basis = \"%s\"\n"
+        "    valid-from = \"%s\"\n"
+        "    valid-until = \"%s\"\n"
+        "    daily-quota = %u\n"
+        "    roles = \"%s\"\n"
+        "%s%s",
+        self->id, self->provider, self->consumer, self->item, fields,
+        purposes, self->legal_basis, from, until, self->daily_quota, roles,
+        provider_line, consumer_line);
+    assert (text);
+    free (fields);
+    free (purposes);
+    free (roles);
+    free (provider_sig);
+    free (consumer_sig);
+    free (provider_line);
+    free (consumer_line);
+    return text;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Writes the text to path; -1 if it exists and not force
+
+int
+agreement_save (agreement_t *self, const char *path, bool force)
+{
+    assert (self);
+    assert (path);
+    char *text = agreement_encode (self);
+    int rc = certfile_write (path, text, false, force);
+    free (text);
+    return rc;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Accessors
+
+const char *
+agreement_id (agreement_t *self)
+{
+    assert (self);
+    return self->id;
+}
+
+const char *
+agreement_provider (agreement_t *self)
+{
+    assert (self);
+    return self->provider;
+}
+
+const char *
+agreement_consumer (agreement_t *self)
+{
+    assert (self);
+    return self->consumer;
+}
+
+const char *
+agreement_item (agreement_t *self)
+{
+    assert (self);
+    return self->item;
+}
+
+const char *
+agreement_legal_basis (agreement_t *self)
+{
+    assert (self);
+    return self->legal_basis;
+}
+
+int64_t
+agreement_valid_from (agreement_t *self)
+{
+    assert (self);
+    return self->valid_from;
+}
+
+int64_t
+agreement_valid_until (agreement_t *self)
+{
+    assert (self);
+    return self->valid_until;
+}
+
+uint32_t
+agreement_daily_quota (agreement_t *self)
+{
+    assert (self);
+    return self->daily_quota;
+}
+
+size_t
+agreement_field_count (agreement_t *self)
+{
+    assert (self);
+    return self->fields.count;
+}
+
+const char *
+agreement_field (agreement_t *self, size_t index)
+{
+    assert (self);
+    assert (index < self->fields.count);
+    return self->fields.names [index];
+}
+
+size_t
+agreement_purpose_count (agreement_t *self)
+{
+    assert (self);
+    return self->purposes.count;
+}
+
+const char *
+agreement_purpose (agreement_t *self, size_t index)
+{
+    assert (self);
+    assert (index < self->purposes.count);
+    return self->purposes.names [index];
+}
+
+size_t
+agreement_role_count (agreement_t *self)
+{
+    assert (self);
+    return self->roles.count;
+}
+
+const char *
+agreement_role (agreement_t *self, size_t index)
+{
+    assert (self);
+    assert (index < self->roles.count);
+    return self->roles.names [index];
+}
+
+bool
+agreement_provider_signed (agreement_t *self)
+{
+    assert (self);
+    return self->provider_signed;
+}
+
+bool
+agreement_consumer_signed (agreement_t *self)
+{
+    assert (self);
+    return self->consumer_signed;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Canonical bytes: see README "Agreement file", "Canonical encoding"
+
+static void
+s_pack_str (msgpack_packer *pk, const char *string)
+{
+    size_t length = strlen (string);
+    msgpack_pack_str (pk, length);
+    msgpack_pack_str_body (pk, string, length);
+}
+
+static void
+s_pack_list (msgpack_packer *pk, s_list_t *list)
+{
+    msgpack_pack_array (pk, list->count);
+    for (size_t index = 0; index < list->count; index++)
+        s_pack_str (pk, list->names [index]);
+}
+
+uint8_t *
+agreement_canonical (agreement_t *self, size_t *size)
+{
+    assert (self);
+    assert (size);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, 12);
+    s_pack_str (&pk, AGREEMENT_TAG);
+    s_pack_str (&pk, self->id);
+    s_pack_str (&pk, self->provider);
+    s_pack_str (&pk, self->consumer);
+    s_pack_str (&pk, self->item);
+    s_pack_list (&pk, &self->fields);
+    s_pack_list (&pk, &self->purposes);
+    s_pack_str (&pk, self->legal_basis);
+    //  Times are never negative: msgpack-c packs them, like the quota, in
+    //  the shortest unsigned form
+    msgpack_pack_uint64 (&pk, (uint64_t) self->valid_from);
+    msgpack_pack_uint64 (&pk, (uint64_t) self->valid_until);
+    msgpack_pack_uint32 (&pk, self->daily_quota);
+    s_pack_list (&pk, &self->roles);
+    *size = buffer.size;
+    return (uint8_t *) buffer.data;     //  msgpack_sbuffer allocates with malloc
+}
+
+
+//  --------------------------------------------------------------------------
+//  Signs as whichever party the signer's certificate names
+
+int
+agreement_sign (agreement_t *self, cert_t *signer)
+{
+    assert (self);
+    assert (signer);
+    if (!cert_has_secret (signer))
+        return -1;
+    uint8_t *signature;
+    bool *flag;
+    if (streq (cert_department (signer), self->provider)) {
+        signature = self->provider_signature;
+        flag = &self->provider_signed;
+    }
+    else
+    if (streq (cert_department (signer), self->consumer)) {
+        signature = self->consumer_signature;
+        flag = &self->consumer_signed;
+    }
+    else
+        return -1;
+
+    size_t size;
+    uint8_t *canonical = agreement_canonical (self, &size);
+    crypto_sign_detached (signature, NULL, canonical, size,
+                          cert_sign_secret (signer));
+    free (canonical);
+    *flag = true;
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Checks both parties' certificates and signatures
+
+static status_t
+s_verify_party (truststore_t *trust, const char *department, int64_t now,
+                bool is_signed, const uint8_t *signature,
+                const uint8_t *canonical, size_t size)
+{
+    cert_t *cert = NULL;
+    status_t status = truststore_check (trust, department, now, &cert);
+    if (status != STATUS_OK)
+        return status;
+    if (!is_signed)
+        return STATUS_BAD_SIGNATURE;
+    if (crypto_sign_verify_detached (signature, canonical, size,
+                                     cert_sign_public (cert)))
+        return STATUS_BAD_SIGNATURE;
+    return STATUS_OK;
+}
+
+status_t
+agreement_verify (agreement_t *self, truststore_t *trust, int64_t now)
+{
+    assert (self);
+    assert (trust);
+    size_t size;
+    uint8_t *canonical = agreement_canonical (self, &size);
+    status_t status = s_verify_party (trust, self->provider, now,
+                                      self->provider_signed,
+                                      self->provider_signature,
+                                      canonical, size);
+    if (status == STATUS_OK)
+        status = s_verify_party (trust, self->consumer, now,
+                                 self->consumer_signed,
+                                 self->consumer_signature,
+                                 canonical, size);
+    free (canonical);
+    return status;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Rules
+
+bool
+agreement_grants_field (agreement_t *self, const char *name)
+{
+    assert (self);
+    return s_list_contains (&self->fields, name);
+}
+
+bool
+agreement_allows_purpose (agreement_t *self, const char *purpose)
+{
+    assert (self);
+    return s_list_contains (&self->purposes, purpose);
+}
+
+bool
+agreement_allows_role (agreement_t *self, const char *role)
+{
+    assert (self);
+    return self->any_role || s_list_contains (&self->roles, role);
+}
+
+bool
+agreement_valid_at (agreement_t *self, int64_t now)
+{
+    assert (self);
+    return now >= self->valid_from && now < self->valid_until;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Self-test
+
+//  Replaces the first `from` in text by `to`; fresh string
+static char *
+s_replace (const char *text, const char *from, const char *to)
+{
+    const char *at = strstr (text, from);
+    assert (at);
+    size_t head = (size_t) (at - text);
+    char *result = (char *) malloc (strlen (text) - strlen (from)
+                                    + strlen (to) + 1);
+    assert (result);
+    memcpy (result, text, head);
+    strcpy (result + head, to);
+    strcat (result, at + strlen (from));
+    return result;
+}
+
+static void
+s_expect_refused (const char *text)
+{
+    agreement_t *agreement = agreement_decode (text, strlen (text));
+    assert (agreement == NULL);
+}
+
+void
+agreement_test (bool verbose)
+{
+    if (verbose)
+        printf (" * agreement: ");
+
+    int64_t now = (int64_t) time (NULL);
+    const int64_t from = INT64_C(1767225600);     //  2026-01-01T00:00:00Z
+    const int64_t until = INT64_C(1798761600);    //  2027-01-01T00:00:00Z
+    const char *basis = "《优化营商环境条例》第三十七条";
+
+    //  Construction and the rules of each argument
+    agreement_t *agreement = agreement_new (
+        "AGR-SH-PD-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX",
+        "enterprise-basic", "status, name,address", "tax-registration,credit-check",
+        basis, from, until, 1000, "inspector,auditor");
+    assert (agreement);
+    assert (streq (agreement_id (agreement), "AGR-SH-PD-MSA-TAX-0001"));
+    assert (streq (agreement_provider (agreement), "SH-PD-MSA"));
+    assert (streq (agreement_consumer (agreement), "SH-PD-TAX"));
+    assert (streq (agreement_item (agreement), "enterprise-basic"));
+    assert (streq (agreement_legal_basis (agreement), basis));
+    assert (agreement_valid_from (agreement) == from);
+    assert (agreement_valid_until (agreement) == until);
+    assert (agreement_daily_quota (agreement) == 1000);
+    assert (agreement_field_count (agreement) == 3);
+    assert (streq (agreement_field (agreement, 0), "address"));
+    assert (streq (agreement_field (agreement, 1), "name"));
+    assert (streq (agreement_field (agreement, 2), "status"));
+    assert (agreement_purpose_count (agreement) == 2);
+    assert (streq (agreement_purpose (agreement, 0), "credit-check"));
+    assert (agreement_role_count (agreement) == 2);
+    assert (streq (agreement_role (agreement, 0), "auditor"));
+    assert (agreement_grants_field (agreement, "name"));
+    assert (!agreement_grants_field (agreement, "legal-person"));
+    assert (!agreement_grants_field (agreement, NULL));
+    assert (agreement_allows_purpose (agreement, "credit-check"));
+    assert (!agreement_allows_purpose (agreement, "curiosity"));
+    assert (!agreement_allows_purpose (agreement, ""));
+    assert (agreement_allows_role (agreement, "inspector"));
+    assert (!agreement_allows_role (agreement, "clerk"));
+    assert (!agreement_allows_role (agreement, ""));
+    assert (!agreement_allows_role (agreement, NULL));
+    assert (agreement_valid_at (agreement, from));
+    assert (agreement_valid_at (agreement, until - 1));
+    assert (!agreement_valid_at (agreement, until));
+    assert (!agreement_valid_at (agreement, from - 1));
+    assert (!agreement_provider_signed (agreement));
+    assert (!agreement_consumer_signed (agreement));
+
+    agreement_t *any = agreement_new (
+        "A-1", "TAX", "MSA", "x", "a", "p", "basis", 0, 1, 1, " * ");
+    assert (any);
+    assert (agreement_allows_role (any, "clerk"));
+    assert (agreement_allows_role (any, NULL));
+    agreement_destroy (&any);
+
+    struct {
+        const char *id, *provider, *consumer, *item, *fields, *purposes,
+                   *basis, *roles;
+        int64_t from, until;
+        uint32_t quota;
+    } bad [] = {
+        { "", "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A_1", "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A1234567890123456789012345678901234567890123456789012345678901234",
+          "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "tax", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "M", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "TAX", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "X", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a,,b", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a,b,a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a,", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a b", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "*", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "P", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "say \"no\"", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "line\nbreak", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", " b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "\xff\xfe", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "*,r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "r", 1, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "r", -1, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "r", 0,
+          CERTFILE_TIME_MAX + 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 0 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1,
+          AGREEMENT_QUOTA_MAX + 1 },
+        { NULL, "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", NULL, "p", "b", "r", 0, 1, 1 },
+    };
+    for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
+        agreement_t *refused = agreement_new (
+            bad [index].id, bad [index].provider, bad [index].consumer,
+            bad [index].item, bad [index].fields, bad [index].purposes,
+            bad [index].basis, bad [index].from, bad [index].until,
+            bad [index].quota, bad [index].roles);
+        if (refused && verbose)
+            printf ("accepted bad case %zu\n", index);
+        assert (refused == NULL);
+    }
+    //  Too many fields
+    char many [AGREEMENT_FIELDS_MAX * 8];
+    many [0] = 0;
+    for (int index = 0; index <= AGREEMENT_FIELDS_MAX; index++)
+        sprintf (many + strlen (many), "%sf%d", index? ",": "", index);
+    assert (!agreement_new ("A", "TAX", "MSA", "x", many, "p", "b",
+                            0, 1, 1, "r"));
+    many [strrchr (many, ',') - many] = 0;
+    agreement_t *wide = agreement_new ("A", "TAX", "MSA", "x", many, "p",
+                                       "b", 0, 1, 1, "r");
+    assert (wide);
+    assert (agreement_field_count (wide) == AGREEMENT_FIELDS_MAX);
+    agreement_destroy (&wide);
+
+    //  Canonical bytes: the tag first, lists sorted, stable
+    size_t size, size2;
+    uint8_t *canonical = agreement_canonical (agreement, &size);
+    assert (canonical [0] == 0x9C);             //  fixarray of 12
+    assert (canonical [1] == 0xB2);             //  fixstr of 18
+    assert (memcmp (canonical + 2, AGREEMENT_TAG, 18) == 0);
+    agreement_t *same = agreement_new (
+        "AGR-SH-PD-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX",
+        "enterprise-basic", "name,address,status",
+        "credit-check,tax-registration", basis, from, until, 1000,
+        "auditor,inspector");
+    uint8_t *canonical2 = agreement_canonical (same, &size2);
+    assert (size == size2 && memcmp (canonical, canonical2, size) == 0);
+    free (canonical2);
+    agreement_destroy (&same);
+    //  Canonical bytes decode as the documented array
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    size_t offset = 0;
+    int rc = msgpack_unpack_next (&unpacked, (const char *) canonical, size,
+                                  &offset);
+    assert (rc == MSGPACK_UNPACK_SUCCESS && offset == size);
+    msgpack_object_array array = unpacked.data.via.array;
+    assert (unpacked.data.type == MSGPACK_OBJECT_ARRAY && array.size == 12);
+    assert (array.ptr [5].type == MSGPACK_OBJECT_ARRAY);
+    assert (array.ptr [5].via.array.size == 3);
+    assert (array.ptr [8].type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert (array.ptr [8].via.u64 == (uint64_t) from);
+    assert (array.ptr [10].via.u64 == 1000);
+    msgpack_unpacked_destroy (&unpacked);
+    free (canonical);
+
+    //  Signing: each party signs as itself, nobody else can
+    authority_t *authority = authority_new ("Test authority");
+    assert (authority);
+    cert_t *msa = cert_new ("SH-PD-MSA", "Market supervision", "department",
+                            3, 1, now - 86400, now + 86400 * 365);
+    cert_t *tax = cert_new ("SH-PD-TAX", "Tax bureau", "department",
+                            2, 1, now - 86400, now + 86400 * 365);
+    cert_t *other = cert_new ("SH-PD-OTHER", "Other", "department",
+                              2, 1, now - 86400, now + 86400 * 365);
+    cert_t *old_tax = cert_new ("SH-PD-TAX", "Tax bureau", "department",
+                                2, 2, now - 86400 * 10, now - 86400);
+    assert (msa && tax && other && old_tax);
+    cert_sign_by (msa, authority);
+    cert_sign_by (tax, authority);
+    cert_sign_by (other, authority);
+    cert_sign_by (old_tax, authority);
+    truststore_t *trust = truststore_new (authority_public (authority));
+    assert (trust);
+    cert_t *copy = cert_dup (msa);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+    copy = cert_dup (other);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+
+    //  Provider known but not signed yet
+    assert (agreement_verify (agreement, trust, now) == STATUS_BAD_SIGNATURE);
+    assert (agreement_sign (agreement, other) == -1);
+    cert_t *public_msa = cert_dup (msa);
+    assert (agreement_sign (agreement, public_msa) == -1);   //  no secret
+    cert_destroy (&public_msa);
+    assert (!agreement_provider_signed (agreement));
+
+    assert (agreement_sign (agreement, msa) == 0);
+    assert (agreement_provider_signed (agreement));
+    assert (!agreement_consumer_signed (agreement));
+    //  The consumer's certificate is unknown yet
+    assert (agreement_verify (agreement, trust, now) == STATUS_CERT_UNKNOWN);
+    copy = cert_dup (tax);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+    //  Known, but not signed by the consumer
+    assert (agreement_verify (agreement, trust, now) == STATUS_BAD_SIGNATURE);
+    assert (agreement_sign (agreement, tax) == 0);
+    assert (agreement_consumer_signed (agreement));
+    assert (agreement_verify (agreement, trust, now) == STATUS_OK);
+    //  Certificates valid at `now` only
+    assert (agreement_verify (agreement, trust, now + 86400 * 400)
+            == STATUS_CERT_EXPIRED);
+
+    //  Text round trip keeps signatures and canonical bytes
+    char *text = agreement_encode (agreement);
+    assert (text);
+    if (verbose)
+        printf ("\n%s", text);
+    agreement_t *decoded = agreement_decode (text, strlen (text));
+    assert (decoded);
+    assert (agreement_verify (decoded, trust, now) == STATUS_OK);
+    char *text2 = agreement_encode (decoded);
+    assert (streq (text, text2));
+    free (text2);
+    agreement_t *dup = agreement_dup (decoded);
+    assert (agreement_verify (dup, trust, now) == STATUS_OK);
+    agreement_destroy (&dup);
+    agreement_destroy (&decoded);
+
+    //  Tampering after signing: any change breaks a signature
+    const char *tampers [][2] = {
+        { "fields = \"address,name,status\"",
+          "fields = \"address,name,status,legal-person\"" },
+        { "daily-quota = 1000", "daily-quota = 100000" },
+        { "valid-until = \"2027", "valid-until = \"2099" },
+        { "purposes = \"credit-check,", "purposes = \"marketing,credit-check," },
+        { "roles = \"auditor,inspector\"", "roles = \"*\"" },
+        { "consumer = \"SH-PD-TAX\"", "consumer = \"SH-PD-OTHER\"" },
+        { "第三十七条", "第三十八条" },
+    };
+    for (size_t index = 0; index < sizeof (tampers) / sizeof (tampers [0]);
+         index++) {
+        char *tampered = s_replace (text, tampers [index][0],
+                                    tampers [index][1]);
+        agreement_t *forged = agreement_decode (tampered, strlen (tampered));
+        assert (forged);
+        assert (agreement_verify (forged, trust, now) == STATUS_BAD_SIGNATURE);
+        agreement_destroy (&forged);
+        free (tampered);
+    }
+    //  A signature swapped into the other party's place fails too
+    {
+        char *provider_hex = certfile_hex (agreement->provider_signature, 64);
+        char *consumer_hex = certfile_hex (agreement->consumer_signature, 64);
+        char *step = s_replace (text, consumer_hex, provider_hex);
+        agreement_t *forged = agreement_decode (step, strlen (step));
+        assert (forged);
+        assert (agreement_verify (forged, trust, now) == STATUS_BAD_SIGNATURE);
+        agreement_destroy (&forged);
+        free (step);
+        free (provider_hex);
+        free (consumer_hex);
+    }
+
+    //  Strict decoding
+    s_expect_refused ("");
+    s_expect_refused ("agreement\n");
+    s_expect_refused ("not ZPL at all \"\n");
+    char *refusals [] = {
+        s_replace (text, "    roles", "    colour = \"red\"\n    roles"),
+        s_replace (text, "    roles", "    id = \"AGAIN\"\n    roles"),
+        s_replace (text, "    roles = \"auditor,inspector\"\n", ""),
+        s_replace (text, "    item = \"enterprise-basic\"\n", ""),
+        s_replace (text, "daily-quota = 1000", "daily-quota = 01000"),
+        s_replace (text, "daily-quota = 1000", "daily-quota = -1"),
+        s_replace (text, "daily-quota = 1000", "daily-quota = 0"),
+        s_replace (text, "daily-quota = 1000", "daily-quota = 99999999999"),
+        s_replace (text, "2026-01-01T00:00:00Z", "2026-01-01 00:00:00"),
+        s_replace (text, "2026-01-01T00:00:00Z", "2026-02-30T00:00:00Z"),
+        s_replace (text, "2027-01-01T00:00:00Z", "2025-01-01T00:00:00Z"),
+        s_replace (text, "provider-signature = \"", "provider-signature = \"AB"),
+        s_replace (text, "provider-signature = \"", "provider-signature = \"0"),
+        s_replace (text, "provider-signature = \"", "provider-signature = \"z"),
+        s_replace (text, "agreement\n", "agreement = \"x\"\n"),
+        s_replace (text, "agreement\n", "catalog\n"),
+        s_replace (text, "    id = \"AGR", "        id = \"AGR"),
+        s_replace (text, "    item = \"enterprise-basic\"\n",
+                   "    item = \"enterprise-basic\"\n        sub = 1\n"),
+        zsys_sprintf ("%sagreement\n    id = \"X\"\n", text),
+        zsys_sprintf ("%sother\n", text),
+    };
+    for (size_t index = 0; index < sizeof (refusals) / sizeof (refusals [0]);
+         index++) {
+        s_expect_refused (refusals [index]);
+        free (refusals [index]);
+    }
+    //  A NUL inside, and size bounds
+    char *with_nul = strdup (text);
+    with_nul [10] = 0;
+    assert (!agreement_decode (with_nul, strlen (text)));
+    free (with_nul);
+    assert (!agreement_decode (text, AGREEMENT_TEXT_MAX + 1));
+    assert (!agreement_decode (NULL, 0));
+    //  Decoding reads only `size` bytes: a truncated buffer is refused
+    char *truncated = (char *) malloc (strlen (text) / 2);
+    assert (truncated);
+    memcpy (truncated, text, strlen (text) / 2);
+    assert (!agreement_decode (truncated, strlen (text) / 2));
+    free (truncated);
+    //  Unsigned agreements encode without signature lines and decode
+    any = agreement_new ("A-1", "TAX", "MSA", "x", "a", "p", "basis",
+                         0, 1, 1, "*");
+    char *unsigned_text = agreement_encode (any);
+    assert (!strstr (unsigned_text, "signature"));
+    agreement_t *back = agreement_decode (unsigned_text, strlen (unsigned_text));
+    assert (back);
+    assert (!agreement_provider_signed (back));
+    assert (agreement_allows_role (back, "anyone"));
+    agreement_destroy (&back);
+    free (unsigned_text);
+    agreement_destroy (&any);
+
+    //  Quotes, hash and blanks inside the legal basis survive the text form
+    any = agreement_new ("A-1", "TAX", "MSA", "x", "a", "p",
+                         "Art. 5 #2, 'may share'  (2019)", 0, 1, 1, "*");
+    assert (any);
+    unsigned_text = agreement_encode (any);
+    back = agreement_decode (unsigned_text, strlen (unsigned_text));
+    assert (back);
+    assert (streq (agreement_legal_basis (back),
+                   "Art. 5 #2, 'may share'  (2019)"));
+    agreement_destroy (&back);
+    free (unsigned_text);
+    agreement_destroy (&any);
+
+    //  Files
+    char *dir = zsys_sprintf ("/tmp/sluice-agreement-test-%d", getpid ());
+    assert (zsys_dir_create ("%s", dir) == 0);
+    char *path = zsys_sprintf ("%s/one.agreement", dir);
+    assert (agreement_save (agreement, path, false) == 0);
+    assert (agreement_save (agreement, path, false) == -1);
+    assert (agreement_save (agreement, path, true) == 0);
+    agreement_t *loaded = agreement_load (path);
+    assert (loaded);
+    assert (agreement_verify (loaded, trust, now) == STATUS_OK);
+    agreement_destroy (&loaded);
+    char *missing = zsys_sprintf ("%s/missing.agreement", dir);
+    assert (!agreement_load (missing));
+    //  A file over the size limit is refused before parsing
+    FILE *file = fopen (missing, "w");
+    assert (file);
+    fputs (text, file);
+    for (int index = 0; index < AGREEMENT_TEXT_MAX / 16 + 1; index++)
+        fputs ("#  padding .....\n", file);
+    fclose (file);
+    assert (!agreement_load (missing));
+    zsys_file_delete (missing);
+    zsys_file_delete (path);
+    zsys_dir_delete ("%s", dir);
+    zstr_free (&missing);
+    zstr_free (&path);
+    zstr_free (&dir);
+
+    //  A newer consumer certificate that has expired replaces the valid
+    //  one in the store: verification fails with CERT_EXPIRED
+    copy = cert_dup (old_tax);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+    assert (agreement_verify (agreement, trust, now) == STATUS_CERT_EXPIRED);
+    //  A revoked provider certificate: CERT_REVOKED (the provider is first)
+    crl_t *crl = crl_new (1);
+    assert (crl);
+    assert (crl_add (crl, "SH-PD-MSA", 1, now, "key compromise") == 0);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    assert (agreement_verify (agreement, trust, now) == STATUS_CERT_REVOKED);
+
+    free (text);
+    truststore_destroy (&trust);
+    cert_destroy (&msa);
+    cert_destroy (&tax);
+    cert_destroy (&other);
+    cert_destroy (&old_tax);
+    authority_destroy (&authority);
+    agreement_destroy (&agreement);
+    agreement_destroy (&agreement);     //  safe twice
+
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,140 @@
+/*  agreement.h -- a sharing agreement between a provider and a consumer
+    department, for one catalog item, signed by both.
+
+    An agreement names the fields the consumer may receive, the purposes and
+    officer roles it may ask for, the legal basis, the validity period and a
+    daily quota. Each department signs the same canonical bytes (msgpack, see
+    agreement_canonical and README "Agreement file") with the Ed25519 key of
+    its certificate. An agreement is immutable once made: only its two
+    signatures are added later, so any change means a new agreement and new
+    signatures.
+
+    On disk an agreement is ZPL text (`NAME.agreement`), at most
+    AGREEMENT_TEXT_MAX bytes.
+*/
+#ifndef SLUICE_AGREEMENT_H_INCLUDED
+#define SLUICE_AGREEMENT_H_INCLUDED
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "../certs/cert.h"
+#include "../certs/truststore.h"
+#include "../proto/status.h"
+
+#define AGREEMENT_TEXT_MAX      (64 * 1024)     //  largest file or text accepted
+#define AGREEMENT_ID_MAX        64      //  [A-Za-z0-9-], bytes
+#define AGREEMENT_NAME_MAX      64      //  a purpose or role name, bytes
+#define AGREEMENT_FIELDS_MAX    64      //  fields in one agreement (ITEM_FIELDS_MAX)
+#define AGREEMENT_PURPOSES_MAX  32
+#define AGREEMENT_ROLES_MAX     32
+#define AGREEMENT_BASIS_MAX     1024    //  legal basis, bytes of UTF-8
+#define AGREEMENT_QUOTA_MAX     1000000000u     //  requests per UTC day
+#define AGREEMENT_SIG_BYTES     64      //  Ed25519 signature
+#define AGREEMENT_TAG           "sluice-agreement-1"    //  first canonical element
+
+typedef struct _agreement_t agreement_t;
+
+//  Creates an unsigned agreement. `fields`, `purposes` and `roles` are
+//  comma-separated lists ("name,address"; blanks around names are ignored;
+//  no duplicates); `roles` may be "*" for any officer role. Times are seconds
+//  since the epoch, UTC, valid_from < valid_until. daily_quota is 1 to
+//  AGREEMENT_QUOTA_MAX. Returns NULL, and logs why, if any argument is
+//  invalid (see README "Agreement file" for every rule).
+agreement_t *
+    agreement_new (const char *id, const char *provider, const char *consumer,
+                   const char *item, const char *fields, const char *purposes,
+                   const char *legal_basis, int64_t valid_from,
+                   int64_t valid_until, uint32_t daily_quota,
+                   const char *roles);
+
+//  Loads an agreement file (at most AGREEMENT_TEXT_MAX bytes). Strict:
+//  returns NULL, and logs why, on any unknown, repeated, missing or malformed
+//  key. Does not verify signatures: use agreement_verify.
+agreement_t *
+    agreement_load (const char *path);
+
+//  Decodes agreement text of `size` bytes (no NUL needed; a NUL inside is
+//  refused). Same rules as agreement_load; never reads past `size`.
+agreement_t *
+    agreement_decode (const char *text, size_t size);
+
+//  Returns the agreement as ZPL text (with the signatures it has), a fresh
+//  string the caller frees. agreement_decode of the result gives back an
+//  agreement with the same canonical bytes and signatures.
+char *
+    agreement_encode (agreement_t *self);
+
+//  Writes the text to `path` (mode 0644). Refuses (-1) to replace an
+//  existing file unless `force`; replacement is atomic. 0 on success.
+int
+    agreement_save (agreement_t *self, const char *path, bool force);
+
+void
+    agreement_destroy (agreement_t **self_p);
+
+//  A copy, with the same signatures.
+agreement_t *
+    agreement_dup (agreement_t *self);
+
+const char *agreement_id (agreement_t *self);
+const char *agreement_provider (agreement_t *self);
+const char *agreement_consumer (agreement_t *self);
+const char *agreement_item (agreement_t *self);
+const char *agreement_legal_basis (agreement_t *self);
+int64_t     agreement_valid_from (agreement_t *self);
+int64_t     agreement_valid_until (agreement_t *self);
+uint32_t    agreement_daily_quota (agreement_t *self);
+
+//  The lists, sorted (bytewise) as in the canonical encoding; `index` below
+//  the count, the name borrowed. A roles list of any role is the one name "*".
+size_t      agreement_field_count (agreement_t *self);
+const char *agreement_field (agreement_t *self, size_t index);
+size_t      agreement_purpose_count (agreement_t *self);
+const char *agreement_purpose (agreement_t *self, size_t index);
+size_t      agreement_role_count (agreement_t *self);
+const char *agreement_role (agreement_t *self, size_t index);
+
+//  True if the department has signed (says nothing on whether the signature
+//  verifies: use agreement_verify).
+bool agreement_provider_signed (agreement_t *self);
+bool agreement_consumer_signed (agreement_t *self);
+
+//  Canonical bytes that both departments sign: the msgpack array
+//  [AGREEMENT_TAG, id, provider, consumer, item, [fields], [purposes],
+//  legal_basis, valid_from, valid_until, daily_quota, [roles]], lists sorted.
+//  Fresh buffer the caller frees, length in *size.
+uint8_t *
+    agreement_canonical (agreement_t *self, size_t *size);
+
+//  Signs as the provider or the consumer, whichever department `signer`'s
+//  certificate names, replacing any earlier signature of that side. Returns
+//  0, or -1 if the signer is neither party or holds no secret key.
+int
+    agreement_sign (agreement_t *self, cert_t *signer);
+
+//  STATUS_OK only if both signatures verify with the provider's and the
+//  consumer's certificates from `trust`, each valid and not revoked at
+//  `now`. Else the truststore_check status of the first party whose
+//  certificate fails (CERT_UNKNOWN, CERT_EXPIRED, CERT_REVOKED), or
+//  STATUS_BAD_SIGNATURE for a missing or wrong signature. The provider is
+//  checked first.
+status_t
+    agreement_verify (agreement_t *self, truststore_t *trust, int64_t now);
+
+//  Rules used by the provider's policy. Names are matched exactly.
+bool
+    agreement_grants_field (agreement_t *self, const char *name);
+bool
+    agreement_allows_purpose (agreement_t *self, const char *purpose);
+//  True for any role (even none) if the roles are "*".
+bool
+    agreement_allows_role (agreement_t *self, const char *role);
+//  valid_from <= now < valid_until.
+bool
+    agreement_valid_at (agreement_t *self, int64_t now);
+
+void
+    agreement_test (bool verbose);
+
+#endif

@@ -1,0 +1,475 @@
+/*  catalog.c -- a department's catalog, loaded from a ZPL file.
+
+    The file is read whole (at most CATALOG_FILE_MAX bytes) and checked line
+    by line against the ZPL rules before zconfig parses it, so that a syntax
+    mistake is reported with its line number in the error string rather than
+    only on zconfig's stdout log. Items keep the order of the file.
+*/
+
+#include "catalog.h"
+
+#include <stdarg.h>
+
+#define CATALOG_FILE_MAX (1024 * 1024)     //  a catalog is a small text file
+
+struct _catalog_t {
+    zlistx_t *items;            //  item_t, in file order, owned
+    zhashx_t *by_name;          //  name -> item_t, not owned
+};
+
+
+static void *
+s_fail (char **error, const char *format, ...)
+{
+    if (error) {
+        va_list argptr;
+        va_start (argptr, format);
+        *error = zsys_vprintf (format, argptr);
+        va_end (argptr);
+    }
+    return NULL;
+}
+
+
+static bool
+s_is_namechar (char c)
+{
+    //  The characters zconfig accepts in a name
+    return isalnum ((unsigned char) c) || c == '$' || c == '-' || c == '_'
+        || c == '@' || c == '.' || c == '&' || c == '+' || c == '/';
+}
+
+
+//  --------------------------------------------------------------------------
+//  Checks one line of ZPL (NUL-terminated, trailing space trimmed) with the
+//  same rules as zconfig. `depth` is the level of the previous named line,
+//  -1 before the first; updated when this line has a name. Returns NULL if
+//  good, else a static reason.
+
+static const char *
+s_zpl_line (const char *line, int *depth)
+{
+    const char *scan = line;
+    while (*scan == ' ')
+        scan++;
+    size_t indent = (size_t) (scan - line);
+    if (*scan == '\t')
+        return "indent with spaces, not tabs";
+    if (*scan == 0 || *scan == '#')
+        return NULL;                //  Blank line or comment
+    if (indent % 4)
+        return "indent by multiples of 4 spaces";
+    const char *name = scan;
+    while (s_is_namechar (*scan))
+        scan++;
+    if (scan == name)
+        return "expected a name";
+    if (*name == '/' || scan [-1] == '/')
+        return "'/' not valid at name start or end";
+    int level = (int) (indent / 4);
+    if (level > *depth + 1)
+        return "indented deeper than its parent allows";
+    while (isspace ((unsigned char) *scan))
+        scan++;
+    if (*scan == '=') {
+        scan++;
+        while (isspace ((unsigned char) *scan))
+            scan++;
+        if (*scan == '"' || *scan == '\'') {
+            const char *close = strchr (scan + 1, *scan);
+            if (!close)
+                return *scan == '"'? "missing closing \"": "missing closing '";
+            scan = close + 1;
+        }
+        else
+            scan = "";              //  Unquoted value runs to a comment
+    }
+    while (isspace ((unsigned char) *scan))
+        scan++;
+    if (*scan && *scan != '#')
+        return "unexpected text after the value (quote a value with spaces)";
+    *depth = level;
+    return NULL;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Checks a whole ZPL text; returns NULL if good, else a static reason and
+//  *lineno the line at fault.
+
+static const char *
+s_zpl_check (const char *text, size_t size, int *lineno)
+{
+    int depth = -1;
+    *lineno = 0;
+    const char *scan = text;
+    const char *end = text + size;
+    char *line = (char *) malloc (size + 1);
+    assert (line);
+    const char *reason = NULL;
+    while (scan < end && !reason) {
+        const char *eol = (const char *) memchr (scan, '\n', (size_t) (end - scan));
+        if (!eol)
+            eol = end;
+        size_t length = (size_t) (eol - scan);
+        memcpy (line, scan, length);
+        while (length && isspace ((unsigned char) line [length - 1]))
+            length--;
+        line [length] = 0;
+        (*lineno)++;
+        reason = s_zpl_line (line, &depth);
+        scan = eol + 1;
+    }
+    free (line);
+    return reason;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Reads the whole file, bounded. Returns a chunk, or NULL with *error set.
+
+static zchunk_t *
+s_read_file (const char *path, char **error)
+{
+    FILE *handle = fopen (path, "rb");
+    if (!handle)
+        return s_fail (error, "%s: cannot open: %s", path, strerror (errno));
+    zchunk_t *chunk = zchunk_new (NULL, CATALOG_FILE_MAX + 1);
+    assert (chunk);
+    size_t size = fread (zchunk_data (chunk), 1, CATALOG_FILE_MAX + 1, handle);
+    bool failed = ferror (handle) != 0;
+    fclose (handle);
+    if (failed) {
+        zchunk_destroy (&chunk);
+        return s_fail (error, "%s: cannot read (is it a regular file?)", path);
+    }
+    if (size > CATALOG_FILE_MAX) {
+        zchunk_destroy (&chunk);
+        return s_fail (error, "%s: larger than %d bytes", path, CATALOG_FILE_MAX);
+    }
+    zchunk_set (chunk, zchunk_data (chunk), size);
+    if (memchr (zchunk_data (chunk), 0, size)) {
+        zchunk_destroy (&chunk);
+        return s_fail (error, "%s: contains a NUL byte, not a text file", path);
+    }
+    return chunk;
+}
+
+
+static void
+s_item_destructor (void **item_p)
+{
+    item_destroy ((item_t **) item_p);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Loads and validates a catalog file; see catalog.h.
+
+catalog_t *
+catalog_load (const char *path, char **error)
+{
+    assert (path);
+    if (error)
+        *error = NULL;
+    zchunk_t *chunk = s_read_file (path, error);
+    if (!chunk)
+        return NULL;
+
+    int lineno;
+    const char *reason = s_zpl_check ((const char *) zchunk_data (chunk),
+                                      zchunk_size (chunk), &lineno);
+    if (reason) {
+        zchunk_destroy (&chunk);
+        return s_fail (error, "%s: line %d: ZPL syntax error: %s",
+                       path, lineno, reason);
+    }
+    zconfig_t *root = zconfig_chunk_load (chunk);
+    zchunk_destroy (&chunk);
+    if (!root)
+        return s_fail (error, "%s: ZPL syntax error", path);
+
+    catalog_t *self = (catalog_t *) zmalloc (sizeof (catalog_t));
+    assert (self);
+    self->items = zlistx_new ();
+    assert (self->items);
+    zlistx_set_destructor (self->items, s_item_destructor);
+    self->by_name = zhashx_new ();
+    assert (self->by_name);
+
+    //  The file holds exactly one "catalog" node at the top
+    zconfig_t *top = zconfig_child (root);
+    zconfig_t *catalog = NULL;
+    bool valid = true;
+    for (; top && valid; top = zconfig_next (top)) {
+        if (!streq (zconfig_name (top), "catalog")) {
+            s_fail (error, "%s: unknown key '%.64s' at the top (expected "
+                    "'catalog')", path, zconfig_name (top));
+            valid = false;
+        }
+        else
+        if (catalog) {
+            s_fail (error, "%s: more than one 'catalog'", path);
+            valid = false;
+        }
+        else
+            catalog = top;
+    }
+    if (valid && !catalog) {
+        s_fail (error, "%s: no 'catalog' in the file", path);
+        valid = false;
+    }
+    zconfig_t *node = valid? zconfig_child (catalog): NULL;
+    for (; node && valid; node = zconfig_next (node)) {
+        if (!streq (zconfig_name (node), "item")) {
+            s_fail (error, "%s: unknown key '%.64s' in catalog (expected "
+                    "'item')", path, zconfig_name (node));
+            valid = false;
+            break;
+        }
+        char *reason_text = NULL;
+        item_t *item = item_new_from_config (node, &reason_text);
+        if (!item) {
+            s_fail (error, "%s: %s", path, reason_text);
+            freen (reason_text);
+            valid = false;
+            break;
+        }
+        if (zhashx_lookup (self->by_name, item_name (item))) {
+            s_fail (error, "%s: item '%s': duplicate item name",
+                    path, item_name (item));
+            item_destroy (&item);
+            valid = false;
+            break;
+        }
+        zhashx_insert (self->by_name, item_name (item), item);
+        zlistx_add_end (self->items, item);
+    }
+    if (valid && zlistx_size (self->items) == 0) {
+        s_fail (error, "%s: the catalog has no items", path);
+        valid = false;
+    }
+    zconfig_destroy (&root);
+    if (!valid)
+        catalog_destroy (&self);
+    return self;
+}
+
+
+void
+catalog_destroy (catalog_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        catalog_t *self = *self_p;
+        zhashx_destroy (&self->by_name);
+        zlistx_destroy (&self->items);
+        freen (self);
+        *self_p = NULL;
+    }
+}
+
+
+size_t
+catalog_size (catalog_t *self)
+{
+    assert (self);
+    return zlistx_size (self->items);
+}
+
+item_t *
+catalog_item (catalog_t *self, const char *name)
+{
+    assert (self);
+    assert (name);
+    return (item_t *) zhashx_lookup (self->by_name, name);
+}
+
+//  First item in file order, and resets the cursor; NULL if none
+item_t *
+catalog_first (catalog_t *self)
+{
+    assert (self);
+    return (item_t *) zlistx_first (self->items);
+}
+
+//  Next item in file order; NULL after the last
+item_t *
+catalog_next (catalog_t *self)
+{
+    assert (self);
+    return (item_t *) zlistx_next (self->items);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Self test
+
+static void
+s_write (const char *path, const char *text)
+{
+    FILE *handle = fopen (path, "w");
+    assert (handle);
+    fputs (text, handle);
+    fclose (handle);
+}
+
+//  Writes `text` as a catalog and expects it refused with `expect` in the
+//  message, after the path
+static void
+s_expect_refused (const char *path, const char *text, const char *expect,
+                  bool verbose)
+{
+    s_write (path, text);
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    if (catalog || !error || strncmp (error, path, strlen (path)) != 0
+    || !strstr (error, expect)) {
+        printf ("\nexpected '%s', got '%s'\n", expect, error? error: "(accepted)");
+        assert (false);
+    }
+    if (verbose)
+        printf ("   refused: %s\n", error);
+    freen (error);
+}
+
+#define S_ITEM_A \
+    "    item = \"enterprise-basic\"\n" \
+    "        title = \"企业登记基本信息\"\n" \
+    "        key-type = \"uscc\"\n" \
+    "        share = \"open\"\n" \
+    "        sql = \"SELECT name FROM enterprise WHERE uscc = :key\"\n" \
+    "        field = \"name\"\n" \
+    "            type = \"text\"\n" \
+    "            sensitivity = 1\n"
+
+#define S_ITEM_B \
+    "    item = \"penalty\"\n" \
+    "        title = \"行政处罚信息\"\n" \
+    "        key-type = \"uscc\"\n" \
+    "        share = \"closed\"\n" \
+    "        legal-basis = \"《行政处罚法》第四十八条\"\n"
+
+void
+catalog_test (bool verbose)
+{
+    printf (" * catalog: ");
+    if (verbose)
+        printf ("\n");
+
+    //  @selftest
+    char *dir = zsys_sprintf ("/tmp/sluice-catalog-test-%d", getpid ());
+    int rc = zsys_dir_create ("%s", dir);
+    assert (rc == 0);
+    char *path = zsys_sprintf ("%s/catalog.zpl", dir);
+
+    s_write (path,
+        "#   Catalog of the market supervision bureau\n"
+        "catalog\n"
+        S_ITEM_A
+        "\n"
+        "    # a closed item, listed with its legal basis\n"
+        S_ITEM_B);
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    assert (catalog);
+    assert (error == NULL);
+    assert (catalog_size (catalog) == 2);
+    item_t *item = catalog_first (catalog);
+    assert (streq (item_name (item), "enterprise-basic"));
+    item = catalog_next (catalog);
+    assert (streq (item_name (item), "penalty"));
+    assert (item_share (item) == SHARE_CLOSED);
+    assert (catalog_next (catalog) == NULL);
+    assert (catalog_item (catalog, "penalty") == item);
+    assert (catalog_item (catalog, "nothing") == NULL);
+    catalog_destroy (&catalog);
+    catalog_destroy (&catalog);
+    assert (catalog == NULL);
+
+    //  Missing files, directories, binary and oversized files
+    char *missing = zsys_sprintf ("%s/missing.zpl", dir);
+    catalog = catalog_load (missing, &error);
+    assert (!catalog);
+    assert (strstr (error, "missing.zpl: cannot open"));
+    if (verbose)
+        printf ("   refused: %s\n", error);
+    freen (error);
+    freen (missing);
+    catalog = catalog_load (dir, &error);
+    assert (!catalog);
+    assert (strncmp (error, dir, strlen (dir)) == 0);
+    freen (error);
+    FILE *handle = fopen (path, "wb");
+    assert (handle);
+    fwrite ("catalog\n\0\0", 1, 10, handle);
+    fclose (handle);
+    catalog = catalog_load (path, &error);
+    assert (!catalog);
+    assert (strstr (error, "NUL byte"));
+    freen (error);
+    handle = fopen (path, "wb");
+    assert (handle);
+    for (int index = 0; index < CATALOG_FILE_MAX / 16 + 1; index++)
+        fputs ("# padding......\n", handle);
+    fclose (handle);
+    catalog = catalog_load (path, &error);
+    assert (!catalog);
+    assert (strstr (error, "larger than"));
+    freen (error);
+
+    //  ZPL syntax mistakes, with their line
+    s_expect_refused (path, "catalog\n   item = \"x\"\n",
+                      "line 2: ZPL syntax error: indent by multiples of 4", verbose);
+    s_expect_refused (path, "catalog\n\titem = \"x\"\n",
+                      "line 2: ZPL syntax error: indent with spaces", verbose);
+    s_expect_refused (path, "catalog\n    item = \"x\n",
+                      "line 2: ZPL syntax error: missing closing \"", verbose);
+    s_expect_refused (path, "catalog\n        item = \"x\"\n",
+                      "line 2: ZPL syntax error: indented deeper", verbose);
+    s_expect_refused (path, "catalog\n    item = \"x\" y\n",
+                      "line 2: ZPL syntax error: unexpected text", verbose);
+    s_expect_refused (path, "catalog\n    = \"x\"\n",
+                      "line 2: ZPL syntax error: expected a name", verbose);
+    s_expect_refused (path, "    catalog\n", "line 1: ZPL syntax error: indented", verbose);
+
+    //  Structure
+    s_expect_refused (path, "", "no 'catalog' in the file", verbose);
+    s_expect_refused (path, "# only a comment\n", "no 'catalog' in the file", verbose);
+    s_expect_refused (path, "catalog\n", "the catalog has no items", verbose);
+    s_expect_refused (path, "catalog\ncatalog\n", "more than one 'catalog'", verbose);
+    s_expect_refused (path, "katalog\n", "unknown key 'katalog' at the top", verbose);
+    s_expect_refused (path, "catalog\n    itme = \"x\"\n",
+                      "unknown key 'itme' in catalog", verbose);
+    s_expect_refused (path, "catalog\n" S_ITEM_A S_ITEM_B S_ITEM_A,
+                      "item 'enterprise-basic': duplicate item name", verbose);
+
+    //  Item mistakes come back prefixed with the path
+    s_expect_refused (path, "catalog\n" S_ITEM_A "        colour = \"red\"\n",
+                      ": item 'enterprise-basic': unknown key 'colour'", verbose);
+    s_expect_refused (path, "catalog\n" S_ITEM_A
+                      "    item = \"Bad!\"\n        title = \"x\"\n",
+                      ": item 'Bad!': name must be", verbose);
+    s_expect_refused (path, "catalog\n" S_ITEM_A
+                      "        field = \"x\"\n            type = \"text\"\n"
+                      "            sensitivity = 9\n",
+                      ": item 'enterprise-basic': field 'x': sensitivity '9'", verbose);
+    s_expect_refused (path, "catalog\n    item = \"x\"\n        title = \"t\"\n"
+                      "        key-type = \"uscc\"\n        share = \"closed\"\n",
+                      ": item 'x': a closed item must cite its legal-basis", verbose);
+    s_expect_refused (path, "catalog\n    item = \"x\"\n        title = \"t\"\n"
+                      "        key-type = \"ssn\"\n",
+                      ": item 'x': key-type 'ssn' is not known", verbose);
+    s_expect_refused (path, "catalog\n    item = \"x\"\n        title = \"t\"\n"
+                      "        key-type = \"uscc\"\n        share = \"shared\"\n",
+                      ": item 'x': share 'shared' is not", verbose);
+
+    zsys_file_delete (path);
+    rc = zsys_dir_delete ("%s", dir);
+    assert (rc == 0);
+    freen (path);
+    freen (dir);
+    //  @end
+
+    printf ("OK\n");
+}

@@ -1,0 +1,993 @@
+/*  gateway.c -- sluice-gateway: one department's door to the federation.
+
+    One thread, one zloop: the broker connection (DEALER, CURVE client), the
+    local API (ROUTER) and timers. Source lookups are bounded by their own
+    timeout, audit records are batched and flushed by a timer, so no request
+    waits on the disk.
+*/
+
+#include "gateway.h"
+#include "cert.h"
+#include "authority.h"
+#include "truststore.h"
+#include "envelope.h"
+#include "message.h"
+#include "localapi.h"
+#include "codec.h"
+#include "catalog.h"
+#include "source.h"
+#include "policy.h"
+#include "agreement.h"
+#include "audit.h"
+#include "replay.h"
+#include "ident.h"
+#include "status.h"
+#include <sodium.h>
+
+const conf_key_t gateway_schema [] = {
+    { "gateway/cert",         CONF_PATH,     true,  0, 0, NULL,
+      "this department's certificate, the .cert_secret file" },
+    { "gateway/authority",    CONF_PATH,     true,  0, 0, NULL,
+      "the federation authority's public key, authority.pub" },
+    { "gateway/broker",       CONF_ENDPOINT, true,  0, 0, NULL,
+      "the broker's endpoint, e.g. tcp://127.0.0.1:7700" },
+    { "gateway/broker-cert",  CONF_PATH,     true,  0, 0, NULL,
+      "the broker's public certificate (.cert)" },
+    { "gateway/local",        CONF_ENDPOINT, true,  0, 0, NULL,
+      "local API endpoint for this department's systems" },
+    { "gateway/catalog",      CONF_PATH,     true,  0, 0, NULL,
+      "the catalog file (see README, Catalog file)" },
+    { "gateway/source",       CONF_PATH,     true,  0, 0, NULL,
+      "the department's SQLite database, opened read-only" },
+    { "gateway/state",        CONF_PATH,     true,  0, 0, NULL,
+      "directory for the audit log and quota counters" },
+    { "gateway/agreements",   CONF_PATH,     false, 0, 0, "",
+      "directory of signed agreement files (*.agreement)" },
+    { "gateway/timeout-ms",   CONF_INTEGER,  false, 100, 600000, "5000",
+      "how long a query to another department may take" },
+    { "gateway/source-timeout-ms", CONF_INTEGER, false, 10, 600000, "2000",
+      "how long one lookup in the source may take" },
+    { "gateway/replay-window-ms", CONF_INTEGER, false, 1000, 3600000, "60000",
+      "accepted clock difference; message ids are remembered this long" },
+    { "gateway/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
+      "heartbeat interval to the broker" },
+    { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",
+      "error, warning, info or debug" },
+    { NULL }
+};
+
+#define S_REPLAY_CAPACITY   1000000
+#define S_FLUSH_MS          20
+
+//  A peer department: its certificate serial and the precomputed box key
+//  (crypto_box_beforenm), so sealing costs no scalar multiplication.
+typedef struct {
+    uint64_t serial;
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+} s_peer_t;
+
+//  A query we sent, waiting for its answer.
+typedef struct {
+    zmsg_t *reply_to;           //  local API return address frames
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    char to [ENVELOPE_DEPT_MAX + 1];
+    message_query_t query;
+    int64_t deadline;           //  monotonic ms
+    uint8_t digest [32];        //  of the request
+} s_pending_t;
+
+struct _gateway_t {
+    conf_t *conf;               //  borrowed
+    int level;
+    cert_t *cert;               //  ours, with secrets
+    const char *id;             //  our department id
+    uint8_t authority [32];
+    cert_t *broker_cert;
+    truststore_t *trust;
+    catalog_t *catalog;
+    source_t *source;
+    policy_t *policy;
+    audit_t *audit;
+    replay_t *replay;
+    zsock_t *dealer;            //  to the broker
+    zsock_t *local;             //  local API
+    zloop_t *loop;
+    zhashx_t *peers;            //  department -> s_peer_t
+    zhashx_t *pending;          //  msgid hex -> s_pending_t
+    bool registered;
+    int64_t broker_seen;        //  monotonic ms of the last broker message
+    int64_t heartbeat_ms;
+    int64_t timeout_ms;
+    uint64_t served, refused, asked;
+};
+
+static void
+s_pending_destroy (s_pending_t **pending_p)
+{
+    if (*pending_p) {
+        zmsg_destroy (&(*pending_p)->reply_to);
+        free (*pending_p);
+        *pending_p = NULL;
+    }
+}
+
+static void
+s_peer_free (s_peer_t **peer_p)
+{
+    if (*peer_p) {
+        sodium_memzero ((*peer_p)->box_key, ENVELOPE_KEY_BYTES);
+        free (*peer_p);
+        *peer_p = NULL;
+    }
+}
+
+static int64_t
+s_now_seconds (void)
+{
+    return zclock_time () / 1000;
+}
+
+//  --------------------------------------------------------------------------
+//  Peers and sending
+
+//  The box key for a department, recomputed when its certificate changes.
+//  Returns NULL if the department has no valid certificate (*status says).
+static const uint8_t *
+s_peer_key (gateway_t *self, const char *department, cert_t **cert_p, int *status)
+{
+    cert_t *cert = NULL;
+    *status = truststore_check (self->trust, department, s_now_seconds (), &cert);
+    if (*status != STATUS_OK)
+        return NULL;
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (!peer || peer->serial != cert_serial (cert)) {
+        if (!peer) {
+            peer = (s_peer_t *) zmalloc (sizeof (s_peer_t));
+            assert (peer);
+            zhashx_insert (self->peers, department, peer);
+        }
+        peer->serial = cert_serial (cert);
+        if (crypto_box_beforenm (peer->box_key, cert_box_public (cert),
+                                 cert_box_secret (self->cert)) != 0) {
+            zhashx_delete (self->peers, department);
+            *status = STATUS_BAD_SEAL;
+            return NULL;
+        }
+    }
+    if (cert_p)
+        *cert_p = cert;
+    return peer->box_key;
+}
+
+//  Signs (and seals, if box_key) a payload and sends it to the broker.
+//  Returns 0, or -1 if the broker connection cannot take it now.
+static int
+s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
+        size_t size, const uint8_t *box_key)
+{
+    if (envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), box_key))
+        return -1;
+    zmsg_t *msg = envelope_encode (envelope);
+    int rc = zmsg_send (&msg, self->dealer);
+    zmsg_destroy (&msg);
+    return rc;
+}
+
+static void
+s_send_to_broker (gateway_t *self, int type)
+{
+    envelope_t *envelope = envelope_new (type, self->id, "");
+    const uint8_t empty_map = 0x80;
+    s_send (self, envelope, &empty_map, 1, NULL);
+    envelope_destroy (&envelope);
+}
+
+//  Sends a sealed ERROR answering `re` to a department.
+static void
+s_send_error (gateway_t *self, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+{
+    message_error_t error;
+    memset (&error, 0, sizeof (error));
+    memcpy (error.re, re, ENVELOPE_ID_BYTES);
+    error.code = (uint32_t) code;
+    snprintf (error.reason, sizeof (error.reason), "%s",
+              reason && *reason? reason: status_text (code));
+    snprintf (error.field, sizeof (error.field), "%s", field? field: "");
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    message_error_encode (&error, &buffer);
+    envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
+    if (envelope)
+        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key);
+    envelope_destroy (&envelope);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  --------------------------------------------------------------------------
+//  Audit
+
+//  The key as it may appear in the log: personal identifiers masked.
+static void
+s_audit_key (const char *key, item_t *item, char *out)
+{
+    if (item && item_key_type (item) != IDENT_RESIDENT_ID)
+        snprintf (out, IDENT_MAX + 1, "%.*s", IDENT_MAX, key);
+    else
+        ident_mask (key, out);
+}
+
+static void
+s_audit (gateway_t *self, const char *direction, const char *msgid,
+         const char *peer, const message_query_t *query, item_t *item,
+         const char *fields, int status, const char *decision,
+         const char *agreement, const uint8_t *request_digest,
+         const uint8_t *response_digest)
+{
+    char key [IDENT_MAX + 1];
+    s_audit_key (query? query->key: "", item, key);
+    audit_record_t record = {
+        .time_ms = zclock_time (),
+        .direction = direction,
+        .msgid = msgid,
+        .peer = peer,
+        .officer = query? query->officer: "",
+        .purpose = query? query->purpose: "",
+        .item = query? query->item: "",
+        .key = key,
+        .fields = fields? fields: "",
+        .status = status,
+        .decision = decision,
+        .agreement = agreement? agreement: "",
+        .request_digest = request_digest,
+        .response_digest = response_digest
+    };
+    if (audit_append (self->audit, &record))
+        zsys_error ("gateway: audit log refused a record (disk failing?)");
+    if (audit_pending (self->audit) >= AUDIT_FLUSH_AT)
+        audit_flush (self->audit);
+}
+
+//  --------------------------------------------------------------------------
+//  Serving: a QUERY from another department
+
+//  Comma-separated names of the fields in mask, for the audit log.
+static void
+s_field_names (item_t *item, uint64_t mask, char *out, size_t cap)
+{
+    out [0] = 0;
+    size_t used = 0;
+    for (size_t index = 0; index < item_field_count (item); index++)
+        if (mask & (1ULL << index)) {
+            int written = snprintf (out + used, cap - used, "%s%s",
+                                    used? ",": "", item_field (item, index)->name);
+            if (written < 0 || (size_t) written >= cap - used)
+                break;
+            used += (size_t) written;
+        }
+}
+
+//  Refuses a query: sealed ERROR to the requester, one audit record.
+static void
+s_refuse (gateway_t *self, envelope_t *request, const uint8_t *box_key,
+          const message_query_t *query, item_t *item, int code,
+          const char *reason, const char *field, const char *agreement)
+{
+    const envelope_header_t *header = envelope_header (request);
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
+    s_send_error (self, header->from, box_key, header->id, code, reason, field);
+    char decision [MESSAGE_REASON_MAX + 64];
+    snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
+              reason && *reason? reason: status_text (code));
+    uint8_t digest [32];
+    envelope_digest (request, digest);
+    s_audit (self, "served", msgid, header->from, query, item, "", code,
+             decision, agreement, digest, NULL);
+    self->refused++;
+    SLUICE_INFO (self->level, "gateway: refused %s %s from %s: %s",
+                 query? query->item: "?", msgid, header->from, status_name (code));
+}
+
+static void
+s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
+         const uint8_t *box_key)
+{
+    const envelope_header_t *header = envelope_header (request);
+    message_query_t query;
+    if (message_query_decode (envelope_payload (request),
+                              envelope_payload_size (request), &query) != STATUS_OK) {
+        s_refuse (self, request, box_key, NULL, NULL, STATUS_MALFORMED,
+                  "the query payload could not be decoded", NULL, NULL);
+        return;
+    }
+    item_t *item = catalog_item (self->catalog, query.item);
+    if (!item) {
+        s_refuse (self, request, box_key, &query, NULL, STATUS_UNKNOWN_ITEM,
+                  NULL, NULL, NULL);
+        return;
+    }
+    uint64_t requested = 0;
+    char bad [ITEM_NAME_MAX + 1] = "";
+    if (*query.fields
+    &&  item_fields_mask (item, query.fields, &requested, bad, sizeof (bad))) {
+        s_refuse (self, request, box_key, &query, item, STATUS_UNKNOWN_FIELD,
+                  "the item has no such field", bad, NULL);
+        return;
+    }
+    //  The key is checked before anything else touches it
+    char key [IDENT_MAX + 1];
+    const char *why = NULL;
+    if (item_share (item) != SHARE_CLOSED
+    &&  !ident_validate (item_key_type (item), query.key, key, 0, &why)) {
+        char reason [MESSAGE_REASON_MAX];
+        snprintf (reason, sizeof (reason), "not a valid %s: %s",
+                  ident_type_name (item_key_type (item)), why);
+        s_refuse (self, request, box_key, &query, item, STATUS_INVALID_KEY,
+                  reason, NULL, NULL);
+        return;
+    }
+    policy_decision_t decision;
+    policy_decide (self->policy, sender, item, requested, query.officer,
+                   query.role, query.purpose, s_now_seconds (), &decision);
+    if (decision.status != STATUS_OK) {
+        s_refuse (self, request, box_key, &query, item, decision.status,
+                  decision.reason, decision.field, decision.agreement_id);
+        return;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    uint64_t served_at = (uint64_t) zclock_time ();
+    message_response_begin (&pk, header->id, query.item, STATUS_OK, served_at,
+                            decision.agreement_id? decision.agreement_id: "");
+    size_t rows = 0;
+    int status = source_lookup (self->source, item, key, decision.granted, &pk, &rows);
+    if (status != STATUS_OK && status != STATUS_NOT_FOUND) {
+        msgpack_sbuffer_destroy (&buffer);
+        s_refuse (self, request, box_key, &query, item, status, NULL, NULL,
+                  decision.agreement_id);
+        return;
+    }
+    if (status == STATUS_NOT_FOUND) {
+        //  Same map, with the status saying so
+        msgpack_sbuffer_clear (&buffer);
+        message_response_begin (&pk, header->id, query.item, STATUS_NOT_FOUND,
+                                served_at, decision.agreement_id? decision.agreement_id: "");
+        msgpack_pack_array (&pk, 0);
+    }
+    envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
+    s_send (self, response, (uint8_t *) buffer.data, buffer.size, box_key);
+    msgpack_sbuffer_destroy (&buffer);
+
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
+    char fields [MESSAGE_FIELDS_MAX + 1];
+    s_field_names (item, status == STATUS_OK? decision.granted: 0, fields, sizeof (fields));
+    uint8_t request_digest [32], response_digest [32];
+    envelope_digest (request, request_digest);
+    envelope_digest (response, response_digest);
+    s_audit (self, "served", msgid, header->from, &query, item, fields, status,
+             status == STATUS_OK? "granted": "granted: no record",
+             decision.agreement_id, request_digest, response_digest);
+    envelope_destroy (&response);
+    self->served++;
+    SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
+                  query.item, msgid, header->from, rows);
+}
+
+//  --------------------------------------------------------------------------
+//  Asking: the local API and the answers to our queries
+
+static void
+s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
+               const char *field, const char *from, const char *item,
+               const char *msgid, uint64_t served_at, const char *agreement,
+               const msgpack_object *rows)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    localapi_reply_encode (&buffer, status, reason && *reason? reason: status_text (status),
+                           field, from, item, msgid, served_at, agreement, rows);
+    zmsg_t *msg = zmsg_dup (reply_to);
+    zmsg_addmem (msg, buffer.data, buffer.size);
+    zmsg_send (&msg, self->local);
+    zmsg_destroy (&msg);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  Ends a pending query: replies to the local caller, writes the audit
+//  record of the asking side, forgets the query.
+static void
+s_complete (gateway_t *self, s_pending_t *pending, int status, const char *reason,
+            const char *field, uint64_t served_at, const char *agreement,
+            const msgpack_object *rows, const uint8_t *response_digest)
+{
+    s_local_reply (self, pending->reply_to, status, reason, field, pending->to,
+                   pending->query.item, pending->msgid, served_at, agreement, rows);
+    char fields [MESSAGE_FIELDS_MAX + 1] = "";
+    if (rows && rows->via.array.size > 0) {
+        const msgpack_object_map *first = &rows->via.array.ptr [0].via.map;
+        size_t used = 0;
+        for (uint32_t index = 0; index < first->size && used < sizeof (fields) - 1; index++) {
+            const msgpack_object *name = &first->ptr [index].key;
+            if (name->type != MSGPACK_OBJECT_STR)
+                continue;
+            int written = snprintf (fields + used, sizeof (fields) - used, "%s%.*s",
+                                    used? ",": "", (int) name->via.str.size, name->via.str.ptr);
+            if (written < 0 || (size_t) written >= sizeof (fields) - used)
+                break;
+            used += (size_t) written;
+        }
+    }
+    char decision [MESSAGE_REASON_MAX + 64];
+    if (status == STATUS_OK || status == STATUS_NOT_FOUND)
+        snprintf (decision, sizeof (decision), "%s", status == STATUS_OK? "answered": "answered: no record");
+    else
+        snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (status),
+                  reason && *reason? reason: status_text (status));
+    s_audit (self, "asked", pending->msgid, pending->to, &pending->query, NULL,
+             fields, status, decision, agreement, pending->digest, response_digest);
+    zhashx_delete (self->pending, pending->msgid);
+}
+
+static void
+s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    message_query_t *query = &request->query;
+    if (!ident_validate (IDENT_DEPARTMENT, request->to, NULL, 0, NULL)) {
+        s_local_reply (self, reply_to, STATUS_UNKNOWN_DEPARTMENT,
+                       "not a department id", "", request->to, query->item, "", 0, "", NULL);
+        return;
+    }
+    if (!self->registered) {
+        s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
+                       "this gateway is not connected to a broker", "",
+                       request->to, query->item, "", 0, "", NULL);
+        return;
+    }
+    int status;
+    const uint8_t *box_key = s_peer_key (self, request->to, NULL, &status);
+    if (!box_key) {
+        if (status == STATUS_CERT_UNKNOWN)
+            status = STATUS_UNKNOWN_DEPARTMENT;
+        s_local_reply (self, reply_to, status, NULL, "", request->to,
+                       query->item, "", 0, "", NULL);
+        return;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    message_query_encode (query, &buffer);
+    envelope_t *envelope = envelope_new (MSG_QUERY, self->id, request->to);
+    int rc = s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key);
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc) {
+        s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
+                       "the broker connection cannot take messages now", "",
+                       request->to, query->item, "", 0, "", NULL);
+        envelope_destroy (&envelope);
+        return;
+    }
+    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
+    assert (pending);
+    pending->reply_to = zmsg_dup (reply_to);
+    envelope_id_hex (envelope_header (envelope)->id, pending->msgid);
+    snprintf (pending->to, sizeof (pending->to), "%s", request->to);
+    pending->query = *query;
+    int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
+    pending->deadline = zclock_mono () + timeout;
+    envelope_digest (envelope, pending->digest);
+    zhashx_insert (self->pending, pending->msgid, pending);
+    envelope_destroy (&envelope);
+    self->asked++;
+}
+
+static void
+s_status_reply (gateway_t *self, zmsg_t *reply_to)
+{
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init (&rows);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 8);
+    codec_pack_kv_str (&pk, "department", self->id);
+    codec_pack_kv_str (&pk, "registered", self->registered? "yes": "no");
+    codec_pack_kv_uint (&pk, "certificates", truststore_size (self->trust));
+    codec_pack_kv_uint (&pk, "agreements", policy_size (self->policy));
+    codec_pack_kv_uint (&pk, "served", self->served);
+    codec_pack_kv_uint (&pk, "refused", self->refused);
+    codec_pack_kv_uint (&pk, "asked", self->asked);
+    codec_pack_kv_uint (&pk, "pending", zhashx_size (self->pending));
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+    s_local_reply (self, reply_to, STATUS_OK, "gateway status", "", self->id,
+                   "", "", (uint64_t) zclock_time (), "", &unpacked.data);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&rows);
+}
+
+static int
+s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    zmsg_t *msg = zmsg_recv (reader);
+    if (!msg)
+        return 0;
+    //  Return address: the routing id, and the empty delimiter of a REQ
+    zmsg_t *reply_to = zmsg_new ();
+    zframe_t *frame = zmsg_pop (msg);
+    zmsg_append (reply_to, &frame);
+    if (zmsg_size (msg) == 2 && zframe_size (zmsg_first (msg)) == 0) {
+        frame = zmsg_pop (msg);
+        zmsg_append (reply_to, &frame);
+    }
+    localapi_request_t request;
+    frame = zmsg_first (msg);
+    if (zmsg_size (msg) != 1
+    ||  localapi_request_decode (zframe_data (frame), zframe_size (frame), &request))
+        s_local_reply (self, reply_to, STATUS_MALFORMED,
+                       "the local request could not be decoded", "", "", "", "", 0, "", NULL);
+    else
+    if (streq (request.op, "query"))
+        s_ask (self, reply_to, &request);
+    else
+    if (streq (request.op, "status"))
+        s_status_reply (self, reply_to);
+    else
+        s_local_reply (self, reply_to, STATUS_BAD_TYPE, "unknown op", "", "",
+                       "", "", 0, "", NULL);
+    zmsg_destroy (&reply_to);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  A RESPONSE or ERROR from a department, answering one of our queries.
+static void
+s_answer (gateway_t *self, envelope_t *envelope)
+{
+    const envelope_header_t *header = envelope_header (envelope);
+    uint8_t digest [32];
+    envelope_digest (envelope, digest);
+    if (header->type == MSG_RESPONSE) {
+        message_response_t response;
+        int status = message_response_decode (envelope_payload (envelope),
+                                              envelope_payload_size (envelope), &response);
+        char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+        envelope_id_hex (response.re, msgid);
+        s_pending_t *pending = status == STATUS_OK?
+            (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
+        if (pending && streq (pending->to, header->from))
+            s_complete (self, pending, (int) response.status, NULL, "",
+                        response.served_at, response.agreement, response.rows, digest);
+        else
+            zsys_warning ("gateway: unexpected or malformed response from %s, dropped",
+                          header->from);
+        message_response_destroy (&response);
+    }
+    else {
+        message_error_t error;
+        int status = message_error_decode (envelope_payload (envelope),
+                                           envelope_payload_size (envelope), &error);
+        char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+        envelope_id_hex (error.re, msgid);
+        s_pending_t *pending = status == STATUS_OK?
+            (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
+        //  A department may only answer for itself; the broker for routing
+        bool from_broker = streq (header->from, cert_department (self->broker_cert));
+        if (pending && (from_broker || streq (pending->to, header->from)))
+            s_complete (self, pending, (int) error.code, error.reason, error.field,
+                        0, "", NULL, digest);
+        else
+        if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED) {
+            self->registered = false;
+            s_send_to_broker (self, MSG_HELLO);
+        }
+        else
+        if (status == STATUS_OK)
+            zsys_warning ("gateway: error from %s: %s (%s)", header->from,
+                          status_name ((int) error.code), error.reason);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The broker connection
+
+//  Takes the certificates and revocation list of a WELCOME or DIRECTORY.
+//  Each is verified against the authority here: the broker only carries
+//  them and cannot make us trust anything.
+static void
+s_directory (gateway_t *self, envelope_t *envelope)
+{
+    message_directory_t directory;
+    if (message_directory_decode (envelope_payload (envelope),
+                                  envelope_payload_size (envelope), &directory)) {
+        zsys_warning ("gateway: malformed directory from the broker, ignored");
+        message_directory_destroy (&directory);
+        return;
+    }
+    size_t accepted = 0;
+    for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
+        const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
+        cert_t *cert = cert_decode (text->ptr, text->size);
+        if (!cert)
+            continue;
+        char department [ENVELOPE_DEPT_MAX + 1];
+        snprintf (department, sizeof (department), "%s", cert_department (cert));
+        int status = truststore_add (self->trust, &cert);
+        if (status == STATUS_OK)
+            accepted++;
+        else
+        if (status != STATUS_STALE)
+            zsys_warning ("gateway: certificate for %s refused: %s",
+                          department, status_name (status));
+        cert_destroy (&cert);
+    }
+    if (directory.crl->via.str.size > 0) {
+        crl_t *crl = crl_decode (directory.crl->via.str.ptr, directory.crl->via.str.size);
+        if (!crl)
+            zsys_warning ("gateway: malformed revocation list from the broker");
+        else {
+            int status = truststore_set_crl (self->trust, &crl);
+            if (status != STATUS_OK && status != STATUS_STALE)
+                zsys_warning ("gateway: revocation list refused: %s", status_name (status));
+            crl_destroy (&crl);
+        }
+    }
+    SLUICE_DEBUG (self->level, "gateway: directory with %zu new certificates", accepted);
+    message_directory_destroy (&directory);
+    const char *agreements = conf_str (self->conf, "gateway/agreements");
+    if (agreements && *agreements) {
+        int count = policy_add_dir (self->policy, agreements);
+        SLUICE_INFO (self->level, "gateway: %d agreements verified and in force", count);
+    }
+}
+
+static void
+s_from_broker (gateway_t *self, envelope_t *envelope)
+{
+    const envelope_header_t *header = envelope_header (envelope);
+    int status = envelope_open (envelope, NULL, cert_sign_public (self->broker_cert));
+    if (status != STATUS_OK) {
+        zsys_warning ("gateway: message claiming to be from the broker refused: %s",
+                      status_name (status));
+        return;
+    }
+    self->broker_seen = zclock_mono ();
+    if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY) {
+        s_directory (self, envelope);
+        if (header->type == MSG_WELCOME && !self->registered)
+            zsys_info ("gateway: %s registered with broker %s", self->id, header->from);
+        if (header->type == MSG_WELCOME)
+            self->registered = true;
+    }
+    else
+    if (header->type == MSG_ERROR)
+        s_answer (self, envelope);
+}
+
+static void
+s_from_department (gateway_t *self, envelope_t *envelope)
+{
+    const envelope_header_t *header = envelope_header (envelope);
+    cert_t *sender = NULL;
+    int status;
+    const uint8_t *box_key = s_peer_key (self, header->from, &sender, &status);
+    if (!box_key) {
+        //  Without a valid certificate we cannot even seal an answer
+        zsys_warning ("gateway: %s from %s refused: %s",
+                      envelope_type_name (header->type), header->from, status_name (status));
+        return;
+    }
+    status = envelope_open (envelope, box_key, cert_sign_public (sender));
+    if (status == STATUS_OK)
+        status = replay_check (self->replay, header->id, (int64_t) header->time_ms,
+                               zclock_time ());
+    if (status != STATUS_OK) {
+        if (header->type == MSG_QUERY)
+            s_refuse (self, envelope, box_key, NULL, NULL, status, NULL, NULL, NULL);
+        else
+            zsys_warning ("gateway: %s from %s refused: %s",
+                          envelope_type_name (header->type), header->from,
+                          status_name (status));
+        return;
+    }
+    if (header->type == MSG_QUERY)
+        s_serve (self, envelope, sender, box_key);
+    else
+    if (header->type == MSG_RESPONSE || header->type == MSG_ERROR)
+        s_answer (self, envelope);
+}
+
+static int
+s_dealer_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    zmsg_t *msg = zmsg_recv (reader);
+    if (!msg)
+        return 0;
+    int status;
+    envelope_t *envelope = envelope_decode (msg, &status);
+    zmsg_destroy (&msg);
+    if (!envelope) {
+        zsys_warning ("gateway: undecodable message from the broker: %s",
+                      status_name (status));
+        return 0;
+    }
+    const envelope_header_t *header = envelope_header (envelope);
+    if (!streq (header->to, self->id))
+        zsys_warning ("gateway: message for %s delivered here, dropped", header->to);
+    else
+    if (streq (header->from, cert_department (self->broker_cert)))
+        s_from_broker (self, envelope);
+    else
+        s_from_department (self, envelope);
+    envelope_destroy (&envelope);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Timers
+
+static int
+s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    if (self->registered
+    &&  zclock_mono () - self->broker_seen > 3 * self->heartbeat_ms) {
+        zsys_warning ("gateway: broker silent for %d ms, registering again",
+                      (int) (zclock_mono () - self->broker_seen));
+        self->registered = false;
+    }
+    s_send_to_broker (self, self->registered? MSG_HEARTBEAT: MSG_HELLO);
+    return 0;
+}
+
+static int
+s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    int64_t now = zclock_mono ();
+    zlist_t *expired = zlist_new ();
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
+         pending; pending = (s_pending_t *) zhashx_next (self->pending))
+        if (now >= pending->deadline)
+            zlist_append (expired, pending);
+    for (s_pending_t *pending = (s_pending_t *) zlist_first (expired); pending;
+         pending = (s_pending_t *) zlist_next (expired))
+        s_complete (self, pending, STATUS_TIMEOUT,
+                    "no answer within the timeout", "", 0, "", NULL, NULL);
+    zlist_destroy (&expired);
+    return 0;
+}
+
+static int
+s_flush_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    if (audit_pending (self->audit))
+        audit_flush (self->audit);
+    return 0;
+}
+
+static int
+s_quota_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    policy_flush (self->policy);
+    return 0;
+}
+
+static int
+s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    char *command = zstr_recv (reader);
+    zstr_free (&command);
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Construction
+
+static int
+s_fail (char **error, char *message)
+{
+    *error = message;
+    return -1;
+}
+
+static int
+s_load_identity (gateway_t *self, char **error)
+{
+    const char *path = conf_str (self->conf, "gateway/cert");
+    self->cert = cert_load (path);
+    if (!self->cert || !cert_has_secret (self->cert))
+        return s_fail (error, zsys_sprintf ("%s: cannot load this department's "
+                       "certificate with its secret keys (gateway/cert)", path));
+    self->id = cert_department (self->cert);
+    path = conf_str (self->conf, "gateway/authority");
+    authority_t *authority = authority_load (path);
+    if (!authority)
+        return s_fail (error, zsys_sprintf ("%s: cannot load the authority key "
+                       "(gateway/authority)", path));
+    memcpy (self->authority, authority_public (authority), 32);
+    authority_destroy (&authority);
+    if (cert_verify (self->cert, self->authority))
+        return s_fail (error, zsys_sprintf ("%s: certificate not signed by this "
+                       "authority", conf_str (self->conf, "gateway/cert")));
+    path = conf_str (self->conf, "gateway/broker-cert");
+    self->broker_cert = cert_load (path);
+    if (!self->broker_cert || cert_verify (self->broker_cert, self->authority)
+    ||  !streq (cert_role (self->broker_cert), "broker"))
+        return s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
+                       "by this authority (gateway/broker-cert)", path));
+    self->trust = truststore_new (self->authority);
+    cert_t *own = cert_dup (self->cert);
+    truststore_add (self->trust, &own);
+    return 0;
+}
+
+static int
+s_load_service (gateway_t *self, char **error)
+{
+    self->catalog = catalog_load (conf_str (self->conf, "gateway/catalog"), error);
+    if (!self->catalog)
+        return -1;
+    self->source = source_new (conf_str (self->conf, "gateway/source"), self->catalog,
+                               (int) conf_int (self->conf, "gateway/source-timeout-ms"),
+                               error);
+    if (!self->source)
+        return -1;
+    const char *state = conf_str (self->conf, "gateway/state");
+    if (zsys_dir_create ("%s", state))
+        return s_fail (error, zsys_sprintf ("%s: cannot create the state directory "
+                       "(gateway/state)", state));
+    char *path = zsys_sprintf ("%s/audit.db", state);
+    self->audit = audit_new (path, self->id, cert_sign_secret (self->cert), error);
+    zstr_free (&path);
+    if (!self->audit)
+        return -1;
+    path = zsys_sprintf ("%s/quota.db", state);
+    self->policy = policy_new (self->id, self->trust, path, error);
+    zstr_free (&path);
+    if (!self->policy)
+        return -1;
+    //  Agreements are verified against the departments' certificates, which
+    //  arrive with the broker's directory: they are loaded then
+    const char *agreements = conf_str (self->conf, "gateway/agreements");
+    if (agreements && *agreements && !zsys_file_exists (agreements))
+        return s_fail (error, zsys_sprintf ("%s: no such agreements directory "
+                       "(gateway/agreements)", agreements));
+    return 0;
+}
+
+static int
+s_connect (gateway_t *self, char **error)
+{
+    self->local = zsock_new (ZMQ_ROUTER);
+    const char *local = conf_str (self->conf, "gateway/local");
+    if (zsock_bind (self->local, "%s", local) < 0)
+        return s_fail (error, zsys_sprintf ("cannot bind %s: %s (gateway/local)",
+                       local, zmq_strerror (zmq_errno ())));
+    self->dealer = zsock_new (ZMQ_DEALER);
+    zcert_apply (cert_zcert (self->cert), self->dealer);
+    zsock_set_curve_serverkey (self->dealer, cert_curve_public_txt (self->broker_cert));
+    zsock_set_sndtimeo (self->dealer, 0);
+    zsock_set_immediate (self->dealer, 1);
+    zsock_set_sndhwm (self->dealer, 10000);
+    zsock_set_maxmsgsize (self->dealer, ENVELOPE_BODY_MAX + 4096);
+    zsock_set_heartbeat_ivl (self->dealer, (int) self->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->dealer, (int) self->heartbeat_ms * 3);
+    zsock_set_reconnect_ivl (self->dealer, 100);
+    zsock_set_reconnect_ivl_max (self->dealer, 2000);
+    const char *broker = conf_str (self->conf, "gateway/broker");
+    if (zsock_connect (self->dealer, "%s", broker) < 0)
+        return s_fail (error, zsys_sprintf ("cannot connect to %s (gateway/broker)",
+                       broker));
+    return 0;
+}
+
+gateway_t *
+gateway_new (conf_t *conf, char **error)
+{
+    assert (conf && error);
+    gateway_t *self = (gateway_t *) zmalloc (sizeof (gateway_t));
+    assert (self);
+    self->conf = conf;
+    self->level = conf_level (conf, "gateway/log-level");
+    self->heartbeat_ms = conf_int (conf, "gateway/heartbeat-ms");
+    self->timeout_ms = conf_int (conf, "gateway/timeout-ms");
+    self->peers = zhashx_new ();
+    zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_free);
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
+    self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
+                               S_REPLAY_CAPACITY);
+    if (s_load_identity (self, error)
+    ||  s_load_service (self, error)
+    ||  s_connect (self, error)) {
+        gateway_destroy (&self);
+        return NULL;
+    }
+    zsys_info ("gateway: %s serving %zu catalog items, %zu agreements",
+               self->id, catalog_size (self->catalog), policy_size (self->policy));
+    return self;
+}
+
+void
+gateway_destroy (gateway_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gateway_t *self = *self_p;
+        zloop_destroy (&self->loop);
+        zsock_destroy (&self->dealer);
+        zsock_destroy (&self->local);
+        zhashx_destroy (&self->pending);
+        zhashx_destroy (&self->peers);
+        audit_destroy (&self->audit);       //  flushes
+        policy_destroy (&self->policy);     //  flushes quotas
+        source_destroy (&self->source);
+        catalog_destroy (&self->catalog);
+        replay_destroy (&self->replay);
+        truststore_destroy (&self->trust);
+        cert_destroy (&self->broker_cert);
+        cert_destroy (&self->cert);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+int
+gateway_run (gateway_t *self, zsock_t *pipe)
+{
+    assert (self);
+    self->loop = zloop_new ();
+    zloop_reader (self->loop, self->dealer, s_dealer_event, self);
+    zloop_reader (self->loop, self->local, s_local_event, self);
+    if (pipe)
+        zloop_reader (self->loop, pipe, s_pipe_event, self);
+    zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
+    zloop_timer (self->loop, 50, 0, s_expiry_timer, self);
+    zloop_timer (self->loop, S_FLUSH_MS, 0, s_flush_timer, self);
+    zloop_timer (self->loop, 1000, 0, s_quota_timer, self);
+    s_send_to_broker (self, MSG_HELLO);
+    zloop_start (self->loop);
+    zsys_info ("gateway: %s stopping", self->id);
+    return 0;
+}
+
+void
+gateway_test (bool verbose)
+{
+    if (verbose)
+        printf (" * gateway: ");
+    //  A configuration naming a missing certificate is refused with its path
+    conf_t *conf = conf_new (gateway_schema);
+    char *error = NULL;
+    assert (conf_check (conf, &error) == -1);
+    zstr_free (&error);
+    const char *settings [][2] = {
+        { "gateway/cert", "/nonexistent/A.cert_secret" },
+        { "gateway/authority", "/nonexistent/authority.pub" },
+        { "gateway/broker", "tcp://127.0.0.1:1" },
+        { "gateway/broker-cert", "/nonexistent/BROKER.cert" },
+        { "gateway/local", "tcp://127.0.0.1:*" },
+        { "gateway/catalog", "/nonexistent/catalog.cfg" },
+        { "gateway/source", "/nonexistent/source.db" },
+        { "gateway/state", "/nonexistent/state" },
+    };
+    for (size_t index = 0; index < sizeof (settings) / sizeof (settings [0]); index++)
+        assert (conf_set (conf, settings [index][0], settings [index][1], &error) == 0);
+    assert (conf_check (conf, &error) == 0);
+    gateway_t *gateway = gateway_new (conf, &error);
+    assert (!gateway);
+    assert (error && strstr (error, "/nonexistent/A.cert_secret"));
+    zstr_free (&error);
+    conf_destroy (&conf);
+    //  Serving and asking run through the real daemons in tests/run.sh
+    if (verbose)
+        printf ("OK\n");
+}

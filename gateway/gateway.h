@@ -1,0 +1,39 @@
+/*  gateway.h -- sluice-gateway: one department's door to the federation.
+
+    It serves the department's catalog from its own database, under the
+    agreements it verified itself, and asks other departments on behalf of
+    the department's systems (the local API). It keeps the audit log, and
+    registers with the broker, reconnecting by itself.
+
+    Data flows one way: local API -> sealed QUERY -> broker -> provider's
+    gateway -> source -> sealed RESPONSE -> broker -> local API.
+*/
+#ifndef SLUICE_GATEWAY_H_INCLUDED
+#define SLUICE_GATEWAY_H_INCLUDED
+
+#include "conf.h"
+
+typedef struct _gateway_t gateway_t;
+
+//  The gateway's settings (see README "Gateway configuration").
+extern const conf_key_t gateway_schema [];
+
+//  Creates a gateway from checked settings: loads its certificate, the
+//  authority, the broker's certificate, the catalog, the source, the
+//  agreements and the state (audit log, quotas); binds the local API and
+//  connects to the broker. Returns NULL and sets *error on any problem.
+gateway_t *
+    gateway_new (conf_t *conf, char **error);
+
+void
+    gateway_destroy (gateway_t **self_p);
+
+//  Runs until interrupted (SIGINT/SIGTERM) or a message on `pipe` (may be
+//  NULL).
+int
+    gateway_run (gateway_t *self, zsock_t *pipe);
+
+void
+    gateway_test (bool verbose);
+
+#endif

@@ -1,0 +1,67 @@
+/*  localapi.h -- the gateway's local API, between the department's own
+    systems (the `sluice` command, scripts) and its gateway.
+
+    One request, one reply, each a msgpack map in one ZeroMQ frame, over a
+    DEALER (or REQ) socket to the gateway's `local` endpoint. The endpoint is
+    for the department's own host only: bind it to ipc:// in a directory
+    only the gateway's users can reach, or to tcp://127.0.0.1.
+*/
+#ifndef SLUICE_LOCALAPI_H_INCLUDED
+#define SLUICE_LOCALAPI_H_INCLUDED
+
+#include "message.h"
+
+#define LOCALAPI_OP_MAX 16
+
+typedef struct {
+    char op [LOCALAPI_OP_MAX + 1];          //  "query" or "status"
+    char to [ENVELOPE_DEPT_MAX + 1];
+    message_query_t query;                  //  item, key, fields, ...
+    uint64_t timeout_ms;                    //  0: the gateway's default
+} localapi_request_t;
+
+//  Packs a request; returns 0.
+int
+    localapi_request_encode (const localapi_request_t *request,
+                             msgpack_sbuffer *buffer);
+
+//  STATUS_OK or STATUS_MALFORMED.
+int
+    localapi_request_decode (const uint8_t *data, size_t size,
+                             localapi_request_t *request);
+
+//  A reply: status and its words, where it came from, and the rows (for
+//  "status" requests, the rows hold one map of gateway figures).
+typedef struct {
+    msgpack_unpacked unpacked;
+    uint8_t *data;                          //  own copy: rows point into it
+    uint32_t status;
+    char reason [MESSAGE_REASON_MAX + 1];
+    char field [MESSAGE_ITEM_MAX + 1];
+    char from [ENVELOPE_DEPT_MAX + 1];
+    char item [MESSAGE_ITEM_MAX + 1];
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    uint64_t served_at;
+    char agreement [MESSAGE_ITEM_MAX + 1];
+    const msgpack_object *rows;             //  array of maps, borrowed
+} localapi_reply_t;
+
+//  Packs a reply. rows may be NULL (an empty array is packed).
+int
+    localapi_reply_encode (msgpack_sbuffer *buffer, int status,
+                           const char *reason, const char *field,
+                           const char *from, const char *item,
+                           const char *msgid, uint64_t served_at,
+                           const char *agreement, const msgpack_object *rows);
+
+//  Decodes; call localapi_reply_destroy in every case.
+int
+    localapi_reply_decode (const uint8_t *data, size_t size,
+                           localapi_reply_t *reply);
+void
+    localapi_reply_destroy (localapi_reply_t *reply);
+
+void
+    localapi_test (bool verbose);
+
+#endif

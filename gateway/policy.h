@@ -1,0 +1,109 @@
+/*  policy.h -- the provider gateway's authorization decision: every
+    agreement enforced at the source.
+
+    The policy holds the agreements this department (the provider) has
+    signed and verified itself, indexed by (consumer, item), and the daily
+    quota counters of each agreement. Counters live in memory and are written
+    to SQLite (table quota) by policy_flush, which the gateway calls from a
+    timer, and by policy_destroy; they are read back per agreement and UTC day
+    when first needed, so a restart does not reset a quota. At most the
+    increments since the last flush can be lost in a crash.
+
+    The rules, in the order they apply, are in README "Authorization rules".
+*/
+#ifndef SLUICE_POLICY_H_INCLUDED
+#define SLUICE_POLICY_H_INCLUDED
+
+#include <stdint.h>
+#include <stddef.h>
+#include "../certs/cert.h"
+#include "../certs/truststore.h"
+#include "item.h"
+#include "agreement.h"
+
+typedef struct _policy_t policy_t;
+
+//  Creates the policy of `department` (the provider: us), which verifies
+//  agreements with `trust` (borrowed: it must outlive the policy) and keeps
+//  quota counters in the SQLite database `state_db_path` (created if
+//  missing). Returns NULL and sets *error (fresh string, caller frees; error
+//  may be NULL) if the department id is invalid or the database cannot be
+//  opened.
+policy_t *
+    policy_new (const char *department, truststore_t *trust,
+                const char *state_db_path, char **error);
+
+//  Flushes the quota counters and closes the database.
+void
+    policy_destroy (policy_t **self_p);
+
+//  Verifies and adds an agreement, taking ownership (nulls *agreement_p
+//  either way). Returns STATUS_OK, or refuses, logs why and destroys it:
+//  STATUS_NO_AGREEMENT if the provider is not this department, or the
+//  status of agreement_verify at the current time (certificate unknown,
+//  expired or revoked, or a missing or bad signature). An agreement with the
+//  id of one held replaces it and keeps its quota count. An agreement that
+//  has already expired is accepted (requests under it are then refused with
+//  AGREEMENT_EXPIRED, which says more than NO_AGREEMENT).
+int
+    policy_add (policy_t *self, agreement_t **agreement_p);
+
+//  Adds every `*.agreement` file in `dir` (not its subdirectories), in name
+//  order. Returns how many were accepted, or -1 if the directory cannot be
+//  read; logs each refused file with the reason. Agreements in which this
+//  department is the consumer are skipped quietly: the provider enforces them.
+int
+    policy_add_dir (policy_t *self, const char *dir);
+
+//  Revokes an agreement: requests under it are refused from now on. Its
+//  quota count stays in the database. Returns 0, or -1 if no such id.
+int
+    policy_remove (policy_t *self, const char *agreement_id);
+
+//  The agreement with this id (borrowed, until removed or replaced), or NULL.
+agreement_t *
+    policy_agreement (policy_t *self, const char *agreement_id);
+
+//  Number of agreements held.
+size_t
+    policy_size (policy_t *self);
+
+//  Writes the quota counters changed since the last flush, in one
+//  transaction. Returns 0, or -1 (logged) if the database failed; the
+//  counters then stay pending for the next flush.
+int
+    policy_flush (policy_t *self);
+
+#define POLICY_REASON_MAX 256
+
+typedef struct {
+    int status;                 //  STATUS_OK or the refusal code
+    const char *rule;           //  static text naming the rule that decided,
+                                //  stable for logs and tests (see README)
+    uint64_t granted;           //  mask of the fields that may be returned;
+                                //  0 unless status is STATUS_OK
+    const char *agreement_id;   //  the agreement that decided (borrowed from
+                                //  the policy, until it is removed or
+                                //  replaced), or NULL
+    char field [ITEM_NAME_MAX + 1];     //  the offending field, or ""
+    char reason [POLICY_REASON_MAX];    //  the rule with its particulars,
+                                //  e.g. "field 'capital' sensitivity 4 above
+                                //  consumer clearance 2", for audit and reply
+} policy_decision_t;
+
+//  Decides a request from `consumer` (its certificate, already checked valid
+//  by the caller) for `item`, asking for the fields in `requested` (0: all
+//  the fields the consumer may have), by `officer` with `role` for
+//  `purpose`, at `now` (seconds since the epoch). Fills *decision. A granted
+//  request under an agreement counts against the agreement's quota for the
+//  UTC day of `now`; a refused one does not.
+void
+    policy_decide (policy_t *self, cert_t *consumer, item_t *item,
+                   uint64_t requested, const char *officer, const char *role,
+                   const char *purpose, int64_t now,
+                   policy_decision_t *decision);
+
+void
+    policy_test (bool verbose);
+
+#endif

@@ -1,0 +1,645 @@
+/*  sluice.c -- the `sluice` command, for admins and scripts.
+
+        sluice certs ...        the federation's trust (see certs/certs_cmd.h)
+        sluice query ...        ask another department through the local gateway
+        sluice status ...       the local gateway's state and figures
+        sluice audit ...        verify or show a gateway's audit log
+        sluice agreement ...    draft, sign, show and verify sharing agreements
+*/
+
+#include "certs_cmd.h"
+#include "gateway.h"
+#include "localapi.h"
+#include "audit.h"
+#include "agreement.h"
+#include "authority.h"
+#include "truststore.h"
+#include "certfile.h"
+#include "cert.h"
+#include "ident.h"
+#include "status.h"
+#include <sodium.h>
+
+//  Exit codes of `sluice query` (README "Exit codes")
+#define EXIT_FOUND      0
+#define EXIT_NOT_FOUND  1
+#define EXIT_REFUSED    2
+#define EXIT_FAILED     3
+#define EXIT_USAGE      64
+
+typedef struct {
+    const char *name;
+    int (*run) (int argc, char **argv);
+    const char *help;
+} s_command_t;
+
+//  Options of a subcommand: a tiny table-driven parser.
+typedef struct {
+    const char *flag;
+    const char **value;         //  where a value goes, or NULL for a switch
+    bool *set;                  //  for switches
+} s_option_t;
+
+static int
+s_parse (int argc, char **argv, s_option_t *options, const char *command)
+{
+    for (int index = 1; index < argc; index++) {
+        s_option_t *option = options;
+        while (option->flag && !streq (option->flag, argv [index]))
+            option++;
+        if (!option->flag) {
+            fprintf (stderr, "sluice %s: unknown argument '%s' (see --help)\n",
+                     command, argv [index]);
+            return -1;
+        }
+        if (option->value) {
+            if (index + 1 >= argc) {
+                fprintf (stderr, "sluice %s: %s needs a value\n", command, option->flag);
+                return -1;
+            }
+            *option->value = argv [++index];
+        }
+        else
+            *option->set = true;
+    }
+    return 0;
+}
+
+//  The local endpoint: given, or read from the gateway's config file.
+static char *
+s_endpoint (const char *endpoint, const char *config, const char *command)
+{
+    if (endpoint)
+        return strdup (endpoint);
+    if (!config) {
+        fprintf (stderr, "sluice %s: give --gateway ENDPOINT or --config gateway.cfg\n",
+                 command);
+        return NULL;
+    }
+    char *error = NULL;
+    conf_t *conf = conf_load (config, gateway_schema, &error);
+    if (!conf) {
+        fprintf (stderr, "sluice %s: %s\n", command, error);
+        zstr_free (&error);
+        return NULL;
+    }
+    char *result = strdup (conf_str (conf, "gateway/local"));
+    conf_destroy (&conf);
+    return result;
+}
+
+//  Sends one local request and waits for the reply. Returns 0 and fills
+//  reply, or -1 on timeout (message printed).
+static int
+s_call (const char *endpoint, localapi_request_t *request, int64_t wait_ms,
+        localapi_reply_t *reply, const char *command)
+{
+    zsock_t *socket = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (socket, 0);
+    if (zsock_connect (socket, "%s", endpoint) < 0) {
+        fprintf (stderr, "sluice %s: cannot connect to %s\n", command, endpoint);
+        zsock_destroy (&socket);
+        return -1;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    localapi_request_encode (request, &buffer);
+    zframe_t *frame = zframe_new (buffer.data, buffer.size);
+    zframe_send (&frame, socket, 0);
+    msgpack_sbuffer_destroy (&buffer);
+
+    zpoller_t *poller = zpoller_new (socket, NULL);
+    int rc = -1;
+    memset (reply, 0, sizeof (*reply));
+    msgpack_unpacked_init (&reply->unpacked);
+    if (zpoller_wait (poller, (int) wait_ms)) {
+        frame = zframe_recv (socket);
+        msgpack_unpacked_destroy (&reply->unpacked);
+        if (frame && localapi_reply_decode (zframe_data (frame), zframe_size (frame),
+                                            reply) == STATUS_OK)
+            rc = 0;
+        else
+            fprintf (stderr, "sluice %s: malformed reply from the gateway\n", command);
+        zframe_destroy (&frame);
+    }
+    else
+        fprintf (stderr, "sluice %s: no answer from the gateway at %s within %d ms "
+                 "(is sluice-gateway running?)\n", command, endpoint, (int) wait_ms);
+    zpoller_destroy (&poller);
+    zsock_destroy (&socket);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Printing values, as text or JSON
+
+static void
+s_json_string (const char *data, size_t size)
+{
+    putchar ('"');
+    for (size_t index = 0; index < size; index++) {
+        unsigned char c = (unsigned char) data [index];
+        if (c == '"' || c == '\\')
+            printf ("\\%c", c);
+        else
+        if (c < 0x20)
+            printf ("\\u%04x", c);
+        else
+            putchar (c);
+    }
+    putchar ('"');
+}
+
+static void
+s_json_value (const msgpack_object *object)
+{
+    switch (object->type) {
+        case MSGPACK_OBJECT_NIL: printf ("null"); break;
+        case MSGPACK_OBJECT_BOOLEAN: printf (object->via.boolean? "true": "false"); break;
+        case MSGPACK_OBJECT_POSITIVE_INTEGER: printf ("%" PRIu64, object->via.u64); break;
+        case MSGPACK_OBJECT_NEGATIVE_INTEGER: printf ("%" PRId64, object->via.i64); break;
+        case MSGPACK_OBJECT_FLOAT32:
+        case MSGPACK_OBJECT_FLOAT64: printf ("%.15g", object->via.f64); break;
+        case MSGPACK_OBJECT_STR: s_json_string (object->via.str.ptr, object->via.str.size); break;
+        case MSGPACK_OBJECT_ARRAY:
+            putchar ('[');
+            for (uint32_t index = 0; index < object->via.array.size; index++) {
+                if (index)
+                    putchar (',');
+                s_json_value (&object->via.array.ptr [index]);
+            }
+            putchar (']');
+            break;
+        case MSGPACK_OBJECT_MAP:
+            putchar ('{');
+            for (uint32_t index = 0; index < object->via.map.size; index++) {
+                if (index)
+                    putchar (',');
+                s_json_value (&object->via.map.ptr [index].key);
+                putchar (':');
+                s_json_value (&object->via.map.ptr [index].val);
+            }
+            putchar ('}');
+            break;
+        default: printf ("null");
+    }
+}
+
+static void
+s_text_value (const msgpack_object *object)
+{
+    if (object->type == MSGPACK_OBJECT_STR)
+        printf ("%.*s", (int) object->via.str.size, object->via.str.ptr);
+    else
+    if (object->type == MSGPACK_OBJECT_NIL)
+        printf ("-");
+    else
+        s_json_value (object);
+}
+
+static void
+s_print_reply (localapi_reply_t *reply, bool json)
+{
+    if (json) {
+        printf ("{\"status\":\"%s\",\"code\":%u,\"from\":", status_name ((int) reply->status),
+                reply->status);
+        s_json_string (reply->from, strlen (reply->from));
+        printf (",\"item\":");
+        s_json_string (reply->item, strlen (reply->item));
+        printf (",\"reason\":");
+        s_json_string (reply->reason, strlen (reply->reason));
+        printf (",\"field\":");
+        s_json_string (reply->field, strlen (reply->field));
+        printf (",\"agreement\":");
+        s_json_string (reply->agreement, strlen (reply->agreement));
+        printf (",\"msgid\":\"%s\",\"served_at\":%" PRIu64 ",\"rows\":", reply->msgid,
+                reply->served_at);
+        s_json_value (reply->rows);
+        printf ("}\n");
+        return;
+    }
+    printf ("%s %s: %s", reply->from, reply->item, status_name ((int) reply->status));
+    if (reply->status != STATUS_OK)
+        printf (" -- %s%s%s%s", reply->reason, *reply->field? " (field '": "",
+                reply->field, *reply->field? "')": "");
+    else
+        printf (" (%u row%s%s%s)", reply->rows->via.array.size,
+                reply->rows->via.array.size == 1? "": "s",
+                *reply->agreement? ", agreement ": "", reply->agreement);
+    printf ("\n");
+    for (uint32_t row = 0; row < reply->rows->via.array.size; row++) {
+        const msgpack_object_map *map = &reply->rows->via.array.ptr [row].via.map;
+        if (row)
+            printf ("  --\n");
+        for (uint32_t index = 0; index < map->size; index++) {
+            printf ("  %-24.*s ", (int) map->ptr [index].key.via.str.size,
+                    map->ptr [index].key.via.str.ptr);
+            s_text_value (&map->ptr [index].val);
+            printf ("\n");
+        }
+    }
+}
+
+static int
+s_exit_code (int status)
+{
+    if (status == STATUS_OK)
+        return EXIT_FOUND;
+    if (status == STATUS_NOT_FOUND)
+        return EXIT_NOT_FOUND;
+    if (status >= 130 && status < 140)
+        return EXIT_REFUSED;
+    return EXIT_FAILED;
+}
+
+//  --------------------------------------------------------------------------
+//  Subcommands
+
+static int
+s_query (int argc, char **argv)
+{
+    const char *endpoint = NULL, *config = NULL, *to = NULL, *item = NULL;
+    const char *key = NULL, *fields = "", *purpose = "", *officer = "", *role = "";
+    const char *timeout = NULL;
+    bool json = false, help = false;
+    s_option_t options [] = {
+        { "--gateway", &endpoint }, { "--config", &config }, { "--to", &to },
+        { "--item", &item }, { "--key", &key }, { "--fields", &fields },
+        { "--purpose", &purpose }, { "--officer", &officer }, { "--role", &role },
+        { "--timeout-ms", &timeout }, { "--json", NULL, &json },
+        { "--help", NULL, &help }, { NULL }
+    };
+    if (s_parse (argc, argv, options, "query"))
+        return EXIT_USAGE;
+    if (help || !to || !item || !key) {
+        fprintf (help? stdout: stderr,
+            "usage: sluice query (--config gateway.cfg | --gateway ENDPOINT)\n"
+            "                    --to DEPT --item ITEM --key KEY [--fields a,b,c]\n"
+            "                    --purpose PURPOSE --officer NAME [--role ROLE]\n"
+            "                    [--timeout-ms N] [--json]\n"
+            "Asks department DEPT, through this department's gateway, for the record\n"
+            "of KEY in catalog item ITEM. Only the fields its agreement grants come back.\n"
+            "Exit: 0 found, 1 not found, 2 refused (the reason is printed), 3 failed,\n"
+            "64 usage.\n"
+            "Example:\n"
+            "  sluice query --config tax.cfg --to SH-PD-MSA --item enterprise-basic \\\n"
+            "      --key 91310115MA1K3BTP2B --purpose tax-registration --officer 'Wang Fang' \\\n"
+            "      --role auditor\n");
+        return help? 0: EXIT_USAGE;
+    }
+    localapi_request_t request;
+    memset (&request, 0, sizeof (request));
+    strcpy (request.op, "query");
+    if (strlen (to) >= sizeof (request.to)
+    ||  strlen (item) >= sizeof (request.query.item)
+    ||  strlen (key) >= sizeof (request.query.key)
+    ||  strlen (fields) >= sizeof (request.query.fields)
+    ||  strlen (purpose) >= sizeof (request.query.purpose)
+    ||  strlen (officer) >= sizeof (request.query.officer)
+    ||  strlen (role) >= sizeof (request.query.role)) {
+        fprintf (stderr, "sluice query: an argument is longer than the protocol allows\n");
+        return EXIT_USAGE;
+    }
+    strcpy (request.to, to);
+    strcpy (request.query.item, item);
+    strcpy (request.query.key, key);
+    strcpy (request.query.fields, fields);
+    strcpy (request.query.purpose, purpose);
+    strcpy (request.query.officer, officer);
+    strcpy (request.query.role, role);
+    int64_t wait = 5000;
+    if (timeout) {
+        wait = strtoll (timeout, NULL, 10);
+        if (wait < 100 || wait > 600000) {
+            fprintf (stderr, "sluice query: --timeout-ms must be 100..600000\n");
+            return EXIT_USAGE;
+        }
+        request.timeout_ms = (uint64_t) wait;
+    }
+    char *local = s_endpoint (endpoint, config, "query");
+    if (!local)
+        return EXIT_USAGE;
+    localapi_reply_t reply;
+    //  The gateway answers within the timeout; give it a margin
+    int rc = s_call (local, &request, wait + 2000, &reply, "query");
+    free (local);
+    if (rc) {
+        localapi_reply_destroy (&reply);
+        return EXIT_FAILED;
+    }
+    s_print_reply (&reply, json);
+    int code = s_exit_code ((int) reply.status);
+    localapi_reply_destroy (&reply);
+    return code;
+}
+
+static int
+s_status (int argc, char **argv)
+{
+    const char *endpoint = NULL, *config = NULL;
+    bool json = false, help = false;
+    s_option_t options [] = {
+        { "--gateway", &endpoint }, { "--config", &config },
+        { "--json", NULL, &json }, { "--help", NULL, &help }, { NULL }
+    };
+    if (s_parse (argc, argv, options, "status"))
+        return EXIT_USAGE;
+    if (help) {
+        printf ("usage: sluice status (--config gateway.cfg | --gateway ENDPOINT) [--json]\n"
+                "Shows whether the gateway is registered with the broker, and its figures.\n");
+        return 0;
+    }
+    char *local = s_endpoint (endpoint, config, "status");
+    if (!local)
+        return EXIT_USAGE;
+    localapi_request_t request;
+    memset (&request, 0, sizeof (request));
+    strcpy (request.op, "status");
+    localapi_reply_t reply;
+    int rc = s_call (local, &request, 3000, &reply, "status");
+    free (local);
+    if (rc == 0)
+        s_print_reply (&reply, json);
+    localapi_reply_destroy (&reply);
+    return rc? EXIT_FAILED: 0;
+}
+
+static int
+s_audit (int argc, char **argv)
+{
+    const char *log = NULL, *cert_path = NULL, *last = NULL;
+    bool help = false;
+    const char *verb = argc > 1? argv [1]: "";
+    s_option_t options [] = {
+        { "--log", &log }, { "--cert", &cert_path }, { "--last", &last },
+        { "--help", NULL, &help }, { NULL }
+    };
+    bool verify = streq (verb, "verify"), show = streq (verb, "show");
+    if ((!verify && !show) || s_parse (argc - 1, argv + 1, options, "audit")
+    ||  help || !log || (verify && !cert_path)) {
+        FILE *out = help? stdout: stderr;
+        fprintf (out,
+            "usage: sluice audit verify --log STATE/audit.db --cert DEPT.cert\n"
+            "       sluice audit show --log STATE/audit.db [--last N]\n"
+            "verify recomputes the hash chain and checks every checkpoint signature\n"
+            "with the department's certificate; exit 0 if intact, 1 with the first\n"
+            "problem otherwise. show prints the newest N records (default 20).\n");
+        return help? 0: EXIT_USAGE;
+    }
+    if (show)
+        return audit_print (log, stdout, last? strtoll (last, NULL, 10): 20) < 0? 1: 0;
+    cert_t *cert = cert_load (cert_path);
+    if (!cert) {
+        fprintf (stderr, "sluice audit: %s: not a certificate\n", cert_path);
+        return 1;
+    }
+    char *report = NULL;
+    int64_t count = audit_verify (log, cert_sign_public (cert), &report);
+    if (count < 0)
+        printf ("audit log %s: NOT INTACT: %s\n", log, report? report: "unknown problem");
+    else
+        printf ("audit log %s: intact, %" PRId64 " records, signed by %s\n", log, count,
+                cert_department (cert));
+    zstr_free (&report);
+    cert_destroy (&cert);
+    return count < 0? 1: 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Agreements: drafted by either side, signed by each department on its own
+//  host with its own key; the file can travel by any channel.
+
+static void
+s_agreement_print (agreement_t *agreement)
+{
+    char from [CERTFILE_TIME_SIZE], until [CERTFILE_TIME_SIZE];
+    certfile_time_format (agreement_valid_from (agreement), from);
+    certfile_time_format (agreement_valid_until (agreement), until);
+    printf ("agreement   %s\n", agreement_id (agreement));
+    printf ("provider    %s%s\n", agreement_provider (agreement),
+            agreement_provider_signed (agreement)? " (signed)": " (not signed)");
+    printf ("consumer    %s%s\n", agreement_consumer (agreement),
+            agreement_consumer_signed (agreement)? " (signed)": " (not signed)");
+    printf ("item        %s\n", agreement_item (agreement));
+    printf ("fields     ");
+    for (size_t index = 0; index < agreement_field_count (agreement); index++)
+        printf (" %s", agreement_field (agreement, index));
+    printf ("\npurposes   ");
+    for (size_t index = 0; index < agreement_purpose_count (agreement); index++)
+        printf (" %s", agreement_purpose (agreement, index));
+    printf ("\nroles      ");
+    for (size_t index = 0; index < agreement_role_count (agreement); index++)
+        printf (" %s", agreement_role (agreement, index));
+    printf ("\nlegal basis %s\n", agreement_legal_basis (agreement));
+    printf ("valid       %s .. %s\n", from, until);
+    printf ("daily quota %u\n", agreement_daily_quota (agreement));
+}
+
+static int
+s_agreement_draft (int argc, char **argv)
+{
+    const char *id = NULL, *provider = NULL, *consumer = NULL, *item = NULL;
+    const char *fields = NULL, *purposes = NULL, *basis = NULL, *roles = "*";
+    const char *valid_from = NULL, *valid_until = NULL, *days = "365";
+    const char *quota = "1000", *out = NULL;
+    bool force = false, help = false;
+    s_option_t options [] = {
+        { "--id", &id }, { "--provider", &provider }, { "--consumer", &consumer },
+        { "--item", &item }, { "--fields", &fields }, { "--purposes", &purposes },
+        { "--legal-basis", &basis }, { "--roles", &roles },
+        { "--valid-from", &valid_from }, { "--valid-until", &valid_until },
+        { "--days", &days }, { "--daily-quota", &quota }, { "--out", &out },
+        { "--force", NULL, &force }, { "--help", NULL, &help }, { NULL }
+    };
+    if (s_parse (argc, argv, options, "agreement draft"))
+        return EXIT_USAGE;
+    if (help || !id || !provider || !consumer || !item || !fields || !purposes
+    ||  !basis || !out) {
+        fprintf (help? stdout: stderr,
+            "usage: sluice agreement draft --id ID --provider DEPT --consumer DEPT\n"
+            "           --item ITEM --fields a,b --purposes p1,p2 --legal-basis TEXT\n"
+            "           [--roles r1,r2 | '*'] [--valid-from T] [--valid-until T | --days N]\n"
+            "           [--daily-quota N] --out FILE.agreement [--force]\n"
+            "T is ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z; valid-from defaults to now.\n");
+        return help? 0: EXIT_USAGE;
+    }
+    int64_t from = zclock_time () / 1000, until;
+    uint64_t quota_value, days_value;
+    if ((valid_from && certfile_time_parse (valid_from, &from))
+    ||  certfile_uint_parse (days, 100000, &days_value)
+    ||  certfile_uint_parse (quota, 1000000000, &quota_value)) {
+        fprintf (stderr, "sluice agreement draft: bad --valid-from, --days or --daily-quota\n");
+        return EXIT_USAGE;
+    }
+    until = from + (int64_t) days_value * 86400;
+    if (valid_until && certfile_time_parse (valid_until, &until)) {
+        fprintf (stderr, "sluice agreement draft: bad --valid-until '%s'\n", valid_until);
+        return EXIT_USAGE;
+    }
+    agreement_t *agreement = agreement_new (id, provider, consumer, item, fields,
+                                            purposes, basis, from, until,
+                                            (uint32_t) quota_value, roles);
+    if (!agreement) {
+        fprintf (stderr, "sluice agreement draft: the agreement is not valid (see above)\n");
+        return 1;
+    }
+    int rc = agreement_save (agreement, out, force);
+    if (rc == 0)
+        printf ("drafted %s: %s -> %s, item %s; now both departments sign it\n",
+                out, provider, consumer, item);
+    agreement_destroy (&agreement);
+    return rc? 1: 0;
+}
+
+static int
+s_agreement_sign (int argc, char **argv)
+{
+    const char *cert_path = NULL, *file = NULL;
+    bool help = false;
+    s_option_t options [] = {
+        { "--cert", &cert_path }, { "--file", &file }, { "--help", NULL, &help }, { NULL }
+    };
+    if (s_parse (argc, argv, options, "agreement sign"))
+        return EXIT_USAGE;
+    if (help || !cert_path || !file) {
+        fprintf (help? stdout: stderr,
+            "usage: sluice agreement sign --cert DEPT.cert_secret --file FILE.agreement\n"
+            "Signs the agreement as its provider or consumer, whichever the certificate\n"
+            "names, and writes the file back.\n");
+        return help? 0: EXIT_USAGE;
+    }
+    cert_t *cert = cert_load (cert_path);
+    agreement_t *agreement = agreement_load (file);
+    int rc = 1;
+    if (!cert || !cert_has_secret (cert))
+        fprintf (stderr, "sluice agreement sign: %s: not a certificate with secret keys\n",
+                 cert_path);
+    else
+    if (!agreement)
+        fprintf (stderr, "sluice agreement sign: %s: not a valid agreement file\n", file);
+    else
+    if (agreement_sign (agreement, cert))
+        fprintf (stderr, "sluice agreement sign: %s is neither provider nor consumer "
+                 "of %s\n", cert_department (cert), file);
+    else
+    if (agreement_save (agreement, file, true) == 0) {
+        printf ("signed %s as %s\n", file, cert_department (cert));
+        rc = 0;
+    }
+    agreement_destroy (&agreement);
+    cert_destroy (&cert);
+    return rc;
+}
+
+static int
+s_agreement_show (int argc, char **argv)
+{
+    const char *authority_path = NULL, *certs = NULL, *file = NULL;
+    bool help = false;
+    s_option_t options [] = {
+        { "--authority", &authority_path }, { "--certs", &certs },
+        { "--file", &file }, { "--help", NULL, &help }, { NULL }
+    };
+    if (s_parse (argc, argv, options, "agreement show"))
+        return EXIT_USAGE;
+    if (help || !file || (!authority_path != !certs)) {
+        fprintf (help? stdout: stderr,
+            "usage: sluice agreement show --file FILE.agreement\n"
+            "           [--authority authority.pub --certs DIR]\n"
+            "With --authority and --certs, also verifies both signatures against the\n"
+            "departments' certificates; exit 1 if they do not verify.\n");
+        return help? 0: EXIT_USAGE;
+    }
+    agreement_t *agreement = agreement_load (file);
+    if (!agreement) {
+        fprintf (stderr, "sluice agreement show: %s: not a valid agreement file\n", file);
+        return 1;
+    }
+    s_agreement_print (agreement);
+    int rc = 0;
+    if (authority_path) {
+        authority_t *authority = authority_load (authority_path);
+        if (!authority) {
+            fprintf (stderr, "sluice agreement show: %s: not an authority key\n",
+                     authority_path);
+            rc = 1;
+        }
+        else {
+            truststore_t *trust = truststore_new (authority_public (authority));
+            truststore_add_dir (trust, certs);
+            int status = agreement_verify (agreement, trust, zclock_time () / 1000);
+            printf ("signatures  %s\n", status == STATUS_OK? "verified":
+                    status_text (status));
+            rc = status == STATUS_OK? 0: 1;
+            truststore_destroy (&trust);
+            authority_destroy (&authority);
+        }
+    }
+    agreement_destroy (&agreement);
+    return rc;
+}
+
+static const s_command_t s_agreement_commands [] = {
+    { "draft", s_agreement_draft, "write a new agreement file, unsigned" },
+    { "sign",  s_agreement_sign,  "sign as provider or consumer" },
+    { "show",  s_agreement_show,  "print, and verify the signatures" },
+    { NULL }
+};
+
+static int
+s_agreement (int argc, char **argv)
+{
+    for (const s_command_t *command = s_agreement_commands;
+         argc > 1 && command->name; command++)
+        if (streq (command->name, argv [1]))
+            return command->run (argc - 1, argv + 1);
+    FILE *out = argc > 1 && streq (argv [1], "--help")? stdout: stderr;
+    fprintf (out, "usage: sluice agreement COMMAND (COMMAND --help for each)\n");
+    for (const s_command_t *command = s_agreement_commands; command->name; command++)
+        fprintf (out, "  %-8s %s\n", command->name, command->help);
+    return out == stdout? 0: EXIT_USAGE;
+}
+
+static int
+s_certs (int argc, char **argv)
+{
+    return certs_cmd_main (argc, argv);
+}
+
+static const s_command_t s_commands [] = {
+    { "certs",  s_certs,  "authority, certificates and revocation" },
+    { "query",  s_query,  "ask another department through the local gateway" },
+    { "status", s_status, "the local gateway's state and figures" },
+    { "audit",  s_audit,  "verify or show a gateway's audit log" },
+    { "agreement", s_agreement, "draft, sign and show sharing agreements" },
+    { NULL }
+};
+
+static void
+s_usage (FILE *file)
+{
+    fprintf (file, "usage: sluice COMMAND [ARGS] (sluice COMMAND --help for each)\n\n");
+    for (const s_command_t *command = s_commands; command->name; command++)
+        fprintf (file, "  %-8s %s\n", command->name, command->help);
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2 || streq (argv [1], "--help") || streq (argv [1], "-h")) {
+        s_usage (argc < 2? stderr: stdout);
+        return argc < 2? EXIT_USAGE: 0;
+    }
+    if (sodium_init () < 0) {
+        fprintf (stderr, "sluice: libsodium failed to initialise\n");
+        return EXIT_FAILED;
+    }
+    zsys_init ();
+    zsys_set_logident ("sluice");
+    for (const s_command_t *command = s_commands; command->name; command++)
+        if (streq (command->name, argv [1]))
+            return command->run (argc - 1, argv + 1);
+    fprintf (stderr, "sluice: unknown command '%s'\n", argv [1]);
+    s_usage (stderr);
+    return EXIT_USAGE;
+}

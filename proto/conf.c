@@ -1,0 +1,383 @@
+/*  conf.c -- configuration files in ZPL, checked against a schema.  */
+
+#include "conf.h"
+#include <limits.h>
+
+#define S_FILE_MAX (256 * 1024)
+
+struct _conf_t {
+    const conf_key_t *schema;
+    zhashx_t *values;           //  path -> value (strings, owned)
+    char *dir;                  //  directory of the config file
+};
+
+static const char *s_levels [] = { "error", "warning", "info", "debug" };
+
+static const conf_key_t *
+s_key (const conf_key_t *schema, const char *path)
+{
+    for (const conf_key_t *key = schema; key->path; key++)
+        if (streq (key->path, path))
+            return key;
+    return NULL;
+}
+
+//  Checks one value against its schema row; NULL if fine, else a reason.
+static const char *
+s_check_value (const conf_key_t *key, const char *value, char *reason, size_t cap)
+{
+    if (key->kind == CONF_INTEGER) {
+        char *end = NULL;
+        errno = 0;
+        long long number = strtoll (value, &end, 10);
+        if (*value == 0 || *end != 0 || errno)
+            return "is not an integer";
+        if (number < key->min || number > key->max) {
+            snprintf (reason, cap, "must be between %lld and %lld",
+                      (long long) key->min, (long long) key->max);
+            return reason;
+        }
+    }
+    else
+    if (key->kind == CONF_ENDPOINT) {
+        if (strncmp (value, "tcp://", 6) && strncmp (value, "ipc://", 6)
+        &&  strncmp (value, "inproc://", 9))
+            return "must be an endpoint like tcp://127.0.0.1:7700 or ipc:///path";
+    }
+    else
+    if (key->kind == CONF_LEVEL) {
+        for (size_t index = 0; index < 4; index++)
+            if (streq (value, s_levels [index]))
+                return NULL;
+        return "must be error, warning, info or debug";
+    }
+    else
+    if (*value == 0 && key->required)
+        return "must not be empty";
+    return NULL;
+}
+
+static void
+s_set_error (char **error, const char *format, ...)
+{
+    if (!error)
+        return;
+    va_list args;
+    va_start (args, format);
+    char *message = zsys_vprintf (format, args);
+    va_end (args);
+    zstr_free (error);
+    *error = message;
+}
+
+conf_t *
+conf_new (const conf_key_t *schema)
+{
+    assert (schema);
+    conf_t *self = (conf_t *) zmalloc (sizeof (conf_t));
+    assert (self);
+    self->schema = schema;
+    self->values = zhashx_new ();
+    assert (self->values);
+    zhashx_set_destructor (self->values, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_duplicator (self->values, (zhashx_duplicator_fn *) strdup);
+    self->dir = strdup (".");
+    for (const conf_key_t *key = schema; key->path; key++)
+        if (key->fallback)
+            zhashx_update (self->values, key->path, (void *) key->fallback);
+    return self;
+}
+
+void
+conf_destroy (conf_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        conf_t *self = *self_p;
+        zhashx_destroy (&self->values);
+        free (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Walks the tree; every leaf with a value must be in the schema.
+static int
+s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
+        char **error)
+{
+    for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
+        char path [256];
+        snprintf (path, sizeof (path), "%s%s%s", prefix, *prefix? "/": "",
+                  zconfig_name (child));
+        if (zconfig_child (child)) {
+            if (s_walk (self, child, path, file, error))
+                return -1;
+            continue;
+        }
+        const conf_key_t *key = s_key (self->schema, path);
+        if (!key) {
+            s_set_error (error, "%s: unknown setting '%s'", file, path);
+            return -1;
+        }
+        const char *value = zconfig_value (child);
+        char reason_buffer [128];
+        const char *reason = s_check_value (key, value? value: "",
+                                            reason_buffer, sizeof (reason_buffer));
+        if (reason) {
+            s_set_error (error, "%s: '%s' = \"%s\" %s", file, path,
+                         value? value: "", reason);
+            return -1;
+        }
+        zhashx_update (self->values, path, (void *) (value? value: ""));
+    }
+    return 0;
+}
+
+conf_t *
+conf_load (const char *path, const conf_key_t *schema, char **error)
+{
+    assert (path && schema);
+    struct stat status;
+    if (stat (path, &status) || !S_ISREG (status.st_mode)) {
+        s_set_error (error, "%s: cannot read the configuration file: %s",
+                     path, strerror (errno? errno: ENOENT));
+        return NULL;
+    }
+    if (status.st_size > S_FILE_MAX) {
+        s_set_error (error, "%s: configuration file is larger than %d bytes",
+                     path, S_FILE_MAX);
+        return NULL;
+    }
+    //  Read the text ourselves: zconfig_load leaks on a syntax error
+    char *text = (char *) zmalloc ((size_t) status.st_size + 1);
+    FILE *file = fopen (path, "rb");
+    size_t got = file? fread (text, 1, (size_t) status.st_size, file): 0;
+    if (file)
+        fclose (file);
+    zconfig_t *root = got == (size_t) status.st_size? zconfig_str_load (text): NULL;
+    free (text);
+    if (!root) {
+        s_set_error (error, "%s: not valid ZPL (line and reason logged above)", path);
+        return NULL;
+    }
+    conf_t *self = conf_new (schema);
+    char *slash = strrchr (path, '/');
+    free (self->dir);
+    self->dir = slash? strndup (path, (size_t) (slash - path)): strdup (".");
+    if (s_walk (self, root, "", path, error)
+    ||  conf_check (self, error)) {
+        if (error && *error && !strstr (*error, path)) {
+            char *message = zsys_sprintf ("%s: %s", path, *error);
+            zstr_free (error);
+            *error = message;
+        }
+        conf_destroy (&self);
+    }
+    zconfig_destroy (&root);
+    return self;
+}
+
+int
+conf_set (conf_t *self, const char *path, const char *value, char **error)
+{
+    assert (self && path && value);
+    const conf_key_t *key = s_key (self->schema, path);
+    if (!key) {
+        s_set_error (error, "unknown setting '%s'", path);
+        return -1;
+    }
+    char reason_buffer [128];
+    const char *reason = s_check_value (key, value, reason_buffer, sizeof (reason_buffer));
+    if (reason) {
+        s_set_error (error, "'%s' = \"%s\" %s", path, value, reason);
+        return -1;
+    }
+    zhashx_update (self->values, path, (void *) value);
+    return 0;
+}
+
+static bool
+s_listed (const char **list, const char *flag)
+{
+    for (; list && *list; list++)
+        if (streq (*list, flag))
+            return true;
+    return false;
+}
+
+int
+conf_apply_flags (conf_t *self, int argc, char **argv,
+                  const char **own, const char **switches, char **error)
+{
+    for (int index = 0; index < argc; index++) {
+        const char *flag = argv [index];
+        if (s_listed (switches, flag))
+            continue;
+        if (s_listed (own, flag)) {
+            index++;
+            continue;
+        }
+        if (strncmp (flag, "--", 2) != 0) {
+            s_set_error (error, "unexpected argument '%s'", flag);
+            return -1;
+        }
+        const conf_key_t *found = NULL;
+        for (const conf_key_t *key = self->schema; key->path && !found; key++) {
+            const char *name = strrchr (key->path, '/');
+            if (streq (name? name + 1: key->path, flag + 2))
+                found = key;
+        }
+        if (!found) {
+            s_set_error (error, "unknown flag '%s' (see --help)", flag);
+            return -1;
+        }
+        if (index + 1 >= argc) {
+            s_set_error (error, "%s needs a value", flag);
+            return -1;
+        }
+        if (conf_set (self, found->path, argv [++index], error))
+            return -1;
+    }
+    return 0;
+}
+
+int
+conf_check (conf_t *self, char **error)
+{
+    for (const conf_key_t *key = self->schema; key->path; key++)
+        if (key->required && !zhashx_lookup (self->values, key->path)) {
+            s_set_error (error, "missing required setting '%s' (%s)",
+                         key->path, key->help);
+            return -1;
+        }
+    return 0;
+}
+
+const char *
+conf_str (conf_t *self, const char *path)
+{
+    assert (self);
+    const conf_key_t *key = s_key (self->schema, path);
+    assert (key);       //  a program asking for a key it did not declare
+    const char *value = (const char *) zhashx_lookup (self->values, path);
+    if (!value || *value == 0)
+        return value;
+    //  Paths, and ipc:// endpoints, are relative to the configuration file
+    const char *prefix = "";
+    if (key->kind == CONF_ENDPOINT) {
+        if (strncmp (value, "ipc://", 6) != 0 || value [6] == '/')
+            return value;
+        prefix = "ipc://";
+        value += 6;
+    }
+    else
+    if (key->kind != CONF_PATH || *value == '/')
+        return value;
+    //  Relative paths are relative to the configuration file; cache the
+    //  resolved form under a derived key so the string stays owned here
+    char resolved_key [300];
+    snprintf (resolved_key, sizeof (resolved_key), "%s\x01", path);
+    char *resolved = zsys_sprintf ("%s%s/%s", prefix, self->dir, value);
+    zhashx_update (self->values, resolved_key, resolved);
+    zstr_free (&resolved);
+    return (const char *) zhashx_lookup (self->values, resolved_key);
+}
+
+int64_t
+conf_int (conf_t *self, const char *path)
+{
+    const char *value = conf_str (self, path);
+    return value? strtoll (value, NULL, 10): 0;
+}
+
+int
+conf_level (conf_t *self, const char *path)
+{
+    const char *value = conf_str (self, path);
+    for (int index = 0; value && index < 4; index++)
+        if (streq (value, s_levels [index]))
+            return index;
+    return 2;
+}
+
+void
+conf_print_help (const conf_key_t *schema, FILE *file)
+{
+    for (const conf_key_t *key = schema; key->path; key++) {
+        fprintf (file, "  %-28s %s%s", key->path, key->help,
+                 key->required? " (required)": "");
+        if (key->fallback)
+            fprintf (file, " [default %s]", *key->fallback? key->fallback: "\"\"");
+        fprintf (file, "\n");
+    }
+}
+
+void
+conf_test (bool verbose)
+{
+    if (verbose)
+        printf (" * conf: ");
+    static const conf_key_t schema [] = {
+        { "daemon/endpoint", CONF_ENDPOINT, true, 0, 0, NULL, "where to bind" },
+        { "daemon/heartbeat-ms", CONF_INTEGER, false, 100, 60000, "1000", "heartbeat" },
+        { "daemon/data", CONF_PATH, false, 0, 0, "state", "state directory" },
+        { "daemon/log-level", CONF_LEVEL, false, 0, 0, "info", "log level" },
+        { NULL }
+    };
+    char dir [64];
+    snprintf (dir, sizeof (dir), "/tmp/sluice-conf-%d", getpid ());
+    zsys_dir_create (dir);
+    char path [128];
+    snprintf (path, sizeof (path), "%s/test.cfg", dir);
+    char *error = NULL;
+
+    //  A good file; relative paths resolve against its directory
+    FILE *file = fopen (path, "w");
+    fprintf (file, "daemon\n    endpoint = \"tcp://127.0.0.1:9\"\n    heartbeat-ms = 500\n");
+    fclose (file);
+    conf_t *conf = conf_load (path, schema, &error);
+    assert (conf && !error);
+    assert (streq (conf_str (conf, "daemon/endpoint"), "tcp://127.0.0.1:9"));
+    assert (conf_int (conf, "daemon/heartbeat-ms") == 500);
+    char expected [160];
+    snprintf (expected, sizeof (expected), "%s/state", dir);
+    assert (streq (conf_str (conf, "daemon/data"), expected));
+    assert (conf_level (conf, "daemon/log-level") == 2);
+    assert (conf_set (conf, "daemon/heartbeat-ms", "5", &error) == -1);
+    assert (error && strstr (error, "between 100 and 60000"));
+    zstr_free (&error);
+    assert (conf_set (conf, "daemon/heartbeat-ms", "2000", &error) == 0);
+    assert (conf_int (conf, "daemon/heartbeat-ms") == 2000);
+    conf_destroy (&conf);
+
+    //  Each kind of broken file is refused with a message naming file and key
+    const char *broken [][2] = {
+        { "daemon\n    endpoint = \"tcp://x:1\"\n    hearbeat-ms = 5\n", "unknown setting 'daemon/hearbeat-ms'" },
+        { "daemon\n    heartbeat-ms = 500\n", "missing required setting 'daemon/endpoint'" },
+        { "daemon\n    endpoint = \"http://x\"\n", "must be an endpoint" },
+        { "daemon\n    endpoint = \"tcp://x:1\"\n    heartbeat-ms = abc\n", "is not an integer" },
+        { "daemon\n    endpoint = \"tcp://x:1\"\n    log-level = loud\n", "must be error" },
+        { "daemon\n    endpoint = \"tcp://x:1\n", "not valid ZPL" },
+    };
+    for (size_t index = 0; index < sizeof (broken) / sizeof (broken [0]); index++) {
+        file = fopen (path, "w");
+        fputs (broken [index][0], file);
+        fclose (file);
+        conf = conf_load (path, schema, &error);
+        assert (!conf);
+        assert (error);
+        if (!strstr (error, broken [index][1]) || !strstr (error, path)) {
+            printf ("conf: unexpected error '%s'\n", error);
+            assert (false);
+        }
+        zstr_free (&error);
+    }
+    conf = conf_load ("/nonexistent/sluice.cfg", schema, &error);
+    assert (!conf && error && strstr (error, "cannot read"));
+    zstr_free (&error);
+    zsys_file_delete (path);
+    zsys_dir_delete (dir);
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,634 @@
+/*  envelope.c -- a Sluice message on the wire.  */
+
+#include "envelope.h"
+#include "codec.h"
+#include "ident.h"
+#include "status.h"
+#include <sodium.h>
+
+//  What each message type requires, as data rather than a chain of ifs.
+typedef struct {
+    int type;
+    const char *name;
+    bool sealed;            //  must be sealed to the recipient department
+} s_type_row_t;
+
+static const s_type_row_t s_types [] = {
+    { MSG_HELLO,     "HELLO",     false },
+    { MSG_WELCOME,   "WELCOME",   false },
+    { MSG_HEARTBEAT, "HEARTBEAT", false },
+    { MSG_QUERY,     "QUERY",     true  },
+    { MSG_RESPONSE,  "RESPONSE",  true  },
+    { MSG_ERROR,     "ERROR",     false },    //  sealed when from a department
+    { MSG_DIRECTORY, "DIRECTORY", false },
+    { MSG_NOTICE,    "NOTICE",    true  },
+    { MSG_RECEIPT,   "RECEIPT",   true  },
+    { MSG_ALERT,     "ALERT",     true  },
+    { MSG_REGISTRY,  "REGISTRY",  false },
+};
+#define S_TYPES (sizeof (s_types) / sizeof (s_types [0]))
+
+//  Domain separation for message signatures
+#define S_SIGN_CONTEXT      "sluice-msg-1"
+#define S_SIGN_CONTEXT_SIZE 12
+
+struct _envelope_t {
+    envelope_header_t header;
+    uint8_t header_bytes [ENVELOPE_HEADER_MAX];
+    size_t header_size;
+    uint8_t *body;              //  as on the wire
+    size_t body_size;
+    uint8_t *payload;           //  after seal or open
+    size_t payload_size;
+    uint8_t signature [ENVELOPE_SIG_BYTES];
+};
+
+static const s_type_row_t *
+s_type (int type)
+{
+    for (size_t index = 0; index < S_TYPES; index++)
+        if (s_types [index].type == type)
+            return &s_types [index];
+    return NULL;
+}
+
+const char *
+envelope_type_name (int type)
+{
+    const s_type_row_t *row = s_type (type);
+    return row? row->name: "UNKNOWN";
+}
+
+bool
+envelope_type_sealed (int type)
+{
+    const s_type_row_t *row = s_type (type);
+    return row && row->sealed;
+}
+
+void
+envelope_id_hex (const uint8_t *id, char *hex)
+{
+    sodium_bin2hex (hex, ENVELOPE_ID_BYTES * 2 + 1, id, ENVELOPE_ID_BYTES);
+}
+
+//  Encodes the header into self->header_bytes.
+static int
+s_header_encode (envelope_t *self)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    envelope_header_t *header = &self->header;
+    msgpack_pack_array (&pk, 7);
+    msgpack_pack_uint8 (&pk, header->version);
+    msgpack_pack_uint8 (&pk, header->type);
+    msgpack_pack_bin (&pk, ENVELOPE_ID_BYTES);
+    msgpack_pack_bin_body (&pk, header->id, ENVELOPE_ID_BYTES);
+    codec_pack_str (&pk, header->from);
+    codec_pack_str (&pk, header->to);
+    msgpack_pack_uint64 (&pk, header->time_ms);
+    msgpack_pack_uint32 (&pk, header->flags);
+    int rc = -1;
+    if (buffer.size <= ENVELOPE_HEADER_MAX) {
+        memcpy (self->header_bytes, buffer.data, buffer.size);
+        self->header_size = buffer.size;
+        rc = 0;
+    }
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+static int
+s_copy_str (const msgpack_object *object, char *out, size_t cap)
+{
+    if (object->type != MSGPACK_OBJECT_STR || object->via.str.size >= cap)
+        return -1;
+    memcpy (out, object->via.str.ptr, object->via.str.size);
+    out [object->via.str.size] = 0;
+    return 0;
+}
+
+static bool
+s_valid_department (const char *id, bool may_be_empty)
+{
+    if (*id == 0)
+        return may_be_empty;
+    return ident_validate (IDENT_DEPARTMENT, id, NULL, 0, NULL);
+}
+
+int
+envelope_header_decode (const uint8_t *data, size_t size,
+                        envelope_header_t *header)
+{
+    if (size > ENVELOPE_HEADER_MAX)
+        return STATUS_TOO_LARGE;
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    int status = codec_unpack (data, size, &result);
+    const msgpack_object *array = &result.data;
+    if (status == STATUS_OK
+    && (array->type != MSGPACK_OBJECT_ARRAY || array->via.array.size != 7))
+        status = STATUS_MALFORMED;
+    if (status == STATUS_OK) {
+        const msgpack_object *field = array->via.array.ptr;
+        memset (header, 0, sizeof (*header));
+        if (field [0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            status = STATUS_MALFORMED;
+        else
+        if (field [0].via.u64 != ENVELOPE_VERSION)
+            status = STATUS_BAD_VERSION;
+        else
+        if (field [1].type != MSGPACK_OBJECT_POSITIVE_INTEGER
+        ||  field [1].via.u64 > 255
+        ||  field [2].type != MSGPACK_OBJECT_BIN
+        ||  field [2].via.bin.size != ENVELOPE_ID_BYTES
+        ||  s_copy_str (&field [3], header->from, sizeof (header->from))
+        ||  s_copy_str (&field [4], header->to, sizeof (header->to))
+        ||  field [5].type != MSGPACK_OBJECT_POSITIVE_INTEGER
+        ||  field [6].type != MSGPACK_OBJECT_POSITIVE_INTEGER
+        ||  field [6].via.u64 > ENVELOPE_FLAG_SEALED)
+            status = STATUS_MALFORMED;
+        else
+        if (!s_type ((int) field [1].via.u64))
+            status = STATUS_BAD_TYPE;
+        else
+        if (!s_valid_department (header->from, false)
+        ||  !s_valid_department (header->to, true))
+            status = STATUS_MALFORMED;
+        else {
+            header->version = (uint8_t) field [0].via.u64;
+            header->type = (uint8_t) field [1].via.u64;
+            memcpy (header->id, field [2].via.bin.ptr, ENVELOPE_ID_BYTES);
+            header->time_ms = field [5].via.u64;
+            header->flags = (uint32_t) field [6].via.u64;
+            //  A type that must be sealed is never accepted in clear
+            if (envelope_type_sealed (header->type)
+            && !(header->flags & ENVELOPE_FLAG_SEALED))
+                status = STATUS_BAD_TYPE;
+        }
+    }
+    msgpack_unpacked_destroy (&result);
+    return status;
+}
+
+envelope_t *
+envelope_new (int type, const char *from, const char *to)
+{
+    if (!s_type (type)
+    ||  !from || strlen (from) > ENVELOPE_DEPT_MAX
+    ||  !to || strlen (to) > ENVELOPE_DEPT_MAX)
+        return NULL;
+    envelope_t *self = (envelope_t *) zmalloc (sizeof (envelope_t));
+    assert (self);
+    self->header.version = ENVELOPE_VERSION;
+    self->header.type = (uint8_t) type;
+    randombytes_buf (self->header.id, ENVELOPE_ID_BYTES);
+    strcpy (self->header.from, from);
+    strcpy (self->header.to, to);
+    self->header.time_ms = (uint64_t) zclock_time ();
+    return self;
+}
+
+envelope_t *
+envelope_decode (zmsg_t *msg, int *status)
+{
+    assert (status);
+    if (!msg || zmsg_size (msg) != 2) {
+        *status = STATUS_MALFORMED;
+        return NULL;
+    }
+    zframe_t *header_frame = zmsg_first (msg);
+    zframe_t *body_frame = zmsg_next (msg);
+    if (zframe_size (body_frame) > ENVELOPE_BODY_MAX) {
+        *status = STATUS_TOO_LARGE;
+        return NULL;
+    }
+    envelope_header_t header;
+    *status = envelope_header_decode (zframe_data (header_frame),
+                                      zframe_size (header_frame), &header);
+    if (*status != STATUS_OK)
+        return NULL;
+    envelope_t *self = (envelope_t *) zmalloc (sizeof (envelope_t));
+    assert (self);
+    self->header = header;
+    memcpy (self->header_bytes, zframe_data (header_frame),
+            zframe_size (header_frame));
+    self->header_size = zframe_size (header_frame);
+    self->body_size = zframe_size (body_frame);
+    self->body = (uint8_t *) malloc (self->body_size? self->body_size: 1);
+    assert (self->body);
+    memcpy (self->body, zframe_data (body_frame), self->body_size);
+    return self;
+}
+
+void
+envelope_destroy (envelope_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        envelope_t *self = *self_p;
+        free (self->body);
+        free (self->payload);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const envelope_header_t *
+envelope_header (envelope_t *self)
+{
+    assert (self);
+    return &self->header;
+}
+
+envelope_header_t *
+envelope_header_mut (envelope_t *self)
+{
+    assert (self);
+    return &self->header;
+}
+
+//  The bytes that are signed: context, header length, header, payload.
+static uint8_t *
+s_signed_bytes (envelope_t *self, const uint8_t *payload, size_t size,
+                size_t *total)
+{
+    *total = S_SIGN_CONTEXT_SIZE + 4 + self->header_size + size;
+    uint8_t *bytes = (uint8_t *) malloc (*total);
+    assert (bytes);
+    uint8_t *cursor = bytes;
+    memcpy (cursor, S_SIGN_CONTEXT, S_SIGN_CONTEXT_SIZE);
+    cursor += S_SIGN_CONTEXT_SIZE;
+    uint32_t length = (uint32_t) self->header_size;
+    *cursor++ = (uint8_t) (length >> 24);
+    *cursor++ = (uint8_t) (length >> 16);
+    *cursor++ = (uint8_t) (length >> 8);
+    *cursor++ = (uint8_t) length;
+    memcpy (cursor, self->header_bytes, self->header_size);
+    cursor += self->header_size;
+    if (size)
+        memcpy (cursor, payload, size);
+    return bytes;
+}
+
+//  Inner body: msgpack [bin payload, bin signature].
+static uint8_t *
+s_inner_encode (const uint8_t *payload, size_t size, const uint8_t *signature,
+                size_t *inner_size)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&pk, 2);
+    msgpack_pack_bin (&pk, size);
+    msgpack_pack_bin_body (&pk, payload, size);
+    msgpack_pack_bin (&pk, ENVELOPE_SIG_BYTES);
+    msgpack_pack_bin_body (&pk, signature, ENVELOPE_SIG_BYTES);
+    *inner_size = buffer.size;
+    return (uint8_t *) msgpack_sbuffer_release (&buffer);
+}
+
+int
+envelope_seal (envelope_t *self, const uint8_t *payload, size_t size,
+               const uint8_t *sign_secret, const uint8_t *box_key)
+{
+    assert (self && sign_secret);
+    if (size > ENVELOPE_PAYLOAD_MAX)
+        return -1;
+    if (box_key)
+        self->header.flags |= ENVELOPE_FLAG_SEALED;
+    else
+        self->header.flags &= ~ (uint32_t) ENVELOPE_FLAG_SEALED;
+    if (s_header_encode (self))
+        return -1;
+
+    size_t signed_size;
+    uint8_t *signed_bytes = s_signed_bytes (self, payload, size, &signed_size);
+    crypto_sign_detached (self->signature, NULL, signed_bytes, signed_size,
+                          sign_secret);
+    free (signed_bytes);
+
+    free (self->payload);
+    self->payload = (uint8_t *) malloc (size? size: 1);
+    assert (self->payload);
+    if (size)
+        memcpy (self->payload, payload, size);
+    self->payload_size = size;
+
+    size_t inner_size;
+    uint8_t *inner = s_inner_encode (payload, size, self->signature, &inner_size);
+    free (self->body);
+    if (box_key) {
+        self->body_size = crypto_box_NONCEBYTES + crypto_box_MACBYTES + inner_size;
+        self->body = (uint8_t *) malloc (self->body_size);
+        assert (self->body);
+        randombytes_buf (self->body, crypto_box_NONCEBYTES);
+        crypto_box_easy_afternm (self->body + crypto_box_NONCEBYTES, inner,
+                                 inner_size, self->body, box_key);
+        free (inner);
+    }
+    else {
+        self->body = inner;
+        self->body_size = inner_size;
+    }
+    return 0;
+}
+
+//  Splits the inner body into payload and signature, copying the payload.
+static int
+s_inner_decode (envelope_t *self, const uint8_t *inner, size_t size)
+{
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    int status = codec_unpack (inner, size, &result);
+    const msgpack_object *array = &result.data;
+    if (status == STATUS_OK
+    && (array->type != MSGPACK_OBJECT_ARRAY
+    ||  array->via.array.size != 2
+    ||  array->via.array.ptr [0].type != MSGPACK_OBJECT_BIN
+    ||  array->via.array.ptr [0].via.bin.size > ENVELOPE_PAYLOAD_MAX
+    ||  array->via.array.ptr [1].type != MSGPACK_OBJECT_BIN
+    ||  array->via.array.ptr [1].via.bin.size != ENVELOPE_SIG_BYTES))
+        status = STATUS_MALFORMED;
+    if (status == STATUS_OK) {
+        const msgpack_object_bin *payload = &array->via.array.ptr [0].via.bin;
+        free (self->payload);
+        self->payload = (uint8_t *) malloc (payload->size? payload->size: 1);
+        assert (self->payload);
+        if (payload->size)
+            memcpy (self->payload, payload->ptr, payload->size);
+        self->payload_size = payload->size;
+        memcpy (self->signature, array->via.array.ptr [1].via.bin.ptr,
+                ENVELOPE_SIG_BYTES);
+    }
+    msgpack_unpacked_destroy (&result);
+    return status;
+}
+
+int
+envelope_open (envelope_t *self, const uint8_t *box_key,
+               const uint8_t *sign_public)
+{
+    assert (self && sign_public);
+    bool sealed = (self->header.flags & ENVELOPE_FLAG_SEALED) != 0;
+    if (sealed != (box_key != NULL))
+        return STATUS_BAD_SEAL;
+    int status;
+    if (sealed) {
+        if (self->body_size < crypto_box_NONCEBYTES + crypto_box_MACBYTES)
+            return STATUS_BAD_SEAL;
+        size_t inner_size = self->body_size - crypto_box_NONCEBYTES
+                          - crypto_box_MACBYTES;
+        uint8_t *inner = (uint8_t *) malloc (inner_size? inner_size: 1);
+        assert (inner);
+        if (crypto_box_open_easy_afternm (inner,
+                self->body + crypto_box_NONCEBYTES,
+                self->body_size - crypto_box_NONCEBYTES,
+                self->body, box_key) != 0)
+            status = STATUS_BAD_SEAL;
+        else
+            status = s_inner_decode (self, inner, inner_size);
+        free (inner);
+    }
+    else
+        status = s_inner_decode (self, self->body, self->body_size);
+    if (status != STATUS_OK)
+        return status;
+
+    size_t signed_size;
+    uint8_t *signed_bytes = s_signed_bytes (self, self->payload,
+                                            self->payload_size, &signed_size);
+    if (crypto_sign_verify_detached (self->signature, signed_bytes,
+                                     signed_size, sign_public) != 0)
+        status = STATUS_BAD_SIGNATURE;
+    free (signed_bytes);
+    if (status != STATUS_OK) {
+        free (self->payload);
+        self->payload = NULL;
+        self->payload_size = 0;
+    }
+    return status;
+}
+
+const uint8_t *
+envelope_payload (envelope_t *self)
+{
+    assert (self);
+    return self->payload;
+}
+
+size_t
+envelope_payload_size (envelope_t *self)
+{
+    assert (self);
+    return self->payload_size;
+}
+
+const uint8_t *
+envelope_signature (envelope_t *self)
+{
+    assert (self);
+    return self->signature;
+}
+
+zmsg_t *
+envelope_encode (envelope_t *self)
+{
+    assert (self && self->body);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, self->header_bytes, self->header_size);
+    zmsg_addmem (msg, self->body, self->body_size);
+    return msg;
+}
+
+const uint8_t *
+envelope_header_bytes (envelope_t *self, size_t *size)
+{
+    assert (self);
+    *size = self->header_size;
+    return self->header_bytes;
+}
+
+const uint8_t *
+envelope_body_bytes (envelope_t *self, size_t *size)
+{
+    assert (self);
+    *size = self->body_size;
+    return self->body;
+}
+
+void
+envelope_digest (envelope_t *self, uint8_t *digest)
+{
+    assert (self);
+    crypto_generichash_state state;
+    crypto_generichash_init (&state, NULL, 0, 32);
+    crypto_generichash_update (&state, self->header_bytes, self->header_size);
+    if (self->payload)
+        crypto_generichash_update (&state, self->payload, self->payload_size);
+    crypto_generichash_final (&state, digest, 32);
+}
+
+//  --------------------------------------------------------------------------
+//  Self-test, with the fixed-key test vector of PROTOCOL.md
+
+static void
+s_keys_from_seed (uint8_t seed_byte, uint8_t *sign_pk, uint8_t *sign_sk,
+                  uint8_t *box_pk, uint8_t *box_sk)
+{
+    uint8_t seed [32];
+    memset (seed, seed_byte, sizeof (seed));
+    crypto_sign_seed_keypair (sign_pk, sign_sk, seed);
+    crypto_box_seed_keypair (box_pk, box_sk, seed);
+}
+
+void
+envelope_test (bool verbose)
+{
+    if (verbose)
+        printf (" * envelope: ");
+
+    uint8_t a_sign_pk [32], a_sign_sk [64], a_box_pk [32], a_box_sk [32];
+    uint8_t b_sign_pk [32], b_sign_sk [64], b_box_pk [32], b_box_sk [32];
+    s_keys_from_seed (0xA1, a_sign_pk, a_sign_sk, a_box_pk, a_box_sk);
+    s_keys_from_seed (0xB2, b_sign_pk, b_sign_sk, b_box_pk, b_box_sk);
+    uint8_t key_ab [32], key_ba [32];
+    assert (crypto_box_beforenm (key_ab, b_box_pk, a_box_sk) == 0);
+    assert (crypto_box_beforenm (key_ba, a_box_pk, b_box_sk) == 0);
+    assert (memcmp (key_ab, key_ba, 32) == 0);
+
+    //  Round trip, sealed
+    const uint8_t payload [] = { 0x81, 0xa4, 'i', 't', 'e', 'm', 0xa1, 'x' };
+    envelope_t *out = envelope_new (MSG_QUERY, "SH-PD-MSA", "SH-PD-TAX");
+    assert (out);
+    assert (envelope_seal (out, payload, sizeof (payload), a_sign_sk, key_ab) == 0);
+    zmsg_t *msg = envelope_encode (out);
+    int status;
+    envelope_t *in = envelope_decode (msg, &status);
+    assert (in && status == STATUS_OK);
+    assert (envelope_header (in)->type == MSG_QUERY);
+    assert (streq (envelope_header (in)->from, "SH-PD-MSA"));
+    assert (envelope_open (in, key_ba, a_sign_pk) == STATUS_OK);
+    assert (envelope_payload_size (in) == sizeof (payload));
+    assert (memcmp (envelope_payload (in), payload, sizeof (payload)) == 0);
+    uint8_t digest_out [32], digest_in [32];
+    envelope_digest (out, digest_out);
+    envelope_digest (in, digest_in);
+    assert (memcmp (digest_out, digest_in, 32) == 0);
+    envelope_destroy (&in);
+
+    //  The broker cannot read the body: the payload bytes are not in clear
+    size_t body_size;
+    const uint8_t *body = envelope_body_bytes (out, &body_size);
+    assert (!memmem (body, body_size, "item", 4));
+
+    //  Wrong signer, wrong box key, no box key
+    in = envelope_decode (msg, &status);
+    assert (envelope_open (in, key_ba, b_sign_pk) == STATUS_BAD_SIGNATURE);
+    uint8_t wrong [32];
+    memset (wrong, 7, 32);
+    assert (envelope_open (in, wrong, a_sign_pk) == STATUS_BAD_SEAL);
+    assert (envelope_open (in, NULL, a_sign_pk) == STATUS_BAD_SEAL);
+    envelope_destroy (&in);
+
+    //  A header altered in transit (e.g. "from") fails the signature
+    zframe_t *header_frame = zmsg_first (msg);
+    envelope_header_t header;
+    assert (envelope_header_decode (zframe_data (header_frame),
+                                    zframe_size (header_frame), &header) == STATUS_OK);
+    envelope_t *forged = envelope_new (MSG_QUERY, "SH-PD-FDA", "SH-PD-TAX");
+    memcpy (envelope_header_mut (forged)->id, header.id, ENVELOPE_ID_BYTES);
+    envelope_header_mut (forged)->time_ms = header.time_ms;
+    envelope_header_mut (forged)->flags = ENVELOPE_FLAG_SEALED;
+    assert (s_header_encode (forged) == 0);
+    zmsg_t *tampered = zmsg_new ();
+    zmsg_addmem (tampered, forged->header_bytes, forged->header_size);
+    zmsg_addmem (tampered, body, body_size);
+    in = envelope_decode (tampered, &status);
+    assert (in);
+    assert (envelope_open (in, key_ba, a_sign_pk) == STATUS_BAD_SIGNATURE);
+    envelope_destroy (&in);
+    envelope_destroy (&forged);
+    zmsg_destroy (&tampered);
+
+    //  Flipping any body byte is refused
+    for (size_t index = 0; index < body_size; index += 7) {
+        zmsg_t *copy = zmsg_new ();
+        zmsg_addmem (copy, zframe_data (header_frame), zframe_size (header_frame));
+        uint8_t *flipped = (uint8_t *) malloc (body_size);
+        memcpy (flipped, body, body_size);
+        flipped [index] ^= 0x01;
+        zmsg_addmem (copy, flipped, body_size);
+        free (flipped);
+        in = envelope_decode (copy, &status);
+        assert (in);
+        assert (envelope_open (in, key_ba, a_sign_pk) != STATUS_OK);
+        envelope_destroy (&in);
+        zmsg_destroy (&copy);
+    }
+    zmsg_destroy (&msg);
+    envelope_destroy (&out);
+
+    //  Clear (broker-addressed) message
+    out = envelope_new (MSG_HELLO, "SH-PD-MSA", "");
+    assert (envelope_seal (out, payload, sizeof (payload), a_sign_sk, NULL) == 0);
+    msg = envelope_encode (out);
+    in = envelope_decode (msg, &status);
+    assert (in);
+    assert (envelope_open (in, NULL, a_sign_pk) == STATUS_OK);
+    assert (envelope_open (in, key_ba, a_sign_pk) == STATUS_BAD_SEAL);
+    envelope_destroy (&in);
+    zmsg_destroy (&msg);
+    envelope_destroy (&out);
+
+    //  A QUERY in clear is refused at the header, before any crypto
+    out = envelope_new (MSG_QUERY, "SH-PD-MSA", "SH-PD-TAX");
+    assert (envelope_seal (out, payload, sizeof (payload), a_sign_sk, NULL) == 0);
+    msg = envelope_encode (out);
+    in = envelope_decode (msg, &status);
+    assert (!in && status == STATUS_BAD_TYPE);
+    zmsg_destroy (&msg);
+    envelope_destroy (&out);
+
+    //  Malformed frames: wrong count, garbage, truncation, bad ids
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "hello");
+    in = envelope_decode (msg, &status);
+    assert (!in && status == STATUS_MALFORMED);
+    zmsg_addstr (msg, "world");
+    in = envelope_decode (msg, &status);
+    assert (!in && status == STATUS_MALFORMED);
+    zmsg_destroy (&msg);
+    assert (!envelope_decode (NULL, &status));
+
+    out = envelope_new (MSG_HEARTBEAT, "SH-PD-MSA", "");
+    assert (envelope_seal (out, NULL, 0, a_sign_sk, NULL) == 0);
+    size_t header_size;
+    const uint8_t *header_bytes = envelope_header_bytes (out, &header_size);
+    for (size_t size = 0; size < header_size; size++)
+        assert (envelope_header_decode (header_bytes, size, &header) != STATUS_OK);
+    assert (envelope_header_decode (header_bytes, header_size, &header) == STATUS_OK);
+    envelope_destroy (&out);
+
+    assert (!envelope_new (99, "A1", "B1"));
+    out = envelope_new (MSG_HELLO, "lower-case", "");
+    assert (envelope_seal (out, NULL, 0, a_sign_sk, NULL) == 0);
+    header_bytes = envelope_header_bytes (out, &header_size);
+    assert (envelope_header_decode (header_bytes, header_size, &header) == STATUS_MALFORMED);
+    envelope_destroy (&out);
+
+    //  Oversized body is refused before it is copied
+    msg = zmsg_new ();
+    zmsg_addmem (msg, "\x90", 1);
+    zframe_t *big = zframe_new (NULL, ENVELOPE_BODY_MAX + 1);
+    zmsg_append (msg, &big);
+    in = envelope_decode (msg, &status);
+    assert (!in && status == STATUS_TOO_LARGE);
+    zmsg_destroy (&msg);
+
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,270 @@
+/*  message.c -- payloads of the message types, as msgpack maps.  */
+
+#include "message.h"
+#include "codec.h"
+#include "status.h"
+
+static void
+s_packer (msgpack_packer *pk, msgpack_sbuffer *buffer)
+{
+    msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
+}
+
+int
+message_query_encode (const message_query_t *query, msgpack_sbuffer *buffer)
+{
+    msgpack_packer pk;
+    s_packer (&pk, buffer);
+    msgpack_pack_map (&pk, 6);
+    codec_pack_kv_str (&pk, "item", query->item);
+    codec_pack_kv_str (&pk, "key", query->key);
+    codec_pack_kv_str (&pk, "fields", query->fields);
+    codec_pack_kv_str (&pk, "purpose", query->purpose);
+    codec_pack_kv_str (&pk, "officer", query->officer);
+    codec_pack_kv_str (&pk, "role", query->role);
+    return 0;
+}
+
+int
+message_query_decode (const uint8_t *data, size_t size, message_query_t *query)
+{
+    memset (query, 0, sizeof (*query));
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    int status = codec_unpack (data, size, &result);
+    const msgpack_object *map = &result.data;
+    if (status == STATUS_OK
+    && (codec_get_str (map, "item", query->item, sizeof (query->item), false)
+    ||  codec_get_str (map, "key", query->key, sizeof (query->key), false)
+    ||  codec_get_str (map, "fields", query->fields, sizeof (query->fields), true)
+    ||  codec_get_str (map, "purpose", query->purpose, sizeof (query->purpose), true)
+    ||  codec_get_str (map, "officer", query->officer, sizeof (query->officer), true)
+    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)))
+        status = STATUS_MALFORMED;
+    msgpack_unpacked_destroy (&result);
+    return status;
+}
+
+int
+message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer)
+{
+    msgpack_packer pk;
+    s_packer (&pk, buffer);
+    msgpack_pack_map (&pk, 4);
+    codec_pack_kv_bin (&pk, "re", error->re, ENVELOPE_ID_BYTES);
+    codec_pack_kv_uint (&pk, "code", error->code);
+    codec_pack_kv_str (&pk, "reason", error->reason);
+    codec_pack_kv_str (&pk, "field", error->field);
+    return 0;
+}
+
+int
+message_error_decode (const uint8_t *data, size_t size, message_error_t *error)
+{
+    memset (error, 0, sizeof (*error));
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    int status = codec_unpack (data, size, &result);
+    const msgpack_object *map = &result.data;
+    uint64_t code = 0;
+    if (status == STATUS_OK
+    && (codec_get_bin (map, "re", error->re, ENVELOPE_ID_BYTES)
+    ||  codec_get_uint (map, "code", &code, 999)
+    ||  codec_get_str (map, "reason", error->reason, sizeof (error->reason), true)
+    ||  codec_get_str (map, "field", error->field, sizeof (error->field), true)))
+        status = STATUS_MALFORMED;
+    error->code = (uint32_t) code;
+    msgpack_unpacked_destroy (&result);
+    return status;
+}
+
+void
+message_response_begin (msgpack_packer *pk, const uint8_t *re,
+                        const char *item, int status,
+                        uint64_t served_at, const char *agreement)
+{
+    msgpack_pack_map (pk, 6);
+    codec_pack_kv_bin (pk, "re", re, ENVELOPE_ID_BYTES);
+    codec_pack_kv_str (pk, "item", item);
+    codec_pack_kv_uint (pk, "status", (uint64_t) status);
+    codec_pack_kv_uint (pk, "served_at", served_at);
+    codec_pack_kv_str (pk, "agreement", agreement);
+    codec_pack_str (pk, "rows");
+}
+
+int
+message_response_decode (const uint8_t *data, size_t size,
+                         message_response_t *response)
+{
+    memset (response, 0, sizeof (*response));
+    msgpack_unpacked_init (&response->unpacked);
+    int status = codec_unpack (data, size, &response->unpacked);
+    const msgpack_object *map = &response->unpacked.data;
+    uint64_t code = 0;
+    bool bad = false;
+    if (status == STATUS_OK
+    && (codec_get_bin (map, "re", response->re, ENVELOPE_ID_BYTES)
+    ||  codec_get_str (map, "item", response->item, sizeof (response->item), false)
+    ||  codec_get_uint (map, "status", &code, STATUS_NOT_FOUND)
+    ||  codec_get_uint (map, "served_at", &response->served_at, UINT64_MAX)
+    ||  codec_get_str (map, "agreement", response->agreement,
+                       sizeof (response->agreement), true)))
+        status = STATUS_MALFORMED;
+    if (status == STATUS_OK) {
+        response->rows = codec_get (map, "rows", &bad);
+        if (bad || !response->rows || response->rows->type != MSGPACK_OBJECT_ARRAY)
+            status = STATUS_MALFORMED;
+        else
+        for (uint32_t index = 0; index < response->rows->via.array.size; index++)
+            if (response->rows->via.array.ptr [index].type != MSGPACK_OBJECT_MAP)
+                status = STATUS_MALFORMED;
+    }
+    response->status = (uint32_t) code;
+    return status;
+}
+
+void
+message_response_destroy (message_response_t *response)
+{
+    msgpack_unpacked_destroy (&response->unpacked);
+    response->rows = NULL;
+}
+
+int
+message_directory_encode (const char *broker, uint64_t heartbeat_ms,
+                          zlist_t *cert_texts, const char *crl_text,
+                          msgpack_sbuffer *buffer)
+{
+    msgpack_packer pk;
+    s_packer (&pk, buffer);
+    msgpack_pack_map (&pk, 4);
+    codec_pack_kv_str (&pk, "broker", broker);
+    codec_pack_kv_uint (&pk, "heartbeat_ms", heartbeat_ms);
+    codec_pack_str (&pk, "certs");
+    msgpack_pack_array (&pk, zlist_size (cert_texts));
+    for (const char *text = (const char *) zlist_first (cert_texts); text;
+         text = (const char *) zlist_next (cert_texts))
+        codec_pack_str (&pk, text);
+    codec_pack_kv_str (&pk, "crl", crl_text? crl_text: "");
+    return 0;
+}
+
+int
+message_directory_decode (const uint8_t *data, size_t size,
+                          message_directory_t *directory)
+{
+    memset (directory, 0, sizeof (*directory));
+    msgpack_unpacked_init (&directory->unpacked);
+    int status = codec_unpack (data, size, &directory->unpacked);
+    const msgpack_object *map = &directory->unpacked.data;
+    bool bad = false;
+    if (status == STATUS_OK
+    && (codec_get_str (map, "broker", directory->broker,
+                       sizeof (directory->broker), false)
+    ||  codec_get_uint (map, "heartbeat_ms", &directory->heartbeat_ms, 3600000)))
+        status = STATUS_MALFORMED;
+    if (status == STATUS_OK) {
+        directory->certs = codec_get (map, "certs", &bad);
+        directory->crl = codec_get (map, "crl", &bad);
+        if (bad || !directory->certs || !directory->crl
+        ||  directory->certs->type != MSGPACK_OBJECT_ARRAY
+        ||  directory->crl->type != MSGPACK_OBJECT_STR)
+            status = STATUS_MALFORMED;
+        else
+        for (uint32_t index = 0; index < directory->certs->via.array.size; index++)
+            if (directory->certs->via.array.ptr [index].type != MSGPACK_OBJECT_STR)
+                status = STATUS_MALFORMED;
+    }
+    return status;
+}
+
+void
+message_directory_destroy (message_directory_t *directory)
+{
+    msgpack_unpacked_destroy (&directory->unpacked);
+}
+
+void
+message_test (bool verbose)
+{
+    if (verbose)
+        printf (" * message: ");
+    msgpack_sbuffer buffer;
+
+    //  Query round trip, and every truncation refused
+    message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
+                              "name,address", "credit-check", "Li Wei", "inspector" };
+    msgpack_sbuffer_init (&buffer);
+    message_query_encode (&query, &buffer);
+    message_query_t back;
+    assert (message_query_decode ((uint8_t *) buffer.data, buffer.size, &back) == STATUS_OK);
+    assert (memcmp (&query, &back, sizeof (query)) == 0);
+    for (size_t size = 0; size < buffer.size; size++)
+        assert (message_query_decode ((uint8_t *) buffer.data, size, &back) == STATUS_MALFORMED);
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  An oversized key is refused, not truncated
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "item", "x");
+    char long_key [MESSAGE_KEY_MAX + 2];
+    memset (long_key, 'A', sizeof (long_key) - 1);
+    long_key [sizeof (long_key) - 1] = 0;
+    codec_pack_kv_str (&pk, "key", long_key);
+    assert (message_query_decode ((uint8_t *) buffer.data, buffer.size, &back) == STATUS_MALFORMED);
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  Type confusion: a map where a string should be
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "item", "x");
+    codec_pack_str (&pk, "key");
+    msgpack_pack_map (&pk, 0);
+    assert (message_query_decode ((uint8_t *) buffer.data, buffer.size, &back) == STATUS_MALFORMED);
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  Error round trip
+    message_error_t error = { { 1, 2, 3 }, STATUS_NO_AGREEMENT, "no agreement", "" };
+    msgpack_sbuffer_init (&buffer);
+    message_error_encode (&error, &buffer);
+    message_error_t error_back;
+    assert (message_error_decode ((uint8_t *) buffer.data, buffer.size, &error_back) == STATUS_OK);
+    assert (error_back.code == STATUS_NO_AGREEMENT);
+    assert (streq (error_back.reason, "no agreement"));
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  Response with rows
+    uint8_t re [ENVELOPE_ID_BYTES] = { 9 };
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    message_response_begin (&pk, re, "enterprise-basic", STATUS_OK, 1234, "");
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 1);
+    codec_pack_kv_str (&pk, "name", "上海浦东测试有限公司");
+    message_response_t response;
+    assert (message_response_decode ((uint8_t *) buffer.data, buffer.size, &response) == STATUS_OK);
+    assert (response.rows->via.array.size == 1);
+    assert (response.served_at == 1234);
+    message_response_destroy (&response);
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  Directory
+    zlist_t *texts = zlist_new ();
+    zlist_append (texts, "cert one");
+    zlist_append (texts, "cert two");
+    msgpack_sbuffer_init (&buffer);
+    message_directory_encode ("BROKER", 1000, texts, "", &buffer);
+    message_directory_t directory;
+    assert (message_directory_decode ((uint8_t *) buffer.data, buffer.size, &directory) == STATUS_OK);
+    assert (directory.certs->via.array.size == 2);
+    assert (streq (directory.broker, "BROKER"));
+    message_directory_destroy (&directory);
+    msgpack_sbuffer_destroy (&buffer);
+    zlist_destroy (&texts);
+
+    if (verbose)
+        printf ("OK\n");
+}

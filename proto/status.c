@@ -1,0 +1,97 @@
+/*  status.c -- the federation's result codes, as a table.  */
+
+#include "status.h"
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+#include <stdio.h>
+
+typedef struct {
+    int code;
+    const char *name;
+    const char *text;
+} s_status_row_t;
+
+static const s_status_row_t s_table [] = {
+    { STATUS_OK,                 "OK",                 "found" },
+    { STATUS_NOT_FOUND,          "NOT_FOUND",          "the source has no record for this key" },
+    { STATUS_MALFORMED,          "MALFORMED",          "the message could not be decoded" },
+    { STATUS_TOO_LARGE,          "TOO_LARGE",          "the message or a field exceeds its size limit" },
+    { STATUS_BAD_VERSION,        "BAD_VERSION",        "unsupported protocol version" },
+    { STATUS_BAD_TYPE,           "BAD_TYPE",           "unknown or misplaced message type" },
+    { STATUS_BAD_SIGNATURE,      "BAD_SIGNATURE",      "the signature does not verify" },
+    { STATUS_BAD_SEAL,           "BAD_SEAL",           "the body could not be opened by this department" },
+    { STATUS_STALE,              "STALE",              "the message time is outside the accepted window" },
+    { STATUS_REPLAY,             "REPLAY",             "this message id was already seen" },
+    { STATUS_CERT_UNKNOWN,       "CERT_UNKNOWN",       "no valid certificate for the sender" },
+    { STATUS_CERT_EXPIRED,       "CERT_EXPIRED",       "the sender's certificate is not valid now" },
+    { STATUS_CERT_REVOKED,       "CERT_REVOKED",       "the sender's certificate is revoked" },
+    { STATUS_SENDER_MISMATCH,    "SENDER_MISMATCH",    "the sender does not match the authenticated connection" },
+    { STATUS_NOT_REGISTERED,     "NOT_REGISTERED",     "the gateway has not registered with the broker" },
+    { STATUS_UNKNOWN_DEPARTMENT, "UNKNOWN_DEPARTMENT", "no such department in the federation" },
+    { STATUS_DEPARTMENT_OFFLINE, "DEPARTMENT_OFFLINE", "the department's gateway is not connected" },
+    { STATUS_BUSY,               "BUSY",               "the route is congested; try again" },
+    { STATUS_UNKNOWN_ITEM,       "UNKNOWN_ITEM",       "the provider has no such catalog item" },
+    { STATUS_INVALID_KEY,        "INVALID_KEY",        "the key is not a valid identifier of the item's key type" },
+    { STATUS_NO_AGREEMENT,       "NO_AGREEMENT",       "no valid sharing agreement covers this request" },
+    { STATUS_FIELD_NOT_AGREED,   "FIELD_NOT_AGREED",   "a requested field is not granted to the requester" },
+    { STATUS_ITEM_CLOSED,        "ITEM_CLOSED",        "the item is not shared (closed), see its legal basis" },
+    { STATUS_QUOTA_EXCEEDED,     "QUOTA_EXCEEDED",     "the agreement's daily quota is used up" },
+    { STATUS_AGREEMENT_EXPIRED,  "AGREEMENT_EXPIRED",  "the agreement is not valid now" },
+    { STATUS_PURPOSE_REQUIRED,   "PURPOSE_REQUIRED",   "officer and purpose must be named, and the purpose agreed" },
+    { STATUS_CLEARANCE,          "CLEARANCE",          "a field is above the requester's clearance" },
+    { STATUS_UNKNOWN_FIELD,      "UNKNOWN_FIELD",      "the item has no such field" },
+    { STATUS_SOURCE_FAILED,      "SOURCE_FAILED",      "the provider's source database failed" },
+    { STATUS_SOURCE_TIMEOUT,     "SOURCE_TIMEOUT",     "the provider's source did not answer in time" },
+    { STATUS_TIMEOUT,            "TIMEOUT",            "no answer within the timeout" },
+    { STATUS_INTERNAL,           "INTERNAL",           "internal error" },
+};
+
+#define S_ROWS (sizeof (s_table) / sizeof (s_table [0]))
+
+static const s_status_row_t *
+s_row (int code)
+{
+    for (size_t index = 0; index < S_ROWS; index++)
+        if (s_table [index].code == code)
+            return &s_table [index];
+    return NULL;
+}
+
+const char *
+status_name (int code)
+{
+    const s_status_row_t *row = s_row (code);
+    return row? row->name: "UNKNOWN";
+}
+
+const char *
+status_text (int code)
+{
+    const s_status_row_t *row = s_row (code);
+    return row? row->text: "unknown status code";
+}
+
+bool
+status_known (int code)
+{
+    return s_row (code) != NULL;
+}
+
+void
+status_test (bool verbose)
+{
+    if (verbose)
+        printf (" * status: ");
+    assert (strcmp (status_name (STATUS_NO_AGREEMENT), "NO_AGREEMENT") == 0);
+    assert (strcmp (status_name (9999), "UNKNOWN") == 0);
+    assert (!status_known (9999));
+    //  Names are unique: the CLI and the logs rely on that
+    for (size_t a = 0; a < S_ROWS; a++)
+        for (size_t b = a + 1; b < S_ROWS; b++) {
+            assert (s_table [a].code != s_table [b].code);
+            assert (strcmp (s_table [a].name, s_table [b].name) != 0);
+        }
+    if (verbose)
+        printf ("OK\n");
+}

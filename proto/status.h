@@ -1,0 +1,73 @@
+/*  status.h -- the federation's result codes.
+
+    One table, shared by every part: the wire carries the number, logs and the
+    CLI show the name and the text. Codes are stable; see proto/PROTOCOL.md.
+*/
+#ifndef SLUICE_STATUS_H_INCLUDED
+#define SLUICE_STATUS_H_INCLUDED
+
+#include <stdbool.h>
+
+typedef enum {
+    STATUS_OK                 = 0,
+    STATUS_NOT_FOUND          = 1,    //  the key is valid, the source has no record
+
+    //  1xx: the message itself is bad (decoding, framing, sizes)
+    STATUS_MALFORMED          = 100,
+    STATUS_TOO_LARGE          = 101,
+    STATUS_BAD_VERSION        = 102,
+    STATUS_BAD_TYPE           = 103,
+
+    //  11x: authenticity and freshness
+    STATUS_BAD_SIGNATURE      = 110,
+    STATUS_BAD_SEAL           = 111,
+    STATUS_STALE              = 112,
+    STATUS_REPLAY             = 113,
+    STATUS_CERT_UNKNOWN       = 114,
+    STATUS_CERT_EXPIRED       = 115,
+    STATUS_CERT_REVOKED       = 116,
+    STATUS_SENDER_MISMATCH    = 117,
+    STATUS_NOT_REGISTERED     = 118,
+
+    //  12x: routing
+    STATUS_UNKNOWN_DEPARTMENT = 120,
+    STATUS_DEPARTMENT_OFFLINE = 121,
+    STATUS_BUSY               = 122,
+
+    //  13x: authorization at the source
+    STATUS_UNKNOWN_ITEM       = 130,
+    STATUS_INVALID_KEY        = 131,
+    STATUS_NO_AGREEMENT       = 132,
+    STATUS_FIELD_NOT_AGREED   = 133,
+    STATUS_ITEM_CLOSED        = 134,
+    STATUS_QUOTA_EXCEEDED     = 135,
+    STATUS_AGREEMENT_EXPIRED  = 136,
+    STATUS_PURPOSE_REQUIRED   = 137,
+    STATUS_CLEARANCE          = 138,
+    STATUS_UNKNOWN_FIELD      = 139,
+
+    //  14x: the source and the path
+    STATUS_SOURCE_FAILED      = 140,
+    STATUS_SOURCE_TIMEOUT     = 141,
+    STATUS_TIMEOUT            = 142,
+
+    STATUS_INTERNAL           = 150
+} status_t;
+
+//  Short stable name of a code, e.g. "NO_AGREEMENT"; "UNKNOWN" for a code
+//  not in the table. Never NULL.
+const char *
+    status_name (int code);
+
+//  One-line human explanation of a code. Never NULL.
+const char *
+    status_text (int code);
+
+//  True if the code is one of the table's.
+bool
+    status_known (int code);
+
+void
+    status_test (bool verbose);
+
+#endif

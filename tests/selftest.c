@@ -1,0 +1,92 @@
+/*  selftest.c -- runs every class's self-test, in dependency order.
+
+        sluice-selftest [-v] [CLASS ...]
+*/
+
+#include <czmq.h>
+#include <sodium.h>
+#include "status.h"
+#include "ident.h"
+#include "codec.h"
+#include "conf.h"
+#include "envelope.h"
+#include "message.h"
+#include "replay.h"
+#include "authority.h"
+#include "cert.h"
+#include "crl.h"
+#include "truststore.h"
+#include "certs_cmd.h"
+#include "item.h"
+#include "catalog.h"
+#include "source.h"
+#include "agreement.h"
+#include "policy.h"
+#include "audit.h"
+#include "localapi.h"
+#include "broker.h"
+#include "gateway.h"
+
+typedef struct {
+    const char *name;
+    void (*test) (bool verbose);
+} s_class_t;
+
+static const s_class_t s_classes [] = {
+    { "status", status_test },
+    { "ident", ident_test },
+    { "codec", codec_test },
+    { "conf", conf_test },
+    { "envelope", envelope_test },
+    { "message", message_test },
+    { "replay", replay_test },
+    { "authority", authority_test },
+    { "cert", cert_test },
+    { "crl", crl_test },
+    { "truststore", truststore_test },
+    { "certs_cmd", certs_cmd_test },
+    { "item", item_test },
+    { "catalog", catalog_test },
+    { "source", source_test },
+    { "agreement", agreement_test },
+    { "policy", policy_test },
+    { "audit", audit_test },
+    { "localapi", localapi_test },
+    { "broker", broker_test },
+    { "gateway", gateway_test },
+    { NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    bool verbose = false;
+    int first = 1;
+    if (argc > 1 && streq (argv [1], "-l")) {
+        for (const s_class_t *entry = s_classes; entry->name; entry++)
+            printf ("%s\n", entry->name);
+        return 0;
+    }
+    if (argc > 1 && streq (argv [1], "-v")) {
+        verbose = true;
+        first = 2;
+    }
+    if (sodium_init () < 0)
+        return 1;
+    zsys_init ();
+    int ran = 0;
+    for (const s_class_t *entry = s_classes; entry->name; entry++) {
+        bool wanted = first >= argc;
+        for (int index = first; index < argc; index++)
+            if (streq (argv [index], entry->name))
+                wanted = true;
+        if (!wanted)
+            continue;
+        printf ("selftest: %s\n", entry->name);
+        fflush (stdout);
+        entry->test (verbose);
+        ran++;
+    }
+    printf ("selftest: %d classes passed\n", ran);
+    return ran? 0: 1;
+}
