@@ -20,6 +20,7 @@
 #include "agreement.h"
 #include "audit.h"
 #include "replay.h"
+#include "link.h"
 #include "ident.h"
 #include "status.h"
 #include <sodium.h>
@@ -29,10 +30,10 @@ const conf_key_t gateway_schema [] = {
       "this department's certificate, the .cert_secret file" },
     { "gateway/authority",    CONF_PATH,     true,  0, 0, NULL,
       "the federation authority's public key, authority.pub" },
-    { "gateway/broker",       CONF_ENDPOINT, true,  0, 0, NULL,
-      "the broker's endpoint, e.g. tcp://127.0.0.1:7700" },
-    { "gateway/broker-cert",  CONF_PATH,     true,  0, 0, NULL,
-      "the broker's public certificate (.cert)" },
+    { "gateway/broker",       CONF_ENDPOINTS, true, 0, 0, NULL,
+      "the brokers' endpoints, comma-separated, e.g. tcp://127.0.0.1:7700" },
+    { "gateway/broker-cert",  CONF_PATHS,    true,  0, 0, NULL,
+      "each broker's public certificate (.cert), in the same order" },
     { "gateway/local",        CONF_ENDPOINT, true,  0, 0, NULL,
       "local API endpoint for this department's systems" },
     { "gateway/catalog",      CONF_PATH,     true,  0, 0, NULL,
@@ -57,6 +58,7 @@ const conf_key_t gateway_schema [] = {
 };
 
 #define S_REPLAY_CAPACITY   1000000
+#define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
 
 //  A peer department: its certificate serial and the precomputed box key
@@ -82,20 +84,20 @@ struct _gateway_t {
     cert_t *cert;               //  ours, with secrets
     const char *id;             //  our department id
     uint8_t authority [32];
-    cert_t *broker_cert;
+    cert_t *brokers [S_LINKS_MAX];      //  certificates of the brokers
     truststore_t *trust;
     catalog_t *catalog;
     source_t *source;
     policy_t *policy;
     audit_t *audit;
     replay_t *replay;
-    zsock_t *dealer;            //  to the broker
+    link_t *links [S_LINKS_MAX];        //  one per broker
+    size_t link_count;
+    size_t next_link;           //  round robin over registered links
     zsock_t *local;             //  local API
     zloop_t *loop;
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
-    bool registered;
-    int64_t broker_seen;        //  monotonic ms of the last broker message
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -159,32 +161,37 @@ s_peer_key (gateway_t *self, const char *department, cert_t **cert_p, int *statu
     return peer->box_key;
 }
 
-//  Signs (and seals, if box_key) a payload and sends it to the broker.
-//  Returns 0, or -1 if the broker connection cannot take it now.
-static int
-s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
-        size_t size, const uint8_t *box_key)
+static bool
+s_registered (gateway_t *self)
 {
-    if (envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), box_key))
-        return -1;
-    zmsg_t *msg = envelope_encode (envelope);
-    int rc = zmsg_send (&msg, self->dealer);
-    zmsg_destroy (&msg);
-    return rc;
+    for (size_t index = 0; index < self->link_count; index++)
+        if (link_registered (self->links [index]))
+            return true;
+    return false;
 }
 
-static void
-s_send_to_broker (gateway_t *self, int type)
+//  Signs (and seals, if box_key) a payload and sends it through a broker:
+//  `via` if given and registered, else the registered links in turn, so
+//  that a lost broker costs nothing. Returns 0, or -1 if no link took it.
+static int
+s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
+        size_t size, const uint8_t *box_key, link_t *via)
 {
-    envelope_t *envelope = envelope_new (type, self->id, "");
-    const uint8_t empty_map = 0x80;
-    s_send (self, envelope, &empty_map, 1, NULL);
-    envelope_destroy (&envelope);
+    if (via && link_registered (via)
+    &&  link_send (via, envelope, payload, size, box_key) == 0)
+        return 0;
+    for (size_t tried = 0; tried < self->link_count; tried++) {
+        link_t *link = self->links [self->next_link++ % self->link_count];
+        if (link != via && link_registered (link)
+        &&  link_send (link, envelope, payload, size, box_key) == 0)
+            return 0;
+    }
+    return -1;
 }
 
 //  Sends a sealed ERROR answering `re` to a department.
 static void
-s_send_error (gateway_t *self, const char *to, const uint8_t *box_key,
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
               const uint8_t *re, int code, const char *reason, const char *field)
 {
     message_error_t error;
@@ -199,7 +206,7 @@ s_send_error (gateway_t *self, const char *to, const uint8_t *box_key,
     message_error_encode (&error, &buffer);
     envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
     if (envelope)
-        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key);
+        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, via);
     envelope_destroy (&envelope);
     msgpack_sbuffer_destroy (&buffer);
 }
@@ -269,14 +276,14 @@ s_field_names (item_t *item, uint64_t mask, char *out, size_t cap)
 
 //  Refuses a query: sealed ERROR to the requester, one audit record.
 static void
-s_refuse (gateway_t *self, envelope_t *request, const uint8_t *box_key,
+s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_key,
           const message_query_t *query, item_t *item, int code,
           const char *reason, const char *field, const char *agreement)
 {
     const envelope_header_t *header = envelope_header (request);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
-    s_send_error (self, header->from, box_key, header->id, code, reason, field);
+    s_send_error (self, via, header->from, box_key, header->id, code, reason, field);
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
@@ -290,20 +297,20 @@ s_refuse (gateway_t *self, envelope_t *request, const uint8_t *box_key,
 }
 
 static void
-s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
+s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
          const uint8_t *box_key)
 {
     const envelope_header_t *header = envelope_header (request);
     message_query_t query;
     if (message_query_decode (envelope_payload (request),
                               envelope_payload_size (request), &query) != STATUS_OK) {
-        s_refuse (self, request, box_key, NULL, NULL, STATUS_MALFORMED,
+        s_refuse (self, via, request, box_key, NULL, NULL, STATUS_MALFORMED,
                   "the query payload could not be decoded", NULL, NULL);
         return;
     }
     item_t *item = catalog_item (self->catalog, query.item);
     if (!item) {
-        s_refuse (self, request, box_key, &query, NULL, STATUS_UNKNOWN_ITEM,
+        s_refuse (self, via, request, box_key, &query, NULL, STATUS_UNKNOWN_ITEM,
                   NULL, NULL, NULL);
         return;
     }
@@ -311,7 +318,7 @@ s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
     char bad [ITEM_NAME_MAX + 1] = "";
     if (*query.fields
     &&  item_fields_mask (item, query.fields, &requested, bad, sizeof (bad))) {
-        s_refuse (self, request, box_key, &query, item, STATUS_UNKNOWN_FIELD,
+        s_refuse (self, via, request, box_key, &query, item, STATUS_UNKNOWN_FIELD,
                   "the item has no such field", bad, NULL);
         return;
     }
@@ -323,7 +330,7 @@ s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
         char reason [MESSAGE_REASON_MAX];
         snprintf (reason, sizeof (reason), "not a valid %s: %s",
                   ident_type_name (item_key_type (item)), why);
-        s_refuse (self, request, box_key, &query, item, STATUS_INVALID_KEY,
+        s_refuse (self, via, request, box_key, &query, item, STATUS_INVALID_KEY,
                   reason, NULL, NULL);
         return;
     }
@@ -331,7 +338,7 @@ s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
     policy_decide (self->policy, sender, item, requested, query.officer,
                    query.role, query.purpose, s_now_seconds (), &decision);
     if (decision.status != STATUS_OK) {
-        s_refuse (self, request, box_key, &query, item, decision.status,
+        s_refuse (self, via, request, box_key, &query, item, decision.status,
                   decision.reason, decision.field, decision.agreement_id);
         return;
     }
@@ -346,7 +353,7 @@ s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
     int status = source_lookup (self->source, item, key, decision.granted, &pk, &rows);
     if (status != STATUS_OK && status != STATUS_NOT_FOUND) {
         msgpack_sbuffer_destroy (&buffer);
-        s_refuse (self, request, box_key, &query, item, status, NULL, NULL,
+        s_refuse (self, via, request, box_key, &query, item, status, NULL, NULL,
                   decision.agreement_id);
         return;
     }
@@ -358,7 +365,7 @@ s_serve (gateway_t *self, envelope_t *request, cert_t *sender,
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
-    s_send (self, response, (uint8_t *) buffer.data, buffer.size, box_key);
+    s_send (self, response, (uint8_t *) buffer.data, buffer.size, box_key, via);
     msgpack_sbuffer_destroy (&buffer);
 
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
@@ -441,7 +448,7 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
                        "not a department id", "", request->to, query->item, "", 0, "", NULL);
         return;
     }
-    if (!self->registered) {
+    if (!s_registered (self)) {
         s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
                        "this gateway is not connected to a broker", "",
                        request->to, query->item, "", 0, "", NULL);
@@ -460,7 +467,7 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
     envelope_t *envelope = envelope_new (MSG_QUERY, self->id, request->to);
-    int rc = s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key);
+    int rc = s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, NULL);
     msgpack_sbuffer_destroy (&buffer);
     if (rc) {
         s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
@@ -493,7 +500,7 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_pack_array (&pk, 1);
     msgpack_pack_map (&pk, 8);
     codec_pack_kv_str (&pk, "department", self->id);
-    codec_pack_kv_str (&pk, "registered", self->registered? "yes": "no");
+    codec_pack_kv_str (&pk, "registered", s_registered (self)? "yes": "no");
     codec_pack_kv_uint (&pk, "certificates", truststore_size (self->trust));
     codec_pack_kv_uint (&pk, "agreements", policy_size (self->policy));
     codec_pack_kv_uint (&pk, "served", self->served);
@@ -546,7 +553,7 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
 
 //  A RESPONSE or ERROR from a department, answering one of our queries.
 static void
-s_answer (gateway_t *self, envelope_t *envelope)
+s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
 {
     const envelope_header_t *header = envelope_header (envelope);
     uint8_t digest [32];
@@ -576,15 +583,13 @@ s_answer (gateway_t *self, envelope_t *envelope)
         s_pending_t *pending = status == STATUS_OK?
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         //  A department may only answer for itself; the broker for routing
-        bool from_broker = streq (header->from, cert_department (self->broker_cert));
+        bool from_broker = streq (header->from, link_broker_id (link));
         if (pending && (from_broker || streq (pending->to, header->from)))
             s_complete (self, pending, (int) error.code, error.reason, error.field,
                         0, "", NULL, digest);
         else
-        if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED) {
-            self->registered = false;
-            s_send_to_broker (self, MSG_HELLO);
-        }
+        if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED)
+            link_unregister (link);
         else
         if (status == STATUS_OK)
             zsys_warning ("gateway: error from %s: %s (%s)", header->from,
@@ -646,30 +651,25 @@ s_directory (gateway_t *self, envelope_t *envelope)
 }
 
 static void
-s_from_broker (gateway_t *self, envelope_t *envelope)
+s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
 {
     const envelope_header_t *header = envelope_header (envelope);
-    int status = envelope_open (envelope, NULL, cert_sign_public (self->broker_cert));
+    int status = envelope_open (envelope, NULL, cert_sign_public (link_broker (link)));
     if (status != STATUS_OK) {
         zsys_warning ("gateway: message claiming to be from the broker refused: %s",
                       status_name (status));
         return;
     }
-    self->broker_seen = zclock_mono ();
-    if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY) {
+    link_heard (link, header->type);
+    if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY)
         s_directory (self, envelope);
-        if (header->type == MSG_WELCOME && !self->registered)
-            zsys_info ("gateway: %s registered with broker %s", self->id, header->from);
-        if (header->type == MSG_WELCOME)
-            self->registered = true;
-    }
     else
     if (header->type == MSG_ERROR)
-        s_answer (self, envelope);
+        s_answer (self, link, envelope);
 }
 
 static void
-s_from_department (gateway_t *self, envelope_t *envelope)
+s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
 {
     const envelope_header_t *header = envelope_header (envelope);
     cert_t *sender = NULL;
@@ -687,7 +687,7 @@ s_from_department (gateway_t *self, envelope_t *envelope)
                                zclock_time ());
     if (status != STATUS_OK) {
         if (header->type == MSG_QUERY)
-            s_refuse (self, envelope, box_key, NULL, NULL, status, NULL, NULL, NULL);
+            s_refuse (self, via, envelope, box_key, NULL, NULL, status, NULL, NULL, NULL);
         else
             zsys_warning ("gateway: %s from %s refused: %s",
                           envelope_type_name (header->type), header->from,
@@ -695,16 +695,21 @@ s_from_department (gateway_t *self, envelope_t *envelope)
         return;
     }
     if (header->type == MSG_QUERY)
-        s_serve (self, envelope, sender, box_key);
+        s_serve (self, via, envelope, sender, box_key);
     else
     if (header->type == MSG_RESPONSE || header->type == MSG_ERROR)
-        s_answer (self, envelope);
+        s_answer (self, via, envelope);
 }
 
 static int
-s_dealer_event (zloop_t *loop, zsock_t *reader, void *argument)
+s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
+    link_t *link = NULL;
+    for (size_t index = 0; index < self->link_count && !link; index++)
+        if (link_socket (self->links [index]) == reader)
+            link = self->links [index];
+    assert (link);
     zmsg_t *msg = zmsg_recv (reader);
     if (!msg)
         return 0;
@@ -720,10 +725,10 @@ s_dealer_event (zloop_t *loop, zsock_t *reader, void *argument)
     if (!streq (header->to, self->id))
         zsys_warning ("gateway: message for %s delivered here, dropped", header->to);
     else
-    if (streq (header->from, cert_department (self->broker_cert)))
-        s_from_broker (self, envelope);
+    if (streq (header->from, link_broker_id (link)))
+        s_from_broker (self, link, envelope);
     else
-        s_from_department (self, envelope);
+        s_from_department (self, link, envelope);
     envelope_destroy (&envelope);
     return 0;
 }
@@ -735,13 +740,8 @@ static int
 s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
-    if (self->registered
-    &&  zclock_mono () - self->broker_seen > 3 * self->heartbeat_ms) {
-        zsys_warning ("gateway: broker silent for %d ms, registering again",
-                      (int) (zclock_mono () - self->broker_seen));
-        self->registered = false;
-    }
-    s_send_to_broker (self, self->registered? MSG_HEARTBEAT: MSG_HELLO);
+    for (size_t index = 0; index < self->link_count; index++)
+        link_tick (self->links [index]);
     return 0;
 }
 
@@ -817,12 +817,21 @@ s_load_identity (gateway_t *self, char **error)
     if (cert_verify (self->cert, self->authority))
         return s_fail (error, zsys_sprintf ("%s: certificate not signed by this "
                        "authority", conf_str (self->conf, "gateway/cert")));
-    path = conf_str (self->conf, "gateway/broker-cert");
-    self->broker_cert = cert_load (path);
-    if (!self->broker_cert || cert_verify (self->broker_cert, self->authority)
-    ||  !streq (cert_role (self->broker_cert), "broker"))
-        return s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
-                       "by this authority (gateway/broker-cert)", path));
+    zlist_t *paths = conf_list (self->conf, "gateway/broker-cert");
+    int rc = 0;
+    for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
+         broker = (char *) zlist_next (paths)) {
+        cert_t *cert = cert_load (broker);
+        if (!cert || cert_verify (cert, self->authority)
+        ||  !streq (cert_role (cert), "broker")
+        ||  self->link_count == S_LINKS_MAX)
+            rc = s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
+                         "by this authority (gateway/broker-cert)", broker));
+        self->brokers [self->link_count++] = cert;
+    }
+    zlist_destroy (&paths);
+    if (rc)
+        return rc;
     self->trust = truststore_new (self->authority);
     cert_t *own = cert_dup (self->cert);
     truststore_add (self->trust, &own);
@@ -871,21 +880,25 @@ s_connect (gateway_t *self, char **error)
     if (zsock_bind (self->local, "%s", local) < 0)
         return s_fail (error, zsys_sprintf ("cannot bind %s: %s (gateway/local)",
                        local, zmq_strerror (zmq_errno ())));
-    self->dealer = zsock_new (ZMQ_DEALER);
-    zcert_apply (cert_zcert (self->cert), self->dealer);
-    zsock_set_curve_serverkey (self->dealer, cert_curve_public_txt (self->broker_cert));
-    zsock_set_sndtimeo (self->dealer, 0);
-    zsock_set_immediate (self->dealer, 1);
-    zsock_set_sndhwm (self->dealer, 10000);
-    zsock_set_maxmsgsize (self->dealer, ENVELOPE_BODY_MAX + 4096);
-    zsock_set_heartbeat_ivl (self->dealer, (int) self->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->dealer, (int) self->heartbeat_ms * 3);
-    zsock_set_reconnect_ivl (self->dealer, 100);
-    zsock_set_reconnect_ivl_max (self->dealer, 2000);
-    const char *broker = conf_str (self->conf, "gateway/broker");
-    if (zsock_connect (self->dealer, "%s", broker) < 0)
-        return s_fail (error, zsys_sprintf ("cannot connect to %s (gateway/broker)",
-                       broker));
+    zlist_t *endpoints = conf_list (self->conf, "gateway/broker");
+    size_t count = zlist_size (endpoints);
+    if (count != self->link_count) {
+        zlist_destroy (&endpoints);
+        return s_fail (error, zsys_sprintf ("gateway/broker names %zu endpoints but "
+                       "gateway/broker-cert %zu certificates: give one of each per "
+                       "broker, in the same order", count, self->link_count));
+    }
+    size_t index = 0;
+    for (char *endpoint = (char *) zlist_first (endpoints); endpoint;
+         endpoint = (char *) zlist_next (endpoints), index++) {
+        self->links [index] = link_new (self->cert, self->brokers [index], endpoint,
+                                        self->heartbeat_ms, error);
+        if (!self->links [index]) {
+            zlist_destroy (&endpoints);
+            return -1;
+        }
+    }
+    zlist_destroy (&endpoints);
     return 0;
 }
 
@@ -923,7 +936,10 @@ gateway_destroy (gateway_t **self_p)
     if (*self_p) {
         gateway_t *self = *self_p;
         zloop_destroy (&self->loop);
-        zsock_destroy (&self->dealer);
+        for (size_t index = 0; index < S_LINKS_MAX; index++) {
+            link_destroy (&self->links [index]);
+            cert_destroy (&self->brokers [index]);
+        }
         zsock_destroy (&self->local);
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->peers);
@@ -933,7 +949,6 @@ gateway_destroy (gateway_t **self_p)
         catalog_destroy (&self->catalog);
         replay_destroy (&self->replay);
         truststore_destroy (&self->trust);
-        cert_destroy (&self->broker_cert);
         cert_destroy (&self->cert);
         free (self);
         *self_p = NULL;
@@ -945,7 +960,8 @@ gateway_run (gateway_t *self, zsock_t *pipe)
 {
     assert (self);
     self->loop = zloop_new ();
-    zloop_reader (self->loop, self->dealer, s_dealer_event, self);
+    for (size_t index = 0; index < self->link_count; index++)
+        zloop_reader (self->loop, link_socket (self->links [index]), s_link_event, self);
     zloop_reader (self->loop, self->local, s_local_event, self);
     if (pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);
@@ -953,7 +969,7 @@ gateway_run (gateway_t *self, zsock_t *pipe)
     zloop_timer (self->loop, 50, 0, s_expiry_timer, self);
     zloop_timer (self->loop, S_FLUSH_MS, 0, s_flush_timer, self);
     zloop_timer (self->loop, 1000, 0, s_quota_timer, self);
-    s_send_to_broker (self, MSG_HELLO);
+    s_heartbeat_timer (self->loop, 0, self);      //  HELLO at once
     zloop_start (self->loop);
     zsys_info ("gateway: %s stopping", self->id);
     return 0;

@@ -39,10 +39,19 @@ s_check_value (const conf_key_t *key, const char *value, char *reason, size_t ca
         }
     }
     else
-    if (key->kind == CONF_ENDPOINT) {
-        if (strncmp (value, "tcp://", 6) && strncmp (value, "ipc://", 6)
-        &&  strncmp (value, "inproc://", 9))
-            return "must be an endpoint like tcp://127.0.0.1:7700 or ipc:///path";
+    if (key->kind == CONF_ENDPOINT || key->kind == CONF_ENDPOINTS) {
+        //  Each element of a list, or the one value
+        const char *cursor = value;
+        do {
+            while (*cursor == ' ' || *cursor == ',')
+                cursor++;
+            if (strncmp (cursor, "tcp://", 6) && strncmp (cursor, "ipc://", 6)
+            &&  strncmp (cursor, "inproc://", 9))
+                return key->kind == CONF_ENDPOINT?
+                    "must be an endpoint like tcp://127.0.0.1:7700 or ipc:///path":
+                    "must be endpoints like tcp://127.0.0.1:7700, separated by commas";
+            cursor = strchr (cursor, ',');
+        } while (key->kind == CONF_ENDPOINTS && cursor);
     }
     else
     if (key->kind == CONF_LEVEL) {
@@ -282,6 +291,38 @@ conf_str (conf_t *self, const char *path)
     zhashx_update (self->values, resolved_key, resolved);
     zstr_free (&resolved);
     return (const char *) zhashx_lookup (self->values, resolved_key);
+}
+
+zlist_t *
+conf_list (conf_t *self, const char *path)
+{
+    assert (self);
+    const conf_key_t *key = s_key (self->schema, path);
+    assert (key);
+    zlist_t *list = zlist_new ();
+    zlist_autofree (list);
+    const char *value = (const char *) zhashx_lookup (self->values, path);
+    char *copy = strdup (value? value: "");
+    char *saveptr = NULL;
+    for (char *element = strtok_r (copy, ",", &saveptr); element;
+         element = strtok_r (NULL, ",", &saveptr)) {
+        while (*element == ' ')
+            element++;
+        size_t length = strlen (element);
+        while (length && element [length - 1] == ' ')
+            element [--length] = 0;
+        if (!length)
+            continue;
+        if (key->kind == CONF_PATHS && *element != '/') {
+            char *resolved = zsys_sprintf ("%s/%s", self->dir, element);
+            zlist_append (list, resolved);
+            zstr_free (&resolved);
+        }
+        else
+            zlist_append (list, element);
+    }
+    free (copy);
+    return list;
 }
 
 int64_t

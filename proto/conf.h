@@ -18,7 +18,9 @@ typedef enum {
     CONF_INTEGER,
     CONF_PATH,          //  a file or directory; relative to the config file
     CONF_ENDPOINT,      //  tcp://host:port or ipc://path
-    CONF_LEVEL          //  error | warning | info | debug
+    CONF_LEVEL,         //  error | warning | info | debug
+    CONF_PATHS,         //  comma-separated paths, each like CONF_PATH
+    CONF_ENDPOINTS      //  comma-separated endpoints, each like CONF_ENDPOINT
 } conf_kind_t;
 
 typedef struct {
@@ -62,10 +64,16 @@ int
 int
     conf_check (conf_t *self, char **error);
 
-//  Values; a PATH is resolved against the config file's directory.
+//  Values; a PATH is resolved against the config file's directory (each
+//  element of PATHS too).
 const char *conf_str (conf_t *self, const char *path);     //  NULL if unset
 int64_t     conf_int (conf_t *self, const char *path);     //  0 if unset
 int         conf_level (conf_t *self, const char *path);   //  0 error .. 3 debug
+
+//  Splits a comma-separated value (PATHS, ENDPOINTS) into a fresh list of
+//  fresh strings, blanks trimmed; the caller destroys it. Empty list if unset.
+zlist_t *
+    conf_list (conf_t *self, const char *path);
 
 //  Prints the schema as help lines to `file`.
 void

@@ -63,6 +63,11 @@ start_broker () {
     BROKER_PID=$!
     PIDS="$PIDS $BROKER_PID"
 }
+start_broker2 () {
+    "$BIN/sluice-broker" --config "$F/broker2/broker.cfg" >>"$WORK/broker2.log" 2>&1 &
+    BROKER2_PID=$!
+    PIDS="$PIDS $BROKER2_PID"
+}
 start_gateway () {    # folder
     "$BIN/sluice-gateway" --config "$F/$1/gateway.cfg" >>"$WORK/$1.log" 2>&1 &
     eval "${1}_PID=$!"
@@ -133,6 +138,7 @@ check "secret key files are mode 0600" \
 "$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-ROGUE \
     --name "Hostile test member" --out "$F/rogue" >/dev/null 2>&1
 cp "$F/rogue/SH-PD-ROGUE.cert" "$F/broker/certs/"
+cp "$F/rogue/SH-PD-ROGUE.cert" "$F/broker2/certs/"
 
 # A slow item in MSA's catalog, for the source-timeout test
 cat >>"$F/msa/catalog.cfg" <<'CAT'
@@ -167,9 +173,13 @@ sed 's/catalog = "catalog.cfg"/catalog = "bad-catalog.cfg"/' "$F/msa/gateway.cfg
 sed 's/share = "closed"/share = "secret"/' "$F/msa/catalog.cfg" >"$F/msa/bad-catalog.cfg"
 expect "gateway: bad catalog names item and key" "bad-catalog.cfg: item 'complaint-files'.*share" 1 \
     "$BIN/sluice-gateway" --config "$F/msa/bad.cfg"
-sed 's/BROKER.cert"/SH-PD-TAX.cert"/' "$F/msa/gateway.cfg" | sed 's/SH-PD-TAX.cert"/..\/tax\/SH-PD-TAX.cert"/' >"$F/msa/bad2.cfg"
+sed 's/"BROKER.cert, BROKER-2.cert"/"BROKER.cert, ..\/tax\/SH-PD-TAX.cert"/' "$F/msa/gateway.cfg" >"$F/msa/bad2.cfg"
 expect "gateway: a department cert posing as the broker's" "not a broker certificate" 1 \
     "$BIN/sluice-gateway" --config "$F/msa/bad2.cfg"
+
+sed 's/"BROKER.cert, BROKER-2.cert"/"BROKER.cert"/' "$F/msa/gateway.cfg" >"$F/msa/bad3.cfg"
+expect "gateway: endpoints and broker certificates must pair up" "2 endpoints but gateway/broker-cert 1" 1 \
+    "$BIN/sluice-gateway" --config "$F/msa/bad3.cfg"
 
 echo "== starting the federation"
 start_broker
@@ -256,7 +266,7 @@ echo "== expired and revoked certificates"
     --name "Expired department" --not-after "$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)" \
     --out "$F/old" >/dev/null 2>&1
 cp "$F/old/SH-PD-OLD.cert" "$F/broker/certs/"
-sleep 2.5
+sleep 3.5
 expect "expired certificate gets nothing" "no-reply" 0 \
     rogue old SH-PD-OLD SH-PD-MSA valid --timeout-ms 1500
 "$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-BAD \
@@ -284,7 +294,7 @@ expect "audit records name officer, purpose and decision" "Test Officer.*tax-reg
     "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0
 expect "audit records refusals with the rule" "FIELD_NOT_AGREED" 0 \
     "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0
-cp "$F/msa/state/audit.db" "$WORK/tampered.db"
+sqlite3 "$F/msa/state/audit.db" ".backup '$WORK/tampered.db'"
 sqlite3 "$WORK/tampered.db" "DROP TRIGGER IF EXISTS record_no_update; UPDATE record SET officer = 'Someone Else' WHERE seq = 3;" 2>/dev/null
 expect "tampered audit log detected" "NOT INTACT" 1 "$SLUICE" audit verify \
     --log "$WORK/tampered.db" --cert "$F/msa/SH-PD-MSA.cert"
@@ -315,12 +325,32 @@ sleep 1
 expect "queries flow again after the broker restart" "OK \(1 row\)" 0 \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
 
+echo "== two brokers: losing one loses nothing"
+start_broker2
+registered_at_broker2 () {
+    for _ in $(seq 1 40); do
+        [ "$(grep -c "registered" "$WORK/broker2.log")" -ge 3 ] && return 0
+        sleep 0.25
+    done
+    return 1
+}
+registered_at_broker2 && pass "gateways register with the second broker too" \
+    || fail "gateways register with the second broker too" "$(tail -5 "$WORK/broker2.log")"
+kill -KILL $BROKER_PID; wait $BROKER_PID 2>/dev/null
+expect "first broker killed: queries flow through the second at once" "OK \(1 row\)" 0 \
+    query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
+expect "and keep flowing" "OK \(" 0 \
+    query msa SH-PD-FDA food-inspections "$KEY" --purpose joint-inspection --role inspector
+start_broker
+sleep 1.5
+
 echo "== clean shutdown"
 for dept in msa tax fda; do
     eval "pid=\$${dept}_PID"
     stop_clean "$dept gateway stops cleanly on SIGTERM" "$pid"
 done
 stop_clean "broker stops cleanly on SIGTERM" $BROKER_PID
+stop_clean "second broker stops cleanly on SIGTERM" $BROKER2_PID
 if grep -l "ERROR: AddressSanitizer\|runtime error:\|LeakSanitizer" "$WORK"/*.log >/dev/null 2>&1; then
     fail "daemon logs free of sanitizer reports" "$(grep -h -A5 "Sanitizer\|runtime error" "$WORK"/*.log | head -30)"
 else

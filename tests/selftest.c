@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
+#include "link.h"
 #include "broker.h"
 #include "gateway.h"
 
@@ -52,6 +53,7 @@ static const s_class_t s_classes [] = {
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
+    { "link", link_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { NULL }

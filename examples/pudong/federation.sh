@@ -5,10 +5,12 @@
 #
 #   federation.sh BIN DIR PORT [ENTERPRISES]
 #
-# BIN holds the sluice binaries; PORT is the broker's TCP port on 127.0.0.1.
+# BIN holds the sluice binaries; PORT and PORT+1 are the TCP ports of the
+# federation's two brokers on 127.0.0.1 (either can be lost).
 # Everything is written under DIR, laid out as each host would have it:
 #   DIR/authority/       the authority's keys (kept offline in real life)
-#   DIR/broker/          broker certificate, config, public certificates
+#   DIR/broker/          first broker: certificate, config, public certificates
+#   DIR/broker2/         second broker, the same way
 #   DIR/msa, tax, fda/   each department's certificate, config, catalog,
 #                        agreements and state
 #   DIR/data/            the departments' own databases (sluice-gendata)
@@ -22,7 +24,7 @@ SLUICE="$BIN/sluice"
 
 mkdir -p "$DIR"
 DIR=$(cd "$DIR" && pwd)
-mkdir -p "$DIR/broker/certs" "$DIR/data"
+mkdir -p "$DIR/broker/certs" "$DIR/broker2/certs" "$DIR/data"
 
 "$SLUICE" certs init --dir "$DIR/authority" --name "Pudong Federation Authority" >/dev/null
 issue () {    # department name clearance folder role
@@ -32,28 +34,34 @@ issue () {    # department name clearance folder role
     cp "$DIR/authority/authority.pub" "$DIR/$4/"
 }
 issue BROKER "Pudong federation broker" 0 broker broker
+issue BROKER-2 "Pudong federation broker, second" 0 broker2 broker
 issue SH-PD-MSA "浦东新区市场监督管理局 Market Supervision" 3 msa department
 issue SH-PD-TAX "浦东新区税务局 Tax Bureau" 3 tax department
 issue SH-PD-FDA "浦东新区食品药品监管 Food and Drug" 2 fda department
 for dept in msa/SH-PD-MSA tax/SH-PD-TAX fda/SH-PD-FDA; do
     cp "$DIR/$dept.cert" "$DIR/broker/certs/"
+    cp "$DIR/$dept.cert" "$DIR/broker2/certs/"
 done
 for dept in msa tax fda; do
-    cp "$DIR/broker/BROKER.cert" "$DIR/$dept/"
+    cp "$DIR/broker/BROKER.cert" "$DIR/broker2/BROKER-2.cert" "$DIR/$dept/"
 done
 
 "$BIN/sluice-gendata" --out "$DIR/data" --enterprises "$ENTERPRISES" --quiet
 
-cat > "$DIR/broker/broker.cfg" <<CFG
-#   The federation broker: routes sealed messages, never opens a body.
+broker_config () {   # folder id port
+    cat > "$DIR/$1/broker.cfg" <<CFG
+#   A federation broker: routes sealed messages, never opens a body.
 broker
-    endpoint = "tcp://127.0.0.1:$PORT"
-    cert = "BROKER.cert_secret"
+    endpoint = "tcp://127.0.0.1:$3"
+    cert = "$2.cert_secret"
     authority = "authority.pub"
     certs = "certs"
     crl = "federation.crl"
     heartbeat-ms = 500
 CFG
+}
+broker_config broker BROKER "$PORT"
+broker_config broker2 BROKER-2 "$((PORT + 1))"
 
 gateway () {  # folder department catalog database
     mkdir -p "$DIR/$1/agreements" "$DIR/$1/state"
@@ -63,8 +71,8 @@ gateway () {  # folder department catalog database
 gateway
     cert = "$2.cert_secret"
     authority = "authority.pub"
-    broker = "tcp://127.0.0.1:$PORT"
-    broker-cert = "BROKER.cert"
+    broker = "tcp://127.0.0.1:$PORT, tcp://127.0.0.1:$((PORT + 1))"
+    broker-cert = "BROKER.cert, BROKER-2.cert"
     local = "ipc://state/local.ipc"
     catalog = "catalog.cfg"
     source = "../data/$4"

@@ -1,0 +1,53 @@
+/*  link.h -- a gateway's connection to one broker.
+
+    A CurveZMQ DEALER to the broker's endpoint, pinned to the broker's
+    certified transport key, with the registration state: a HELLO until the
+    broker WELCOMEs us, then HEARTBEATs; silence for three intervals means the
+    broker is gone and we register again. A gateway holds one link per broker
+    of the federation, so that losing a broker loses nothing.
+*/
+#ifndef SLUICE_LINK_H_INCLUDED
+#define SLUICE_LINK_H_INCLUDED
+
+#include <czmq.h>
+#include "cert.h"
+#include "envelope.h"
+
+typedef struct _link_t link_t;
+
+//  Connects to `endpoint` as `own` (borrowed: must outlive the link), trusting
+//  `broker` (borrowed) as the broker there. Returns NULL and sets *error.
+link_t *
+    link_new (cert_t *own, cert_t *broker, const char *endpoint,
+              int64_t heartbeat_ms, char **error);
+void
+    link_destroy (link_t **self_p);
+
+zsock_t    *link_socket (link_t *self);
+cert_t     *link_broker (link_t *self);         //  the broker's certificate
+const char *link_broker_id (link_t *self);      //  its department id
+const char *link_endpoint (link_t *self);
+bool        link_registered (link_t *self);
+
+//  Signs (and seals, if box_key) the payload into envelope and sends it.
+//  Returns 0, or -1 if the link cannot take it now (never blocks).
+int
+    link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
+               size_t size, const uint8_t *box_key);
+
+//  A verified message from the broker arrived; WELCOME registers us.
+void
+    link_heard (link_t *self, int type);
+
+//  The broker says we are not registered (e.g. it restarted): HELLO again.
+void
+    link_unregister (link_t *self);
+
+//  Heartbeat tick: notices a silent broker, sends HELLO or HEARTBEAT.
+void
+    link_tick (link_t *self);
+
+void
+    link_test (bool verbose);
+
+#endif
