@@ -1,0 +1,105 @@
+#!/bin/sh
+# Benchmark: builds a federation of 100,000 enterprises in a temporary
+# directory, starts the broker and the MSA and TAX gateways on loopback,
+# and runs sluice-bench (lookups TAX -> MSA, crypto and transport floors).
+#
+#   sh tests/bench.sh BIN [ENTERPRISES]
+#
+# Prints each figure and ends with the line
+#   bench: qps=N p50_us=N p99_us=N crypto_floor_qps=N transport_floor_qps=N
+#          ratio_crypto=F ratio_transport=F broker_rss_kb=N gateway_rss_kb=N
+# Exits non-zero, with the tail of the daemons' logs, if anything fails.
+set -eu
+BIN=$(cd "${1:-build/bin}" && pwd)
+ENTERPRISES=${2:-100000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+PIDS=""
+
+cleanup () {
+    for pid in $PIDS; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in $PIDS; do
+        tries=0
+        while kill -0 "$pid" 2>/dev/null && [ $tries -lt 30 ]; do
+            sleep 0.1
+            tries=$((tries + 1))
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail () {
+    echo "bench: FAILED: $*" >&2
+    for log in "$DIR"/logs/*.log; do
+        [ -s "$log" ] || continue
+        echo "--- tail of $(basename "$log")" >&2
+        tail -n 15 "$log" >&2
+    done
+    exit 1
+}
+
+for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-bench; do
+    [ -x "$BIN/$program" ] || fail "$BIN/$program is missing (run make first)"
+done
+
+# A port nobody listens on, starting from one that depends on our pid
+PORT=$((17700 + $$ % 1000))
+if command -v ss >/dev/null 2>&1; then
+    tries=0
+    while [ -n "$(ss -Hltn "sport = :$PORT" 2>/dev/null)" ] && [ $tries -lt 100 ]; do
+        PORT=$((PORT + 1))
+        tries=$((tries + 1))
+    done
+fi
+
+echo "bench: building federation of $ENTERPRISES enterprises in $DIR (broker on 127.0.0.1:$PORT)..."
+mkdir -p "$DIR/logs"
+sh "$ROOT/examples/pudong/federation.sh" "$BIN" "$DIR/fed" "$PORT" "$ENTERPRISES" \
+    >"$DIR/logs/federation.log" 2>&1 || fail "federation.sh did not complete"
+FED="$DIR/fed"
+
+echo "bench: starting broker and gateways SH-PD-MSA, SH-PD-TAX..."
+"$BIN/sluice-broker" --config "$FED/broker/broker.cfg" --log-level warning \
+    >"$DIR/logs/broker.log" 2>&1 &
+BROKER=$!
+PIDS="$BROKER"
+"$BIN/sluice-gateway" --config "$FED/msa/gateway.cfg" --log-level warning \
+    >"$DIR/logs/msa.log" 2>&1 &
+MSA=$!
+PIDS="$PIDS $MSA"
+"$BIN/sluice-gateway" --config "$FED/tax/gateway.cfg" --log-level warning \
+    >"$DIR/logs/tax.log" 2>&1 &
+TAX=$!
+PIDS="$PIDS $TAX"
+
+alive () {
+    for pid in $BROKER $MSA $TAX; do
+        kill -0 "$pid" 2>/dev/null || return 1
+    done
+}
+
+registered () {   # gateway folder
+    "$BIN/sluice" status --config "$FED/$1/gateway.cfg" 2>/dev/null \
+        | grep -q "registered  *yes"
+}
+
+# Up to 10 s for both gateways to register with the broker
+START=$(date +%s)
+until registered tax && registered msa; do
+    alive || fail "a daemon exited during start-up"
+    [ $(($(date +%s) - START)) -lt 10 ] || fail "the gateways did not register within 10 s"
+    sleep 0.2
+done
+echo "bench: federation up; measuring (about 12 s)..."
+
+"$BIN/sluice-bench" --config "$FED/tax/gateway.cfg" --db "$FED/data/market.db" \
+    --to SH-PD-MSA --item enterprise-basic --purpose tax-registration \
+    --officer bench --role auditor \
+    --broker-pid "$BROKER" --gateway-pid "$MSA" --gateway-pid "$TAX" \
+    || fail "sluice-bench failed"
+alive || fail "a daemon exited during the run"
