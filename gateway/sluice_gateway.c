@@ -1,4 +1,4 @@
-/*  sluice_broker.c -- the sluice-gateway daemon.  */
+/*  sluice_gateway.c -- the sluice-gateway daemon.  */
 
 #include "gateway.h"
 #include <sodium.h>

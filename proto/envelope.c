@@ -103,8 +103,9 @@ s_header_encode (envelope_t *self)
 static int
 s_copy_str (const msgpack_object *object, char *out, size_t cap)
 {
-    if (object->type != MSGPACK_OBJECT_STR || object->via.str.size >= cap)
-        return -1;
+    if (object->type != MSGPACK_OBJECT_STR || object->via.str.size >= cap
+    ||  memchr (object->via.str.ptr, 0, object->via.str.size))
+        return -1;              //  a hidden NUL would make two readings of one id
     memcpy (out, object->via.str.ptr, object->via.str.size);
     out [object->via.str.size] = 0;
     return 0;
@@ -473,7 +474,74 @@ envelope_digest (envelope_t *self, uint8_t *digest)
 }
 
 //  --------------------------------------------------------------------------
-//  Self-test, with the fixed-key test vector of PROTOCOL.md
+//  Self-test, with the fixed-key test vectors of PROTOCOL.md
+
+//  Keys: Ed25519 from 32-byte seeds of 0x02 (SH-PD-TAX) and 0x01 (SH-PD-MSA);
+//  X25519 secrets of 32 bytes 0x22 (SH-PD-TAX) and 0x11 (SH-PD-MSA)
+#define S_VECTOR_TAX_SIGN_PK \
+    "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"
+#define S_VECTOR_TAX_BOX_PK \
+    "0faa684ed28867b97f4a6a2dee5df8ce974e76b7018e3f22a1c4cf2678570f20"
+#define S_VECTOR_MSA_BOX_PK \
+    "7b4e909bbe7ffe44c465a220037d608ee35897d31ef972f07f74892cb0f73f13"
+#define S_VECTOR_SHARED_KEY \
+    "8abe7c8ae6800b76d4f5986b04b77f6e9b4f332403c90df02428336e8bd9b525"
+//  HEARTBEAT SH-PD-TAX -> broker, id 00..0f, time 1767225600000, payload 80
+#define S_VECTOR_HEARTBEAT_HEADER \
+    "970103c410000102030405060708090a0b0c0d0e0fa953482d50442d544158a0" \
+    "cf0000019b76daa80000"
+#define S_VECTOR_HEARTBEAT_BODY \
+    "92c40180c440ca66109c16d7dc1e07cc67642384298c268801364110b7aa8536" \
+    "9ac0acb1d4b8fa76be821f4726cc079ab9800ce05a9b9a512529d5fa4413df57" \
+    "088c1309c90a"
+//  QUERY SH-PD-TAX -> SH-PD-MSA, id 10..1f, time 1767225600000, sealed
+//  with nonce 40..57; the payload is message_test's QUERY vector
+#define S_VECTOR_QUERY_PAYLOAD \
+    "86a46974656db0656e74657270726973652d6261736963a36b6579b239313331" \
+    "303131354d41314b334254503242a66669656c6473ac6e616d652c6164647265" \
+    "7373a7707572706f7365b07461782d726567697374726174696f6ea76f666669" \
+    "636572a957616e672046616e67a4726f6c65a761756469746f72"
+#define S_VECTOR_QUERY_HEADER \
+    "970104c410101112131415161718191a1b1c1d1e1fa953482d50442d544158a9" \
+    "53482d50442d4d5341cf0000019b76daa80001"
+#define S_VECTOR_QUERY_SIGNED \
+    "736c756963652d6d73672d3100000033970104c410101112131415161718191a" \
+    "1b1c1d1e1fa953482d50442d544158a953482d50442d4d5341cf0000019b76da" \
+    "a8000186a46974656db0656e74657270726973652d6261736963a36b6579b239" \
+    "313331303131354d41314b334254503242a66669656c6473ac6e616d652c6164" \
+    "6472657373a7707572706f7365b07461782d726567697374726174696f6ea76f" \
+    "666669636572a957616e672046616e67a4726f6c65a761756469746f72"
+#define S_VECTOR_QUERY_SIGNATURE \
+    "b1386d145ed9fb051680e774565323fa27a9ddc4c186acca658cff4d9dcccb8b" \
+    "9241e2e5d4d9df0790c32b55ed75486c59640beb42a54a20f21e71468091f701"
+#define S_VECTOR_QUERY_BODY \
+    "404142434445464748494a4b4c4d4e4f5051525354555657133da1170ee82e98" \
+    "b8d82620bf6871e6d972ca3344d98fccc5141051208de1a9c3c2a5057d334577" \
+    "d166614ffd31fc54e5fc4e54ea191ed36b36f4d7d3a44f34376205ee81b092fc" \
+    "8be52111599a77a5848ba05fd9773a899b6f42cb9d2c7aa617ac87cf0c98b304" \
+    "2e45e728b2b34616d9da1c8f45944bf5579c3974378bb191e06946e6a86478c2" \
+    "95347ab78e6fdbce29fb950e4b230755864faa7fe4e1e954efe2b2f5616fc909" \
+    "8144f30a835f1b84c912594220f3e8e48ee377772db56b99cc87da594c206965" \
+    "530cb5f07a1486"
+
+//  Seals the body again with a given nonce, for the reproducible vector
+//  (envelope_seal always draws a random one).
+static void
+s_reseal (envelope_t *self, const uint8_t *nonce, const uint8_t *box_key)
+{
+    assert (self->body_size >= crypto_box_NONCEBYTES + crypto_box_MACBYTES);
+    size_t inner_size = self->body_size - crypto_box_NONCEBYTES - crypto_box_MACBYTES;
+    uint8_t *inner = (uint8_t *) malloc (inner_size? inner_size: 1);
+    assert (inner);
+    int rc = crypto_box_open_easy_afternm (inner, self->body + crypto_box_NONCEBYTES,
+                                           self->body_size - crypto_box_NONCEBYTES,
+                                           self->body, box_key);
+    assert (rc == 0);
+    memcpy (self->body, nonce, crypto_box_NONCEBYTES);
+    crypto_box_easy_afternm (self->body + crypto_box_NONCEBYTES, inner, inner_size,
+                             self->body, box_key);
+    free (inner);
+}
 
 static void
 s_keys_from_seed (uint8_t seed_byte, uint8_t *sign_pk, uint8_t *sign_sk,
@@ -499,6 +567,128 @@ envelope_test (bool verbose)
     assert (crypto_box_beforenm (key_ab, b_box_pk, a_box_sk) == 0);
     assert (crypto_box_beforenm (key_ba, a_box_pk, b_box_sk) == 0);
     assert (memcmp (key_ab, key_ba, 32) == 0);
+
+    //  Test vectors of PROTOCOL.md: fixed keys, ids, times and nonce
+    {
+        uint8_t seed [32], tax_sign_pk [32], tax_sign_sk [64];
+        uint8_t msa_sign_pk [32], msa_sign_sk [64];
+        memset (seed, 0x02, sizeof (seed));
+        crypto_sign_seed_keypair (tax_sign_pk, tax_sign_sk, seed);
+        memset (seed, 0x01, sizeof (seed));
+        crypto_sign_seed_keypair (msa_sign_pk, msa_sign_sk, seed);
+        uint8_t tax_box_sk [32], tax_box_pk [32], msa_box_sk [32], msa_box_pk [32];
+        memset (tax_box_sk, 0x22, sizeof (tax_box_sk));
+        memset (msa_box_sk, 0x11, sizeof (msa_box_sk));
+        crypto_scalarmult_base (tax_box_pk, tax_box_sk);
+        crypto_scalarmult_base (msa_box_pk, msa_box_sk);
+        uint8_t tax_key [32], msa_key [32];
+        assert (crypto_box_beforenm (tax_key, msa_box_pk, tax_box_sk) == 0);
+        assert (crypto_box_beforenm (msa_key, tax_box_pk, msa_box_sk) == 0);
+
+        //  Clear HEARTBEAT to the broker
+        envelope_t *vector = envelope_new (MSG_HEARTBEAT, "SH-PD-TAX", "");
+        assert (vector);
+        for (int index = 0; index < ENVELOPE_ID_BYTES; index++)
+            envelope_header_mut (vector)->id [index] = (uint8_t) index;
+        envelope_header_mut (vector)->time_ms = 1767225600000ULL;
+        const uint8_t empty_map = 0x80;
+        assert (envelope_seal (vector, &empty_map, 1, tax_sign_sk, NULL) == 0);
+        size_t heartbeat_header_size, heartbeat_body_size;
+        const uint8_t *heartbeat_header =
+            envelope_header_bytes (vector, &heartbeat_header_size);
+        const uint8_t *heartbeat_body =
+            envelope_body_bytes (vector, &heartbeat_body_size);
+
+        //  Sealed QUERY to SH-PD-MSA, nonce 40 41 .. 57
+        uint8_t query_payload [256];
+        size_t query_payload_size;
+        assert (sodium_hex2bin (query_payload, sizeof (query_payload),
+                                S_VECTOR_QUERY_PAYLOAD, strlen (S_VECTOR_QUERY_PAYLOAD),
+                                NULL, &query_payload_size, NULL) == 0);
+        envelope_t *query = envelope_new (MSG_QUERY, "SH-PD-TAX", "SH-PD-MSA");
+        assert (query);
+        for (int index = 0; index < ENVELOPE_ID_BYTES; index++)
+            envelope_header_mut (query)->id [index] = (uint8_t) (0x10 + index);
+        envelope_header_mut (query)->time_ms = 1767225600000ULL;
+        assert (envelope_seal (query, query_payload, query_payload_size,
+                               tax_sign_sk, tax_key) == 0);
+        uint8_t nonce [crypto_box_NONCEBYTES];
+        for (size_t index = 0; index < crypto_box_NONCEBYTES; index++)
+            nonce [index] = (uint8_t) (0x40 + index);
+        s_reseal (query, nonce, tax_key);
+        size_t signed_size, query_header_size, query_body_size;
+        uint8_t *signed_bytes = s_signed_bytes (query, query_payload,
+                                                query_payload_size, &signed_size);
+        const uint8_t *query_header = envelope_header_bytes (query, &query_header_size);
+        const uint8_t *query_body = envelope_body_bytes (query, &query_body_size);
+
+        struct {
+            const uint8_t *data;
+            size_t size;
+            const char *hex;
+        } checks [] = {
+            { tax_sign_pk, 32, S_VECTOR_TAX_SIGN_PK },
+            { tax_box_pk, 32, S_VECTOR_TAX_BOX_PK },
+            { msa_box_pk, 32, S_VECTOR_MSA_BOX_PK },
+            { tax_key, 32, S_VECTOR_SHARED_KEY },
+            { msa_key, 32, S_VECTOR_SHARED_KEY },
+            { heartbeat_header, heartbeat_header_size, S_VECTOR_HEARTBEAT_HEADER },
+            { heartbeat_body, heartbeat_body_size, S_VECTOR_HEARTBEAT_BODY },
+            { query_header, query_header_size, S_VECTOR_QUERY_HEADER },
+            { signed_bytes, signed_size, S_VECTOR_QUERY_SIGNED },
+            { envelope_signature (query), ENVELOPE_SIG_BYTES, S_VECTOR_QUERY_SIGNATURE },
+            { query_body, query_body_size, S_VECTOR_QUERY_BODY },
+        };
+        for (size_t index = 0; index < sizeof (checks) / sizeof (checks [0]); index++) {
+            char text [1024];
+            assert (checks [index].size * 2 < sizeof (text));
+            sodium_bin2hex (text, sizeof (text), checks [index].data, checks [index].size);
+            if (verbose && !streq (text, checks [index].hex))
+                printf ("\nvector %zu: %s\n", index, text);
+            assert (streq (text, checks [index].hex));
+        }
+        free (signed_bytes);
+
+        //  The vectors, as received: decoded from hex and opened
+        uint8_t frame [512];
+        size_t frame_size;
+        zmsg_t *received = zmsg_new ();
+        assert (sodium_hex2bin (frame, sizeof (frame), S_VECTOR_QUERY_HEADER,
+                                strlen (S_VECTOR_QUERY_HEADER), NULL, &frame_size,
+                                NULL) == 0);
+        zmsg_addmem (received, frame, frame_size);
+        assert (sodium_hex2bin (frame, sizeof (frame), S_VECTOR_QUERY_BODY,
+                                strlen (S_VECTOR_QUERY_BODY), NULL, &frame_size,
+                                NULL) == 0);
+        zmsg_addmem (received, frame, frame_size);
+        int received_status;
+        envelope_t *opened = envelope_decode (received, &received_status);
+        assert (opened && received_status == STATUS_OK);
+        assert (envelope_header (opened)->type == MSG_QUERY);
+        assert (envelope_header (opened)->flags == ENVELOPE_FLAG_SEALED);
+        assert (envelope_header (opened)->time_ms == 1767225600000ULL);
+        assert (streq (envelope_header (opened)->to, "SH-PD-MSA"));
+        assert (envelope_open (opened, msa_key, msa_sign_pk) == STATUS_BAD_SIGNATURE);
+        assert (envelope_open (opened, msa_key, tax_sign_pk) == STATUS_OK);
+        assert (envelope_payload_size (opened) == query_payload_size);
+        assert (memcmp (envelope_payload (opened), query_payload,
+                        query_payload_size) == 0);
+        envelope_destroy (&opened);
+        zmsg_destroy (&received);
+
+        received = zmsg_new ();
+        zmsg_addmem (received, heartbeat_header, heartbeat_header_size);
+        zmsg_addmem (received, heartbeat_body, heartbeat_body_size);
+        opened = envelope_decode (received, &received_status);
+        assert (opened && received_status == STATUS_OK);
+        assert (envelope_header (opened)->to [0] == 0);
+        assert (envelope_open (opened, NULL, tax_sign_pk) == STATUS_OK);
+        assert (envelope_payload_size (opened) == 1);
+        envelope_destroy (&opened);
+        zmsg_destroy (&received);
+        envelope_destroy (&query);
+        envelope_destroy (&vector);
+    }
 
     //  Round trip, sealed
     const uint8_t payload [] = { 0x81, 0xa4, 'i', 't', 'e', 'm', 0xa1, 'x' };

@@ -184,12 +184,103 @@ message_directory_destroy (message_directory_t *directory)
     msgpack_unpacked_destroy (&directory->unpacked);
 }
 
+//  Test vectors of PROTOCOL.md (the QUERY payload is also envelope_test's)
+#define S_VECTOR_QUERY \
+    "86a46974656db0656e74657270726973652d6261736963a36b6579b239313331" \
+    "303131354d41314b334254503242a66669656c6473ac6e616d652c6164647265" \
+    "7373a7707572706f7365b07461782d726567697374726174696f6ea76f666669" \
+    "636572a957616e672046616e67a4726f6c65a761756469746f72"
+#define S_VECTOR_ERROR \
+    "84a27265c410101112131415161718191a1b1c1d1e1fa4636f6465cc84a67265" \
+    "61736f6ed9356e6f2061677265656d656e7420666f722053482d50442d544158" \
+    "20746f20726561642027656e74657270726973652d626173696327a56669656c" \
+    "64a0"
+#define S_VECTOR_RESPONSE \
+    "86a27265c410101112131415161718191a1b1c1d1e1fa46974656db0656e7465" \
+    "7270726973652d6261736963a673746174757300a97365727665645f6174cf00" \
+    "00019b76daa87ba961677265656d656e74a0a4726f77739182a46e616d65bee4" \
+    "b88ae6b5b7e6b5a6e4b89ce6b58be8af95e69c89e99990e585ace58fb8a76164" \
+    "6472657373d924e4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cbae5bca0e6" \
+    "b19fe8b7af313233e58fb7"
+#define S_VECTOR_DIRECTORY \
+    "84a662726f6b6572a642524f4b4552ac6865617274626561745f6d73cd03e8a5" \
+    "636572747391a9636572742074657874a363726ca0"
+
 void
 message_test (bool verbose)
 {
     if (verbose)
         printf (" * message: ");
     msgpack_sbuffer buffer;
+
+    //  Test vectors: each payload encodes to the documented bytes, and those
+    //  bytes decode to it
+    {
+        message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
+                                  "name,address", "tax-registration", "Wang Fang",
+                                  "auditor" };
+        message_error_t error = {
+            { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+              0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f },
+            STATUS_NO_AGREEMENT,
+            "no agreement for SH-PD-TAX to read 'enterprise-basic'", "" };
+        msgpack_sbuffer encoded [4];
+        for (int index = 0; index < 4; index++)
+            msgpack_sbuffer_init (&encoded [index]);
+        message_query_encode (&query, &encoded [0]);
+        message_error_encode (&error, &encoded [1]);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &encoded [2], msgpack_sbuffer_write);
+        message_response_begin (&pk, error.re, "enterprise-basic", STATUS_OK,
+                                1767225600123ULL, "");
+        msgpack_pack_array (&pk, 1);
+        msgpack_pack_map (&pk, 2);
+        codec_pack_kv_str (&pk, "name", "上海浦东测试有限公司");
+        codec_pack_kv_str (&pk, "address", "上海市浦东新区张江路123号");
+        zlist_t *texts = zlist_new ();
+        zlist_append (texts, "cert text");
+        message_directory_encode ("BROKER", 1000, texts, NULL, &encoded [3]);
+        zlist_destroy (&texts);
+        const char *expected [4] = {
+            S_VECTOR_QUERY, S_VECTOR_ERROR, S_VECTOR_RESPONSE, S_VECTOR_DIRECTORY
+        };
+        for (int index = 0; index < 4; index++) {
+            char text [1024];
+            assert (encoded [index].size * 2 < sizeof (text));
+            for (size_t byte = 0; byte < encoded [index].size; byte++)
+                snprintf (text + byte * 2, 3, "%02x",
+                          (uint8_t) encoded [index].data [byte]);
+            text [encoded [index].size * 2] = 0;
+            if (verbose && !streq (text, expected [index]))
+                printf ("\nvector %d: %s\n", index, text);
+            assert (streq (text, expected [index]));
+        }
+        message_query_t query_back;
+        assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                      &query_back) == STATUS_OK);
+        assert (memcmp (&query, &query_back, sizeof (query)) == 0);
+        message_error_t error_back;
+        assert (message_error_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                      &error_back) == STATUS_OK);
+        assert (memcmp (&error, &error_back, sizeof (error)) == 0);
+        message_response_t response_back;
+        assert (message_response_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                         &response_back) == STATUS_OK);
+        assert (response_back.status == STATUS_OK);
+        assert (response_back.served_at == 1767225600123ULL);
+        assert (memcmp (response_back.re, error.re, ENVELOPE_ID_BYTES) == 0);
+        assert (response_back.rows->via.array.size == 1);
+        assert (response_back.rows->via.array.ptr [0].via.map.size == 2);
+        message_response_destroy (&response_back);
+        message_directory_t directory_back;
+        assert (message_directory_decode ((uint8_t *) encoded [3].data, encoded [3].size,
+                                          &directory_back) == STATUS_OK);
+        assert (directory_back.heartbeat_ms == 1000);
+        assert (directory_back.certs->via.array.size == 1);
+        message_directory_destroy (&directory_back);
+        for (int index = 0; index < 4; index++)
+            msgpack_sbuffer_destroy (&encoded [index]);
+    }
 
     //  Query round trip, and every truncation refused
     message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
