@@ -30,13 +30,14 @@ LIB_SRC     := $(PROTO_SRC) $(CERTS_SRC) $(BROKER_SRC) $(GATEWAY_SRC)
 HEADERS     := $(wildcard proto/*.h certs/*.h broker/*.h gateway/*.h)
 
 PROGRAMS := sluice-broker sluice-gateway sluice sluice-gendata sluice-selftest \
-            sluice-rogue sluice-bench
+            sluice-rogue sluice-liar sluice-bench
 MAINS_sluice-broker   := broker/sluice_broker.c
 MAINS_sluice-gateway  := gateway/sluice_gateway.c
 MAINS_sluice          := gateway/sluice.c
 MAINS_sluice-gendata  := examples/pudong/gendata.c
 MAINS_sluice-selftest := tests/selftest.c
 MAINS_sluice-rogue    := tests/rogue.c
+MAINS_sluice-liar     := tests/liar.c
 MAINS_sluice-bench    := tests/bench.c
 
 .PHONY: all test demo bench fuzz install clean deps selftest
@@ -72,7 +73,7 @@ deps-quiet:
 
 TEST_PROGRAMS := $(filter-out sluice-bench,$(PROGRAMS))
 test: deps-quiet $(addprefix build/asan/bin/,$(TEST_PROGRAMS))
-	@sh tests/run.sh build/asan/bin
+	@bash tests/run.sh build/asan/bin
 
 demo: all
 	@sh examples/pudong/demo.sh build/bin

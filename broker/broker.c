@@ -12,8 +12,12 @@
 #include "authority.h"
 #include "envelope.h"
 #include "message.h"
+#include "registry.h"
+#include "ledger.h"
+#include "agreement.h"
 #include "status.h"
 #include <sodium.h>
+#include <dirent.h>
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
@@ -28,6 +32,8 @@ const conf_key_t broker_schema [] = {
       "directory of department certificates (*.cert)" },
     { "broker/crl",          CONF_PATH,     false, 0, 0, "",
       "revocation list file, reloaded when it changes" },
+    { "broker/state",        CONF_PATH,     false, 0, 0, "state",
+      "directory for the registry (catalogs, agreements, orders)" },
     { "broker/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
       "heartbeat interval; a peer silent for 3 intervals is offline" },
     { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
@@ -52,13 +58,14 @@ struct _broker_t {
     const char *id;             //  our department id (from cert)
     uint8_t authority [32];
     truststore_t *trust;
+    ledger_t *ledger;           //  the federation's registry
     zsock_t *router;
     zsock_t *zap;
     zloop_t *loop;
     zhashx_t *peers;            //  department -> s_peer_t
     uint8_t *directory;         //  encoded directory payload
     size_t directory_size;
-    time_t certs_mtime, crl_mtime;
+    int64_t certs_mtime, crl_mtime;
     int64_t heartbeat_ms;
     int level;                  //  log level 0 error .. 3 debug
 };
@@ -73,13 +80,33 @@ s_peer_destroy (s_peer_t **peer_p)
     }
 }
 
-static time_t
+//  A stamp that changes whenever a file, or any file in a directory, is
+//  added, removed or rewritten: replacing a certificate in place changes
+//  the file's time but not the directory's.
+static int64_t
 s_mtime (const char *path)
 {
     struct stat status;
     if (!path || !*path || stat (path, &status))
         return 0;
-    return status.st_mtime;
+    //  Unsigned: the mixing may wrap, which is fine for a stamp
+    uint64_t stamp = (uint64_t) status.st_mtim.tv_sec * 1000000000
+                   + (uint64_t) status.st_mtim.tv_nsec;
+    if (!S_ISDIR (status.st_mode))
+        return (int64_t) (stamp >> 1);
+    DIR *handle = opendir (path);
+    if (!handle)
+        return (int64_t) (stamp >> 1);
+    struct dirent *entry;
+    while ((entry = readdir (handle))) {
+        char *file = zsys_sprintf ("%s/%s", path, entry->d_name);
+        if (entry->d_name [0] != '.' && stat (file, &status) == 0)
+            stamp = stamp * 31 + (uint64_t) status.st_mtim.tv_sec * 1000000000
+                  + (uint64_t) status.st_mtim.tv_nsec + (uint64_t) status.st_size;
+        zstr_free (&file);
+    }
+    closedir (handle);
+    return (int64_t) (stamp >> 1);
 }
 
 //  Builds a fresh truststore from the certificates directory and the
@@ -194,6 +221,264 @@ s_register (broker_t *self, zframe_t *routing, const char *department)
                 self->directory, self->directory_size);
 }
 
+static int s_reload_timer (zloop_t *loop, int timer_id, void *argument);
+
+//  --------------------------------------------------------------------------
+//  The registry: signed statements of the departments, kept and forwarded.
+//  The broker checks them so that junk is refused early, but every gateway
+//  checks them again itself: nothing here can grant anything.
+
+//  Sends a REGISTRY payload to one department if it is connected.
+static void
+s_registry_send (broker_t *self, const char *department, const char *op,
+                 const uint8_t *re, int status, const char *reason,
+                 zlistx_t *statements)
+{
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (!peer)
+        return;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, op, re, status, reason, NULL, statements, NULL);
+    s_send_own (self, peer->routing, department, MSG_REGISTRY,
+                (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  The agreement held under `id`, decoded, or NULL.
+static agreement_t *
+s_held_agreement (broker_t *self, const char *id)
+{
+    statement_t *held = ledger_get (self->ledger, STATEMENT_AGREEMENT, id);
+    agreement_t *agreement = held? agreement_decode ((const char *) statement_payload (held),
+                                                     statement_payload_size (held)): NULL;
+    statement_destroy (&held);
+    return agreement;
+}
+
+//  Checks a statement against what its kind requires and finds the two
+//  departments it concerns. Returns STATUS_OK or the refusal, with a reason.
+static int
+s_admit (broker_t *self, statement_t *statement, char *party_a, char *party_b,
+         const char **reason)
+{
+    const char *kind = statement_kind (statement);
+    const char *author = statement_author (statement);
+    snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", author);
+    *party_b = 0;
+    if (streq (kind, STATEMENT_CATALOG)) {
+        *reason = "a catalog is published by its own department";
+        return streq (statement_key (statement), author)? STATUS_OK: STATUS_SENDER_MISMATCH;
+    }
+    if (streq (kind, STATEMENT_AGREEMENT)) {
+        agreement_t *agreement = agreement_decode ((const char *) statement_payload (statement),
+                                                   statement_payload_size (statement));
+        int status = STATUS_MALFORMED;
+        *reason = "not a valid agreement";
+        if (agreement) {
+            snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", agreement_provider (agreement));
+            snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", agreement_consumer (agreement));
+            status = agreement_verify (agreement, self->trust, zclock_time () / 1000);
+            *reason = "both departments must sign the agreement with valid certificates";
+            if (status == STATUS_OK && !streq (statement_key (statement),
+                                               agreement_id (agreement))) {
+                status = STATUS_MALFORMED;
+                *reason = "the statement key is not the agreement's id";
+            }
+            if (status == STATUS_OK && !streq (author, party_a) && !streq (author, party_b)) {
+                status = STATUS_SENDER_MISMATCH;
+                *reason = "only a party to an agreement registers it";
+            }
+        }
+        agreement_destroy (&agreement);
+        return status;
+    }
+    if (streq (kind, STATEMENT_REVOCATION)) {
+        agreement_t *agreement = s_held_agreement (self, statement_key (statement));
+        int status = STATUS_NO_AGREEMENT;
+        *reason = "no such agreement is registered";
+        if (agreement) {
+            snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", agreement_provider (agreement));
+            snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", agreement_consumer (agreement));
+            status = streq (author, party_a)? STATUS_OK: STATUS_SENDER_MISMATCH;
+            *reason = "only the provider revokes an agreement";
+        }
+        agreement_destroy (&agreement);
+        return status;
+    }
+    if (streq (kind, STATEMENT_ORDER)) {
+        order_t order;
+        *reason = "not a valid order (provider, item, purpose and legal basis)";
+        if (registry_order_decode (statement_payload (statement),
+                                   statement_payload_size (statement), &order))
+            return STATUS_MALFORMED;
+        snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", order.provider);
+        *reason = "no such department";
+        return truststore_lookup (self->trust, order.provider)? STATUS_OK:
+                                                                 STATUS_UNKNOWN_DEPARTMENT;
+    }
+    //  An answer: by the provider the order was filed with
+    statement_t *held = ledger_get (self->ledger, STATEMENT_ORDER, statement_key (statement));
+    order_t order;
+    order_answer_t answer;
+    int status = STATUS_UNKNOWN_ITEM;
+    *reason = "no such order is registered";
+    if (held && registry_order_decode (statement_payload (held),
+                                       statement_payload_size (held), &order) == STATUS_OK) {
+        snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", statement_author (held));
+        snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", order.provider);
+        status = streq (author, order.provider)? STATUS_OK: STATUS_SENDER_MISMATCH;
+        *reason = "only the provider answers an order";
+        if (status == STATUS_OK
+        &&  registry_answer_decode (statement_payload (statement),
+                                    statement_payload_size (statement), &answer)) {
+            status = STATUS_MALFORMED;
+            *reason = "not a valid answer (a refusal states its legal basis)";
+        }
+    }
+    statement_destroy (&held);
+    return status;
+}
+
+//  A department puts a statement: check, keep, forward to both parties.
+static void
+s_registry_put (broker_t *self, const envelope_header_t *header, cert_t *sender,
+                registry_msg_t *request)
+{
+    int status = STATUS_MALFORMED;
+    const char *reason = "a put carries exactly one statement";
+    statement_t *statement = NULL;
+    char party_a [ENVELOPE_DEPT_MAX + 1] = "", party_b [ENVELOPE_DEPT_MAX + 1] = "";
+    if (request->statements && request->statements->via.array.size == 1) {
+        const msgpack_object_bin *bin = &request->statements->via.array.ptr [0].via.bin;
+        statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
+        reason = "the statement could not be decoded";
+    }
+    if (statement) {
+        if (!streq (statement_author (statement), header->from)) {
+            status = STATUS_SENDER_MISMATCH;
+            reason = "a department puts only its own statements";
+        }
+        else
+        if (statement_verify (statement, cert_sign_public (sender))) {
+            status = STATUS_BAD_SIGNATURE;
+            reason = "the statement's signature does not verify";
+        }
+        else
+            status = s_admit (self, statement, party_a, party_b, &reason);
+    }
+    if (status == STATUS_OK) {
+        status = ledger_put (self->ledger, statement, party_a, party_b);
+        reason = status == STATUS_STALE? "a newer statement is already registered": "registered";
+    }
+    SLUICE_INFO (self->level, "broker: %s put %s %s: %s", header->from,
+                 statement? statement_kind (statement): "?",
+                 statement? statement_key (statement): "?", status_name (status));
+    s_registry_send (self, header->from, "done", header->id, status, reason, NULL);
+    if (status == STATUS_OK && *party_b) {
+        zlistx_t *one = zlistx_new ();
+        zlistx_add_end (one, statement);
+        s_registry_send (self, party_a, "push", NULL, 0, NULL, one);
+        s_registry_send (self, party_b, "push", NULL, 0, NULL, one);
+        zlistx_destroy (&one);
+    }
+    statement_destroy (&statement);
+}
+
+//  Statements a department may read: every catalog; of the rest, those it
+//  is a party to.
+static void
+s_registry_list (broker_t *self, const envelope_header_t *header, registry_msg_t *request)
+{
+    const char *kind = *request->kind? request->kind: NULL;
+    bool public_kind = kind && streq (kind, STATEMENT_CATALOG);
+    zlistx_t *list = ledger_list (self->ledger, kind, public_kind? NULL: header->from);
+    s_registry_send (self, header->from, "listed", header->id, STATUS_OK, NULL, list);
+    zlistx_destroy (&list);
+}
+
+//  The authority's new revocation list, carried by a department's admin:
+//  verified, written where the broker loads it from, and applied at once.
+static void
+s_registry_crl (broker_t *self, const envelope_header_t *header, registry_msg_t *request)
+{
+    int status = STATUS_MALFORMED;
+    const char *reason = "not a revocation list";
+    crl_t *crl = request->text? crl_decode (request->text, request->text_size): NULL;
+    const char *path = conf_str (self->conf, "broker/crl");
+    if (crl) {
+        crl_t *held = truststore_crl (self->trust);
+        if (crl_verify (crl, self->authority)) {
+            status = STATUS_BAD_SIGNATURE;
+            reason = "the list is not signed by the federation authority";
+        }
+        else
+        if (held && crl_version (crl) <= crl_version (held)) {
+            status = STATUS_STALE;
+            reason = "the broker holds this version or a newer one";
+        }
+        else
+        if (!path || !*path || crl_save (crl, path)) {
+            status = STATUS_INTERNAL;
+            reason = "the broker cannot write its revocation list (broker/crl)";
+        }
+        else {
+            status = STATUS_OK;
+            reason = "published";
+        }
+    }
+    crl_destroy (&crl);
+    s_registry_send (self, header->from, "done", header->id, status, reason, NULL);
+    if (status == STATUS_OK) {
+        zsys_info ("broker: new revocation list from %s", header->from);
+        self->crl_mtime = 0;                //  reload now
+        s_reload_timer (self->loop, 0, self);
+    }
+}
+
+static void
+s_registry (broker_t *self, const envelope_header_t *header, cert_t *sender,
+            envelope_t *envelope)
+{
+    registry_msg_t request;
+    int status = registry_msg_decode (envelope_payload (envelope),
+                                      envelope_payload_size (envelope), &request);
+    if (status != STATUS_OK)
+        s_registry_send (self, header->from, "done", header->id, status,
+                         "the registry request could not be decoded", NULL);
+    else
+    if (streq (request.op, "put"))
+        s_registry_put (self, header, sender, &request);
+    else
+    if (streq (request.op, "list"))
+        s_registry_list (self, header, &request);
+    else
+    if (streq (request.op, "crl"))
+        s_registry_crl (self, header, &request);
+    else
+        s_registry_send (self, header->from, "done", header->id, STATUS_BAD_TYPE,
+                         "unknown registry operation", NULL);
+    registry_msg_destroy (&request);
+}
+
+//  After a WELCOME: everything registered that concerns the department, so
+//  that a gateway that was offline catches up.
+static void
+s_registry_sync (broker_t *self, const char *department)
+{
+    zlistx_t *list = ledger_list (self->ledger, NULL, department);
+    zlistx_t *push = zlistx_new ();         //  borrows from list
+    //  Catalogs are fetched on demand; the rest is pushed
+    for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
+         statement = (statement_t *) zlistx_next (list))
+        if (!streq (statement_kind (statement), STATEMENT_CATALOG))
+            zlistx_add_end (push, statement);
+    if (zlistx_size (push))
+        s_registry_send (self, department, "push", NULL, 0, NULL, push);
+    zlistx_destroy (&push);
+    zlistx_destroy (&list);
+}
+
 //  Messages addressed to the broker itself ("to" is empty).
 static void
 s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
@@ -206,8 +491,21 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
     if (status != STATUS_OK)
         s_send_error (self, routing, header->from, header->id, status, NULL);
     else
-    if (header->type == MSG_HELLO)
+    if (header->type == MSG_HELLO) {
         s_register (self, routing, header->from);
+        s_registry_sync (self, header->from);
+    }
+    else
+    if (header->type == MSG_REGISTRY) {
+        s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, header->from);
+        if (peer && zframe_eq (peer->routing, routing)) {
+            peer->last_seen = zclock_mono ();
+            s_registry (self, header, sender, envelope);
+        }
+        else
+            s_send_error (self, routing, header->from, header->id,
+                          STATUS_NOT_REGISTERED, NULL);
+    }
     else
     if (header->type == MSG_HEARTBEAT) {
         s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, header->from);
@@ -448,6 +746,7 @@ broker_new (conf_t *conf, char **error)
     assert (self);
     self->conf = conf;
     self->heartbeat_ms = conf_int (conf, "broker/heartbeat-ms");
+    self->level = conf_level (conf, "broker/log-level");
     self->peers = zhashx_new ();
     zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_destroy);
 
@@ -478,6 +777,17 @@ broker_new (conf_t *conf, char **error)
         return NULL;
     }
     if (s_load_trust (self, error)) {
+        broker_destroy (&self);
+        return NULL;
+    }
+    const char *state = conf_str (conf, "broker/state");
+    char *path = zsys_sprintf ("%s/registry.db", state);
+    if (zsys_dir_create ("%s", state) == 0)
+        self->ledger = ledger_new (path, error);
+    else
+        *error = zsys_sprintf ("%s: cannot create the state directory (broker/state)", state);
+    zstr_free (&path);
+    if (!self->ledger) {
         broker_destroy (&self);
         return NULL;
     }
@@ -522,6 +832,7 @@ broker_destroy (broker_t **self_p)
         zsock_destroy (&self->zap);
         zhashx_destroy (&self->peers);
         truststore_destroy (&self->trust);
+        ledger_destroy (&self->ledger);
         cert_destroy (&self->cert);
         free (self->directory);
         free (self);

@@ -7,8 +7,11 @@
 */
 
 #include "catalog.h"
+#include "codec.h"
+#include "status.h"
 
 #include <stdarg.h>
+#include <msgpack.h>
 
 #define CATALOG_FILE_MAX (1024 * 1024)     //  a catalog is a small text file
 
@@ -303,6 +306,73 @@ catalog_next (catalog_t *self)
 
 
 //  --------------------------------------------------------------------------
+//  Packs the catalog as published; see catalog.h for the layout.
+
+static void
+s_pack_field (msgpack_packer *pk, const field_t *field)
+{
+    msgpack_pack_map (pk, 6);
+    codec_pack_kv_str (pk, "name", field->name);
+    codec_pack_kv_str (pk, "type", item_field_type_name (field->type));
+    codec_pack_kv_uint (pk, "sensitivity", (uint64_t) field->sensitivity);
+    codec_pack_kv_str (pk, "description", field->description? field->description: "");
+    codec_pack_kv_str (pk, "element", field->element? field->element: "");
+    codec_pack_str (pk, "personal");
+    if (field->personal)
+        msgpack_pack_true (pk);
+    else
+        msgpack_pack_false (pk);
+}
+
+static void
+s_pack_item (msgpack_packer *pk, item_t *item)
+{
+    msgpack_pack_map (pk, 13);
+    codec_pack_kv_str (pk, "name", item_name (item));
+    codec_pack_kv_str (pk, "title", item_title (item));
+    codec_pack_kv_str (pk, "description", item_description (item));
+    codec_pack_kv_str (pk, "category", item_category (item));
+    codec_pack_kv_str (pk, "key_type", ident_type_name (item_key_type (item)));
+    codec_pack_kv_str (pk, "share", item_share_name (item));
+    codec_pack_kv_str (pk, "conditions", item_conditions (item));
+    codec_pack_kv_str (pk, "legal_basis", item_legal_basis (item));
+    codec_pack_kv_str (pk, "update", item_update (item));
+    codec_pack_kv_str (pk, "format", item_format_name (item));
+    codec_pack_kv_str (pk, "method", item_method (item));
+    codec_pack_kv_uint (pk, "max_rows", (uint64_t) item_max_rows (item));
+    codec_pack_str (pk, "fields");
+    size_t count = item_field_count (item);
+    msgpack_pack_array (pk, count);
+    for (size_t index = 0; index < count; index++)
+        s_pack_field (pk, item_field (item, index));
+}
+
+uint8_t *
+catalog_encode (catalog_t *self, const char *department, size_t *size)
+{
+    assert (self);
+    assert (department);
+    assert (size);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "department", department);
+    codec_pack_str (&pk, "items");
+    msgpack_pack_array (&pk, zlistx_size (self->items));
+    for (item_t *item = (item_t *) zlistx_first (self->items); item;
+         item = (item_t *) zlistx_next (self->items))
+        s_pack_item (&pk, item);
+    //  The sbuffer's memory becomes the caller's
+    *size = buffer.size;
+    uint8_t *data = (uint8_t *) msgpack_sbuffer_release (&buffer);
+    msgpack_sbuffer_destroy (&buffer);
+    return data;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Self test
 
 static void
@@ -463,6 +533,164 @@ catalog_test (bool verbose)
     s_expect_refused (path, "catalog\n    item = \"x\"\n        title = \"t\"\n"
                       "        key-type = \"uscc\"\n        share = \"shared\"\n",
                       ": item 'x': share 'shared' is not", verbose);
+
+    //  The published form: every item's metadata, in catalog order, no SQL
+    s_write (path,
+        "catalog\n"
+        S_ITEM_A
+        "        description = \"registered name\"\n"
+        "        category = \"市场主体\"\n"
+        "        update = \"daily\"\n"
+        "        method = \"api\"\n"
+        "        field = \"rep-id\"\n"
+        "            type = \"text\"\n"
+        "            sensitivity = 4\n"
+        "            description = \"resident id of the legal representative\"\n"
+        "            element = \"person.resident-id\"\n"
+        "            personal = 1\n"
+        "    item = \"licences\"\n"
+        "        title = \"许可证信息\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"conditional\"\n"
+        "        conditions = \"inspection duties only\"\n"
+        "        format = \"list\"\n"
+        "        max-rows = 20\n"
+        "        sql = \"SELECT licence_no FROM licence WHERE uscc = :key\"\n"
+        "        field = \"licence_no\"\n"
+        "            type = \"integer\"\n"
+        "            sensitivity = 0\n"
+        S_ITEM_B);
+    catalog = catalog_load (path, &error);
+    assert (catalog);
+    size_t size = 0;
+    uint8_t *data = catalog_encode (catalog, "SH-PD-MSA", &size);
+    assert (data && size > 0);
+    //  Deterministic, also across loads of the same file
+    size_t again_size = 0;
+    uint8_t *again = catalog_encode (catalog, "SH-PD-MSA", &again_size);
+    assert (again_size == size && memcmp (again, data, size) == 0);
+    freen (again);
+    catalog_t *twin = catalog_load (path, &error);
+    assert (twin);
+    again = catalog_encode (twin, "SH-PD-MSA", &again_size);
+    assert (again_size == size && memcmp (again, data, size) == 0);
+    freen (again);
+    catalog_destroy (&twin);
+    //  The SQL stays inside the department
+    for (size_t offset = 0; offset + 6 <= size; offset++)
+        assert (memcmp (data + offset, "SELECT", 6) != 0);
+
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack (data, size, &unpacked) == STATUS_OK);
+    const msgpack_object *map = &unpacked.data;
+    char text [ITEM_LONG_TEXT_MAX + 1];
+    uint64_t number;
+    bool bad = false;
+    assert (map->type == MSGPACK_OBJECT_MAP && map->via.map.size == 2);
+    assert (codec_get_str (map, "department", text, sizeof (text), false) == 0);
+    assert (streq (text, "SH-PD-MSA"));
+    const msgpack_object *items = codec_get (map, "items", &bad);
+    assert (!bad && items && items->type == MSGPACK_OBJECT_ARRAY);
+    assert (items->via.array.size == 3);
+
+    const msgpack_object *entry = &items->via.array.ptr [0];
+    assert (entry->type == MSGPACK_OBJECT_MAP && entry->via.map.size == 13);
+    assert (codec_get (entry, "sql", &bad) == NULL && !bad);
+    assert (codec_get_str (entry, "name", text, sizeof (text), false) == 0);
+    assert (streq (text, "enterprise-basic"));
+    assert (codec_get_str (entry, "title", text, sizeof (text), false) == 0);
+    assert (streq (text, "企业登记基本信息"));
+    assert (codec_get_str (entry, "description", text, sizeof (text), false) == 0);
+    assert (streq (text, "registered name"));
+    assert (codec_get_str (entry, "category", text, sizeof (text), false) == 0);
+    assert (streq (text, "市场主体"));
+    assert (codec_get_str (entry, "key_type", text, sizeof (text), false) == 0);
+    assert (streq (text, "uscc"));
+    assert (codec_get_str (entry, "share", text, sizeof (text), false) == 0);
+    assert (streq (text, "open"));
+    assert (codec_get_str (entry, "conditions", text, sizeof (text), false) == 0);
+    assert (streq (text, ""));
+    assert (codec_get_str (entry, "legal_basis", text, sizeof (text), false) == 0);
+    assert (streq (text, ""));
+    assert (codec_get_str (entry, "update", text, sizeof (text), false) == 0);
+    assert (streq (text, "daily"));
+    assert (codec_get_str (entry, "format", text, sizeof (text), false) == 0);
+    assert (streq (text, "record"));
+    assert (codec_get_str (entry, "method", text, sizeof (text), false) == 0);
+    assert (streq (text, "api"));
+    assert (codec_get_uint (entry, "max_rows", &number, 100) == 0 && number == 1);
+    const msgpack_object *fields = codec_get (entry, "fields", &bad);
+    assert (!bad && fields && fields->type == MSGPACK_OBJECT_ARRAY);
+    assert (fields->via.array.size == 2);
+    const msgpack_object *field = &fields->via.array.ptr [0];
+    assert (field->type == MSGPACK_OBJECT_MAP && field->via.map.size == 6);
+    assert (codec_get_str (field, "name", text, sizeof (text), false) == 0);
+    assert (streq (text, "name"));
+    assert (codec_get_str (field, "type", text, sizeof (text), false) == 0);
+    assert (streq (text, "text"));
+    assert (codec_get_uint (field, "sensitivity", &number, 5) == 0 && number == 1);
+    assert (codec_get_str (field, "description", text, sizeof (text), false) == 0);
+    assert (streq (text, ""));
+    assert (codec_get_str (field, "element", text, sizeof (text), false) == 0);
+    assert (streq (text, ""));
+    const msgpack_object *personal = codec_get (field, "personal", &bad);
+    assert (personal && personal->type == MSGPACK_OBJECT_BOOLEAN);
+    assert (!personal->via.boolean);
+    field = &fields->via.array.ptr [1];
+    assert (codec_get_str (field, "name", text, sizeof (text), false) == 0);
+    assert (streq (text, "rep-id"));
+    assert (codec_get_uint (field, "sensitivity", &number, 5) == 0 && number == 4);
+    assert (codec_get_str (field, "element", text, sizeof (text), false) == 0);
+    assert (streq (text, "person.resident-id"));
+    assert (codec_get_str (field, "description", text, sizeof (text), false) == 0);
+    assert (streq (text, "resident id of the legal representative"));
+    personal = codec_get (field, "personal", &bad);
+    assert (personal && personal->type == MSGPACK_OBJECT_BOOLEAN);
+    assert (personal->via.boolean);
+
+    entry = &items->via.array.ptr [1];
+    assert (codec_get_str (entry, "name", text, sizeof (text), false) == 0);
+    assert (streq (text, "licences"));
+    assert (codec_get_str (entry, "share", text, sizeof (text), false) == 0);
+    assert (streq (text, "conditional"));
+    assert (codec_get_str (entry, "conditions", text, sizeof (text), false) == 0);
+    assert (streq (text, "inspection duties only"));
+    assert (codec_get_str (entry, "format", text, sizeof (text), false) == 0);
+    assert (streq (text, "list"));
+    assert (codec_get_str (entry, "method", text, sizeof (text), false) == 0);
+    assert (streq (text, "query"));
+    assert (codec_get_uint (entry, "max_rows", &number, 100) == 0 && number == 20);
+    fields = codec_get (entry, "fields", &bad);
+    assert (fields && fields->via.array.size == 1);
+    assert (codec_get_str (&fields->via.array.ptr [0], "type", text,
+                           sizeof (text), false) == 0);
+    assert (streq (text, "integer"));
+
+    entry = &items->via.array.ptr [2];
+    assert (codec_get_str (entry, "name", text, sizeof (text), false) == 0);
+    assert (streq (text, "penalty"));
+    assert (codec_get_str (entry, "share", text, sizeof (text), false) == 0);
+    assert (streq (text, "closed"));
+    assert (codec_get_str (entry, "legal_basis", text, sizeof (text), false) == 0);
+    assert (streq (text, "《行政处罚法》第四十八条"));
+    fields = codec_get (entry, "fields", &bad);
+    assert (fields && fields->type == MSGPACK_OBJECT_ARRAY);
+    assert (fields->via.array.size == 0);
+    msgpack_unpacked_destroy (&unpacked);
+
+    //  Any cut of the encoding is refused by the strict decoder
+    for (size_t cut = 0; cut < size; cut += 7) {
+        msgpack_unpacked_init (&unpacked);
+        assert (codec_unpack (data, cut, &unpacked) == STATUS_MALFORMED);
+        msgpack_unpacked_destroy (&unpacked);
+    }
+    //  The department is part of what is published
+    again = catalog_encode (catalog, "SH-PD-TAX", &again_size);
+    assert (again_size == size && memcmp (again, data, size) != 0);
+    freen (again);
+    freen (data);
+    catalog_destroy (&catalog);
 
     zsys_file_delete (path);
     rc = zsys_dir_delete ("%s", dir);

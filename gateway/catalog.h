@@ -20,6 +20,26 @@ item_t *catalog_item (catalog_t *self, const char *name);   //  NULL if none
 item_t *catalog_first (catalog_t *self);
 item_t *catalog_next (catalog_t *self);
 
+//  The catalog as published to the federation, for `department`: a fresh
+//  buffer (caller frees) holding one msgpack map, and its size in *size.
+//  Deterministic: the same catalog gives the same bytes. The items' SQL is
+//  not published.
+//
+//      { "department": str, "items": [ item, ... ] }      in catalog order
+//      item = { "name", "title", "description", "category",
+//               "key_type" (ident type name), "share" ("open" | "conditional"
+//               | "closed"), "conditions", "legal_basis", "update": str,
+//               "format" ("record" | "list"), "method" ("query" | "file" |
+//               "api"): str, "max_rows": uint, "fields": [ field, ... ] }
+//      field = { "name", "type" ("text" | "integer" | "real" | "date" |
+//                "boolean"): str, "sensitivity": uint, "description",
+//                "element" ("" if none): str, "personal": bool }
+//
+//  Absent texts are "". Keys are packed in the order above. Moves the
+//  catalog_first/catalog_next cursor.
+uint8_t *
+    catalog_encode (catalog_t *self, const char *department, size_t *size);
+
 void
     catalog_test (bool verbose);
 

@@ -21,6 +21,9 @@
 #include "audit.h"
 #include "replay.h"
 #include "link.h"
+#include "registrar.h"
+#include "registry.h"
+#include "statement.h"
 #include "ident.h"
 #include "status.h"
 #include <sodium.h>
@@ -76,7 +79,17 @@ typedef struct {
     message_query_t query;
     int64_t deadline;           //  monotonic ms
     uint8_t digest [32];        //  of the request
+    envelope_t *request;        //  as sent, to try another broker
+    uint32_t tried;             //  links it was sent through, a bit each
 } s_pending_t;
+
+//  A registry request of the local API, waiting for the broker.
+typedef struct {
+    zmsg_t *reply_to;
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    char op [LOCALAPI_OP_MAX + 1];      //  the local operation
+    int64_t deadline;
+} s_request_t;
 
 struct _gateway_t {
     conf_t *conf;               //  borrowed
@@ -91,6 +104,8 @@ struct _gateway_t {
     policy_t *policy;
     audit_t *audit;
     replay_t *replay;
+    registrar_t *registrar;
+    int64_t catalog_mtime;
     link_t *links [S_LINKS_MAX];        //  one per broker
     size_t link_count;
     size_t next_link;           //  round robin over registered links
@@ -98,6 +113,7 @@ struct _gateway_t {
     zloop_t *loop;
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
+    zhashx_t *requests;         //  msgid hex -> s_request_t (registry)
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -108,8 +124,19 @@ s_pending_destroy (s_pending_t **pending_p)
 {
     if (*pending_p) {
         zmsg_destroy (&(*pending_p)->reply_to);
+        envelope_destroy (&(*pending_p)->request);
         free (*pending_p);
         *pending_p = NULL;
+    }
+}
+
+static void
+s_request_destroy (s_request_t **request_p)
+{
+    if (*request_p) {
+        zmsg_destroy (&(*request_p)->reply_to);
+        free (*request_p);
+        *request_p = NULL;
     }
 }
 
@@ -173,20 +200,39 @@ s_registered (gateway_t *self)
 //  Signs (and seals, if box_key) a payload and sends it through a broker:
 //  `via` if given and registered, else the registered links in turn, so
 //  that a lost broker costs nothing. Returns 0, or -1 if no link took it.
+//  Sends a sealed envelope through `via` if it can, else through another
+//  registered link, skipping those in the `tried` mask. Returns the index of
+//  the link used, or -1.
+static int
+s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
+{
+    for (size_t index = 0; via && index < self->link_count; index++)
+        if (self->links [index] == via && link_registered (via)
+        &&  link_send_sealed (via, envelope) == 0)
+            return (int) index;
+    for (size_t count = 0; count < self->link_count; count++) {
+        size_t index = self->next_link++ % self->link_count;
+        link_t *link = self->links [index];
+        if (link != via && !(tried & (1u << index)) && link_registered (link)
+        &&  link_send_sealed (link, envelope) == 0)
+            return (int) index;
+    }
+    return -1;
+}
+
+static int
+s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
+{
+    return s_send_through (self, envelope, via, 0) < 0? -1: 0;
+}
+
 static int
 s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
         size_t size, const uint8_t *box_key, link_t *via)
 {
-    if (via && link_registered (via)
-    &&  link_send (via, envelope, payload, size, box_key) == 0)
-        return 0;
-    for (size_t tried = 0; tried < self->link_count; tried++) {
-        link_t *link = self->links [self->next_link++ % self->link_count];
-        if (link != via && link_registered (link)
-        &&  link_send (link, envelope, payload, size, box_key) == 0)
-            return 0;
-    }
-    return -1;
+    if (envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), box_key))
+        return -1;
+    return s_send_sealed (self, envelope, via);
 }
 
 //  Sends a sealed ERROR answering `re` to a department.
@@ -224,7 +270,7 @@ s_audit_key (const char *key, item_t *item, char *out)
         ident_mask (key, out);
 }
 
-static void
+static int
 s_audit (gateway_t *self, const char *direction, const char *msgid,
          const char *peer, const message_query_t *query, item_t *item,
          const char *fields, int status, const char *decision,
@@ -249,10 +295,12 @@ s_audit (gateway_t *self, const char *direction, const char *msgid,
         .request_digest = request_digest,
         .response_digest = response_digest
     };
-    if (audit_append (self->audit, &record))
-        zsys_error ("gateway: audit log refused a record (disk failing?)");
+    int rc = audit_append (self->audit, &record);
+    if (rc)
+        zsys_error ("gateway: the audit log refused a record (disk failing?)");
     if (audit_pending (self->audit) >= AUDIT_FLUSH_AT)
         audit_flush (self->audit);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -365,9 +413,11 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
-    s_send (self, response, (uint8_t *) buffer.data, buffer.size, box_key, via);
+    envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
+                   cert_sign_secret (self->cert), box_key);
     msgpack_sbuffer_destroy (&buffer);
 
+    //  No data leaves without its audit record
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
     char fields [MESSAGE_FIELDS_MAX + 1];
@@ -375,9 +425,13 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     uint8_t request_digest [32], response_digest [32];
     envelope_digest (request, request_digest);
     envelope_digest (response, response_digest);
-    s_audit (self, "served", msgid, header->from, &query, item, fields, status,
-             status == STATUS_OK? "granted": "granted: no record",
-             decision.agreement_id, request_digest, response_digest);
+    if (s_audit (self, "served", msgid, header->from, &query, item, fields, status,
+                 status == STATUS_OK? "granted": "granted: no record",
+                 decision.agreement_id, request_digest, response_digest) == 0)
+        s_send_sealed (self, response, via);
+    else
+        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      "the audit log cannot record this request; nothing was answered", "");
     envelope_destroy (&response);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
@@ -467,9 +521,11 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
     envelope_t *envelope = envelope_new (MSG_QUERY, self->id, request->to);
-    int rc = s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, NULL);
+    envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
+                   cert_sign_secret (self->cert), box_key);
+    int link = s_send_through (self, envelope, NULL, 0);
     msgpack_sbuffer_destroy (&buffer);
-    if (rc) {
+    if (link < 0) {
         s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
                        "the broker connection cannot take messages now", "",
                        request->to, query->item, "", 0, "", NULL);
@@ -485,8 +541,9 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
     pending->deadline = zclock_mono () + timeout;
     envelope_digest (envelope, pending->digest);
+    pending->request = envelope;
+    pending->tried = 1u << link;
     zhashx_insert (self->pending, pending->msgid, pending);
-    envelope_destroy (&envelope);
     self->asked++;
 }
 
@@ -516,6 +573,312 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_sbuffer_destroy (&rows);
 }
 
+//  --------------------------------------------------------------------------
+//  The registry, for the local API: statements this department makes go to
+//  every broker it is registered with; the first answer is the answer.
+
+static void
+s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
+                 const char *op, const char *kind, statement_t *statement,
+                 const char *text)
+{
+    zlistx_t *statements = NULL;
+    if (statement) {
+        statements = zlistx_new ();
+        zlistx_add_end (statements, statement);
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, op, NULL, 0, NULL, kind, statements, text);
+    zlistx_destroy (&statements);
+    envelope_t *envelope = envelope_new (MSG_REGISTRY, self->id, "");
+    size_t sent = 0;
+    for (size_t index = 0; index < self->link_count; index++)
+        if (link_registered (self->links [index])
+        &&  link_send (self->links [index], envelope, (uint8_t *) buffer.data,
+                       buffer.size, NULL) == 0)
+            sent++;
+    msgpack_sbuffer_destroy (&buffer);
+    if (!sent)
+        s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
+                       "this gateway is not connected to a broker", "", "", "", "",
+                       0, "", NULL);
+    else
+    if (reply_to) {
+        s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
+        assert (request);
+        request->reply_to = zmsg_dup (reply_to);
+        envelope_id_hex (envelope_header (envelope)->id, request->msgid);
+        snprintf (request->op, sizeof (request->op), "%s", local_op);
+        request->deadline = zclock_mono () + self->timeout_ms;
+        zhashx_insert (self->requests, request->msgid, request);
+    }
+    envelope_destroy (&envelope);
+}
+
+//  Signs a statement of ours and puts it at the brokers.
+static void
+s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
+                const char *kind, const char *key, const uint8_t *payload, size_t size)
+{
+    statement_t *statement = statement_new (kind, self->id, key, payload, size);
+    if (!statement) {
+        s_local_reply (self, reply_to, STATUS_MALFORMED,
+                       "not a valid statement (id or size out of bounds)", "", "",
+                       "", "", 0, "", NULL);
+        return;
+    }
+    statement_sign (statement, cert_sign_secret (self->cert));
+    s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL);
+    statement_destroy (&statement);
+}
+
+static void
+s_publish_catalog (gateway_t *self, link_t *only)
+{
+    size_t size;
+    uint8_t *payload = catalog_encode (self->catalog, self->id, &size);
+    statement_t *statement = statement_new (STATEMENT_CATALOG, self->id, self->id,
+                                            payload, size);
+    free (payload);
+    if (!statement) {
+        zsys_error ("gateway: the catalog is too large to publish");
+        return;
+    }
+    statement_sign (statement, cert_sign_secret (self->cert));
+    zlistx_t *statements = zlistx_new ();
+    zlistx_add_end (statements, statement);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, "put", NULL, 0, NULL, NULL, statements, NULL);
+    for (size_t index = 0; index < self->link_count; index++) {
+        link_t *link = self->links [index];
+        if ((!only || link == only) && link_registered (link)) {
+            envelope_t *envelope = envelope_new (MSG_REGISTRY, self->id, "");
+            link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL);
+            envelope_destroy (&envelope);
+        }
+    }
+    msgpack_sbuffer_destroy (&buffer);
+    zlistx_destroy (&statements);
+    statement_destroy (&statement);
+}
+
+static void
+s_op_catalogs (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_registry_send (self, reply_to, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL);
+}
+
+static void
+s_op_register (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    agreement_t *agreement = request->text?
+        agreement_decode (request->text, strlen (request->text)): NULL;
+    if (!agreement)
+        s_local_reply (self, reply_to, STATUS_MALFORMED, "not a valid agreement file",
+                       "", "", "", "", 0, "", NULL);
+    else
+    if (!streq (agreement_provider (agreement), self->id)
+    &&  !streq (agreement_consumer (agreement), self->id))
+        s_local_reply (self, reply_to, STATUS_SENDER_MISMATCH,
+                       "this department is not a party to the agreement", "", "", "",
+                       "", 0, "", NULL);
+    else
+        s_registry_put (self, reply_to, "register", STATEMENT_AGREEMENT,
+                        agreement_id (agreement), (const uint8_t *) request->text,
+                        strlen (request->text));
+    agreement_destroy (&agreement);
+}
+
+static void
+s_op_revoke (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    const char *reason = request->text? request->text: "";
+    s_registry_put (self, reply_to, "revoke", STATEMENT_REVOCATION, request->id,
+                    (const uint8_t *) reason, strlen (reason));
+}
+
+static void
+s_op_order (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", request->to);
+    snprintf (order.item, sizeof (order.item), "%s", request->query.item);
+    snprintf (order.fields, sizeof (order.fields), "%s", request->query.fields);
+    snprintf (order.purpose, sizeof (order.purpose), "%s", request->query.purpose);
+    snprintf (order.legal_basis, sizeof (order.legal_basis), "%s",
+              request->text? request->text: "");
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_order_encode (&order, &buffer);
+    if (registry_order_decode ((uint8_t *) buffer.data, buffer.size, &order) != STATUS_OK)
+        s_local_reply (self, reply_to, STATUS_MALFORMED, "an order names the provider, "
+                       "the item, the purpose and the legal basis", "", "", "", "",
+                       0, "", NULL);
+    else {
+        char id [LOCALAPI_ID_MAX + 1];
+        if (*request->id)
+            snprintf (id, sizeof (id), "%s", request->id);
+        else
+            snprintf (id, sizeof (id), "ORD-%s-%" PRId64, self->id, zclock_time ());
+        s_registry_put (self, reply_to, "order", STATEMENT_ORDER, id,
+                        (uint8_t *) buffer.data, buffer.size);
+    }
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_op_answer (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    order_answer_t answer;
+    memset (&answer, 0, sizeof (answer));
+    snprintf (answer.decision, sizeof (answer.decision), "%s", request->decision);
+    snprintf (answer.legal_basis, sizeof (answer.legal_basis), "%s",
+              request->text? request->text: "");
+    //  An accepted order becomes the agreement drafted from it (sluice order
+    //  accept writes that draft, with this id)
+    if (streq (answer.decision, "accepted"))
+        snprintf (answer.agreement, sizeof (answer.agreement), "AGR-%.58s", request->id);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_answer_encode (&answer, &buffer);
+    if (registry_answer_decode ((uint8_t *) buffer.data, buffer.size, &answer) != STATUS_OK)
+        s_local_reply (self, reply_to, STATUS_MALFORMED, "an answer accepts or refuses; "
+                       "a refusal states its legal basis", "", "", "", "", 0, "", NULL);
+    else
+        s_registry_put (self, reply_to, "answer", STATEMENT_ANSWER, request->id,
+                        (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_op_crl (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_registry_send (self, reply_to, "crl", "crl", NULL, NULL,
+                     request->text? request->text: "");
+}
+
+//  Replies with rows packed by a registrar function.
+static void
+s_reply_rows (gateway_t *self, zmsg_t *reply_to, const char *what,
+              void (*pack) (registrar_t *, msgpack_packer *))
+{
+    msgpack_sbuffer rows;
+    msgpack_sbuffer_init (&rows);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+    pack (self->registrar, &pk);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+    s_local_reply (self, reply_to, STATUS_OK, what, "", self->id, "", "",
+                   (uint64_t) zclock_time (), "", &unpacked.data);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&rows);
+}
+
+static void
+s_op_agreements (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_reply_rows (self, reply_to, "agreements", registrar_pack_agreements);
+}
+
+static void
+s_op_orders (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_reply_rows (self, reply_to, "orders", registrar_pack_orders);
+}
+
+static void
+s_op_query (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_ask (self, reply_to, request);
+}
+
+static void
+s_op_status (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+{
+    s_status_reply (self, reply_to);
+}
+
+typedef struct {
+    const char *name;
+    void (*handler) (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request);
+} s_local_op_t;
+
+static const s_local_op_t s_local_ops [] = {
+    { "query",      s_op_query },
+    { "status",     s_op_status },
+    { "catalogs",   s_op_catalogs },
+    { "register",   s_op_register },
+    { "revoke",     s_op_revoke },
+    { "agreements", s_op_agreements },
+    { "order",      s_op_order },
+    { "answer",     s_op_answer },
+    { "orders",     s_op_orders },
+    { "crl",        s_op_crl },
+    { NULL }
+};
+
+//  A REGISTRY message from a broker: statements pushed to us, or the answer
+//  to one of our requests.
+static void
+s_registry_event (gateway_t *self, envelope_t *envelope)
+{
+    registry_msg_t msg;
+    if (registry_msg_decode (envelope_payload (envelope),
+                             envelope_payload_size (envelope), &msg) != STATUS_OK) {
+        zsys_warning ("gateway: malformed registry message from the broker");
+        registry_msg_destroy (&msg);
+        return;
+    }
+    if (streq (msg.op, "push")) {
+        for (uint32_t index = 0; msg.statements && index < msg.statements->via.array.size;
+             index++) {
+            const msgpack_object_bin *bin = &msg.statements->via.array.ptr [index].via.bin;
+            statement_t *statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
+            if (statement)
+                registrar_take (self->registrar, statement);
+            else
+                zsys_warning ("gateway: malformed statement from the broker, refused");
+            statement_destroy (&statement);
+        }
+    }
+    else {
+        char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+        envelope_id_hex (msg.re, msgid);
+        s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
+        if (request && streq (msg.op, "listed") && streq (request->op, "catalogs")) {
+            msgpack_sbuffer rows;
+            msgpack_sbuffer_init (&rows);
+            msgpack_packer pk;
+            msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+            registrar_pack_catalogs (self->registrar, msg.statements, &pk);
+            msgpack_unpacked unpacked;
+            msgpack_unpacked_init (&unpacked);
+            codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+            s_local_reply (self, request->reply_to, STATUS_OK, "catalogs", "", "", "",
+                           "", (uint64_t) zclock_time (), "", &unpacked.data);
+            msgpack_unpacked_destroy (&unpacked);
+            msgpack_sbuffer_destroy (&rows);
+            zhashx_delete (self->requests, msgid);
+        }
+        else
+        if (request && streq (msg.op, "done")) {
+            s_local_reply (self, request->reply_to, (int) msg.status, msg.reason, "",
+                           "", "", request->msgid, (uint64_t) zclock_time (), "", NULL);
+            zhashx_delete (self->requests, msgid);
+        }
+        else
+        if (streq (msg.op, "done") && msg.status != STATUS_OK && msg.status != STATUS_STALE)
+            zsys_warning ("gateway: the broker refused a statement: %s (%s)",
+                          status_name ((int) msg.status), msg.reason);
+    }
+    registry_msg_destroy (&msg);
+}
+
 static int
 s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
@@ -537,15 +900,17 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     ||  localapi_request_decode (zframe_data (frame), zframe_size (frame), &request))
         s_local_reply (self, reply_to, STATUS_MALFORMED,
                        "the local request could not be decoded", "", "", "", "", 0, "", NULL);
-    else
-    if (streq (request.op, "query"))
-        s_ask (self, reply_to, &request);
-    else
-    if (streq (request.op, "status"))
-        s_status_reply (self, reply_to);
-    else
-        s_local_reply (self, reply_to, STATUS_BAD_TYPE, "unknown op", "", "",
-                       "", "", 0, "", NULL);
+    else {
+        const s_local_op_t *op = s_local_ops;
+        while (op->name && !streq (op->name, request.op))
+            op++;
+        if (op->name)
+            op->handler (self, reply_to, &request);
+        else
+            s_local_reply (self, reply_to, STATUS_BAD_TYPE, "unknown op", "", "",
+                           "", "", 0, "", NULL);
+    }
+    localapi_request_clear (&request);
     zmsg_destroy (&reply_to);
     zmsg_destroy (&msg);
     return 0;
@@ -584,6 +949,14 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         //  A department may only answer for itself; the broker for routing
         bool from_broker = streq (header->from, link_broker_id (link));
+        //  A broker that cannot reach the provider: another broker may
+        int another = -1;
+        if (pending && from_broker && (error.code == STATUS_DEPARTMENT_OFFLINE
+                                   ||  error.code == STATUS_BUSY))
+            another = s_send_through (self, pending->request, NULL, pending->tried);
+        if (another >= 0)
+            pending->tried |= 1u << another;
+        else
         if (pending && (from_broker || streq (pending->to, header->from)))
             s_complete (self, pending, (int) error.code, error.reason, error.field,
                         0, "", NULL, digest);
@@ -646,8 +1019,9 @@ s_directory (gateway_t *self, envelope_t *envelope)
     const char *agreements = conf_str (self->conf, "gateway/agreements");
     if (agreements && *agreements) {
         int count = policy_add_dir (self->policy, agreements);
-        SLUICE_INFO (self->level, "gateway: %d agreements verified and in force", count);
+        SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
     }
+    registrar_apply (self->registrar);
 }
 
 static void
@@ -660,9 +1034,14 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
                       status_name (status));
         return;
     }
+    bool welcome = header->type == MSG_WELCOME && !link_registered (link);
     link_heard (link, header->type);
     if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY)
         s_directory (self, envelope);
+    if (welcome)
+        s_publish_catalog (self, link);
+    if (header->type == MSG_REGISTRY)
+        s_registry_event (self, envelope);
     else
     if (header->type == MSG_ERROR)
         s_answer (self, link, envelope);
@@ -759,6 +1138,18 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
          pending = (s_pending_t *) zlist_next (expired))
         s_complete (self, pending, STATUS_TIMEOUT,
                     "no answer within the timeout", "", 0, "", NULL, NULL);
+    zlist_purge (expired);
+    for (s_request_t *request = (s_request_t *) zhashx_first (self->requests);
+         request; request = (s_request_t *) zhashx_next (self->requests))
+        if (now >= request->deadline)
+            zlist_append (expired, request);
+    for (s_request_t *request = (s_request_t *) zlist_first (expired); request;
+         request = (s_request_t *) zlist_next (expired)) {
+        s_local_reply (self, request->reply_to, STATUS_TIMEOUT,
+                       "no answer from the broker within the timeout", "", "", "", "",
+                       0, "", NULL);
+        zhashx_delete (self->requests, request->msgid);
+    }
     zlist_destroy (&expired);
     return 0;
 }
@@ -769,6 +1160,50 @@ s_flush_timer (zloop_t *loop, int timer_id, void *argument)
     gateway_t *self = (gateway_t *) argument;
     if (audit_pending (self->audit))
         audit_flush (self->audit);
+    return 0;
+}
+
+//  Modification time in nanoseconds, so that quick edits are all seen.
+static int64_t
+s_mtime (const char *path)
+{
+    struct stat status;
+    if (stat (path, &status))
+        return 0;
+    return (int64_t) status.st_mtim.tv_sec * 1000000000 + status.st_mtim.tv_nsec;
+}
+
+//  A changed catalog file is loaded and checked in full, with its source;
+//  only if both are sound do they replace the ones in service, and the new
+//  catalog is published. A broken edit never takes the gateway down.
+static int
+s_catalog_timer (zloop_t *loop, int timer_id, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    const char *path = conf_str (self->conf, "gateway/catalog");
+    int64_t mtime = s_mtime (path);
+    if (mtime == self->catalog_mtime)
+        return 0;
+    self->catalog_mtime = mtime;
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    source_t *source = catalog? source_new (conf_str (self->conf, "gateway/source"),
+                                            catalog, (int) conf_int (self->conf,
+                                            "gateway/source-timeout-ms"), &error): NULL;
+    if (!source) {
+        zsys_error ("gateway: catalog change not applied, the previous one stays "
+                    "in service: %s", error);
+        zstr_free (&error);
+        catalog_destroy (&catalog);
+        return 0;
+    }
+    source_destroy (&self->source);
+    catalog_destroy (&self->catalog);
+    self->catalog = catalog;
+    self->source = source;
+    zsys_info ("gateway: catalog changed, %zu items now; publishing it",
+               catalog_size (catalog));
+    s_publish_catalog (self, NULL);
     return 0;
 }
 
@@ -841,6 +1276,7 @@ s_load_identity (gateway_t *self, char **error)
 static int
 s_load_service (gateway_t *self, char **error)
 {
+    self->catalog_mtime = s_mtime (conf_str (self->conf, "gateway/catalog"));
     self->catalog = catalog_load (conf_str (self->conf, "gateway/catalog"), error);
     if (!self->catalog)
         return -1;
@@ -862,6 +1298,11 @@ s_load_service (gateway_t *self, char **error)
     self->policy = policy_new (self->id, self->trust, path, error);
     zstr_free (&path);
     if (!self->policy)
+        return -1;
+    path = zsys_sprintf ("%s/ledger.db", state);
+    self->registrar = registrar_new (path, self->id, self->trust, self->policy, error);
+    zstr_free (&path);
+    if (!self->registrar)
         return -1;
     //  Agreements are verified against the departments' certificates, which
     //  arrive with the broker's directory: they are loaded then
@@ -916,6 +1357,8 @@ gateway_new (conf_t *conf, char **error)
     zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_free);
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
+    self->requests = zhashx_new ();
+    zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
                                S_REPLAY_CAPACITY);
     if (s_load_identity (self, error)
@@ -942,6 +1385,8 @@ gateway_destroy (gateway_t **self_p)
         }
         zsock_destroy (&self->local);
         zhashx_destroy (&self->pending);
+        zhashx_destroy (&self->requests);
+        registrar_destroy (&self->registrar);
         zhashx_destroy (&self->peers);
         audit_destroy (&self->audit);       //  flushes
         policy_destroy (&self->policy);     //  flushes quotas
@@ -969,6 +1414,7 @@ gateway_run (gateway_t *self, zsock_t *pipe)
     zloop_timer (self->loop, 50, 0, s_expiry_timer, self);
     zloop_timer (self->loop, S_FLUSH_MS, 0, s_flush_timer, self);
     zloop_timer (self->loop, 1000, 0, s_quota_timer, self);
+    zloop_timer (self->loop, 1000, 0, s_catalog_timer, self);
     s_heartbeat_timer (self->loop, 0, self);      //  HELLO at once
     zloop_start (self->loop);
     zsys_info ("gateway: %s stopping", self->id);

@@ -15,7 +15,7 @@
 typedef enum {
     S_ITEM_TITLE, S_ITEM_DESCRIPTION, S_ITEM_CATEGORY, S_ITEM_KEY_TYPE,
     S_ITEM_SHARE, S_ITEM_LEGAL_BASIS, S_ITEM_CONDITIONS, S_ITEM_UPDATE,
-    S_ITEM_FORMAT, S_ITEM_MAX_ROWS, S_ITEM_SQL, S_ITEM_KEYS
+    S_ITEM_FORMAT, S_ITEM_MAX_ROWS, S_ITEM_SQL, S_ITEM_METHOD, S_ITEM_KEYS
 } s_item_key_t;
 
 typedef struct {
@@ -36,6 +36,7 @@ static const s_key_row_t s_item_keys [] = {
     { "format",      S_ITEM_FORMAT,      ITEM_NAME_MAX },
     { "max-rows",    S_ITEM_MAX_ROWS,    ITEM_NAME_MAX },
     { "sql",         S_ITEM_SQL,         ITEM_LONG_TEXT_MAX },
+    { "method",      S_ITEM_METHOD,      ITEM_NAME_MAX },
 };
 #define S_ITEM_KEY_ROWS (sizeof (s_item_keys) / sizeof (s_item_keys [0]))
 
@@ -77,6 +78,10 @@ static const s_type_row_t s_types [] = {
     { "boolean", FIELD_BOOLEAN },
 };
 
+//  Share methods (共享方式), published with the item; the first is the
+//  default. The gateway answers every item that is not closed by query.
+static const char *s_methods [] = { "query", "file", "api" };
+
 #define S_ROWS(table) (sizeof (table) / sizeof (table [0]))
 
 struct _item_t {
@@ -91,6 +96,7 @@ struct _item_t {
     ident_type_t key_type;
     share_t share;
     bool list;                  //  format = list
+    const char *method;         //  one of s_methods, static
     size_t max_rows;            //  1 for a record
     size_t field_count;
     field_t fields [ITEM_FIELDS_MAX];
@@ -423,6 +429,16 @@ item_new_from_config (zconfig_t *node, char **error)
                 }
                 self->list = streq (value, "list");
                 break;
+            case S_ITEM_METHOD:
+                for (size_t index = 0; index < S_ROWS (s_methods); index++)
+                    if (streq (s_methods [index], value))
+                        self->method = s_methods [index];
+                if (!self->method) {
+                    s_fail (error, "item '%s': method '%s' is not query, file "
+                            "or api", name, value);
+                    continue;
+                }
+                break;
             case S_ITEM_MAX_ROWS:
                 if (s_parse_uint (value, ITEM_ROWS_MAX, &number) || number == 0) {
                     s_fail (error, "item '%s': max-rows '%s' is not a number "
@@ -476,6 +492,8 @@ item_new_from_config (zconfig_t *node, char **error)
         return NULL;
     }
     self->max_rows = self->list? (size_t) number: 1;
+    if (!self->method)
+        self->method = s_methods [0];
     if (!self->description)
         self->description = strdup ("");
     if (!self->category)
@@ -603,6 +621,14 @@ item_format_name (item_t *self)
 {
     assert (self);
     return self->list? "list": "record";
+}
+
+//  Share method: "query" (the default), "file" or "api"
+const char *
+item_method (item_t *self)
+{
+    assert (self);
+    return self->method;
 }
 
 size_t
@@ -829,6 +855,7 @@ item_test (bool verbose)
     assert (streq (item_update (item), "daily"));
     assert (streq (item_format_name (item), "list"));
     assert (item_max_rows (item) == 20);
+    assert (streq (item_method (item), "query"));
     assert (strstr (item_sql (item), ":key"));
     assert (item_field_count (item) == 3);
     const field_t *field = item_field (item, 0);
@@ -880,6 +907,18 @@ item_test (bool verbose)
     assert (item_max_rows (item) == 1);
     assert (streq (item_format_name (item), "record"));
     item_destroy (&item);
+
+    //  The share method is published with the item; query by default
+    item = s_item_from_text (S_GOOD_HEAD "    share = \"open\"\n"
+        "    method = \"file\"\n    sql = \"SELECT name\"\n" S_GOOD_FIELD, &error);
+    assert (item);
+    assert (streq (item_method (item), "file"));
+    item_destroy (&item);
+    s_expect_refused (S_GOOD_HEAD "    method = \"email\"\n",
+                      "item 'enterprise-basic': method 'email' is not query, file or api",
+                      verbose);
+    s_expect_refused (S_GOOD_HEAD "    method = \"api\"\n    method = \"api\"\n",
+                      "'method' given twice", verbose);
 
     //  Sixty-four fields fill the mask exactly
     char *big = strdup (S_GOOD_HEAD "    share = \"open\"\n    sql = \"SELECT 1\"\n");

@@ -58,6 +58,7 @@ const char   *item_conditions (item_t *self);      //  "" if none
 const char   *item_update (item_t *self);          //  update frequency
 const char   *item_sql (item_t *self);             //  "" if none (closed)
 const char   *item_format_name (item_t *self);     //  "record" or "list"
+const char   *item_method (item_t *self);          //  "query", "file" or "api"
 size_t        item_max_rows (item_t *self);        //  1 for a record
 size_t        item_field_count (item_t *self);
 const field_t *item_field (item_t *self, size_t index);   //  NULL if out of range

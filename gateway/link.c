@@ -94,6 +94,12 @@ link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
 {
     if (envelope_seal (envelope, payload, size, cert_sign_secret (self->own), box_key))
         return -1;
+    return link_send_sealed (self, envelope);
+}
+
+int
+link_send_sealed (link_t *self, envelope_t *envelope)
+{
     zmsg_t *msg = envelope_encode (envelope);
     int rc = zmsg_send (&msg, self->socket);
     zmsg_destroy (&msg);

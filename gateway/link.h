@@ -35,6 +35,10 @@ int
     link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
                size_t size, const uint8_t *box_key);
 
+//  Sends an envelope already sealed with envelope_seal. 0 or -1.
+int
+    link_send_sealed (link_t *self, envelope_t *envelope);
+
 //  A verified message from the broker arrived; WELCOME registers us.
 void
     link_heard (link_t *self, int type);

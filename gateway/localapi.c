@@ -10,8 +10,12 @@ localapi_request_encode (const localapi_request_t *request,
 {
     msgpack_packer pk;
     msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 9);
+    msgpack_pack_map (&pk, request->text? 12: 11);
     codec_pack_kv_str (&pk, "op", request->op);
+    codec_pack_kv_str (&pk, "id", request->id);
+    codec_pack_kv_str (&pk, "decision", request->decision);
+    if (request->text)
+        codec_pack_kv_str (&pk, "text", request->text);
     codec_pack_kv_str (&pk, "to", request->to);
     codec_pack_kv_str (&pk, "item", request->query.item);
     codec_pack_kv_str (&pk, "key", request->query.key);
@@ -41,16 +45,36 @@ localapi_request_decode (const uint8_t *data, size_t size,
     ||  codec_get_str (map, "fields", query->fields, sizeof (query->fields), true)
     ||  codec_get_str (map, "purpose", query->purpose, sizeof (query->purpose), true)
     ||  codec_get_str (map, "officer", query->officer, sizeof (query->officer), true)
-    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)))
+    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)
+    ||  codec_get_str (map, "id", request->id, sizeof (request->id), true)
+    ||  codec_get_str (map, "decision", request->decision, sizeof (request->decision), true)))
         status = STATUS_MALFORMED;
     bool bad = false;
+    const msgpack_object *text = status == STATUS_OK? codec_get (map, "text", &bad): NULL;
+    if (text) {
+        if (text->type != MSGPACK_OBJECT_STR || text->via.str.size > LOCALAPI_TEXT_MAX
+        ||  (text->via.str.size && memchr (text->via.str.ptr, 0, text->via.str.size)))
+            status = STATUS_MALFORMED;
+        else
+            request->text = text->via.str.size? strndup (text->via.str.ptr, text->via.str.size):
+                                                strdup ("");
+    }
     if (status == STATUS_OK && codec_get (map, "timeout_ms", &bad)
     &&  codec_get_uint (map, "timeout_ms", &request->timeout_ms, 3600000))
         status = STATUS_MALFORMED;
     if (bad)
         status = STATUS_MALFORMED;
+    if (status != STATUS_OK)
+        localapi_request_clear (request);
     msgpack_unpacked_destroy (&result);
     return status;
+}
+
+void
+localapi_request_clear (localapi_request_t *request)
+{
+    free (request->text);
+    request->text = NULL;
 }
 
 int
@@ -147,6 +171,17 @@ localapi_test (bool verbose)
     assert (memcmp (&request, &back, sizeof (request)) == 0);
     for (size_t size = 0; size < buffer.size; size++)
         assert (localapi_request_decode ((uint8_t *) buffer.data, size, &back) != STATUS_OK);
+    msgpack_sbuffer_destroy (&buffer);
+
+    //  With a text (an agreement to register)
+    strcpy (request.op, "register");
+    request.text = strdup ("agreement\n    id = \"AGR-1\"\n");
+    msgpack_sbuffer_init (&buffer);
+    localapi_request_encode (&request, &buffer);
+    assert (localapi_request_decode ((uint8_t *) buffer.data, buffer.size, &back) == STATUS_OK);
+    assert (back.text && streq (back.text, request.text));
+    localapi_request_clear (&back);
+    localapi_request_clear (&request);
     msgpack_sbuffer_destroy (&buffer);
 
     msgpack_sbuffer_init (&buffer);

@@ -11,14 +11,27 @@
 
 #include "message.h"
 
-#define LOCALAPI_OP_MAX 16
+#define LOCALAPI_OP_MAX     16
+#define LOCALAPI_ID_MAX     64
+#define LOCALAPI_TEXT_MAX   (64 * 1024)
 
+//  Operations: "query", "status"; the registry: "catalogs", "register",
+//  "revoke", "agreements", "order", "answer", "orders", "crl" (README,
+//  "Local API").
 typedef struct {
-    char op [LOCALAPI_OP_MAX + 1];          //  "query" or "status"
-    char to [ENVELOPE_DEPT_MAX + 1];
-    message_query_t query;                  //  item, key, fields, ...
+    char op [LOCALAPI_OP_MAX + 1];
+    char to [ENVELOPE_DEPT_MAX + 1];        //  query: provider; order: provider
+    message_query_t query;                  //  item, key, fields, purpose, ...
     uint64_t timeout_ms;                    //  0: the gateway's default
+    char id [LOCALAPI_ID_MAX + 1];          //  agreement or order id
+    char decision [LOCALAPI_OP_MAX + 1];    //  answer: "accepted" | "refused"
+    char *text;                             //  agreement or CRL text, legal
+                                            //  basis; owned, NULL if none
 } localapi_request_t;
+
+//  Frees the request's text (the struct itself is the caller's).
+void
+    localapi_request_clear (localapi_request_t *request);
 
 //  Packs a request; returns 0.
 int

@@ -5,9 +5,13 @@
         sluice status ...       the local gateway's state and figures
         sluice audit ...        verify or show a gateway's audit log
         sluice agreement ...    draft, sign, show and verify sharing agreements
+        sluice catalog ...      the federation's catalogs (see catalog_cmd.h)
 */
 
 #include "certs_cmd.h"
+#include "catalog_cmd.h"
+#include "registry_cmd.h"
+#include "cli.h"
 #include "gateway.h"
 #include "localapi.h"
 #include "audit.h"
@@ -33,188 +37,24 @@ typedef struct {
     const char *help;
 } s_command_t;
 
-//  Options of a subcommand: a tiny table-driven parser.
-typedef struct {
-    const char *flag;
-    const char **value;         //  where a value goes, or NULL for a switch
-    bool *set;                  //  for switches
-} s_option_t;
-
-static int
-s_parse (int argc, char **argv, s_option_t *options, const char *command)
-{
-    for (int index = 1; index < argc; index++) {
-        s_option_t *option = options;
-        while (option->flag && !streq (option->flag, argv [index]))
-            option++;
-        if (!option->flag) {
-            fprintf (stderr, "sluice %s: unknown argument '%s' (see --help)\n",
-                     command, argv [index]);
-            return -1;
-        }
-        if (option->value) {
-            if (index + 1 >= argc) {
-                fprintf (stderr, "sluice %s: %s needs a value\n", command, option->flag);
-                return -1;
-            }
-            *option->value = argv [++index];
-        }
-        else
-            *option->set = true;
-    }
-    return 0;
-}
-
-//  The local endpoint: given, or read from the gateway's config file.
-static char *
-s_endpoint (const char *endpoint, const char *config, const char *command)
-{
-    if (endpoint)
-        return strdup (endpoint);
-    if (!config) {
-        fprintf (stderr, "sluice %s: give --gateway ENDPOINT or --config gateway.cfg\n",
-                 command);
-        return NULL;
-    }
-    char *error = NULL;
-    conf_t *conf = conf_load (config, gateway_schema, &error);
-    if (!conf) {
-        fprintf (stderr, "sluice %s: %s\n", command, error);
-        zstr_free (&error);
-        return NULL;
-    }
-    char *result = strdup (conf_str (conf, "gateway/local"));
-    conf_destroy (&conf);
-    return result;
-}
-
-//  Sends one local request and waits for the reply. Returns 0 and fills
-//  reply, or -1 on timeout (message printed).
-static int
-s_call (const char *endpoint, localapi_request_t *request, int64_t wait_ms,
-        localapi_reply_t *reply, const char *command)
-{
-    zsock_t *socket = zsock_new (ZMQ_DEALER);
-    zsock_set_linger (socket, 0);
-    if (zsock_connect (socket, "%s", endpoint) < 0) {
-        fprintf (stderr, "sluice %s: cannot connect to %s\n", command, endpoint);
-        zsock_destroy (&socket);
-        return -1;
-    }
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    localapi_request_encode (request, &buffer);
-    zframe_t *frame = zframe_new (buffer.data, buffer.size);
-    zframe_send (&frame, socket, 0);
-    msgpack_sbuffer_destroy (&buffer);
-
-    zpoller_t *poller = zpoller_new (socket, NULL);
-    int rc = -1;
-    memset (reply, 0, sizeof (*reply));
-    msgpack_unpacked_init (&reply->unpacked);
-    if (zpoller_wait (poller, (int) wait_ms)) {
-        frame = zframe_recv (socket);
-        msgpack_unpacked_destroy (&reply->unpacked);
-        if (frame && localapi_reply_decode (zframe_data (frame), zframe_size (frame),
-                                            reply) == STATUS_OK)
-            rc = 0;
-        else
-            fprintf (stderr, "sluice %s: malformed reply from the gateway\n", command);
-        zframe_destroy (&frame);
-    }
-    else
-        fprintf (stderr, "sluice %s: no answer from the gateway at %s within %d ms "
-                 "(is sluice-gateway running?)\n", command, endpoint, (int) wait_ms);
-    zpoller_destroy (&poller);
-    zsock_destroy (&socket);
-    return rc;
-}
-
-//  --------------------------------------------------------------------------
-//  Printing values, as text or JSON
-
-static void
-s_json_string (const char *data, size_t size)
-{
-    putchar ('"');
-    for (size_t index = 0; index < size; index++) {
-        unsigned char c = (unsigned char) data [index];
-        if (c == '"' || c == '\\')
-            printf ("\\%c", c);
-        else
-        if (c < 0x20)
-            printf ("\\u%04x", c);
-        else
-            putchar (c);
-    }
-    putchar ('"');
-}
-
-static void
-s_json_value (const msgpack_object *object)
-{
-    switch (object->type) {
-        case MSGPACK_OBJECT_NIL: printf ("null"); break;
-        case MSGPACK_OBJECT_BOOLEAN: printf (object->via.boolean? "true": "false"); break;
-        case MSGPACK_OBJECT_POSITIVE_INTEGER: printf ("%" PRIu64, object->via.u64); break;
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER: printf ("%" PRId64, object->via.i64); break;
-        case MSGPACK_OBJECT_FLOAT32:
-        case MSGPACK_OBJECT_FLOAT64: printf ("%.15g", object->via.f64); break;
-        case MSGPACK_OBJECT_STR: s_json_string (object->via.str.ptr, object->via.str.size); break;
-        case MSGPACK_OBJECT_ARRAY:
-            putchar ('[');
-            for (uint32_t index = 0; index < object->via.array.size; index++) {
-                if (index)
-                    putchar (',');
-                s_json_value (&object->via.array.ptr [index]);
-            }
-            putchar (']');
-            break;
-        case MSGPACK_OBJECT_MAP:
-            putchar ('{');
-            for (uint32_t index = 0; index < object->via.map.size; index++) {
-                if (index)
-                    putchar (',');
-                s_json_value (&object->via.map.ptr [index].key);
-                putchar (':');
-                s_json_value (&object->via.map.ptr [index].val);
-            }
-            putchar ('}');
-            break;
-        default: printf ("null");
-    }
-}
-
-static void
-s_text_value (const msgpack_object *object)
-{
-    if (object->type == MSGPACK_OBJECT_STR)
-        printf ("%.*s", (int) object->via.str.size, object->via.str.ptr);
-    else
-    if (object->type == MSGPACK_OBJECT_NIL)
-        printf ("-");
-    else
-        s_json_value (object);
-}
-
 static void
 s_print_reply (localapi_reply_t *reply, bool json)
 {
     if (json) {
         printf ("{\"status\":\"%s\",\"code\":%u,\"from\":", status_name ((int) reply->status),
                 reply->status);
-        s_json_string (reply->from, strlen (reply->from));
+        cli_json_string (reply->from, strlen (reply->from));
         printf (",\"item\":");
-        s_json_string (reply->item, strlen (reply->item));
+        cli_json_string (reply->item, strlen (reply->item));
         printf (",\"reason\":");
-        s_json_string (reply->reason, strlen (reply->reason));
+        cli_json_string (reply->reason, strlen (reply->reason));
         printf (",\"field\":");
-        s_json_string (reply->field, strlen (reply->field));
+        cli_json_string (reply->field, strlen (reply->field));
         printf (",\"agreement\":");
-        s_json_string (reply->agreement, strlen (reply->agreement));
+        cli_json_string (reply->agreement, strlen (reply->agreement));
         printf (",\"msgid\":\"%s\",\"served_at\":%" PRIu64 ",\"rows\":", reply->msgid,
                 reply->served_at);
-        s_json_value (reply->rows);
+        cli_json_value (reply->rows);
         printf ("}\n");
         return;
     }
@@ -234,7 +74,7 @@ s_print_reply (localapi_reply_t *reply, bool json)
         for (uint32_t index = 0; index < map->size; index++) {
             printf ("  %-24.*s ", (int) map->ptr [index].key.via.str.size,
                     map->ptr [index].key.via.str.ptr);
-            s_text_value (&map->ptr [index].val);
+            cli_text_value (&map->ptr [index].val);
             printf ("\n");
         }
     }
@@ -262,14 +102,14 @@ s_query (int argc, char **argv)
     const char *key = NULL, *fields = "", *purpose = "", *officer = "", *role = "";
     const char *timeout = NULL;
     bool json = false, help = false;
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--gateway", &endpoint }, { "--config", &config }, { "--to", &to },
         { "--item", &item }, { "--key", &key }, { "--fields", &fields },
         { "--purpose", &purpose }, { "--officer", &officer }, { "--role", &role },
         { "--timeout-ms", &timeout }, { "--json", NULL, &json },
         { "--help", NULL, &help }, { NULL }
     };
-    if (s_parse (argc, argv, options, "query"))
+    if (cli_parse (argc, argv, options, "query"))
         return EXIT_USAGE;
     if (help || !to || !item || !key) {
         fprintf (help? stdout: stderr,
@@ -316,12 +156,12 @@ s_query (int argc, char **argv)
         }
         request.timeout_ms = (uint64_t) wait;
     }
-    char *local = s_endpoint (endpoint, config, "query");
+    char *local = cli_endpoint (endpoint, config, "query");
     if (!local)
         return EXIT_USAGE;
     localapi_reply_t reply;
     //  The gateway answers within the timeout; give it a margin
-    int rc = s_call (local, &request, wait + 2000, &reply, "query");
+    int rc = cli_call (local, &request, wait + 2000, &reply, "query");
     free (local);
     if (rc) {
         localapi_reply_destroy (&reply);
@@ -338,25 +178,25 @@ s_status (int argc, char **argv)
 {
     const char *endpoint = NULL, *config = NULL;
     bool json = false, help = false;
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--gateway", &endpoint }, { "--config", &config },
         { "--json", NULL, &json }, { "--help", NULL, &help }, { NULL }
     };
-    if (s_parse (argc, argv, options, "status"))
+    if (cli_parse (argc, argv, options, "status"))
         return EXIT_USAGE;
     if (help) {
         printf ("usage: sluice status (--config gateway.cfg | --gateway ENDPOINT) [--json]\n"
                 "Shows whether the gateway is registered with the broker, and its figures.\n");
         return 0;
     }
-    char *local = s_endpoint (endpoint, config, "status");
+    char *local = cli_endpoint (endpoint, config, "status");
     if (!local)
         return EXIT_USAGE;
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "status");
     localapi_reply_t reply;
-    int rc = s_call (local, &request, 3000, &reply, "status");
+    int rc = cli_call (local, &request, 3000, &reply, "status");
     free (local);
     if (rc == 0)
         s_print_reply (&reply, json);
@@ -370,12 +210,12 @@ s_audit (int argc, char **argv)
     const char *log = NULL, *cert_path = NULL, *last = NULL;
     bool help = false;
     const char *verb = argc > 1? argv [1]: "";
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--log", &log }, { "--cert", &cert_path }, { "--last", &last },
         { "--help", NULL, &help }, { NULL }
     };
     bool verify = streq (verb, "verify"), show = streq (verb, "show");
-    if ((!verify && !show) || s_parse (argc - 1, argv + 1, options, "audit")
+    if ((!verify && !show) || cli_parse (argc - 1, argv + 1, options, "audit")
     ||  help || !log || (verify && !cert_path)) {
         FILE *out = help? stdout: stderr;
         fprintf (out,
@@ -443,7 +283,7 @@ s_agreement_draft (int argc, char **argv)
     const char *valid_from = NULL, *valid_until = NULL, *days = "365";
     const char *quota = "1000", *out = NULL;
     bool force = false, help = false;
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--id", &id }, { "--provider", &provider }, { "--consumer", &consumer },
         { "--item", &item }, { "--fields", &fields }, { "--purposes", &purposes },
         { "--legal-basis", &basis }, { "--roles", &roles },
@@ -451,7 +291,7 @@ s_agreement_draft (int argc, char **argv)
         { "--days", &days }, { "--daily-quota", &quota }, { "--out", &out },
         { "--force", NULL, &force }, { "--help", NULL, &help }, { NULL }
     };
-    if (s_parse (argc, argv, options, "agreement draft"))
+    if (cli_parse (argc, argv, options, "agreement draft"))
         return EXIT_USAGE;
     if (help || !id || !provider || !consumer || !item || !fields || !purposes
     ||  !basis || !out) {
@@ -496,10 +336,10 @@ s_agreement_sign (int argc, char **argv)
 {
     const char *cert_path = NULL, *file = NULL;
     bool help = false;
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--cert", &cert_path }, { "--file", &file }, { "--help", NULL, &help }, { NULL }
     };
-    if (s_parse (argc, argv, options, "agreement sign"))
+    if (cli_parse (argc, argv, options, "agreement sign"))
         return EXIT_USAGE;
     if (help || !cert_path || !file) {
         fprintf (help? stdout: stderr,
@@ -536,11 +376,11 @@ s_agreement_show (int argc, char **argv)
 {
     const char *authority_path = NULL, *certs = NULL, *file = NULL;
     bool help = false;
-    s_option_t options [] = {
+    cli_option_t options [] = {
         { "--authority", &authority_path }, { "--certs", &certs },
         { "--file", &file }, { "--help", NULL, &help }, { NULL }
     };
-    if (s_parse (argc, argv, options, "agreement show"))
+    if (cli_parse (argc, argv, options, "agreement show"))
         return EXIT_USAGE;
     if (help || !file || (!authority_path != !certs)) {
         fprintf (help? stdout: stderr,
@@ -583,6 +423,9 @@ static const s_command_t s_agreement_commands [] = {
     { "draft", s_agreement_draft, "write a new agreement file, unsigned" },
     { "sign",  s_agreement_sign,  "sign as provider or consumer" },
     { "show",  s_agreement_show,  "print, and verify the signatures" },
+    { "register", registry_cmd_agreement_register, "register at the brokers (both gateways get it)" },
+    { "list",  registry_cmd_agreement_list, "this department's agreements and their state" },
+    { "revoke", registry_cmd_agreement_revoke, "the provider ends an agreement, everywhere" },
     { NULL }
 };
 
@@ -600,10 +443,36 @@ s_agreement (int argc, char **argv)
     return out == stdout? 0: EXIT_USAGE;
 }
 
+//  `sluice certs revoke ... --publish gateway.cfg` also sends the new list
+//  to the brokers through that gateway; the rest is certs_cmd's.
 static int
 s_certs (int argc, char **argv)
 {
-    return certs_cmd_main (argc, argv);
+    const char *publish = NULL, *crl = NULL;
+    char **rest = (char **) calloc ((size_t) argc + 1, sizeof (char *));
+    assert (rest);
+    int count = 0;
+    for (int index = 0; index < argc; index++) {
+        if (streq (argv [index], "--publish") && index + 1 < argc)
+            publish = argv [++index];
+        else {
+            if (streq (argv [index], "--crl") && index + 1 < argc)
+                crl = argv [index + 1];
+            rest [count++] = argv [index];
+        }
+    }
+    int rc;
+    if (publish && !(count > 1 && streq (rest [1], "revoke") && crl)) {
+        fprintf (stderr, "sluice certs: --publish goes with revoke --crl FILE\n");
+        rc = CLI_EXIT_USAGE;
+    }
+    else {
+        rc = certs_cmd_main (count, rest);
+        if (rc == 0 && publish)
+            rc = registry_cmd_publish_crl (publish, crl);
+    }
+    free (rest);
+    return rc;
 }
 
 static const s_command_t s_commands [] = {
@@ -612,6 +481,8 @@ static const s_command_t s_commands [] = {
     { "status", s_status, "the local gateway's state and figures" },
     { "audit",  s_audit,  "verify or show a gateway's audit log" },
     { "agreement", s_agreement, "draft, sign and show sharing agreements" },
+    { "catalog", catalog_cmd_main, "list, show and search the federation's catalogs" },
+    { "order",  registry_cmd_order, "order data not offered (点菜), and answer orders" },
     { NULL }
 };
 

@@ -159,7 +159,8 @@ codec_get (const msgpack_object *map, const char *key, bool *bad)
         const msgpack_object_kv *pair = &map->via.map.ptr [index];
         if (pair->key.type == MSGPACK_OBJECT_STR
         &&  pair->key.via.str.size == key_size
-        &&  memcmp (pair->key.via.str.ptr, key, key_size) == 0) {
+        //  msgpack-c may leave the pointer of an empty string NULL
+        &&  (key_size == 0 || memcmp (pair->key.via.str.ptr, key, key_size) == 0)) {
             if (found) {
                 if (bad)
                     *bad = true;
@@ -183,12 +184,20 @@ codec_get_str (const msgpack_object *map, const char *key,
         return -1;
     if (!value)
         return optional? 0: -1;
-    if (value->type != MSGPACK_OBJECT_STR
-    ||  value->via.str.size >= cap
-    ||  memchr (value->via.str.ptr, 0, value->via.str.size))
+    return codec_copy_str (value, buf, cap);
+}
+
+int
+codec_copy_str (const msgpack_object *object, char *buf, size_t cap)
+{
+    //  msgpack-c may leave the pointer of an empty string NULL
+    if (object->type != MSGPACK_OBJECT_STR
+    ||  object->via.str.size >= cap
+    ||  (object->via.str.size && memchr (object->via.str.ptr, 0, object->via.str.size)))
         return -1;
-    memcpy (buf, value->via.str.ptr, value->via.str.size);
-    buf [value->via.str.size] = 0;
+    if (object->via.str.size)
+        memcpy (buf, object->via.str.ptr, object->via.str.size);
+    buf [object->via.str.size] = 0;
     return 0;
 }
 

@@ -41,6 +41,11 @@ int
     codec_get_str (const msgpack_object *map, const char *key,
                    char *buf, size_t cap, bool optional);
 
+//  Copies a string object into buf (NUL-terminated); -1 if it is not a
+//  string, holds a NUL byte, or does not fit in cap - 1 bytes.
+int
+    codec_copy_str (const msgpack_object *object, char *buf, size_t cap);
+
 //  Reads unsigned integer `key`; -1 if absent, wrong type or > max.
 int
     codec_get_uint (const msgpack_object *map, const char *key,

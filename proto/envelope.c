@@ -100,16 +100,6 @@ s_header_encode (envelope_t *self)
     return rc;
 }
 
-static int
-s_copy_str (const msgpack_object *object, char *out, size_t cap)
-{
-    if (object->type != MSGPACK_OBJECT_STR || object->via.str.size >= cap
-    ||  memchr (object->via.str.ptr, 0, object->via.str.size))
-        return -1;              //  a hidden NUL would make two readings of one id
-    memcpy (out, object->via.str.ptr, object->via.str.size);
-    out [object->via.str.size] = 0;
-    return 0;
-}
 
 static bool
 s_valid_department (const char *id, bool may_be_empty)
@@ -145,8 +135,8 @@ envelope_header_decode (const uint8_t *data, size_t size,
         ||  field [1].via.u64 > 255
         ||  field [2].type != MSGPACK_OBJECT_BIN
         ||  field [2].via.bin.size != ENVELOPE_ID_BYTES
-        ||  s_copy_str (&field [3], header->from, sizeof (header->from))
-        ||  s_copy_str (&field [4], header->to, sizeof (header->to))
+        ||  codec_copy_str (&field [3], header->from, sizeof (header->from))
+        ||  codec_copy_str (&field [4], header->to, sizeof (header->to))
         ||  field [5].type != MSGPACK_OBJECT_POSITIVE_INTEGER
         ||  field [6].type != MSGPACK_OBJECT_POSITIVE_INTEGER
         ||  field [6].via.u64 > ENVELOPE_FLAG_SEALED)

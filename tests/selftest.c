@@ -11,6 +11,9 @@
 #include "conf.h"
 #include "envelope.h"
 #include "message.h"
+#include "statement.h"
+#include "ledger.h"
+#include "registry.h"
 #include "replay.h"
 #include "authority.h"
 #include "cert.h"
@@ -25,6 +28,9 @@
 #include "audit.h"
 #include "localapi.h"
 #include "link.h"
+#include "registrar.h"
+#include "cli.h"
+#include "catalog_cmd.h"
 #include "broker.h"
 #include "gateway.h"
 
@@ -40,6 +46,9 @@ static const s_class_t s_classes [] = {
     { "conf", conf_test },
     { "envelope", envelope_test },
     { "message", message_test },
+    { "statement", statement_test },
+    { "ledger", ledger_test },
+    { "registry", registry_test },
     { "replay", replay_test },
     { "authority", authority_test },
     { "cert", cert_test },
@@ -54,6 +63,9 @@ static const s_class_t s_classes [] = {
     { "audit", audit_test },
     { "localapi", localapi_test },
     { "link", link_test },
+    { "registrar", registrar_test },
+    { "cli", cli_test },
+    { "catalog_cmd", catalog_cmd_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { NULL }

@@ -1,0 +1,356 @@
+/*  fuzz_message.c -- libFuzzer target for the payload decoders: QUERY,
+    ERROR, RESPONSE and DIRECTORY (proto/message), REGISTRY payloads with
+    orders and answers (proto/registry), signed statements
+    (proto/statement), and the gateway's local API requests and replies
+    (gateway/localapi).
+
+    Every decoder gets the same input, copied into a buffer of exactly its
+    size, so that a read past the end is caught. Checks: the status is OK
+    or MALFORMED; every string is NUL-terminated within its buffer and has
+    no NUL byte before its end on the wire; the borrowed objects (rows,
+    certs, crl) are walked byte by byte before the input copy is freed (and
+    a reply's rows after it is freed, since the reply keeps its own copy);
+    an accepted QUERY, ERROR, request, order or answer encodes and decodes
+    back to the same values, a statement's own encoding decodes to the
+    same statement. The destroy and clear functions are called in every
+    case.
+
+    Build and run: sh tests/fuzz/run.sh (see README "Fuzzing").
+*/
+
+#include "message.h"
+#include "localapi.h"
+#include "registry.h"
+#include "statement.h"
+#include "status.h"
+#include "fuzz_common.h"
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    s_fuzz_setup (false);
+    return 0;
+}
+
+#define S_TERMINATED(field) S_REQUIRE (s_fuzz_terminated ((field), sizeof (field)))
+
+static void
+s_check_status (int status)
+{
+    S_REQUIRE (status == STATUS_OK || status == STATUS_MALFORMED);
+}
+
+static void
+s_query_check (const message_query_t *query)
+{
+    S_TERMINATED (query->item);
+    S_TERMINATED (query->key);
+    S_TERMINATED (query->fields);
+    S_TERMINATED (query->purpose);
+    S_TERMINATED (query->officer);
+    S_TERMINATED (query->role);
+}
+
+static bool
+s_query_equal (const message_query_t *one, const message_query_t *two)
+{
+    return strcmp (one->item, two->item) == 0
+        && strcmp (one->key, two->key) == 0
+        && strcmp (one->fields, two->fields) == 0
+        && strcmp (one->purpose, two->purpose) == 0
+        && strcmp (one->officer, two->officer) == 0
+        && strcmp (one->role, two->role) == 0;
+}
+
+static void
+s_query (const uint8_t *data, size_t size)
+{
+    message_query_t query;
+    int status = message_query_decode (data, size, &query);
+    s_check_status (status);
+    if (status != STATUS_OK)
+        return;
+    s_query_check (&query);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    S_REQUIRE (message_query_encode (&query, &buffer) == 0);
+    message_query_t back;
+    S_REQUIRE (message_query_decode ((const uint8_t *) buffer.data, buffer.size,
+                                     &back) == STATUS_OK);
+    S_REQUIRE (s_query_equal (&query, &back));
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_error (const uint8_t *data, size_t size)
+{
+    message_error_t error;
+    int status = message_error_decode (data, size, &error);
+    s_check_status (status);
+    if (status != STATUS_OK)
+        return;
+    S_TERMINATED (error.reason);
+    S_TERMINATED (error.field);
+    S_REQUIRE (error.code <= 999);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    S_REQUIRE (message_error_encode (&error, &buffer) == 0);
+    message_error_t back;
+    S_REQUIRE (message_error_decode ((const uint8_t *) buffer.data, buffer.size,
+                                     &back) == STATUS_OK);
+    S_REQUIRE (memcmp (back.re, error.re, ENVELOPE_ID_BYTES) == 0);
+    S_REQUIRE (back.code == error.code);
+    S_REQUIRE (strcmp (back.reason, error.reason) == 0);
+    S_REQUIRE (strcmp (back.field, error.field) == 0);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_response (const uint8_t *data, size_t size)
+{
+    message_response_t response;
+    int status = message_response_decode (data, size, &response);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (response.item);
+        S_TERMINATED (response.agreement);
+        S_REQUIRE (response.status <= STATUS_NOT_FOUND);
+        S_REQUIRE (response.rows && response.rows->type == MSGPACK_OBJECT_ARRAY);
+        for (uint32_t index = 0; index < response.rows->via.array.size; index++)
+            S_REQUIRE (response.rows->via.array.ptr [index].type
+                       == MSGPACK_OBJECT_MAP);
+        s_fuzz_walk (response.rows);
+    }
+    message_response_destroy (&response);
+    message_response_destroy (&response);
+    S_REQUIRE (response.rows == NULL);
+}
+
+static void
+s_directory (const uint8_t *data, size_t size)
+{
+    message_directory_t directory;
+    int status = message_directory_decode (data, size, &directory);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (directory.broker);
+        S_REQUIRE (directory.heartbeat_ms <= 3600000);
+        S_REQUIRE (directory.certs
+                   && directory.certs->type == MSGPACK_OBJECT_ARRAY);
+        S_REQUIRE (directory.crl && directory.crl->type == MSGPACK_OBJECT_STR);
+        for (uint32_t index = 0; index < directory.certs->via.array.size; index++)
+            S_REQUIRE (directory.certs->via.array.ptr [index].type
+                       == MSGPACK_OBJECT_STR);
+        s_fuzz_walk (directory.certs);
+        s_fuzz_walk (directory.crl);
+    }
+    message_directory_destroy (&directory);
+    message_directory_destroy (&directory);
+}
+
+static void
+s_request (const uint8_t *data, size_t size)
+{
+    localapi_request_t request;
+    int status = localapi_request_decode (data, size, &request);
+    s_check_status (status);
+    if (status != STATUS_OK) {
+        S_REQUIRE (request.text == NULL);
+        localapi_request_clear (&request);
+        return;
+    }
+    S_TERMINATED (request.op);
+    S_TERMINATED (request.to);
+    S_TERMINATED (request.id);
+    S_TERMINATED (request.decision);
+    s_query_check (&request.query);
+    S_REQUIRE (request.timeout_ms <= 3600000);
+    S_REQUIRE (!request.text || strlen (request.text) <= LOCALAPI_TEXT_MAX);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    S_REQUIRE (localapi_request_encode (&request, &buffer) == 0);
+    localapi_request_t back;
+    S_REQUIRE (localapi_request_decode ((const uint8_t *) buffer.data,
+                                        buffer.size, &back) == STATUS_OK);
+    S_REQUIRE (strcmp (back.op, request.op) == 0);
+    S_REQUIRE (strcmp (back.to, request.to) == 0);
+    S_REQUIRE (strcmp (back.id, request.id) == 0);
+    S_REQUIRE (strcmp (back.decision, request.decision) == 0);
+    S_REQUIRE ((back.text == NULL) == (request.text == NULL));
+    S_REQUIRE (!back.text || strcmp (back.text, request.text) == 0);
+    S_REQUIRE (s_query_equal (&back.query, &request.query));
+    S_REQUIRE (back.timeout_ms == request.timeout_ms);
+    msgpack_sbuffer_destroy (&buffer);
+    localapi_request_clear (&back);
+    localapi_request_clear (&request);
+    localapi_request_clear (&request);
+}
+
+static void
+s_registry (const uint8_t *data, size_t size)
+{
+    registry_msg_t msg;
+    int status = registry_msg_decode (data, size, &msg);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (msg.op);
+        S_TERMINATED (msg.reason);
+        S_TERMINATED (msg.kind);
+        if (msg.statements) {
+            S_REQUIRE (msg.statements->type == MSGPACK_OBJECT_ARRAY);
+            s_fuzz_walk (msg.statements);
+        }
+        if (msg.text) {
+            S_REQUIRE (msg.text_size <= REGISTRY_TEXT_MAX);
+            uint8_t sum = 0;
+            for (size_t index = 0; index < msg.text_size; index++)
+                sum ^= (uint8_t) msg.text [index];
+            (void) sum;
+        }
+    }
+    registry_msg_destroy (&msg);
+
+    order_t order;
+    status = registry_order_decode (data, size, &order);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (order.provider);
+        S_TERMINATED (order.item);
+        S_TERMINATED (order.fields);
+        S_TERMINATED (order.purpose);
+        S_TERMINATED (order.legal_basis);
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        registry_order_encode (&order, &buffer);
+        order_t back;
+        S_REQUIRE (registry_order_decode ((const uint8_t *) buffer.data,
+                                          buffer.size, &back) == STATUS_OK);
+        S_REQUIRE (strcmp (back.provider, order.provider) == 0
+                   && strcmp (back.item, order.item) == 0
+                   && strcmp (back.fields, order.fields) == 0
+                   && strcmp (back.purpose, order.purpose) == 0
+                   && strcmp (back.legal_basis, order.legal_basis) == 0);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+    order_answer_t answer;
+    status = registry_answer_decode (data, size, &answer);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (answer.decision);
+        S_TERMINATED (answer.legal_basis);
+        S_TERMINATED (answer.agreement);
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        registry_answer_encode (&answer, &buffer);
+        order_answer_t back;
+        S_REQUIRE (registry_answer_decode ((const uint8_t *) buffer.data,
+                                           buffer.size, &back) == STATUS_OK);
+        S_REQUIRE (strcmp (back.decision, answer.decision) == 0
+                   && strcmp (back.legal_basis, answer.legal_basis) == 0
+                   && strcmp (back.agreement, answer.agreement) == 0);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
+static void
+s_statement (const uint8_t *data, size_t size)
+{
+    statement_t *statement = statement_decode (data, size);
+    if (!statement)
+        return;
+    S_REQUIRE (statement_kind (statement) && statement_author (statement)
+               && statement_key (statement));
+    S_REQUIRE (strlen (statement_kind (statement)) <= STATEMENT_KIND_MAX);
+    S_REQUIRE (strlen (statement_key (statement)) <= STATEMENT_KEY_MAX);
+    size_t payload_size = statement_payload_size (statement);
+    S_REQUIRE (payload_size <= STATEMENT_PAYLOAD_MAX);
+    const uint8_t *payload = statement_payload (statement);
+    uint8_t sum = 0;
+    for (size_t index = 0; payload && index < payload_size; index++)
+        sum ^= payload [index];
+    (void) sum;
+    s_fuzz_keys_t keys;
+    s_fuzz_keys (&keys);
+    int verified = statement_verify (statement, keys.sign_public);
+    S_REQUIRE (verified == 0 || verified == -1);
+    size_t encoded_size = 0;
+    const uint8_t *encoded = statement_encoded (statement, &encoded_size);
+    if (encoded) {
+        statement_t *back = statement_decode (encoded, encoded_size);
+        S_REQUIRE (back);
+        S_REQUIRE (strcmp (statement_kind (back), statement_kind (statement)) == 0);
+        S_REQUIRE (strcmp (statement_author (back), statement_author (statement)) == 0);
+        S_REQUIRE (strcmp (statement_key (back), statement_key (statement)) == 0);
+        S_REQUIRE (statement_issued (back) == statement_issued (statement));
+        S_REQUIRE (statement_payload_size (back) == payload_size);
+        statement_destroy (&back);
+    }
+    statement_destroy (&statement);
+    statement_destroy (&statement);
+}
+
+//  `copy` is freed here, before the rows are walked: a reply must not
+//  borrow from the caller's buffer.
+static void
+s_reply (uint8_t *copy, size_t size)
+{
+    localapi_reply_t reply;
+    int status = localapi_reply_decode (copy, size, &reply);
+    free (copy);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (reply.reason);
+        S_TERMINATED (reply.field);
+        S_TERMINATED (reply.from);
+        S_TERMINATED (reply.item);
+        S_TERMINATED (reply.msgid);
+        S_TERMINATED (reply.agreement);
+        S_REQUIRE (reply.status <= 999);
+        S_REQUIRE (reply.rows && reply.rows->type == MSGPACK_OBJECT_ARRAY);
+        s_fuzz_walk (reply.rows);
+
+        //  Encoding the reply again gives one that decodes to the same
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        S_REQUIRE (localapi_reply_encode (&buffer, (int) reply.status,
+                                          reply.reason, reply.field, reply.from,
+                                          reply.item, reply.msgid,
+                                          reply.served_at, reply.agreement,
+                                          reply.rows) == 0);
+        localapi_reply_t back;
+        S_REQUIRE (localapi_reply_decode ((const uint8_t *) buffer.data,
+                                          buffer.size, &back) == STATUS_OK);
+        msgpack_sbuffer_destroy (&buffer);
+        S_REQUIRE (back.status == reply.status);
+        S_REQUIRE (back.served_at == reply.served_at);
+        S_REQUIRE (strcmp (back.reason, reply.reason) == 0);
+        S_REQUIRE (strcmp (back.from, reply.from) == 0);
+        S_REQUIRE (strcmp (back.msgid, reply.msgid) == 0);
+        S_REQUIRE (back.rows->via.array.size == reply.rows->via.array.size);
+        s_fuzz_walk (back.rows);
+        localapi_reply_destroy (&back);
+    }
+    localapi_reply_destroy (&reply);
+    localapi_reply_destroy (&reply);
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    //  A private copy of exactly `size` bytes, freed after the decoders
+    //  that may borrow from it are done
+    uint8_t *copy = (uint8_t *) malloc (size? size: 1);
+    S_REQUIRE (copy);
+    if (size)
+        memcpy (copy, data, size);
+
+    s_query (copy, size);
+    s_error (copy, size);
+    s_response (copy, size);
+    s_directory (copy, size);
+    s_request (copy, size);
+    s_registry (copy, size);
+    s_statement (copy, size);
+    s_reply (copy, size);          //  frees copy
+    return 0;
+}

@@ -1,0 +1,347 @@
+/*  seeds.c -- writes small valid inputs for each fuzz target, so that the
+    fuzzers start from the shapes the decoders accept rather than from
+    nothing. Seeds are made at run time with the project's own encoders
+    (never committed), into DIR/<target>/seed-NN.
+
+        seeds DIR
+
+    Built and run by tests/fuzz/run.sh with the ordinary compiler.
+*/
+
+#include "codec.h"
+#include "envelope.h"
+#include "message.h"
+#include "localapi.h"
+#include "registry.h"
+#include "statement.h"
+#include "status.h"
+#include "cert.h"
+#include "crl.h"
+#include "authority.h"
+#include "agreement.h"
+#include "fuzz_common.h"
+#include <errno.h>
+#include <sys/stat.h>
+
+typedef struct {
+    const char *dir;
+    const char *target;
+    int count;
+} s_out_t;
+
+static void
+s_write (s_out_t *out, const void *data, size_t size)
+{
+    char *path = zsys_sprintf ("%s/%s/seed-%02d", out->dir, out->target,
+                               ++out->count);
+    S_REQUIRE (path);
+    FILE *file = fopen (path, "wb");
+    if (!file || (size && fwrite (data, 1, size, file) != size)) {
+        fprintf (stderr, "seeds: cannot write %s: %s\n", path, strerror (errno));
+        exit (1);
+    }
+    S_REQUIRE (fclose (file) == 0);
+    zstr_free (&path);
+}
+
+static void
+s_write_buffer (s_out_t *out, msgpack_sbuffer *buffer)
+{
+    s_write (out, buffer->data, buffer->size);
+    msgpack_sbuffer_clear (buffer);
+}
+
+static void
+s_write_text (s_out_t *out, char *text)
+{
+    S_REQUIRE (text);
+    s_write (out, text, strlen (text));
+    free (text);
+}
+
+static void
+s_target (s_out_t *out, const char *target)
+{
+    out->target = target;
+    out->count = 0;
+    char *path = zsys_sprintf ("%s/%s", out->dir, target);
+    S_REQUIRE (path);
+    if (mkdir (path, 0755) == -1 && errno != EEXIST) {
+        fprintf (stderr, "seeds: cannot create %s: %s\n", path, strerror (errno));
+        exit (1);
+    }
+    zstr_free (&path);
+}
+
+//  Payloads: query, error, response with rows, directory, local request
+//  and reply. Shared by the codec and message targets.
+static void
+s_payloads (s_out_t *out)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+
+    message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
+                              "name,address", "credit-check", "Li Wei",
+                              "inspector" };
+    message_query_encode (&query, &buffer);
+    s_write_buffer (out, &buffer);
+
+    message_error_t error;
+    memset (&error, 0, sizeof (error));
+    memset (error.re, 7, sizeof (error.re));
+    error.code = STATUS_FIELD_NOT_AGREED;
+    strcpy (error.reason, "field not agreed");
+    strcpy (error.field, "legal_rep_id");
+    message_error_encode (&error, &buffer);
+    s_write_buffer (out, &buffer);
+
+    uint8_t re [ENVELOPE_ID_BYTES];
+    memset (re, 9, sizeof (re));
+    message_response_begin (&pk, re, "enterprise-basic", STATUS_OK,
+                            1749945600000ULL, "AGR-1");
+    msgpack_pack_array (&pk, 2);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "name", "Pudong Foods");
+    codec_pack_kv_uint (&pk, "staff", 42);
+    msgpack_pack_map (&pk, 1);
+    codec_pack_str (&pk, "score");
+    msgpack_pack_double (&pk, 3.5);
+    s_write_buffer (out, &buffer);
+
+    zlist_t *certs = zlist_new ();
+    zlist_append (certs, "metadata\n    department = \"SH-PD-MSA\"\n");
+    zlist_append (certs, "");
+    message_directory_encode ("BROKER", 500, certs, "crl\n", &buffer);
+    s_write_buffer (out, &buffer);
+    zlist_destroy (&certs);
+
+    localapi_request_t request;
+    memset (&request, 0, sizeof (request));
+    strcpy (request.op, "query");
+    strcpy (request.to, "SH-PD-TAX");
+    request.query = query;
+    request.timeout_ms = 4000;
+    localapi_request_encode (&request, &buffer);
+    s_write_buffer (out, &buffer);
+
+    msgpack_sbuffer rows_buffer;
+    msgpack_sbuffer_init (&rows_buffer);
+    msgpack_packer rows_pk;
+    msgpack_packer_init (&rows_pk, &rows_buffer, msgpack_sbuffer_write);
+    msgpack_pack_array (&rows_pk, 1);
+    msgpack_pack_map (&rows_pk, 1);
+    codec_pack_kv_str (&rows_pk, "status", "active");
+    msgpack_unpacked rows;
+    msgpack_unpacked_init (&rows);
+    S_REQUIRE (codec_unpack ((const uint8_t *) rows_buffer.data,
+                             rows_buffer.size, &rows) == STATUS_OK);
+    localapi_reply_encode (&buffer, STATUS_OK, "", "", "SH-PD-MSA",
+                           "enterprise-basic", "0123456789abcdef0123456789abcdef",
+                           1749945600000ULL, "AGR-1", &rows.data);
+    s_write_buffer (out, &buffer);
+    localapi_reply_encode (&buffer, STATUS_NO_AGREEMENT, "no agreement", "",
+                           "SH-PD-MSA", "x", "", 0, "", NULL);
+    s_write_buffer (out, &buffer);
+    msgpack_unpacked_destroy (&rows);
+    msgpack_sbuffer_destroy (&rows_buffer);
+
+    //  Registry: an order, an answer, a signed statement, payloads
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    strcpy (order.provider, "SH-PD-MSA");
+    strcpy (order.item, "enterprise-basic");
+    strcpy (order.fields, "name,address");
+    strcpy (order.purpose, "tax-registration");
+    strcpy (order.legal_basis, "Tax administration law, article 6");
+    registry_order_encode (&order, &buffer);
+    s_write_buffer (out, &buffer);
+    order_answer_t answer;
+    memset (&answer, 0, sizeof (answer));
+    strcpy (answer.decision, "accepted");
+    strcpy (answer.agreement, "AGR-1");
+    registry_answer_encode (&answer, &buffer);
+    s_write_buffer (out, &buffer);
+
+    s_fuzz_keys_t keys;
+    s_fuzz_keys (&keys);
+    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX",
+                                            "ORD-1", (const uint8_t *) "\x80", 1);
+    S_REQUIRE (statement);
+    statement_sign (statement, keys.sign_secret);
+    size_t statement_size = 0;
+    const uint8_t *encoded = statement_encoded (statement, &statement_size);
+    S_REQUIRE (encoded);
+    s_write (out, encoded, statement_size);
+    zlistx_t *list = zlistx_new ();
+    zlistx_add_end (list, statement);
+    registry_msg_encode (&buffer, "put", NULL, 0, NULL, NULL, list, NULL);
+    s_write_buffer (out, &buffer);
+    zlistx_destroy (&list);
+    statement_destroy (&statement);
+    uint8_t answered [ENVELOPE_ID_BYTES];
+    memset (answered, 3, sizeof (answered));
+    registry_msg_encode (&buffer, "done", answered, STATUS_OK, "stored",
+                         NULL, NULL, NULL);
+    s_write_buffer (out, &buffer);
+    registry_msg_encode (&buffer, "crl", NULL, 0, NULL, NULL, NULL, "crl\n");
+    s_write_buffer (out, &buffer);
+    registry_msg_encode (&buffer, "list", NULL, 0, NULL, "agreement", NULL, NULL);
+    s_write_buffer (out, &buffer);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+static void
+s_codec (s_out_t *out)
+{
+    s_target (out, "fuzz_codec");
+    s_payloads (out);
+    //  Every family of lead byte, nested
+    const uint8_t various [] = {
+        0x9f, 0x00, 0xff, 0xc0, 0xc2, 0xc3,
+        0xcc, 0x80, 0xcd, 0x01, 0x00, 0xce, 0, 0, 1, 0,
+        0xcf, 0, 0, 0, 0, 0, 0, 1, 0,
+        0xd0, 0x80, 0xd1, 0x80, 0, 0xd2, 0x80, 0, 0, 0,
+        0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0,
+        0xca, 0x3f, 0x80, 0, 0, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0,
+        0xc4, 1, 'b', 0xd9, 1, 's', 0xa1, 'f',
+        0xd4, 1, 2, 0xd5, 1, 2, 3, 0xc7, 1, 5, 'e',
+        0x81, 0xa1, 'k', 0x91, 0x80,
+        0xdc, 0, 1, 0xc0
+    };
+    s_write (out, various, sizeof (various));
+    const uint8_t deep [] = { 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x91, 0x01 };
+    s_write (out, deep, sizeof (deep));
+    const uint8_t twice [] = { 0x82, 0xa1, 'k', 0x01, 0xa1, 'k', 0x02 };
+    s_write (out, twice, sizeof (twice));
+}
+
+static void
+s_message (s_out_t *out)
+{
+    s_target (out, "fuzz_message");
+    s_payloads (out);
+}
+
+//  [split high, split low][header][body]
+static void
+s_envelope_one (s_out_t *out, int type, const char *from, const char *to,
+                const char *payload, bool sealed, const s_fuzz_keys_t *keys)
+{
+    envelope_t *envelope = envelope_new (type, from, to);
+    S_REQUIRE (envelope);
+    S_REQUIRE (envelope_seal (envelope, (const uint8_t *) payload,
+                              strlen (payload), keys->sign_secret,
+                              sealed? keys->box_key: NULL) == 0);
+    size_t header_size, body_size;
+    const uint8_t *header = envelope_header_bytes (envelope, &header_size);
+    const uint8_t *body = envelope_body_bytes (envelope, &body_size);
+    size_t size = 2 + header_size + body_size;
+    uint8_t *data = (uint8_t *) malloc (size);
+    S_REQUIRE (data);
+    data [0] = (uint8_t) (header_size >> 8);
+    data [1] = (uint8_t) header_size;
+    memcpy (data + 2, header, header_size);
+    memcpy (data + 2 + header_size, body, body_size);
+    s_write (out, data, size);
+    free (data);
+    envelope_destroy (&envelope);
+}
+
+static void
+s_envelope (s_out_t *out)
+{
+    s_fuzz_keys_t keys;
+    s_fuzz_keys (&keys);
+    s_target (out, "fuzz_envelope");
+    s_envelope_one (out, MSG_HELLO, "SH-PD-MSA", "", "", false, &keys);
+    s_envelope_one (out, MSG_HEARTBEAT, "BROKER", "SH-PD-TAX", "", false, &keys);
+    s_envelope_one (out, MSG_QUERY, "SH-PD-TAX", "SH-PD-MSA",
+                    "\x82\xa4item\xa1x\xa3key\xa1y", true, &keys);
+    s_envelope_one (out, MSG_ERROR, "BROKER", "SH-PD-TAX", "\x80", false, &keys);
+    s_envelope_one (out, MSG_RESPONSE, "SH-PD-MSA", "SH-PD-TAX", "\x80", true, &keys);
+    s_envelope_one (out, MSG_REGISTRY, "AB", "", "payload", false, &keys);
+}
+
+static void
+s_cert (s_out_t *out)
+{
+    s_target (out, "fuzz_cert");
+    authority_t *authority = authority_new ("Fuzz authority");
+    S_REQUIRE (authority);
+    cert_t *cert = cert_new ("SH-PD-MSA", "Market supervision", "department",
+                             3, 1, 1735689600, 1893456000);
+    S_REQUIRE (cert);
+    cert_sign_by (cert, authority);
+    s_write_text (out, cert_encode (cert));
+    cert_t *broker = cert_new ("BROKER", "Broker", "broker", 0, 7,
+                               0, 253402300799);
+    S_REQUIRE (broker);
+    s_write_text (out, cert_encode (broker));
+    cert_destroy (&broker);
+
+    crl_t *crl = crl_new (3);
+    S_REQUIRE (crl);
+    S_REQUIRE (crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise") == 0);
+    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 5, 1749945600, "superseded") == 0);
+    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 2, 1749945600, "") == 0);
+    crl_sign_by (crl, authority);
+    s_write_text (out, crl_encode (crl));
+    crl_destroy (&crl);
+    crl = crl_new (1);
+    S_REQUIRE (crl);
+    s_write_text (out, crl_encode (crl));
+    crl_destroy (&crl);
+
+    agreement_t *agreement = agreement_new (
+        "AGR-SH-PD-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX", "enterprise-basic",
+        "status, name,address", "tax-registration,credit-check",
+        "Regulation on information sharing, article 12", 1735689600,
+        1893456000, 1000, "inspector,auditor");
+    S_REQUIRE (agreement);
+    S_REQUIRE (agreement_sign (agreement, cert) == 0);
+    s_write_text (out, agreement_encode (agreement));
+    agreement_destroy (&agreement);
+    agreement = agreement_new ("A-1", "TAX", "MSA", "x", "a", "p", "basis",
+                               0, 1, 1, "*");
+    S_REQUIRE (agreement);
+    s_write_text (out, agreement_encode (agreement));
+    agreement_destroy (&agreement);
+    cert_destroy (&cert);
+    authority_destroy (&authority);
+}
+
+static void
+s_ident (s_out_t *out)
+{
+    s_target (out, "fuzz_ident");
+    const char *values [] = {
+        "91310115MA1K3BTP2B", "91110000600037341L", "SH-PD-MSA",
+        "110101199003074477", "2024-310115-01-03-000123", ""
+    };
+    for (size_t index = 0; index < sizeof (values) / sizeof (values [0]); index++)
+        s_write (out, values [index], strlen (values [index]));
+}
+
+int
+main (int argc, char *argv [])
+{
+    if (argc != 2) {
+        fprintf (stderr, "usage: seeds DIR\n");
+        return 64;
+    }
+    s_fuzz_setup (false);
+    s_out_t out = { argv [1], NULL, 0 };
+    if (mkdir (out.dir, 0755) == -1 && errno != EEXIST) {
+        fprintf (stderr, "seeds: cannot create %s: %s\n", out.dir, strerror (errno));
+        return 1;
+    }
+    s_codec (&out);
+    s_message (&out);
+    s_envelope (&out);
+    s_cert (&out);
+    s_ident (&out);
+    return 0;
+}
