@@ -36,8 +36,8 @@ MAINS_sluice-gateway  := gateway/sluice_gateway.c
 MAINS_sluice          := gateway/sluice.c
 MAINS_sluice-gendata  := examples/pudong/gendata.c
 MAINS_sluice-selftest := tests/selftest.c
-MAINS_sluice-rogue    := tests/rogue.c
-MAINS_sluice-liar     := tests/liar.c
+MAINS_sluice-rogue    := tests/rogue.c tests/peer.c
+MAINS_sluice-liar     := tests/liar.c tests/peer.c
 MAINS_sluice-bench    := tests/bench.c
 
 .PHONY: all test demo bench fuzz install clean deps selftest

@@ -222,6 +222,7 @@ s_register (broker_t *self, zframe_t *routing, const char *department)
 }
 
 static int s_reload_timer (zloop_t *loop, int timer_id, void *argument);
+static int s_rebind (broker_t *self);
 
 //  --------------------------------------------------------------------------
 //  The registry: signed statements of the departments, kept and forwarded.
@@ -258,9 +259,53 @@ s_held_agreement (broker_t *self, const char *id)
 
 //  Checks a statement against what its kind requires and finds the two
 //  departments it concerns. Returns STATUS_OK or the refusal, with a reason.
+static int s_admit_kind (broker_t *self, statement_t *statement, char *party_a,
+                         char *party_b, const char **reason);
+
+//  Rules for every kind: not issued in the future (which would block every
+//  later update), and an update keeps the same parties and author: an id
+//  in use cannot be taken over by someone else; an answer is final.
+#define S_SKEW_MS (5 * 60 * 1000)
+
 static int
 s_admit (broker_t *self, statement_t *statement, char *party_a, char *party_b,
          const char **reason)
+{
+    if (statement_issued (statement) > zclock_time () + S_SKEW_MS) {
+        *reason = "the statement is issued in the future";
+        return STATUS_STALE;
+    }
+    int status = s_admit_kind (self, statement, party_a, party_b, reason);
+    statement_t *held = status == STATUS_OK?
+        ledger_get (self->ledger, statement_kind (statement), statement_key (statement)): NULL;
+    if (held && streq (statement_kind (statement), STATEMENT_ANSWER)) {
+        status = STATUS_STALE;
+        *reason = "the order is already answered";
+    }
+    else
+    if (held && !streq (statement_author (held), statement_author (statement))
+    &&  !streq (statement_kind (statement), STATEMENT_AGREEMENT)) {
+        status = STATUS_SENDER_MISMATCH;
+        *reason = "this id belongs to a statement of another department";
+    }
+    else
+    if (held && streq (statement_kind (statement), STATEMENT_AGREEMENT)) {
+        agreement_t *before = agreement_decode ((const char *) statement_payload (held),
+                                                statement_payload_size (held));
+        if (!before || !streq (agreement_provider (before), party_a)
+        ||  !streq (agreement_consumer (before), party_b)) {
+            status = STATUS_SENDER_MISMATCH;
+            *reason = "this agreement id belongs to other departments";
+        }
+        agreement_destroy (&before);
+    }
+    statement_destroy (&held);
+    return status;
+}
+
+static int
+s_admit_kind (broker_t *self, statement_t *statement, char *party_a, char *party_b,
+              const char **reason)
 {
     const char *kind = statement_kind (statement);
     const char *author = statement_author (statement);
@@ -721,12 +766,19 @@ s_reload_timer (zloop_t *loop, int timer_id, void *argument)
         self->crl_mtime = s_mtime (crl);
         return 0;
     }
+    bool revoked = false;
     for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
-         peer = (s_peer_t *) zhashx_next (self->peers))
+         peer = (s_peer_t *) zhashx_next (self->peers)) {
         s_send_own (self, peer->routing, peer->department, MSG_DIRECTORY,
                     self->directory, self->directory_size);
-    //  Revoked peers are dropped at once, not at the next heartbeat
+        if (truststore_check (self->trust, peer->department,
+                              zclock_time () / 1000, NULL) != STATUS_OK)
+            revoked = true;
+    }
+    //  Revoked peers are told and dropped at once, not at the next heartbeat
     s_heartbeat_timer (loop, timer_id, argument);
+    if (revoked && self->loop)
+        return s_rebind (self);
     return 0;
 }
 
@@ -736,6 +788,58 @@ s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
     char *command = zstr_recv (reader);
     zstr_free (&command);
     return -1;                  //  any command ends the actor
+}
+
+//  The CURVE server socket; ZAP must be bound first.
+static int
+s_bind_router (broker_t *self, char **error)
+{
+    conf_t *conf = self->conf;
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_router_mandatory (self->router, 1);
+    zsock_set_sndtimeo (self->router, 0);
+    zsock_set_sndhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
+    zsock_set_rcvhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
+    zsock_set_maxmsgsize (self->router, ENVELOPE_BODY_MAX + 4096);
+    zsock_set_heartbeat_ivl (self->router, (int) self->heartbeat_ms);
+    zsock_set_heartbeat_timeout (self->router, (int) self->heartbeat_ms * 3);
+    zsock_set_zap_domain (self->router, "sluice");
+    zcert_apply (cert_zcert (self->cert), self->router);
+    zsock_set_curve_server (self->router, 1);
+    const char *endpoint = conf_str (conf, "broker/endpoint");
+    //  After a rebind the old socket may hold the port for a moment
+    for (int attempt = 0; attempt < 20; attempt++) {
+        if (zsock_bind (self->router, "%s", endpoint) >= 0)
+            return 0;
+        zclock_sleep (50);
+    }
+    *error = zsys_sprintf ("cannot bind %s: %s (broker/endpoint)", endpoint,
+                           zmq_strerror (zmq_errno ()));
+    zsock_destroy (&self->router);
+    return -1;
+}
+
+//  ZeroMQ has no way to close one peer's connection: to drop a department
+//  that was revoked while connected, every connection is closed and the
+//  others come back through ZAP within a heartbeat, while the revoked one
+//  is refused there.
+static int
+s_rebind (broker_t *self)
+{
+    zloop_reader_end (self->loop, self->router);
+    zsock_set_linger (self->router, 200);       //  let the last errors out
+    zsock_destroy (&self->router);
+    zhashx_purge (self->peers);
+    char *error = NULL;
+    if (s_bind_router (self, &error)) {
+        zsys_error ("broker: %s; stopping", error);
+        zstr_free (&error);
+        return -1;
+    }
+    zloop_reader (self->loop, self->router, s_router_event, self);
+    zsys_info ("broker: closed every connection to drop revoked departments; "
+               "the others reconnect");
+    return 0;
 }
 
 broker_t *
@@ -799,24 +903,11 @@ broker_new (conf_t *conf, char **error)
         broker_destroy (&self);
         return NULL;
     }
-    self->router = zsock_new (ZMQ_ROUTER);
-    zsock_set_router_mandatory (self->router, 1);
-    zsock_set_sndtimeo (self->router, 0);
-    zsock_set_sndhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
-    zsock_set_rcvhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
-    zsock_set_maxmsgsize (self->router, ENVELOPE_BODY_MAX + 4096);
-    zsock_set_heartbeat_ivl (self->router, (int) self->heartbeat_ms);
-    zsock_set_heartbeat_timeout (self->router, (int) self->heartbeat_ms * 3);
-    zsock_set_zap_domain (self->router, "sluice");
-    zcert_apply (cert_zcert (self->cert), self->router);
-    zsock_set_curve_server (self->router, 1);
-    const char *endpoint = conf_str (conf, "broker/endpoint");
-    if (zsock_bind (self->router, "%s", endpoint) < 0) {
-        *error = zsys_sprintf ("cannot bind %s: %s (broker/endpoint)", endpoint,
-                               zmq_strerror (zmq_errno ()));
+    if (s_bind_router (self, error)) {
         broker_destroy (&self);
         return NULL;
     }
+    const char *endpoint = conf_str (conf, "broker/endpoint");
     zsys_info ("broker: %s listening on %s", self->id, endpoint);
     return self;
 }

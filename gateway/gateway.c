@@ -954,6 +954,18 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         if (pending && from_broker && (error.code == STATUS_DEPARTMENT_OFFLINE
                                    ||  error.code == STATUS_BUSY))
             another = s_send_through (self, pending->request, NULL, pending->tried);
+        s_request_t *request = status == STATUS_OK && from_broker?
+            (s_request_t *) zhashx_lookup (self->requests, msgid): NULL;
+        if (request) {
+            //  A registry request the broker could not take (e.g. it does
+            //  not know us yet after a restart): say so now, register again
+            s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
+                           "", "", request->msgid, 0, "", NULL);
+            zhashx_delete (self->requests, msgid);
+            if (error.code == STATUS_NOT_REGISTERED)
+                link_unregister (link);
+        }
+        else
         if (another >= 0)
             pending->tried |= 1u << another;
         else

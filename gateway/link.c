@@ -103,6 +103,13 @@ link_send_sealed (link_t *self, envelope_t *envelope)
     zmsg_t *msg = envelope_encode (envelope);
     int rc = zmsg_send (&msg, self->socket);
     zmsg_destroy (&msg);
+    //  With ZMQ_IMMEDIATE a send fails only when no connection is up: the
+    //  broker is gone, whatever its last heartbeat said; register again
+    if (rc && self->registered) {
+        self->registered = false;
+        zsys_warning ("gateway: broker %s unreachable, registering again",
+                      link_broker_id (self));
+    }
     return rc;
 }
 

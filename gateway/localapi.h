@@ -13,7 +13,7 @@
 
 #define LOCALAPI_OP_MAX     16
 #define LOCALAPI_ID_MAX     64
-#define LOCALAPI_TEXT_MAX   (64 * 1024)
+#define LOCALAPI_TEXT_MAX   (1024 * 1024)    //  a revocation list may be large
 
 //  Operations: "query", "status"; the registry: "catalogs", "register",
 //  "revoke", "agreements", "order", "answer", "orders", "crl" (README,

@@ -470,6 +470,22 @@ policy_agreement (policy_t *self, const char *agreement_id)
     return entry? entry->agreement: NULL;
 }
 
+agreement_t *
+policy_first (policy_t *self)
+{
+    assert (self);
+    s_entry_t *entry = (s_entry_t *) zhashx_first (self->by_id);
+    return entry? entry->agreement: NULL;
+}
+
+agreement_t *
+policy_next (policy_t *self)
+{
+    assert (self);
+    s_entry_t *entry = (s_entry_t *) zhashx_next (self->by_id);
+    return entry? entry->agreement: NULL;
+}
+
 size_t
 policy_size (policy_t *self)
 {

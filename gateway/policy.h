@@ -60,6 +60,13 @@ int
 int
     policy_remove (policy_t *self, const char *agreement_id);
 
+//  The agreements in force here (borrowed), in no particular order: first,
+//  then next until NULL. Adding or removing one ends the walk.
+agreement_t *
+    policy_first (policy_t *self);
+agreement_t *
+    policy_next (policy_t *self);
+
 //  The agreement with this id (borrowed, until removed or replaced), or NULL.
 agreement_t *
     policy_agreement (policy_t *self, const char *agreement_id);

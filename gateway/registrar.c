@@ -148,6 +148,37 @@ s_apply_agreement (registrar_t *self, statement_t *statement)
     agreement_destroy (&agreement);
 }
 
+//  The rules for every kind, as the broker applies them (a lying broker is
+//  not trusted to have): nothing issued in the future, an id is never taken
+//  over by another author or other parties, an answer is final.
+#define S_SKEW_MS (5 * 60 * 1000)
+
+static int
+s_continuity (registrar_t *self, statement_t *statement,
+              const char *party_a, const char *party_b)
+{
+    if (statement_issued (statement) > zclock_time () + S_SKEW_MS)
+        return STATUS_STALE;
+    statement_t *held = ledger_get (self->ledger, statement_kind (statement),
+                                    statement_key (statement));
+    int status = STATUS_OK;
+    if (held && streq (statement_kind (statement), STATEMENT_ANSWER))
+        status = STATUS_STALE;
+    else
+    if (held && streq (statement_kind (statement), STATEMENT_AGREEMENT)) {
+        agreement_t *before = s_agreement_of (held);
+        if (!before || !streq (agreement_provider (before), party_a)
+        ||  !streq (agreement_consumer (before), party_b))
+            status = STATUS_SENDER_MISMATCH;
+        agreement_destroy (&before);
+    }
+    else
+    if (held && !streq (statement_author (held), statement_author (statement)))
+        status = STATUS_SENDER_MISMATCH;
+    statement_destroy (&held);
+    return status;
+}
+
 int
 registrar_take (registrar_t *self, statement_t *statement)
 {
@@ -155,6 +186,8 @@ registrar_take (registrar_t *self, statement_t *statement)
     int status = registrar_verify (self, statement);
     if (status == STATUS_OK)
         status = s_parties (self, statement, party_a, party_b);
+    if (status == STATUS_OK)
+        status = s_continuity (self, statement, party_a, party_b);
     if (status == STATUS_OK)
         status = ledger_put (self->ledger, statement, party_a, party_b);
     if (status == STATUS_OK) {
@@ -221,37 +254,60 @@ s_pack_list (msgpack_packer *pk, const char *key, agreement_t *agreement,
     codec_pack_kv_str (pk, key, text);
 }
 
+//  One agreement as a row of `sluice agreement list`.
+static void
+s_pack_agreement (registrar_t *self, msgpack_packer *pk, agreement_t *agreement,
+                  const char *registered_by, int64_t now)
+{
+    const char *state =
+        registrar_holds (self, STATEMENT_REVOCATION, agreement_id (agreement))? "revoked":
+        now < agreement_valid_from (agreement)? "not yet valid":
+        now > agreement_valid_until (agreement)? "expired": "in force";
+    msgpack_pack_map (pk, 11);
+    codec_pack_kv_str (pk, "id", agreement_id (agreement));
+    codec_pack_kv_str (pk, "state", state);
+    codec_pack_kv_str (pk, "provider", agreement_provider (agreement));
+    codec_pack_kv_str (pk, "consumer", agreement_consumer (agreement));
+    codec_pack_kv_str (pk, "item", agreement_item (agreement));
+    s_pack_list (pk, "fields", agreement, agreement_field_count, agreement_field);
+    s_pack_list (pk, "purposes", agreement, agreement_purpose_count, agreement_purpose);
+    s_pack_time (pk, "valid_from", agreement_valid_from (agreement));
+    s_pack_time (pk, "valid_until", agreement_valid_until (agreement));
+    codec_pack_kv_uint (pk, "daily_quota", agreement_daily_quota (agreement));
+    codec_pack_kv_str (pk, "registered_by", registered_by);
+}
+
 void
 registrar_pack_agreements (registrar_t *self, msgpack_packer *pk)
 {
     zlistx_t *list = ledger_list (self->ledger, STATEMENT_AGREEMENT, self->department);
-    msgpack_pack_array (pk, zlistx_size (list));
-    int64_t now = zclock_time () / 1000;
+    zlistx_t *decoded = zlistx_new ();
+    zlistx_set_destructor (decoded, (zlistx_destructor_fn *) agreement_destroy);
     for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
          statement = (statement_t *) zlistx_next (list)) {
         agreement_t *agreement = s_agreement_of (statement);
-        if (!agreement) {               //  verified when taken: cannot happen
-            msgpack_pack_map (pk, 0);
-            continue;
-        }
-        const char *state =
-            registrar_holds (self, STATEMENT_REVOCATION, agreement_id (agreement))? "revoked":
-            now < agreement_valid_from (agreement)? "not yet valid":
-            now > agreement_valid_until (agreement)? "expired": "in force";
-        msgpack_pack_map (pk, 11);
-        codec_pack_kv_str (pk, "id", agreement_id (agreement));
-        codec_pack_kv_str (pk, "state", state);
-        codec_pack_kv_str (pk, "provider", agreement_provider (agreement));
-        codec_pack_kv_str (pk, "consumer", agreement_consumer (agreement));
-        codec_pack_kv_str (pk, "item", agreement_item (agreement));
-        s_pack_list (pk, "fields", agreement, agreement_field_count, agreement_field);
-        s_pack_list (pk, "purposes", agreement, agreement_purpose_count, agreement_purpose);
-        s_pack_time (pk, "valid_from", agreement_valid_from (agreement));
-        s_pack_time (pk, "valid_until", agreement_valid_until (agreement));
-        codec_pack_kv_uint (pk, "daily_quota", agreement_daily_quota (agreement));
-        codec_pack_kv_str (pk, "registered_by", statement_author (statement));
-        agreement_destroy (&agreement);
+        if (agreement)          //  verified when taken: always decodes
+            zlistx_add_end (decoded, agreement);
     }
+    //  Agreements installed as files, which the broker never carried
+    size_t files = 0;
+    for (agreement_t *agreement = policy_first (self->policy); agreement;
+         agreement = policy_next (self->policy))
+        if (!registrar_holds (self, STATEMENT_AGREEMENT, agreement_id (agreement)))
+            files++;
+    msgpack_pack_array (pk, zlistx_size (decoded) + files);
+    int64_t now = zclock_time () / 1000;
+    statement_t *statement = (statement_t *) zlistx_first (list);
+    for (agreement_t *agreement = (agreement_t *) zlistx_first (decoded); agreement;
+         agreement = (agreement_t *) zlistx_next (decoded)) {
+        s_pack_agreement (self, pk, agreement, statement_author (statement), now);
+        statement = (statement_t *) zlistx_next (list);
+    }
+    for (agreement_t *agreement = policy_first (self->policy); agreement;
+         agreement = policy_next (self->policy))
+        if (!registrar_holds (self, STATEMENT_AGREEMENT, agreement_id (agreement)))
+            s_pack_agreement (self, pk, agreement, "file", now);
+    zlistx_destroy (&decoded);
     zlistx_destroy (&list);
 }
 

@@ -190,8 +190,8 @@ s_order_file (int argc, char **argv)
             "           --item ITEM [--fields a,b] --purpose PURPOSE --legal-basis TEXT\n"
             "           [--id ORDER-ID]\n"
             "Orders data that is not offered, or not to this department (点菜). The\n"
-            "provider must accept or refuse it; open orders show in both departments'\n"
-            "lists and in the supervision figures.\n");
+            "provider must accept or refuse it; open orders stay in both departments'\n"
+            "lists, with their age, until it does.\n");
         return help? 0: CLI_EXIT_USAGE;
     }
     localapi_request_t request;

@@ -445,9 +445,35 @@ s_agreement (int argc, char **argv)
 
 //  `sluice certs revoke ... --publish gateway.cfg` also sends the new list
 //  to the brokers through that gateway; the rest is certs_cmd's.
+//  `sluice certs publish --crl FILE --config gateway.cfg`: sends a list the
+//  authority signed earlier (e.g. offline) to the brokers.
+static int
+s_certs_publish (int argc, char **argv)
+{
+    const char *crl = NULL, *config = NULL;
+    bool help = false;
+    cli_option_t options [] = {
+        { "--crl", &crl }, { "--config", &config }, { "--help", NULL, &help }, { NULL }
+    };
+    if (cli_parse (argc, argv, options, "certs publish"))
+        return CLI_EXIT_USAGE;
+    if (help || !crl || !config) {
+        fprintf (help? stdout: stderr,
+            "usage: sluice certs publish --crl FILE --config gateway.cfg\n"
+            "Sends the authority's revocation list FILE to the brokers through this\n"
+            "department's gateway. The brokers check the authority's signature, keep\n"
+            "only a newer list, drop revoked departments at once and pass it on to\n"
+            "every gateway.\n");
+        return help? 0: CLI_EXIT_USAGE;
+    }
+    return registry_cmd_publish_crl (config, crl);
+}
+
 static int
 s_certs (int argc, char **argv)
 {
+    if (argc > 1 && streq (argv [1], "publish"))
+        return s_certs_publish (argc - 1, argv + 1);
     const char *publish = NULL, *crl = NULL;
     char **rest = (char **) calloc ((size_t) argc + 1, sizeof (char *));
     assert (rest);

@@ -249,6 +249,61 @@ statement_test (bool verbose)
     free (flipped);
     statement_destroy (&statement);
 
+    //  The test vector of PROTOCOL.md section 16.7: an order by SH-PD-TAX
+    //  (Ed25519 seed 32 bytes 02), issued 2026-01-01T00:00:00Z, whose payload
+    //  is the order body {provider SH-PD-MSA, item market-violations, fields
+    //  case_no,kind, purpose tax-risk, legal basis 《税收征收管理法》第五条}
+    {
+        const char *payload_hex =
+            "85a870726f7669646572a953482d50442d4d5341a46974656db16d61726b6574"
+            "2d76696f6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a7"
+            "707572706f7365a87461782d7269736bab6c6567616c5f6261736973d924e380"
+            "8ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e6"
+            "9da1";
+        const char *encoded_hex =
+            "97b2736c756963652d73746174656d656e742d31a56f72646572a953482d5044"
+            "2d544158ac4f52442d5441582d30303031cf0000019b76daa800c48285a87072"
+            "6f7669646572a953482d50442d4d5341a46974656db16d61726b65742d76696f"
+            "6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a770757270"
+            "6f7365a87461782d7269736bab6c6567616c5f6261736973d924e3808ae7a88e"
+            "e694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e69da1c440"
+            "3dfc27b817d94968a1d74f69fb9a1dc1e00295c1526a8726eabc0d1ab024b47c"
+            "6d5691fd894907996e8d411f9b41cae1e254302dde39093185e054d6d441160d";
+        uint8_t payload [130], expected [256], seed [32];
+        size_t payload_size = 0, expected_size = 0;
+        assert (sodium_hex2bin (payload, sizeof (payload), payload_hex, strlen (payload_hex),
+                                NULL, &payload_size, NULL) == 0 && payload_size == 130);
+        assert (sodium_hex2bin (expected, sizeof (expected), encoded_hex, strlen (encoded_hex),
+                                NULL, &expected_size, NULL) == 0 && expected_size == 256);
+        memset (seed, 0x02, sizeof (seed));
+        uint8_t vector_public [32], vector_secret [64];
+        crypto_sign_seed_keypair (vector_public, vector_secret, seed);
+        statement_t *vector = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-TAX-0001",
+                                             payload, payload_size);
+        assert (vector);
+        statement_set_issued (vector, INT64_C (1767225600000));
+        statement_sign (vector, vector_secret);
+        size_t vector_size;
+        const uint8_t *vector_encoded = statement_encoded (vector, &vector_size);
+        assert (vector_size == expected_size);
+        assert (memcmp (vector_encoded, expected, expected_size) == 0);
+        //  The signed bytes are the same array of six, without the signature
+        uint8_t signed_bytes [190];
+        signed_bytes [0] = 0x96;
+        memcpy (signed_bytes + 1, expected + 1, sizeof (signed_bytes) - 1);
+        assert (crypto_sign_verify_detached (expected + expected_size - 64, signed_bytes,
+                                             sizeof (signed_bytes), vector_public) == 0);
+        //  Decoded, it verifies with SH-PD-TAX's key and no other
+        statement_t *decoded = statement_decode (expected, expected_size);
+        assert (decoded);
+        assert (statement_issued (decoded) == INT64_C (1767225600000));
+        assert (streq (statement_key (decoded), "ORD-TAX-0001"));
+        assert (statement_verify (decoded, vector_public) == 0);
+        assert (statement_verify (decoded, public_key) == -1);
+        statement_destroy (&decoded);
+        statement_destroy (&vector);
+    }
+
     //  Arguments out of bounds
     assert (!statement_new ("gossip", "SH-PD-TAX", "K", NULL, 0));
     assert (!statement_new (STATEMENT_ORDER, "tax", "K", NULL, 0));

@@ -26,7 +26,7 @@
     or setup problem (said on stderr).
 */
 
-#include "envelope.h"
+#include "peer.h"
 #include "message.h"
 #include "registry.h"
 #include "statement.h"
@@ -41,9 +41,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <unistd.h>
 
-#define S_EXIT_USAGE        2
 #define S_HEARTBEAT_MS      500         //  announced in the directory
 #define S_POLL_MS           100
 #define S_SECONDS_MAX       86400
@@ -72,14 +70,7 @@ typedef struct {
     const char *seconds;
 } s_args_t;
 
-typedef struct {
-    const char *flag;
-    size_t offset;              //  of its const char * in s_args_t
-    bool required;
-    const char *help;
-} s_flag_t;
-
-static const s_flag_t s_flags [] = {
+static const peer_flag_t s_flags [] = {
     { "--endpoint",   offsetof (s_args_t, endpoint),   true,
       "EP          endpoint to bind, e.g. tcp://127.0.0.1:7900" },
     { "--cert",       offsetof (s_args_t, cert),       true,
@@ -108,7 +99,6 @@ static const s_flag_t s_flags [] = {
     { "--seconds",    offsetof (s_args_t, seconds),    false,
       "N            stop after N seconds (default: at SIGTERM or SIGINT)" },
 };
-#define S_FLAGS (sizeof (s_flags) / sizeof (s_flags [0]))
 
 //  A connected department (or anything that said HELLO).
 typedef struct {
@@ -191,21 +181,34 @@ s_signed_by (agreement_t *agreement)
 //  --------------------------------------------------------------------------
 //  Sending
 
+//  Sends *msg_p to the connection `routing` names, and destroys it; 0 or -1.
+static int
+s_send_routed (s_liar_t *self, zframe_t *routing, zmsg_t **msg_p)
+{
+    zframe_t *copy = zframe_dup (routing);
+    zmsg_prepend (*msg_p, &copy);
+    int rc = zmsg_send (msg_p, self->router);
+    zmsg_destroy (msg_p);
+    return rc;
+}
+
+//  Sends an envelope to a peer; 0 or -1.
+static int
+s_send_envelope (s_liar_t *self, s_peer_t *peer, envelope_t *envelope)
+{
+    zmsg_t *msg = envelope_encode (envelope);
+    return s_send_routed (self, peer->routing, &msg);
+}
+
 //  Sends a message from the broker itself, signed with its key.
 static int
 s_send_own (s_liar_t *self, s_peer_t *peer, int type, const uint8_t *payload,
             size_t size)
 {
-    envelope_t *envelope = envelope_new (type, self->id, peer->department);
-    int rc = -1;
-    if (envelope
-    &&  envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), NULL) == 0) {
-        zmsg_t *msg = envelope_encode (envelope);
-        zframe_t *routing = zframe_dup (peer->routing);
-        zmsg_prepend (msg, &routing);
-        rc = zmsg_send (&msg, self->router);
-        zmsg_destroy (&msg);
-    }
+    envelope_t *envelope = peer_envelope_new (type, self->id, peer->department,
+                                              payload, size, 0,
+                                              cert_sign_secret (self->cert), NULL);
+    int rc = envelope? s_send_envelope (self, peer, envelope): -1;
     envelope_destroy (&envelope);
     return rc;
 }
@@ -800,31 +803,18 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
     uint8_t box_key [ENVELOPE_KEY_BYTES];
     if (target
     &&  crypto_box_beforenm (box_key, cert_box_public (target), cert_box_secret (self->fake)) == 0) {
-        message_query_t query;
-        memset (&query, 0, sizeof (query));
-        snprintf (query.item, sizeof (query.item), "%s",
-                  self->args.item? self->args.item: S_DEFAULT_ITEM);
-        snprintf (query.key, sizeof (query.key), "%s", S_DEFAULT_KEY);
-        snprintf (query.purpose, sizeof (query.purpose), "inspection");
-        snprintf (query.officer, sizeof (query.officer), "liar");
-        snprintf (query.role, sizeof (query.role), "inspector");
-        msgpack_sbuffer buffer;
-        msgpack_sbuffer_init (&buffer);
-        message_query_encode (&query, &buffer);
-        envelope_t *envelope = envelope_new (MSG_QUERY, S_FAKE_DEPT, peer->department);
-        if (envelope
-        &&  envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
-                           cert_sign_secret (self->fake), box_key) == 0) {
-            zmsg_t *msg = envelope_encode (envelope);
-            zframe_t *routing = zframe_dup (peer->routing);
-            zmsg_prepend (msg, &routing);
-            if (zmsg_send (&msg, self->router) == 0)
-                s_report (self, "sent: QUERY for %s from %s, signed and sealed with "
-                          "its forged certificate's keys", query.item, S_FAKE_DEPT);
-            zmsg_destroy (&msg);
-        }
+        const peer_query_t query = {
+            .from = S_FAKE_DEPT, .to = peer->department,
+            .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
+            .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
+        };
+        envelope_t *envelope = peer_query_new (&query, cert_sign_secret (self->fake),
+                                               box_key);
+        if (envelope && s_send_envelope (self, peer, envelope) == 0)
+            s_report (self, "sent: QUERY for %.*s from %s, signed and sealed with "
+                      "its forged certificate's keys", MESSAGE_ITEM_MAX, query.item,
+                      S_FAKE_DEPT);
         envelope_destroy (&envelope);
-        msgpack_sbuffer_destroy (&buffer);
         sodium_memzero (box_key, sizeof (box_key));
     }
     order_t order;
@@ -905,16 +895,6 @@ static const s_attack_t s_attacks [] = {
     { "forged-crl", false, false, true, s_setup_forged_crl, s_strike_forged_crl, NULL,
       "directory: a revocation list revoking --department, by a forged authority" },
 };
-#define S_ATTACKS (sizeof (s_attacks) / sizeof (s_attacks [0]))
-
-static const s_attack_t *
-s_attack (const char *name)
-{
-    for (size_t index = 0; index < S_ATTACKS; index++)
-        if (streq (s_attacks [index].name, name))
-            return &s_attacks [index];
-    return NULL;
-}
 
 
 //  --------------------------------------------------------------------------
@@ -1076,12 +1056,8 @@ static void
 s_route (s_liar_t *self, zmsg_t **msg_p, const envelope_header_t *header)
 {
     s_peer_t *recipient = (s_peer_t *) zhashx_lookup (self->peers, header->to);
-    if (recipient) {
-        zframe_t *routing = zframe_dup (recipient->routing);
-        zmsg_prepend (*msg_p, &routing);
-        if (zmsg_send (msg_p, self->router))
-            zmsg_destroy (msg_p);
-    }
+    if (recipient)
+        s_send_routed (self, recipient->routing, msg_p);
     else
         s_report (self, "received: %s from %s to %s, not connected here; dropped",
                   envelope_type_name (header->type), header->from, header->to);
@@ -1126,60 +1102,22 @@ s_router_event (s_liar_t *self)
 //  --------------------------------------------------------------------------
 //  Command line and setup
 
-static void
-s_usage (FILE *file)
-{
-    fprintf (file, "usage: sluice-liar --endpoint EP --cert BROKER.cert_secret "
-             "--authority authority.pub\n"
-             "           --certs DIR --attack NAME [options]\n\n"
-             "A broker that lies, for tests: answers gateways like a broker, then\n"
-             "performs one attack against each gateway that registers.\n\n");
-    for (size_t index = 0; index < S_FLAGS; index++)
-        fprintf (file, "  %s %s\n", s_flags [index].flag, s_flags [index].help);
-    fprintf (file, "\nattacks:\n");
-    for (size_t index = 0; index < S_ATTACKS; index++)
-        fprintf (file, "  %-18s %s\n", s_attacks [index].name, s_attacks [index].help);
-    fprintf (file, "\nprints one line per event: registered: DEPT | sent: WHAT"
-             " | received: TYPE from X to Y, ...\n"
-             "exit 0 on a clean stop, 2 on a usage or setup problem\n");
-}
+static peer_run_fn s_run;
 
-static const s_flag_t *
-s_flag (const char *name)
-{
-    for (size_t index = 0; index < S_FLAGS; index++)
-        if (streq (s_flags [index].flag, name))
-            return &s_flags [index];
-    return NULL;
-}
-
-//  Fills args from argv; 0, 1 for --help, -1 on a usage error (said on stderr).
-static int
-s_args_parse (int argc, char *argv [], s_args_t *args)
-{
-    memset (args, 0, sizeof (*args));
-    for (int arg = 1; arg < argc; arg++) {
-        if (streq (argv [arg], "--help") || streq (argv [arg], "-h"))
-            return 1;
-        const s_flag_t *flag = s_flag (argv [arg]);
-        if (!flag) {
-            fprintf (stderr, "sluice-liar: unknown argument '%s'\n", argv [arg]);
-            return -1;
-        }
-        if (arg + 1 >= argc) {
-            fprintf (stderr, "sluice-liar: %s needs a value\n", flag->flag);
-            return -1;
-        }
-        *(const char **) ((char *) args + flag->offset) = argv [++arg];
-    }
-    for (size_t index = 0; index < S_FLAGS; index++)
-        if (s_flags [index].required
-        && !*(const char **) ((char *) args + s_flags [index].offset)) {
-            fprintf (stderr, "sluice-liar: %s is required\n", s_flags [index].flag);
-            return -1;
-        }
-    return 0;
-}
+static const peer_cli_t s_cli = {
+    .program = "sluice-liar",
+    .synopsis = "usage: sluice-liar --endpoint EP --cert BROKER.cert_secret "
+                "--authority authority.pub\n"
+                "           --certs DIR --attack NAME [options]\n\n"
+                "A broker that lies, for tests: answers gateways like a broker, then\n"
+                "performs one attack against each gateway that registers.\n\n",
+    .epilogue = "\nprints one line per event: registered: DEPT | sent: WHAT"
+                " | received: TYPE from X to Y, ...\n"
+                "exit 0 on a clean stop, 2 on a usage or setup problem\n",
+    PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
+    .run = s_run,
+    .attack_width = 18
+};
 
 static void
 s_liar_destroy (s_liar_t **self_p)
@@ -1202,16 +1140,6 @@ s_liar_destroy (s_liar_t **self_p)
         free (self);
         *self_p = NULL;
     }
-}
-
-//  A department certificate with its secrets, verified; NULL if not.
-static cert_t *
-s_load_secret (s_liar_t *self, const char *path)
-{
-    cert_t *cert = cert_load (path);
-    if (!cert || !cert_has_secret (cert) || cert_verify (cert, self->authority))
-        cert_destroy (&cert);
-    return cert;
 }
 
 //  Loads what the command line names and binds; NULL (said on stderr) on
@@ -1241,19 +1169,11 @@ s_liar_new (const s_args_t *args, const s_attack_t *attack, FILE *out)
                  ||  (attack->needs_signer && !args->signer)
                  ||  (attack->needs_department && !args->department)))
         problem = "this attack needs --agreement, --signer or --department (see --help)";
-    authority_t *authority = problem? NULL: authority_load (args->authority);
-    if (authority) {
-        memcpy (self->authority, authority_public (authority), CERT_KEY_BYTES);
-        authority_destroy (&authority);
-    }
-    else
-    if (!problem)
+    if (!problem && peer_authority_load (args->authority, self->authority))
         problem = "cannot load --authority";
     if (!problem) {
-        self->cert = cert_load (args->cert);
-        if (!self->cert || !cert_has_secret (self->cert)
-        ||  cert_verify (self->cert, self->authority)
-        ||  !streq (cert_role (self->cert), "broker"))
+        self->cert = peer_cert_load (args->cert, self->authority, true);
+        if (!self->cert || !streq (cert_role (self->cert), "broker"))
             problem = "--cert must be a broker certificate of this authority, "
                       "with its secrets";
         else
@@ -1270,13 +1190,13 @@ s_liar_new (const s_args_t *args, const s_attack_t *attack, FILE *out)
             problem = "cannot load --agreement";
     }
     if (!problem && args->signer) {
-        self->signer = s_load_secret (self, args->signer);
+        self->signer = peer_cert_load (args->signer, self->authority, true);
         if (!self->signer)
             problem = "--signer must be a department certificate of this authority, "
                       "with its secrets";
     }
     if (!problem && args->revoker) {
-        self->revoker = s_load_secret (self, args->revoker);
+        self->revoker = peer_cert_load (args->revoker, self->authority, true);
         if (!self->revoker)
             problem = "--revoker must be a department certificate of this authority, "
                       "with its secrets";
@@ -1322,49 +1242,25 @@ s_liar_run (s_liar_t *self)
     zpoller_destroy (&poller);
 }
 
+//  Binds, then serves and reports until a signal or --seconds.
+static int
+s_run (void *args_void, const void *attack, FILE *out)
+{
+    const s_args_t *args = (const s_args_t *) args_void;
+    s_liar_t *liar = s_liar_new (args, (const s_attack_t *) attack, out);
+    if (liar) {
+        s_report (liar, "listening: %s as %s, attack %s", args->endpoint, liar->id,
+                  liar->attack->name);
+        s_liar_run (liar);
+    }
+    int rc = liar? 0: PEER_EXIT_USAGE;
+    s_liar_destroy (&liar);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
-    zsys_init ();
-    zsys_set_logstream (stderr);
-    zsys_set_logsystem (false);
-    if (sodium_init () < 0) {
-        fprintf (stderr, "sluice-liar: libsodium failed to start\n");
-        return S_EXIT_USAGE;
-    }
     s_args_t args;
-    int parsed = s_args_parse (argc, argv, &args);
-    if (parsed > 0) {
-        s_usage (stdout);
-        return 0;
-    }
-    if (parsed < 0) {
-        fprintf (stderr, "sluice-liar: see --help\n");
-        return S_EXIT_USAGE;
-    }
-    const s_attack_t *attack = s_attack (args.attack);
-    if (!attack) {
-        fprintf (stderr, "sluice-liar: unknown attack '%s' (see --help)\n", args.attack);
-        return S_EXIT_USAGE;
-    }
-    //  Libraries may print on stdout (zconfig reports syntax errors there);
-    //  the report must be alone, so stdout goes to stderr meanwhile
-    int out_fd = dup (STDOUT_FILENO);
-    FILE *out = out_fd >= 0? fdopen (out_fd, "w"): NULL;
-    if (!out || dup2 (STDERR_FILENO, STDOUT_FILENO) < 0) {
-        fprintf (stderr, "sluice-liar: cannot set up the output\n");
-        if (out)
-            fclose (out);
-        return S_EXIT_USAGE;
-    }
-    s_liar_t *liar = s_liar_new (&args, attack, out);
-    if (liar) {
-        s_report (liar, "listening: %s as %s, attack %s", args.endpoint, liar->id,
-                  attack->name);
-        s_liar_run (liar);
-    }
-    int rc = liar? 0: S_EXIT_USAGE;
-    s_liar_destroy (&liar);
-    fclose (out);
-    return rc;
+    return peer_main (&s_cli, argc, argv, &args);
 }

@@ -19,18 +19,15 @@
     the attack ran, 2 on a usage or setup problem (message on stderr).
 */
 
-#include "envelope.h"
+#include "peer.h"
 #include "message.h"
 #include "codec.h"
 #include "status.h"
 #include "cert.h"
-#include "authority.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <unistd.h>
 
-#define S_EXIT_USAGE        2
 #define S_TIMEOUT_DEFAULT   3000
 #define S_TIMEOUT_MAX       600000
 #define S_COUNT_DEFAULT     100
@@ -57,14 +54,7 @@ typedef struct {
     const char *count;
 } s_args_t;
 
-typedef struct {
-    const char *flag;
-    size_t offset;              //  of its const char * in s_args_t
-    bool required;
-    const char *help;
-} s_flag_t;
-
-static const s_flag_t s_flags [] = {
+static const peer_flag_t s_flags [] = {
     { "--broker",      offsetof (s_args_t, broker),      true,
       "ENDPOINT     the broker, e.g. tcp://127.0.0.1:7700" },
     { "--broker-cert", offsetof (s_args_t, broker_cert), true,
@@ -88,7 +78,6 @@ static const s_flag_t s_flags [] = {
     { "--count",       offsetof (s_args_t, count),       false,
       "N             queries sent by flood (default 100)" },
 };
-#define S_FLAGS (sizeof (s_flags) / sizeof (s_flags [0]))
 
 //  What the last reply waited for turned out to be.
 typedef enum {
@@ -305,11 +294,10 @@ s_send_envelope (s_rogue_t *self, envelope_t *envelope)
 static int
 s_send_own (s_rogue_t *self, int type, const uint8_t *payload, size_t size)
 {
-    envelope_t *envelope = envelope_new (type, cert_department (self->me), "");
-    int rc = -1;
-    if (envelope
-    &&  envelope_seal (envelope, payload, size, cert_sign_secret (self->me), NULL) == 0)
-        rc = s_send_envelope (self, envelope);
+    envelope_t *envelope = peer_envelope_new (type, cert_department (self->me), "",
+                                              payload, size, 0,
+                                              cert_sign_secret (self->me), NULL);
+    int rc = envelope? s_send_envelope (self, envelope): -1;
     envelope_destroy (&envelope);
     return rc;
 }
@@ -325,28 +313,14 @@ s_query_new (s_rogue_t *self, const s_query_spec_t *spec)
         fprintf (stderr, "sluice-rogue: cannot compute a box key\n");
         return NULL;
     }
-    message_query_t query;
-    memset (&query, 0, sizeof (query));
-    snprintf (query.item, sizeof (query.item), "%s", self->args.item);
-    snprintf (query.key, sizeof (query.key), "%s", spec->key);
-    snprintf (query.purpose, sizeof (query.purpose), "test");
-    snprintf (query.officer, sizeof (query.officer), "rogue");
-    snprintf (query.role, sizeof (query.role), "inspector");
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    message_query_encode (&query, &buffer);
-
-    envelope_t *envelope = envelope_new (MSG_QUERY, spec->from, spec->to);
-    if (envelope) {
-        envelope_header_t *header = envelope_header_mut (envelope);
-        header->time_ms = (uint64_t) ((int64_t) header->time_ms + spec->skew_ms);
-        if (envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
-                           cert_sign_secret (self->me), sealed? key: NULL))
-            envelope_destroy (&envelope);
-    }
+    const peer_query_t query = {
+        .from = spec->from, .to = spec->to, .item = self->args.item, .key = spec->key,
+        .purpose = "test", .officer = "rogue", .skew_ms = spec->skew_ms
+    };
+    envelope_t *envelope = peer_query_new (&query, cert_sign_secret (self->me),
+                                           sealed? key: NULL);
     if (!envelope)
         fprintf (stderr, "sluice-rogue: cannot build the query\n");
-    msgpack_sbuffer_destroy (&buffer);
     sodium_memzero (key, sizeof (key));
     return envelope;
 }
@@ -874,16 +848,6 @@ static const s_attack_t s_attacks [] = {
     { .name = "flood",          .run = s_run_flood,
       .help = "--count queries without waiting; prints replies=N ok=N errors=N" },
 };
-#define S_ATTACKS (sizeof (s_attacks) / sizeof (s_attacks [0]))
-
-static const s_attack_t *
-s_attack (const char *name)
-{
-    for (size_t index = 0; index < S_ATTACKS; index++)
-        if (streq (s_attacks [index].name, name))
-            return &s_attacks [index];
-    return NULL;
-}
 
 //  Performs one attack: 0 when it ran (the outcome is set), -1 on a setup
 //  problem (said on stderr).
@@ -901,32 +865,6 @@ s_attack_run (s_rogue_t *self, const s_attack_t *attack)
 //  --------------------------------------------------------------------------
 //  Command line and setup
 
-static void
-s_usage (FILE *file)
-{
-    fprintf (file, "usage: sluice-rogue --broker ENDPOINT --broker-cert BROKER.cert "
-             "--authority authority.pub\n"
-             "           --cert ME.cert_secret --to DEPT --attack NAME [options]\n\n");
-    for (size_t index = 0; index < S_FLAGS; index++)
-        fprintf (file, "  %s %s\n", s_flags [index].flag, s_flags [index].help);
-    fprintf (file, "\nattacks:\n");
-    for (size_t index = 0; index < S_ATTACKS; index++)
-        fprintf (file, "  %-15s %s\n", s_attacks [index].name, s_attacks [index].help);
-    fprintf (file, "\nprints one line: status=NAME from=DEPT reason=TEXT"
-             " | status=OK rows=N | status=NOT_FOUND\n"
-             "  | replies=N ok=N errors=N | bad-reply reason=TEXT | no-reply\n"
-             "exit 0 if the attack ran, 2 on a usage or setup problem\n");
-}
-
-static const s_flag_t *
-s_flag (const char *name)
-{
-    for (size_t index = 0; index < S_FLAGS; index++)
-        if (streq (s_flags [index].flag, name))
-            return &s_flags [index];
-    return NULL;
-}
-
 //  Strict decimal in [min, max]; -1 if not.
 static long
 s_number (const char *text, long min, long max)
@@ -941,31 +879,12 @@ s_number (const char *text, long min, long max)
     return value;
 }
 
-//  Fills args from argv; 0, 1 for --help, -1 on a usage error (said on stderr).
+//  Sets the default item and bounds --to, --item and --key; 0, or -1 (said
+//  on stderr).
 static int
-s_args_parse (int argc, char *argv [], s_args_t *args)
+s_args_check (void *args_void)
 {
-    memset (args, 0, sizeof (*args));
-    for (int arg = 1; arg < argc; arg++) {
-        if (streq (argv [arg], "--help") || streq (argv [arg], "-h"))
-            return 1;
-        const s_flag_t *flag = s_flag (argv [arg]);
-        if (!flag) {
-            fprintf (stderr, "sluice-rogue: unknown argument '%s'\n", argv [arg]);
-            return -1;
-        }
-        if (arg + 1 >= argc) {
-            fprintf (stderr, "sluice-rogue: %s needs a value\n", flag->flag);
-            return -1;
-        }
-        *(const char **) ((char *) args + flag->offset) = argv [++arg];
-    }
-    for (size_t index = 0; index < S_FLAGS; index++)
-        if (s_flags [index].required
-        && !*(const char **) ((char *) args + s_flags [index].offset)) {
-            fprintf (stderr, "sluice-rogue: %s is required\n", s_flags [index].flag);
-            return -1;
-        }
+    s_args_t *args = (s_args_t *) args_void;
     if (!args->item)
         args->item = S_DEFAULT_ITEM;
     if (!*args->to || strlen (args->to) > ENVELOPE_DEPT_MAX
@@ -976,6 +895,23 @@ s_args_parse (int argc, char *argv [], s_args_t *args)
     }
     return 0;
 }
+
+static peer_run_fn s_run;
+
+static const peer_cli_t s_cli = {
+    .program = "sluice-rogue",
+    .synopsis = "usage: sluice-rogue --broker ENDPOINT --broker-cert BROKER.cert "
+                "--authority authority.pub\n"
+                "           --cert ME.cert_secret --to DEPT --attack NAME [options]\n\n",
+    .epilogue = "\nprints one line: status=NAME from=DEPT reason=TEXT"
+                " | status=OK rows=N | status=NOT_FOUND\n"
+                "  | replies=N ok=N errors=N | bad-reply reason=TEXT | no-reply\n"
+                "exit 0 if the attack ran, 2 on a usage or setup problem\n",
+    PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
+    .run = s_run,
+    .check = s_args_check,
+    .attack_width = 15
+};
 
 static void
 s_rogue_destroy (s_rogue_t **self_p)
@@ -1016,26 +952,21 @@ s_rogue_new (const s_args_t *args)
     if (!problem) {
         self->timeout_ms = (int) timeout;
         self->count = (int) count;
-        authority_t *authority = authority_load (args->authority);
-        if (authority) {
-            memcpy (self->authority, authority_public (authority), CERT_KEY_BYTES);
-            authority_destroy (&authority);
-        }
-        else
+        if (peer_authority_load (args->authority, self->authority))
             problem = "cannot load --authority";
     }
     if (!problem) {
-        self->me = cert_load (args->cert);
-        if (!self->me || !cert_has_secret (self->me))
+        self->me = peer_cert_load (args->cert, NULL, true);
+        if (!self->me)
             problem = "--cert must be a certificate with its secret keys";
     }
     if (!problem) {
-        self->broker = cert_load (args->broker_cert);
-        if (!self->broker || cert_verify (self->broker, self->authority))
+        self->broker = peer_cert_load (args->broker_cert, self->authority, false);
+        if (!self->broker)
             problem = "--broker-cert must be a certificate signed by the authority";
     }
     if (!problem && args->other) {
-        self->other = cert_load (args->other);
+        self->other = peer_cert_load (args->other, NULL, false);
         if (!self->other)
             problem = "cannot load --other";
     }
@@ -1046,46 +977,21 @@ s_rogue_new (const s_args_t *args)
     return self;
 }
 
-int
-main (int argc, char *argv [])
+//  Performs the attack and prints its outcome.
+static int
+s_run (void *args, const void *attack, FILE *out)
 {
-    zsys_init ();
-    zsys_set_logstream (stderr);
-    zsys_set_logsystem (false);
-    if (sodium_init () < 0) {
-        fprintf (stderr, "sluice-rogue: libsodium failed to start\n");
-        return S_EXIT_USAGE;
-    }
-    s_args_t args;
-    int parsed = s_args_parse (argc, argv, &args);
-    if (parsed > 0) {
-        s_usage (stdout);
-        return 0;
-    }
-    if (parsed < 0) {
-        fprintf (stderr, "sluice-rogue: see --help\n");
-        return S_EXIT_USAGE;
-    }
-    const s_attack_t *attack = s_attack (args.attack);
-    if (!attack) {
-        fprintf (stderr, "sluice-rogue: unknown attack '%s' (see --help)\n", args.attack);
-        return S_EXIT_USAGE;
-    }
-    //  Libraries may print on stdout (zconfig reports syntax errors there);
-    //  the outcome line must be alone, so stdout goes to stderr meanwhile
-    int out_fd = dup (STDOUT_FILENO);
-    FILE *out = out_fd >= 0? fdopen (out_fd, "w"): NULL;
-    if (!out || dup2 (STDERR_FILENO, STDOUT_FILENO) < 0) {
-        fprintf (stderr, "sluice-rogue: cannot set up the output\n");
-        if (out)
-            fclose (out);
-        return S_EXIT_USAGE;
-    }
-    s_rogue_t *rogue = s_rogue_new (&args);
-    int rc = rogue? s_attack_run (rogue, attack): -1;
+    s_rogue_t *rogue = s_rogue_new ((const s_args_t *) args);
+    int rc = rogue? s_attack_run (rogue, (const s_attack_t *) attack): -1;
     if (rc == 0)
         s_outcome_print (&rogue->outcome, out);
     s_rogue_destroy (&rogue);
-    fclose (out);
-    return rc == 0? 0: S_EXIT_USAGE;
+    return rc == 0? 0: PEER_EXIT_USAGE;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_args_t args;
+    return peer_main (&s_cli, argc, argv, &args);
 }

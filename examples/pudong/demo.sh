@@ -5,10 +5,14 @@
 #   sh examples/pudong/demo.sh BIN        (make demo runs it on build/bin)
 #
 # Builds a fresh federation in build/demo (examples/pudong/federation.sh,
-# 5000 generated enterprises), starts the broker and the three department
-# gateways, and shows, one query at a time, what is shared and what is
-# refused, and why. Every process it starts is stopped when it ends, also
-# on an error or Ctrl-C. Exit 0 when every step gave the expected answer.
+# 5000 generated enterprises, the signed agreements left staged in
+# build/demo/agreements), starts the broker and the three department
+# gateways, has the admins register the agreements through the broker, and
+# shows, one query at a time, what is shared and what is refused, and why;
+# then an order (点菜) filed and accepted, an agreement revoked and a
+# department's certificate revoked. Every process it starts is stopped when
+# it ends, also on an error or Ctrl-C. Exit 0 when every step gave the
+# expected answer.
 set -u
 
 ENTERPRISES=5000
@@ -199,6 +203,21 @@ expect () {  # step code pattern
     fi
     return 0
 }
+# Silently runs a command until its output matches PATTERN (ERE), up to
+# SECONDS; returns 1 if it never did
+wait_for () {  # seconds pattern command...
+    until_s=$(($(date +%s) + $1)); pattern=$2; shift 2
+    while :; do
+        "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
+        [ "$(date +%s)" -lt "$until_s" ] || return 1
+        sleep 0.1
+    done
+}
+now_ms () {
+    ms=$(date +%s%3N 2>/dev/null)
+    case $ms in '' | *[!0-9]*) ms=$(($(date +%s) * 1000)) ;; esac
+    printf '%s\n' "$ms"
+}
 explain () {  # line...: the first after "-> ", the others indented
     prefix="-> "
     for text in "$@"; do say "$prefix$text"; prefix="   "; done
@@ -222,7 +241,7 @@ say "  SH-PD-TAX  tax bureau (纳税人)"
 say "  SH-PD-FDA  food and drug administration (食品安全)"
 say ""
 say "Building the federation in $DIR: authority, certificates, $ENTERPRISES"
-say "generated enterprises, catalogs and signed agreements ..."
+say "generated enterprises, catalogs, and agreements signed by both sides ..."
 
 rm -rf "$DIR" || fail "cannot remove the old $DIR"
 PORT=$((40000 + $$ % 20000))
@@ -232,7 +251,8 @@ while :; do
     while port_taken "$PORT"; do PORT=$((40000 + (PORT - 40000 + 7) % 20000)); done
     rm -rf "$DIR"
     mkdir -p "$LOGS" || fail "cannot create $LOGS"
-    sh examples/pudong/federation.sh "$BIN" "$DIR" "$PORT" "$ENTERPRISES" \
+    SLUICE_INSTALL_AGREEMENTS=0 \
+        sh examples/pudong/federation.sh "$BIN" "$DIR" "$PORT" "$ENTERPRISES" \
         >"$LOGS/setup.log" 2>&1 \
         || fail "building the federation failed" "$LOGS/setup.log"
     start broker "$LOGS/broker.log" "$BIN/sluice-broker" \
@@ -278,9 +298,9 @@ while [ -n "$waiting" ]; do
 done
 
 say "The broker (tcp://127.0.0.1:$PORT) and three gateways are up; their logs"
-say "are in $LOGS/. Agreements in force (* = both signatures verified):"
-for file in "$DIR"/msa/agreements/*.agreement "$DIR"/tax/agreements/*.agreement \
-            "$DIR"/fda/agreements/*.agreement; do
+say "are in $LOGS/. No agreement is in force yet. Signed, waiting in"
+say "$DIR/agreements/ (* = both signatures verified):"
+for file in "$DIR"/agreements/*.agreement; do
     "$SLUICE" agreement show --file "$file" --authority "$DIR/authority/authority.pub" \
         --certs "$DIR/broker/certs" 2>/dev/null | awk '
         $1 == "agreement" { id = $2 }
@@ -294,6 +314,51 @@ for file in "$DIR"/msa/agreements/*.agreement "$DIR"/tax/agreements/*.agreement 
 done | sort -u
 KEY=$(head -1 "$DIR/data/sample-keys.txt")
 [ -n "$KEY" ] || fail "no sample key in $DIR/data/sample-keys.txt"
+
+# --- 0: catalogs and agreements -------------------------------------------------
+heading "0. The departments publish their catalogs; the admins register their agreements"
+say "   Each gateway publishes its catalog's metadata through the broker: what"
+say "   exists, its share class and fields, never the data itself."
+#   Each gateway publishes once it is registered; wait until all three have
+for dept in FDA MSA TAX; do
+    wait_for 10 "^SH-PD-$dept " "$SLUICE" catalog list --config "$DIR/tax/gateway.cfg"
+done
+run "$SLUICE" catalog list --config "$DIR/tax/gateway.cfg"
+if expect 0a 0 "SH-PD-MSA +market-violations +conditional"; then
+    items=$(printf '%s\n' "$OUT" | grep -c "^SH-PD-")
+    explain "$items items of three departments: open to any member, conditional" \
+            "(only under an agreement) or closed (never shared)."
+fi
+
+heading "0b. The admins register the signed agreements through their own gateways"
+say "   Here the consumer's admin registers each one (the provider's could too);"
+say "   the brokers deliver it to both gateways."
+REGISTERED=""
+for file in "$DIR"/agreements/AGR-*.agreement; do
+    id=$(basename "$file" .agreement)
+    rest=${id#AGR-}; provider=${rest%%-*}; rest=${rest#*-}; consumer=${rest%%-*}
+    provider=$(printf '%s' "$provider" | tr 'A-Z' 'a-z')
+    consumer=$(printf '%s' "$consumer" | tr 'A-Z' 'a-z')
+    run "$SLUICE" agreement register --config "$DIR/$consumer/gateway.cfg" --file "$file"
+    expect "0b $id" 0 "registered" && REGISTERED="$REGISTERED $id:$provider"
+done
+#   In force at each provider's gateway, which grants under it
+for entry in $REGISTERED; do
+    wait_for 10 "^${entry%%:*} +in force" \
+        "$SLUICE" agreement list --config "$DIR/${entry#*:}/gateway.cfg"
+done
+heading "0c. MSA's gateway lists the agreements it is party to"
+run "$SLUICE" agreement list --config "$DIR/msa/gateway.cfg"
+in_force=$(printf '%s\n' "$OUT" | grep -c " in force ")
+if expect 0c 0 "in force" && [ "$in_force" = 4 ]; then
+    explain "all four in force: each provider's gateway checked both signatures" \
+            "itself before granting anything under it."
+elif [ "$RC" = 0 ]; then
+    say "!! step 0c: unexpected answer ($in_force agreements in force, wanted 4)"
+    UNEXPECTED="$UNEXPECTED 0c"
+fi
+
+say ""
 say "Every query names an officer, a role and a purpose; both gateways write it"
 say "to their own signed audit log. The enterprise asked about: $KEY."
 
@@ -385,9 +450,116 @@ expect 7c 0 "registered.*yes" \
     && explain "MSA is registered with the broker; it served $(field served) queries," \
                "refused $(field refused) and asked other departments $(field asked) time(s)."
 
+# --- 8: an order ---------------------------------------------------------------
+#   An enterprise with a market violation: the first sample key has one
+VKEY=$KEY
+if command -v sqlite3 >/dev/null 2>&1; then
+    found=$(sqlite3 "$DIR/data/market.db" \
+        "SELECT uscc FROM violation ORDER BY uscc = '$KEY' DESC, uscc LIMIT 1" 2>/dev/null)
+    [ -n "$found" ] && VKEY=$found
+fi
+ORDER=ORD-TAX-0001
+DRAFT=$DIR/agreements/AGR-$ORDER.agreement
+heading "8. Ordering data (点菜): the tax bureau asks for what is not offered to it"
+say "   TAX wants MSA's administrative penalties (market-violations: case_no,"
+say "   kind, penalty) to assess tax risk; no agreement grants them to TAX."
+query tax "$OFFICER_TAX" auditor tax-risk SH-PD-MSA market-violations "$VKEY" \
+    --fields case_no,kind,penalty
+expect 8a 2 "NO_AGREEMENT" \
+    && explain "refused (NO_AGREEMENT), as expected: TAX files an order instead."
+heading "8b. The tax bureau files an order, citing its legal basis"
+run "$SLUICE" order file --config "$DIR/tax/gateway.cfg" --to SH-PD-MSA \
+    --item market-violations --fields case_no,kind,penalty --purpose tax-risk \
+    --legal-basis "《税收征收管理法》第五条 协税护税" --id "$ORDER"
+expect 8b 0 "registered"
+wait_for 10 "^$ORDER +open" "$SLUICE" order list --config "$DIR/msa/gateway.cfg"
+run "$SLUICE" order list --config "$DIR/msa/gateway.cfg"
+age=$(printf '%s\n' "$OUT" | awk -v id="$ORDER" '$1 == id { print $3 }')
+expect 8b 0 "^$ORDER +open +[0-9]+ +SH-PD-TAX +SH-PD-MSA" \
+    && explain "MSA sees the order, open for $age s: it must accept or refuse it" \
+               "(refusing cites a legal basis); open orders and their age are" \
+               "counted in the supervision figures."
+heading "8c. MSA accepts; both sign the prefilled draft and TAX's admin registers it"
+run "$SLUICE" order accept --config "$DIR/msa/gateway.cfg" --id "$ORDER" \
+    --roles auditor --out "$DRAFT"
+expect 8c 0 "written"
+run "$SLUICE" agreement sign --cert "$DIR/msa/SH-PD-MSA.cert_secret" --file "$DRAFT"
+expect 8c 0 "signed"
+run "$SLUICE" agreement sign --cert "$DIR/tax/SH-PD-TAX.cert_secret" --file "$DRAFT"
+expect 8c 0 "signed"
+run "$SLUICE" agreement register --config "$DIR/tax/gateway.cfg" --file "$DRAFT"
+expect 8c 0 "registered"
+wait_for 10 "^AGR-$ORDER +in force" "$SLUICE" agreement list --config "$DIR/msa/gateway.cfg"
+wait_for 10 "^$ORDER +accepted" "$SLUICE" order list --config "$DIR/tax/gateway.cfg"
+run "$SLUICE" order list --config "$DIR/tax/gateway.cfg"
+expect 8c 0 "^$ORDER +accepted.*AGR-$ORDER" \
+    && explain "the order is answered: accepted, under agreement AGR-$ORDER" \
+               "(the ordered item, fields and purpose; for auditors)."
+heading "8d. The tax bureau asks again"
+query tax "$OFFICER_TAX" auditor tax-risk SH-PD-MSA market-violations "$VKEY" \
+    --fields case_no,kind,penalty
+expect 8d 0 "OK \([0-9]+ rows?, agreement AGR-$ORDER" \
+    && explain "granted under AGR-$ORDER, seconds after the order was filed;" \
+               "no file was copied to a gateway, no gateway restarted."
+
+# --- 9: revoking an agreement ---------------------------------------------------
+heading "9. MSA revokes the agreement"
+say "   Only the provider can; the brokers deliver the revocation to both ends."
+start_ms=$(now_ms)
+run "$SLUICE" agreement revoke --config "$DIR/msa/gateway.cfg" --id "AGR-$ORDER" \
+    --reason "tax-risk review closed"
+expect 9a 0 "registered"
+wait_for 10 "NO_AGREEMENT" "$SLUICE" query --config "$DIR/tax/gateway.cfg" --to SH-PD-MSA \
+    --item market-violations --key "$VKEY" --fields case_no,kind,penalty \
+    --purpose tax-risk --officer "$OFFICER_TAX" --role auditor
+elapsed=$(($(now_ms) - start_ms))
+if [ "$elapsed" -lt 100 ]; then
+    elapsed="less than 0.1 s"
+else
+    elapsed="$((elapsed / 1000)).$((elapsed % 1000 / 100)) s"
+fi
+query tax "$OFFICER_TAX" auditor tax-risk SH-PD-MSA market-violations "$VKEY" \
+    --fields case_no,kind,penalty
+expect 9b 2 "NO_AGREEMENT" \
+    && explain "refused (NO_AGREEMENT), $elapsed after the revocation:" \
+               "MSA's gateway grants nothing more under AGR-$ORDER."
+wait_for 10 "^AGR-$ORDER +revoked" "$SLUICE" agreement list --config "$DIR/tax/gateway.cfg"
+run "$SLUICE" agreement list --config "$DIR/tax/gateway.cfg"
+expect 9c 0 "^AGR-$ORDER +revoked" \
+    && explain "the tax bureau was told: its list shows AGR-$ORDER revoked."
+
+# --- 10: revoking a department --------------------------------------------------
+heading "10. The authority revokes the food and drug administration's certificate"
+say "   Say FDA's gateway key was compromised. The authority signs a new"
+say "   revocation list and publishes it through the broker to every member."
+run "$SLUICE" certs revoke --authority "$DIR/authority/authority.secret" \
+    --crl "$DIR/authority/federation.crl" --department SH-PD-FDA \
+    --reason "gateway key compromised" --publish "$DIR/msa/gateway.cfg"
+expect 10a 0 "published"
+heading "10b. Market supervision asks FDA for food inspections again (as in step 6)"
+wait_for 10 "CERT_REVOKED" "$SLUICE" query --config "$DIR/msa/gateway.cfg" --to SH-PD-FDA \
+    --item food-inspections --key "$KEY" --purpose joint-inspection \
+    --officer "$OFFICER_MSA" --role inspector
+query msa "$OFFICER_MSA" inspector joint-inspection SH-PD-FDA food-inspections "$KEY"
+expect 10b 3 "CERT_REVOKED" \
+    && explain "refused (CERT_REVOKED) by MSA's own gateway, which seals nothing" \
+               "for a revoked certificate: agreement AGR-FDA-MSA-0001 is still" \
+               "registered, but no member deals with FDA any more."
+heading "10c. The food and drug administration asks MSA, under AGR-MSA-FDA-0001"
+#   The broker closes FDA's connection and refuses it when it comes back;
+#   FDA's gateway notices within a few heartbeats
+wait_for 10 "registered +no" "$SLUICE" status --config "$DIR/fda/gateway.cfg"
+query fda "$OFFICER_FDA" inspector joint-inspection SH-PD-MSA market-violations "$VKEY"
+expect 10c 3 "NOT_REGISTERED|CERT_REVOKED"
+run grep -m 2 "CERT_REVOKED" "$LOGS/broker.log"
+expect 10c 0 "SH-PD-FDA" \
+    && explain "FDA is cut off: the broker dropped its connection and refuses it" \
+               "(CERT_REVOKED), so no query leaves FDA and none reaches it."
+
 # --- the end --------------------------------------------------------------------
 say ""
-say "The federation stays in $DIR (configs, catalogs, agreements, audit logs,"
-say "databases); daemon logs are in $LOGS/. Run again: make demo."
+say "The federation stays in $DIR (configs, catalogs, the signed agreements,"
+say "audit logs, databases); daemon logs are in $LOGS/."
+say "Run again: make demo."
 [ -z "$UNEXPECTED" ] || fail "some steps did not give the expected answer:$UNEXPECTED"
 stop_all

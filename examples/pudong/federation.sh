@@ -14,6 +14,16 @@
 #   DIR/msa, tax, fda/   each department's certificate, config, catalog,
 #                        agreements and state
 #   DIR/data/            the departments' own databases (sluice-gendata)
+#   DIR/agreements/      the four agreements, each signed by both departments
+#                        (staged: ready for `sluice agreement register`)
+#
+# Environment:
+#   SLUICE_INSTALL_AGREEMENTS  "0": leave the signed agreements staged in
+#                        DIR/agreements/ only, for the admins to register
+#                        through the brokers once the daemons run. Anything
+#                        else, or unset: also copy each one into the
+#                        provider's and the consumer's agreements/ folder,
+#                        so the gateways load them at start-up.
 set -eu
 BIN=$1
 DIR=$2
@@ -86,15 +96,22 @@ gateway msa SH-PD-MSA msa.cfg market.db
 gateway tax SH-PD-TAX tax.cfg tax.db
 gateway fda SH-PD-FDA fda.cfg food.db
 
-# Agreements: drafted by the provider, signed by both, installed at both ends.
+# Agreements: drafted by the provider, signed by both, staged in
+# DIR/agreements/ and, unless SLUICE_INSTALL_AGREEMENTS is "0", installed at
+# both ends.
+INSTALL_AGREEMENTS=${SLUICE_INSTALL_AGREEMENTS:-1}
+mkdir -p "$DIR/agreements"
 agreement () {  # id provider-folder provider consumer-folder consumer item fields purposes roles basis
-    file="$DIR/$2/agreements/$1.agreement"
+    file="$DIR/agreements/$1.agreement"
     "$SLUICE" agreement draft --id "$1" --provider "$3" --consumer "$5" \
         --item "$6" --fields "$7" --purposes "$8" --roles "$9" \
         --legal-basis "${10}" --days 365 --daily-quota 10000 --out "$file" >/dev/null
     "$SLUICE" agreement sign --cert "$DIR/$2/$3.cert_secret" --file "$file" >/dev/null
     "$SLUICE" agreement sign --cert "$DIR/$4/$5.cert_secret" --file "$file" >/dev/null
-    cp "$file" "$DIR/$4/agreements/"
+    if [ "$INSTALL_AGREEMENTS" != 0 ]; then
+        cp "$file" "$DIR/$2/agreements/"
+        cp "$file" "$DIR/$4/agreements/"
+    fi
 }
 agreement AGR-MSA-TAX-0001 msa SH-PD-MSA tax SH-PD-TAX enterprise-legal-rep \
     legal_rep,employees tax-registration auditor,inspector \
