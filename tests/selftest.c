@@ -31,6 +31,7 @@
 #include "registrar.h"
 #include "cli.h"
 #include "catalog_cmd.h"
+#include "peer.h"
 #include "broker.h"
 #include "gateway.h"
 
@@ -68,6 +69,7 @@ static const s_class_t s_classes [] = {
     { "catalog_cmd", catalog_cmd_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
+    { "peer", peer_test },
     { NULL }
 };
 
