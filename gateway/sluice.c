@@ -506,7 +506,7 @@ static const s_command_t s_commands [] = {
     { "query",  s_query,  "ask another department through the local gateway" },
     { "status", s_status, "the local gateway's state and figures" },
     { "audit",  s_audit,  "verify or show a gateway's audit log" },
-    { "agreement", s_agreement, "draft, sign and show sharing agreements" },
+    { "agreement", s_agreement, "draft, sign, register, list and revoke sharing agreements" },
     { "catalog", catalog_cmd_main, "list, show and search the federation's catalogs" },
     { "order",  registry_cmd_order, "order data not offered (点菜), and answer orders" },
     { NULL }
@@ -517,7 +517,7 @@ s_usage (FILE *file)
 {
     fprintf (file, "usage: sluice COMMAND [ARGS] (sluice COMMAND --help for each)\n\n");
     for (const s_command_t *command = s_commands; command->name; command++)
-        fprintf (file, "  %-8s %s\n", command->name, command->help);
+        fprintf (file, "  %-10s %s\n", command->name, command->help);
 }
 
 int
