@@ -1,7 +1,7 @@
 /*  sluice_broker.c -- the sluice-broker daemon.  */
 
 #include "broker.h"
-#include <sodium.h>
+#include "daemon.h"
 
 static void
 s_usage (FILE *file)
@@ -27,48 +27,34 @@ s_usage (FILE *file)
         "      crl = \"certs/federation.crl\"\n");
 }
 
+//  daemon_main holds the server as a void *; these three adapt to it.
+
+static void *
+s_new (conf_t *conf, char **error)
+{
+    return broker_new (conf, error);
+}
+
+static void
+s_run (void *server)
+{
+    broker_run ((broker_t *) server, NULL);
+}
+
+static void
+s_destroy (void **server_p)
+{
+    broker_t *broker = (broker_t *) *server_p;
+    broker_destroy (&broker);
+    *server_p = NULL;
+}
+
 int
 main (int argc, char **argv)
 {
-    const char *config = NULL;
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        if (streq (argv [index], "--config") && index + 1 < argc)
-            config = argv [++index];
-    }
-    if (sodium_init () < 0) {
-        fprintf (stderr, "sluice-broker: libsodium failed to initialise\n");
-        return 1;
-    }
-    zsys_init ();
-    zsys_set_logident ("sluice-broker");
-    char *error = NULL;
-    conf_t *conf = config? conf_load (config, broker_schema, &error)
-                         : conf_new (broker_schema);
-    const char *own [] = { "--config", NULL };
-    const char *switches [] = { "--help", "-h", NULL };
-    if (conf && (conf_apply_flags (conf, argc - 1, argv + 1, own, switches, &error)
-             ||  conf_check (conf, &error)))
-        conf_destroy (&conf);
-    if (!conf) {
-        fprintf (stderr, "sluice-broker: %s\n", error);
-        if (!config)
-            fprintf (stderr, "sluice-broker: give --config FILE (see --help)\n");
-        zstr_free (&error);
-        return 2;
-    }
-    broker_t *broker = broker_new (conf, &error);
-    if (!broker) {
-        fprintf (stderr, "sluice-broker: %s\n", error);
-        zstr_free (&error);
-        conf_destroy (&conf);
-        return 1;
-    }
-    broker_run (broker, NULL);
-    broker_destroy (&broker);
-    conf_destroy (&conf);
-    return 0;
+    const daemon_t spec = {
+        .name = "sluice-broker", .schema = broker_schema, .usage = s_usage,
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+    };
+    return daemon_main (argc, argv, &spec);
 }

@@ -19,6 +19,7 @@
 */
 
 #include "audit.h"
+#include "status.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -226,22 +227,6 @@ s_row_read (sqlite3_stmt *stmt, s_row_t *row, const char **problem)
     return 0;
 }
 
-//  Sets *error (if not NULL) to a fresh formatted string.
-static void
-s_set_error (char **error, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_set_error (char **error, const char *format, ...)
-{
-    if (error) {
-        va_list args;
-        va_start (args, format);
-        *error = zsys_vprintf (format, args);
-        va_end (args);
-    }
-}
-
 //  Reads meta value `name` as bytes into a fresh buffer; NULL if absent.
 static uint8_t *
 s_meta_get (sqlite3 *db, const char *name, size_t *size)
@@ -306,7 +291,7 @@ s_schema_prepare (audit_t *self, const uint8_t *sign_public, char **error)
 {
     sqlite3 *db = self->db;
     if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        s_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
+        status_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
         return -1;
     }
     //  A database with other tables and no audit meta is someone else's
@@ -320,13 +305,13 @@ s_schema_prepare (audit_t *self, const uint8_t *sign_public, char **error)
         foreign = sqlite3_column_int (stmt, 0);
     sqlite3_finalize (stmt);
     if (foreign != 0) {
-        s_set_error (error, "%s: %s", self->path, foreign < 0
-                     ? sqlite3_errmsg (db): "not a sluice audit log");
+        status_set_error (error, "%s: %s", self->path, foreign < 0
+                          ? sqlite3_errmsg (db): "not a sluice audit log");
         goto rollback;
     }
     char *message = NULL;
     if (sqlite3_exec (db, s_schema, NULL, NULL, &message) != SQLITE_OK) {
-        s_set_error (error, "%s: %s", self->path, message? message: "schema");
+        status_set_error (error, "%s: %s", self->path, message? message: "schema");
         sqlite3_free (message);
         goto rollback;
     }
@@ -339,7 +324,7 @@ s_schema_prepare (audit_t *self, const uint8_t *sign_public, char **error)
                         strlen (self->department), true)
         ||  s_meta_put (db, "sign_public", sign_public,
                         crypto_sign_PUBLICKEYBYTES, false)) {
-            s_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
+            status_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
             goto rollback;
         }
     }
@@ -348,24 +333,24 @@ s_schema_prepare (audit_t *self, const uint8_t *sign_public, char **error)
                   && memcmp (format, S_FORMAT, size) == 0;
         free (format);
         if (!known) {
-            s_set_error (error, "%s: not a %s audit log", self->path, S_FORMAT);
+            status_set_error (error, "%s: not a %s audit log", self->path, S_FORMAT);
             goto rollback;
         }
         if (!s_meta_is (db, "department", self->department,
                         strlen (self->department))) {
-            s_set_error (error, "%s: the log belongs to another department",
-                         self->path);
+            status_set_error (error, "%s: the log belongs to another department",
+                              self->path);
             goto rollback;
         }
         if (!s_meta_is (db, "sign_public", sign_public,
                         crypto_sign_PUBLICKEYBYTES)) {
-            s_set_error (error, "%s: the log is signed with another key;"
-                         " start a new log file for a new key", self->path);
+            status_set_error (error, "%s: the log is signed with another key;"
+                              " start a new log file for a new key", self->path);
             goto rollback;
         }
     }
     if (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        s_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
+        status_set_error (error, "%s: %s", self->path, sqlite3_errmsg (db));
         goto rollback;
     }
     return 0;
@@ -385,7 +370,7 @@ s_tail_load (audit_t *self, char **error)
     if (sqlite3_prepare_v2 (self->db,
             "SELECT " S_RECORD_COLUMNS " FROM record ORDER BY seq DESC LIMIT 2",
             -1, &stmt, NULL) != SQLITE_OK) {
-        s_set_error (error, "%s: %s", self->path, sqlite3_errmsg (self->db));
+        status_set_error (error, "%s: %s", self->path, sqlite3_errmsg (self->db));
         return -1;
     }
     int rc = sqlite3_step (stmt);
@@ -427,9 +412,9 @@ s_tail_load (audit_t *self, char **error)
     return 0;
 
 damaged:
-    s_set_error (error, "%s: the log's last record is damaged (%s);"
-                 " run 'sluice audit verify' and start a new log file",
-                 self->path, problem);
+    status_set_error (error, "%s: the log's last record is damaged (%s);"
+                      " run 'sluice audit verify' and start a new log file",
+                      self->path, problem);
     sqlite3_finalize (stmt);
     return -1;
 }
@@ -450,7 +435,7 @@ audit_new (const char *db_path, const char *department,
 
     size_t department_size = strlen (department);
     if (department_size == 0 || department_size > AUDIT_TEXT_MAX) {
-        s_set_error (error, "%s: the department id is empty or too long", db_path);
+        status_set_error (error, "%s: the department id is empty or too long", db_path);
         return NULL;
     }
     //  The secret key must be a real key pair: seed || public key
@@ -464,14 +449,14 @@ audit_new (const char *db_path, const char *department,
     sodium_memzero (seed, sizeof (seed));
     sodium_memzero (rebuilt, sizeof (rebuilt));
     if (!consistent) {
-        s_set_error (error, "%s: the signing secret key is not a valid key pair",
-                     db_path);
+        status_set_error (error, "%s: the signing secret key is not a valid key pair",
+                          db_path);
         return NULL;
     }
 
     audit_t *self = (audit_t *) zmalloc (sizeof (audit_t));
     if (!self) {
-        s_set_error (error, "%s: out of memory", db_path);
+        status_set_error (error, "%s: out of memory", db_path);
         return NULL;
     }
     msgpack_sbuffer_init (&self->canonical);
@@ -479,7 +464,7 @@ audit_new (const char *db_path, const char *department,
     self->department = strdup (department);
     self->sign_secret = (uint8_t *) sodium_malloc (crypto_sign_SECRETKEYBYTES);
     if (!self->path || !self->department || !self->sign_secret) {
-        s_set_error (error, "%s: out of memory", db_path);
+        status_set_error (error, "%s: out of memory", db_path);
         goto failed;
     }
     memcpy (self->sign_secret, sign_secret, crypto_sign_SECRETKEYBYTES);
@@ -487,8 +472,8 @@ audit_new (const char *db_path, const char *department,
     if (sqlite3_open_v2 (db_path, &self->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
             != SQLITE_OK) {
-        s_set_error (error, "%s: %s", db_path,
-                     self->db? sqlite3_errmsg (self->db): "out of memory");
+        status_set_error (error, "%s: %s", db_path,
+                          self->db? sqlite3_errmsg (self->db): "out of memory");
         goto failed;
     }
     sqlite3_busy_timeout (self->db, S_BUSY_TIMEOUT_MS);
@@ -497,7 +482,7 @@ audit_new (const char *db_path, const char *department,
     //  batch, i.e. per ~20 ms at most
     if (sqlite3_exec (self->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL)
     ||  sqlite3_exec (self->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL)) {
-        s_set_error (error, "%s: %s", db_path, sqlite3_errmsg (self->db));
+        status_set_error (error, "%s: %s", db_path, sqlite3_errmsg (self->db));
         goto failed;
     }
     if (s_schema_prepare (self, sign_public, error)
@@ -512,7 +497,7 @@ audit_new (const char *db_path, const char *department,
             "INSERT INTO checkpoint (seq, head, signature, time_ms)"
             " VALUES (?1, ?2, ?3, ?4)",
             -1, &self->insert_checkpoint, NULL) != SQLITE_OK) {
-        s_set_error (error, "%s: %s", db_path, sqlite3_errmsg (self->db));
+        status_set_error (error, "%s: %s", db_path, sqlite3_errmsg (self->db));
         goto failed;
     }
     return self;
@@ -735,14 +720,14 @@ s_open_readonly (const char *db_path, char **report)
 {
     sqlite3 *db = NULL;
     if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        s_set_error (report, "%s: cannot open: %s", db_path,
-                     db? sqlite3_errmsg (db): "out of memory");
+        status_set_error (report, "%s: cannot open: %s", db_path,
+                          db? sqlite3_errmsg (db): "out of memory");
         sqlite3_close (db);
         return NULL;
     }
     sqlite3_busy_timeout (db, S_BUSY_TIMEOUT_MS);
     if (!s_meta_is (db, "format", S_FORMAT, strlen (S_FORMAT))) {
-        s_set_error (report, "%s: not a %s audit log", db_path, S_FORMAT);
+        status_set_error (report, "%s: not a %s audit log", db_path, S_FORMAT);
         sqlite3_close (db);
         return NULL;
     }
@@ -771,7 +756,7 @@ audit_verify (const char *db_path, const uint8_t *sign_public, char **report)
     msgpack_sbuffer_init (&canonical);
 
     if (!s_meta_is (db, "sign_public", sign_public, crypto_sign_PUBLICKEYBYTES)) {
-        s_set_error (report, "meta: the log's signing key is not the key given");
+        status_set_error (report, "meta: the log's signing key is not the key given");
         goto done;
     }
     //  One read transaction, so a gateway appending meanwhile cannot make
@@ -783,7 +768,7 @@ audit_verify (const char *db_path, const uint8_t *sign_public, char **report)
     ||  sqlite3_prepare_v2 (db,
             "SELECT seq, head, signature FROM checkpoint ORDER BY seq",
             -1, &checkpoints, NULL) != SQLITE_OK) {
-        s_set_error (report, "%s: %s", db_path, sqlite3_errmsg (db));
+        status_set_error (report, "%s: %s", db_path, sqlite3_errmsg (db));
         goto done;
     }
     uint8_t chain [AUDIT_HASH_SIZE] = { 0 };        //  h_0
@@ -796,25 +781,25 @@ audit_verify (const char *db_path, const uint8_t *sign_public, char **report)
         const char *problem = NULL;
         int64_t seq = (int64_t) sqlite3_column_int64 (records, S_COL_SEQ);
         if (seq < 1) {
-            s_set_error (report, "record %" PRId64 ": bad sequence number", seq);
+            status_set_error (report, "record %" PRId64 ": bad sequence number", seq);
             goto done;
         }
         if ((uint64_t) seq != expected) {
-            s_set_error (report, "record %" PRIu64 ": missing (sequence gap"
-                         " before record %" PRId64 ")", expected, seq);
+            status_set_error (report, "record %" PRIu64 ": missing (sequence gap"
+                              " before record %" PRId64 ")", expected, seq);
             goto done;
         }
         if (s_row_read (records, &row, &problem)) {
-            s_set_error (report, "record %" PRId64 ": malformed (%s)", seq, problem);
+            status_set_error (report, "record %" PRId64 ": malformed (%s)", seq, problem);
             goto done;
         }
         if (s_canonical (&canonical, &row)) {
-            s_set_error (report, "out of memory");
+            status_set_error (report, "out of memory");
             goto done;
         }
         s_chain (chain, &canonical, chain);
         if (sodium_memcmp (chain, row.hash, AUDIT_HASH_SIZE) != 0) {
-            s_set_error (report, "record %" PRId64 ": chain hash mismatch", seq);
+            status_set_error (report, "record %" PRId64 ": chain hash mismatch", seq);
             goto done;
         }
         //  Checkpoints at or before this record (any before it is misplaced)
@@ -826,25 +811,25 @@ audit_verify (const char *db_path, const uint8_t *sign_public, char **report)
             const void *signature = sqlite3_column_blob (checkpoints, 2);
             int signature_size = sqlite3_column_bytes (checkpoints, 2);
             if (at != seq) {
-                s_set_error (report, "checkpoint at %" PRId64 ": no record"
-                             " there", at);
+                status_set_error (report, "checkpoint at %" PRId64 ": no record"
+                                  " there", at);
                 goto done;
             }
             if (!head || head_size != AUDIT_HASH_SIZE
             ||  !signature || signature_size != crypto_sign_BYTES) {
-                s_set_error (report, "checkpoint at %" PRId64 ": malformed", at);
+                status_set_error (report, "checkpoint at %" PRId64 ": malformed", at);
                 goto done;
             }
             if (sodium_memcmp (head, chain, AUDIT_HASH_SIZE) != 0) {
-                s_set_error (report, "checkpoint at %" PRId64 ": head does not"
-                             " match the chain", at);
+                status_set_error (report, "checkpoint at %" PRId64 ": head does not"
+                                  " match the chain", at);
                 goto done;
             }
             uint8_t message [S_SIGN_MESSAGE_SIZE];
             s_sign_message (message, (uint64_t) at, chain);
             if (crypto_sign_verify_detached ((const uint8_t *) signature,
                     message, sizeof (message), sign_public) != 0) {
-                s_set_error (report, "checkpoint at %" PRId64 ": bad signature", at);
+                status_set_error (report, "checkpoint at %" PRId64 ": bad signature", at);
                 goto done;
             }
             signed_up_to = (uint64_t) at;
@@ -854,18 +839,18 @@ audit_verify (const char *db_path, const uint8_t *sign_public, char **report)
     }
     if (rc != SQLITE_DONE
     ||  (checkpoint_rc != SQLITE_ROW && checkpoint_rc != SQLITE_DONE)) {
-        s_set_error (report, "%s: %s", db_path, sqlite3_errmsg (db));
+        status_set_error (report, "%s: %s", db_path, sqlite3_errmsg (db));
         goto done;
     }
     if (checkpoint_rc == SQLITE_ROW) {
-        s_set_error (report, "checkpoint at %" PRId64 ": beyond the last"
-                     " record (%" PRIu64 ")",
-                     (int64_t) sqlite3_column_int64 (checkpoints, 0), expected - 1);
+        status_set_error (report, "checkpoint at %" PRId64 ": beyond the last"
+                          " record (%" PRIu64 ")",
+                          (int64_t) sqlite3_column_int64 (checkpoints, 0), expected - 1);
         goto done;
     }
     if (signed_up_to != expected - 1) {
-        s_set_error (report, "record %" PRIu64 ": not covered by a signed"
-                     " checkpoint", signed_up_to + 1);
+        status_set_error (report, "record %" PRIu64 ": not covered by a signed"
+                          " checkpoint", signed_up_to + 1);
         goto done;
     }
     result = (int64_t) (expected - 1);

@@ -10,7 +10,6 @@
 #include "codec.h"
 #include "status.h"
 
-#include <stdarg.h>
 #include <msgpack.h>
 
 #define CATALOG_FILE_MAX (1024 * 1024)     //  a catalog is a small text file
@@ -19,19 +18,6 @@ struct _catalog_t {
     zlistx_t *items;            //  item_t, in file order, owned
     zhashx_t *by_name;          //  name -> item_t, not owned
 };
-
-
-static void *
-s_fail (char **error, const char *format, ...)
-{
-    if (error) {
-        va_list argptr;
-        va_start (argptr, format);
-        *error = zsys_vprintf (format, argptr);
-        va_end (argptr);
-    }
-    return NULL;
-}
 
 
 static bool
@@ -135,8 +121,10 @@ static zchunk_t *
 s_read_file (const char *path, char **error)
 {
     FILE *handle = fopen (path, "rb");
-    if (!handle)
-        return s_fail (error, "%s: cannot open: %s", path, strerror (errno));
+    if (!handle) {
+        status_set_error (error, "%s: cannot open: %s", path, strerror (errno));
+        return NULL;
+    }
     zchunk_t *chunk = zchunk_new (NULL, CATALOG_FILE_MAX + 1);
     assert (chunk);
     size_t size = fread (zchunk_data (chunk), 1, CATALOG_FILE_MAX + 1, handle);
@@ -144,16 +132,19 @@ s_read_file (const char *path, char **error)
     fclose (handle);
     if (failed) {
         zchunk_destroy (&chunk);
-        return s_fail (error, "%s: cannot read (is it a regular file?)", path);
+        status_set_error (error, "%s: cannot read (is it a regular file?)", path);
+        return NULL;
     }
     if (size > CATALOG_FILE_MAX) {
         zchunk_destroy (&chunk);
-        return s_fail (error, "%s: larger than %d bytes", path, CATALOG_FILE_MAX);
+        status_set_error (error, "%s: larger than %d bytes", path, CATALOG_FILE_MAX);
+        return NULL;
     }
     zchunk_set (chunk, zchunk_data (chunk), size);
     if (memchr (zchunk_data (chunk), 0, size)) {
         zchunk_destroy (&chunk);
-        return s_fail (error, "%s: contains a NUL byte, not a text file", path);
+        status_set_error (error, "%s: contains a NUL byte, not a text file", path);
+        return NULL;
     }
     return chunk;
 }
@@ -184,13 +175,16 @@ catalog_load (const char *path, char **error)
                                       zchunk_size (chunk), &lineno);
     if (reason) {
         zchunk_destroy (&chunk);
-        return s_fail (error, "%s: line %d: ZPL syntax error: %s",
-                       path, lineno, reason);
+        status_set_error (error, "%s: line %d: ZPL syntax error: %s",
+                          path, lineno, reason);
+        return NULL;
     }
     zconfig_t *root = zconfig_chunk_load (chunk);
     zchunk_destroy (&chunk);
-    if (!root)
-        return s_fail (error, "%s: ZPL syntax error", path);
+    if (!root) {
+        status_set_error (error, "%s: ZPL syntax error", path);
+        return NULL;
+    }
 
     catalog_t *self = (catalog_t *) zmalloc (sizeof (catalog_t));
     assert (self);
@@ -206,41 +200,41 @@ catalog_load (const char *path, char **error)
     bool valid = true;
     for (; top && valid; top = zconfig_next (top)) {
         if (!streq (zconfig_name (top), "catalog")) {
-            s_fail (error, "%s: unknown key '%.64s' at the top (expected "
-                    "'catalog')", path, zconfig_name (top));
+            status_set_error (error, "%s: unknown key '%.64s' at the top (expected "
+                              "'catalog')", path, zconfig_name (top));
             valid = false;
         }
         else
         if (catalog) {
-            s_fail (error, "%s: more than one 'catalog'", path);
+            status_set_error (error, "%s: more than one 'catalog'", path);
             valid = false;
         }
         else
             catalog = top;
     }
     if (valid && !catalog) {
-        s_fail (error, "%s: no 'catalog' in the file", path);
+        status_set_error (error, "%s: no 'catalog' in the file", path);
         valid = false;
     }
     zconfig_t *node = valid? zconfig_child (catalog): NULL;
     for (; node && valid; node = zconfig_next (node)) {
         if (!streq (zconfig_name (node), "item")) {
-            s_fail (error, "%s: unknown key '%.64s' in catalog (expected "
-                    "'item')", path, zconfig_name (node));
+            status_set_error (error, "%s: unknown key '%.64s' in catalog (expected "
+                              "'item')", path, zconfig_name (node));
             valid = false;
             break;
         }
         char *reason_text = NULL;
         item_t *item = item_new_from_config (node, &reason_text);
         if (!item) {
-            s_fail (error, "%s: %s", path, reason_text);
+            status_set_error (error, "%s: %s", path, reason_text);
             freen (reason_text);
             valid = false;
             break;
         }
         if (zhashx_lookup (self->by_name, item_name (item))) {
-            s_fail (error, "%s: item '%s': duplicate item name",
-                    path, item_name (item));
+            status_set_error (error, "%s: item '%s': duplicate item name",
+                              path, item_name (item));
             item_destroy (&item);
             valid = false;
             break;
@@ -249,7 +243,7 @@ catalog_load (const char *path, char **error)
         zlistx_add_end (self->items, item);
     }
     if (valid && zlistx_size (self->items) == 0) {
-        s_fail (error, "%s: the catalog has no items", path);
+        status_set_error (error, "%s: the catalog has no items", path);
         valid = false;
     }
     zconfig_destroy (&root);

@@ -8,8 +8,7 @@
 */
 
 #include "item.h"
-
-#include <stdarg.h>
+#include "status.h"
 
 //  Kinds of item property, one row per key a catalog may use
 typedef enum {
@@ -101,23 +100,6 @@ struct _item_t {
     size_t field_count;
     field_t fields [ITEM_FIELDS_MAX];
 };
-
-
-//  --------------------------------------------------------------------------
-//  Sets *error to a fresh formatted string, returns NULL for the caller's
-//  convenience.
-
-static void *
-s_fail (char **error, const char *format, ...)
-{
-    if (error) {
-        va_list argptr;
-        va_start (argptr, format);
-        *error = zsys_vprintf (format, argptr);
-        va_end (argptr);
-    }
-    return NULL;
-}
 
 
 //  --------------------------------------------------------------------------
@@ -247,25 +229,25 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
         const char *value = zconfig_value (child);
         const s_key_row_t *row = s_key_lookup (s_field_keys, S_FIELD_KEY_ROWS, key);
         if (!row) {
-            s_fail (error, "item '%s': field '%s': unknown key '%.64s'",
-                    item_name, name, key);
+            status_set_error (error, "item '%s': field '%s': unknown key '%.64s'",
+                              item_name, name, key);
             return -1;
         }
         if (seen [row->key]) {
-            s_fail (error, "item '%s': field '%s': '%s' given twice",
-                    item_name, name, key);
+            status_set_error (error, "item '%s': field '%s': '%s' given twice",
+                              item_name, name, key);
             return -1;
         }
         seen [row->key] = true;
         if (zconfig_child (child)) {
-            s_fail (error, "item '%s': field '%s': '%s' cannot have children",
-                    item_name, name, key);
+            status_set_error (error, "item '%s': field '%s': '%s' cannot have children",
+                              item_name, name, key);
             return -1;
         }
         const char *reason = s_check_text (value, row->max_size);
         if (reason) {
-            s_fail (error, "item '%s': field '%s': %s %s",
-                    item_name, name, key, reason);
+            status_set_error (error, "item '%s': field '%s': %s %s",
+                              item_name, name, key, reason);
             return -1;
         }
         switch (row->key) {
@@ -274,16 +256,16 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
                     if (streq (s_types [index].name, value))
                         field->type = s_types [index].type;
                 if (!field->type) {
-                    s_fail (error, "item '%s': field '%s': type '%s' is not "
-                            "text, integer, real, date or boolean",
-                            item_name, name, value);
+                    status_set_error (error, "item '%s': field '%s': type '%s' is not "
+                                      "text, integer, real, date or boolean",
+                                      item_name, name, value);
                     return -1;
                 }
                 break;
             case S_FIELD_SENSITIVITY:
                 if (s_parse_uint (value, 5, &number)) {
-                    s_fail (error, "item '%s': field '%s': sensitivity '%s' "
-                            "is not a level 0..5", item_name, name, value);
+                    status_set_error (error, "item '%s': field '%s': sensitivity '%s' "
+                                      "is not a level 0..5", item_name, name, value);
                     return -1;
                 }
                 field->sensitivity = (int) number;
@@ -293,17 +275,17 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
                 break;
             case S_FIELD_ELEMENT:
                 if (!s_valid_name (value)) {
-                    s_fail (error, "item '%s': field '%s': element '%s' must "
-                            "be 1..%d characters of a-z 0-9 _ . -",
-                            item_name, name, value, ITEM_NAME_MAX);
+                    status_set_error (error, "item '%s': field '%s': element '%s' must "
+                                      "be 1..%d characters of a-z 0-9 _ . -",
+                                      item_name, name, value, ITEM_NAME_MAX);
                     return -1;
                 }
                 field->element = strdup (value);
                 break;
             case S_FIELD_PERSONAL:
                 if (!streq (value, "0") && !streq (value, "1")) {
-                    s_fail (error, "item '%s': field '%s': personal must be "
-                            "0 or 1", item_name, name);
+                    status_set_error (error, "item '%s': field '%s': personal must be "
+                                      "0 or 1", item_name, name);
                     return -1;
                 }
                 field->personal = streq (value, "1");
@@ -313,12 +295,13 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
         }
     }
     if (!seen [S_FIELD_TYPE]) {
-        s_fail (error, "item '%s': field '%s': type is missing", item_name, name);
+        status_set_error (error, "item '%s': field '%s': type is missing",
+                          item_name, name);
         return -1;
     }
     if (!seen [S_FIELD_SENSITIVITY]) {
-        s_fail (error, "item '%s': field '%s': sensitivity is missing",
-                item_name, name);
+        status_set_error (error, "item '%s': field '%s': sensitivity is missing",
+                          item_name, name);
         return -1;
     }
     if (!field->description)
@@ -337,11 +320,15 @@ item_new_from_config (zconfig_t *node, char **error)
     if (error)
         *error = NULL;
     const char *name = zconfig_value (node);
-    if (!streq (zconfig_name (node), "item"))
-        return s_fail (error, "'%.64s' is not an item", zconfig_name (node));
-    if (!s_valid_name (name))
-        return s_fail (error, "item '%.64s': name must be 1..%d characters "
-                       "of a-z 0-9 _ . -", name, ITEM_NAME_MAX);
+    if (!streq (zconfig_name (node), "item")) {
+        status_set_error (error, "'%.64s' is not an item", zconfig_name (node));
+        return NULL;
+    }
+    if (!s_valid_name (name)) {
+        status_set_error (error, "item '%.64s': name must be 1..%d characters "
+                          "of a-z 0-9 _ . -", name, ITEM_NAME_MAX);
+        return NULL;
+    }
 
     item_t *self = (item_t *) zmalloc (sizeof (item_t));
     assert (self);
@@ -358,17 +345,19 @@ item_new_from_config (zconfig_t *node, char **error)
 
         if (streq (key, "field")) {
             if (self->field_count == ITEM_FIELDS_MAX) {
-                s_fail (error, "item '%s': more than %d fields",
-                        name, ITEM_FIELDS_MAX);
+                status_set_error (error, "item '%s': more than %d fields",
+                                  name, ITEM_FIELDS_MAX);
                 break;
             }
             if (!s_valid_name (value)) {
-                s_fail (error, "item '%s': field '%.64s': name must be 1..%d "
-                        "characters of a-z 0-9 _ . -", name, value, ITEM_NAME_MAX);
+                status_set_error (error, "item '%s': field '%.64s': name must "
+                                  "be 1..%d characters of a-z 0-9 _ . -",
+                                  name, value, ITEM_NAME_MAX);
                 break;
             }
             if (item_field_index (self, value) >= 0) {
-                s_fail (error, "item '%s': field '%s' declared twice", name, value);
+                status_set_error (error, "item '%s': field '%s' declared twice",
+                                  name, value);
                 break;
             }
             field_t *field = &self->fields [self->field_count++];
@@ -378,21 +367,21 @@ item_new_from_config (zconfig_t *node, char **error)
         }
         const s_key_row_t *row = s_key_lookup (s_item_keys, S_ITEM_KEY_ROWS, key);
         if (!row) {
-            s_fail (error, "item '%s': unknown key '%.64s'", name, key);
+            status_set_error (error, "item '%s': unknown key '%.64s'", name, key);
             break;
         }
         if (seen [row->key]) {
-            s_fail (error, "item '%s': '%s' given twice", name, key);
+            status_set_error (error, "item '%s': '%s' given twice", name, key);
             break;
         }
         seen [row->key] = true;
         if (zconfig_child (child)) {
-            s_fail (error, "item '%s': '%s' cannot have children", name, key);
+            status_set_error (error, "item '%s': '%s' cannot have children", name, key);
             break;
         }
         const char *reason = s_check_text (value, row->max_size);
         if (reason) {
-            s_fail (error, "item '%s': %s %s", name, key, reason);
+            status_set_error (error, "item '%s': %s %s", name, key, reason);
             break;
         }
         switch (row->key) {
@@ -406,8 +395,8 @@ item_new_from_config (zconfig_t *node, char **error)
             case S_ITEM_KEY_TYPE:
                 self->key_type = ident_type_from_name (value);
                 if (self->key_type == IDENT_NONE) {
-                    s_fail (error, "item '%s': key-type '%s' is not known",
-                            name, value);
+                    status_set_error (error, "item '%s': key-type '%s' is not known",
+                                      name, value);
                     continue;
                 }
                 break;
@@ -416,15 +405,15 @@ item_new_from_config (zconfig_t *node, char **error)
                     if (streq (s_shares [index].name, value))
                         self->share = s_shares [index].share;
                 if (!self->share) {
-                    s_fail (error, "item '%s': share '%s' is not open, "
-                            "conditional or closed", name, value);
+                    status_set_error (error, "item '%s': share '%s' is not open, "
+                                      "conditional or closed", name, value);
                     continue;
                 }
                 break;
             case S_ITEM_FORMAT:
                 if (!streq (value, "record") && !streq (value, "list")) {
-                    s_fail (error, "item '%s': format '%s' is not record or "
-                            "list", name, value);
+                    status_set_error (error, "item '%s': format '%s' is not record or "
+                                      "list", name, value);
                     continue;
                 }
                 self->list = streq (value, "list");
@@ -434,15 +423,15 @@ item_new_from_config (zconfig_t *node, char **error)
                     if (streq (s_methods [index], value))
                         self->method = s_methods [index];
                 if (!self->method) {
-                    s_fail (error, "item '%s': method '%s' is not query, file "
-                            "or api", name, value);
+                    status_set_error (error, "item '%s': method '%s' is not query, file "
+                                      "or api", name, value);
                     continue;
                 }
                 break;
             case S_ITEM_MAX_ROWS:
                 if (s_parse_uint (value, ITEM_ROWS_MAX, &number) || number == 0) {
-                    s_fail (error, "item '%s': max-rows '%s' is not a number "
-                            "1..%d", name, value, ITEM_ROWS_MAX);
+                    status_set_error (error, "item '%s': max-rows '%s' is not a number "
+                                      "1..%d", name, value, ITEM_ROWS_MAX);
                     continue;
                 }
                 break;
@@ -455,35 +444,35 @@ item_new_from_config (zconfig_t *node, char **error)
     if (valid) {
         valid = false;
         if (!self->title || !*self->title)
-            s_fail (error, "item '%s': title is missing", name);
+            status_set_error (error, "item '%s': title is missing", name);
         else
         if (self->key_type == IDENT_NONE)
-            s_fail (error, "item '%s': key-type is missing", name);
+            status_set_error (error, "item '%s': key-type is missing", name);
         else
         if (!self->share)
-            s_fail (error, "item '%s': share is missing", name);
+            status_set_error (error, "item '%s': share is missing", name);
         else
         if (self->share == SHARE_CLOSED
         && (!self->legal_basis || !*self->legal_basis))
-            s_fail (error, "item '%s': a closed item must cite its legal-basis",
-                    name);
+            status_set_error (error, "item '%s': a closed item must cite its legal-basis",
+                              name);
         else
         if (self->conditions && self->share != SHARE_CONDITIONAL)
-            s_fail (error, "item '%s': conditions apply only to share = "
-                    "conditional", name);
+            status_set_error (error, "item '%s': conditions apply only to share = "
+                              "conditional", name);
         else
         if (self->share != SHARE_CLOSED && (!self->sql || !*self->sql))
-            s_fail (error, "item '%s': sql is missing", name);
+            status_set_error (error, "item '%s': sql is missing", name);
         else
         if (self->share != SHARE_CLOSED && self->field_count == 0)
-            s_fail (error, "item '%s': no fields declared", name);
+            status_set_error (error, "item '%s': no fields declared", name);
         else
         if (self->list && !seen [S_ITEM_MAX_ROWS])
-            s_fail (error, "item '%s': a list item needs max-rows", name);
+            status_set_error (error, "item '%s': a list item needs max-rows", name);
         else
         if (!self->list && seen [S_ITEM_MAX_ROWS])
-            s_fail (error, "item '%s': max-rows applies only to format = list",
-                    name);
+            status_set_error (error, "item '%s': max-rows applies only to format = list",
+                              name);
         else
             valid = true;
     }

@@ -8,6 +8,7 @@
 */
 
 #include "policy.h"
+#include "../proto/status.h"
 #include "../proto/ident.h"
 #include <czmq.h>
 #include <sqlite3.h>
@@ -73,17 +74,6 @@ s_entry_compare (const void *a, const void *b)
                    agreement_id (((const s_entry_t *) b)->agreement));
 }
 
-static void
-s_set_error (char **error, const char *format, ...)
-{
-    if (!error)
-        return;
-    va_list args;
-    va_start (args, format);
-    *error = zsys_vprintf (format, args);
-    va_end (args);
-}
-
 static int
 s_exec (policy_t *self, const char *sql)
 {
@@ -111,9 +101,9 @@ policy_new (const char *department, truststore_t *trust,
     const char *reason = NULL;
     if (!department
     ||  !ident_validate (IDENT_DEPARTMENT, department, NULL, 0, &reason)) {
-        s_set_error (error, "policy: '%s' is not a department id: %s",
-                     department? department: "(null)",
-                     reason? reason: "missing");
+        status_set_error (error, "policy: '%s' is not a department id: %s",
+                          department? department: "(null)",
+                          reason? reason: "missing");
         return NULL;
     }
     policy_t *self = (policy_t *) zmalloc (sizeof (policy_t));
@@ -132,8 +122,8 @@ policy_new (const char *department, truststore_t *trust,
                               SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                               | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        s_set_error (error, "policy: cannot open %s: %s", state_db_path,
-                     self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+        status_set_error (error, "policy: cannot open %s: %s", state_db_path,
+                          self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
         policy_destroy (&self);
         return NULL;
     }
@@ -154,8 +144,8 @@ policy_new (const char *department, truststore_t *trust,
             "INSERT INTO quota (agreement_id, day, used) VALUES (?1, ?2, ?3)"
             " ON CONFLICT (agreement_id, day) DO UPDATE SET used = excluded.used",
             -1, &self->upsert_used, NULL) != SQLITE_OK) {
-        s_set_error (error, "policy: cannot use %s: %s", state_db_path,
-                     sqlite3_errmsg (self->db));
+        status_set_error (error, "policy: cannot use %s: %s", state_db_path,
+                          sqlite3_errmsg (self->db));
         policy_destroy (&self);
         return NULL;
     }

@@ -1,7 +1,7 @@
 /*  sluice_gateway.c -- the sluice-gateway daemon.  */
 
 #include "gateway.h"
-#include <sodium.h>
+#include "daemon.h"
 
 static void
 s_usage (FILE *file)
@@ -32,48 +32,34 @@ s_usage (FILE *file)
         "      agreements = \"agreements\"\n");
 }
 
+//  daemon_main holds the server as a void *; these three adapt to it.
+
+static void *
+s_new (conf_t *conf, char **error)
+{
+    return gateway_new (conf, error);
+}
+
+static void
+s_run (void *server)
+{
+    gateway_run ((gateway_t *) server, NULL);
+}
+
+static void
+s_destroy (void **server_p)
+{
+    gateway_t *gateway = (gateway_t *) *server_p;
+    gateway_destroy (&gateway);
+    *server_p = NULL;
+}
+
 int
 main (int argc, char **argv)
 {
-    const char *config = NULL;
-    for (int index = 1; index < argc; index++) {
-        if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        if (streq (argv [index], "--config") && index + 1 < argc)
-            config = argv [++index];
-    }
-    if (sodium_init () < 0) {
-        fprintf (stderr, "sluice-gateway: libsodium failed to initialise\n");
-        return 1;
-    }
-    zsys_init ();
-    zsys_set_logident ("sluice-gateway");
-    char *error = NULL;
-    conf_t *conf = config? conf_load (config, gateway_schema, &error)
-                         : conf_new (gateway_schema);
-    const char *own [] = { "--config", NULL };
-    const char *switches [] = { "--help", "-h", NULL };
-    if (conf && (conf_apply_flags (conf, argc - 1, argv + 1, own, switches, &error)
-             ||  conf_check (conf, &error)))
-        conf_destroy (&conf);
-    if (!conf) {
-        fprintf (stderr, "sluice-gateway: %s\n", error);
-        if (!config)
-            fprintf (stderr, "sluice-gateway: give --config FILE (see --help)\n");
-        zstr_free (&error);
-        return 2;
-    }
-    gateway_t *gateway = gateway_new (conf, &error);
-    if (!gateway) {
-        fprintf (stderr, "sluice-gateway: %s\n", error);
-        zstr_free (&error);
-        conf_destroy (&conf);
-        return 1;
-    }
-    gateway_run (gateway, NULL);
-    gateway_destroy (&gateway);
-    conf_destroy (&conf);
-    return 0;
+    const daemon_t spec = {
+        .name = "sluice-gateway", .schema = gateway_schema, .usage = s_usage,
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+    };
+    return daemon_main (argc, argv, &spec);
 }

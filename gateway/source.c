@@ -17,7 +17,6 @@
 #include "../proto/status.h"
 
 #include <sqlite3.h>
-#include <stdarg.h>
 
 //  VM instructions between two looks at the clock; the clock is cheap
 #define S_PROGRESS_OPS  1000
@@ -37,19 +36,6 @@ struct _source_t {
     msgpack_sbuffer scratch;    //  rows of the lookup in progress
     msgpack_packer packer;      //  writes into scratch
 };
-
-
-static void *
-s_fail (char **error, const char *format, ...)
-{
-    if (error) {
-        va_list argptr;
-        va_start (argptr, format);
-        *error = zsys_vprintf (format, argptr);
-        va_end (argptr);
-    }
-    return NULL;
-}
 
 
 static void
@@ -108,14 +94,20 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
     const char *tail = NULL;
     int rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                  &stmt, &tail);
-    if (rc == SQLITE_AUTH)
-        return s_fail (error, "item '%s': SQL must only read (a single "
-                       "SELECT): %s", name, sqlite3_errmsg (db));
-    if (rc != SQLITE_OK)
-        return s_fail (error, "item '%s': SQL does not prepare: %s",
-                       name, sqlite3_errmsg (db));
-    if (!stmt)
-        return s_fail (error, "item '%s': SQL is empty", name);
+    if (rc == SQLITE_AUTH) {
+        status_set_error (error, "item '%s': SQL must only read (a single "
+                          "SELECT): %s", name, sqlite3_errmsg (db));
+        return NULL;
+    }
+    if (rc != SQLITE_OK) {
+        status_set_error (error, "item '%s': SQL does not prepare: %s",
+                          name, sqlite3_errmsg (db));
+        return NULL;
+    }
+    if (!stmt) {
+        status_set_error (error, "item '%s': SQL is empty", name);
+        return NULL;
+    }
 
     const char *problem = NULL;
     if (!sqlite3_stmt_readonly (stmt))
@@ -137,7 +129,8 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
     }
     if (problem) {
         sqlite3_finalize (stmt);
-        return s_fail (error, "item '%s': %s", name, problem);
+        status_set_error (error, "item '%s': %s", name, problem);
+        return NULL;
     }
 
     //  Result columns and declared fields must be the same set of names
@@ -152,14 +145,14 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
         const char *column_name = sqlite3_column_name (stmt, column);
         int field = column_name? item_field_index (item, column_name): -1;
         if (field < 0) {
-            s_fail (error, "item '%s': SQL result column '%.64s' is not a "
-                    "declared field", name, column_name? column_name: "");
+            status_set_error (error, "item '%s': SQL result column '%.64s' is not a "
+                              "declared field", name, column_name? column_name: "");
             problem = "column";
         }
         else
         if (query->column [field] >= 0) {
-            s_fail (error, "item '%s': SQL result column '%s' appears twice",
-                    name, column_name);
+            status_set_error (error, "item '%s': SQL result column '%s' appears twice",
+                              name, column_name);
             problem = "column";
         }
         else
@@ -167,8 +160,8 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
     }
     for (size_t field = 0; field < item_field_count (item) && !problem; field++)
         if (query->column [field] < 0) {
-            s_fail (error, "item '%s': field '%s' is not a result column of "
-                    "the SQL", name, item_field (item, field)->name);
+            status_set_error (error, "item '%s': field '%s' is not a result column of "
+                              "the SQL", name, item_field (item, field)->name);
             problem = "field";
         }
     if (problem) {
@@ -191,9 +184,11 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
     assert (catalog);
     if (error)
         *error = NULL;
-    if (timeout_ms < 1 || timeout_ms > SOURCE_TIMEOUT_MAX)
-        return s_fail (error, "%s: timeout %d ms is not 1..%d",
-                       db_path, timeout_ms, SOURCE_TIMEOUT_MAX);
+    if (timeout_ms < 1 || timeout_ms > SOURCE_TIMEOUT_MAX) {
+        status_set_error (error, "%s: timeout %d ms is not 1..%d",
+                          db_path, timeout_ms, SOURCE_TIMEOUT_MAX);
+        return NULL;
+    }
 
     source_t *self = (source_t *) zmalloc (sizeof (source_t));
     assert (self);
@@ -206,8 +201,8 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
 
     int rc = sqlite3_open_v2 (db_path, &self->db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) {
-        s_fail (error, "%s: cannot open read-only: %s", db_path,
-                self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+        status_set_error (error, "%s: cannot open read-only: %s", db_path,
+                          self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
         source_destroy (&self);
         return NULL;
     }
@@ -222,7 +217,8 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
     rc = sqlite3_exec (self->db, "SELECT count(*) FROM sqlite_schema",
                        NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        s_fail (error, "%s: cannot read: %s", db_path, sqlite3_errmsg (self->db));
+        status_set_error (error, "%s: cannot read: %s",
+                          db_path, sqlite3_errmsg (self->db));
         source_destroy (&self);
         return NULL;
     }
@@ -236,7 +232,7 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
         char *reason = NULL;
         s_query_t *query = s_query_new (self->db, item, &reason);
         if (!query) {
-            s_fail (error, "%s: %s", db_path, reason);
+            status_set_error (error, "%s: %s", db_path, reason);
             freen (reason);
             source_destroy (&self);
             return NULL;

@@ -1,6 +1,7 @@
 /*  conf.c -- configuration files in ZPL, checked against a schema.  */
 
 #include "conf.h"
+#include "status.h"
 #include <limits.h>
 
 #define S_FILE_MAX (256 * 1024)
@@ -66,19 +67,6 @@ s_check_value (const conf_key_t *key, const char *value, char *reason, size_t ca
     return NULL;
 }
 
-static void
-s_set_error (char **error, const char *format, ...)
-{
-    if (!error)
-        return;
-    va_list args;
-    va_start (args, format);
-    char *message = zsys_vprintf (format, args);
-    va_end (args);
-    zstr_free (error);
-    *error = message;
-}
-
 conf_t *
 conf_new (const conf_key_t *schema)
 {
@@ -126,7 +114,7 @@ s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
         }
         const conf_key_t *key = s_key (self->schema, path);
         if (!key) {
-            s_set_error (error, "%s: unknown setting '%s'", file, path);
+            status_set_error (error, "%s: unknown setting '%s'", file, path);
             return -1;
         }
         const char *value = zconfig_value (child);
@@ -134,8 +122,8 @@ s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
         const char *reason = s_check_value (key, value? value: "",
                                             reason_buffer, sizeof (reason_buffer));
         if (reason) {
-            s_set_error (error, "%s: '%s' = \"%s\" %s", file, path,
-                         value? value: "", reason);
+            status_set_error (error, "%s: '%s' = \"%s\" %s", file, path,
+                              value? value: "", reason);
             return -1;
         }
         zhashx_update (self->values, path, (void *) (value? value: ""));
@@ -149,13 +137,13 @@ conf_load (const char *path, const conf_key_t *schema, char **error)
     assert (path && schema);
     struct stat status;
     if (stat (path, &status) || !S_ISREG (status.st_mode)) {
-        s_set_error (error, "%s: cannot read the configuration file: %s",
-                     path, strerror (errno? errno: ENOENT));
+        status_set_error (error, "%s: cannot read the configuration file: %s",
+                          path, strerror (errno? errno: ENOENT));
         return NULL;
     }
     if (status.st_size > S_FILE_MAX) {
-        s_set_error (error, "%s: configuration file is larger than %d bytes",
-                     path, S_FILE_MAX);
+        status_set_error (error, "%s: configuration file is larger than %d bytes",
+                          path, S_FILE_MAX);
         return NULL;
     }
     //  Read the text ourselves: zconfig_load leaks on a syntax error
@@ -167,7 +155,8 @@ conf_load (const char *path, const conf_key_t *schema, char **error)
     zconfig_t *root = got == (size_t) status.st_size? zconfig_str_load (text): NULL;
     free (text);
     if (!root) {
-        s_set_error (error, "%s: not valid ZPL (line and reason logged above)", path);
+        status_set_error (error, "%s: not valid ZPL (line and reason logged above)",
+                          path);
         return NULL;
     }
     conf_t *self = conf_new (schema);
@@ -193,13 +182,13 @@ conf_set (conf_t *self, const char *path, const char *value, char **error)
     assert (self && path && value);
     const conf_key_t *key = s_key (self->schema, path);
     if (!key) {
-        s_set_error (error, "unknown setting '%s'", path);
+        status_set_error (error, "unknown setting '%s'", path);
         return -1;
     }
     char reason_buffer [128];
     const char *reason = s_check_value (key, value, reason_buffer, sizeof (reason_buffer));
     if (reason) {
-        s_set_error (error, "'%s' = \"%s\" %s", path, value, reason);
+        status_set_error (error, "'%s' = \"%s\" %s", path, value, reason);
         return -1;
     }
     zhashx_update (self->values, path, (void *) value);
@@ -228,7 +217,7 @@ conf_apply_flags (conf_t *self, int argc, char **argv,
             continue;
         }
         if (strncmp (flag, "--", 2) != 0) {
-            s_set_error (error, "unexpected argument '%s'", flag);
+            status_set_error (error, "unexpected argument '%s'", flag);
             return -1;
         }
         const conf_key_t *found = NULL;
@@ -238,11 +227,11 @@ conf_apply_flags (conf_t *self, int argc, char **argv,
                 found = key;
         }
         if (!found) {
-            s_set_error (error, "unknown flag '%s' (see --help)", flag);
+            status_set_error (error, "unknown flag '%s' (see --help)", flag);
             return -1;
         }
         if (index + 1 >= argc) {
-            s_set_error (error, "%s needs a value", flag);
+            status_set_error (error, "%s needs a value", flag);
             return -1;
         }
         if (conf_set (self, found->path, argv [++index], error))
@@ -256,8 +245,8 @@ conf_check (conf_t *self, char **error)
 {
     for (const conf_key_t *key = self->schema; key->path; key++)
         if (key->required && !zhashx_lookup (self->values, key->path)) {
-            s_set_error (error, "missing required setting '%s' (%s)",
-                         key->path, key->help);
+            status_set_error (error, "missing required setting '%s' (%s)",
+                              key->path, key->help);
             return -1;
         }
     return 0;

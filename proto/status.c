@@ -1,6 +1,8 @@
-/*  status.c -- the federation's result codes, as a table.  */
+/*  status.c -- the federation's result codes, as a table, and error messages.  */
 
 #include "status.h"
+#include <czmq.h>
+#include <stdarg.h>
 #include <assert.h>
 #include <stddef.h>
 #include <string.h>
@@ -79,6 +81,19 @@ status_known (int code)
 }
 
 void
+status_set_error (char **error, const char *format, ...)
+{
+    if (!error)
+        return;
+    va_list args;
+    va_start (args, format);
+    char *message = zsys_vprintf (format, args);
+    va_end (args);
+    zstr_free (error);
+    *error = message;
+}
+
+void
 status_test (bool verbose)
 {
     if (verbose)
@@ -92,6 +107,20 @@ status_test (bool verbose)
             assert (s_table [a].code != s_table [b].code);
             assert (strcmp (s_table [a].name, s_table [b].name) != 0);
         }
+
+    //  Error messages: NULL means the caller does not want one
+    status_set_error (NULL, "ignored %d", 1);
+    char *error = NULL;
+    status_set_error (&error, "%s: line %d", "catalog.cfg", 7);
+    assert (streq (error, "catalog.cfg: line 7"));
+    //  A second message replaces the first (no leak under the sanitizers)
+    status_set_error (&error, "second");
+    assert (streq (error, "second"));
+    //  The earlier message may be an argument of the new one
+    status_set_error (&error, "gateway.cfg: %s", error);
+    assert (streq (error, "gateway.cfg: second"));
+    zstr_free (&error);
+    assert (error == NULL);
     if (verbose)
         printf ("OK\n");
 }

@@ -1,7 +1,9 @@
-/*  status.h -- the federation's result codes.
+/*  status.h -- the federation's result codes, and error messages.
 
     One table, shared by every part: the wire carries the number, logs and the
     CLI show the name and the text. Codes are stable; see proto/PROTOCOL.md.
+    Functions that fail with a message for a human take `char **error` and
+    fill it with status_set_error.
 */
 #ifndef SLUICE_STATUS_H_INCLUDED
 #define SLUICE_STATUS_H_INCLUDED
@@ -66,6 +68,15 @@ const char *
 //  True if the code is one of the table's.
 bool
     status_known (int code);
+
+//  Sets *error to a fresh formatted message that the caller frees, replacing
+//  (and freeing) any earlier message in *error, which must therefore be NULL
+//  or a string from an earlier call. Does nothing if error is NULL, so a
+//  caller that does not want the message passes NULL. The arguments may
+//  include *error itself: it is formatted before it is freed.
+void
+    status_set_error (char **error, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 void
     status_test (bool verbose);

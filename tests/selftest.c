@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "codec.h"
 #include "conf.h"
+#include "daemon.h"
 #include "envelope.h"
 #include "message.h"
 #include "statement.h"
@@ -45,6 +46,7 @@ static const s_class_t s_classes [] = {
     { "ident", ident_test },
     { "codec", codec_test },
     { "conf", conf_test },
+    { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
     { "statement", statement_test },
