@@ -121,10 +121,10 @@ s_fail (char **error, const char *format, ...)
 
 
 //  --------------------------------------------------------------------------
-//  True if name is 1..ITEM_NAME_MAX bytes of [a-z0-9_.-].
+//  True if name is 1..ITEM_NAME_MAX bytes of [a-z0-9_.-]; see item.h.
 
-static bool
-s_valid_name (const char *name)
+bool
+item_name_valid (const char *name)
 {
     size_t length = strlen (name);
     if (length == 0 || length > ITEM_NAME_MAX)
@@ -292,7 +292,7 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
                 field->description = strdup (value);
                 break;
             case S_FIELD_ELEMENT:
-                if (!s_valid_name (value)) {
+                if (!item_name_valid (value)) {
                     s_fail (error, "item '%s': field '%s': element '%s' must "
                             "be 1..%d characters of a-z 0-9 _ . -",
                             item_name, name, value, ITEM_NAME_MAX);
@@ -339,7 +339,7 @@ item_new_from_config (zconfig_t *node, char **error)
     const char *name = zconfig_value (node);
     if (!streq (zconfig_name (node), "item"))
         return s_fail (error, "'%.64s' is not an item", zconfig_name (node));
-    if (!s_valid_name (name))
+    if (!item_name_valid (name))
         return s_fail (error, "item '%.64s': name must be 1..%d characters "
                        "of a-z 0-9 _ . -", name, ITEM_NAME_MAX);
 
@@ -362,7 +362,7 @@ item_new_from_config (zconfig_t *node, char **error)
                         name, ITEM_FIELDS_MAX);
                 break;
             }
-            if (!s_valid_name (value)) {
+            if (!item_name_valid (value)) {
                 s_fail (error, "item '%s': field '%.64s': name must be 1..%d "
                         "characters of a-z 0-9 _ . -", name, value, ITEM_NAME_MAX);
                 break;
@@ -894,6 +894,15 @@ item_test (bool verbose)
     assert (item_max_sensitivity (item, 0) == 0);
     assert (streq (item_field_type_name (FIELD_BOOLEAN), "boolean"));
     assert (streq (item_share_name_of (SHARE_CLOSED), "closed"));
+    //  The name rule, shared with agreements
+    assert (item_name_valid ("enterprise-basic"));
+    assert (item_name_valid ("enterprise.name_2"));
+    assert (item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert (!item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert (!item_name_valid (""));
+    assert (!item_name_valid ("Enterprise"));
+    assert (!item_name_valid ("a b"));
+    assert (!item_name_valid ("*"));
     item_destroy (&item);
     item_destroy (&item);
     assert (item == NULL);
