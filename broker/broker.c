@@ -173,13 +173,8 @@ s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
     if (!envelope)
         return -1;
     int rc = envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), NULL);
-    if (rc == 0) {
-        zmsg_t *msg = envelope_encode (envelope);
-        zframe_t *copy = zframe_dup (routing);
-        zmsg_prepend (msg, &copy);
-        rc = zmsg_send (&msg, self->router);
-        zmsg_destroy (&msg);
-    }
+    if (rc == 0)
+        rc = envelope_send_routed (envelope, self->router, routing);
     envelope_destroy (&envelope);
     return rc;
 }

@@ -87,18 +87,8 @@ s_fields_valid (const char *department, const char *name, const char *role,
                 int clearance, uint64_t serial,
                 int64_t not_before, int64_t not_after)
 {
-    const char *reason = NULL;
-    char canon [IDENT_MAX + 1];
-    if (!department
-    ||  !ident_validate (IDENT_DEPARTMENT, department, canon, 0, &reason)) {
-        zsys_error ("cert: invalid department id: %s", reason? reason: "missing");
+    if (!certfile_department_valid (department, "cert"))
         return false;
-    }
-    if (!streq (canon, department)) {
-        zsys_error ("cert: department id '%s' is not in canonical form '%s'",
-                    department, canon);
-        return false;
-    }
     if (!certfile_text_valid (name, CERT_NAME_MAX, false)) {
         zsys_error ("cert: invalid name (1 to %d bytes of UTF-8 text, "
                     "no control characters or double quotes)", CERT_NAME_MAX);
@@ -302,8 +292,6 @@ s_cert_from_config (zconfig_t *root, const char *what, bool secret_ok)
 cert_t *
 cert_decode (const char *text, size_t size)
 {
-    if (!text || size == 0 || size > CERT_TEXT_MAX)
-        return NULL;
     zconfig_t *root = certfile_parse (text, size, CERT_TEXT_MAX);
     if (!root)
         return NULL;
@@ -586,11 +574,8 @@ cert_canonical (cert_t *self, size_t *size)
         CERT_CANONICAL_TAG, self->department, self->name, self->role
     };
     int rc = msgpack_pack_array (&packer, 11);
-    for (size_t index = 0; index < 4; index++) {
-        size_t length = strlen (strings [index]);
-        rc |= msgpack_pack_str (&packer, length);
-        rc |= msgpack_pack_str_body (&packer, strings [index], length);
-    }
+    for (size_t index = 0; index < 4; index++)
+        rc |= certfile_pack_str (&packer, strings [index]);
     rc |= msgpack_pack_uint64 (&packer, (uint64_t) self->clearance);
     rc |= msgpack_pack_uint64 (&packer, self->serial);
     rc |= msgpack_pack_int64 (&packer, self->not_before);
@@ -600,12 +585,7 @@ cert_canonical (cert_t *self, size_t *size)
         rc |= msgpack_pack_bin (&packer, CERT_KEY_BYTES);
         rc |= msgpack_pack_bin_body (&packer, keys [index], CERT_KEY_BYTES);
     }
-    if (rc) {
-        msgpack_sbuffer_destroy (&buffer);
-        return NULL;
-    }
-    *size = buffer.size;
-    return (uint8_t *) msgpack_sbuffer_release (&buffer);
+    return certfile_packed (&buffer, rc, size);
 }
 
 void
@@ -613,11 +593,9 @@ cert_sign_by (cert_t *self, authority_t *authority)
 {
     assert (self);
     assert (authority);
-    size_t size;
+    size_t size = 0;
     uint8_t *canonical = cert_canonical (self, &size);
-    if (!canonical || authority_sign (authority, canonical, size, self->signature))
-        zsys_error ("cert: cannot sign: %s", canonical? "authority without secret key"
-                                                      : "out of memory");
+    certfile_sign (canonical, size, authority, self->signature, "cert");
     free (canonical);
 }
 
@@ -626,12 +604,9 @@ cert_verify (cert_t *self, const uint8_t *authority_public)
 {
     assert (self);
     assert (authority_public);
-    size_t size;
+    size_t size = 0;
     uint8_t *canonical = cert_canonical (self, &size);
-    if (!canonical)
-        return -1;
-    int rc = crypto_sign_verify_detached (self->signature, canonical, size,
-                                          authority_public) == 0? 0: -1;
+    int rc = certfile_verify (canonical, size, self->signature, authority_public);
     free (canonical);
     return rc;
 }

@@ -1,6 +1,8 @@
 /*  certfile.c -- the text files of the federation's trust.  */
 
 #include "certfile.h"
+#include "authority.h"
+#include "../proto/ident.h"
 #include <sodium.h>
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -384,6 +386,73 @@ certfile_text_valid (const char *text, size_t max, bool empty_ok)
     return true;
 }
 
+bool
+certfile_department_valid (const char *department, const char *what)
+{
+    assert (what);
+    char canon [IDENT_MAX + 1];
+    const char *reason = NULL;
+    if (!department
+    ||  !ident_validate (IDENT_DEPARTMENT, department, canon, 0, &reason)) {
+        zsys_error ("%s: invalid department id: %s", what, reason? reason: "missing");
+        return false;
+    }
+    if (!streq (canon, department)) {
+        zsys_error ("%s: department id '%s' is not in canonical form '%s'",
+                    what, department, canon);
+        return false;
+    }
+    return true;
+}
+
+int
+certfile_pack_str (msgpack_packer *packer, const char *string)
+{
+    assert (packer);
+    assert (string);
+    size_t length = strlen (string);
+    int rc = msgpack_pack_str (packer, length);
+    rc |= msgpack_pack_str_body (packer, string, length);
+    return rc;
+}
+
+uint8_t *
+certfile_packed (msgpack_sbuffer *buffer, int rc, size_t *size)
+{
+    assert (buffer);
+    assert (size);
+    if (rc) {
+        msgpack_sbuffer_destroy (buffer);
+        return NULL;
+    }
+    *size = buffer->size;
+    return (uint8_t *) msgpack_sbuffer_release (buffer);
+}
+
+void
+certfile_sign (const uint8_t *canonical, size_t size, authority_t *authority,
+               uint8_t *signature, const char *what)
+{
+    assert (authority);
+    assert (signature);
+    assert (what);
+    if (!canonical || authority_sign (authority, canonical, size, signature))
+        zsys_error ("%s: cannot sign: %s", what,
+                    canonical? "authority without secret key": "out of memory");
+}
+
+int
+certfile_verify (const uint8_t *canonical, size_t size,
+                 const uint8_t *signature, const uint8_t *authority_public)
+{
+    assert (signature);
+    assert (authority_public);
+    if (!canonical)
+        return -1;
+    return crypto_sign_verify_detached (signature, canonical, size,
+                                        authority_public) == 0? 0: -1;
+}
+
 void
 certfile_test (bool verbose)
 {
@@ -481,6 +550,45 @@ certfile_test (bool verbose)
     assert (certfile_parse (zpl, strlen (zpl), 10) == NULL);        //  too large
     assert (certfile_parse ("s\0x", 3, 100) == NULL);               //  NUL inside
     assert (certfile_parse (zpl, 0, 100) == NULL);
+
+    //  Department ids: canonical only
+    assert (certfile_department_valid ("SH-PD-MSA", "test"));
+    assert (!certfile_department_valid ("sh-pd-msa", "test"));
+    assert (!certfile_department_valid ("Not An Id!", "test"));
+    assert (!certfile_department_valid ("", "test"));
+    assert (!certfile_department_valid (NULL, "test"));
+
+    //  Canonical encodings, signed by an authority and verified
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer packer;
+    msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
+    int rc = msgpack_pack_array (&packer, 2);
+    rc |= certfile_pack_str (&packer, "sluice-test-1");
+    rc |= certfile_pack_str (&packer, "");
+    size_t canonical_size = 0;
+    uint8_t *canonical = certfile_packed (&buffer, rc, &canonical_size);
+    assert (canonical && canonical_size == 16);
+    assert (canonical [0] == 0x92 && canonical [1] == 0xAD && canonical [15] == 0xA0);
+    authority_t *authority = authority_new ("Test federation");
+    assert (authority);
+    uint8_t signature [64] = { 0 };
+    certfile_sign (canonical, canonical_size, authority, signature, "test");
+    assert (certfile_verify (canonical, canonical_size, signature,
+                             authority_public (authority)) == 0);
+    canonical [2] ^= 1;
+    assert (certfile_verify (canonical, canonical_size, signature,
+                             authority_public (authority)) == -1);
+    assert (certfile_verify (NULL, 0, signature, authority_public (authority)) == -1);
+    //  An encoding that failed signs nothing
+    uint8_t untouched [64] = { 0 };
+    certfile_sign (NULL, 0, authority, untouched, "test");
+    assert (sodium_is_zero (untouched, sizeof (untouched)));
+    free (canonical);
+    msgpack_sbuffer_init (&buffer);
+    msgpack_sbuffer_write (&buffer, "x", 1);
+    assert (certfile_packed (&buffer, -1, &canonical_size) == NULL);
+    authority_destroy (&authority);
 
     //  Files: exclusive creation, 0600 secrets, atomic replacement, bounds
     char *dir = zsys_sprintf ("/tmp/sluice-certfile-%d", getpid ());

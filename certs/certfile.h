@@ -1,7 +1,8 @@
 /*  certfile.h -- the text files of the federation's trust: bounded reading,
     strict ZPL sections, safe writing of secret files, and the field formats
     shared by certificates, the authority and the revocation list (ISO 8601
-    UTC times, lowercase hex, decimal numbers, display text).
+    UTC times, lowercase hex, decimal numbers, display text, department ids),
+    and the canonical msgpack encodings they sign with the authority's key.
 
     Every function treats its input as hostile: sizes are bounded, formats
     are exact, and a failure is a return value, never an assert.
@@ -10,6 +11,7 @@
 #define SLUICE_CERTFILE_H_INCLUDED
 
 #include <czmq.h>
+#include <msgpack.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,6 +22,8 @@
 #define CERTFILE_TIME_MAX   INT64_C(253402300799)
 //  Largest serial or version: fits a signed 64-bit integer (e.g. SQLite)
 #define CERTFILE_UINT_MAX   UINT64_C(0x7FFFFFFFFFFFFFFF)
+
+typedef struct _authority_t authority_t;
 
 //  Reads a whole regular file of at most `max` bytes into a fresh
 //  NUL-terminated string (caller frees), its length in *size_p. Returns NULL,
@@ -79,6 +83,38 @@ char *
 //  empty only if `empty_ok`.
 bool
     certfile_text_valid (const char *text, size_t max, bool empty_ok);
+
+//  True if `department` is a department id in its canonical form; else logs
+//  why, under `what` ("cert", "crl"), and returns false.
+bool
+    certfile_department_valid (const char *department, const char *what);
+
+//  Appends a msgpack string to a canonical encoding; 0 or -1, so that
+//  callers can OR the results of a whole encoding together.
+int
+    certfile_pack_str (msgpack_packer *packer, const char *string);
+
+//  Ends a canonical encoding into `buffer`: if `rc` (the ORed results of
+//  the packing) is 0, hands over its bytes (the caller frees them, length in
+//  *size); else frees them and returns NULL.
+uint8_t *
+    certfile_packed (msgpack_sbuffer *buffer, int rc, size_t *size);
+
+//  Signs `canonical` (`size` bytes) with the authority's key into
+//  `signature` (64 bytes). A NULL `canonical` means its encoding failed.
+//  On failure logs why, under `what`, and leaves `signature` as it was.
+//  Does not take ownership of `canonical`.
+void
+    certfile_sign (const uint8_t *canonical, size_t size,
+                   authority_t *authority, uint8_t *signature,
+                   const char *what);
+
+//  0 if `signature` (64 bytes) over `canonical` (`size` bytes) verifies
+//  against `authority_public` (32 bytes); -1 if not, or if `canonical` is
+//  NULL (its encoding failed). Does not take ownership of `canonical`.
+int
+    certfile_verify (const uint8_t *canonical, size_t size,
+                     const uint8_t *signature, const uint8_t *authority_public);
 
 void
     certfile_test (bool verbose);

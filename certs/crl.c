@@ -96,24 +96,6 @@ s_lower_bound (crl_t *self, const char *department, uint64_t serial)
     return low;
 }
 
-static bool
-s_department_valid (const char *department)
-{
-    char canon [IDENT_MAX + 1];
-    const char *reason = NULL;
-    if (!department
-    ||  !ident_validate (IDENT_DEPARTMENT, department, canon, 0, &reason)) {
-        zsys_error ("crl: invalid department id: %s", reason? reason: "missing");
-        return false;
-    }
-    if (!streq (canon, department)) {
-        zsys_error ("crl: department id '%s' is not in canonical form '%s'",
-                    department, canon);
-        return false;
-    }
-    return true;
-}
-
 int
 crl_add (crl_t *self, const char *department, uint64_t serial,
          int64_t revoked_at, const char *reason)
@@ -121,7 +103,7 @@ crl_add (crl_t *self, const char *department, uint64_t serial,
     assert (self);
     if (!reason)
         reason = "";
-    if (!s_department_valid (department))
+    if (!certfile_department_valid (department, "crl"))
         return -1;
     if (serial > CERTFILE_UINT_MAX || revoked_at < 0 || revoked_at > CERTFILE_TIME_MAX) {
         zsys_error ("crl: serial or revocation time out of range");
@@ -233,14 +215,6 @@ crl_next (crl_t *self)
     return next;
 }
 
-static void
-s_pack_str (msgpack_packer *packer, const char *string, int *rc)
-{
-    size_t length = strlen (string);
-    *rc |= msgpack_pack_str (packer, length);
-    *rc |= msgpack_pack_str_body (packer, string, length);
-}
-
 //  Canonical bytes that the authority signs; caller frees
 static uint8_t *
 s_crl_canonical (crl_t *self, size_t *size)
@@ -250,24 +224,19 @@ s_crl_canonical (crl_t *self, size_t *size)
     msgpack_packer packer;
     msgpack_packer_init (&packer, &buffer, msgpack_sbuffer_write);
     int rc = msgpack_pack_array (&packer, 4);
-    s_pack_str (&packer, CRL_CANONICAL_TAG, &rc);
+    rc |= certfile_pack_str (&packer, CRL_CANONICAL_TAG);
     rc |= msgpack_pack_uint64 (&packer, self->version);
     rc |= msgpack_pack_int64 (&packer, self->issued);
     rc |= msgpack_pack_array (&packer, self->size);
     for (size_t index = 0; index < self->size; index++) {
         s_entry_t *entry = &self->entries [index];
         rc |= msgpack_pack_array (&packer, 4);
-        s_pack_str (&packer, entry->department, &rc);
+        rc |= certfile_pack_str (&packer, entry->department);
         rc |= msgpack_pack_uint64 (&packer, entry->serial);
         rc |= msgpack_pack_int64 (&packer, entry->revoked_at);
-        s_pack_str (&packer, entry->reason, &rc);
+        rc |= certfile_pack_str (&packer, entry->reason);
     }
-    if (rc) {
-        msgpack_sbuffer_destroy (&buffer);
-        return NULL;
-    }
-    *size = buffer.size;
-    return (uint8_t *) msgpack_sbuffer_release (&buffer);
+    return certfile_packed (&buffer, rc, size);
 }
 
 void
@@ -276,11 +245,9 @@ crl_sign_by (crl_t *self, authority_t *authority)
     assert (self);
     assert (authority);
     self->issued = zclock_time () / 1000;
-    size_t size;
+    size_t size = 0;
     uint8_t *canonical = s_crl_canonical (self, &size);
-    if (!canonical || authority_sign (authority, canonical, size, self->signature))
-        zsys_error ("crl: cannot sign: %s", canonical? "authority without secret key"
-                                                     : "out of memory");
+    certfile_sign (canonical, size, authority, self->signature, "crl");
     free (canonical);
 }
 
@@ -289,12 +256,9 @@ crl_verify (crl_t *self, const uint8_t *authority_public)
 {
     assert (self);
     assert (authority_public);
-    size_t size;
+    size_t size = 0;
     uint8_t *canonical = s_crl_canonical (self, &size);
-    if (!canonical)
-        return -1;
-    int rc = crypto_sign_verify_detached (self->signature, canonical, size,
-                                          authority_public) == 0? 0: -1;
+    int rc = certfile_verify (canonical, size, self->signature, authority_public);
     free (canonical);
     return rc;
 }
@@ -371,8 +335,6 @@ s_decode_entry (crl_t *self, zconfig_t *item, size_t number)
 crl_t *
 crl_decode (const char *text, size_t size)
 {
-    if (!text || size == 0 || size > CRL_TEXT_MAX)
-        return NULL;
     zconfig_t *root = certfile_parse (text, size, CRL_TEXT_MAX);
     if (!root)
         return NULL;

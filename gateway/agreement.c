@@ -8,6 +8,7 @@
 */
 
 #include "agreement.h"
+#include "item.h"
 #include "../certs/certfile.h"
 #include "../proto/ident.h"
 #include <czmq.h>
@@ -75,22 +76,10 @@ s_id_valid (const char *id)
     return true;
 }
 
-//  Item, field, purpose and role names: [a-z0-9_.-], 1 to 64 bytes (the
-//  catalog's item and field name rule)
-static bool
-s_name_valid (const char *name)
-{
-    size_t length = strlen (name);
-    if (length == 0 || length > AGREEMENT_NAME_MAX)
-        return false;
-    for (size_t index = 0; index < length; index++) {
-        char c = name [index];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-        ||    c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
-}
+//  Item, field, purpose and role names follow the catalog's name rule
+//  (item_name_valid): [a-z0-9_.-], 1 to 64 bytes
+_Static_assert (AGREEMENT_NAME_MAX == ITEM_NAME_MAX,
+                "agreement names are catalog names");
 
 static bool
 s_department_valid (const char *department)
@@ -168,7 +157,7 @@ s_list_parse (const char *text, size_t max_count, bool star_ok,
         memcpy (name, first, length);
         name [length] = 0;
         list->names [list->count++] = name;
-        if (!(star_ok && streq (name, "*")) && !s_name_valid (name)) {
+        if (!(star_ok && streq (name, "*")) && !item_name_valid (name)) {
             *reason = "a name uses other characters than a-z 0-9 _ . -";
             goto failed;
         }
@@ -263,7 +252,7 @@ agreement_new (const char *id, const char *provider, const char *consumer,
     if (streq (provider, consumer))
         reason = "provider and consumer are the same department";
     else
-    if (!item || !s_name_valid (item))
+    if (!item || !item_name_valid (item))
         reason = "item must be 1 to 64 characters of a-z 0-9 _ . -";
     else
     if (!fields || !purposes || !roles)

@@ -103,10 +103,10 @@ struct _item_t {
 
 
 //  --------------------------------------------------------------------------
-//  True if name is 1..ITEM_NAME_MAX bytes of [a-z0-9_.-].
+//  True if name is 1..ITEM_NAME_MAX bytes of [a-z0-9_.-]; see item.h.
 
-static bool
-s_valid_name (const char *name)
+bool
+item_name_valid (const char *name)
 {
     size_t length = strlen (name);
     if (length == 0 || length > ITEM_NAME_MAX)
@@ -274,7 +274,7 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
                 field->description = strdup (value);
                 break;
             case S_FIELD_ELEMENT:
-                if (!s_valid_name (value)) {
+                if (!item_name_valid (value)) {
                     status_set_error (error, "item '%s': field '%s': element '%s' must "
                                       "be 1..%d characters of a-z 0-9 _ . -",
                                       item_name, name, value, ITEM_NAME_MAX);
@@ -324,7 +324,7 @@ item_new_from_config (zconfig_t *node, char **error)
         status_set_error (error, "'%.64s' is not an item", zconfig_name (node));
         return NULL;
     }
-    if (!s_valid_name (name)) {
+    if (!item_name_valid (name)) {
         status_set_error (error, "item '%.64s': name must be 1..%d characters "
                           "of a-z 0-9 _ . -", name, ITEM_NAME_MAX);
         return NULL;
@@ -349,7 +349,7 @@ item_new_from_config (zconfig_t *node, char **error)
                                   name, ITEM_FIELDS_MAX);
                 break;
             }
-            if (!s_valid_name (value)) {
+            if (!item_name_valid (value)) {
                 status_set_error (error, "item '%s': field '%.64s': name must "
                                   "be 1..%d characters of a-z 0-9 _ . -",
                                   name, value, ITEM_NAME_MAX);
@@ -883,6 +883,15 @@ item_test (bool verbose)
     assert (item_max_sensitivity (item, 0) == 0);
     assert (streq (item_field_type_name (FIELD_BOOLEAN), "boolean"));
     assert (streq (item_share_name_of (SHARE_CLOSED), "closed"));
+    //  The name rule, shared with agreements
+    assert (item_name_valid ("enterprise-basic"));
+    assert (item_name_valid ("enterprise.name_2"));
+    assert (item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert (!item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    assert (!item_name_valid (""));
+    assert (!item_name_valid ("Enterprise"));
+    assert (!item_name_valid ("a b"));
+    assert (!item_name_valid ("*"));
     item_destroy (&item);
     item_destroy (&item);
     assert (item == NULL);

@@ -75,6 +75,12 @@ int           item_fields_mask (item_t *self, const char *list,
 //  Highest sensitivity among the fields in mask; 0 for an empty mask
 int           item_max_sensitivity (item_t *self, uint64_t mask);
 
+//  True if `name` follows the catalog's name rule: 1 to ITEM_NAME_MAX bytes
+//  of a-z 0-9 _ . - (item, field and data element names; agreements use it
+//  for their item, field, purpose and role names too).
+bool
+    item_name_valid (const char *name);
+
 //  Catalog names of a share class ("open", "conditional", "closed") and of
 //  a field type ("text", ...); "unknown" for a value not in the enum.
 const char   *item_share_name_of (share_t share);

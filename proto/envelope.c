@@ -435,6 +435,20 @@ envelope_encode (envelope_t *self)
     return msg;
 }
 
+int
+envelope_send_routed (envelope_t *self, zsock_t *router, zframe_t *routing)
+{
+    assert (self);
+    assert (router);
+    assert (routing);
+    zmsg_t *msg = envelope_encode (self);
+    zframe_t *copy = zframe_dup (routing);
+    zmsg_prepend (msg, &copy);
+    int rc = zmsg_send (&msg, router);
+    zmsg_destroy (&msg);
+    return rc;
+}
+
 const uint8_t *
 envelope_header_bytes (envelope_t *self, size_t *size)
 {
@@ -799,6 +813,45 @@ envelope_test (bool verbose)
     header_bytes = envelope_header_bytes (out, &header_size);
     assert (envelope_header_decode (header_bytes, header_size, &header) == STATUS_MALFORMED);
     envelope_destroy (&out);
+
+    //  Sent through a ROUTER to one connection, by its identity frame
+    {
+        zsock_t *router = zsock_new (ZMQ_ROUTER);
+        assert (router);
+        zsock_set_router_mandatory (router, 1);
+        char *endpoint = zsys_sprintf ("inproc://sluice-envelope-%p", (void *) router);
+        assert (zsock_bind (router, "%s", endpoint) == 0);
+        zsock_t *dealer = zsock_new (ZMQ_DEALER);
+        assert (dealer);
+        zsock_set_identity (dealer, "gateway-1");
+        assert (zsock_connect (dealer, "%s", endpoint) == 0);
+        zstr_send (dealer, "hello");
+        zmsg_t *hello = zmsg_recv (router);
+        assert (hello && zmsg_size (hello) == 2);
+        zframe_t *routing = zmsg_pop (hello);
+        zmsg_destroy (&hello);
+        out = envelope_new (MSG_WELCOME, "BROKER", "SH-PD-MSA");
+        assert (envelope_seal (out, payload, sizeof (payload), a_sign_sk, NULL) == 0);
+        assert (envelope_send_routed (out, router, routing) == 0);
+        assert (zframe_streq (routing, "gateway-1"));  //  still the caller's
+        msg = zmsg_recv (dealer);
+        assert (msg && zmsg_size (msg) == 2);
+        in = envelope_decode (msg, &status);
+        assert (in && status == STATUS_OK);
+        assert (envelope_open (in, NULL, a_sign_pk) == STATUS_OK);
+        assert (envelope_header (in)->type == MSG_WELCOME);
+        envelope_destroy (&in);
+        zmsg_destroy (&msg);
+        //  A connection the socket does not know is an error, not a block
+        zframe_t *stranger = zframe_from ("nobody");
+        assert (envelope_send_routed (out, router, stranger) == -1);
+        zframe_destroy (&stranger);
+        envelope_destroy (&out);
+        zframe_destroy (&routing);
+        zsock_destroy (&dealer);
+        zsock_destroy (&router);
+        zstr_free (&endpoint);
+    }
 
     //  Oversized body is refused before it is copied
     msg = zmsg_new ();

@@ -114,6 +114,12 @@ const uint8_t *envelope_signature (envelope_t *self);
 zmsg_t *
     envelope_encode (envelope_t *self);
 
+//  Sends the message (after envelope_seal) through a ROUTER socket to the
+//  connection whose identity frame is `routing` (copied; the caller keeps
+//  it). Returns 0, or -1 if the socket would not take it.
+int
+    envelope_send_routed (envelope_t *self, zsock_t *router, zframe_t *routing);
+
 //  Encoded header and body bytes, borrowed (valid until destroy).
 const uint8_t *envelope_header_bytes (envelope_t *self, size_t *size);
 const uint8_t *envelope_body_bytes (envelope_t *self, size_t *size);

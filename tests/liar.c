@@ -192,14 +192,6 @@ s_send_routed (s_liar_t *self, zframe_t *routing, zmsg_t **msg_p)
     return rc;
 }
 
-//  Sends an envelope to a peer; 0 or -1.
-static int
-s_send_envelope (s_liar_t *self, s_peer_t *peer, envelope_t *envelope)
-{
-    zmsg_t *msg = envelope_encode (envelope);
-    return s_send_routed (self, peer->routing, &msg);
-}
-
 //  Sends a message from the broker itself, signed with its key.
 static int
 s_send_own (s_liar_t *self, s_peer_t *peer, int type, const uint8_t *payload,
@@ -208,7 +200,7 @@ s_send_own (s_liar_t *self, s_peer_t *peer, int type, const uint8_t *payload,
     envelope_t *envelope = peer_envelope_new (type, self->id, peer->department,
                                               payload, size, 0,
                                               cert_sign_secret (self->cert), NULL);
-    int rc = envelope? s_send_envelope (self, peer, envelope): -1;
+    int rc = envelope? envelope_send_routed (envelope, self->router, peer->routing): -1;
     envelope_destroy (&envelope);
     return rc;
 }
@@ -810,7 +802,7 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
         };
         envelope_t *envelope = peer_query_new (&query, cert_sign_secret (self->fake),
                                                box_key);
-        if (envelope && s_send_envelope (self, peer, envelope) == 0)
+        if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
             s_report (self, "sent: QUERY for %.*s from %s, signed and sealed with "
                       "its forged certificate's keys", MESSAGE_ITEM_MAX, query.item,
                       S_FAKE_DEPT);

@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "registry.h"
 #include "replay.h"
+#include "certfile.h"
 #include "authority.h"
 #include "cert.h"
 #include "crl.h"
@@ -53,6 +54,7 @@ static const s_class_t s_classes [] = {
     { "ledger", ledger_test },
     { "registry", registry_test },
     { "replay", replay_test },
+    { "certfile", certfile_test },
     { "authority", authority_test },
     { "cert", cert_test },
     { "crl", crl_test },
