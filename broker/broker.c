@@ -159,7 +159,7 @@ s_load_trust (broker_t *self, char **error)
     self->trust = trust;
     self->certs_mtime = s_mtime (certs);
     self->crl_mtime = s_mtime (crl_path);
-    zsys_info ("broker: trusting %zu certificates%s", truststore_size (trust),
+    SLUICE_INFO (self->level, "broker: trusting %zu certificates%s", truststore_size (trust),
                truststore_crl (trust)? ", with a revocation list": "");
     return 0;
 }
@@ -211,7 +211,7 @@ s_register (broker_t *self, zframe_t *routing, const char *department)
     zframe_destroy (&peer->routing);
     peer->routing = zframe_dup (routing);
     peer->last_seen = zclock_mono ();
-    zsys_info ("broker: %s registered", department);
+    SLUICE_INFO (self->level, "broker: %s registered", department);
     s_send_own (self, routing, department, MSG_WELCOME,
                 self->directory, self->directory_size);
 }
@@ -470,7 +470,7 @@ s_registry_crl (broker_t *self, const envelope_header_t *header, registry_msg_t 
     crl_destroy (&crl);
     s_registry_send (self, header->from, "done", header->id, status, reason, NULL);
     if (status == STATUS_OK) {
-        zsys_info ("broker: new revocation list from %s", header->from);
+        SLUICE_INFO (self->level, "broker: new revocation list from %s", header->from);
         self->crl_mtime = 0;                //  reload now
         s_reload_timer (self->loop, 0, self);
     }
@@ -729,7 +729,7 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
         }
         else
         if (now - peer->last_seen > 3 * self->heartbeat_ms) {
-            zsys_info ("broker: %s is offline (silent for %d ms)",
+            SLUICE_INFO (self->level, "broker: %s is offline (silent for %d ms)",
                        peer->department, (int) (now - peer->last_seen));
             zlist_append (gone, peer->department);
         }
@@ -832,7 +832,7 @@ s_rebind (broker_t *self)
         return -1;
     }
     zloop_reader (self->loop, self->router, s_router_event, self);
-    zsys_info ("broker: closed every connection to drop revoked departments; "
+    SLUICE_INFO (self->level, "broker: closed every connection to drop revoked departments; "
                "the others reconnect");
     return 0;
 }
@@ -903,7 +903,7 @@ broker_new (conf_t *conf, char **error)
         return NULL;
     }
     const char *endpoint = conf_str (conf, "broker/endpoint");
-    zsys_info ("broker: %s listening on %s", self->id, endpoint);
+    SLUICE_INFO (self->level, "broker: %s listening on %s", self->id, endpoint);
     return self;
 }
 
@@ -938,7 +938,7 @@ broker_run (broker_t *self, zsock_t *pipe)
     zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
     zloop_timer (self->loop, 1000, 0, s_reload_timer, self);
     zloop_start (self->loop);
-    zsys_info ("broker: stopping");
+    SLUICE_INFO (self->level, "broker: stopping");
     return 0;
 }
 

@@ -1213,7 +1213,7 @@ s_catalog_timer (zloop_t *loop, int timer_id, void *argument)
     catalog_destroy (&self->catalog);
     self->catalog = catalog;
     self->source = source;
-    zsys_info ("gateway: catalog changed, %zu items now; publishing it",
+    SLUICE_INFO (self->level, "gateway: catalog changed, %zu items now; publishing it",
                catalog_size (catalog));
     s_publish_catalog (self, NULL);
     return 0;
@@ -1316,6 +1316,8 @@ s_load_service (gateway_t *self, char **error)
     zstr_free (&path);
     if (!self->registrar)
         return -1;
+    policy_set_level (self->policy, self->level);
+    registrar_set_level (self->registrar, self->level);
     //  Agreements are verified against the departments' certificates, which
     //  arrive with the broker's directory: they are loaded then
     const char *agreements = conf_str (self->conf, "gateway/agreements");
@@ -1345,7 +1347,7 @@ s_connect (gateway_t *self, char **error)
     for (char *endpoint = (char *) zlist_first (endpoints); endpoint;
          endpoint = (char *) zlist_next (endpoints), index++) {
         self->links [index] = link_new (self->cert, self->brokers [index], endpoint,
-                                        self->heartbeat_ms, error);
+                                        self->heartbeat_ms, self->level, error);
         if (!self->links [index]) {
             zlist_destroy (&endpoints);
             return -1;
@@ -1379,7 +1381,7 @@ gateway_new (conf_t *conf, char **error)
         gateway_destroy (&self);
         return NULL;
     }
-    zsys_info ("gateway: %s serving %zu catalog items, %zu agreements",
+    SLUICE_INFO (self->level, "gateway: %s serving %zu catalog items, %zu agreements",
                self->id, catalog_size (self->catalog), policy_size (self->policy));
     return self;
 }
@@ -1429,7 +1431,7 @@ gateway_run (gateway_t *self, zsock_t *pipe)
     zloop_timer (self->loop, 1000, 0, s_catalog_timer, self);
     s_heartbeat_timer (self->loop, 0, self);      //  HELLO at once
     zloop_start (self->loop);
-    zsys_info ("gateway: %s stopping", self->id);
+    SLUICE_INFO (self->level, "gateway: %s stopping", self->id);
     return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #include "link.h"
 #include "status.h"
+#include "conf.h"
 
 struct _link_t {
     cert_t *own;                //  borrowed
@@ -11,11 +12,12 @@ struct _link_t {
     bool registered;
     int64_t heard;              //  monotonic ms of the last broker message
     int64_t heartbeat_ms;
+    int level;
 };
 
 link_t *
 link_new (cert_t *own, cert_t *broker, const char *endpoint,
-          int64_t heartbeat_ms, char **error)
+          int64_t heartbeat_ms, int level, char **error)
 {
     assert (own && broker && endpoint && error);
     link_t *self = (link_t *) zmalloc (sizeof (link_t));
@@ -24,6 +26,7 @@ link_new (cert_t *own, cert_t *broker, const char *endpoint,
     self->broker = broker;
     self->endpoint = strdup (endpoint);
     self->heartbeat_ms = heartbeat_ms;
+    self->level = level;
     self->socket = zsock_new (ZMQ_DEALER);
     zcert_apply (cert_zcert (own), self->socket);
     zsock_set_curve_serverkey (self->socket, cert_curve_public_txt (broker));
@@ -129,7 +132,7 @@ link_heard (link_t *self, int type)
     self->heard = zclock_mono ();
     if (type == MSG_WELCOME && !self->registered) {
         self->registered = true;
-        zsys_info ("gateway: %s registered with broker %s at %s",
+        SLUICE_INFO (self->level, "gateway: %s registered with broker %s at %s",
                    cert_department (self->own), link_broker_id (self), self->endpoint);
     }
 }
@@ -162,7 +165,7 @@ link_test (bool verbose)
     char *error = NULL;
     //  Nothing listens there: the link exists, is not registered, and a
     //  send fails at once instead of queueing
-    link_t *link = link_new (own, broker, "tcp://127.0.0.1:9", 1000, &error);
+    link_t *link = link_new (own, broker, "tcp://127.0.0.1:9", 1000, 2, &error);
     assert (link && !error);
     assert (!link_registered (link));
     assert (streq (link_broker_id (link), "BROKER"));
@@ -175,7 +178,7 @@ link_test (bool verbose)
     link_unregister (link);
     assert (!link_registered (link));
     link_destroy (&link);
-    assert (!link_new (own, broker, "bogus://x", 1000, &error));
+    assert (!link_new (own, broker, "bogus://x", 1000, 2, &error));
     assert (error);
     zstr_free (&error);
     cert_destroy (&broker);

@@ -17,9 +17,10 @@ typedef struct _link_t link_t;
 
 //  Connects to `endpoint` as `own` (borrowed: must outlive the link), trusting
 //  `broker` (borrowed) as the broker there. Returns NULL and sets *error.
+//  `level` is the log level (conf_level: 0 error .. 3 debug).
 link_t *
     link_new (cert_t *own, cert_t *broker, const char *endpoint,
-              int64_t heartbeat_ms, char **error);
+              int64_t heartbeat_ms, int level, char **error);
 void
     link_destroy (link_t **self_p);
 

@@ -8,6 +8,7 @@
 */
 
 #include "policy.h"
+#include "conf.h"
 #include "../proto/status.h"
 #include "../proto/ident.h"
 #include <czmq.h>
@@ -34,6 +35,7 @@ struct _policy_t {
     sqlite3_stmt *select_used;
     sqlite3_stmt *upsert_used;
     zhashx_t *by_id;            //  id -> s_entry_t, owned
+    int level;                  //  log level, see policy_set_level
     zhashx_t *by_pair;          //  "CONSUMER item" -> zlistx of s_entry_t,
                                 //  borrowed, sorted by id
 };
@@ -111,6 +113,7 @@ policy_new (const char *department, truststore_t *trust,
     self->department = strdup (department);
     assert (self->department);
     self->trust = trust;
+    self->level = 2;
     self->by_id = zhashx_new ();
     assert (self->by_id);
     zhashx_set_destructor (self->by_id, (zhashx_destructor_fn *) s_entry_destroy);
@@ -345,7 +348,7 @@ policy_add (policy_t *self, agreement_t **agreement_p)
     }
     if (!agreement_valid_at (agreement, now)
     &&  now >= agreement_valid_until (agreement))
-        zsys_info ("policy: agreement '%s' has expired; requests under it "
+        SLUICE_INFO (self->level, "policy: agreement '%s' has expired; requests under it "
                    "will be refused", agreement_id (agreement));
 
     s_entry_t *entry = (s_entry_t *) zmalloc (sizeof (s_entry_t));
@@ -365,7 +368,7 @@ policy_add (policy_t *self, agreement_t **agreement_p)
     }
     zhashx_insert (self->by_id, agreement_id (agreement), entry);
     s_index (self, entry);
-    zsys_info ("policy: agreement '%s' %s: %s may read '%s'",
+    SLUICE_INFO (self->level, "policy: agreement '%s' %s: %s may read '%s'",
                agreement_id (agreement), replaced? "replaced": "added",
                agreement_consumer (agreement), agreement_item (agreement));
     return STATUS_OK;
@@ -445,7 +448,7 @@ policy_remove (policy_t *self, const char *agreement_id)
     if (entry->dirty)
         s_counter_write (self, entry);
     s_unindex (self, entry);
-    zsys_info ("policy: agreement '%s' revoked", id);
+    SLUICE_INFO (self->level, "policy: agreement '%s' revoked", id);
     zhashx_delete (self->by_id, id);
     return 0;
 }
@@ -458,6 +461,13 @@ policy_agreement (policy_t *self, const char *agreement_id)
         return NULL;
     s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->by_id, agreement_id);
     return entry? entry->agreement: NULL;
+}
+
+void
+policy_set_level (policy_t *self, int level)
+{
+    assert (self);
+    self->level = level;
 }
 
 agreement_t *

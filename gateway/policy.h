@@ -33,6 +33,11 @@ policy_t *
     policy_new (const char *department, truststore_t *trust,
                 const char *state_db_path, char **error);
 
+//  Log level for the policy's routine lines (conf_level: 0 error ..
+//  3 debug; default 2, info). Refusals of agreements are always logged.
+void
+    policy_set_level (policy_t *self, int level);
+
 //  Flushes the quota counters and closes the database.
 void
     policy_destroy (policy_t **self_p);

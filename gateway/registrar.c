@@ -1,6 +1,7 @@
 /*  registrar.c -- a gateway's side of the federation's registry.  */
 
 #include "registrar.h"
+#include "conf.h"
 #include "ledger.h"
 #include "registry.h"
 #include "agreement.h"
@@ -14,6 +15,7 @@ struct _registrar_t {
     char *department;
     truststore_t *trust;        //  borrowed
     policy_t *policy;           //  borrowed
+    int level;
 };
 
 registrar_t *
@@ -27,6 +29,7 @@ registrar_new (const char *path, const char *department, truststore_t *trust,
     self->department = strdup (department);
     self->trust = trust;
     self->policy = policy;
+    self->level = 2;
     if (!self->ledger)
         registrar_destroy (&self);
     return self;
@@ -43,6 +46,13 @@ registrar_destroy (registrar_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+registrar_set_level (registrar_t *self, int level)
+{
+    assert (self);
+    self->level = level;
 }
 
 int
@@ -191,14 +201,14 @@ registrar_take (registrar_t *self, statement_t *statement)
     if (status == STATUS_OK)
         status = ledger_put (self->ledger, statement, party_a, party_b);
     if (status == STATUS_OK) {
-        zsys_info ("registrar: %s %s from %s accepted", statement_kind (statement),
+        SLUICE_INFO (self->level, "registrar: %s %s from %s accepted", statement_kind (statement),
                    statement_key (statement), statement_author (statement));
         if (streq (statement_kind (statement), STATEMENT_AGREEMENT))
             s_apply_agreement (self, statement);
         else
         if (streq (statement_kind (statement), STATEMENT_REVOCATION)
         &&  policy_remove (self->policy, statement_key (statement)) == 0)
-            zsys_info ("registrar: agreement %s revoked by its provider",
+            SLUICE_INFO (self->level, "registrar: agreement %s revoked by its provider",
                        statement_key (statement));
     }
     else

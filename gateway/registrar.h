@@ -27,6 +27,11 @@ registrar_t *
 void
     registrar_destroy (registrar_t **self_p);
 
+//  Log level for routine lines (conf_level; default 2, info). Refusals are
+//  always logged.
+void
+    registrar_set_level (registrar_t *self, int level);
+
 //  Verifies a statement from the broker, keeps and applies it. Returns
 //  STATUS_OK, STATUS_STALE (already held), or the refusal (logged).
 int

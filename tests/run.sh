@@ -181,6 +181,19 @@ sed 's/"BROKER.cert, BROKER-2.cert"/"BROKER.cert"/' "$F/msa/gateway.cfg" >"$F/ms
 expect "gateway: endpoints and broker certificates must pair up" "2 endpoints but gateway/broker-cert 1" 1 \
     "$BIN/sluice-gateway" --config "$F/msa/bad3.cfg"
 
+"$BIN/sluice-broker" --config "$F/broker/broker.cfg" --endpoint "tcp://127.0.0.1:$((PORT + 30))" \
+    --state "$WORK/quiet-state" --log-level warning >"$WORK/quiet.log" 2>&1 &
+quiet=$!
+sleep 1
+stop_clean "a broker at log level warning stops cleanly" $quiet
+refute "log level warning hides routine lines" "listening|trusting" cat "$WORK/quiet.log"
+"$BIN/sluice-broker" --config "$F/broker/broker.cfg" --endpoint "tcp://127.0.0.1:$((PORT + 31))" \
+    --state "$WORK/quiet-state" >"$WORK/loud.log" 2>&1 &
+loud=$!
+sleep 1
+stop_clean "a broker at log level info stops cleanly" $loud
+expect "log level info shows them" "listening on" 0 cat "$WORK/loud.log"
+
 echo "== starting the federation"
 start_broker
 for dept in msa tax fda; do start_gateway $dept; done
