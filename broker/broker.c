@@ -21,6 +21,10 @@
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
+//  A gateway busy waiting for many answers may be late with a heartbeat;
+//  it is offline only after this many intervals of silence
+#define S_SILENT_INTERVALS 5
+
 const conf_key_t broker_schema [] = {
     { "broker/endpoint",     CONF_ENDPOINT, true,  0, 0, NULL,
       "endpoint to bind, e.g. tcp://127.0.0.1:7700" },
@@ -35,7 +39,7 @@ const conf_key_t broker_schema [] = {
     { "broker/state",        CONF_PATH,     false, 0, 0, "state",
       "directory for the registry (catalogs, agreements, orders)" },
     { "broker/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
-      "heartbeat interval; a peer silent for 3 intervals is offline" },
+      "heartbeat interval; a peer silent for 5 intervals is offline" },
     { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
       "messages queued per peer before it is reported busy" },
     { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
@@ -728,7 +732,7 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (gone, peer->department);
         }
         else
-        if (now - peer->last_seen > 3 * self->heartbeat_ms) {
+        if (now - peer->last_seen > S_SILENT_INTERVALS * self->heartbeat_ms) {
             SLUICE_INFO (self->level, "broker: %s is offline (silent for %d ms)",
                        peer->department, (int) (now - peer->last_seen));
             zlist_append (gone, peer->department);
