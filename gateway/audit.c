@@ -1099,6 +1099,31 @@ s_test_hex (const uint8_t *data, size_t size)
     return hex;
 }
 
+int64_t
+audit_each_since (audit_t *self, const char *direction, int64_t since_ms,
+                  void (*fn) (const char *msgid, int64_t time_ms, void *arg),
+                  void *arg)
+{
+    assert (self && direction && fn);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (self->db,
+            "SELECT msgid, time_ms FROM record WHERE direction = ?1 AND time_ms >= ?2"
+            " ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text (stmt, 1, direction, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, since_ms);
+    int64_t count = 0;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        const char *msgid = (const char *) sqlite3_column_text (stmt, 0);
+        if (msgid)
+            fn (msgid, sqlite3_column_int64 (stmt, 1), arg);
+        count++;
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE? count: -1;
+}
+
 void
 audit_test (bool verbose)
 {

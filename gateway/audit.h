@@ -117,6 +117,15 @@ int64_t
 int
     audit_print (const char *db_path, FILE *out, int64_t limit);
 
+//  Calls fn for the id (hex) and time of every written record of
+//  `direction` at or after since_ms, oldest first; the gateway feeds its
+//  replay cache with them at start, so a restart does not reopen the
+//  replay window. Returns the number of records, or -1 on a read error.
+int64_t
+    audit_each_since (audit_t *self, const char *direction, int64_t since_ms,
+                      void (*fn) (const char *msgid, int64_t time_ms, void *arg),
+                      void *arg);
+
 void
     audit_test (bool verbose);
 

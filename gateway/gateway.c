@@ -1285,6 +1285,17 @@ s_load_identity (gateway_t *self, char **error)
     return 0;
 }
 
+//  Message ids served within the replay window before a restart are
+//  remembered again, so a restart does not reopen the window.
+static void
+s_remember (const char *msgid, int64_t time_ms, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    uint8_t id [ENVELOPE_ID_BYTES];
+    if (sodium_hex2bin (id, sizeof (id), msgid, strlen (msgid), NULL, NULL, NULL) == 0)
+        replay_check (self->replay, id, time_ms, zclock_time ());
+}
+
 static int
 s_load_service (gateway_t *self, char **error)
 {
@@ -1318,6 +1329,12 @@ s_load_service (gateway_t *self, char **error)
         return -1;
     policy_set_level (self->policy, self->level);
     registrar_set_level (self->registrar, self->level);
+    int64_t window = conf_int (self->conf, "gateway/replay-window-ms");
+    int64_t remembered = audit_each_since (self->audit, "served",
+                                           zclock_time () - window, s_remember, self);
+    if (remembered > 0)
+        SLUICE_INFO (self->level, "gateway: %" PRId64 " message ids from the last %d s "
+                     "remembered against replays", remembered, (int) (window / 1000));
     //  Agreements are verified against the departments' certificates, which
     //  arrive with the broker's directory: they are loaded then
     const char *agreements = conf_str (self->conf, "gateway/agreements");

@@ -52,6 +52,7 @@ typedef struct {
     const char *other;
     const char *timeout;
     const char *count;
+    const char *file;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -77,6 +78,8 @@ static const peer_flag_t s_flags [] = {
       "MS       how long to wait for each reply (default 3000)" },
     { "--count",       offsetof (s_args_t, count),       false,
       "N             queries sent by flood (default 100)" },
+    { "--file",        offsetof (s_args_t, file),        false,
+      "PATH           where record keeps, and resend takes, a sent query" },
 };
 
 //  What the last reply waited for turned out to be.
@@ -802,6 +805,65 @@ s_bend_signature (s_rogue_t *self, envelope_t *envelope)
     return rc;
 }
 
+//  Sends a correct query and keeps its exact frames in --file (for resend,
+//  e.g. after the provider restarted).
+static int
+s_bend_record (s_rogue_t *self, envelope_t *envelope)
+{
+    if (!self->args.file) {
+        fprintf (stderr, "sluice-rogue: record needs --file\n");
+        return -1;
+    }
+    size_t header_size, body_size;
+    const uint8_t *header = envelope_header_bytes (envelope, &header_size);
+    const uint8_t *body = envelope_body_bytes (envelope, &body_size);
+    FILE *file = fopen (self->args.file, "wb");
+    uint8_t length [2] = { (uint8_t) (header_size >> 8), (uint8_t) header_size };
+    if (!file || fwrite (length, 1, 2, file) != 2
+    ||  fwrite (header, 1, header_size, file) != header_size
+    ||  fwrite (body, 1, body_size, file) != body_size) {
+        fprintf (stderr, "sluice-rogue: cannot write %s\n", self->args.file);
+        if (file)
+            fclose (file);
+        return -1;
+    }
+    fclose (file);
+    return s_send_envelope (self, envelope);
+}
+
+//  Sends again the frames record kept, byte for byte.
+static int
+s_run_resend (s_rogue_t *self)
+{
+    if (!self->args.file) {
+        fprintf (stderr, "sluice-rogue: resend needs --file\n");
+        return -1;
+    }
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    uint8_t *data = (uint8_t *) malloc (ENVELOPE_BODY_MAX);
+    assert (data);
+    FILE *file = fopen (self->args.file, "rb");
+    size_t size = file? fread (data, 1, ENVELOPE_BODY_MAX, file): 0;
+    if (file)
+        fclose (file);
+    size_t header_size = size >= 2? ((size_t) data [0] << 8) | data [1]: 0;
+    if (size < 2 || header_size == 0 || header_size > size - 2) {
+        fprintf (stderr, "sluice-rogue: %s holds no recorded query\n", self->args.file);
+        free (data);
+        return -1;
+    }
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, data + 2, header_size);
+    zmsg_addmem (msg, data + 2 + header_size, size - 2 - header_size);
+    free (data);
+    if (s_send (self, &msg))
+        return -1;
+    s_wait (self);
+    return 0;
+}
+
 //  The same envelope twice; the outcome is the reply to the second.
 static int
 s_bend_replay (s_rogue_t *self, envelope_t *envelope)
@@ -833,6 +895,10 @@ static const s_attack_t s_attacks [] = {
       .help = "sealed to --other's box key, or a random one (BAD_SEAL)" },
     { .name = "replay",         .bend = s_bend_replay,
       .help = "the same query twice; the reply to the second (REPLAY)" },
+    { .name = "record",         .bend = s_bend_record,
+      .help = "a correct query, its frames kept in --file" },
+    { .name = "resend",         .run = s_run_resend,
+      .help = "the frames record kept in --file, sent again (REPLAY)" },
     { .name = "stale",          .skew_ms = -S_SKEW_MS,
       .help = "header time 10 minutes in the past (STALE)" },
     { .name = "future",         .skew_ms = S_SKEW_MS,

@@ -263,6 +263,13 @@ expect "spoofed sender" "status=SENDER_MISMATCH" 0 rogue rogue SH-PD-ROGUE SH-PD
 expect "tampered signature" "status=BAD_SIGNATURE" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA bad-signature
 expect "body sealed to another department" "status=BAD_SEAL" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA wrong-seal
 expect "replayed request" "status=REPLAY" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA replay
+expect "a query recorded" "status=OK" 0 \
+    rogue rogue SH-PD-ROGUE SH-PD-MSA record --key "$KEY" --file "$WORK/recorded.query"
+stop_clean "provider stops, before a replay of the recorded query" $msa_PID
+start_gateway msa
+check "provider back" wait_registered msa
+expect "replayed after the provider restarted: still a replay" "status=REPLAY" 0 \
+    rogue rogue SH-PD-ROGUE SH-PD-MSA resend --file "$WORK/recorded.query"
 expect "stale timestamp" "status=STALE" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA stale
 expect "timestamp from the future" "status=STALE" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA future
 expect "query in clear" "status=BAD_TYPE" 0 rogue rogue SH-PD-ROGUE SH-PD-MSA clear-query
