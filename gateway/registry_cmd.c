@@ -23,12 +23,14 @@ s_request (const char *endpoint_flag, const char *config, localapi_request_t *re
     return rc? CLI_EXIT_FAILED: 0;
 }
 
-//  For put-like operations: one line saying what happened.
+//  For put-like operations: one line saying what happened (`done`), with
+//  the brokers' words.
 static int
-s_done (localapi_reply_t *reply, const char *command, const char *what)
+s_done (localapi_reply_t *reply, const char *command, const char *what,
+        const char *done)
 {
     if (reply->status == STATUS_OK) {
-        printf ("%s: %s\n", what, reply->reason);
+        printf ("%s: %s (%s)\n", what, done, reply->reason);
         return 0;
     }
     fprintf (stderr, "sluice %s: %s refused: %s -- %s\n", command, what,
@@ -98,7 +100,8 @@ registry_cmd_agreement_register (int argc, char **argv)
     localapi_reply_t reply;
     int rc = s_request (endpoint, config, &request, "agreement register", &reply);
     if (rc == 0)
-        rc = s_done (&reply, "agreement register", file);
+        rc = s_done (&reply, "agreement register", file,
+                     "registered; the brokers deliver it to both gateways");
     localapi_reply_destroy (&reply);
     localapi_request_clear (&request);
     return rc;
@@ -162,7 +165,7 @@ registry_cmd_agreement_revoke (int argc, char **argv)
     localapi_reply_t reply;
     int rc = s_request (endpoint, config, &request, "agreement revoke", &reply);
     if (rc == 0)
-        rc = s_done (&reply, "agreement revoke", id);
+        rc = s_done (&reply, "agreement revoke", id, "revoked");
     localapi_reply_destroy (&reply);
     localapi_request_clear (&request);
     return rc;
@@ -213,7 +216,7 @@ s_order_file (int argc, char **argv)
     localapi_reply_t reply;
     int rc = s_request (endpoint, config, &request, "order file", &reply);
     if (rc == 0)
-        rc = s_done (&reply, "order file", "order");
+        rc = s_done (&reply, "order file", *reply.item? reply.item: "order", "filed");
     localapi_reply_destroy (&reply);
     localapi_request_clear (&request);
     return rc;
@@ -278,7 +281,8 @@ s_answer (const char *endpoint, const char *config, const char *id,
     localapi_reply_t reply;
     int rc = s_request (endpoint, config, &request, command, &reply);
     if (rc == 0)
-        rc = s_done (&reply, command, id);
+        rc = s_done (&reply, command, id, streq (decision, "accepted")?
+                     "accepted": "refused");
     localapi_reply_destroy (&reply);
     localapi_request_clear (&request);
     return rc;
@@ -422,12 +426,13 @@ registry_cmd_order (int argc, char **argv)
 }
 
 int
-registry_cmd_publish_crl (const char *config, const char *crl_path)
+registry_cmd_publish_crl (const char *config, const char *crl_path,
+                          const char *command)
 {
     size_t size;
     char *text = certfile_read (crl_path, 1024 * 1024, &size);
     if (!text) {
-        fprintf (stderr, "sluice certs revoke: cannot read %s to publish it\n", crl_path);
+        fprintf (stderr, "sluice %s: cannot read %s to publish it\n", command, crl_path);
         return 1;
     }
     localapi_request_t request;
@@ -435,9 +440,9 @@ registry_cmd_publish_crl (const char *config, const char *crl_path)
     strcpy (request.op, "crl");
     request.text = text;
     localapi_reply_t reply;
-    int rc = s_request (NULL, config, &request, "certs revoke", &reply);
+    int rc = s_request (NULL, config, &request, command, &reply);
     if (rc == 0)
-        rc = s_done (&reply, "certs revoke", "revocation list");
+        rc = s_done (&reply, command, "revocation list", "published");
     localapi_reply_destroy (&reply);
     localapi_request_clear (&request);
     return rc;

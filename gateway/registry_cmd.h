@@ -19,7 +19,8 @@ int registry_cmd_agreement_revoke (int argc, char **argv);
 int registry_cmd_order (int argc, char **argv);
 
 //  Sends the revocation list in crl_path to the brokers through the gateway
-//  configured in `config`. Exit status.
-int registry_cmd_publish_crl (const char *config, const char *crl_path);
+//  configured in `config`; messages name `command`. Exit status.
+int registry_cmd_publish_crl (const char *config, const char *crl_path,
+                              const char *command);
 
 #endif

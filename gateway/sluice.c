@@ -59,9 +59,11 @@ s_print_reply (localapi_reply_t *reply, bool json)
         return;
     }
     printf ("%s %s: %s", reply->from, reply->item, status_name ((int) reply->status));
+    //  The field is named unless the reason already names it
+    bool named = *reply->field && !strstr (reply->reason, reply->field);
     if (reply->status != STATUS_OK)
-        printf (" -- %s%s%s%s", reply->reason, *reply->field? " (field '": "",
-                reply->field, *reply->field? "')": "");
+        printf (" -- %s%s%s%s", reply->reason, named? " (field '": "",
+                named? reply->field: "", named? "')": "");
     else
         printf (" (%u row%s%s%s)", reply->rows->via.array.size,
                 reply->rows->via.array.size == 1? "": "s",
@@ -214,8 +216,10 @@ s_audit (int argc, char **argv)
         { "--log", &log }, { "--cert", &cert_path }, { "--last", &last },
         { "--help", NULL, &help }, { NULL }
     };
+    if (streq (verb, "--help"))
+        help = true;
     bool verify = streq (verb, "verify"), show = streq (verb, "show");
-    if ((!verify && !show) || cli_parse (argc - 1, argv + 1, options, "audit")
+    if (help || (!verify && !show) || cli_parse (argc - 1, argv + 1, options, "audit")
     ||  help || !log || (verify && !cert_path)) {
         FILE *out = help? stdout: stderr;
         fprintf (out,
@@ -455,8 +459,9 @@ s_certs_publish (int argc, char **argv)
     cli_option_t options [] = {
         { "--crl", &crl }, { "--config", &config }, { "--help", NULL, &help }, { NULL }
     };
+    //  Usage errors exit 2, like every `sluice certs` command
     if (cli_parse (argc, argv, options, "certs publish"))
-        return CLI_EXIT_USAGE;
+        return 2;
     if (help || !crl || !config) {
         fprintf (help? stdout: stderr,
             "usage: sluice certs publish --crl FILE --config gateway.cfg\n"
@@ -464,9 +469,9 @@ s_certs_publish (int argc, char **argv)
             "department's gateway. The brokers check the authority's signature, keep\n"
             "only a newer list, drop revoked departments at once and pass it on to\n"
             "every gateway.\n");
-        return help? 0: CLI_EXIT_USAGE;
+        return help? 0: 2;
     }
-    return registry_cmd_publish_crl (config, crl);
+    return registry_cmd_publish_crl (config, crl, "certs publish");
 }
 
 static int
@@ -490,12 +495,17 @@ s_certs (int argc, char **argv)
     int rc;
     if (publish && !(count > 1 && streq (rest [1], "revoke") && crl)) {
         fprintf (stderr, "sluice certs: --publish goes with revoke --crl FILE\n");
-        rc = CLI_EXIT_USAGE;
+        rc = 2;
     }
     else {
         rc = certs_cmd_main (count, rest);
         if (rc == 0 && publish)
-            rc = registry_cmd_publish_crl (publish, crl);
+            rc = registry_cmd_publish_crl (publish, crl, "certs revoke");
+        //  The command that certs_cmd does not know about
+        if (count < 2 || streq (rest [1], "--help") || streq (rest [1], "-h"))
+            fprintf (count < 2? stderr: stdout,
+                     "  publish   send a revocation list to the brokers through a gateway\n"
+                     "            (and: sluice certs revoke ... --publish GATEWAY.cfg)\n");
     }
     free (rest);
     return rc;
