@@ -88,6 +88,7 @@ typedef struct {
     zmsg_t *reply_to;
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     char op [LOCALAPI_OP_MAX + 1];      //  the local operation
+    char key [STATEMENT_KEY_MAX + 1];   //  of the statement put, if any
     int64_t deadline;
 } s_request_t;
 
@@ -610,6 +611,8 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         request->reply_to = zmsg_dup (reply_to);
         envelope_id_hex (envelope_header (envelope)->id, request->msgid);
         snprintf (request->op, sizeof (request->op), "%s", local_op);
+        if (statement)
+            snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
         request->deadline = zclock_mono () + self->timeout_ms;
         zhashx_insert (self->requests, request->msgid, request);
     }
@@ -868,7 +871,8 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
         else
         if (request && streq (msg.op, "done")) {
             s_local_reply (self, request->reply_to, (int) msg.status, msg.reason, "",
-                           "", "", request->msgid, (uint64_t) zclock_time (), "", NULL);
+                           "", request->key, request->msgid, (uint64_t) zclock_time (),
+                           "", NULL);
             zhashx_delete (self->requests, msgid);
         }
         else
@@ -1140,6 +1144,8 @@ static int
 s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
+    for (size_t index = 0; index < self->link_count; index++)
+        link_retry (self->links [index]);
     int64_t now = zclock_mono ();
     zlist_t *expired = zlist_new ();
     for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);

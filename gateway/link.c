@@ -13,6 +13,7 @@ struct _link_t {
     int64_t heard;              //  monotonic ms of the last broker message
     int64_t heartbeat_ms;
     int level;
+    int64_t hello_sent;         //  monotonic ms of the last HELLO
 };
 
 link_t *
@@ -120,6 +121,8 @@ link_send_sealed (link_t *self, envelope_t *envelope)
 static void
 s_send_own (link_t *self, int type)
 {
+    if (type == MSG_HELLO)
+        self->hello_sent = zclock_mono ();
     envelope_t *envelope = envelope_new (type, cert_department (self->own), "");
     const uint8_t empty_map = 0x80;
     link_send (self, envelope, &empty_map, 1, NULL);
@@ -142,6 +145,13 @@ link_unregister (link_t *self)
 {
     self->registered = false;
     s_send_own (self, MSG_HELLO);
+}
+
+void
+link_retry (link_t *self)
+{
+    if (!self->registered && zclock_mono () - self->hello_sent >= 200)
+        s_send_own (self, MSG_HELLO);
 }
 
 void

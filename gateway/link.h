@@ -52,6 +52,13 @@ void
 void
     link_tick (link_t *self);
 
+//  Between heartbeats: while not registered, HELLO again (at most every
+//  200 ms), so that a connection that has just come up registers at once
+//  rather than a heartbeat later. A HELLO sent with no connection is not
+//  queued, so trying is cheap.
+void
+    link_retry (link_t *self);
+
 void
     link_test (bool verbose);
 
