@@ -81,6 +81,8 @@ typedef struct {
     uint8_t digest [32];        //  of the request
     envelope_t *request;        //  as sent, to try another broker
     uint32_t tried;             //  links it was sent through, a bit each
+    bool waiting;               //  for a link to register again (the
+                                //  broker did not know us), then resent
 } s_pending_t;
 
 //  A registry request of the local API, waiting for the broker.
@@ -90,6 +92,8 @@ typedef struct {
     char op [LOCALAPI_OP_MAX + 1];      //  the local operation
     char key [STATEMENT_KEY_MAX + 1];   //  of the statement put, if any
     int64_t deadline;
+    envelope_t *envelope;               //  as sent, to send again
+    bool waiting;                       //  for a broker to know us again
 } s_request_t;
 
 struct _gateway_t {
@@ -136,6 +140,7 @@ s_request_destroy (s_request_t **request_p)
 {
     if (*request_p) {
         zmsg_destroy (&(*request_p)->reply_to);
+        envelope_destroy (&(*request_p)->envelope);
         free (*request_p);
         *request_p = NULL;
     }
@@ -614,6 +619,8 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         if (statement)
             snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
         request->deadline = zclock_mono () + self->timeout_ms;
+        request->envelope = envelope;
+        envelope = NULL;
         zhashx_insert (self->requests, request->msgid, request);
     }
     envelope_destroy (&envelope);
@@ -920,6 +927,30 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     return 0;
 }
 
+static int
+s_link_index (gateway_t *self, link_t *link)
+{
+    for (size_t index = 0; index < self->link_count; index++)
+        if (self->links [index] == link)
+            return (int) index;
+    return 0;
+}
+
+//  Queries that waited for a broker to know us again go out through `link`,
+//  which just welcomed us.
+static void
+s_resend_waiting (gateway_t *self, link_t *link)
+{
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending); pending;
+         pending = (s_pending_t *) zhashx_next (self->pending))
+        if (pending->waiting && link_send_sealed (link, pending->request) == 0)
+            pending->waiting = false;
+    for (s_request_t *request = (s_request_t *) zhashx_first (self->requests); request;
+         request = (s_request_t *) zhashx_next (self->requests))
+        if (request->waiting && link_send_sealed (link, request->envelope) == 0)
+            request->waiting = false;
+}
+
 //  A RESPONSE or ERROR from a department, answering one of our queries.
 static void
 s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
@@ -953,21 +984,37 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         //  A department may only answer for itself; the broker for routing
         bool from_broker = streq (header->from, link_broker_id (link));
-        //  A broker that cannot reach the provider: another broker may
+        //  A broker that cannot reach the provider: another broker may. A
+        //  broker that does not know us (it restarted, or closed every
+        //  connection): register again there, and send the query through
+        //  another broker, or through the first that welcomes us back
         int another = -1;
+        if (pending && from_broker && error.code == STATUS_NOT_REGISTERED) {
+            link_unregister (link);
+            another = s_send_through (self, pending->request, NULL,
+                                      pending->tried | (1u << s_link_index (self, link)));
+            if (another < 0) {
+                pending->waiting = true;
+                another = s_link_index (self, link);
+            }
+        }
+        else
         if (pending && from_broker && (error.code == STATUS_DEPARTMENT_OFFLINE
                                    ||  error.code == STATUS_BUSY))
             another = s_send_through (self, pending->request, NULL, pending->tried);
         s_request_t *request = status == STATUS_OK && from_broker?
             (s_request_t *) zhashx_lookup (self->requests, msgid): NULL;
+        if (request && error.code == STATUS_NOT_REGISTERED) {
+            //  The broker does not know us (it restarted, or closed every
+            //  connection): register again, send it when welcomed back
+            link_unregister (link);
+            request->waiting = true;
+        }
+        else
         if (request) {
-            //  A registry request the broker could not take (e.g. it does
-            //  not know us yet after a restart): say so now, register again
             s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
                            "", "", request->msgid, 0, "", NULL);
             zhashx_delete (self->requests, msgid);
-            if (error.code == STATUS_NOT_REGISTERED)
-                link_unregister (link);
         }
         else
         if (another >= 0)
@@ -1054,8 +1101,10 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
     link_heard (link, header->type);
     if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY)
         s_directory (self, envelope);
-    if (welcome)
+    if (welcome) {
         s_publish_catalog (self, link);
+        s_resend_waiting (self, link);
+    }
     if (header->type == MSG_REGISTRY)
         s_registry_event (self, envelope);
     else
