@@ -741,7 +741,7 @@ stop_clean "broker stops cleanly on SIGTERM" $BROKER_PID
 start_broker
 check "gateways reconnect to a restarted broker" wait_registered tax
 sleep 1
-expect "queries flow again after the broker restart" "OK \(1 row\)" 0 \
+check "queries flow again after the broker restart" registry_wait "OK \(1 row\)" \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
 
 echo "== two brokers: losing one loses nothing"
@@ -778,9 +778,11 @@ not_registered () {
 check "within seconds the revoked gateway is dropped by every broker" not_registered fda
 check "the other gateways reconnect by themselves" wait_registered tax
 check "msa reconnects too" wait_registered msa
-expect "the revoked department is refused by the others" "CERT_REVOKED" 3 \
+check "the revoked department is refused by the others" registry_wait "CERT_REVOKED" \
     query tax SH-PD-FDA food-licence "$KEY" --purpose p --role auditor
-expect "the others go on sharing" "OK \(1 row\)" 0 \
+# Each gateway learns at its next heartbeat that the broker closed its
+# connection, and registers again: sharing resumes within about a heartbeat
+check "the others go on sharing, within a heartbeat or two" registry_wait "OK \(1 row\)" \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
 
 echo "== clean shutdown"
