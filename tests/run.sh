@@ -73,15 +73,21 @@ start_gateway () {    # folder
     eval "${1}_PID=$!"
     PIDS="$PIDS $!"
 }
-# Waits until a gateway reports it is registered (up to 15 s)
-wait_registered () {
+# Polls a command (up to 15 s) until its output matches an ERE
+registry_wait () {   # pattern command...
+    pattern=$1; shift
     for _ in $(seq 1 60); do
-        if "$SLUICE" status --config "$F/$1/gateway.cfg" 2>/dev/null | grep -q "registered.*yes"; then
-            return 0
-        fi
+        "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
         sleep 0.25
     done
     return 1
+}
+# Waits until a gateway reports it is registered, or not
+wait_registered () {
+    registry_wait "registered.*yes" "$SLUICE" status --config "$F/$1/gateway.cfg"
+}
+not_registered () {
+    registry_wait "registered.*no" "$SLUICE" status --config "$F/$1/gateway.cfg"
 }
 # Stops a daemon with SIGTERM; passes if it exits 0 within 5 s (sanitizer
 # reports make it exit 99)
@@ -319,13 +325,9 @@ expect "sluice-liar: an attack's wrong agreement is a setup error" "signed by bo
     --authority "$F/authority/authority.pub" --certs "$F/broker/certs" --attack altered \
     --agreement "$LA/half.agreement" --signer "$F/tax/SH-PD-TAX.cert_secret"
 
-# Waits up to 10 s for PATTERN (ERE) in FILE
+# Waits up to 15 s for PATTERN (ERE) in FILE
 liar_wait () {   # file pattern
-    for _ in $(seq 1 40); do
-        grep -Eq -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.25
-    done
-    return 1
+    registry_wait "$2" cat "$1"
 }
 # eventually NAME FILE PATTERN: passes once FILE matches PATTERN (10 s)
 eventually () {
@@ -509,14 +511,6 @@ cat >>"$F/fda/catalog.cfg" <<'CAT'
             type = "text"
             sensitivity = 0
 CAT
-registry_wait () {   # pattern command...: up to 10 s until the output matches
-    pattern=$1; shift
-    for _ in $(seq 1 40); do
-        "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
-        sleep 0.25
-    done
-    return 1
-}
 check "a changed catalog is published by itself" \
     registry_wait "SH-PD-FDA +drug-recalls" "$SLUICE" catalog list --config "$F/tax/gateway.cfg"
 cp "$F/fda/catalog.cfg" "$WORK/fda-catalog.good"
@@ -746,14 +740,7 @@ check "queries flow again after the broker restart" registry_wait "OK \(1 row\)"
 
 echo "== two brokers: losing one loses nothing"
 start_broker2
-registered_at_broker2 () {
-    for _ in $(seq 1 40); do
-        [ "$(grep -c "registered" "$WORK/broker2.log")" -ge 3 ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-registered_at_broker2 && pass "gateways register with the second broker too" \
+registry_wait "registered.*registered.*registered" paste -sd ' ' "$WORK/broker2.log" && pass "gateways register with the second broker too" \
     || fail "gateways register with the second broker too" "$(tail -5 "$WORK/broker2.log")"
 kill -KILL $BROKER_PID; wait $BROKER_PID 2>/dev/null
 expect "first broker killed: queries flow through the second at once" "OK \(1 row\)" 0 \
@@ -768,13 +755,6 @@ expect "the authority revokes SH-PD-FDA and publishes it" "published" 0 \
     "$SLUICE" certs revoke --authority "$F/authority/authority.secret" \
     --crl "$WORK/federation.crl" --department SH-PD-FDA --reason "key compromise" \
     --publish "$F/msa/gateway.cfg"
-not_registered () {
-    for _ in $(seq 1 40); do
-        "$SLUICE" status --config "$F/$1/gateway.cfg" 2>/dev/null | grep -q "registered.*no" && return 0
-        sleep 0.25
-    done
-    return 1
-}
 check "within seconds the revoked gateway is dropped by every broker" not_registered fda
 check "the other gateways reconnect by themselves" wait_registered tax
 check "msa reconnects too" wait_registered msa
