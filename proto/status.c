@@ -30,9 +30,11 @@ static const s_status_row_t s_table [] = {
     { STATUS_CERT_REVOKED,       "CERT_REVOKED",       "the sender's certificate is revoked" },
     { STATUS_SENDER_MISMATCH,    "SENDER_MISMATCH",    "the sender does not match the authenticated connection" },
     { STATUS_NOT_REGISTERED,     "NOT_REGISTERED",     "the gateway has not registered with the broker" },
+    { STATUS_NOT_PERMITTED,      "NOT_PERMITTED",      "this local caller may not use the gateway" },
     { STATUS_UNKNOWN_DEPARTMENT, "UNKNOWN_DEPARTMENT", "no such department in the federation" },
     { STATUS_DEPARTMENT_OFFLINE, "DEPARTMENT_OFFLINE", "the department's gateway is not connected" },
     { STATUS_BUSY,               "BUSY",               "the route is congested; try again" },
+    { STATUS_LIMIT_REACHED,      "LIMIT_REACHED",      "the sender holds as much as its bound allows" },
     { STATUS_UNKNOWN_ITEM,       "UNKNOWN_ITEM",       "the provider has no such catalog item" },
     { STATUS_INVALID_KEY,        "INVALID_KEY",        "the key is not a valid identifier of the item's key type" },
     { STATUS_NO_AGREEMENT,       "NO_AGREEMENT",       "no valid sharing agreement covers this request" },
@@ -46,6 +48,9 @@ static const s_status_row_t s_table [] = {
     { STATUS_SOURCE_FAILED,      "SOURCE_FAILED",      "the provider's source database failed" },
     { STATUS_SOURCE_TIMEOUT,     "SOURCE_TIMEOUT",     "the provider's source did not answer in time" },
     { STATUS_TIMEOUT,            "TIMEOUT",            "no answer within the timeout" },
+    { STATUS_BAD_ANSWER,         "BAD_ANSWER",         "the provider's answer broke the protocol and was refused" },
+    { STATUS_PURPOSE_NOT_AGREED, "PURPOSE_NOT_AGREED", "the purpose is not one the agreement allows" },
+    { STATUS_ROLE_NOT_AGREED,    "ROLE_NOT_AGREED",    "the officer's role is not one the agreement allows" },
     { STATUS_INTERNAL,           "INTERNAL",           "internal error" },
 };
 

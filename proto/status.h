@@ -30,11 +30,13 @@ typedef enum {
     STATUS_CERT_REVOKED       = 116,
     STATUS_SENDER_MISMATCH    = 117,
     STATUS_NOT_REGISTERED     = 118,
+    STATUS_NOT_PERMITTED      = 119,  //  a local caller this gateway does not serve
 
     //  12x: routing
     STATUS_UNKNOWN_DEPARTMENT = 120,
     STATUS_DEPARTMENT_OFFLINE = 121,
     STATUS_BUSY               = 122,
+    STATUS_LIMIT_REACHED      = 123,  //  a bound on what one sender may hold
 
     //  13x: authorization at the source
     STATUS_UNKNOWN_ITEM       = 130,
@@ -52,6 +54,11 @@ typedef enum {
     STATUS_SOURCE_FAILED      = 140,
     STATUS_SOURCE_TIMEOUT     = 141,
     STATUS_TIMEOUT            = 142,
+    STATUS_BAD_ANSWER         = 143,  //  the provider's answer broke the rules
+
+    //  16x: authorization at the source, the agreement's finer rules
+    STATUS_PURPOSE_NOT_AGREED = 160,
+    STATUS_ROLE_NOT_AGREED    = 161,
 
     STATUS_INTERNAL           = 150
 } status_t;

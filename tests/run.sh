@@ -750,6 +750,15 @@ expect "and keep flowing" "OK \(" 0 \
 start_broker
 sleep 1.5
 
+# Suites by topic, in name order. Each starts with "echo '== ...'", uses the
+# helpers above and the running federation ($F, $BIN, $SLUICE, $KEY, the
+# *_PID variables), and leaves it as it found it: both brokers and the
+# three gateways running and registered. A suite that needs a federation
+# of its own builds it under $WORK with ports from $((PORT + 100)) upwards.
+for suite in "$ROOT"/tests/suites/*.sh; do
+    [ -f "$suite" ] && . "$suite"
+done
+
 echo "== revoking a connected department"
 expect "the authority revokes SH-PD-FDA and publishes it" "published" 0 \
     "$SLUICE" certs revoke --authority "$F/authority/authority.secret" \
