@@ -1187,6 +1187,28 @@ s_pack_hostile_catalog (s_rogue_t *self, msgpack_packer *pk)
     codec_pack_str (pk, "not UTF-8");
 }
 
+//  Puts our catalog: the hostile one, or one of no items; as s_put
+static int
+s_put_catalog (s_rogue_t *self, bool hostile)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    if (hostile)
+        s_pack_hostile_catalog (self, &pk);
+    else {
+        msgpack_pack_map (&pk, 2);
+        codec_pack_kv_str (&pk, "department", cert_department (self->me));
+        codec_pack_str (&pk, "items");
+        msgpack_pack_array (&pk, 0);
+    }
+    int rc = s_put (self, STATEMENT_CATALOG, cert_department (self->me),
+                    (const uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
 //  Registers, publishes our hostile catalog, then files an order with --to
 //  whose purpose and legal basis are hostile; the outcome is the broker's
 //  answer to the order (or to the catalog, if it was refused)
@@ -1196,16 +1218,10 @@ s_run_publish (s_rogue_t *self)
     int rc = s_join (self);
     if (rc != 1)
         return rc;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    s_pack_hostile_catalog (self, &pk);
-    rc = s_put (self, STATEMENT_CATALOG, cert_department (self->me),
-                (const uint8_t *) buffer.data, buffer.size);
-    msgpack_sbuffer_destroy (&buffer);
+    rc = s_put_catalog (self, true);
     if (rc || self->outcome.kind != S_DONE || self->outcome.code != STATUS_OK)
         return rc;
+    msgpack_sbuffer buffer;
     order_t order;
     memset (&order, 0, sizeof (order));
     snprintf (order.provider, sizeof (order.provider), "%s", self->args.to);
@@ -1229,20 +1245,7 @@ static int
 s_run_withdraw (s_rogue_t *self)
 {
     int rc = s_join (self);
-    if (rc != 1)
-        return rc;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    codec_pack_kv_str (&pk, "department", cert_department (self->me));
-    codec_pack_str (&pk, "items");
-    msgpack_pack_array (&pk, 0);
-    rc = s_put (self, STATEMENT_CATALOG, cert_department (self->me),
-                (const uint8_t *) buffer.data, buffer.size);
-    msgpack_sbuffer_destroy (&buffer);
-    return rc;
+    return rc == 1? s_put_catalog (self, false): rc;
 }
 
 static const s_attack_t s_attacks [] = {
