@@ -9,6 +9,7 @@
 #include "crl.h"
 #include "certfile.h"
 #include "../proto/ident.h"
+#include "../proto/text.h"
 #include <czmq.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -298,7 +299,11 @@ s_run_show (s_args_t *args)
     int64_t now = s_now ();
     printf ("certificate   %s\n", path);
     printf ("department    %s\n", cert_department (cert));
-    printf ("name          %s\n", cert_name (cert));
+    //  Names were checked when the file was read; printed escaped anyway,
+    //  like everything that someone else wrote (text.h)
+    printf ("name          ");
+    text_puts (stdout, cert_name (cert), TEXT_TERMINAL, NULL);
+    printf ("\n");
     printf ("role          %s\n", cert_role (cert));
     printf ("clearance     %d\n", cert_clearance (cert));
     printf ("serial        %" PRIu64 "\n", cert_serial (cert));
@@ -503,7 +508,9 @@ s_run_crl (s_args_t *args)
             snprintf (serial_text, sizeof (serial_text), "%" PRIu64, serial);
         else
             strcpy (serial_text, "all");
-        printf ("  %-32s  serial %-19s  %s  %s\n", department, serial_text, time, reason);
+        printf ("  %-32s  serial %-19s  %s  ", department, serial_text, time);
+        text_puts (stdout, reason, TEXT_TERMINAL, NULL);
+        printf ("\n");
     }
     crl_destroy (&crl);
     authority_destroy (&authority);

@@ -113,14 +113,39 @@ s_is_blank (char c)
     return c == ' ' || c == '\t';
 }
 
-//  Parses "a, b,c" into a sorted list. The star, if `star_ok`, is accepted
-//  as the only name. Returns 0, or -1 with *reason set (static text).
+//  What a name of a list may be
+typedef struct {
+    size_t max;                         //  bytes
+    bool (*valid) (const char *name);
+    const char *refusal;                //  why a name is not valid
+} s_name_rule_t;
+
+//  Purposes are words of the departments' own language (税务登记), kept
+//  byte for byte: UTF-8 text without control characters, '"' or ','
+static bool
+s_purpose_valid (const char *purpose)
+{
+    return certfile_text_valid (purpose, AGREEMENT_PURPOSE_MAX, false);
+}
+
+static const s_name_rule_t s_catalog_names = {
+    AGREEMENT_NAME_MAX, item_name_valid,
+    "a name uses other characters than a-z 0-9 _ . -"
+};
+static const s_name_rule_t s_purpose_names = {
+    AGREEMENT_PURPOSE_MAX, s_purpose_valid,
+    "a purpose must be UTF-8 text without control characters or '\"'"
+};
+
+//  Parses "a, b,c" into a sorted list of names that follow `rule`. The
+//  star, if `star_ok`, is accepted as the only name. Returns 0, or -1 with
+//  *reason set (static text).
 static int
 s_list_parse (const char *text, size_t max_count, bool star_ok,
-              s_list_t *list, const char **reason)
+              const s_name_rule_t *rule, s_list_t *list, const char **reason)
 {
     assert (list->count == 0);
-    if (strlen (text) > max_count * (AGREEMENT_NAME_MAX + 2) + 64) {
+    if (strlen (text) > max_count * (rule->max + 2) + 64) {
         *reason = "list is too long";
         return -1;
     }
@@ -144,8 +169,9 @@ s_list_parse (const char *text, size_t max_count, bool star_ok,
             *reason = "empty name in list";
             goto failed;
         }
-        if (length > AGREEMENT_NAME_MAX) {
-            *reason = "name longer than 64 bytes";
+        if (length > rule->max) {
+            *reason = rule->max == AGREEMENT_NAME_MAX? "name longer than 64 bytes":
+                                                       "name longer than 256 bytes";
             goto failed;
         }
         if (list->count == max_count) {
@@ -157,8 +183,8 @@ s_list_parse (const char *text, size_t max_count, bool star_ok,
         memcpy (name, first, length);
         name [length] = 0;
         list->names [list->count++] = name;
-        if (!(star_ok && streq (name, "*")) && !item_name_valid (name)) {
-            *reason = "a name uses other characters than a-z 0-9 _ . -";
+        if (!(star_ok && streq (name, "*")) && !rule->valid (name)) {
+            *reason = rule->refusal;
             goto failed;
         }
         if (*end == 0)
@@ -282,11 +308,11 @@ agreement_new (const char *id, const char *provider, const char *consumer,
     agreement_t *self = (agreement_t *) zmalloc (sizeof (agreement_t));
     assert (self);
     const char *what = NULL;
-    if (s_list_parse (fields, AGREEMENT_FIELDS_MAX, false,
+    if (s_list_parse (fields, AGREEMENT_FIELDS_MAX, false, &s_catalog_names,
                       &self->fields, &reason) == 0) {
-        if (s_list_parse (purposes, AGREEMENT_PURPOSES_MAX, false,
+        if (s_list_parse (purposes, AGREEMENT_PURPOSES_MAX, false, &s_purpose_names,
                           &self->purposes, &reason) == 0) {
-            if (s_list_parse (roles, AGREEMENT_ROLES_MAX, true,
+            if (s_list_parse (roles, AGREEMENT_ROLES_MAX, true, &s_catalog_names,
                               &self->roles, &reason))
                 what = "roles";
         }
@@ -917,7 +943,11 @@ agreement_test (bool verbose)
         { "A", "TAX", "MSA", "x", "a,", "p", "b", "r", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", "a b", "p", "b", "r", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", "*", "p", "b", "r", 0, 1, 1 },
-        { "A", "TAX", "MSA", "x", "a", "P", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p\x1b[2J", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "say \"p\"", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "\xe7\xa8", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p,p", "b", "r", 0, 1, 1 },
+        { "A", "TAX", "MSA", "x", "a", "p", "b", "R", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", "a", "p", "", "r", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", "a", "p", "say \"no\"", "r", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", "a", "p", "line\nbreak", "r", 0, 1, 1 },
@@ -935,6 +965,24 @@ agreement_test (bool verbose)
         { NULL, "TAX", "MSA", "x", "a", "p", "b", "r", 0, 1, 1 },
         { "A", "TAX", "MSA", "x", NULL, "p", "b", "r", 0, 1, 1 },
     };
+    //  Purposes are the departments' own words, UTF-8 kept byte for byte
+    agreement_t *chinese = agreement_new ("AGR-ZH", "SH-PD-MSA", "SH-PD-TAX",
+                                          "enterprise-basic", "name",
+                                          "税务登记, Credit Check", "《税收征收管理法》",
+                                          0, 1, 1, "*");
+    assert (chinese);
+    assert (agreement_purpose_count (chinese) == 2);
+    assert (streq (agreement_purpose (chinese, 0), "Credit Check"));
+    assert (streq (agreement_purpose (chinese, 1), "税务登记"));
+    assert (agreement_allows_purpose (chinese, "税务登记"));
+    char *chinese_text = agreement_encode (chinese);
+    {
+        agreement_t *decoded = agreement_decode (chinese_text, strlen (chinese_text));
+        assert (decoded && agreement_allows_purpose (decoded, "税务登记"));
+        agreement_destroy (&decoded);
+    }
+    zstr_free (&chinese_text);
+    agreement_destroy (&chinese);
     for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
         agreement_t *refused = agreement_new (
             bad [index].id, bad [index].provider, bad [index].consumer,

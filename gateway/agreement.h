@@ -24,7 +24,8 @@
 
 #define AGREEMENT_TEXT_MAX      (64 * 1024)     //  largest file or text accepted
 #define AGREEMENT_ID_MAX        64      //  [A-Za-z0-9-], bytes
-#define AGREEMENT_NAME_MAX      64      //  a purpose or role name, bytes
+#define AGREEMENT_NAME_MAX      64      //  a field or role name, bytes
+#define AGREEMENT_PURPOSE_MAX   256     //  a purpose, bytes of UTF-8 (as in QUERY)
 #define AGREEMENT_FIELDS_MAX    64      //  fields in one agreement (ITEM_FIELDS_MAX)
 #define AGREEMENT_PURPOSES_MAX  32
 #define AGREEMENT_ROLES_MAX     32

@@ -20,6 +20,7 @@
 
 #include "audit.h"
 #include "status.h"
+#include "text.h"
 
 #include <czmq.h>
 #include <sodium.h>
@@ -164,15 +165,19 @@ s_sign_message (uint8_t *message, uint64_t seq, const uint8_t *head)
 }
 
 //  Length of s cut to at most AUDIT_TEXT_MAX bytes, never inside a UTF-8
-//  sequence (a cut falls before any continuation byte).
+//  character: the cut moves back over at most 3 continuation bytes (the
+//  most one character has), so text that is not UTF-8 is cut at the limit
+//  rather than emptied.
 static size_t
 s_bounded_size (const char *text)
 {
     size_t size = strnlen (text, AUDIT_TEXT_MAX + 1);
     if (size > AUDIT_TEXT_MAX) {
         size = AUDIT_TEXT_MAX;
-        while (size > 0 && ((uint8_t) text [size] & 0xC0) == 0x80)
+        for (size_t back = 0; back < 3 && ((uint8_t) text [size] & 0xC0) == 0x80; back++)
             size--;
+        if (((uint8_t) text [size] & 0xC0) == 0x80)
+            size = AUDIT_TEXT_MAX;
     }
     return size;
 }
@@ -864,18 +869,17 @@ done:
 }
 
 
-//  Prints a value for one display column: "-" if empty, control characters
-//  as '?' so a hostile officer or purpose cannot forge lines or drive the
-//  terminal.
+//  Prints a value for one display column: "-" if empty, else escaped as
+//  text.h says (UTF-8 kept, control characters and invalid bytes escaped)
+//  so that a hostile officer or purpose cannot forge lines or columns or
+//  drive the terminal.
 static void
 s_print_value (FILE *out, const unsigned char *value)
 {
-    if (!value || !*value) {
+    if (!value || !*value)
         fputc ('-', out);
-        return;
-    }
-    for (; *value; value++)
-        fputc (*value < 0x20 || *value == 0x7F? '?': *value, out);
+    else
+        text_puts (out, (const char *) value, TEXT_TERMINAL, NULL);
 }
 
 
@@ -1252,12 +1256,19 @@ audit_test (bool verbose)
         assert (audit_append (audit, &record) == 0);
         assert (audit->batch [0]->size [S_OFFICER] == 1023);
         assert (audit->batch [0]->size [S_DIRECTION] == 0);
+        //  A text that is not UTF-8 is cut at the limit, never emptied
+        memset (longtext, 0x80, 2000);
+        assert (s_bounded_size (longtext) == AUDIT_TEXT_MAX);
+        memset (longtext, 'a', 2000);
+        memcpy (longtext + 1022, "\xF0\x9F\x98\x80", 4);
+        assert (s_bounded_size (longtext) == 1022);
         free (longtext);
     }
     {
-        //  Control characters are kept in the log, shown as '?' in print
+        //  Control characters and bytes that are not UTF-8 are kept in
+        //  the log, shown escaped in print; Chinese is shown as it is
         audit_record_t record = s_test_record (7, msgid);
-        record.purpose = "line\nbreak\x1b[31m";
+        record.purpose = "line\nbreak\x1b[31m 税务登记 \xc2\x9b\xff";
         assert (audit_append (audit, &record) == 0);
     }
     assert (audit_count (audit) == 7);
@@ -1303,7 +1314,7 @@ audit_test (bool verbose)
         if (verbose)
             printf ("\n%s", text);
         assert (strstr (text, "7\t2023-11-14T22:13:20.007Z\tasked\tpudong-market\t"
-                              "wang.li\tline?break?[31m\t"));
+                              "wang.li\tline\\nbreak\\x1b[31m 税务登记 \\u009b\\xff\t"));
         assert (!strstr (text, "\t6\t") && strncmp (text, "7\t", 2) == 0);
         assert (strstr (text, "9\t2023-11-14T22:13:20.009Z\tasked"));
         free (text);

@@ -111,7 +111,9 @@ int64_t
 //  Prints the newest `limit` records (all if limit <= 0), oldest first, one
 //  per line, tab-separated: seq, time (ISO 8601 UTC, ms), direction, peer,
 //  officer, purpose, item, key, fields, decision. Empty values
-//  print as "-"; control characters print as '?'. Opens the file read-only.
+//  print as "-"; UTF-8 as it is; control characters and bytes that are not
+//  UTF-8 escaped (text.h), so no value adds a line or a column. Opens the
+//  file read-only.
 //  Returns the number of records printed, or -1 (logged) if the file cannot
 //  be read.
 int

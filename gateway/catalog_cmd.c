@@ -3,8 +3,8 @@
 
     The reply comes from the local gateway, but the catalogs in it were
     written by other departments: every catalog is checked for shape and
-    bounds before anything is printed, texts are printed with control
-    characters replaced, and a catalog that fails the checks is skipped with
+    bounds before anything is printed, texts are printed through cli.h
+    (control characters and invalid UTF-8 escaped), and a catalog that fails the checks is skipped with
     a warning so that one bad catalog does not hide the others.
 */
 
@@ -316,8 +316,10 @@ s_collect (const msgpack_object *rows, const s_filter_t *filter,
         char department [ENVELOPE_DEPT_MAX + 1];
         const char *reason = s_check_row (entry, department, sizeof (department));
         if (reason) {
-            fprintf (stderr, "sluice %s: skipped the catalog of %s: %s\n",
-                     command, department, reason);
+            cli_out_t err = cli_out (stderr);
+            fprintf (stderr, "sluice %s: skipped the catalog of ", command);
+            cli_text_str (&err, department, 0);
+            fprintf (stderr, ": %s\n", reason);
             continue;
         }
         bool bad = false;
@@ -348,36 +350,29 @@ s_collect (const msgpack_object *rows, const s_filter_t *filter,
 //  --------------------------------------------------------------------------
 //  Printing
 
-//  Prints a text from the reply, control characters replaced by '?'; pads
-//  with spaces to width bytes
+//  Prints a text from the reply, escaped (cli_text), padded with spaces to
+//  width columns
 static void
-s_put (msgpack_object_str string, size_t width)
+s_put (cli_out_t *out, msgpack_object_str string, size_t width)
 {
-    for (uint32_t index = 0; index < string.size; index++) {
-        unsigned char c = (unsigned char) string.ptr [index];
-        putchar (c < 0x20 || c == 0x7F? '?': c);
-    }
-    for (size_t index = string.size; index < width; index++)
-        putchar (' ');
+    cli_text (out, string.ptr, string.size, width);
 }
 
 //  The same, with "-" for an empty text
 static void
-s_put_or_dash (msgpack_object_str string, size_t width)
+s_put_or_dash (cli_out_t *out, msgpack_object_str string, size_t width)
 {
     if (string.size)
-        s_put (string, width);
-    else {
-        msgpack_object_str dash = { 1, "-" };
-        s_put (dash, width);
-    }
+        s_put (out, string, width);
+    else
+        cli_text_str (out, "-", width);
 }
 
-static void
-s_put_text (const char *text, size_t width)
+//  The columns a text of the reply takes
+static size_t
+s_width (msgpack_object_str string)
 {
-    msgpack_object_str string = { (uint32_t) strlen (text), text };
-    s_put (string, width);
+    return cli_text_width (string.ptr, string.size);
 }
 
 static void
@@ -387,7 +382,7 @@ s_time (uint64_t published_ms, char *text)
 }
 
 static void
-s_print_lines (s_match_t *matches, size_t count)
+s_print_lines (cli_out_t *out, s_match_t *matches, size_t count)
 {
     //  Columns as wide as their widest value, title last
     size_t department = strlen ("DEPARTMENT"), name = strlen ("ITEM");
@@ -395,70 +390,70 @@ s_print_lines (s_match_t *matches, size_t count)
     for (size_t index = 0; index < count; index++) {
         const msgpack_object *item = matches [index].item;
         department = s_max (department, strlen (matches [index].department));
-        name = s_max (name, s_str (item, "name").size);
-        key_type = s_max (key_type, s_str (item, "key_type").size);
-        update = s_max (update, s_str (item, "update").size);
+        name = s_max (name, s_width (s_str (item, "name")));
+        key_type = s_max (key_type, s_width (s_str (item, "key_type")));
+        update = s_max (update, s_width (s_str (item, "update")));
     }
-    s_put_text ("DEPARTMENT", department + 2);
-    s_put_text ("ITEM", name + 2);
-    s_put_text ("SHARE", strlen ("conditional") + 2);
-    s_put_text ("KEY TYPE", key_type + 2);
-    s_put_text ("FIELDS", 8);
-    s_put_text ("UPDATE", update + 2);
-    s_put_text ("PUBLISHED", 12);
+    cli_text_str (out, "DEPARTMENT", department + 2);
+    cli_text_str (out, "ITEM", name + 2);
+    cli_text_str (out, "SHARE", strlen ("conditional") + 2);
+    cli_text_str (out, "KEY TYPE", key_type + 2);
+    cli_text_str (out, "FIELDS", 8);
+    cli_text_str (out, "UPDATE", update + 2);
+    cli_text_str (out, "PUBLISHED", 12);
     printf ("TITLE\n");
     for (size_t index = 0; index < count; index++) {
         const msgpack_object *item = matches [index].item;
         char published [CERTFILE_TIME_SIZE];
         s_time (matches [index].published, published);
         published [10] = 0;             //  The date is enough here
-        s_put_text (matches [index].department, department + 2);
-        s_put (s_str (item, "name"), name + 2);
-        s_put (s_str (item, "share"), strlen ("conditional") + 2);
-        s_put (s_str (item, "key_type"), key_type + 2);
+        cli_text_str (out, matches [index].department, department + 2);
+        s_put (out, s_str (item, "name"), name + 2);
+        s_put (out, s_str (item, "share"), strlen ("conditional") + 2);
+        s_put (out, s_str (item, "key_type"), key_type + 2);
         printf ("%-8u", s_array (item, "fields").size);
-        s_put_or_dash (s_str (item, "update"), update + 2);
-        s_put_text (published, 12);
-        s_put (s_str (item, "title"), 0);
+        s_put_or_dash (out, s_str (item, "update"), update + 2);
+        cli_text_str (out, published, 12);
+        s_put (out, s_str (item, "title"), 0);
         putchar ('\n');
     }
 }
 
 //  One labelled line of `show`, skipped if the value is empty and optional
 static void
-s_show_line (const char *label, msgpack_object_str value, bool optional)
+s_show_line (cli_out_t *out, const char *label, msgpack_object_str value, bool optional)
 {
     if (optional && value.size == 0)
         return;
-    s_put_text (label, 13);
-    s_put_or_dash (value, 0);
+    cli_text_str (out, label, 13);
+    s_put_or_dash (out, value, 0);
     putchar ('\n');
 }
 
 static void
-s_print_item (s_match_t *match)
+s_print_item (cli_out_t *out, s_match_t *match)
 {
     const msgpack_object *item = match->item;
     char published [CERTFILE_TIME_SIZE];
     s_time (match->published, published);
-    s_show_line ("department", (msgpack_object_str) {
+    s_show_line (out, "department", (msgpack_object_str) {
                  (uint32_t) strlen (match->department), match->department }, false);
-    s_show_line ("published", (msgpack_object_str) {
+    s_show_line (out, "published", (msgpack_object_str) {
                  (uint32_t) strlen (published), published }, false);
-    s_show_line ("item", s_str (item, "name"), false);
-    s_show_line ("title", s_str (item, "title"), false);
-    s_show_line ("description", s_str (item, "description"), false);
-    s_show_line ("category", s_str (item, "category"), false);
-    s_show_line ("key type", s_str (item, "key_type"), false);
-    s_show_line ("share", s_str (item, "share"), false);
-    s_show_line ("conditions", s_str (item, "conditions"), true);
-    s_show_line ("legal basis", s_str (item, "legal_basis"), true);
-    s_show_line ("update", s_str (item, "update"), false);
+    s_show_line (out, "item", s_str (item, "name"), false);
+    s_show_line (out, "title", s_str (item, "title"), false);
+    s_show_line (out, "description", s_str (item, "description"), false);
+    s_show_line (out, "category", s_str (item, "category"), false);
+    s_show_line (out, "key type", s_str (item, "key_type"), false);
+    s_show_line (out, "share", s_str (item, "share"), false);
+    s_show_line (out, "conditions", s_str (item, "conditions"), true);
+    s_show_line (out, "legal basis", s_str (item, "legal_basis"), true);
+    s_show_line (out, "update", s_str (item, "update"), false);
     msgpack_object_str method = s_str (item, "method");
-    s_show_line ("method", method.size? method: (msgpack_object_str) { 5, "query" },
+    s_show_line (out, "method", method.size? method: (msgpack_object_str) { 5, "query" },
                  false);
-    s_put_text ("format", 13);
-    s_put (s_str (item, "format"), 0);
+    cli_text_str (out, "format", 13);
+    s_put (out, s_str (item, "format"), 0);
     uint64_t max_rows = s_uint (item, "max_rows");
     if (s_is (s_str (item, "format"), "list"))
         printf (", at most %" PRIu64 " row%s", max_rows, max_rows == 1? "": "s");
@@ -470,15 +465,15 @@ s_print_item (s_match_t *match)
         return;
     size_t name = strlen ("FIELD"), element = strlen ("ELEMENT");
     for (uint32_t index = 0; index < fields.size; index++) {
-        name = s_max (name, s_str (&fields.ptr [index], "name").size);
-        element = s_max (element, s_str (&fields.ptr [index], "element").size);
+        name = s_max (name, s_width (s_str (&fields.ptr [index], "name")));
+        element = s_max (element, s_width (s_str (&fields.ptr [index], "element")));
     }
     printf ("  ");
-    s_put_text ("FIELD", name + 2);
-    s_put_text ("TYPE", 9);
-    s_put_text ("SENSITIVITY", 13);
-    s_put_text ("ELEMENT", element + 2);
-    s_put_text ("PERSONAL", 10);
+    cli_text_str (out, "FIELD", name + 2);
+    cli_text_str (out, "TYPE", 9);
+    cli_text_str (out, "SENSITIVITY", 13);
+    cli_text_str (out, "ELEMENT", element + 2);
+    cli_text_str (out, "PERSONAL", 10);
     printf ("DESCRIPTION\n");
     for (uint32_t index = 0; index < fields.size; index++) {
         const msgpack_object *field = &fields.ptr [index];
@@ -486,13 +481,13 @@ s_print_item (s_match_t *match)
         const msgpack_object *personal = codec_get (field, "personal", &bad);
         msgpack_object_str value = s_str (field, "element");
         printf ("  ");
-        s_put (s_str (field, "name"), name + 2);
-        s_put (s_str (field, "type"), 9);
+        s_put (out, s_str (field, "name"), name + 2);
+        s_put (out, s_str (field, "type"), 9);
         printf ("%-13" PRIu64, s_uint (field, "sensitivity"));
-        s_put_or_dash (value, element + 2);
-        s_put_text (personal && personal->via.boolean? "yes": "no", 10);
+        s_put_or_dash (out, value, element + 2);
+        cli_text_str (out, personal && personal->via.boolean? "yes": "no", 10);
         value = s_str (field, "description");
-        s_put_or_dash (value, 0);
+        s_put_or_dash (out, value, 0);
         putchar ('\n');
     }
 }
@@ -500,21 +495,21 @@ s_print_item (s_match_t *match)
 //  The matches as a JSON array of objects: department, published (ISO 8601
 //  UTC), then the item's metadata as published
 static void
-s_print_json (s_match_t *matches, size_t count)
+s_print_json (cli_out_t *out, s_match_t *matches, size_t count)
 {
     putchar ('[');
     for (size_t index = 0; index < count; index++) {
         char published [CERTFILE_TIME_SIZE];
         s_time (matches [index].published, published);
         printf ("%s{\"department\":", index? ",": "");
-        cli_json_string (matches [index].department, strlen (matches [index].department));
+        cli_json_str (out, matches [index].department);
         printf (",\"published\":\"%s\"", published);
         const msgpack_object_map *map = &matches [index].item->via.map;
         for (uint32_t entry = 0; entry < map->size; entry++) {
             putchar (',');
-            cli_json_value (&map->ptr [entry].key);
+            cli_json_key (out, &map->ptr [entry].key);
             putchar (':');
-            cli_json_value (&map->ptr [entry].val);
+            cli_json_value (out, &map->ptr [entry].val);
         }
         putchar ('}');
     }
@@ -557,21 +552,26 @@ s_execute (s_verb_t verb, const char *command, const s_filter_t *filter,
         return CLI_EXIT_FAILED;
     }
     if (reply.status != STATUS_OK) {
-        fprintf (stderr, "sluice %s: the gateway answered %s: %s\n", command,
-                 status_name ((int) reply.status), reply.reason);
+        cli_out_t err = cli_out (stderr);
+        fprintf (stderr, "sluice %s: the gateway answered %s: ", command,
+                 status_name ((int) reply.status));
+        cli_text_str (&err, reply.reason, 0);
+        fprintf (stderr, "\n");
         localapi_reply_destroy (&reply);
         return CLI_EXIT_FAILED;
     }
     size_t count = 0;
     s_match_t *matches = s_collect (reply.rows, filter, command, &count);
+    cli_out_t out = cli_out (stdout);
     if (json)
-        s_print_json (matches, verb == S_SHOW && count > 1? 1: count);
+        s_print_json (&out, matches, verb == S_SHOW && count > 1? 1: count);
     else
     if (verb == S_SHOW && count > 0)
-        s_print_item (&matches [0]);
+        s_print_item (&out, &matches [0]);
     else
     if (count > 0)
-        s_print_lines (matches, count);
+        s_print_lines (&out, matches, count);
+    cli_out_report (&out, command);
 
     int code = CLI_EXIT_FOUND;
     if (count == 0) {

@@ -9,6 +9,7 @@
 
 #include "policy.h"
 #include "conf.h"
+#include "../certs/certfile.h"
 #include "../proto/status.h"
 #include "../proto/ident.h"
 #include <czmq.h>
@@ -527,17 +528,36 @@ s_decide (policy_decision_t *decision, int status, const char *rule,
     s_utf8_trim (decision->reason);
 }
 
-//  Copies request text (officer role, purpose: from the network) into out
-//  for a reason line: printable ASCII only, at most 64 characters
-static const char *
-s_printable (const char *text, char *out, size_t size)
+//  Appends to the reason ", it allows: a, b" (or what `label` says) with
+//  the agreement's names from `name`, as many as fit, then "..." for the
+//  rest. Only the agreement's consumer reaches the rules that call this
+//  (agreements are found by the authenticated requester), and it signed
+//  the agreement: naming what the agreement allows reveals nothing it does
+//  not hold (README "Authorization rules").
+static void
+s_reason_names (policy_decision_t *decision, const char *label,
+                agreement_t *agreement, size_t (*count) (agreement_t *),
+                const char *(*name) (agreement_t *, size_t))
 {
-    size_t length = 0;
-    for (; text && *text && length + 1 < size && length < 64; text++)
-        out [length++] = (*text >= 0x20 && *text < 0x7F && *text != '\'')
-                       ? *text: '?';
-    out [length] = 0;
-    return out;
+    const char *more = ", ...";
+    size_t used = strlen (decision->reason);
+    size_t cap = sizeof (decision->reason);
+    int written = snprintf (decision->reason + used, cap - used, "%s", label);
+    if (written < 0 || (size_t) written >= cap - used)
+        return;
+    used += (size_t) written;
+    size_t total = count (agreement);
+    for (size_t index = 0; index < total; index++) {
+        const char *text = name (agreement, index);
+        size_t need = strlen (text) + (index? 2: 0);
+        size_t reserve = index + 1 < total? strlen (more): 0;
+        if (used + need + reserve >= cap) {
+            snprintf (decision->reason + used, cap - used, "%s", index? more: "...");
+            return;
+        }
+        used += (size_t) snprintf (decision->reason + used, cap - used, "%s%s",
+                                   index? ", ": "", text);
+    }
 }
 
 static void
@@ -612,29 +632,39 @@ s_evaluate (policy_t *self, s_entry_t *entry, item_t *item,
             const char *purpose, int64_t now, policy_decision_t *decision)
 {
     agreement_t *agreement = entry->agreement;
-    char shown [80];
     s_decision_reset (decision);
     decision->agreement_id = agreement_id (agreement);
 
     if (!agreement_valid_at (agreement, now)) {
         bool early = now < agreement_valid_from (agreement);
+        char when [CERTFILE_TIME_SIZE];
+        certfile_time_format (early? agreement_valid_from (agreement):
+                                     agreement_valid_until (agreement), when);
         s_decide (decision, STATUS_AGREEMENT_EXPIRED,
                   early? "agreement not yet valid": "agreement expired",
-                  early? "agreement '%s' is not yet valid"
-                       : "agreement '%s' has expired",
-                  agreement_id (agreement));
+                  early? "agreement '%s' is not valid before %s"
+                       : "agreement '%s' expired at %s",
+                  agreement_id (agreement), when);
         return S_STAGE_VALIDITY;
     }
     if (!agreement_allows_purpose (agreement, purpose)) {
-        s_decide (decision, STATUS_PURPOSE_REQUIRED, "purpose not agreed",
-                  "purpose '%s' not agreed",
-                  s_printable (purpose, shown, sizeof (shown)));
+        s_decide (decision, STATUS_PURPOSE_NOT_AGREED, "purpose not agreed",
+                  "purpose '%s' not agreed in '%s'", purpose, agreement_id (agreement));
+        s_reason_names (decision, ", which allows: ", agreement,
+                        agreement_purpose_count, agreement_purpose);
         return S_STAGE_PURPOSE;
     }
     if (!agreement_allows_role (agreement, role)) {
-        s_decide (decision, STATUS_NO_AGREEMENT, "officer role not agreed",
-                  "officer role '%s' not agreed",
-                  s_printable (role, shown, sizeof (shown)));
+        if (role && *role)
+            s_decide (decision, STATUS_ROLE_NOT_AGREED, "officer role not agreed",
+                      "officer role '%s' not agreed in '%s'", role,
+                      agreement_id (agreement));
+        else
+            s_decide (decision, STATUS_ROLE_NOT_AGREED, "officer role not agreed",
+                      "the request names no officer role; '%s' allows",
+                      agreement_id (agreement));
+        s_reason_names (decision, role && *role? ", which allows: ": ": ", agreement,
+                        agreement_role_count, agreement_role);
         return S_STAGE_ROLE;
     }
     //  The agreed fields that the item has; names the item no longer has
@@ -652,7 +682,10 @@ s_evaluate (policy_t *self, s_entry_t *entry, item_t *item,
             index++;
         s_set_field (decision, item, index);
         s_decide (decision, STATUS_FIELD_NOT_AGREED, "field not agreed",
-                  "field '%s' not agreed", decision->field);
+                  "field '%s' not agreed in '%s'", decision->field,
+                  agreement_id (agreement));
+        s_reason_names (decision, ", which grants: ", agreement,
+                        agreement_field_count, agreement_field);
         return S_STAGE_FIELDS;
     }
     if (wanted == 0) {
@@ -675,7 +708,9 @@ s_evaluate (policy_t *self, s_entry_t *entry, item_t *item,
     uint32_t quota = agreement_daily_quota (agreement);
     if (entry->used >= quota) {
         s_decide (decision, STATUS_QUOTA_EXCEEDED, "daily quota used up",
-                  "quota %u/day used", quota);
+                  "quota used: agreement '%s' allows %u request%s a UTC day, "
+                  "and today's are used", agreement_id (agreement), quota,
+                  quota == 1? "": "s");
         return S_STAGE_QUOTA;
     }
     decision->granted = granted;
@@ -699,10 +734,13 @@ policy_decide (policy_t *self, cert_t *consumer, item_t *item,
     assert (decision);
     s_decision_reset (decision);
 
-    if (!officer || !*officer || !purpose || !*purpose) {
+    bool no_officer = !officer || !*officer, no_purpose = !purpose || !*purpose;
+    if (no_officer || no_purpose) {
         s_decide (decision, STATUS_PURPOSE_REQUIRED,
                   "officer and purpose are required",
-                  "every request names its officer and purpose");
+                  "every request names its officer and purpose; this one names %s",
+                  no_officer && no_purpose? "neither": no_officer? "no officer":
+                  "no purpose");
         return;
     }
     share_t share = item_share (item);
@@ -990,6 +1028,7 @@ policy_test (bool verbose)
     s_expect (policy, tax, basic, 0, "", "inspector", purpose, today,
               STATUS_PURPOSE_REQUIRED, "officer and purpose are required",
               &decision, verbose);
+    assert (strstr (decision.reason, "names no officer"));
     s_expect (policy, tax, open, 0, officer, "inspector", NULL, today,
               STATUS_PURPOSE_REQUIRED, "officer and purpose are required",
               &decision, verbose);
@@ -1024,20 +1063,33 @@ policy_test (bool verbose)
               STATUS_NO_AGREEMENT, "no agreement for consumer and item",
               &decision, verbose);
     s_expect (policy, tax, basic, 0, officer, "inspector", "marketing", today,
-              STATUS_PURPOSE_REQUIRED, "purpose not agreed",
+              STATUS_PURPOSE_NOT_AGREED, "purpose not agreed",
               &decision, verbose);
     assert (streq (decision.agreement_id, "AGR-1"));
+    //  The consumer is told what its own agreement allows
+    assert (streq (decision.reason, "purpose 'marketing' not agreed in 'AGR-1', "
+                   "which allows: credit-check, tax-registration"));
+    //  A purpose in Chinese comes back as it was sent
+    s_expect (policy, tax, basic, 0, officer, "inspector", "税务登记", today,
+              STATUS_PURPOSE_NOT_AGREED, "purpose not agreed",
+              &decision, verbose);
+    assert (strstr (decision.reason, "purpose '税务登记' not agreed"));
     s_expect (policy, tax, basic, 0, officer, "clerk", purpose, today,
-              STATUS_NO_AGREEMENT, "officer role not agreed",
+              STATUS_ROLE_NOT_AGREED, "officer role not agreed",
               &decision, verbose);
+    assert (streq (decision.reason, "officer role 'clerk' not agreed in 'AGR-1', "
+                   "which allows: auditor, inspector"));
     s_expect (policy, tax, basic, 0, officer, NULL, purpose, today,
-              STATUS_NO_AGREEMENT, "officer role not agreed",
+              STATUS_ROLE_NOT_AGREED, "officer role not agreed",
               &decision, verbose);
+    assert (streq (decision.reason, "the request names no officer role; 'AGR-1' "
+                   "allows: auditor, inspector"));
     s_expect (policy, tax, basic, NAME | PERSON_ID, officer, "inspector",
               purpose, today, STATUS_FIELD_NOT_AGREED, "field not agreed",
               &decision, verbose);
     assert (streq (decision.field, "legal-person-id"));
-    assert (streq (decision.reason, "field 'legal-person-id' not agreed"));
+    assert (streq (decision.reason, "field 'legal-person-id' not agreed in 'AGR-1', "
+                   "which grants: address, capital, name, status"));
     //  Agreed, but above the consumer's clearance: never granted
     s_expect (policy, tax, basic, NAME | CAPITAL, officer, "inspector",
               purpose, today, STATUS_CLEARANCE,
@@ -1053,6 +1105,7 @@ policy_test (bool verbose)
     s_expect (policy, tax, basic, 0, officer, "inspector", purpose,
               today + 10 * S_DAY, STATUS_AGREEMENT_EXPIRED,
               "agreement expired", &decision, verbose);
+    assert (strstr (decision.reason, "agreement 'AGR-1' expired at 20"));
     //  "All": the agreed fields within clearance (capital dropped)
     s_expect (policy, tax, basic, 0, officer, "inspector", purpose, today,
               STATUS_OK, "granted under agreement", &decision, verbose);
@@ -1068,7 +1121,7 @@ policy_test (bool verbose)
     s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
               today + 3600, STATUS_QUOTA_EXCEEDED, "daily quota used up",
               &decision, verbose);
-    assert (streq (decision.reason, "quota 3/day used"));
+    assert (strstr (decision.reason, "agreement 'AGR-1' allows 3 requests a UTC day"));
     //  A later day has a fresh quota
     s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
               today + 10 * S_DAY - 12 * 3600 - 1, STATUS_OK,
@@ -1126,7 +1179,7 @@ policy_test (bool verbose)
     assert (policy_remove (policy, NULL) == -1);
     assert (policy_size (policy) == 1);
     s_expect (policy, tax, basic, REGISTERED, officer, "clerk", "statistics",
-              today, STATUS_PURPOSE_REQUIRED, "purpose not agreed",
+              today, STATUS_PURPOSE_NOT_AGREED, "purpose not agreed",
               &decision, verbose);
     //  An expired agreement is accepted, and refuses with AGREEMENT_EXPIRED
     agreement = s_test_agreement (
@@ -1137,6 +1190,29 @@ policy_test (bool verbose)
     s_expect (policy, other, basic, NAME, officer, "hr", "hiring", today,
               STATUS_AGREEMENT_EXPIRED, "agreement expired",
               &decision, verbose);
+    //  What an agreement allows is listed as far as the reason has room
+    {
+        char purposes [32 * 66] = "";
+        for (int index = 0; index < 32; index++) {
+            char name [66];
+            snprintf (name, sizeof (name), "%s%02d-%s", index? ",": "", index,
+                      "purpose-with-a-long-name-to-fill-the-reason-of-a-refusal-x");
+            strcat (purposes, name);
+        }
+        agreement = s_test_agreement (
+            "AGR-WIDE", "SH-PD-MSA", "SH-PD-HR", "enterprise-basic", "name",
+            purposes, today - S_DAY, today + S_DAY, 10, "*", msa, other);
+        assert (agreement);
+        assert (policy_add (policy, &agreement) == STATUS_OK);
+        s_expect (policy, other, basic, NAME, officer, "hr", "hiring", today,
+                  STATUS_PURPOSE_NOT_AGREED, "purpose not agreed",
+                  &decision, verbose);
+        size_t length = strlen (decision.reason);
+        assert (length < POLICY_REASON_MAX);
+        assert (length > POLICY_REASON_MAX - 80);
+        assert (streq (decision.reason + length - 5, ", ..."));
+        assert (strstr (decision.reason, "which allows: 00-purpose"));
+    }
     policy_destroy (&policy);
     policy_destroy (&policy);
     assert (policy == NULL);

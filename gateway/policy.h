@@ -86,7 +86,8 @@ size_t
 int
     policy_flush (policy_t *self);
 
-#define POLICY_REASON_MAX 256
+//  A reason fits an ERROR's reason (MESSAGE_REASON_MAX bytes) with its NUL
+#define POLICY_REASON_MAX 512
 
 typedef struct {
     int status;                 //  STATUS_OK or the refusal code
@@ -100,7 +101,10 @@ typedef struct {
     char field [ITEM_NAME_MAX + 1];     //  the offending field, or ""
     char reason [POLICY_REASON_MAX];    //  the rule with its particulars,
                                 //  e.g. "field 'capital' sensitivity 4 above
-                                //  consumer clearance 2", for audit and reply
+                                //  consumer clearance 2", for audit and reply;
+                                //  texts of the request (purpose, role) are
+                                //  quoted as they came, UTF-8 intact (they
+                                //  are escaped where they are shown)
 } policy_decision_t;
 
 //  Decides a request from `consumer` (its certificate, already checked valid

@@ -24,46 +24,65 @@ s_request (const char *endpoint_flag, const char *config, localapi_request_t *re
 }
 
 //  For put-like operations: one line saying what happened (`done`), with
-//  the brokers' words.
+//  the brokers' words (escaped: they come from the network).
 static int
 s_done (localapi_reply_t *reply, const char *command, const char *what,
         const char *done)
 {
     if (reply->status == STATUS_OK) {
-        printf ("%s: %s (%s)\n", what, done, reply->reason);
+        cli_out_t out = cli_out (stdout);
+        cli_text_str (&out, what, 0);
+        printf (": %s (", done);
+        cli_text_str (&out, reply->reason, 0);
+        printf (")\n");
+        cli_out_report (&out, command);
         return 0;
     }
-    fprintf (stderr, "sluice %s: %s refused: %s -- %s\n", command, what,
-             status_name ((int) reply->status), reply->reason);
-    return reply->status >= 130 && reply->status < 140? CLI_EXIT_REFUSED: CLI_EXIT_FAILED;
+    cli_out_t err = cli_out (stderr);
+    fprintf (stderr, "sluice %s: ", command);
+    cli_text_str (&err, what, 0);
+    fprintf (stderr, " refused: %s -- ", status_name ((int) reply->status));
+    cli_text_str (&err, reply->reason, 0);
+    fprintf (stderr, "\n");
+    cli_out_report (&err, command);
+    return cli_exit_status ((int) reply->status);
 }
 
-//  Rows as JSON, or one line each with the named columns.
+//  Rows as JSON, or one line each with the named columns. Every row is
+//  checked to be a map before it is read as one.
 static void
-s_print_rows (localapi_reply_t *reply, bool json, const char **columns)
+s_print_rows (localapi_reply_t *reply, bool json, const char **columns,
+              const char *command)
 {
+    cli_out_t out = cli_out (stdout);
     if (json) {
-        cli_json_value (reply->rows);
+        cli_json_value (&out, reply->rows);
         printf ("\n");
+        cli_out_report (&out, command);
         return;
     }
     for (uint32_t row = 0; row < reply->rows->via.array.size; row++) {
         const msgpack_object *map = &reply->rows->via.array.ptr [row];
+        if (map->type != MSGPACK_OBJECT_MAP) {
+            cli_out_odd_row (&out);
+            printf ("(not a map) ");
+            cli_text_value (&out, map, 0);
+            printf ("\n");
+            continue;
+        }
         for (const char **column = columns; *column; column++) {
-            for (uint32_t index = 0; index < map->via.map.size; index++) {
-                const msgpack_object *key = &map->via.map.ptr [index].key;
-                if (key->type == MSGPACK_OBJECT_STR
-                &&  key->via.str.size == strlen (*column)
-                &&  memcmp (key->via.str.ptr, *column, key->via.str.size) == 0) {
-                    printf (column == columns? "": "  ");
-                    cli_text_value (&map->via.map.ptr [index].val);
-                }
+            bool bad = false;
+            const msgpack_object *value = codec_get (map, *column, &bad);
+            if (value) {
+                printf (column == columns? "": "  ");
+                cli_text_value (&out, value, 0);
             }
         }
         printf ("\n");
     }
     if (reply->rows->via.array.size == 0)
         printf ("(none)\n");
+    cli_out_report (&out, command);
 }
 
 int
@@ -132,7 +151,7 @@ registry_cmd_agreement_list (int argc, char **argv)
     if (rc == 0) {
         const char *columns [] = { "id", "state", "provider", "consumer", "item", "fields",
                                    "valid_until", "daily_quota", NULL };
-        s_print_rows (&reply, json, columns);
+        s_print_rows (&reply, json, columns, "agreement list");
     }
     localapi_reply_destroy (&reply);
     return rc;
@@ -247,7 +266,7 @@ s_order_list (int argc, char **argv)
     if (rc == 0) {
         const char *columns [] = { "id", "state", "age_s", "consumer", "provider", "item",
                                    "fields", "purpose", "legal_basis", "answer", NULL };
-        s_print_rows (&reply, json, columns);
+        s_print_rows (&reply, json, columns, "order list");
     }
     localapi_reply_destroy (&reply);
     return rc;
@@ -345,7 +364,10 @@ s_order_accept (int argc, char **argv)
     }
     else
     if (order && !streq (state, "open")) {
-        fprintf (stderr, "sluice order accept: order %s is already %s\n", id, state);
+        cli_out_t err = cli_out (stderr);
+        fprintf (stderr, "sluice order accept: order %s is already ", id);
+        cli_text_str (&err, state, 0);
+        fprintf (stderr, "\n");
         rc = 1;
     }
     localapi_reply_destroy (&reply);

@@ -25,9 +25,6 @@
 #include <sodium.h>
 
 //  Exit codes of `sluice query` (README "Exit codes")
-#define EXIT_FOUND      0
-#define EXIT_NOT_FOUND  1
-#define EXIT_REFUSED    2
 #define EXIT_FAILED     3
 #define EXIT_USAGE      64
 
@@ -37,61 +34,157 @@ typedef struct {
     const char *help;
 } s_command_t;
 
+//  What a new user can do about a refusal or failure, by result code; the
+//  reason says what was wrong. %D is the department asked, %I the item.
+static const struct {
+    int code;
+    const char *hint;
+} s_hints [] = {
+    { STATUS_UNKNOWN_ITEM,        "see what %D publishes: sluice catalog list --department %D" },
+    { STATUS_UNKNOWN_FIELD,       "see the item's fields: sluice catalog show --department %D "
+                                  "--item %I" },
+    { STATUS_INVALID_KEY,         "check the key against the item's key type: sluice catalog "
+                                  "show --department %D --item %I" },
+    { STATUS_NO_AGREEMENT,        "%I is shared under an agreement only: order it from %D "
+                                  "(sluice order file --to %D --item %I ...)" },
+    { STATUS_FIELD_NOT_AGREED,    "ask only for the fields the agreement grants (sluice "
+                                  "agreement list), or leave out --fields" },
+    { STATUS_ITEM_CLOSED,         "%D does not share %I; the reason cites the legal basis" },
+    { STATUS_QUOTA_EXCEEDED,      "the daily quota starts again at 00:00 UTC; for more, agree "
+                                  "a larger quota with %D" },
+    { STATUS_AGREEMENT_EXPIRED,   "see the agreement's dates with sluice agreement list; a new "
+                                  "one must be signed by both and registered" },
+    { STATUS_PURPOSE_REQUIRED,    "name the officer and the purpose: --officer NAME --purpose "
+                                  "PURPOSE" },
+    { STATUS_PURPOSE_NOT_AGREED,  "give one of the purposes the agreement allows: --purpose" },
+    { STATUS_ROLE_NOT_AGREED,     "give one of the roles the agreement allows: --role" },
+    { STATUS_CLEARANCE,           "the field is above this department's clearance (in its "
+                                  "certificate): leave it out" },
+    { STATUS_UNKNOWN_DEPARTMENT,  "check the department id: sluice catalog list shows the "
+                                  "departments that publish" },
+    { STATUS_DEPARTMENT_OFFLINE,  "%D's gateway is not connected now: try again later" },
+    { STATUS_NOT_REGISTERED,      "this gateway is not registered with a broker: see sluice "
+                                  "status and the gateway's log" },
+    { STATUS_CERT_EXPIRED,        "%D's certificate is not valid now: the federation's "
+                                  "authority issues a new one" },
+    { STATUS_CERT_REVOKED,        "%D's certificate is revoked: nothing is sent to it" },
+    { STATUS_TIMEOUT,             "no answer in time: try again, or give a longer --timeout-ms" },
+    { STATUS_SOURCE_TIMEOUT,      "%D's own database did not answer in time: try again later" },
+    { STATUS_SOURCE_FAILED,       "%D's own database failed: try again later, or tell %D" },
+    { STATUS_BAD_ANSWER,          "%D's gateway answered against the protocol and nothing of "
+                                  "it was kept: tell %D" },
+    { STATUS_BUSY,                "try again in a moment" },
+};
+
+//  Prints the hint for `status`, if there is one, with %D and %I filled in
 static void
-s_print_reply (localapi_reply_t *reply, bool json)
+s_print_hint (cli_out_t *out, int status, const char *department, const char *item)
 {
-    if (json) {
-        printf ("{\"status\":\"%s\",\"code\":%u,\"from\":", status_name ((int) reply->status),
-                reply->status);
-        cli_json_string (reply->from, strlen (reply->from));
-        printf (",\"item\":");
-        cli_json_string (reply->item, strlen (reply->item));
-        printf (",\"reason\":");
-        cli_json_string (reply->reason, strlen (reply->reason));
-        printf (",\"field\":");
-        cli_json_string (reply->field, strlen (reply->field));
-        printf (",\"agreement\":");
-        cli_json_string (reply->agreement, strlen (reply->agreement));
-        printf (",\"msgid\":\"%s\",\"served_at\":%" PRIu64 ",\"rows\":", reply->msgid,
-                reply->served_at);
-        cli_json_value (reply->rows);
-        printf ("}\n");
-        return;
-    }
-    printf ("%s %s: %s", reply->from, reply->item, status_name ((int) reply->status));
-    //  The field is named unless the reason already names it
-    bool named = *reply->field && !strstr (reply->reason, reply->field);
-    if (reply->status != STATUS_OK)
-        printf (" -- %s%s%s%s", reply->reason, named? " (field '": "",
-                named? reply->field: "", named? "')": "");
-    else
-        printf (" (%u row%s%s%s)", reply->rows->via.array.size,
-                reply->rows->via.array.size == 1? "": "s",
-                *reply->agreement? ", agreement ": "", reply->agreement);
-    printf ("\n");
-    for (uint32_t row = 0; row < reply->rows->via.array.size; row++) {
-        const msgpack_object_map *map = &reply->rows->via.array.ptr [row].via.map;
-        if (row)
-            printf ("  --\n");
-        for (uint32_t index = 0; index < map->size; index++) {
-            printf ("  %-24.*s ", (int) map->ptr [index].key.via.str.size,
-                    map->ptr [index].key.via.str.ptr);
-            cli_text_value (&map->ptr [index].val);
-            printf ("\n");
-        }
+    for (size_t index = 0; index < sizeof (s_hints) / sizeof (s_hints [0]); index++) {
+        if (s_hints [index].code != status)
+            continue;
+        fputs ("  hint: ", out->file);
+        for (const char *cursor = s_hints [index].hint; *cursor; cursor++)
+            if (cursor [0] == '%' && (cursor [1] == 'D' || cursor [1] == 'I')) {
+                cursor++;
+                cli_text_str (out, *cursor == 'D'? department: item, 0);
+            }
+            else
+                fputc (*cursor, out->file);
+        fputc ('\n', out->file);
     }
 }
 
-static int
-s_exit_code (int status)
+//  The code's name, and its number when the table does not know it
+static void
+s_print_status (cli_out_t *out, int status)
 {
-    if (status == STATUS_OK)
-        return EXIT_FOUND;
-    if (status == STATUS_NOT_FOUND)
-        return EXIT_NOT_FOUND;
-    if (status >= 130 && status < 140)
-        return EXIT_REFUSED;
-    return EXIT_FAILED;
+    if (status_known (status))
+        fputs (status_name (status), out->file);
+    else
+        fprintf (out->file, "%s (%d)", status_name (status), status);
+}
+
+static void
+s_print_reply_json (cli_out_t *out, localapi_reply_t *reply)
+{
+    FILE *file = out->file;
+    fprintf (file, "{\"status\":\"%s\",\"code\":%u,\"from\":",
+             status_name ((int) reply->status), reply->status);
+    cli_json_str (out, reply->from);
+    fputs (",\"item\":", file);
+    cli_json_str (out, reply->item);
+    fputs (",\"reason\":", file);
+    cli_json_str (out, reply->reason);
+    fputs (",\"field\":", file);
+    cli_json_str (out, reply->field);
+    fputs (",\"agreement\":", file);
+    cli_json_str (out, reply->agreement);
+    fputs (",\"msgid\":", file);
+    cli_json_str (out, reply->msgid);
+    fprintf (file, ",\"served_at\":%" PRIu64 ",\"rows\":", reply->served_at);
+    cli_json_value (out, reply->rows);
+    fputs ("}\n", file);
+}
+
+//  The reply as JSON, or for people: one line with the status (and the
+//  reason and a hint when refused), then each row's fields, one a line.
+//  Everything the gateway or the provider sent is checked and escaped.
+static void
+s_print_reply (cli_out_t *out, localapi_reply_t *reply, bool json)
+{
+    if (json) {
+        s_print_reply_json (out, reply);
+        return;
+    }
+    FILE *file = out->file;
+    uint32_t rows = reply->rows->via.array.size;
+    cli_text_str (out, reply->from, 0);
+    fputc (' ', file);
+    cli_text_str (out, reply->item, 0);
+    fputs (": ", file);
+    s_print_status (out, (int) reply->status);
+    if (reply->status != STATUS_OK) {
+        //  The field is named unless the reason already names it
+        bool named = *reply->field && !strstr (reply->reason, reply->field);
+        fputs (" -- ", file);
+        cli_text_str (out, reply->reason, 0);
+        if (named) {
+            fputs (" (field '", file);
+            cli_text_str (out, reply->field, 0);
+            fputs ("')", file);
+        }
+    }
+    else {
+        fprintf (file, " (%u row%s", rows, rows == 1? "": "s");
+        if (*reply->agreement) {
+            fputs (", agreement ", file);
+            cli_text_str (out, reply->agreement, 0);
+        }
+        fputc (')', file);
+    }
+    fputc ('\n', file);
+    s_print_hint (out, (int) reply->status, reply->from, reply->item);
+    for (uint32_t row = 0; row < rows; row++) {
+        const msgpack_object *value = &reply->rows->via.array.ptr [row];
+        if (row)
+            fputs ("  --\n", file);
+        if (value->type != MSGPACK_OBJECT_MAP) {
+            cli_out_odd_row (out);
+            fputs ("  (not a map) ", file);
+            cli_text_value (out, value, 0);
+            fputc ('\n', file);
+            continue;
+        }
+        const msgpack_object_map *map = &value->via.map;
+        for (uint32_t index = 0; index < map->size; index++) {
+            fputs ("  ", file);
+            cli_text_key (out, &map->ptr [index].key, 24);
+            fputc (' ', file);
+            cli_text_value (out, &map->ptr [index].val, 0);
+            fputc ('\n', file);
+        }
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -169,8 +262,10 @@ s_query (int argc, char **argv)
         localapi_reply_destroy (&reply);
         return EXIT_FAILED;
     }
-    s_print_reply (&reply, json);
-    int code = s_exit_code ((int) reply.status);
+    cli_out_t out = cli_out (stdout);
+    s_print_reply (&out, &reply, json);
+    cli_out_report (&out, "query");
+    int code = cli_exit_status ((int) reply.status);
     localapi_reply_destroy (&reply);
     return code;
 }
@@ -200,8 +295,11 @@ s_status (int argc, char **argv)
     localapi_reply_t reply;
     int rc = cli_call (local, &request, 3000, &reply, "status");
     free (local);
-    if (rc == 0)
-        s_print_reply (&reply, json);
+    if (rc == 0) {
+        cli_out_t out = cli_out (stdout);
+        s_print_reply (&out, &reply, json);
+        cli_out_report (&out, "status");
+    }
     localapi_reply_destroy (&reply);
     return rc? EXIT_FAILED: 0;
 }
@@ -239,8 +337,12 @@ s_audit (int argc, char **argv)
     }
     char *report = NULL;
     int64_t count = audit_verify (log, cert_sign_public (cert), &report);
-    if (count < 0)
-        printf ("audit log %s: NOT INTACT: %s\n", log, report? report: "unknown problem");
+    cli_out_t out = cli_out (stdout);
+    if (count < 0) {
+        printf ("audit log %s: NOT INTACT: ", log);
+        cli_text_str (&out, report? report: "unknown problem", 0);
+        printf ("\n");
+    }
     else
         printf ("audit log %s: intact, %" PRId64 " records, signed by %s\n", log, count,
                 cert_department (cert));
@@ -253,30 +355,49 @@ s_audit (int argc, char **argv)
 //  Agreements: drafted by either side, signed by each department on its own
 //  host with its own key; the file can travel by any channel.
 
+//  A list of the agreement's names, one space before each
 static void
-s_agreement_print (agreement_t *agreement)
+s_agreement_names (cli_out_t *out, agreement_t *agreement,
+                   size_t (*count) (agreement_t *),
+                   const char *(*name) (agreement_t *, size_t))
+{
+    for (size_t index = 0; index < count (agreement); index++) {
+        fputc (' ', out->file);
+        cli_text_str (out, name (agreement, index), 0);
+    }
+    fputc ('\n', out->file);
+}
+
+//  The agreement for people. The file may have come from the other party
+//  by any channel: its texts are printed through cli_text like everything
+//  else that someone else wrote.
+static void
+s_agreement_print (cli_out_t *out, agreement_t *agreement)
 {
     char from [CERTFILE_TIME_SIZE], until [CERTFILE_TIME_SIZE];
     certfile_time_format (agreement_valid_from (agreement), from);
     certfile_time_format (agreement_valid_until (agreement), until);
-    printf ("agreement   %s\n", agreement_id (agreement));
-    printf ("provider    %s%s\n", agreement_provider (agreement),
-            agreement_provider_signed (agreement)? " (signed)": " (not signed)");
-    printf ("consumer    %s%s\n", agreement_consumer (agreement),
-            agreement_consumer_signed (agreement)? " (signed)": " (not signed)");
-    printf ("item        %s\n", agreement_item (agreement));
-    printf ("fields     ");
-    for (size_t index = 0; index < agreement_field_count (agreement); index++)
-        printf (" %s", agreement_field (agreement, index));
-    printf ("\npurposes   ");
-    for (size_t index = 0; index < agreement_purpose_count (agreement); index++)
-        printf (" %s", agreement_purpose (agreement, index));
-    printf ("\nroles      ");
-    for (size_t index = 0; index < agreement_role_count (agreement); index++)
-        printf (" %s", agreement_role (agreement, index));
-    printf ("\nlegal basis %s\n", agreement_legal_basis (agreement));
-    printf ("valid       %s .. %s\n", from, until);
-    printf ("daily quota %u\n", agreement_daily_quota (agreement));
+    FILE *file = out->file;
+    fputs ("agreement   ", file);
+    cli_text_str (out, agreement_id (agreement), 0);
+    fputs ("\nprovider    ", file);
+    cli_text_str (out, agreement_provider (agreement), 0);
+    fputs (agreement_provider_signed (agreement)? " (signed)": " (not signed)", file);
+    fputs ("\nconsumer    ", file);
+    cli_text_str (out, agreement_consumer (agreement), 0);
+    fputs (agreement_consumer_signed (agreement)? " (signed)": " (not signed)", file);
+    fputs ("\nitem        ", file);
+    cli_text_str (out, agreement_item (agreement), 0);
+    fputs ("\nfields     ", file);
+    s_agreement_names (out, agreement, agreement_field_count, agreement_field);
+    fputs ("purposes   ", file);
+    s_agreement_names (out, agreement, agreement_purpose_count, agreement_purpose);
+    fputs ("roles      ", file);
+    s_agreement_names (out, agreement, agreement_role_count, agreement_role);
+    fputs ("legal basis ", file);
+    cli_text_str (out, agreement_legal_basis (agreement), 0);
+    fprintf (file, "\nvalid       %s .. %s\n", from, until);
+    fprintf (file, "daily quota %u\n", agreement_daily_quota (agreement));
 }
 
 static int
@@ -399,7 +520,8 @@ s_agreement_show (int argc, char **argv)
         fprintf (stderr, "sluice agreement show: %s: not a valid agreement file\n", file);
         return 1;
     }
-    s_agreement_print (agreement);
+    cli_out_t out = cli_out (stdout);
+    s_agreement_print (&out, agreement);
     int rc = 0;
     if (authority_path) {
         authority_t *authority = authority_load (authority_path);
@@ -419,6 +541,7 @@ s_agreement_show (int argc, char **argv)
             authority_destroy (&authority);
         }
     }
+    cli_out_report (&out, "agreement show");
     agreement_destroy (&agreement);
     return rc;
 }

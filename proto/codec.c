@@ -11,6 +11,7 @@ typedef struct {
     const uint8_t *data;
     size_t size;
     size_t offset;
+    bool signed_unsigned;       //  saw a value >= 0 in a signed int format
 } s_cursor_t;
 
 static int
@@ -62,6 +63,16 @@ s_scan_sized (s_cursor_t *cursor, size_t width, size_t extra)
     return s_take (cursor, (size_t) length + extra);
 }
 
+//  A signed integer of `width` bytes; notes one whose value is not negative
+//  (its sign bit, the first bit, is clear)
+static int
+s_scan_signed (s_cursor_t *cursor, size_t width)
+{
+    if (cursor->offset < cursor->size && !(cursor->data [cursor->offset] & 0x80))
+        cursor->signed_unsigned = true;
+    return s_take (cursor, width);
+}
+
 static int
 s_scan_object (s_cursor_t *cursor, int depth)
 {
@@ -89,10 +100,14 @@ s_scan_object (s_cursor_t *cursor, int depth)
         case 0xc9: return s_scan_sized (cursor, 4, 1);
         case 0xca: return s_take (cursor, 4);              //  float 32
         case 0xcb: return s_take (cursor, 8);              //  float 64
-        case 0xcc: case 0xd0: return s_take (cursor, 1);
-        case 0xcd: case 0xd1: return s_take (cursor, 2);
-        case 0xce: case 0xd2: return s_take (cursor, 4);
-        case 0xcf: case 0xd3: return s_take (cursor, 8);
+        case 0xcc: return s_take (cursor, 1);              //  uint 8 .. 64
+        case 0xcd: return s_take (cursor, 2);
+        case 0xce: return s_take (cursor, 4);
+        case 0xcf: return s_take (cursor, 8);
+        case 0xd0: return s_scan_signed (cursor, 1);       //  int 8 .. 64
+        case 0xd1: return s_scan_signed (cursor, 2);
+        case 0xd2: return s_scan_signed (cursor, 4);
+        case 0xd3: return s_scan_signed (cursor, 8);
         case 0xd4: return s_take (cursor, 2);              //  fixext 1
         case 0xd5: return s_take (cursor, 3);
         case 0xd6: return s_take (cursor, 5);
@@ -122,26 +137,82 @@ s_scan_object (s_cursor_t *cursor, int depth)
     }
 }
 
-int
-codec_scan (const uint8_t *data, size_t size)
+//  codec_scan, and whether a signed format holds a value that is not
+//  negative
+static int
+s_scan (const uint8_t *data, size_t size, bool *signed_unsigned)
 {
     if (!data || size == 0)
         return -1;
-    s_cursor_t cursor = { data, size, 0 };
+    s_cursor_t cursor = { data, size, 0, false };
     if (s_scan_object (&cursor, 1))
         return -1;
+    *signed_unsigned = cursor.signed_unsigned;
     return cursor.offset == size? 0: -1;
+}
+
+int
+codec_scan (const uint8_t *data, size_t size)
+{
+    bool signed_unsigned;
+    return s_scan (data, size, &signed_unsigned);
+}
+
+//  Walks the scanned bytes and the unpacked object together, and marks
+//  every integer that came in a signed format as a negative integer
+//  (MSGPACK_OBJECT_NEGATIVE_INTEGER), whatever its value; via.i64 keeps
+//  the value. The input was scanned: every read is in bounds.
+static void
+s_keep_signed (s_cursor_t *cursor, msgpack_object *object)
+{
+    uint8_t lead = cursor->data [cursor->offset];
+    uint64_t count = 0;
+    bool container = true;
+    if ((lead >= 0x80 && lead <= 0x8f) || (lead >= 0x90 && lead <= 0x9f)) {
+        count = lead & 0x0f;
+        cursor->offset++;
+    }
+    else
+    if (lead >= 0xdc && lead <= 0xdf) {
+        cursor->offset++;
+        s_read_be (cursor, lead == 0xdc || lead == 0xde? 2: 4, &count);
+    }
+    else
+        container = false;
+    if (!container) {
+        if (lead >= 0xd0 && lead <= 0xd3
+        &&  object->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            object->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        s_scan_object (cursor, 1);
+        return;
+    }
+    if (object->type == MSGPACK_OBJECT_MAP)
+        for (uint64_t index = 0; index < count; index++) {
+            s_keep_signed (cursor, &object->via.map.ptr [index].key);
+            s_keep_signed (cursor, &object->via.map.ptr [index].val);
+        }
+    else
+        for (uint64_t index = 0; index < count; index++)
+            s_keep_signed (cursor, &object->via.array.ptr [index]);
 }
 
 int
 codec_unpack (const uint8_t *data, size_t size, msgpack_unpacked *result)
 {
-    if (codec_scan (data, size))
+    bool signed_unsigned = false;
+    if (s_scan (data, size, &signed_unsigned))
         return STATUS_MALFORMED;
     size_t offset = 0;
     if (msgpack_unpack_next (result, (const char *) data, size, &offset)
             != MSGPACK_UNPACK_SUCCESS || offset != size)
         return STATUS_MALFORMED;
+    //  PROTOCOL.md section 3: an unsigned field takes unsigned formats
+    //  only. msgpack-c forgets the format, so it is put back here, once,
+    //  for every reader
+    if (signed_unsigned) {
+        s_cursor_t cursor = { data, size, 0, false };
+        s_keep_signed (&cursor, &result->data);
+    }
     return STATUS_OK;
 }
 
@@ -322,6 +393,64 @@ codec_test (bool verbose)
     deep [sizeof (deep) - 1] = 0x01;
     assert (codec_scan (deep, sizeof (deep)) == -1);
     assert (codec_scan (deep + 2, sizeof (deep) - 2) == 0);
+
+    //  An unsigned field takes unsigned formats only: 5 as positive fixint,
+    //  uint 8, 16, 32 and 64 is read; as int 8, 16, 32 and 64 it is not,
+    //  nor is any negative value. Signed readers still see the value.
+    {
+        const struct {
+            size_t size;
+            uint8_t bytes [12];
+        } forms [] = {
+            { 4, { 0x81, 0xa1, 'n', 0x05 } },
+            { 5, { 0x81, 0xa1, 'n', 0xcc, 0x05 } },
+            { 6, { 0x81, 0xa1, 'n', 0xcd, 0x00, 0x05 } },
+            { 8, { 0x81, 0xa1, 'n', 0xce, 0x00, 0x00, 0x00, 0x05 } },
+            { 12, { 0x81, 0xa1, 'n', 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x05 } },
+        };
+        for (size_t index = 0; index < sizeof (forms) / sizeof (forms [0]); index++) {
+            msgpack_unpacked_init (&result);
+            assert (codec_unpack (forms [index].bytes, forms [index].size, &result)
+                    == STATUS_OK);
+            assert (codec_get_uint (&result.data, "n", &number, 10) == 0 && number == 5);
+            msgpack_unpacked_destroy (&result);
+        }
+        const uint8_t lead [4] = { 0xd0, 0xd1, 0xd2, 0xd3 };
+        for (size_t index = 0; index < 4; index++) {
+            uint8_t bytes [16] = { 0x81, 0xa1, 'n', lead [index] };
+            size_t width = (size_t) 1 << index;
+            memset (bytes + 4, 0, width);
+            bytes [3 + width] = 5;
+            msgpack_unpacked_init (&result);
+            assert (codec_unpack (bytes, 4 + width, &result) == STATUS_OK);
+            assert (codec_get_uint (&result.data, "n", &number, 10) == -1);
+            bool bad = false;
+            const msgpack_object *value = codec_get (&result.data, "n", &bad);
+            assert (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && value->via.i64 == 5);
+            msgpack_unpacked_destroy (&result);
+            //  A negative value, in the same format, stays what it was
+            memset (bytes + 4, 0xff, width);
+            msgpack_unpacked_init (&result);
+            assert (codec_unpack (bytes, 4 + width, &result) == STATUS_OK);
+            assert (codec_get_uint (&result.data, "n", &number, UINT64_MAX) == -1);
+            value = codec_get (&result.data, "n", &bad);
+            assert (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER && value->via.i64 == -1);
+            msgpack_unpacked_destroy (&result);
+        }
+        //  Deep inside containers, and as map keys, the same
+        const uint8_t nested [] = { 0x92, 0x81, 0xd0, 0x01, 0x91, 0xd1, 0x00, 0x07,
+                                    0xdc, 0x00, 0x01, 0xcc, 0x09 };
+        msgpack_unpacked_init (&result);
+        assert (codec_unpack (nested, sizeof (nested), &result) == STATUS_OK);
+        const msgpack_object *outer = result.data.via.array.ptr;
+        assert (outer [0].via.map.ptr [0].key.type == MSGPACK_OBJECT_NEGATIVE_INTEGER);
+        assert (outer [0].via.map.ptr [0].key.via.i64 == 1);
+        const msgpack_object *inner = &outer [0].via.map.ptr [0].val;
+        assert (inner->via.array.ptr [0].type == MSGPACK_OBJECT_NEGATIVE_INTEGER);
+        assert (inner->via.array.ptr [0].via.i64 == 7);
+        assert (outer [1].via.array.ptr [0].type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+        msgpack_unpacked_destroy (&result);
+    }
 
     //  Duplicate keys are refused
     const uint8_t twice [] = { 0x82, 0xa1, 'k', 0x01, 0xa1, 'k', 0x02 };

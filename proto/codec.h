@@ -26,6 +26,13 @@ int
 //  Scans, then unpacks into `result` (initialised by the caller with
 //  msgpack_unpacked_init and destroyed with msgpack_unpacked_destroy).
 //  Returns STATUS_OK or STATUS_MALFORMED.
+//  An integer keeps the family of its format: one written in a signed
+//  format (int 8..64, d0..d3) is MSGPACK_OBJECT_NEGATIVE_INTEGER even when
+//  its value is not negative (msgpack-c would make it a positive integer),
+//  with the value in via.i64. So every reader of an unsigned field, which
+//  takes MSGPACK_OBJECT_POSITIVE_INTEGER only (codec_get_uint, the
+//  envelope header), refuses signed formats, as PROTOCOL.md section 3
+//  says; a reader of signed values reads via.i64 of either type.
 int
     codec_unpack (const uint8_t *data, size_t size, msgpack_unpacked *result);
 
@@ -46,7 +53,8 @@ int
 int
     codec_copy_str (const msgpack_object *object, char *buf, size_t cap);
 
-//  Reads unsigned integer `key`; -1 if absent, wrong type or > max.
+//  Reads unsigned integer `key`; -1 if absent, wrong type (a signed format
+//  included, see codec_unpack) or > max.
 int
     codec_get_uint (const msgpack_object *map, const char *key,
                     uint64_t *value, uint64_t max);

@@ -814,6 +814,53 @@ envelope_test (bool verbose)
     assert (envelope_header_decode (header_bytes, header_size, &header) == STATUS_MALFORMED);
     envelope_destroy (&out);
 
+    //  Each unsigned header field (version, type, time, flags) in a signed
+    //  format is MALFORMED, even with a value that is not negative; the
+    //  same header in unsigned formats decodes (PROTOCOL.md section 3)
+    {
+        const uint64_t values [7] = { 1, MSG_HEARTBEAT, 0, 0, 0, 1767225600000ULL, 0 };
+        const int fields [4] = { 0, 1, 5, 6 };
+        for (int trial = -1; trial < 8; trial++) {
+            int signed_field = trial < 0? -1: fields [trial % 4];
+            uint8_t format = trial < 4? 0xd3: 0xd0 + (uint8_t) (trial % 4 == 2? 3: 0);
+            uint8_t bytes [ENVELOPE_HEADER_MAX];
+            size_t size = 0;
+            bytes [size++] = 0x97;
+            for (int field = 0; field < 7; field++) {
+                if (field == 2) {
+                    bytes [size++] = 0xc4;
+                    bytes [size++] = ENVELOPE_ID_BYTES;
+                    memset (bytes + size, 0x42, ENVELOPE_ID_BYTES);
+                    size += ENVELOPE_ID_BYTES;
+                }
+                else
+                if (field == 3 || field == 4) {
+                    const char *name = field == 3? "SH-PD-MSA": "";
+                    bytes [size++] = 0xa0 | (uint8_t) strlen (name);
+                    memcpy (bytes + size, name, strlen (name));
+                    size += strlen (name);
+                }
+                else
+                if (field == signed_field) {
+                    size_t width = (size_t) 1 << (format - 0xd0);
+                    bytes [size++] = format;
+                    for (size_t index = 0; index < width; index++)
+                        bytes [size++] = (uint8_t) (values [field] >> (8 * (width - 1 - index)));
+                }
+                else
+                if (field == 5) {
+                    bytes [size++] = 0xcf;
+                    for (int index = 7; index >= 0; index--)
+                        bytes [size++] = (uint8_t) (values [field] >> (8 * index));
+                }
+                else
+                    bytes [size++] = (uint8_t) values [field];      //  fixint
+            }
+            int expected = signed_field < 0? STATUS_OK: STATUS_MALFORMED;
+            assert (envelope_header_decode (bytes, size, &header) == expected);
+        }
+    }
+
     //  Sent through a ROUTER to one connection, by its identity frame
     {
         zsock_t *router = zsock_new (ZMQ_ROUTER);

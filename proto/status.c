@@ -42,7 +42,7 @@ static const s_status_row_t s_table [] = {
     { STATUS_ITEM_CLOSED,        "ITEM_CLOSED",        "the item is not shared (closed), see its legal basis" },
     { STATUS_QUOTA_EXCEEDED,     "QUOTA_EXCEEDED",     "the agreement's daily quota is used up" },
     { STATUS_AGREEMENT_EXPIRED,  "AGREEMENT_EXPIRED",  "the agreement is not valid now" },
-    { STATUS_PURPOSE_REQUIRED,   "PURPOSE_REQUIRED",   "officer and purpose must be named, and the purpose agreed" },
+    { STATUS_PURPOSE_REQUIRED,   "PURPOSE_REQUIRED",   "the request must name its officer and purpose" },
     { STATUS_CLEARANCE,          "CLEARANCE",          "a field is above the requester's clearance" },
     { STATUS_UNKNOWN_FIELD,      "UNKNOWN_FIELD",      "the item has no such field" },
     { STATUS_SOURCE_FAILED,      "SOURCE_FAILED",      "the provider's source database failed" },

@@ -9,6 +9,9 @@
                                               the broker)
         status=OK rows=N | status=NOT_FOUND   a RESPONSE
         replies=N ok=N errors=N               the flood attack's tally
+        served=N                              serve: the queries answered
+        done=NAME reason=TEXT                 publish, withdraw: the broker's
+                                              answer to the last put
         bad-reply reason=TEXT                 a reply that did not decode or
                                               verify (a bug in the daemons)
         no-reply                              nothing within --timeout-ms
@@ -21,6 +24,9 @@
 
 #include "peer.h"
 #include "message.h"
+#include "registry.h"
+#include "statement.h"
+#include <math.h>
 #include "codec.h"
 #include "status.h"
 #include "cert.h"
@@ -89,7 +95,9 @@ typedef enum {
     S_ERROR,
     S_RESPONSE,
     S_BAD_REPLY,
-    S_TALLY
+    S_TALLY,
+    S_SERVED,                   //  we answered a query (serve)
+    S_DONE                      //  a broker answered a put (publish)
 } s_kind_t;
 
 typedef struct {
@@ -99,6 +107,7 @@ typedef struct {
     char reason [MESSAGE_REASON_MAX + 1];
     size_t rows;
     size_t replies, ok, errors;             //  the flood's tally
+    size_t served;                          //  serve: queries answered
 } s_outcome_t;
 
 typedef struct {
@@ -203,6 +212,13 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
+            break;
+        case S_SERVED:
+            fprintf (file, "served=%zu\n", outcome->served);
+            break;
+        case S_DONE:
+            fprintf (file, "done=%s reason=%s\n", status_name (outcome->code),
+                     outcome->reason);
             break;
         case S_NO_REPLY:
         default:
@@ -481,6 +497,34 @@ s_on_response (s_rogue_t *self, envelope_t *envelope)
     return true;
 }
 
+static s_handler_fn s_on_query;
+
+//  The broker's answer to a put
+static bool
+s_on_registry (s_rogue_t *self, envelope_t *envelope)
+{
+    if (s_open (self, envelope))
+        return true;
+    registry_msg_t msg;
+    if (registry_msg_decode (envelope_payload (envelope),
+                             envelope_payload_size (envelope), &msg) != STATUS_OK)
+        s_bad_reply (self, "REGISTRY from %s with a malformed payload",
+                     envelope_header (envelope)->from);
+    else
+    if (!streq (msg.op, "done")) {
+        registry_msg_destroy (&msg);
+        return false;                   //  a push: not what we wait for
+    }
+    else {
+        memset (&self->outcome, 0, sizeof (self->outcome));
+        self->outcome.kind = S_DONE;
+        self->outcome.code = (int) msg.status;
+        snprintf (self->outcome.reason, sizeof (self->outcome.reason), "%s", msg.reason);
+    }
+    registry_msg_destroy (&msg);
+    return true;
+}
+
 static const struct {
     int type;
     s_handler_fn *handle;
@@ -490,6 +534,8 @@ static const struct {
     { MSG_DIRECTORY, NULL },            //  ignored
     { MSG_ERROR,     s_on_error },
     { MSG_RESPONSE,  s_on_response },
+    { MSG_QUERY,     s_on_query },      //  serve answers them
+    { MSG_REGISTRY,  s_on_registry },
 };
 #define S_HANDLERS (sizeof (s_handlers) / sizeof (s_handlers [0]))
 
@@ -762,20 +808,17 @@ s_bend_oversized (s_rogue_t *self, envelope_t *envelope)
     return rc;
 }
 
-//  The body rebuilt as envelope.c builds it, with one bit of the signature
-//  flipped: it opens, but does not verify.
+//  Sends `header` with the envelope's payload and `signature`, the body
+//  built as envelope.c builds it: [payload, signature] sealed to --to
 static int
-s_bend_signature (s_rogue_t *self, envelope_t *envelope)
+s_send_rebuilt (s_rogue_t *self, envelope_t *envelope, const uint8_t *header,
+                size_t header_size, const uint8_t *signature)
 {
     s_query_spec_t spec;
     s_spec_default (self, &spec);
     uint8_t box_key [ENVELOPE_KEY_BYTES];
     if (s_seal_key (self, &spec, box_key) != 1)
         return -1;
-    uint8_t signature [ENVELOPE_SIG_BYTES];
-    memcpy (signature, envelope_signature (envelope), ENVELOPE_SIG_BYTES);
-    signature [0] ^= 0x01;
-
     msgpack_sbuffer inner;
     msgpack_sbuffer_init (&inner);
     msgpack_packer pk;
@@ -795,14 +838,62 @@ s_bend_signature (s_rogue_t *self, envelope_t *envelope)
         crypto_box_easy_afternm (body + crypto_box_NONCEBYTES,
                                  (const uint8_t *) inner.data, inner.size,
                                  body, box_key);
-        size_t header_size;
-        const uint8_t *header = envelope_header_bytes (envelope, &header_size);
         rc = s_send_frames (self, header, header_size, body, body_size);
         free (body);
     }
     msgpack_sbuffer_destroy (&inner);
     sodium_memzero (box_key, sizeof (box_key));
     return rc;
+}
+
+//  The body rebuilt with one bit of the signature flipped: it opens, but
+//  does not verify.
+static int
+s_bend_signature (s_rogue_t *self, envelope_t *envelope)
+{
+    uint8_t signature [ENVELOPE_SIG_BYTES];
+    memcpy (signature, envelope_signature (envelope), ENVELOPE_SIG_BYTES);
+    signature [0] ^= 0x01;
+    size_t header_size;
+    const uint8_t *header = envelope_header_bytes (envelope, &header_size);
+    return s_send_rebuilt (self, envelope, header, header_size, signature);
+}
+
+//  The header's time (cf + 8 bytes, just before the flags) written as a
+//  signed int 64 (d3) with the same value, and signed as sent, as
+//  PROTOCOL.md section 5.2 says: only the format is wrong.
+static int
+s_bend_signed_time (s_rogue_t *self, envelope_t *envelope)
+{
+    size_t header_size;
+    const uint8_t *original = envelope_header_bytes (envelope, &header_size);
+    uint8_t header [ENVELOPE_HEADER_MAX];
+    if (header_size < 10 || header_size > sizeof (header)
+    ||  original [header_size - 10] != 0xcf) {
+        fprintf (stderr, "sluice-rogue: the header's time is not where it should be\n");
+        return -1;
+    }
+    memcpy (header, original, header_size);
+    header [header_size - 10] = 0xd3;
+    const char context [] = "sluice-msg-1";
+    size_t payload_size = envelope_payload_size (envelope);
+    size_t signed_size = strlen (context) + 4 + header_size + payload_size;
+    uint8_t *message = (uint8_t *) malloc (signed_size);
+    if (!message)
+        return -1;
+    uint8_t *cursor = message;
+    memcpy (cursor, context, strlen (context));
+    cursor += strlen (context);
+    for (int shift = 24; shift >= 0; shift -= 8)
+        *cursor++ = (uint8_t) (header_size >> shift);
+    memcpy (cursor, header, header_size);
+    cursor += header_size;
+    memcpy (cursor, envelope_payload (envelope), payload_size);
+    uint8_t signature [ENVELOPE_SIG_BYTES];
+    crypto_sign_detached (signature, NULL, message, signed_size,
+                          cert_sign_secret (self->me));
+    free (message);
+    return s_send_rebuilt (self, envelope, header, header_size, signature);
 }
 
 //  Sends a correct query and keeps its exact frames in --file (for resend,
@@ -874,6 +965,289 @@ s_bend_replay (s_rogue_t *self, envelope_t *envelope)
     return s_send_envelope (self, envelope);
 }
 
+//  --------------------------------------------------------------------------
+//  Hostile answers: what a member may send to be shown on another
+//  department's screens. Escape sequences (clear screen, window title, a
+//  bell, SGR), a C1 CSI, bytes that are not UTF-8, Chinese that must stay
+//  as it is, map keys that are not strings, values with no text form.
+
+#define S_HOSTILE_TEXT  "\x1b[2J\x1b]0;owned\x07 \xc2\x9b" "31m \xff\xfe 税务登记"
+#define S_HOSTILE_ITEM  "hostile-values"
+#define S_ODD_ITEM      "odd-keys"
+
+//  The rows of a hostile-values answer: string keys that the published
+//  catalog has, hostile texts in the values
+static void
+s_pack_hostile_values (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 1);
+    msgpack_pack_map (pk, 5);
+    codec_pack_kv_str (pk, "name", "上海浦东新区税务局");
+    codec_pack_kv_str (pk, "note", S_HOSTILE_TEXT);
+    codec_pack_kv_str (pk, "title", "\x1b[31mred\x1b[0m\x07\x08\x08\r\n");
+    codec_pack_kv_uint (pk, "count", 42);
+    codec_pack_str (pk, "score");
+    msgpack_pack_double (pk, NAN);
+}
+
+//  The rows of an odd-keys answer: keys that are not strings, bin, ext,
+//  nested values, and a row that is not a map (in an array of maps
+//  messages refuse it, so it is the second map's value instead)
+static void
+s_pack_odd_keys (msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, 2);
+    msgpack_pack_map (pk, 5);
+    msgpack_pack_int (pk, 7);
+    codec_pack_str (pk, "seven");
+    msgpack_pack_nil (pk);
+    codec_pack_str (pk, "\x1b[1mbold");
+    msgpack_pack_bin (pk, 1);
+    msgpack_pack_bin_body (pk, "k", 1);
+    msgpack_pack_bin (pk, 4);
+    msgpack_pack_bin_body (pk, "\x1b[5m", 4);
+    codec_pack_str (pk, "nested");
+    msgpack_pack_map (pk, 1);
+    codec_pack_str (pk, "\x1b");
+    msgpack_pack_array (pk, 2);
+    msgpack_pack_int (pk, 1);
+    codec_pack_str (pk, "\xff\x07");
+    codec_pack_str (pk, "ext");
+    msgpack_pack_ext (pk, 2, 5);
+    msgpack_pack_ext_body (pk, "\x1b\x07", 2);
+    msgpack_pack_map (pk, 1);
+    msgpack_pack_array (pk, 1);
+    codec_pack_str (pk, "\x9b" "31m");
+    codec_pack_str (pk, "\x07");
+}
+
+//  Seals `payload` from us to `to` and sends it as a message of `type`
+static int
+s_send_sealed (s_rogue_t *self, int type, const char *to, const uint8_t *payload,
+               size_t size)
+{
+    cert_t *recipient = s_lookup (self, to);
+    uint8_t key [ENVELOPE_KEY_BYTES];
+    if (!recipient || s_box_key (self, cert_box_public (recipient), key))
+        return -1;
+    envelope_t *envelope = peer_envelope_new (type, cert_department (self->me), to,
+                                              payload, size, 0,
+                                              cert_sign_secret (self->me), key);
+    sodium_memzero (key, sizeof (key));
+    int rc = envelope? s_send_envelope (self, envelope): -1;
+    envelope_destroy (&envelope);
+    return rc;
+}
+
+//  Answers a query sent to us: hostile rows for the two items above, a
+//  refusal with a hostile reason and field for any other
+static bool
+s_on_query (s_rogue_t *self, envelope_t *envelope)
+{
+    if (s_open (self, envelope))
+        return true;
+    const envelope_header_t *header = envelope_header (envelope);
+    message_query_t query;
+    if (message_query_decode (envelope_payload (envelope),
+                              envelope_payload_size (envelope), &query) != STATUS_OK) {
+        s_bad_reply (self, "QUERY from %s with a malformed payload", header->from);
+        return true;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    int type = MSG_RESPONSE;
+    if (streq (query.item, S_HOSTILE_ITEM) || streq (query.item, S_ODD_ITEM)) {
+        message_response_begin (&pk, header->id, query.item, STATUS_OK,
+                                (uint64_t) zclock_time (), "");
+        if (streq (query.item, S_HOSTILE_ITEM))
+            s_pack_hostile_values (&pk);
+        else
+            s_pack_odd_keys (&pk);
+    }
+    else {
+        message_error_t error;
+        memset (&error, 0, sizeof (error));
+        memcpy (error.re, header->id, ENVELOPE_ID_BYTES);
+        error.code = STATUS_ITEM_CLOSED;
+        snprintf (error.reason, sizeof (error.reason), "closed under "
+                  "《\x1b[31m法\x07》 %s", S_HOSTILE_TEXT);
+        snprintf (error.field, sizeof (error.field), "f\x1b[1m\xff");
+        message_error_encode (&error, &buffer);
+        type = MSG_ERROR;
+    }
+    int rc = s_send_sealed (self, type, header->from, (const uint8_t *) buffer.data,
+                            buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc)
+        s_bad_reply (self, "cannot answer %s", header->from);
+    else {
+        size_t served = self->outcome.served;
+        memset (&self->outcome, 0, sizeof (self->outcome));
+        self->outcome.kind = S_SERVED;
+        self->outcome.served = served + 1;
+    }
+    return true;
+}
+
+//  Registers, then answers --count queries, or fewer if none comes for
+//  --timeout-ms; the outcome counts the answers
+static int
+s_run_serve (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    size_t served = 0;
+    while (served < (size_t) self->count) {
+        s_wait (self);
+        if (self->outcome.kind == S_SERVED)
+            served++;
+        else
+        if (self->outcome.kind == S_NO_REPLY)
+            break;
+        //  A bad or unexpected message is skipped; serving goes on
+    }
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_SERVED;
+    self->outcome.served = served;
+    return 0;
+}
+
+//  Signs a statement of ours and puts it at the broker; waits for the
+//  broker's done. 0 when it came (the outcome says what it was), -1 on a
+//  setup problem.
+static int
+s_put (s_rogue_t *self, const char *kind, const char *key, const uint8_t *payload,
+       size_t size)
+{
+    statement_t *statement = statement_new (kind, cert_department (self->me), key,
+                                            payload, size);
+    if (!statement) {
+        fprintf (stderr, "sluice-rogue: cannot make a %s statement\n", kind);
+        return -1;
+    }
+    statement_sign (statement, cert_sign_secret (self->me));
+    zlistx_t *list = zlistx_new ();
+    zlistx_add_end (list, statement);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, "put", NULL, 0, NULL, NULL, list, NULL);
+    zlistx_destroy (&list);
+    statement_destroy (&statement);
+    int rc = s_send_own (self, MSG_REGISTRY, (const uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc == 0)
+        s_wait (self);
+    return rc;
+}
+
+//  Our catalog as published (PROTOCOL.md 16.4), its texts hostile, with a
+//  key that is not a string in the item
+static void
+s_pack_hostile_catalog (s_rogue_t *self, msgpack_packer *pk)
+{
+    const char *fields [5][2] = {
+        { "name", "text" }, { "note", "text" }, { "title", "text" },
+        { "count", "integer" }, { "score", "real" }
+    };
+    msgpack_pack_map (pk, 2);
+    codec_pack_kv_str (pk, "department", cert_department (self->me));
+    codec_pack_str (pk, "items");
+    msgpack_pack_array (pk, 1);
+    msgpack_pack_map (pk, 15);
+    codec_pack_kv_str (pk, "name", S_HOSTILE_ITEM);
+    codec_pack_kv_str (pk, "title", S_HOSTILE_TEXT);
+    codec_pack_kv_str (pk, "description", "\x1b[31mred\x1b[0m \xc2\x85 next line");
+    codec_pack_kv_str (pk, "category", "测试\x07");
+    codec_pack_kv_str (pk, "key_type", "uscc");
+    codec_pack_kv_str (pk, "share", "open");
+    codec_pack_kv_str (pk, "conditions", "");
+    codec_pack_kv_str (pk, "legal_basis", "《\x1b]0;owned\x07》");
+    codec_pack_kv_str (pk, "update", "\xe6\xaf\x8f\xe6\x97\xa5\xff");
+    codec_pack_kv_str (pk, "format", "record");
+    codec_pack_kv_str (pk, "method", "query");
+    codec_pack_kv_uint (pk, "max_rows", 1);
+    codec_pack_str (pk, "fields");
+    msgpack_pack_array (pk, 5);
+    for (int index = 0; index < 5; index++) {
+        msgpack_pack_map (pk, 6);
+        codec_pack_kv_str (pk, "name", fields [index][0]);
+        codec_pack_kv_str (pk, "type", fields [index][1]);
+        codec_pack_kv_uint (pk, "sensitivity", 0);
+        codec_pack_kv_str (pk, "description", index? "": "\x1b[5mblink\x07");
+        codec_pack_kv_str (pk, "element", "");
+        codec_pack_str (pk, "personal");
+        msgpack_pack_false (pk);
+    }
+    msgpack_pack_int (pk, 7);
+    codec_pack_str (pk, "\x1b[1m");
+    codec_pack_str (pk, "\xff");
+    codec_pack_str (pk, "not UTF-8");
+}
+
+//  Puts our catalog: the hostile one, or one of no items; as s_put
+static int
+s_put_catalog (s_rogue_t *self, bool hostile)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    if (hostile)
+        s_pack_hostile_catalog (self, &pk);
+    else {
+        msgpack_pack_map (&pk, 2);
+        codec_pack_kv_str (&pk, "department", cert_department (self->me));
+        codec_pack_str (&pk, "items");
+        msgpack_pack_array (&pk, 0);
+    }
+    int rc = s_put (self, STATEMENT_CATALOG, cert_department (self->me),
+                    (const uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+//  Registers, publishes our hostile catalog, then files an order with --to
+//  whose purpose and legal basis are hostile; the outcome is the broker's
+//  answer to the order (or to the catalog, if it was refused)
+static int
+s_run_publish (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    rc = s_put_catalog (self, true);
+    if (rc || self->outcome.kind != S_DONE || self->outcome.code != STATUS_OK)
+        return rc;
+    msgpack_sbuffer buffer;
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", self->args.to);
+    snprintf (order.item, sizeof (order.item), "%s", self->args.item);
+    snprintf (order.purpose, sizeof (order.purpose), "%s", S_HOSTILE_TEXT);
+    snprintf (order.legal_basis, sizeof (order.legal_basis),
+              "《\x1b[31m法\x1b[0m》\x07 \xc2\x9b \xe7\xa8");
+    msgpack_sbuffer_init (&buffer);
+    registry_order_encode (&order, &buffer);
+    char key [STATEMENT_KEY_MAX + 1];
+    snprintf (key, sizeof (key), "ORD-%s-%" PRId64, cert_department (self->me),
+              zclock_time ());
+    rc = s_put (self, STATEMENT_ORDER, key, (const uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    return rc;
+}
+
+//  Registers and publishes a catalog of no items, which takes back what
+//  publish published
+static int
+s_run_withdraw (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    return rc == 1? s_put_catalog (self, false): rc;
+}
+
 static const s_attack_t s_attacks [] = {
     { .name = "valid",
       .help = "a correct query (checks that the setup works)" },
@@ -913,6 +1287,17 @@ static const s_attack_t s_attacks [] = {
       .help = "key \"" S_INJECTION_KEY "\" or --key (INVALID_KEY)" },
     { .name = "flood",          .run = s_run_flood,
       .help = "--count queries without waiting; prints replies=N ok=N errors=N" },
+    { .name = "signed-time",    .bend = s_bend_signed_time,
+      .help = "a correct query whose header time is a signed int 64, signed as sent (MALFORMED)" },
+    { .name = "serve",          .run = s_run_serve,
+      .help = "answer --count queries (or until --timeout-ms without one) with hostile rows "
+              "(items " S_HOSTILE_ITEM ", " S_ODD_ITEM ") or a hostile refusal (any other); "
+              "prints served=N" },
+    { .name = "publish",        .run = s_run_publish,
+      .help = "publish a catalog, then file an order with --to for --item, texts hostile; "
+              "prints done=STATUS reason=TEXT" },
+    { .name = "withdraw",       .run = s_run_withdraw,
+      .help = "publish a catalog of no items (takes back publish's); prints done=..." },
 };
 
 //  Performs one attack: 0 when it ran (the outcome is set), -1 on a setup
@@ -971,7 +1356,8 @@ static const peer_cli_t s_cli = {
                 "           --cert ME.cert_secret --to DEPT --attack NAME [options]\n\n",
     .epilogue = "\nprints one line: status=NAME from=DEPT reason=TEXT"
                 " | status=OK rows=N | status=NOT_FOUND\n"
-                "  | replies=N ok=N errors=N | bad-reply reason=TEXT | no-reply\n"
+                "  | replies=N ok=N errors=N | served=N | done=NAME reason=TEXT\n"
+                "  | bad-reply reason=TEXT | no-reply\n"
                 "exit 0 if the attack ran, 2 on a usage or setup problem\n",
     PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
     .run = s_run,

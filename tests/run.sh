@@ -223,9 +223,9 @@ expect "closed item refused with its legal basis" "ITEM_CLOSED.*税收征收管�
     query fda SH-PD-TAX taxpayer-accounts "$KEY" --purpose check --role inspector
 expect "department without agreement refused" "NO_AGREEMENT" 2 \
     query fda SH-PD-TAX taxpayer-status "$KEY" --purpose credit-supervision --role inspector
-expect "purpose not agreed refused" "PURPOSE_REQUIRED" 2 \
+expect "purpose not agreed refused" "PURPOSE_NOT_AGREED" 2 \
     query tax SH-PD-MSA enterprise-legal-rep "$KEY" --purpose marketing --role auditor
-expect "officer role not agreed refused" "NO_AGREEMENT.*role" 2 \
+expect "officer role not agreed refused" "ROLE_NOT_AGREED.*role" 2 \
     query tax SH-PD-MSA enterprise-legal-rep "$KEY" --purpose tax-registration --role clerk
 expect "missing purpose refused" "PURPOSE_REQUIRED" 2 \
     query tax SH-PD-MSA enterprise-basic "$KEY" --role auditor

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include "status.h"
 #include "ident.h"
+#include "text.h"
 #include "codec.h"
 #include "conf.h"
 #include "daemon.h"
@@ -45,6 +46,7 @@ typedef struct {
 static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
+    { "text", text_test },
     { "codec", codec_test },
     { "conf", conf_test },
     { "daemon", daemon_test },

@@ -20,6 +20,7 @@
 #include "crl.h"
 #include "certfile.h"
 #include "agreement.h"
+#include "text.h"
 #include "ident.h"
 #include "fuzz_common.h"
 
@@ -184,7 +185,9 @@ s_agreement (const char *text, size_t size)
     }
     for (size_t index = 0; index < agreement_purpose_count (agreement); index++) {
         const char *name = agreement_purpose (agreement, index);
-        S_REQUIRE (name && strlen (name) <= AGREEMENT_NAME_MAX);
+        //  Purposes are UTF-8 text, not names
+        S_REQUIRE (name && strlen (name) <= AGREEMENT_PURPOSE_MAX);
+        S_REQUIRE (text_utf8_valid (name, strlen (name)));
         S_REQUIRE (agreement_allows_purpose (agreement, name));
         if (index > 0)
             S_REQUIRE (strcmp (agreement_purpose (agreement, index - 1), name) < 0);

@@ -191,6 +191,13 @@ s_payloads (s_out_t *out)
     registry_msg_encode (&buffer, "list", NULL, 0, NULL, "agreement", NULL, NULL);
     s_write_buffer (out, &buffer);
     msgpack_sbuffer_destroy (&buffer);
+
+    //  An ERROR whose code (an unsigned field) comes in a signed format:
+    //  refused (PROTOCOL.md section 7)
+    uint8_t signed_code [] = { 0x82, 0xa2, 'r', 'e', 0xc4, ENVELOPE_ID_BYTES,
+                               1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                               0xa4, 'c', 'o', 'd', 'e', 0xd1, 0x00, 0x84 };
+    s_write (out, signed_code, sizeof (signed_code));
 }
 
 static void
@@ -216,6 +223,13 @@ s_codec (s_out_t *out)
     s_write (out, deep, sizeof (deep));
     const uint8_t twice [] = { 0x82, 0xa1, 'k', 0x01, 0xa1, 'k', 0x02 };
     s_write (out, twice, sizeof (twice));
+    //  Values that are not negative in signed formats, which no unsigned
+    //  field takes, also as keys and inside containers
+    const uint8_t signed_forms [] = {
+        0x84, 0xa1, 'a', 0xd0, 0x05, 0xa1, 'b', 0xd1, 0x00, 0x05,
+        0xa1, 'c', 0xd2, 0, 0, 0, 5, 0xd3, 0, 0, 0, 0, 0, 0, 0, 5, 0x91, 0xd0, 0x7f
+    };
+    s_write (out, signed_forms, sizeof (signed_forms));
 }
 
 static void
@@ -263,6 +277,25 @@ s_envelope (s_out_t *out)
     s_envelope_one (out, MSG_ERROR, "BROKER", "SH-PD-TAX", "\x80", false, &keys);
     s_envelope_one (out, MSG_RESPONSE, "SH-PD-MSA", "SH-PD-TAX", "\x80", true, &keys);
     s_envelope_one (out, MSG_REGISTRY, "AB", "", "payload", false, &keys);
+
+    //  A header whose time (cf + 8 bytes, then the flags) is written as a
+    //  signed int 64 (d3): MALFORMED, whatever the value
+    envelope_t *envelope = envelope_new (MSG_HEARTBEAT, "SH-PD-MSA", "");
+    S_REQUIRE (envelope);
+    S_REQUIRE (envelope_seal (envelope, NULL, 0, keys.sign_secret, NULL) == 0);
+    size_t header_size, body_size;
+    const uint8_t *header = envelope_header_bytes (envelope, &header_size);
+    const uint8_t *body = envelope_body_bytes (envelope, &body_size);
+    uint8_t *data = (uint8_t *) malloc (2 + header_size + body_size);
+    S_REQUIRE (data && header_size > 10 && header [header_size - 10] == 0xcf);
+    data [0] = (uint8_t) (header_size >> 8);
+    data [1] = (uint8_t) header_size;
+    memcpy (data + 2, header, header_size);
+    memcpy (data + 2 + header_size, body, body_size);
+    data [2 + header_size - 10] = 0xd3;
+    s_write (out, data, 2 + header_size + body_size);
+    free (data);
+    envelope_destroy (&envelope);
 }
 
 static void
