@@ -269,7 +269,8 @@ daemon_test (bool verbose)
 
     rc = s_test_main (&out, &err, "--config", broken, NULL);
     assert (rc == 2);
-    assert (strstr (err, "broken.cfg: unknown setting 'test/heartbeat'"));
+    assert (strstr (err, "broken.cfg:3: unknown setting 'test/heartbeat': "
+                       "did you mean 'test/heartbeat-ms'?"));
     zstr_free (&out);
     zstr_free (&err);
 

@@ -8,6 +8,8 @@
 #include "status.h"
 #include "ident.h"
 #include "codec.h"
+#include "file.h"
+#include "zpl.h"
 #include "conf.h"
 #include "daemon.h"
 #include "envelope.h"
@@ -46,6 +48,8 @@ static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
     { "codec", codec_test },
+    { "file", file_test },
+    { "zpl", zpl_test },
     { "conf", conf_test },
     { "daemon", daemon_test },
     { "envelope", envelope_test },
