@@ -8,6 +8,7 @@
 #include "status.h"
 #include "ident.h"
 #include "codec.h"
+#include "log.h"
 #include "file.h"
 #include "zpl.h"
 #include "conf.h"
@@ -48,6 +49,7 @@ static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
     { "codec", codec_test },
+    { "log", log_test },
     { "file", file_test },
     { "zpl", zpl_test },
     { "conf", conf_test },
