@@ -1,6 +1,7 @@
 /*  daemon.c -- the start-up every sluice daemon shares.  */
 
 #include "daemon.h"
+#include "version.h"
 #include <sodium.h>
 #include <sched.h>
 
@@ -13,8 +14,10 @@ daemon_main (int argc, char **argv, const daemon_t *spec)
     FILE *out = spec->out? spec->out: stdout;
     FILE *err = spec->err? spec->err: stderr;
 
-    //  --help wins wherever it stands; --config FILE is the only flag read
-    //  here, conf_apply_flags below takes the settings
+    //  --version and --help win wherever they stand; --config FILE is the
+    //  only flag read here, conf_apply_flags below takes the settings
+    if (version_asked (argc, argv, spec->name, out))
+        return 0;
     const char *config = NULL;
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
@@ -196,6 +199,13 @@ daemon_test (bool verbose)
     rc = s_test_main (&out, &err, "-h", NULL);
     assert (rc == 0);
     assert (strstr (out, "usage: sluice-selftest"));
+    zstr_free (&out);
+    zstr_free (&err);
+    //  So does --version, with the version of version.h
+    rc = s_test_main (&out, &err, "--config", config, "--version", NULL);
+    assert (rc == 0);
+    assert (streq (out, "sluice-selftest " SLUICE_VERSION " (protocol 1)\n"));
+    assert (streq (err, ""));
     zstr_free (&out);
     zstr_free (&err);
     assert (!zsys_file_exists (log));

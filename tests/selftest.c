@@ -39,6 +39,7 @@
 #include "peer.h"
 #include "broker.h"
 #include "gateway.h"
+#include "version.h"
 
 typedef struct {
     const char *name;
@@ -86,6 +87,8 @@ static const s_class_t s_classes [] = {
 int
 main (int argc, char **argv)
 {
+    if (version_asked (argc, argv, "sluice-selftest", stdout))
+        return 0;
     bool verbose = false;
     int first = 1;
     if (argc > 1 && streq (argv [1], "-l")) {
