@@ -36,9 +36,9 @@ s_new (conf_t *conf, char **error)
 }
 
 static void
-s_run (void *server)
+s_run (void *server, zsock_t *control)
 {
-    broker_run ((broker_t *) server, NULL);
+    broker_run ((broker_t *) server, control);
 }
 
 static void
@@ -54,7 +54,8 @@ main (int argc, char **argv)
 {
     const daemon_t spec = {
         .name = "sluice-broker", .schema = broker_schema, .usage = s_usage,
-        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
+        .state = "broker/state"
     };
     return daemon_main (argc, argv, &spec);
 }

@@ -41,9 +41,9 @@ s_new (conf_t *conf, char **error)
 }
 
 static void
-s_run (void *server)
+s_run (void *server, zsock_t *control)
 {
-    gateway_run ((gateway_t *) server, NULL);
+    gateway_run ((gateway_t *) server, control);
 }
 
 static void
@@ -59,7 +59,8 @@ main (int argc, char **argv)
 {
     const daemon_t spec = {
         .name = "sluice-gateway", .schema = gateway_schema, .usage = s_usage,
-        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
+        .state = "gateway/state", .group = "gateway/group"
     };
     return daemon_main (argc, argv, &spec);
 }

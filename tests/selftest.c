@@ -32,6 +32,7 @@
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
+#include "caller.h"
 #include "link.h"
 #include "registrar.h"
 #include "cli.h"
@@ -74,6 +75,7 @@ static const s_class_t s_classes [] = {
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
+    { "caller", caller_test },
     { "link", link_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
