@@ -21,9 +21,10 @@
 #define S_REQUIRE(condition) do { if (!(condition)) abort (); } while (0)
 
 //  Once per process, from LLVMFuzzerInitialize: libsodium, and czmq without
-//  its signal handler (libFuzzer handles SIGINT) and without log output.
-//  With `quiet_stdout`, standard output goes to /dev/null too: czmq's ZPL
-//  parser prints its syntax errors there, bypassing the log settings.
+//  its signal handler (libFuzzer handles SIGINT). With `quiet_stdout`,
+//  standard output goes to /dev/null: czmq's ZPL parser prints its syntax
+//  errors there. The library's log lines go to standard error
+//  (proto/log.h), which run.sh has libFuzzer close (-close_fd_mask=2).
 //  Set SLUICE_FUZZ_VERBOSE=1 in the environment to keep both.
 static inline void
 s_fuzz_setup (bool quiet_stdout)
