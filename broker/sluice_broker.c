@@ -11,7 +11,9 @@ s_usage (FILE *file)
         "\n"
         "Routes sealed messages between certified department gateways. It admits\n"
         "only CURVE keys certified by the federation authority and not revoked,\n"
-        "and never opens a message body. Stops cleanly on SIGTERM or SIGINT.\n"
+        "and never opens a message body. Stops cleanly on SIGTERM or SIGINT;\n"
+        "SIGHUP reloads the certificates and the revocation list. One broker per\n"
+        "state directory; --version prints the version.\n"
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --endpoint tcp://127.0.0.1:7700):\n");

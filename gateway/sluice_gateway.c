@@ -12,7 +12,9 @@ s_usage (FILE *file)
         "One department's gateway: serves its catalog from its own database under\n"
         "the agreements it verified itself, asks other departments for its own\n"
         "systems (local API, used by `sluice query`), keeps the signed audit log.\n"
-        "Reconnects to the broker by itself. Stops cleanly on SIGTERM or SIGINT.\n"
+        "Reconnects to the broker by itself. Stops cleanly on SIGTERM or SIGINT;\n"
+        "SIGHUP loads the catalog and the agreement files again. One gateway per\n"
+        "state directory; --version prints the version.\n"
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --log-level debug):\n");
