@@ -50,13 +50,14 @@ refute "no log line in czmq's format without a zone" "^[EWNID]: [0-9]{2}-|^[EWNI
     cat "$WORK/broker.log" "$WORK/msa.log" "$WORK/tax.log"
 
 # One daemon per state directory: the second names the first and leaves
-# it alone
+# it alone (bounded: a second daemon that does start would run on)
 expect "a second gateway on the same state directory names the one holding it" \
     "state is in use by sluice-gateway \(pid $msa_PID\)" 1 \
-    "$BIN/sluice-gateway" --config "$F/msa/gateway.cfg"
+    timeout 20 "$BIN/sluice-gateway" --config "$F/msa/gateway.cfg"
 expect "a second broker on the same state directory is refused the same way" \
     "state is in use by sluice-broker \(pid $BROKER_PID\)" 1 \
-    "$BIN/sluice-broker" --config "$F/broker/broker.cfg" --endpoint "tcp://127.0.0.1:$((PORT + 199))"
+    timeout 20 "$BIN/sluice-broker" --config "$F/broker/broker.cfg" \
+    --endpoint "tcp://127.0.0.1:$((PORT + 199))"
 check "the first gateway is still registered and serving" wait_registered msa
 expect "and answers" "OK \(1 row\)" 0 \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
