@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <grp.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
 
@@ -207,17 +208,22 @@ s_state_open (const char *path, gid_t gid, char **error)
     return lock;
 }
 
-//  Turns each SIGHUP into "RELOAD" on the pipe (the server's control
-//  socket). Every thread has SIGHUP blocked, so it stays pending for the
-//  process until this signalfd reads it: no handler, no shared flag.
-static void
-s_hangup_actor (zsock_t *pipe, void *args)
+//  Turns each SIGHUP into "RELOAD" on its end of the server's control
+//  pipe, until "$TERM" comes the other way. Every thread has SIGHUP
+//  blocked, so it stays pending for the process until this thread's
+//  signalfd reads it: no handler, no shared flag. A plain thread, joined by
+//  s_serve, so that its socket is closed when the server's is.
+static void *
+s_hangup_thread (void *args)
 {
+    zsock_t *pipe = (zsock_t *) args;
     sigset_t hangup;
     sigemptyset (&hangup);
     sigaddset (&hangup, SIGHUP);
     int fd = signalfd (-1, &hangup, SFD_NONBLOCK | SFD_CLOEXEC);
-    zsock_signal (pipe, 0);
+    if (fd == -1)
+        zsys_error ("daemon: SIGHUP cannot be read (signalfd: %s); it stays blocked",
+                    strerror (errno));
     zmq_pollitem_t items [] = {
         { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
         { NULL, fd, ZMQ_POLLIN, 0 }
@@ -230,7 +236,7 @@ s_hangup_actor (zsock_t *pipe, void *args)
             break;
         }
         if (items [0].revents & ZMQ_POLLIN) {
-            //  $TERM ends the actor; the server's answers are dropped
+            //  $TERM ends the thread; the server's answers are dropped
             zmsg_t *msg = zmsg_recv (pipe);
             char *command = msg && zmsg_signal (msg) < 0? zmsg_popstr (msg): NULL;
             if (!msg || (command && streq (command, "$TERM")))
@@ -245,6 +251,7 @@ s_hangup_actor (zsock_t *pipe, void *args)
     }
     if (fd != -1)
         close (fd);
+    return NULL;
 }
 
 //  Runs the server with the state prepared and SIGHUP turned into RELOAD;
@@ -268,12 +275,21 @@ s_serve (const daemon_t *spec, conf_t *conf, gid_t gid, FILE *err)
             close (lock);
         return 1;
     }
-    zactor_t *hangup = zactor_new (s_hangup_actor, NULL);
-    assert (hangup);
-    spec->server_run (server, zactor_sock (hangup));
+    zsock_t *relay = NULL;
+    zsock_t *control = zsys_create_pipe (&relay);
+    pthread_t hangup;
+    bool relaying = control && pthread_create (&hangup, NULL, s_hangup_thread, relay) == 0;
+    if (!relaying)
+        zsys_error ("%s: SIGHUP cannot be relayed; it stays blocked", spec->name);
+    spec->server_run (server, control);
     spec->server_destroy (&server);
     assert (server == NULL);
-    zactor_destroy (&hangup);
+    if (relaying) {
+        zstr_send (control, "$TERM");
+        pthread_join (hangup, NULL);
+    }
+    zsock_destroy (&control);
+    zsock_destroy (&relay);
     //  Closing the lock's only descriptor releases it
     if (lock != -1)
         close (lock);
@@ -307,7 +323,7 @@ daemon_main (int argc, char **argv, const daemon_t *spec)
         return 1;
     }
     //  Before any thread starts, so that every thread inherits it: SIGHUP
-    //  waits for the hangup actor instead of ending the process
+    //  waits for the hangup thread instead of ending the process
     sigset_t hangup, previous;
     sigemptyset (&hangup);
     sigaddset (&hangup, SIGHUP);
@@ -625,8 +641,11 @@ daemon_test (bool verbose)
     zstr_free (&err);
     remove (log);
 
-    //  Flags alone are a configuration too
-    rc = s_test_main (&out, &err, "--log", log, NULL);
+    //  Flags alone are a configuration too (the state directory's default
+    //  would be relative to the working directory)
+    char state [128];
+    snprintf (state, sizeof (state), "%s/state", dir);
+    rc = s_test_main (&out, &err, "--log", log, "--state", state, NULL);
     assert (rc == 0);
     text = s_test_slurp (log);
     assert (text && streq (text, "new 500\nrun\ndestroy\n"));

@@ -21,7 +21,7 @@
     ends, however it ends.
 
     SIGHUP is blocked in every thread and read from a signalfd by a small
-    actor, which turns each one into "RELOAD" on the server's control
+    thread, which turns each one into "RELOAD" on the server's control
     socket; the server reloads what its files hold (broker.h, gateway.h)
     and answers with a signal (zsock_signal).
 */
