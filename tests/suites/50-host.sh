@@ -53,10 +53,10 @@ refute "no log line in czmq's format without a zone" "^[EWNID]: [0-9]{2}-|^[EWNI
 # it alone (bounded: a second daemon that does start would run on)
 expect "a second gateway on the same state directory names the one holding it" \
     "state is in use by sluice-gateway \(pid $msa_PID\)" 1 \
-    timeout 20 "$BIN/sluice-gateway" --config "$F/msa/gateway.cfg"
+    timeout -k 5 20 "$BIN/sluice-gateway" --config "$F/msa/gateway.cfg"
 expect "a second broker on the same state directory is refused the same way" \
     "state is in use by sluice-broker \(pid $BROKER_PID\)" 1 \
-    timeout 20 "$BIN/sluice-broker" --config "$F/broker/broker.cfg" \
+    timeout -k 5 20 "$BIN/sluice-broker" --config "$F/broker/broker.cfg" \
     --endpoint "tcp://127.0.0.1:$((PORT + 199))"
 check "the first gateway is still registered and serving" wait_registered msa
 expect "and answers" "OK \(1 row\)" 0 \
@@ -195,7 +195,7 @@ count_at_least "the real catalog back: loaded again" "$WORK/host-gw.log" "catalo
 h_refused () {   # name pattern exit flags...
     name=$1; pattern=$2; code=$3; shift 3
     rm -rf "$H_DIR/gw/other"
-    expect "$name" "$pattern" "$code" timeout 20 "$BIN/sluice-gateway" --config "$H_GW" \
+    expect "$name" "$pattern" "$code" timeout -k 5 20 "$BIN/sluice-gateway" --config "$H_GW" \
         --state "$H_DIR/gw/other" --local "ipc://$H_DIR/gw/other/local.ipc" "$@"
 }
 mkfifo "$H_DIR/gw/fifo"
@@ -211,14 +211,14 @@ h_refused "a link to /dev/zero as the catalog" "zero: a character device, not a 
 head -c 1100000 /dev/zero | tr '\0' '#' >"$H_DIR/gw/big.cfg"
 h_refused "an oversized catalog" "big.cfg: larger than 1048576 bytes" 1 --catalog "$H_DIR/gw/big.cfg"
 expect "a FIFO as the configuration file" "cannot read the configuration file: a FIFO" 2 \
-    timeout 20 "$BIN/sluice-gateway" --config "$H_DIR/gw/fifo"
+    timeout -k 5 20 "$BIN/sluice-gateway" --config "$H_DIR/gw/fifo"
 expect "a FIFO as the broker's revocation list" "a FIFO, not a regular file" 1 \
-    timeout 20 "$BIN/sluice-broker" --config "$H_DIR/broker/broker.cfg" --crl "$H_DIR/gw/fifo" \
+    timeout -k 5 20 "$BIN/sluice-broker" --config "$H_DIR/broker/broker.cfg" --crl "$H_DIR/gw/fifo" \
     --state "$H_DIR/broker/other" --endpoint "tcp://127.0.0.1:$((PORT + 191))"
 mkdir -p "$H_DIR/gw/other"
 mkfifo "$H_DIR/gw/other/audit.db"
 expect "a FIFO in the state directory stops the start" "audit.db is a FIFO" 1 \
-    timeout 20 "$BIN/sluice-gateway" --config "$H_GW" --state "$H_DIR/gw/other" \
+    timeout -k 5 20 "$BIN/sluice-gateway" --config "$H_GW" --state "$H_DIR/gw/other" \
     --local "ipc://$H_DIR/gw/other/local.ipc"
 rm -rf "$H_DIR/gw/other" "$H_DIR/gw/fifo" "$H_DIR/gw/zero" "$H_DIR/gw/big.cfg"
 
