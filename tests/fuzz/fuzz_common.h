@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 
 //  Aborts (a finding for the fuzzer) if `condition` is false; independent
 //  of NDEBUG.
@@ -106,6 +107,20 @@ s_fuzz_walk (const msgpack_object *object)
             break;
     }
     return sum;
+}
+
+//  Removes a directory tree, not following links (for a target's files)
+static inline int
+s_fuzz_remove_one (const char *path, const struct stat *status, int flag,
+                   struct FTW *walk)
+{
+    return remove (path);
+}
+
+static inline void
+s_fuzz_remove_tree (const char *dir)
+{
+    nftw (dir, s_fuzz_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 //  True if `text` is NUL-terminated within `cap` bytes.

@@ -25,16 +25,23 @@
 #include "fuzz_common.h"
 #include <sys/stat.h>
 
+static char s_dir [64];
 static char s_path [128];
+
+static void
+s_cleanup (void)
+{
+    s_fuzz_remove_tree (s_dir);
+}
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
     s_fuzz_setup (true);
-    char dir [64];
-    snprintf (dir, sizeof (dir), "/tmp/sluice-fuzz-files-%d", getpid ());
-    S_REQUIRE (mkdir (dir, 0700) == 0 || errno == EEXIST);
-    snprintf (s_path, sizeof (s_path), "%s/input.cfg", dir);
+    snprintf (s_dir, sizeof (s_dir), "/tmp/sluice-fuzz-files-%d", getpid ());
+    S_REQUIRE (mkdir (s_dir, 0700) == 0 || errno == EEXIST);
+    atexit (s_cleanup);
+    snprintf (s_path, sizeof (s_path), "%s/input.cfg", s_dir);
     return 0;
 }
 

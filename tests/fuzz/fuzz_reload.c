@@ -40,6 +40,12 @@ static char s_dir [64];
 static zactor_t *s_broker, *s_gateway;
 static conf_t *s_broker_conf, *s_gateway_conf;
 
+static void
+s_cleanup (void)
+{
+    s_fuzz_remove_tree (s_dir);
+}
+
 static char *
 s_at (const char *name)
 {
@@ -60,12 +66,19 @@ s_write (const char *name, const uint8_t *data, size_t size)
 }
 
 static void
-s_set (conf_t *conf, const char *key, const char *name)
+s_set (conf_t *conf, const char *key, const char *value)
 {
-    char *value = *name == '/' || strstr (name, "://")? strdup (name): s_at (name);
     char *error = NULL;
     S_REQUIRE (conf_set (conf, key, value, &error) == 0);
-    free (value);
+}
+
+//  A file of the federation, by its absolute path
+static void
+s_set_path (conf_t *conf, const char *key, const char *name)
+{
+    char *path = s_at (name);
+    s_set (conf, key, path);
+    zstr_free (&path);
 }
 
 //  The gateway as an actor, as daemon_main runs it
@@ -146,33 +159,34 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     s_fuzz_setup (true);
     snprintf (s_dir, sizeof (s_dir), "/tmp/sluice-fuzz-reload-%d", getpid ());
     S_REQUIRE (mkdir (s_dir, 0700) == 0 || errno == EEXIST);
+    atexit (s_cleanup);
     s_federation ();
 
     s_broker_conf = conf_new (broker_schema);
     s_set (s_broker_conf, "broker/endpoint", "tcp://127.0.0.1:*");
-    s_set (s_broker_conf, "broker/cert", "BROKER.cert_secret");
-    s_set (s_broker_conf, "broker/authority", "authority.pub");
-    s_set (s_broker_conf, "broker/certs", "certs");
-    s_set (s_broker_conf, "broker/crl", "federation.crl");
-    s_set (s_broker_conf, "broker/state", "broker-state");
+    s_set_path (s_broker_conf, "broker/cert", "BROKER.cert_secret");
+    s_set_path (s_broker_conf, "broker/authority", "authority.pub");
+    s_set_path (s_broker_conf, "broker/certs", "certs");
+    s_set_path (s_broker_conf, "broker/crl", "federation.crl");
+    s_set_path (s_broker_conf, "broker/state", "broker-state");
     s_set (s_broker_conf, "broker/log-level", "error");
     s_broker = zactor_new (broker_actor, s_broker_conf);
     S_REQUIRE (s_broker);
     s_reload (s_broker);
 
     s_gateway_conf = conf_new (gateway_schema);
-    s_set (s_gateway_conf, "gateway/cert", "SH-PD-MSA.cert_secret");
-    s_set (s_gateway_conf, "gateway/authority", "authority.pub");
+    s_set_path (s_gateway_conf, "gateway/cert", "SH-PD-MSA.cert_secret");
+    s_set_path (s_gateway_conf, "gateway/authority", "authority.pub");
     //  No broker there: reloads do not need one
     s_set (s_gateway_conf, "gateway/broker", "tcp://127.0.0.1:9");
-    s_set (s_gateway_conf, "gateway/broker-cert", "BROKER.cert");
+    s_set_path (s_gateway_conf, "gateway/broker-cert", "BROKER.cert");
     char *local = zsys_sprintf ("ipc://%s/local.ipc", s_dir);
     s_set (s_gateway_conf, "gateway/local", local);
     zstr_free (&local);
-    s_set (s_gateway_conf, "gateway/catalog", "catalog.cfg");
-    s_set (s_gateway_conf, "gateway/source", "source.db");
-    s_set (s_gateway_conf, "gateway/state", "gateway-state");
-    s_set (s_gateway_conf, "gateway/agreements", "agreements");
+    s_set_path (s_gateway_conf, "gateway/catalog", "catalog.cfg");
+    s_set_path (s_gateway_conf, "gateway/source", "source.db");
+    s_set_path (s_gateway_conf, "gateway/state", "gateway-state");
+    s_set_path (s_gateway_conf, "gateway/agreements", "agreements");
     s_set (s_gateway_conf, "gateway/log-level", "error");
     s_gateway = zactor_new (s_gateway_actor, s_gateway_conf);
     S_REQUIRE (s_gateway);
