@@ -781,12 +781,24 @@ s_reload_timer (zloop_t *loop, int timer_id, void *argument)
     return 0;
 }
 
+//  "RELOAD" (SIGHUP, see daemon.h) reloads the certificates and the
+//  revocation list now, whether or not their files look changed, and is
+//  answered with a signal; any other command ends the actor.
 static int
 s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
+    broker_t *self = (broker_t *) argument;
     char *command = zstr_recv (reader);
+    bool reload = command && streq (command, "RELOAD");
     zstr_free (&command);
-    return -1;                  //  any command ends the actor
+    if (!reload)
+        return -1;
+    SLUICE_INFO (self->level, "broker: SIGHUP: reloading the certificates and the "
+                 "revocation list");
+    self->certs_mtime = self->crl_mtime = -1;      //  no file has this stamp
+    int rc = s_reload_timer (loop, 0, self);
+    zsock_signal (reader, 0);
+    return rc;
 }
 
 //  The CURVE server socket; ZAP must be bound first.

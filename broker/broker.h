@@ -28,7 +28,9 @@ void
     broker_destroy (broker_t **self_p);
 
 //  Runs until interrupted (SIGINT/SIGTERM) or a message on `pipe` (may be
-//  NULL; used when the broker runs as an actor in self-tests).
+//  NULL): "RELOAD" (the daemon sends it at SIGHUP) reloads the certificates
+//  and the revocation list at once and is answered with zsock_signal; any
+//  other message ends the broker.
 int
     broker_run (broker_t *self, zsock_t *pipe);
 

@@ -11,7 +11,9 @@ s_usage (FILE *file)
         "\n"
         "Routes sealed messages between certified department gateways. It admits\n"
         "only CURVE keys certified by the federation authority and not revoked,\n"
-        "and never opens a message body. Stops cleanly on SIGTERM or SIGINT.\n"
+        "and never opens a message body. Stops cleanly on SIGTERM or SIGINT;\n"
+        "SIGHUP reloads the certificates and the revocation list. One broker per\n"
+        "state directory; --version prints the version.\n"
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --endpoint tcp://127.0.0.1:7700):\n");
@@ -36,9 +38,9 @@ s_new (conf_t *conf, char **error)
 }
 
 static void
-s_run (void *server)
+s_run (void *server, zsock_t *control)
 {
-    broker_run ((broker_t *) server, NULL);
+    broker_run ((broker_t *) server, control);
 }
 
 static void
@@ -54,7 +56,8 @@ main (int argc, char **argv)
 {
     const daemon_t spec = {
         .name = "sluice-broker", .schema = broker_schema, .usage = s_usage,
-        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
+        .state = "broker/state"
     };
     return daemon_main (argc, argv, &spec);
 }

@@ -3,6 +3,7 @@
 #include "certfile.h"
 #include "authority.h"
 #include "../proto/ident.h"
+#include "../proto/file.h"
 #include <sodium.h>
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -15,53 +16,11 @@ certfile_read (const char *path, size_t max, size_t *size_p)
 {
     assert (path);
     assert (size_p);
-    //  O_NONBLOCK so that a FIFO in place of the file cannot hang us
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd == -1) {
-        zsys_error ("certs: cannot open %s: %s", path, strerror (errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat (fd, &st) == -1 || !S_ISREG (st.st_mode)) {
-        zsys_error ("certs: %s is not a regular file", path);
-        close (fd);
-        return NULL;
-    }
-    if ((uint64_t) st.st_size > max) {
-        zsys_error ("certs: %s is too large (%lld bytes, at most %zu)",
-                    path, (long long) st.st_size, max);
-        close (fd);
-        return NULL;
-    }
-    //  Read up to max + 1 bytes: the file may have grown since fstat
-    char *text = (char *) malloc (max + 2);
-    if (!text) {
-        close (fd);
-        return NULL;
-    }
-    size_t size = 0;
-    while (size < max + 1) {
-        ssize_t rc = read (fd, text + size, max + 1 - size);
-        if (rc == -1 && errno == EINTR)
-            continue;
-        if (rc == -1) {
-            zsys_error ("certs: cannot read %s: %s", path, strerror (errno));
-            free (text);
-            close (fd);
-            return NULL;
-        }
-        if (rc == 0)
-            break;
-        size += (size_t) rc;
-    }
-    close (fd);
-    if (size > max) {
-        zsys_error ("certs: %s is too large (more than %zu bytes)", path, max);
-        free (text);
-        return NULL;
-    }
-    text [size] = 0;
-    *size_p = size;
+    char *reason = NULL;
+    char *text = file_read (path, max, size_p, &reason);
+    if (!text)
+        zsys_error ("certs: %s: %s", path, reason);
+    zstr_free (&reason);
     return text;
 }
 

@@ -1,14 +1,17 @@
 /*  catalog.c -- a department's catalog, loaded from a ZPL file.
 
-    The file is read whole (at most CATALOG_FILE_MAX bytes) and checked line
-    by line against the ZPL rules before zconfig parses it, so that a syntax
-    mistake is reported with its line number in the error string rather than
-    only on zconfig's stdout log. Items keep the order of the file.
+    The file is read whole (file_read: a regular file of at most
+    CATALOG_FILE_MAX bytes, opened without blocking) and checked line by
+    line against the ZPL rules (zpl_check) before zconfig parses it, so that
+    a syntax mistake is reported as "PATH:LINE: reason" rather than only on
+    zconfig's stdout log. Items keep the order of the file.
 */
 
 #include "catalog.h"
 #include "codec.h"
 #include "status.h"
+#include "file.h"
+#include "zpl.h"
 
 #include <msgpack.h>
 
@@ -20,132 +23,28 @@ struct _catalog_t {
 };
 
 
-static bool
-s_is_namechar (char c)
-{
-    //  The characters zconfig accepts in a name
-    return isalnum ((unsigned char) c) || c == '$' || c == '-' || c == '_'
-        || c == '@' || c == '.' || c == '&' || c == '+' || c == '/';
-}
-
-
-//  --------------------------------------------------------------------------
-//  Checks one line of ZPL (NUL-terminated, trailing space trimmed) with the
-//  same rules as zconfig. `depth` is the level of the previous named line,
-//  -1 before the first; updated when this line has a name. Returns NULL if
-//  good, else a static reason.
-
-static const char *
-s_zpl_line (const char *line, int *depth)
-{
-    const char *scan = line;
-    while (*scan == ' ')
-        scan++;
-    size_t indent = (size_t) (scan - line);
-    if (*scan == '\t')
-        return "indent with spaces, not tabs";
-    if (*scan == 0 || *scan == '#')
-        return NULL;                //  Blank line or comment
-    if (indent % 4)
-        return "indent by multiples of 4 spaces";
-    const char *name = scan;
-    while (s_is_namechar (*scan))
-        scan++;
-    if (scan == name)
-        return "expected a name";
-    if (*name == '/' || scan [-1] == '/')
-        return "'/' not valid at name start or end";
-    int level = (int) (indent / 4);
-    if (level > *depth + 1)
-        return "indented deeper than its parent allows";
-    while (isspace ((unsigned char) *scan))
-        scan++;
-    if (*scan == '=') {
-        scan++;
-        while (isspace ((unsigned char) *scan))
-            scan++;
-        if (*scan == '"' || *scan == '\'') {
-            const char *close = strchr (scan + 1, *scan);
-            if (!close)
-                return *scan == '"'? "missing closing \"": "missing closing '";
-            scan = close + 1;
-        }
-        else
-            scan = "";              //  Unquoted value runs to a comment
-    }
-    while (isspace ((unsigned char) *scan))
-        scan++;
-    if (*scan && *scan != '#')
-        return "unexpected text after the value (quote a value with spaces)";
-    *depth = level;
-    return NULL;
-}
-
-
-//  --------------------------------------------------------------------------
-//  Checks a whole ZPL text; returns NULL if good, else a static reason and
-//  *lineno the line at fault.
-
-static const char *
-s_zpl_check (const char *text, size_t size, int *lineno)
-{
-    int depth = -1;
-    *lineno = 0;
-    const char *scan = text;
-    const char *end = text + size;
-    char *line = (char *) malloc (size + 1);
-    assert (line);
-    const char *reason = NULL;
-    while (scan < end && !reason) {
-        const char *eol = (const char *) memchr (scan, '\n', (size_t) (end - scan));
-        if (!eol)
-            eol = end;
-        size_t length = (size_t) (eol - scan);
-        memcpy (line, scan, length);
-        while (length && isspace ((unsigned char) line [length - 1]))
-            length--;
-        line [length] = 0;
-        (*lineno)++;
-        reason = s_zpl_line (line, &depth);
-        scan = eol + 1;
-    }
-    free (line);
-    return reason;
-}
-
-
 //  --------------------------------------------------------------------------
 //  Reads the whole file, bounded. Returns a chunk, or NULL with *error set.
 
 static zchunk_t *
 s_read_file (const char *path, char **error)
 {
-    FILE *handle = fopen (path, "rb");
-    if (!handle) {
-        status_set_error (error, "%s: cannot open: %s", path, strerror (errno));
+    size_t size = 0;
+    char *reason = NULL;
+    char *text = file_read (path, CATALOG_FILE_MAX, &size, &reason);
+    if (!text) {
+        status_set_error (error, "%s: %s", path, reason);
+        zstr_free (&reason);
         return NULL;
     }
-    zchunk_t *chunk = zchunk_new (NULL, CATALOG_FILE_MAX + 1);
-    assert (chunk);
-    size_t size = fread (zchunk_data (chunk), 1, CATALOG_FILE_MAX + 1, handle);
-    bool failed = ferror (handle) != 0;
-    fclose (handle);
-    if (failed) {
-        zchunk_destroy (&chunk);
-        status_set_error (error, "%s: cannot read (is it a regular file?)", path);
-        return NULL;
-    }
-    if (size > CATALOG_FILE_MAX) {
-        zchunk_destroy (&chunk);
-        status_set_error (error, "%s: larger than %d bytes", path, CATALOG_FILE_MAX);
-        return NULL;
-    }
-    zchunk_set (chunk, zchunk_data (chunk), size);
-    if (memchr (zchunk_data (chunk), 0, size)) {
-        zchunk_destroy (&chunk);
+    if (memchr (text, 0, size)) {
+        free (text);
         status_set_error (error, "%s: contains a NUL byte, not a text file", path);
         return NULL;
     }
+    zchunk_t *chunk = zchunk_new (text, size);
+    assert (chunk);
+    free (text);
     return chunk;
 }
 
@@ -171,12 +70,11 @@ catalog_load (const char *path, char **error)
         return NULL;
 
     int lineno;
-    const char *reason = s_zpl_check ((const char *) zchunk_data (chunk),
-                                      zchunk_size (chunk), &lineno);
+    const char *reason = zpl_check ((const char *) zchunk_data (chunk),
+                                    zchunk_size (chunk), &lineno);
     if (reason) {
         zchunk_destroy (&chunk);
-        status_set_error (error, "%s: line %d: ZPL syntax error: %s",
-                          path, lineno, reason);
+        status_set_error (error, "%s:%d: %s", path, lineno, reason);
         return NULL;
     }
     zconfig_t *root = zconfig_chunk_load (chunk);
@@ -463,7 +361,17 @@ catalog_test (bool verbose)
     catalog = catalog_load (dir, &error);
     assert (!catalog);
     assert (strncmp (error, dir, strlen (dir)) == 0);
+    assert (strstr (error, "a directory, not a regular file"));
     freen (error);
+    //  A FIFO in place of the file is refused at once, never waited on
+    char *fifo = zsys_sprintf ("%s/catalog.fifo", dir);
+    assert (mkfifo (fifo, 0600) == 0);
+    catalog = catalog_load (fifo, &error);
+    assert (!catalog);
+    assert (strstr (error, "catalog.fifo: a FIFO, not a regular file"));
+    freen (error);
+    remove (fifo);
+    freen (fifo);
     FILE *handle = fopen (path, "wb");
     assert (handle);
     fwrite ("catalog\n\0\0", 1, 10, handle);
@@ -484,18 +392,18 @@ catalog_test (bool verbose)
 
     //  ZPL syntax mistakes, with their line
     s_expect_refused (path, "catalog\n   item = \"x\"\n",
-                      "line 2: ZPL syntax error: indent by multiples of 4", verbose);
+                      ":2: indent by multiples of four spaces", verbose);
     s_expect_refused (path, "catalog\n\titem = \"x\"\n",
-                      "line 2: ZPL syntax error: indent with spaces", verbose);
+                      ":2: indent with four spaces, not a tab", verbose);
     s_expect_refused (path, "catalog\n    item = \"x\n",
-                      "line 2: ZPL syntax error: missing closing \"", verbose);
+                      ":2: missing closing \"", verbose);
     s_expect_refused (path, "catalog\n        item = \"x\"\n",
-                      "line 2: ZPL syntax error: indented deeper", verbose);
+                      ":2: indented deeper", verbose);
     s_expect_refused (path, "catalog\n    item = \"x\" y\n",
-                      "line 2: ZPL syntax error: unexpected text", verbose);
+                      ":2: unexpected text", verbose);
     s_expect_refused (path, "catalog\n    = \"x\"\n",
-                      "line 2: ZPL syntax error: expected a name", verbose);
-    s_expect_refused (path, "    catalog\n", "line 1: ZPL syntax error: indented", verbose);
+                      ":2: expected a name", verbose);
+    s_expect_refused (path, "    catalog\n", ":1: indented", verbose);
 
     //  Structure
     s_expect_refused (path, "", "no 'catalog' in the file", verbose);

@@ -13,6 +13,7 @@
 #include "envelope.h"
 #include "message.h"
 #include "localapi.h"
+#include "caller.h"
 #include "codec.h"
 #include "catalog.h"
 #include "source.h"
@@ -38,7 +39,11 @@ const conf_key_t gateway_schema [] = {
     { "gateway/broker-cert",  CONF_PATHS,    true,  0, 0, NULL,
       "each broker's public certificate (.cert), in the same order" },
     { "gateway/local",        CONF_ENDPOINT, true,  0, 0, NULL,
-      "local API endpoint for this department's systems" },
+      "local API endpoint for this department's systems, ipc://PATH" },
+    { "gateway/group",        CONF_STRING,   false, 0, 0, "",
+      "a group whose members read the state and use the local API" },
+    { "gateway/local-unidentified", CONF_INTEGER, false, 0, 1, "0",
+      "1: accept a tcp:// local endpoint, whose callers cannot be identified" },
     { "gateway/catalog",      CONF_PATH,     true,  0, 0, NULL,
       "the catalog file (see README, Catalog file)" },
     { "gateway/source",       CONF_PATH,     true,  0, 0, NULL,
@@ -115,6 +120,7 @@ struct _gateway_t {
     size_t link_count;
     size_t next_link;           //  round robin over registered links
     zsock_t *local;             //  local API
+    caller_t *callers;          //  who may use it
     zloop_t *loop;
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
@@ -906,15 +912,28 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
         zmsg_append (reply_to, &frame);
     }
     localapi_request_t request;
+    memset (&request, 0, sizeof (request));
     frame = zmsg_first (msg);
+    //  Who asks is the connection's, never the request's to say
+    char caller [CALLER_NAME_MAX + 1], refusal [CALLER_REASON_MAX + 1];
+    if (!frame || caller_check (self->callers, frame, caller, refusal)) {
+        zsys_warning ("gateway: local caller refused: %s",
+                      frame? refusal: "an empty message");
+        s_local_reply (self, reply_to, STATUS_NOT_PERMITTED, frame? refusal: "",
+                       "", "", "", "", 0, "", NULL);
+    }
+    else
     if (zmsg_size (msg) != 1
     ||  localapi_request_decode (zframe_data (frame), zframe_size (frame), &request))
         s_local_reply (self, reply_to, STATUS_MALFORMED,
                        "the local request could not be decoded", "", "", "", "", 0, "", NULL);
     else {
+        snprintf (request.caller, sizeof (request.caller), "%s", caller);
         const s_local_op_t *op = s_local_ops;
         while (op->name && !streq (op->name, request.op))
             op++;
+        if (op->name && !streq (op->name, "query") && !streq (op->name, "status"))
+            SLUICE_INFO (self->level, "gateway: local %s by %s", op->name, caller);
         if (op->name)
             op->handler (self, reply_to, &request);
         else
@@ -1036,6 +1055,19 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
 //  --------------------------------------------------------------------------
 //  The broker connection
 
+//  Verifies the agreement files against the certificates held, and applies
+//  the registry's statements again on top of them.
+static void
+s_agreement_files (gateway_t *self)
+{
+    const char *agreements = conf_str (self->conf, "gateway/agreements");
+    if (agreements && *agreements) {
+        int count = policy_add_dir (self->policy, agreements);
+        SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
+    }
+    registrar_apply (self->registrar);
+}
+
 //  Takes the certificates and revocation list of a WELCOME or DIRECTORY.
 //  Each is verified against the authority here: the broker only carries
 //  them and cannot make us trust anything.
@@ -1079,12 +1111,7 @@ s_directory (gateway_t *self, envelope_t *envelope)
     }
     SLUICE_DEBUG (self->level, "gateway: directory with %zu new certificates", accepted);
     message_directory_destroy (&directory);
-    const char *agreements = conf_str (self->conf, "gateway/agreements");
-    if (agreements && *agreements) {
-        int count = policy_add_dir (self->policy, agreements);
-        SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
-    }
-    registrar_apply (self->registrar);
+    s_agreement_files (self);
 }
 
 static void
@@ -1282,12 +1309,25 @@ s_quota_timer (zloop_t *loop, int timer_id, void *argument)
     return 0;
 }
 
+//  "RELOAD" (SIGHUP, see daemon.h) loads the catalog and the agreement
+//  files now, whether or not they look changed, and is answered with a
+//  signal; any other command ends the gateway.
 static int
 s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
+    gateway_t *self = (gateway_t *) argument;
     char *command = zstr_recv (reader);
+    bool reload = command && streq (command, "RELOAD");
     zstr_free (&command);
-    return -1;
+    if (!reload)
+        return -1;
+    SLUICE_INFO (self->level, "gateway: SIGHUP: loading the catalog and the "
+                 "agreement files again");
+    self->catalog_mtime = -1;           //  no file has this stamp
+    s_catalog_timer (loop, 0, self);
+    s_agreement_files (self);
+    zsock_signal (reader, 0);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -1402,11 +1442,15 @@ s_load_service (gateway_t *self, char **error)
 static int
 s_connect (gateway_t *self, char **error)
 {
+    self->callers = caller_new (conf_str (self->conf, "gateway/group"),
+                                conf_int (self->conf, "gateway/local-unidentified") == 1,
+                                error);
+    if (!self->callers)
+        return -1;
     self->local = zsock_new (ZMQ_ROUTER);
-    const char *local = conf_str (self->conf, "gateway/local");
-    if (zsock_bind (self->local, "%s", local) < 0)
-        return s_fail (error, zsys_sprintf ("cannot bind %s: %s (gateway/local)",
-                       local, zmq_strerror (zmq_errno ())));
+    if (caller_bind (self->callers, self->local, conf_str (self->conf, "gateway/local"),
+                     error))
+        return -1;
     zlist_t *endpoints = conf_list (self->conf, "gateway/broker");
     size_t count = zlist_size (endpoints);
     if (count != self->link_count) {
@@ -1470,6 +1514,7 @@ gateway_destroy (gateway_t **self_p)
             cert_destroy (&self->brokers [index]);
         }
         zsock_destroy (&self->local);
+        caller_destroy (&self->callers);
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->requests);
         registrar_destroy (&self->registrar);
@@ -1522,7 +1567,7 @@ gateway_test (bool verbose)
         { "gateway/authority", "/nonexistent/authority.pub" },
         { "gateway/broker", "tcp://127.0.0.1:1" },
         { "gateway/broker-cert", "/nonexistent/BROKER.cert" },
-        { "gateway/local", "tcp://127.0.0.1:*" },
+        { "gateway/local", "ipc:///nonexistent/local.ipc" },
         { "gateway/catalog", "/nonexistent/catalog.cfg" },
         { "gateway/source", "/nonexistent/source.db" },
         { "gateway/state", "/nonexistent/state" },

@@ -29,7 +29,10 @@ void
     gateway_destroy (gateway_t **self_p);
 
 //  Runs until interrupted (SIGINT/SIGTERM) or a message on `pipe` (may be
-//  NULL).
+//  NULL): "RELOAD" (the daemon sends it at SIGHUP) loads the catalog (with
+//  its source) and the agreement files at once, keeping the ones in service
+//  if they are not sound, and is answered with zsock_signal; any other
+//  message ends the gateway.
 int
     gateway_run (gateway_t *self, zsock_t *pipe);
 

@@ -174,6 +174,17 @@ localapi_test (bool verbose)
     msgpack_sbuffer_destroy (&buffer);
 
     //  With a text (an agreement to register)
+    //  What a client claims to be is never taken: the gateway sets the caller
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "op", "status");
+    codec_pack_kv_str (&pk, "caller", "root (uid 0)");
+    assert (localapi_request_decode ((uint8_t *) buffer.data, buffer.size, &back) == STATUS_OK);
+    assert (streq (back.op, "status") && streq (back.caller, ""));
+    msgpack_sbuffer_destroy (&buffer);
+
     strcpy (request.op, "register");
     request.text = strdup ("agreement\n    id = \"AGR-1\"\n");
     msgpack_sbuffer_init (&buffer);

@@ -2,9 +2,9 @@
     systems (the `sluice` command, scripts) and its gateway.
 
     One request, one reply, each a msgpack map in one ZeroMQ frame, over a
-    DEALER (or REQ) socket to the gateway's `local` endpoint. The endpoint is
-    for the department's own host only: bind it to ipc:// in a directory
-    only the gateway's users can reach, or to tcp://127.0.0.1.
+    DEALER (or REQ) socket to the gateway's `local` endpoint, an ipc://
+    socket: the gateway identifies each caller from the connection and
+    serves only its own user, root and its group (caller.h).
 */
 #ifndef SLUICE_LOCALAPI_H_INCLUDED
 #define SLUICE_LOCALAPI_H_INCLUDED
@@ -14,6 +14,7 @@
 #define LOCALAPI_OP_MAX     16
 #define LOCALAPI_ID_MAX     64
 #define LOCALAPI_TEXT_MAX   (1024 * 1024)    //  a revocation list may be large
+#define LOCALAPI_CALLER_MAX 96                  //  as CALLER_NAME_MAX
 
 //  Operations: "query", "status"; the registry: "catalogs", "register",
 //  "revoke", "agreements", "order", "answer", "orders", "crl" (README,
@@ -27,6 +28,9 @@ typedef struct {
     char decision [LOCALAPI_OP_MAX + 1];    //  answer: "accepted" | "refused"
     char *text;                             //  agreement or CRL text, legal
                                             //  basis; owned, NULL if none
+    //  Who asked: "USER (uid N)", set by the gateway from the connection's
+    //  credentials (caller.h); never encoded, never decoded from a request
+    char caller [LOCALAPI_CALLER_MAX + 1];
 } localapi_request_t;
 
 //  Frees the request's text (the struct itself is the caller's).

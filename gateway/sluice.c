@@ -22,6 +22,7 @@
 #include "cert.h"
 #include "ident.h"
 #include "status.h"
+#include "version.h"
 #include <sodium.h>
 
 //  Exit codes of `sluice query` (README "Exit codes")
@@ -656,6 +657,9 @@ s_usage (FILE *file)
 int
 main (int argc, char **argv)
 {
+    //  Only as the command: a later argument may be any value
+    if (argc > 1 && version_asked (2, argv, "sluice", stdout))
+        return 0;
     if (argc < 2 || streq (argv [1], "--help") || streq (argv [1], "-h")) {
         s_usage (argc < 2? stderr: stdout);
         return argc < 2? EXIT_USAGE: 0;

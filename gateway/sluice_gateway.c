@@ -12,7 +12,9 @@ s_usage (FILE *file)
         "One department's gateway: serves its catalog from its own database under\n"
         "the agreements it verified itself, asks other departments for its own\n"
         "systems (local API, used by `sluice query`), keeps the signed audit log.\n"
-        "Reconnects to the broker by itself. Stops cleanly on SIGTERM or SIGINT.\n"
+        "Reconnects to the broker by itself. Stops cleanly on SIGTERM or SIGINT;\n"
+        "SIGHUP loads the catalog and the agreement files again. One gateway per\n"
+        "state directory; --version prints the version.\n"
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --log-level debug):\n");
@@ -41,9 +43,9 @@ s_new (conf_t *conf, char **error)
 }
 
 static void
-s_run (void *server)
+s_run (void *server, zsock_t *control)
 {
-    gateway_run ((gateway_t *) server, NULL);
+    gateway_run ((gateway_t *) server, control);
 }
 
 static void
@@ -59,7 +61,8 @@ main (int argc, char **argv)
 {
     const daemon_t spec = {
         .name = "sluice-gateway", .schema = gateway_schema, .usage = s_usage,
-        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy
+        .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
+        .state = "gateway/state", .group = "gateway/group"
     };
     return daemon_main (argc, argv, &spec);
 }

@@ -15,6 +15,7 @@
 
 #include "source.h"
 #include "../proto/status.h"
+#include "../proto/file.h"
 
 #include <sqlite3.h>
 
@@ -199,6 +200,16 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
     assert (self->queries);
     zhashx_set_destructor (self->queries, s_query_destroy);
 
+    //  SQLite opens the path itself, and a FIFO there would block it
+    //  forever: only a regular file is a database
+    char *refusal = NULL;
+    if (file_check_regular (db_path, false, &refusal)) {
+        status_set_error (error, "%s: cannot open the source database: %s",
+                          db_path, refusal);
+        zstr_free (&refusal);
+        source_destroy (&self);
+        return NULL;
+    }
     int rc = sqlite3_open_v2 (db_path, &self->db, SQLITE_OPEN_READONLY, NULL);
     if (rc != SQLITE_OK) {
         status_set_error (error, "%s: cannot open read-only: %s", db_path,
@@ -813,11 +824,23 @@ source_test (bool verbose)
     char *missing = zsys_sprintf ("%s/missing.db", dir);
     source = source_new (missing, catalog, 1000, &error);
     assert (!source);
-    assert (strstr (error, "missing.db: cannot open read-only"));
+    assert (strstr (error, "missing.db: cannot open the source database"));
     if (verbose)
         printf ("   refused: %s\n", error);
     freen (error);
     assert (!zsys_file_exists (missing));      //  Read-only never creates
+    //  A FIFO (which SQLite would wait on forever) and a directory
+    assert (mkfifo (missing, 0600) == 0);
+    source = source_new (missing, catalog, 1000, &error);
+    assert (!source);
+    assert (strstr (error, "missing.db: cannot open the source database: "
+                           "a FIFO, not a regular file"));
+    freen (error);
+    remove (missing);
+    source = source_new (dir, catalog, 1000, &error);
+    assert (!source);
+    assert (strstr (error, "a directory, not a regular file"));
+    freen (error);
     freen (missing);
     char *garbage = zsys_sprintf ("%s/garbage.db", dir);
     char junk [4096];

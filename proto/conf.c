@@ -2,6 +2,8 @@
 
 #include "conf.h"
 #include "status.h"
+#include "file.h"
+#include "zpl.h"
 #include <limits.h>
 
 #define S_FILE_MAX (256 * 1024)
@@ -98,9 +100,127 @@ conf_destroy (conf_t **self_p)
     }
 }
 
+//  The file being loaded, for messages that say where: "FILE:LINE: ..."
+typedef struct {
+    const char *path;
+    const char *text;
+    size_t size;
+} s_file_t;
+
+//  Fresh "FILE:LINE" for the node at `node`, or "FILE" if it is not found.
+static char *
+s_where (const s_file_t *file, const char *node)
+{
+    int line = zpl_line (file->text, file->size, node);
+    return line? zsys_sprintf ("%s:%d", file->path, line): strdup (file->path);
+}
+
+//  True if the schema has settings in the section `name`.
+static bool
+s_is_section (const conf_key_t *schema, const char *name)
+{
+    size_t length = strlen (name);
+    for (const conf_key_t *key = schema; key->path; key++)
+        if (strncmp (key->path, name, length) == 0 && key->path [length] == '/')
+            return true;
+    return false;
+}
+
+//  Edit distance of two short names, capped: a typo is within 2.
+static size_t
+s_distance (const char *one, const char *other)
+{
+    size_t one_length = strlen (one), other_length = strlen (other);
+    if (one_length > 63 || other_length > 63)
+        return 64;
+    size_t row [64];
+    for (size_t index = 0; index <= other_length; index++)
+        row [index] = index;
+    for (size_t outer = 1; outer <= one_length; outer++) {
+        size_t diagonal = row [0];
+        row [0] = outer;
+        for (size_t inner = 1; inner <= other_length; inner++) {
+            size_t above = row [inner];
+            size_t cost = one [outer - 1] == other [inner - 1]? 0: 1;
+            size_t best = diagonal + cost;
+            if (above + 1 < best)
+                best = above + 1;
+            if (row [inner - 1] + 1 < best)
+                best = row [inner - 1] + 1;
+            row [inner] = best;
+            diagonal = above;
+        }
+    }
+    return row [other_length];
+}
+
+//  True if one path is the other with more at its end ("a/heartbeat" and
+//  "a/heartbeat-ms"), after a section and a few letters in common.
+static bool
+s_extends (const char *one, const char *other)
+{
+    size_t one_length = strlen (one), other_length = strlen (other);
+    size_t shorter = one_length < other_length? one_length: other_length;
+    const char *slash = strchr (one, '/');
+    return slash && shorter >= (size_t) (slash - one) + 5
+        && strncmp (one, other, shorter) == 0;
+}
+
+//  Refuses a name the schema does not have, saying what was meant: the
+//  setting with the nearest name, or the section a setting belongs in.
+static void
+s_unknown (conf_t *self, const s_file_t *file, const char *path, bool section,
+           char **error)
+{
+    char *where = s_where (file, path);
+    const conf_key_t *near = NULL;
+    for (const conf_key_t *key = self->schema; key->path && !near; key++)
+        if (s_distance (key->path, path) <= 2 || s_extends (key->path, path))
+            near = key;
+    const char *slash = strchr (path, '/');
+    const conf_key_t *schema = self->schema;
+    if (near)
+        status_set_error (error, "%s: unknown setting '%s': did you mean '%s'?",
+                          where, path, near->path);
+    else
+    if (!slash && !section) {
+        //  A setting outside any section: find the one it belongs in
+        const conf_key_t *owner = NULL;
+        for (const conf_key_t *key = schema; key->path && !owner; key++) {
+            const char *name = strrchr (key->path, '/');
+            if (name && streq (name + 1, path))
+                owner = key;
+        }
+        if (owner)
+            status_set_error (error, "%s: '%s' must be inside section '%.*s': put "
+                              "a line '%.*s' above it and indent the settings "
+                              "under it by four spaces", where, path,
+                              (int) (strchr (owner->path, '/') - owner->path),
+                              owner->path,
+                              (int) (strchr (owner->path, '/') - owner->path),
+                              owner->path);
+        else
+            status_set_error (error, "%s: unknown setting '%s'", where, path);
+    }
+    else {
+        char top [64];
+        snprintf (top, sizeof (top), "%.*s",
+                  (int) (slash? (size_t) (slash - path): strlen (path)), path);
+        const char *expected = strchr (schema->path, '/');
+        if (!s_is_section (schema, top))
+            status_set_error (error, "%s: unknown section '%s': expected section "
+                              "'%.*s' (see --help)", where, top,
+                              (int) (expected? expected - schema->path: 0),
+                              schema->path);
+        else
+            status_set_error (error, "%s: unknown setting '%s'", where, path);
+    }
+    zstr_free (&where);
+}
+
 //  Walks the tree; every leaf with a value must be in the schema.
 static int
-s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
+s_walk (conf_t *self, zconfig_t *node, const char *prefix, const s_file_t *file,
         char **error)
 {
     for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
@@ -108,13 +228,17 @@ s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
         snprintf (path, sizeof (path), "%s%s%s", prefix, *prefix? "/": "",
                   zconfig_name (child));
         if (zconfig_child (child)) {
+            if (!*prefix && !s_is_section (self->schema, path)) {
+                s_unknown (self, file, path, true, error);
+                return -1;
+            }
             if (s_walk (self, child, path, file, error))
                 return -1;
             continue;
         }
         const conf_key_t *key = s_key (self->schema, path);
         if (!key) {
-            status_set_error (error, "%s: unknown setting '%s'", file, path);
+            s_unknown (self, file, path, false, error);
             return -1;
         }
         const char *value = zconfig_value (child);
@@ -122,11 +246,40 @@ s_walk (conf_t *self, zconfig_t *node, const char *prefix, const char *file,
         const char *reason = s_check_value (key, value? value: "",
                                             reason_buffer, sizeof (reason_buffer));
         if (reason) {
-            status_set_error (error, "%s: '%s' = \"%s\" %s", file, path,
+            char *where = s_where (file, path);
+            status_set_error (error, "%s: '%s' = \"%s\" %s", where, path,
                               value? value: "", reason);
+            zstr_free (&where);
             return -1;
         }
         zhashx_update (self->values, path, (void *) (value? value: ""));
+    }
+    return 0;
+}
+
+//  Every required setting has a value; a missing one says where it goes.
+static int
+s_check_file (conf_t *self, const s_file_t *file, char **error)
+{
+    for (const conf_key_t *key = self->schema; key->path; key++) {
+        if (!key->required || zhashx_lookup (self->values, key->path))
+            continue;
+        const char *name = strrchr (key->path, '/');
+        char section [64];
+        snprintf (section, sizeof (section), "%.*s",
+                  (int) (name? (size_t) (name - key->path): 0), key->path);
+        int line = zpl_line (file->text, file->size, section);
+        if (name && !line)
+            status_set_error (error, "%s: expected section '%s': the file starts "
+                              "with a line '%s', then its settings indented by "
+                              "four spaces (see --help)", file->path, section,
+                              section);
+        else
+            status_set_error (error, "%s: missing required setting '%s' (%s): add "
+                              "'%s = ...' under '%s' (line %d)", file->path,
+                              key->path, key->help, name? name + 1: key->path,
+                              section, line);
+        return -1;
     }
     return 0;
 }
@@ -135,44 +288,40 @@ conf_t *
 conf_load (const char *path, const conf_key_t *schema, char **error)
 {
     assert (path && schema);
-    struct stat status;
-    if (stat (path, &status) || !S_ISREG (status.st_mode)) {
+    size_t size = 0;
+    char *reason = NULL;
+    char *text = file_read (path, S_FILE_MAX, &size, &reason);
+    if (!text) {
         status_set_error (error, "%s: cannot read the configuration file: %s",
-                          path, strerror (errno? errno: ENOENT));
+                          path, reason);
+        zstr_free (&reason);
         return NULL;
     }
-    if (status.st_size > S_FILE_MAX) {
-        status_set_error (error, "%s: configuration file is larger than %d bytes",
-                          path, S_FILE_MAX);
-        return NULL;
-    }
-    //  Read the text ourselves: zconfig_load leaks on a syntax error
-    char *text = (char *) zmalloc ((size_t) status.st_size + 1);
-    FILE *file = fopen (path, "rb");
-    size_t got = file? fread (text, 1, (size_t) status.st_size, file): 0;
-    if (file)
-        fclose (file);
-    zconfig_t *root = got == (size_t) status.st_size? zconfig_str_load (text): NULL;
-    free (text);
+    //  Lines first, so that a mistake says where and what to do; zconfig
+    //  would only print a line of its own (and leaks on a syntax error)
+    int line = 0;
+    const char *syntax = memchr (text, 0, size)? "a NUL byte: not a text file":
+                         zpl_check (text, size, &line);
+    zconfig_t *root = syntax? NULL: zconfig_str_load (text);
     if (!root) {
-        status_set_error (error, "%s: not valid ZPL (line and reason logged above)",
-                          path);
+        if (line)
+            status_set_error (error, "%s:%d: %s", path, line, syntax);
+        else
+            status_set_error (error, "%s: not valid ZPL: %s", path,
+                              syntax? syntax: "zconfig cannot parse it");
+        free (text);
         return NULL;
     }
     conf_t *self = conf_new (schema);
     char *slash = strrchr (path, '/');
     free (self->dir);
     self->dir = slash? strndup (path, (size_t) (slash - path)): strdup (".");
-    if (s_walk (self, root, "", path, error)
-    ||  conf_check (self, error)) {
-        if (error && *error && !strstr (*error, path)) {
-            char *message = zsys_sprintf ("%s: %s", path, *error);
-            zstr_free (error);
-            *error = message;
-        }
+    s_file_t file = { path, text, size };
+    if (s_walk (self, root, "", &file, error)
+    ||  s_check_file (self, &file, error))
         conf_destroy (&self);
-    }
     zconfig_destroy (&root);
+    free (text);
     return self;
 }
 
@@ -388,7 +537,20 @@ conf_test (bool verbose)
         { "daemon\n    endpoint = \"http://x\"\n", "must be an endpoint" },
         { "daemon\n    endpoint = \"tcp://x:1\"\n    heartbeat-ms = abc\n", "is not an integer" },
         { "daemon\n    endpoint = \"tcp://x:1\"\n    log-level = loud\n", "must be error" },
-        { "daemon\n    endpoint = \"tcp://x:1\n", "not valid ZPL" },
+        { "daemon\n    endpoint = \"tcp://x:1\n", ":2: missing closing \"" },
+        //  As a new user writes them: each says the line and what to do
+        { "daemon\n\tendpoint = \"tcp://x:1\"\n", ":2: indent with four spaces, not a tab" },
+        { "daemon\n    endpoint = \"tcp://x:1\"\n    hearbeat-ms = 5\n",
+          ":3: unknown setting 'daemon/hearbeat-ms': did you mean 'daemon/heartbeat-ms'?" },
+        { "endpoint = \"tcp://x:1\"\n", ":1: 'endpoint' must be inside section 'daemon'" },
+        { "# comment\n\nbroker\n    endpoint = \"tcp://x:1\"\n",
+          ":3: unknown section 'broker': expected section 'daemon'" },
+        { "# nothing but a comment\n", ": expected section 'daemon': the file starts with" },
+        { "daemon\n    heartbeat-ms = 500\n", "add 'endpoint = ...' under 'daemon' (line 1)" },
+        { "daemon\n    endpoint = \"tcp://x:1\"\n\n    heartbeat-ms = 5\n",
+          ":4: 'daemon/heartbeat-ms' = \"5\" must be between 100 and 60000" },
+        { "daemon\n    endpoint = \"tcp://x:1\"\n    data\n        x = 1\n",
+          ":4: unknown setting 'daemon/data/x'" },
     };
     for (size_t index = 0; index < sizeof (broken) / sizeof (broken [0]); index++) {
         file = fopen (path, "w");
@@ -405,6 +567,14 @@ conf_test (bool verbose)
     }
     conf = conf_load ("/nonexistent/sluice.cfg", schema, &error);
     assert (!conf && error && strstr (error, "cannot read"));
+    zstr_free (&error);
+    //  A FIFO in place of the file is refused at once
+    zsys_file_delete (path);
+    assert (mkfifo (path, 0600) == 0);
+    conf = conf_load (path, schema, &error);
+    assert (!conf && error);
+    assert (strstr (error, "cannot read the configuration file: a FIFO, not a "
+                           "regular file"));
     zstr_free (&error);
     zsys_file_delete (path);
     zsys_dir_delete (dir);

@@ -1,8 +1,300 @@
 /*  daemon.c -- the start-up every sluice daemon shares.  */
 
 #include "daemon.h"
+#include "version.h"
+#include "file.h"
+#include "status.h"
 #include <sodium.h>
 #include <sched.h>
+#include <grp.h>
+#include <signal.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+
+//  Deeper state directories than this are not walked
+#define S_STATE_DEPTH 8
+
+int
+daemon_group (const char *name, gid_t *gid, char **error)
+{
+    assert (name && gid);
+    char buffer [16384];
+    struct group entry, *found = NULL;
+    if (getgrnam_r (name, &entry, buffer, sizeof (buffer), &found) == 0 && found) {
+        *gid = found->gr_gid;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long number = strtoul (name, &end, 10);
+    if (*name && end && *end == 0 && errno == 0 && number < (unsigned long) (gid_t) -1) {
+        *gid = (gid_t) number;
+        return 0;
+    }
+    status_set_error (error, "no such group '%s' (see /etc/group)", name);
+    return -1;
+}
+
+//  The modes of the state (README "Security model"): private to the
+//  daemon's user, or shared for reading with one group
+typedef struct {
+    gid_t gid;                  //  (gid_t) -1: no group
+    mode_t dir, file, socket;
+} s_modes_t;
+
+static void
+s_modes (s_modes_t *modes, gid_t gid)
+{
+    bool group = gid != (gid_t) -1;
+    modes->gid = gid;
+    //  setgid: files created in the directory take its group
+    modes->dir = group? 02750: 0700;
+    modes->file = group? 0640: 0600;
+    //  Connecting to a socket needs write permission
+    modes->socket = group? 0660: 0600;
+}
+
+//  Gives one open file or directory its mode and group.
+static int
+s_secure_fd (int fd, mode_t mode, gid_t gid, const char *path, char **error)
+{
+    if (fchmod (fd, mode) == -1
+    ||  (gid != (gid_t) -1 && fchown (fd, (uid_t) -1, gid) == -1)) {
+        status_set_error (error, "%s: cannot set its mode %o%s: %s%s", path,
+                          (unsigned) mode, gid != (gid_t) -1? " and group": "",
+                          strerror (errno), errno == EPERM && gid != (gid_t) -1?
+                          " (the daemon's user must belong to the group)": "");
+        return -1;
+    }
+    return 0;
+}
+
+//  Gives the directory open at `dir` (named `path`) and everything in it
+//  the modes, and refuses what a state directory never holds.
+static int
+s_secure_dir (int dir, const char *path, const s_modes_t *modes, int depth,
+              char **error)
+{
+    if (s_secure_fd (dir, modes->dir, modes->gid, path, error))
+        return -1;
+    int listing = dup (dir);
+    DIR *handle = listing == -1? NULL: fdopendir (listing);
+    if (!handle) {
+        if (listing != -1)
+            close (listing);
+        status_set_error (error, "%s: cannot read the directory: %s", path,
+                          strerror (errno));
+        return -1;
+    }
+    int rc = 0;
+    struct dirent *entry;
+    while (rc == 0 && (entry = readdir (handle))) {
+        const char *name = entry->d_name;
+        if (streq (name, ".") || streq (name, ".."))
+            continue;
+        char *inner = zsys_sprintf ("%s/%s", path, name);
+        struct stat status;
+        if (fstatat (dir, name, &status, AT_SYMLINK_NOFOLLOW) == -1)
+            ;                   //  gone meanwhile
+        else
+        if (S_ISREG (status.st_mode) || (S_ISDIR (status.st_mode) && depth < S_STATE_DEPTH)) {
+            //  Opened without following a link, so nothing outside the
+            //  directory ever gets these modes
+            int fd = openat (dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+                             | (S_ISDIR (status.st_mode)? O_DIRECTORY: 0));
+            if (fd == -1)
+                status_set_error (error, "%s: cannot open: %s", inner, strerror (errno));
+            rc = fd == -1? -1:
+                 S_ISDIR (status.st_mode)? s_secure_dir (fd, inner, modes, depth + 1, error):
+                 s_secure_fd (fd, modes->file, modes->gid, inner, error);
+            if (fd != -1)
+                close (fd);
+        }
+        else
+        if (S_ISSOCK (status.st_mode)) {
+            //  The local API's socket, left by an earlier run
+            if (fchmodat (dir, name, modes->socket, 0) == -1
+            ||  (modes->gid != (gid_t) -1
+            &&   fchownat (dir, name, (uid_t) -1, modes->gid, AT_SYMLINK_NOFOLLOW) == -1)) {
+                status_set_error (error, "%s: cannot set its mode: %s", inner,
+                                  strerror (errno));
+                rc = -1;
+            }
+        }
+        else
+        if (!S_ISDIR (status.st_mode)) {
+            status_set_error (error, "%s is %s: a state directory holds only the "
+                              "daemon's own files (remove it, then start again)",
+                              inner, file_kind (status.st_mode));
+            rc = -1;
+        }
+        zstr_free (&inner);
+    }
+    closedir (handle);
+    return rc;
+}
+
+//  Who holds a state lock, from the pid written in the lock file.
+static char *
+s_holder (int lock)
+{
+    char text [32] = "";
+    ssize_t size = pread (lock, text, sizeof (text) - 1, 0);
+    text [size > 0? size: 0] = 0;
+    long pid = strtol (text, NULL, 10);
+    if (pid <= 0)
+        return strdup ("another process (its pid is not written yet)");
+    char program [64] = "a process";
+    char *path = zsys_sprintf ("/proc/%ld/comm", pid);
+    FILE *comm = fopen (path, "r");
+    if (comm && fgets (program, sizeof (program), comm))
+        program [strcspn (program, "\n")] = 0;
+    if (comm)
+        fclose (comm);
+    zstr_free (&path);
+    return zsys_sprintf ("%s (pid %ld)", program, pid);
+}
+
+//  Creates the state directory if need be, takes its lock and makes it
+//  private (see daemon.h). Returns the lock's descriptor, which the caller
+//  holds while the server runs, or -1 with *error.
+static int
+s_state_open (const char *path, gid_t gid, char **error)
+{
+    s_modes_t modes;
+    s_modes (&modes, gid);
+    if (zsys_dir_create ("%s", path)) {
+        status_set_error (error, "%s: cannot create the state directory: %s", path,
+                          strerror (errno));
+        return -1;
+    }
+    int dir = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir == -1) {
+        status_set_error (error, "%s: cannot open the state directory: %s", path,
+                          strerror (errno));
+        return -1;
+    }
+    int lock = openat (dir, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK
+                       | O_CLOEXEC, modes.file);
+    if (lock == -1)
+        status_set_error (error, "%s/lock: cannot open the state lock: %s", path,
+                          strerror (errno));
+    else
+    if (flock (lock, LOCK_EX | LOCK_NB) == -1) {
+        char *holder = s_holder (lock);
+        status_set_error (error, "%s is in use by %s: one daemon per state "
+                          "directory (stop that one first, or give this one "
+                          "another state directory)", path, holder);
+        zstr_free (&holder);
+        close (lock);
+        lock = -1;
+    }
+    else {
+        char pid [32];
+        int size = snprintf (pid, sizeof (pid), "%ld\n", (long) getpid ());
+        if (ftruncate (lock, 0) == -1 || pwrite (lock, pid, (size_t) size, 0) != size) {
+            status_set_error (error, "%s/lock: cannot write the pid: %s", path,
+                              strerror (errno));
+            close (lock);
+            lock = -1;
+        }
+    }
+    if (lock != -1 && s_secure_dir (dir, path, &modes, 0, error)) {
+        close (lock);
+        lock = -1;
+    }
+    close (dir);
+    return lock;
+}
+
+//  Turns each SIGHUP into "RELOAD" on its end of the server's control
+//  pipe, until "$TERM" comes the other way. Every thread has SIGHUP
+//  blocked, so it stays pending for the process until this thread's
+//  signalfd reads it: no handler, no shared flag. A plain thread, joined by
+//  s_serve, so that its socket is closed when the server's is.
+static void *
+s_hangup_thread (void *args)
+{
+    zsock_t *pipe = (zsock_t *) args;
+    sigset_t hangup;
+    sigemptyset (&hangup);
+    sigaddset (&hangup, SIGHUP);
+    int fd = signalfd (-1, &hangup, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd == -1)
+        zsys_error ("daemon: SIGHUP cannot be read (signalfd: %s); it stays blocked",
+                    strerror (errno));
+    zmq_pollitem_t items [] = {
+        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { NULL, fd, ZMQ_POLLIN, 0 }
+    };
+    bool running = true;
+    while (running) {
+        if (zmq_poll (items, fd == -1? 1: 2, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (items [0].revents & ZMQ_POLLIN) {
+            //  $TERM ends the thread; the server's answers are dropped
+            zmsg_t *msg = zmsg_recv (pipe);
+            char *command = msg && zmsg_signal (msg) < 0? zmsg_popstr (msg): NULL;
+            if (!msg || (command && streq (command, "$TERM")))
+                running = false;
+            zstr_free (&command);
+            zmsg_destroy (&msg);
+        }
+        struct signalfd_siginfo info;
+        if (running && (items [1].revents & ZMQ_POLLIN))
+            while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info))
+                zstr_send (pipe, "RELOAD");
+    }
+    if (fd != -1)
+        close (fd);
+    return NULL;
+}
+
+//  Runs the server with the state prepared and SIGHUP turned into RELOAD;
+//  returns the exit code.
+static int
+s_serve (const daemon_t *spec, conf_t *conf, gid_t gid, FILE *err)
+{
+    char *error = NULL;
+    int lock = -1;
+    const char *state = spec->state? conf_str (conf, spec->state): NULL;
+    if (state && *state && (lock = s_state_open (state, gid, &error)) == -1) {
+        fprintf (err, "%s: %s\n", spec->name, error);
+        zstr_free (&error);
+        return 1;
+    }
+    void *server = spec->server_new (conf, &error);
+    if (!server) {
+        fprintf (err, "%s: %s\n", spec->name, error);
+        zstr_free (&error);
+        if (lock != -1)
+            close (lock);
+        return 1;
+    }
+    zsock_t *relay = NULL;
+    zsock_t *control = zsys_create_pipe (&relay);
+    pthread_t hangup;
+    bool relaying = control && pthread_create (&hangup, NULL, s_hangup_thread, relay) == 0;
+    if (!relaying)
+        zsys_error ("%s: SIGHUP cannot be relayed; it stays blocked", spec->name);
+    spec->server_run (server, control);
+    spec->server_destroy (&server);
+    assert (server == NULL);
+    if (relaying) {
+        zstr_send (control, "$TERM");
+        pthread_join (hangup, NULL);
+    }
+    zsock_destroy (&control);
+    zsock_destroy (&relay);
+    //  Closing the lock's only descriptor releases it
+    if (lock != -1)
+        close (lock);
+    return 0;
+}
 
 int
 daemon_main (int argc, char **argv, const daemon_t *spec)
@@ -13,8 +305,10 @@ daemon_main (int argc, char **argv, const daemon_t *spec)
     FILE *out = spec->out? spec->out: stdout;
     FILE *err = spec->err? spec->err: stderr;
 
-    //  --help wins wherever it stands; --config FILE is the only flag read
-    //  here, conf_apply_flags below takes the settings
+    //  --version and --help win wherever they stand; --config FILE is the
+    //  only flag read here, conf_apply_flags below takes the settings
+    if (version_asked (argc, argv, spec->name, out))
+        return 0;
     const char *config = NULL;
     for (int index = 1; index < argc; index++) {
         if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
@@ -28,6 +322,12 @@ daemon_main (int argc, char **argv, const daemon_t *spec)
         fprintf (err, "%s: libsodium failed to initialise\n", spec->name);
         return 1;
     }
+    //  Before any thread starts, so that every thread inherits it: SIGHUP
+    //  waits for the hangup thread instead of ending the process
+    sigset_t hangup, previous;
+    sigemptyset (&hangup);
+    sigaddset (&hangup, SIGHUP);
+    pthread_sigmask (SIG_BLOCK, &hangup, &previous);
     zsys_init ();
     zsys_set_logident (spec->name);
 #ifdef SCHED_BATCH
@@ -46,25 +346,34 @@ daemon_main (int argc, char **argv, const daemon_t *spec)
     if (conf && (conf_apply_flags (conf, argc - 1, argv + 1, own, switches, &error)
              ||  conf_check (conf, &error)))
         conf_destroy (&conf);
+    //  Without a file, a missing setting also says how to give one
+    bool hint = !config;
+    gid_t gid = (gid_t) -1;
+    const char *group = conf && spec->group? conf_str (conf, spec->group): NULL;
+    if (group && *group && daemon_group (group, &gid, &error)) {
+        char *message = zsys_sprintf ("'%s': %s", spec->group, error);
+        zstr_free (&error);
+        error = message;
+        conf_destroy (&conf);
+        hint = false;
+    }
+    int rc = 2;
     if (!conf) {
         fprintf (err, "%s: %s\n", spec->name, error);
-        if (!config)
+        if (hint)
             fprintf (err, "%s: give --config FILE (see --help)\n", spec->name);
         zstr_free (&error);
-        return 2;
     }
-    void *server = spec->server_new (conf, &error);
-    if (!server) {
-        fprintf (err, "%s: %s\n", spec->name, error);
-        zstr_free (&error);
+    else {
+        //  Whatever the daemon creates is private to its user, or readable
+        //  by the group only
+        mode_t mask = umask (gid == (gid_t) -1? 077: 027);
+        rc = s_serve (spec, conf, gid, err);
+        umask (mask);
         conf_destroy (&conf);
-        return 1;
     }
-    spec->server_run (server);
-    spec->server_destroy (&server);
-    assert (server == NULL);
-    conf_destroy (&conf);
-    return 0;
+    pthread_sigmask (SIG_SETMASK, &previous, NULL);
+    return rc;
 }
 
 
@@ -78,6 +387,8 @@ static const conf_key_t s_test_schema [] = {
     { "test/log", CONF_PATH, true, 0, 0, NULL, "where the server writes" },
     { "test/heartbeat-ms", CONF_INTEGER, false, 10, 60000, "500",
       "heartbeat interval" },
+    { "test/state", CONF_PATH, false, 0, 0, "state", "state directory" },
+    { "test/group", CONF_STRING, false, 0, 0, "", "group sharing the state" },
     { NULL }
 };
 
@@ -104,8 +415,9 @@ s_test_new (conf_t *conf, char **error)
 }
 
 static void
-s_test_run (void *server)
+s_test_run (void *server, zsock_t *control)
 {
+    assert (control);
     fprintf ((FILE *) server, "run\n");
 }
 
@@ -138,7 +450,8 @@ s_test_main (char **out, char **err, char *first, ...)
     daemon_t spec = {
         "sluice-selftest", s_test_schema, s_test_usage,
         s_test_new, s_test_run, s_test_destroy,
-        open_memstream (out, &out_size), open_memstream (err, &err_size)
+        open_memstream (out, &out_size), open_memstream (err, &err_size),
+        "test/state", "test/group"
     };
     assert (spec.out && spec.err);
     int rc = daemon_main (argc, argv, &spec);
@@ -159,6 +472,106 @@ s_test_slurp (const char *path)
     fclose (file);
     text [size] = 0;
     return strdup (text);
+}
+
+//  Mode bits (with setgid) and group of a path
+static mode_t
+s_test_mode (const char *path, gid_t *gid)
+{
+    struct stat status;
+    assert (lstat (path, &status) == 0);
+    if (gid)
+        *gid = status.st_gid;
+    return status.st_mode & 07777;
+}
+
+//  The state directory: private, locked, refusing what it never holds
+static void
+s_test_state (const char *dir, const char *config)
+{
+    char state [128], lock [160], db [160], odd [160];
+    snprintf (state, sizeof (state), "%s/state", dir);
+    snprintf (lock, sizeof (lock), "%s/lock", state);
+    snprintf (db, sizeof (db), "%s/audit.db", state);
+    snprintf (odd, sizeof (odd), "%s/odd.db", state);
+    char *out, *err, *text;
+
+    //  A state directory and a file as an earlier version left them, open
+    //  to everyone: private after a start, the lock holding our pid
+    assert (zsys_dir_create ("%s", state) == 0);
+    assert (chmod (state, 0755) == 0);
+    FILE *file = fopen (db, "w");
+    assert (file);
+    fclose (file);
+    assert (chmod (db, 0644) == 0);
+    int rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 0);
+    assert (s_test_mode (state, NULL) == 0700);
+    assert (s_test_mode (db, NULL) == 0600);
+    assert (s_test_mode (lock, NULL) == 0600);
+    text = s_test_slurp (lock);
+    assert (text && atol (text) == (long) getpid ());
+    zstr_free (&text);
+    zstr_free (&out);
+    zstr_free (&err);
+
+    //  Shared with a group (ours): setgid directory, files of the group
+    gid_t gid = getegid ();
+    char group [32];
+    snprintf (group, sizeof (group), "%u", (unsigned) gid);
+    rc = s_test_main (&out, &err, "--config", config, "--group", group, NULL);
+    assert (rc == 0);
+    gid_t owner;
+    assert (s_test_mode (state, &owner) == 02750 && owner == gid);
+    assert (s_test_mode (db, &owner) == 0640 && owner == gid);
+    zstr_free (&out);
+    zstr_free (&err);
+    rc = s_test_main (&out, &err, "--config", config, "--group", "no-such-group-x", NULL);
+    assert (rc == 2);
+    assert (strstr (err, "'test/group': no such group 'no-such-group-x'"));
+    assert (!strstr (err, "give --config"));
+    zstr_free (&out);
+    zstr_free (&err);
+
+    //  A second daemon on a held state directory is refused, naming the
+    //  holder; nothing of it starts
+    int held = open (lock, O_RDWR);
+    assert (held >= 0 && flock (held, LOCK_EX | LOCK_NB) == 0);
+    char log [128];
+    snprintf (log, sizeof (log), "%s/server.log", dir);
+    remove (log);
+    rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 1);
+    char expected [128];
+    snprintf (expected, sizeof (expected), "state is in use by sluice-selftest (pid %ld)",
+              (long) getpid ());
+    assert (strstr (err, expected));
+    assert (!zsys_file_exists (log));
+    zstr_free (&out);
+    zstr_free (&err);
+    close (held);
+
+    //  A FIFO (which SQLite would wait on forever) or a symbolic link in the
+    //  state directory stops the start
+    assert (mkfifo (odd, 0600) == 0);
+    rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 1);
+    assert (strstr (err, "odd.db is a FIFO: a state directory holds only"));
+    zstr_free (&out);
+    zstr_free (&err);
+    remove (odd);
+    assert (symlink ("/etc/passwd", odd) == 0);
+    rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 1);
+    assert (strstr (err, "odd.db is a symbolic link"));
+    zstr_free (&out);
+    zstr_free (&err);
+    remove (odd);
+
+    remove (log);
+    remove (lock);
+    remove (db);
+    zsys_dir_delete ("%s", state);
 }
 
 void
@@ -198,6 +611,13 @@ daemon_test (bool verbose)
     assert (strstr (out, "usage: sluice-selftest"));
     zstr_free (&out);
     zstr_free (&err);
+    //  So does --version, with the version of version.h
+    rc = s_test_main (&out, &err, "--config", config, "--version", NULL);
+    assert (rc == 0);
+    assert (streq (out, "sluice-selftest " SLUICE_VERSION " (protocol 1)\n"));
+    assert (streq (err, ""));
+    zstr_free (&out);
+    zstr_free (&err);
     assert (!zsys_file_exists (log));
 
     //  The configuration file starts the server: new, run, destroy
@@ -221,8 +641,11 @@ daemon_test (bool verbose)
     zstr_free (&err);
     remove (log);
 
-    //  Flags alone are a configuration too
-    rc = s_test_main (&out, &err, "--log", log, NULL);
+    //  Flags alone are a configuration too (the state directory's default
+    //  would be relative to the working directory)
+    char state [128];
+    snprintf (state, sizeof (state), "%s/state", dir);
+    rc = s_test_main (&out, &err, "--log", log, "--state", state, NULL);
     assert (rc == 0);
     text = s_test_slurp (log);
     assert (text && streq (text, "new 500\nrun\ndestroy\n"));
@@ -269,7 +692,8 @@ daemon_test (bool verbose)
 
     rc = s_test_main (&out, &err, "--config", broken, NULL);
     assert (rc == 2);
-    assert (strstr (err, "broken.cfg: unknown setting 'test/heartbeat'"));
+    assert (strstr (err, "broken.cfg:3: unknown setting 'test/heartbeat': "
+                       "did you mean 'test/heartbeat-ms'?"));
     zstr_free (&out);
     zstr_free (&err);
 
@@ -298,6 +722,7 @@ daemon_test (bool verbose)
     zstr_free (&err);
     assert (!zsys_file_exists (log));
 
+    s_test_state (dir, config);
     remove (config);
     remove (broken);
     zsys_dir_delete (dir);

@@ -6,9 +6,24 @@
     pass its schema stops the program before anything opens. A daemon
     describes itself in a daemon_t and hands its main() to daemon_main.
 
-    Exit codes: 0 after --help or a clean stop, 2 for a bad command line or
-    configuration, 1 if libsodium or the server cannot start. Messages go to
-    stderr as "PROGRAM: what is wrong".
+    Exit codes: 0 after --help, --version or a clean stop, 2 for a bad
+    command line or configuration, 1 if libsodium or the server cannot
+    start. Messages go to stderr as "PROGRAM: what is wrong".
+
+    The host boundary (README "Security model"): before the server starts,
+    the daemon sets its umask and makes its state directory private, 0700
+    with files 0600, or, with a group setting, 02750 and 0640 owned by that
+    group (new files inherit the group); it refuses a FIFO, a device or a
+    symbolic link there, which SQLite would open blindly. It then holds
+    STATE/lock (flock, with its pid written in it) for as long as it runs:
+    a second daemon on the same state directory refuses to start and names
+    the one that holds it; the kernel releases the lock when the process
+    ends, however it ends.
+
+    SIGHUP is blocked in every thread and read from a signalfd by a small
+    thread, which turns each one into "RELOAD" on the server's control
+    socket; the server reloads what its files hold (broker.h, gateway.h)
+    and answers with a signal (zsock_signal).
 */
 #ifndef SLUICE_DAEMON_H_INCLUDED
 #define SLUICE_DAEMON_H_INCLUDED
@@ -24,19 +39,29 @@ typedef struct {
     //  Builds the server from a checked configuration, which outlives it.
     //  Returns NULL and sets *error (fresh string) if it cannot start.
     void *(*server_new) (conf_t *conf, char **error);
-    //  Serves until SIGTERM or SIGINT
-    void (*server_run) (void *server);
+    //  Serves until SIGTERM or SIGINT. `control` carries "RELOAD" at each
+    //  SIGHUP, which the server answers with zsock_signal once reloaded.
+    void (*server_run) (void *server, zsock_t *control);
     //  Destroys the server and nulls the pointer
     void (*server_destroy) (void **server_p);
     //  Where the usage and the messages go; NULL means stdout and stderr
     FILE *out;
     FILE *err;
+    //  The setting that names the state directory (e.g. "broker/state"),
+    //  and the one that names the group sharing it (NULL if none)
+    const char *state;
+    const char *group;
 } daemon_t;
 
 //  Runs the daemon that spec describes with the program's arguments, and
 //  returns the program's exit code (see above).
 int
     daemon_main (int argc, char **argv, const daemon_t *spec);
+
+//  The group named `name` (a group name or a number), for settings like
+//  gateway/group. Returns 0 with *gid set, or -1 with *error (fresh).
+int
+    daemon_group (const char *name, gid_t *gid, char **error);
 
 void
     daemon_test (bool verbose);

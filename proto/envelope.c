@@ -4,6 +4,11 @@
 #include "codec.h"
 #include "ident.h"
 #include "status.h"
+#include "version.h"
+
+//  --version names the protocol version this code speaks
+_Static_assert (SLUICE_PROTOCOL_VERSION == ENVELOPE_VERSION,
+                "version.h and envelope.h disagree on the protocol version");
 #include <sodium.h>
 
 //  What each message type requires, as data rather than a chain of ifs.

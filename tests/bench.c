@@ -26,6 +26,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 #include "conf.h"
+#include "version.h"
 #include "envelope.h"
 #include "message.h"
 #include "localapi.h"
@@ -855,6 +856,8 @@ main (int argc, char **argv)
         .officer = "bench", .role = "auditor", .seconds = 5, .floor_seconds = 2,
         .window = 64, .latency_count = 2000, .key_count = 1000
     };
+    if (version_asked (argc, argv, "sluice-bench", stdout))
+        return 0;
     if (s_parse (&bench, argc, argv))
         return 64;
     if (sodium_init () < 0) {

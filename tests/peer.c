@@ -8,6 +8,7 @@
 #include "message.h"
 #include "authority.h"
 #include "status.h"
+#include "version.h"
 #include <sodium.h>
 #include <unistd.h>
 
@@ -139,6 +140,8 @@ int
 peer_main (const peer_cli_t *cli, int argc, char *argv [], void *args)
 {
     assert (cli && cli->run);
+    if (version_asked (argc, argv, cli->program, stdout))
+        return 0;
     const void *attack;
     int parsed = s_cli_parse (cli, argc, argv, args, &attack);
     FILE *out = parsed == 0? s_output_new (cli->program): NULL;

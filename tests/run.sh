@@ -164,10 +164,11 @@ sed -i 's/    timeout-ms = 4000/    timeout-ms = 4000\n    source-timeout-ms = 5
 echo "== broken configuration is refused with what and where"
 cp "$F/msa/gateway.cfg" "$WORK/broken.cfg"
 sed -i 's/heartbeat-ms = 500/hearbeat-ms = 500/' "$WORK/broken.cfg"
-expect "gateway: misspelt setting" "broken.cfg: unknown setting 'gateway/hearbeat-ms'" 2 \
+expect "gateway: misspelt setting, with its line and the right name" \
+    "broken.cfg:[0-9]+: unknown setting 'gateway/hearbeat-ms': did you mean 'gateway/heartbeat-ms'" 2 \
     "$BIN/sluice-gateway" --config "$WORK/broken.cfg"
 printf 'broker\n    endpoint = "tcp://127.0.0.1:1\n' >"$WORK/broken-broker.cfg"
-expect "broker: ZPL syntax error" "broken-broker.cfg: not valid ZPL" 2 \
+expect "broker: ZPL syntax error, with its line" "broken-broker.cfg:2: missing closing \"" 2 \
     "$BIN/sluice-broker" --config "$WORK/broken-broker.cfg"
 expect "broker: missing file" "cannot read the configuration file" 2 \
     "$BIN/sluice-broker" --config "$WORK/none.cfg"

@@ -9,6 +9,9 @@
 #include "ident.h"
 #include "text.h"
 #include "codec.h"
+#include "log.h"
+#include "file.h"
+#include "zpl.h"
 #include "conf.h"
 #include "daemon.h"
 #include "envelope.h"
@@ -30,6 +33,7 @@
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
+#include "caller.h"
 #include "link.h"
 #include "registrar.h"
 #include "cli.h"
@@ -37,6 +41,7 @@
 #include "peer.h"
 #include "broker.h"
 #include "gateway.h"
+#include "version.h"
 
 typedef struct {
     const char *name;
@@ -48,6 +53,9 @@ static const s_class_t s_classes [] = {
     { "ident", ident_test },
     { "text", text_test },
     { "codec", codec_test },
+    { "log", log_test },
+    { "file", file_test },
+    { "zpl", zpl_test },
     { "conf", conf_test },
     { "daemon", daemon_test },
     { "envelope", envelope_test },
@@ -69,6 +77,7 @@ static const s_class_t s_classes [] = {
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
+    { "caller", caller_test },
     { "link", link_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
@@ -82,6 +91,8 @@ static const s_class_t s_classes [] = {
 int
 main (int argc, char **argv)
 {
+    if (version_asked (argc, argv, "sluice-selftest", stdout))
+        return 0;
     bool verbose = false;
     int first = 1;
     if (argc > 1 && streq (argv [1], "-l")) {

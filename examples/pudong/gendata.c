@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "version.h"
 #include <time.h>
 #include <unistd.h>
 
@@ -1925,6 +1926,8 @@ s_parse_args (int argc, char **argv, options_t *options)
 int
 main (int argc, char **argv)
 {
+    if (version_asked (argc, argv, "sluice-gendata", stdout))
+        return GEN_EXIT_OK;
     options_t options;
     memset (&options, 0, sizeof (options));
     if (s_parse_args (argc, argv, &options)) {

@@ -15,15 +15,17 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 
 //  Aborts (a finding for the fuzzer) if `condition` is false; independent
 //  of NDEBUG.
 #define S_REQUIRE(condition) do { if (!(condition)) abort (); } while (0)
 
 //  Once per process, from LLVMFuzzerInitialize: libsodium, and czmq without
-//  its signal handler (libFuzzer handles SIGINT) and without log output.
-//  With `quiet_stdout`, standard output goes to /dev/null too: czmq's ZPL
-//  parser prints its syntax errors there, bypassing the log settings.
+//  its signal handler (libFuzzer handles SIGINT). With `quiet_stdout`,
+//  standard output goes to /dev/null: czmq's ZPL parser prints its syntax
+//  errors there. The library's log lines go to standard error
+//  (proto/log.h), which run.sh has libFuzzer close (-close_fd_mask=2).
 //  Set SLUICE_FUZZ_VERBOSE=1 in the environment to keep both.
 static inline void
 s_fuzz_setup (bool quiet_stdout)
@@ -105,6 +107,20 @@ s_fuzz_walk (const msgpack_object *object)
             break;
     }
     return sum;
+}
+
+//  Removes a directory tree, not following links (for a target's files)
+static inline int
+s_fuzz_remove_one (const char *path, const struct stat *status, int flag,
+                   struct FTW *walk)
+{
+    return remove (path);
+}
+
+static inline void
+s_fuzz_remove_tree (const char *dir)
+{
+    nftw (dir, s_fuzz_remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 //  True if `text` is NUL-terminated within `cap` bytes.

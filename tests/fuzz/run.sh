@@ -124,7 +124,12 @@ if [ $# -gt 0 ]; then
     TARGETS=$chosen
 fi
 
-# Leaks are findings too; a sanitizer report ends the run
+# Leaks are findings too; a sanitizer report ends the run. The library's
+# log lines go to standard error (proto/log.h): libFuzzer closes it for the
+# target (-close_fd_mask=2) and keeps its own output and the sanitizers'
+# reports; SLUICE_FUZZ_VERBOSE=1 keeps the log lines
+QUIET="-close_fd_mask=2"
+case "${SLUICE_FUZZ_VERBOSE:-0}" in ''|0) ;; *) QUIET="" ;; esac
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:halt_on_error=1"
 CRASHED=0
@@ -132,7 +137,7 @@ for target in $TARGETS; do
     name=${target#fuzz_}
     log="$OUT/logs/$target.log"
     mkdir -p "$OUT/corpus/$target"
-    "$OUT/bin/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 \
+    "$OUT/bin/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 $QUIET \
         -timeout=10 -artifact_prefix="$OUT/artifacts/$target-" \
         "$OUT/corpus/$target" >"$log" 2>&1
     rc=$?

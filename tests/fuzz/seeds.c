@@ -346,6 +346,125 @@ s_cert (s_out_t *out)
     authority_destroy (&authority);
 }
 
+//  The text of every file format a daemon reads, for the file targets:
+//  configurations, a catalog, the authority, a certificate, a revocation
+//  list, an agreement. A fresh list of fresh strings.
+static zlist_t *
+s_file_texts (void)
+{
+    zlist_t *texts = zlist_new ();
+    S_REQUIRE (texts);
+    zlist_autofree (texts);
+    zlist_append (texts,
+        "#   Gateway of SH-PD-MSA\n"
+        "gateway\n"
+        "    cert = \"SH-PD-MSA.cert_secret\"\n"
+        "    authority = \"authority.pub\"\n"
+        "    broker = \"tcp://127.0.0.1:7700, tcp://127.0.0.1:7701\"\n"
+        "    broker-cert = \"BROKER.cert, BROKER-2.cert\"\n"
+        "    local = \"ipc://state/local.ipc\"\n"
+        "    group = \"msa-users\"\n"
+        "    catalog = \"catalog.cfg\"\n"
+        "    source = \"../data/market.db\"\n"
+        "    state = \"state\"\n"
+        "    agreements = \"agreements\"\n"
+        "    heartbeat-ms = 500\n"
+        "    timeout-ms = 4000\n"
+        "    log-level = debug\n");
+    zlist_append (texts,
+        "broker\n"
+        "    endpoint = \"tcp://127.0.0.1:7700\"\n"
+        "    cert = \"BROKER.cert_secret\"\n"
+        "    authority = \"authority.pub\"\n"
+        "    certs = \"certs\"\n"
+        "    crl = \"federation.crl\"\n"
+        "    state = \"state\"\n"
+        "    queue-limit = 100\n");
+    zlist_append (texts,
+        "catalog\n"
+        "    item = \"enterprise-basic\"\n"
+        "        title = \"企业登记基本信息\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"open\"\n"
+        "        sql = \"SELECT name FROM enterprise WHERE uscc = :key\"\n"
+        "        field = \"name\"\n"
+        "            type = \"text\"\n"
+        "            sensitivity = 1\n"
+        "    item = \"penalty\"\n"
+        "        title = \"行政处罚信息\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"closed\"\n"
+        "        legal-basis = \"《行政处罚法》第四十八条\"\n");
+    authority_t *authority = authority_new ("Fuzz authority");
+    S_REQUIRE (authority);
+    char dir [64];
+    snprintf (dir, sizeof (dir), "/tmp/sluice-seeds-%d", getpid ());
+    S_REQUIRE (mkdir (dir, 0700) == 0 || errno == EEXIST);
+    S_REQUIRE (authority_save (authority, dir, true) == 0);
+    for (int secret = 0; secret < 2; secret++) {
+        char *path = zsys_sprintf ("%s/authority.%s", dir, secret? "secret": "pub");
+        zchunk_t *chunk = zchunk_slurp (path, 0);
+        S_REQUIRE (chunk);
+        char *text = zchunk_strdup (chunk);
+        zlist_append (texts, text);
+        zstr_free (&text);
+        zchunk_destroy (&chunk);
+        remove (path);
+        zstr_free (&path);
+    }
+    rmdir (dir);
+    cert_t *cert = cert_new ("SH-PD-MSA", "Market supervision", "department",
+                             3, 1, 1735689600, 1893456000);
+    S_REQUIRE (cert);
+    cert_sign_by (cert, authority);
+    char *text = cert_encode (cert);
+    zlist_append (texts, text);
+    zstr_free (&text);
+    crl_t *crl = crl_new (3);
+    S_REQUIRE (crl && crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise") == 0);
+    crl_sign_by (crl, authority);
+    text = crl_encode (crl);
+    zlist_append (texts, text);
+    zstr_free (&text);
+    crl_destroy (&crl);
+    agreement_t *agreement = agreement_new (
+        "AGR-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX", "enterprise-basic",
+        "name", "tax-registration", "Regulation, article 12", 1735689600,
+        1893456000, 1000, "auditor");
+    S_REQUIRE (agreement && agreement_sign (agreement, cert) == 0);
+    text = agreement_encode (agreement);
+    zlist_append (texts, text);
+    zstr_free (&text);
+    agreement_destroy (&agreement);
+    cert_destroy (&cert);
+    authority_destroy (&authority);
+    return texts;
+}
+
+//  Each file text as a file (fuzz_files), and as the file a reload reads
+//  (fuzz_reload: the first byte chooses which, the rest is the text)
+static void
+s_files (s_out_t *out)
+{
+    zlist_t *texts = s_file_texts ();
+    s_target (out, "fuzz_files");
+    for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts))
+        s_write (out, text, strlen (text));
+    s_target (out, "fuzz_reload");
+    for (uint8_t which = 0; which < 4; which++)
+        for (char *text = (char *) zlist_first (texts); text;
+             text = (char *) zlist_next (texts)) {
+            size_t size = strlen (text);
+            uint8_t *input = (uint8_t *) malloc (size + 1);
+            S_REQUIRE (input);
+            input [0] = which;
+            memcpy (input + 1, text, size);
+            s_write (out, input, size + 1);
+            free (input);
+        }
+    zlist_destroy (&texts);
+}
+
 static void
 s_ident (s_out_t *out)
 {
@@ -375,6 +494,7 @@ main (int argc, char *argv [])
     s_message (&out);
     s_envelope (&out);
     s_cert (&out);
+    s_files (&out);
     s_ident (&out);
     return 0;
 }

@@ -1,0 +1,218 @@
+/*  fuzz_reload.c -- libFuzzer target for the reload paths of the running
+    daemons: the broker's trust (certificates directory and revocation
+    list) and the gateway's catalog (with its source) and agreement files.
+
+    A real broker and a real gateway run as actors in this process, on a
+    federation made at start (an authority, a broker certificate, one
+    department, a source database). Each input is written as one of the
+    files a reload reads, chosen by its first byte: the revocation list, a
+    certificate in the broker's directory, the catalog, an agreement file.
+    Then the daemon is told to reload, as SIGHUP does ("RELOAD" on its
+    control pipe), and the target waits for its answer: a reload that
+    crashes, reads freed memory or hangs is a finding. After each input the
+    daemon must still answer the next reload.
+
+    The daemons' settings are absolute paths. Build and run: sh
+    tests/fuzz/run.sh (see README "Fuzzing").
+*/
+
+#include "conf.h"
+#include "cert.h"
+#include "authority.h"
+#include "broker.h"
+#include "gateway.h"
+#include "fuzz_common.h"
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#define S_CATALOG \
+    "catalog\n" \
+    "    item = \"enterprise-basic\"\n" \
+    "        title = \"basic\"\n" \
+    "        key-type = \"uscc\"\n" \
+    "        share = \"open\"\n" \
+    "        sql = \"SELECT name FROM enterprise WHERE uscc = :key\"\n" \
+    "        field = \"name\"\n" \
+    "            type = \"text\"\n" \
+    "            sensitivity = 1\n"
+
+static char s_dir [64];
+static zactor_t *s_broker, *s_gateway;
+static conf_t *s_broker_conf, *s_gateway_conf;
+
+static void
+s_cleanup (void)
+{
+    s_fuzz_remove_tree (s_dir);
+}
+
+static char *
+s_at (const char *name)
+{
+    char *path = zsys_sprintf ("%s/%s", s_dir, name);
+    S_REQUIRE (path);
+    return path;
+}
+
+static void
+s_write (const char *name, const uint8_t *data, size_t size)
+{
+    char *path = s_at (name);
+    FILE *file = fopen (path, "wb");
+    S_REQUIRE (file);
+    S_REQUIRE (size == 0 || fwrite (data, 1, size, file) == size);
+    S_REQUIRE (fclose (file) == 0);
+    zstr_free (&path);
+}
+
+static void
+s_set (conf_t *conf, const char *key, const char *value)
+{
+    char *error = NULL;
+    S_REQUIRE (conf_set (conf, key, value, &error) == 0);
+}
+
+//  A file of the federation, by its absolute path
+static void
+s_set_path (conf_t *conf, const char *key, const char *name)
+{
+    char *path = s_at (name);
+    s_set (conf, key, path);
+    zstr_free (&path);
+}
+
+//  The gateway as an actor, as daemon_main runs it
+static void
+s_gateway_actor (zsock_t *pipe, void *args)
+{
+    char *error = NULL;
+    gateway_t *gateway = gateway_new ((conf_t *) args, &error);
+    zsock_signal (pipe, gateway? 0: 1);
+    if (!gateway) {
+        fprintf (stderr, "fuzz_reload: gateway: %s\n", error);
+        zstr_free (&error);
+        return;
+    }
+    gateway_run (gateway, pipe);
+    gateway_destroy (&gateway);
+}
+
+//  Tells a daemon to reload and waits for its answer (a hang is a finding:
+//  libFuzzer's -timeout catches it)
+static void
+s_reload (zactor_t *daemon)
+{
+    S_REQUIRE (zstr_send (daemon, "RELOAD") == 0);
+    S_REQUIRE (zsock_wait (daemon) == 0);
+}
+
+static void
+s_federation (void)
+{
+    int64_t now = zclock_time () / 1000;
+    authority_t *authority = authority_new ("Fuzz authority");
+    S_REQUIRE (authority && authority_save (authority, s_dir, true) == 0);
+    cert_t *broker = cert_new ("BROKER", "Fuzz broker", "broker", 0, 1,
+                               now - 3600, now + 365 * 86400);
+    cert_t *department = cert_new ("SH-PD-MSA", "Fuzz department", "department", 3, 2,
+                                   now - 3600, now + 365 * 86400);
+    S_REQUIRE (broker && department);
+    cert_sign_by (broker, authority);
+    cert_sign_by (department, authority);
+    char *path = s_at ("BROKER.cert");
+    S_REQUIRE (cert_save (broker, path, true) == 0);
+    zstr_free (&path);
+    path = s_at ("SH-PD-MSA.cert");
+    S_REQUIRE (cert_save (department, path, true) == 0);
+    zstr_free (&path);
+    path = s_at ("certs");
+    S_REQUIRE (mkdir (path, 0700) == 0);
+    zstr_free (&path);
+    cert_t *public = cert_dup (department);
+    path = s_at ("certs/SH-PD-MSA.cert");
+    S_REQUIRE (public && cert_save (public, path, true) == 0);
+    zstr_free (&path);
+    path = s_at ("agreements");
+    S_REQUIRE (mkdir (path, 0700) == 0);
+    zstr_free (&path);
+    cert_destroy (&public);
+    cert_destroy (&department);
+    cert_destroy (&broker);
+    authority_destroy (&authority);
+
+    sqlite3 *db = NULL;
+    path = s_at ("source.db");
+    S_REQUIRE (sqlite3_open (path, &db) == SQLITE_OK);
+    S_REQUIRE (sqlite3_exec (db, "CREATE TABLE enterprise (uscc TEXT PRIMARY KEY, "
+                             "name TEXT, address TEXT, status TEXT, capital INTEGER);"
+                             "INSERT INTO enterprise VALUES ('91310115MA1K3BTP2B', "
+                             "'Fuzz Ltd', 'Pudong', 'active', 100);",
+                             NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (db);
+    zstr_free (&path);
+    s_write ("catalog.cfg", (const uint8_t *) S_CATALOG, strlen (S_CATALOG));
+}
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+    s_fuzz_setup (true);
+    snprintf (s_dir, sizeof (s_dir), "/tmp/sluice-fuzz-reload-%d", getpid ());
+    S_REQUIRE (mkdir (s_dir, 0700) == 0 || errno == EEXIST);
+    atexit (s_cleanup);
+    s_federation ();
+
+    s_broker_conf = conf_new (broker_schema);
+    s_set (s_broker_conf, "broker/endpoint", "tcp://127.0.0.1:*");
+    s_set_path (s_broker_conf, "broker/cert", "BROKER.cert_secret");
+    s_set_path (s_broker_conf, "broker/authority", "authority.pub");
+    s_set_path (s_broker_conf, "broker/certs", "certs");
+    s_set_path (s_broker_conf, "broker/crl", "federation.crl");
+    s_set_path (s_broker_conf, "broker/state", "broker-state");
+    s_set (s_broker_conf, "broker/log-level", "error");
+    s_broker = zactor_new (broker_actor, s_broker_conf);
+    S_REQUIRE (s_broker);
+    s_reload (s_broker);
+
+    s_gateway_conf = conf_new (gateway_schema);
+    s_set_path (s_gateway_conf, "gateway/cert", "SH-PD-MSA.cert_secret");
+    s_set_path (s_gateway_conf, "gateway/authority", "authority.pub");
+    //  No broker there: reloads do not need one
+    s_set (s_gateway_conf, "gateway/broker", "tcp://127.0.0.1:9");
+    s_set_path (s_gateway_conf, "gateway/broker-cert", "BROKER.cert");
+    char *local = zsys_sprintf ("ipc://%s/local.ipc", s_dir);
+    s_set (s_gateway_conf, "gateway/local", local);
+    zstr_free (&local);
+    s_set_path (s_gateway_conf, "gateway/catalog", "catalog.cfg");
+    s_set_path (s_gateway_conf, "gateway/source", "source.db");
+    s_set_path (s_gateway_conf, "gateway/state", "gateway-state");
+    s_set_path (s_gateway_conf, "gateway/agreements", "agreements");
+    s_set (s_gateway_conf, "gateway/log-level", "error");
+    s_gateway = zactor_new (s_gateway_actor, s_gateway_conf);
+    S_REQUIRE (s_gateway);
+    s_reload (s_gateway);
+    return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    static const struct {
+        const char *file;
+        bool broker;
+    } targets [] = {
+        { "federation.crl", true },
+        { "certs/fuzz.cert", true },
+        { "catalog.cfg", false },
+        { "agreements/fuzz.agreement", false },
+    };
+    size_t which = data [0] % (sizeof (targets) / sizeof (targets [0]));
+    s_write (targets [which].file, data + 1, size - 1);
+    zactor_t *daemon = targets [which].broker? s_broker: s_gateway;
+    s_reload (daemon);
+    //  Still alive and answering
+    s_reload (daemon);
+    return 0;
+}
