@@ -30,6 +30,7 @@
 #include "audit.h"
 #include "localapi.h"
 #include "link.h"
+#include "rules.h"
 #include "registrar.h"
 #include "cli.h"
 #include "catalog_cmd.h"
@@ -68,6 +69,7 @@ static const s_class_t s_classes [] = {
     { "audit", audit_test },
     { "localapi", localapi_test },
     { "link", link_test },
+    { "rules", rules_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
