@@ -361,6 +361,10 @@ liar_start () {
     sed -e "s|^    broker = .*|    broker = \"tcp://127.0.0.1:$LIAR_PORT\"|" \
         -e 's|^    broker-cert = .*|    broker-cert = "BROKER.cert"|' \
         "$F/msa/gateway.cfg" >"$LIAR_DIR/gateway.cfg"
+    # Settings an attack needs in the gateway's configuration, one per line
+    if [ -n "${LIAR_GATEWAY_EXTRA:-}" ]; then
+        printf '%s\n' "$LIAR_GATEWAY_EXTRA" >>"$LIAR_DIR/gateway.cfg"
+    fi
     "$BIN/sluice-liar" --endpoint "tcp://127.0.0.1:$LIAR_PORT" \
         --cert "$F/broker/BROKER.cert_secret" --authority "$F/authority/authority.pub" \
         --certs "$F/broker/certs" --attack "$LIAR_ATTACK" "$@" \
