@@ -418,7 +418,9 @@ s_registry_list (broker_t *self, const envelope_header_t *header, registry_msg_t
     const char *kind = *request->kind? request->kind: NULL;
     bool public_kind = kind && streq (kind, STATEMENT_CATALOG);
     zlistx_t *list = ledger_list (self->ledger, kind, public_kind? NULL: header->from);
-    s_registry_send (self, header->from, "listed", header->id, STATUS_OK, NULL, list);
+    if (s_registry_send (self, header->from, "listed", header->id, STATUS_OK, NULL, list))
+        s_registry_send (self, header->from, "done", header->id, STATUS_TOO_LARGE,
+                         "the listing could not be sent (see the broker's log)", NULL);
     zlistx_destroy (&list);
 }
 

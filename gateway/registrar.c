@@ -130,6 +130,7 @@ static int
 s_take (registrar_t *self, statement_t *statement, bool own)
 {
     rules_verdict_t verdict;
+    memset (&verdict, 0, sizeof (verdict));
     int status = STATUS_MALFORMED;
     if (streq (statement_kind (statement), STATEMENT_CATALOG))
         snprintf (verdict.reason, sizeof (verdict.reason), "a catalog is not pushed");
@@ -153,7 +154,7 @@ s_take (registrar_t *self, statement_t *statement, bool own)
                      "here: %s (%s); the brokers judge it too", kind, key,
                      statement_version (statement), status_name (status), verdict.reason);
     else
-    if (status == STATUS_STALE && !strstr (verdict.reason, "is not above"))
+    if (status == STATUS_STALE && !verdict.older)
         SLUICE_DEBUG (self->level, "registrar: %s %s version %" PRIu64 " from %s: %s",
                       kind, key, statement_version (statement),
                       statement_author (statement), verdict.reason);

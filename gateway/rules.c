@@ -245,11 +245,22 @@ s_continuity (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
         status = s_refuse (verdict, STATUS_STALE,
                            "the order is already answered, and stays as it was");
     if (status == STATUS_OK && held
-    &&  statement_version (statement) <= statement_version (held))
+    &&  statement_version (statement) < statement_version (held)) {
         status = s_refuse (verdict, STATUS_STALE,
                            "version %" PRIu64 " is not above version %" PRIu64
                            ", which is registered", statement_version (statement),
                            statement_version (held));
+        verdict->older = true;
+    }
+    else
+    if (status == STATUS_OK && held
+    &&  statement_version (statement) == statement_version (held)) {
+        status = s_refuse (verdict, STATUS_STALE, "version %" PRIu64 " is registered "
+                           "already", statement_version (held));
+        verdict->older = statement_payload_size (statement) != statement_payload_size (held)
+                      || memcmp (statement_payload (statement), statement_payload (held),
+                                 statement_payload_size (held));
+    }
     //  A new order counts against its author's bound (step 6)
     if (status == STATUS_OK && !held && streq (kind, STATEMENT_ORDER)) {
         int64_t open = ledger_open_orders (self->ledger, statement_author (statement));
@@ -489,9 +500,15 @@ rules_test (bool verbose)
     assert (s_try (&test, s_test_agreement (&test, "AGR-1", 1, "kind,licence_no", test.tax),
                    &verdict) == STATUS_STALE);
     assert (strstr (verdict.reason, "version 1 is not above version 2"));
-    //  The same version again, even newly signed: stale too
+    assert (verdict.older);
+    //  The same version again, even newly signed: stale too (a copy)
     assert (s_try (&test, s_test_agreement (&test, "AGR-1", 2, "licence_no", test.tax),
                    &verdict) == STATUS_STALE);
+    assert (strstr (verdict.reason, "version 2 is registered already") && !verdict.older);
+    //  The same version with other terms: stale, and not a mere copy
+    assert (s_try (&test, s_test_agreement (&test, "AGR-1", 2, "kind", test.tax),
+                   &verdict) == STATUS_STALE);
+    assert (verdict.older);
     statement_t *held = ledger_get (test.ledger, STATEMENT_AGREEMENT, "AGR-1");
     assert (held && statement_version (held) == 2);
     statement_destroy (&held);

@@ -69,6 +69,8 @@ typedef struct {
     char party_a [IDENT_MAX + 1];
     char party_b [IDENT_MAX + 1];
     char reason [RULES_REASON_MAX];
+    bool older;                 //  STALE: below the held version, or at it with
+                                //  another payload (not a mere copy)
 } rules_verdict_t;
 
 //  Rules over `ledger` and `trust`, both borrowed: they must outlive it.
