@@ -6,6 +6,7 @@
 # liar's ports here are $((PORT + 111)) upwards.
 
 echo "== a broker that lies cannot roll back an agreement or the revocation list"
+LIAR_PORT_BEFORE=$LIAR_PORT
 LIAR_PORT=$((PORT + 110))
 LV="$WORK/liar-versions"
 mkdir -p "$LV"
@@ -95,3 +96,4 @@ for old in "$LV/old.crl" ""; do
     liar_stop
 done
 rm -rf "$LIAR_DIR"
+LIAR_PORT=$LIAR_PORT_BEFORE
