@@ -73,10 +73,11 @@ start_gateway () {    # folder
     eval "${1}_PID=$!"
     PIDS="$PIDS $!"
 }
-# Polls a command (up to 15 s) until its output matches an ERE
+# Polls a command (up to 15 s, or WAIT_TRIES quarter seconds) until its
+# output matches an ERE
 registry_wait () {   # pattern command...
     pattern=$1; shift
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 "${WAIT_TRIES:-60}"); do
         "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
         sleep 0.25
     done

@@ -43,16 +43,8 @@ cu_rogue () {   # consumer-number attack [more]
 cu_msa_orders () {
     "$SLUICE" order list --config "$CU/msa/gateway.cfg" | grep -c "^ORD-SH-PD-C"
 }
-# Polls a command (up to 60 s: a catch-up of a thousand statements on a
-# loaded machine) until its output matches an ERE
-cu_wait () {   # pattern command...
-    pattern=$1; shift
-    for _ in $(seq 1 240); do
-        "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
-        sleep 0.25
-    done
-    return 1
-}
+# Polls up to 60 s: a catch-up of a thousand statements on a loaded machine
+cu_wait () { WAIT_TRIES=240 registry_wait "$@"; }
 # The lines a log got after line N
 cu_since () { tail -n "+$(($2 + 1))" "$1"; }
 cu_broker
