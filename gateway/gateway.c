@@ -586,7 +586,9 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
 //  The registry, for the local API: statements this department makes go to
 //  every broker it is registered with; the first answer is the answer.
 
-static void
+//  Returns how many brokers it went to (0: the caller was told
+//  NOT_REGISTERED).
+static size_t
 s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
                  const char *op, const char *kind, statement_t *statement,
                  const char *text)
@@ -627,6 +629,7 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         zhashx_insert (self->requests, request->msgid, request);
     }
     envelope_destroy (&envelope);
+    return sent;
 }
 
 //  Signs a statement of ours, of `version` (0: the next of our own
@@ -650,10 +653,11 @@ s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         return;
     }
     statement_sign (statement, cert_sign_secret (self->cert));
-    //  Kept here before it leaves: a broker that never echoes it cannot
-    //  roll it back; the brokers' answer is the caller's
-    registrar_take_own (self->registrar, statement);
-    s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL);
+    //  Kept here as it leaves, before any broker can answer: a broker that
+    //  never echoes it cannot roll it back. The brokers' answer is the
+    //  caller's; a statement that went nowhere is not kept
+    if (s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL))
+        registrar_take_own (self->registrar, statement);
     statement_destroy (&statement);
 }
 

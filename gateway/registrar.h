@@ -11,7 +11,8 @@
 
     The statements this department makes itself are numbered here (each a
     higher version than any before, persisted before it is signed) and kept
-    at once, so a broker that never echoes them cannot roll them back.
+    as they are sent, so a broker that never echoes them cannot roll them
+    back.
 
     The catch-up: after each WELCOME the gateway asks the broker for the
     changes since the high-water mark it holds from that broker (the
@@ -59,9 +60,9 @@ int
 int
     registrar_next_version (registrar_t *self, uint64_t *version);
 
-//  Keeps and applies a statement this department signed, at once, before
-//  it goes to the brokers. Returns what the rules say (a refusal here is
-//  logged; the brokers decide for themselves).
+//  Keeps and applies a statement this department signed, at once, as it
+//  goes to the brokers (before any can answer). Returns what the rules say
+//  (a refusal here is logged; the brokers decide for themselves).
 int
     registrar_take_own (registrar_t *self, statement_t *statement);
 

@@ -50,7 +50,7 @@ check "version 1 is in force at the provider" \
 expect "under version 1 the kind is granted" "OK \(" 0 vquery licence_no,kind
 expect "the provider registers the narrower version 2" "registered" 0 \
     "$SLUICE" agreement register --config "$F/msa/gateway.cfg" --file "$V/v2.agreement"
-expect "version 2 is in force at once at the provider's gateway (kept before it is sent)" \
+expect "version 2 is in force at once at the provider's gateway (kept as it is sent)" \
     "AGR-MSA-TAX-ROLL +in force +2 " 0 vlist msa
 expect "under version 2 the kind is refused" "FIELD_NOT_AGREED.*kind" 2 vquery licence_no,kind
 check "the consumer's gateway has version 2 too" \
