@@ -15,6 +15,7 @@
 #include "registry.h"
 #include "ledger.h"
 #include "agreement.h"
+#include "rules.h"
 #include "status.h"
 #include <sodium.h>
 #include <dirent.h>
@@ -42,6 +43,8 @@ const conf_key_t broker_schema [] = {
       "heartbeat interval; a peer silent for 5 intervals is offline" },
     { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
       "messages queued per peer before it is reported busy" },
+    { "broker/order-limit",  CONF_INTEGER,  false, 1, RULES_ORDER_LIMIT_MAX, "1000",
+      "open orders (without an answer) one department may have filed" },
     { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
     { NULL }
@@ -63,6 +66,7 @@ struct _broker_t {
     uint8_t authority [32];
     truststore_t *trust;
     ledger_t *ledger;           //  the federation's registry
+    char epoch [REGISTRY_EPOCH_MAX + 1];    //  of this registry, kept in it
     zsock_t *router;
     zsock_t *zap;
     zloop_t *loop;
@@ -113,6 +117,8 @@ s_mtime (const char *path)
     return (int64_t) (stamp >> 1);
 }
 
+static void s_crl_floor (broker_t *self, truststore_t *trust, char **crl_text);
+
 //  Builds a fresh truststore from the certificates directory and the
 //  revocation list, and the directory payload that goes to gateways.
 static int
@@ -143,6 +149,7 @@ s_load_trust (broker_t *self, char **error)
             return -1;
         }
     }
+    s_crl_floor (self, trust, &crl_text);
     zlist_t *texts = zlist_new ();
     zlist_autofree (texts);
     for (cert_t *cert = truststore_first (trust); cert; cert = truststore_next (trust)) {
@@ -228,205 +235,179 @@ static int s_rebind (broker_t *self);
 //  The broker checks them so that junk is refused early, but every gateway
 //  checks them again itself: nothing here can grant anything.
 
-//  Sends a REGISTRY payload to one department if it is connected.
+//  The revocation list never goes back: the newest one this broker ever
+//  accepted is kept in its registry; a list file that is older (or gone)
+//  is not believed, the kept list is served instead. A newer file is kept.
 static void
+s_crl_floor (broker_t *self, truststore_t *trust, char **crl_text)
+{
+    rules_t *rules = rules_new (self->ledger, trust);
+    crl_t *kept = rules_kept_crl (rules);
+    crl_t *held = truststore_crl (trust);
+    if (kept && (!held || crl_version (held) < crl_version (kept))) {
+        uint64_t version = crl_version (kept);
+        const char *file = held? "an older version": "none";     //  held is replaced
+        char *text = crl_encode (kept);
+        if (truststore_set_crl (trust, &kept) == STATUS_OK) {
+            zsys_warning ("broker: the revocation list file (broker/crl) holds %s; "
+                          "serving version %" PRIu64 ", the newest accepted before",
+                          file, version);
+            zstr_free (crl_text);
+            *crl_text = text;
+            text = NULL;
+        }
+        else
+            zsys_error ("broker: the revocation list kept in the registry is refused");
+        zstr_free (&text);
+    }
+    else
+    if (held && rules_keep_crl (rules, held))
+        zsys_error ("broker: cannot keep revocation list version %" PRIu64
+                    " in the registry", crl_version (held));
+    crl_destroy (&kept);
+    rules_destroy (&rules);
+}
+
+//  The epoch of this registry: a random id made once and kept in it, so a
+//  gateway's mark from another registry (or this one before its state was
+//  lost) is never taken for one of this.
+static int
+s_epoch (broker_t *self, char **error)
+{
+    char *epoch = ledger_value (self->ledger, "epoch");
+    if (!epoch) {
+        uint8_t random [16];
+        randombytes_buf (random, sizeof (random));
+        char hex [sizeof (random) * 2 + 1];
+        sodium_bin2hex (hex, sizeof (hex), random, sizeof (random));
+        if (ledger_set_value (self->ledger, "epoch", hex)) {
+            *error = strdup ("cannot keep the registry's epoch (broker/state)");
+            return -1;
+        }
+        epoch = strdup (hex);
+    }
+    snprintf (self->epoch, sizeof (self->epoch), "%s", epoch);
+    zstr_free (&epoch);
+    return 0;
+}
+
+//  Sends a REGISTRY payload to one department if it is connected; a send
+//  that fails is logged (the department asks again, or is told by a
+//  status of its own request).
+static int
+s_registry_send_payload (broker_t *self, const char *department, const char *what,
+                         const uint8_t *payload, size_t size)
+{
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (!peer) {
+        SLUICE_DEBUG (self->level, "broker: registry %s for %s not sent: not connected",
+                      what, department);
+        return -1;
+    }
+    int rc = s_send_own (self, peer->routing, department, MSG_REGISTRY, payload, size);
+    if (rc)
+        zsys_warning ("broker: registry %s for %s (%zu bytes) could not be sent: %s%s",
+                      what, department, size,
+                      size > ENVELOPE_PAYLOAD_MAX? "too large": zmq_strerror (zmq_errno ()),
+                      streq (what, "push")? "; it comes with the next catch-up": "");
+    return rc;
+}
+
+static int
 s_registry_send (broker_t *self, const char *department, const char *op,
                  const uint8_t *re, int status, const char *reason,
                  zlistx_t *statements)
 {
-    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
-    if (!peer)
-        return;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     registry_msg_encode (&buffer, op, re, status, reason, NULL, statements, NULL);
-    s_send_own (self, peer->routing, department, MSG_REGISTRY,
-                (uint8_t *) buffer.data, buffer.size);
+    int rc = s_registry_send_payload (self, department, op, (uint8_t *) buffer.data,
+                                      buffer.size);
     msgpack_sbuffer_destroy (&buffer);
+    return rc;
 }
 
-//  The agreement held under `id`, decoded, or NULL.
-static agreement_t *
-s_held_agreement (broker_t *self, const char *id)
+//  The registry's rules over the trust of now (which a reload replaces),
+//  for one use.
+static rules_t *
+s_rules (broker_t *self)
 {
-    statement_t *held = ledger_get (self->ledger, STATEMENT_AGREEMENT, id);
-    agreement_t *agreement = held? agreement_decode ((const char *) statement_payload (held),
-                                                     statement_payload_size (held)): NULL;
-    statement_destroy (&held);
-    return agreement;
-}
-
-//  Checks a statement against what its kind requires and finds the two
-//  departments it concerns. Returns STATUS_OK or the refusal, with a reason.
-static int s_admit_kind (broker_t *self, statement_t *statement, char *party_a,
-                         char *party_b, const char **reason);
-
-//  Rules for every kind: not issued in the future (which would block every
-//  later update), and an update keeps the same parties and author: an id
-//  in use cannot be taken over by someone else; an answer is final.
-#define S_SKEW_MS (5 * 60 * 1000)
-
-static int
-s_admit (broker_t *self, statement_t *statement, char *party_a, char *party_b,
-         const char **reason)
-{
-    if (statement_issued (statement) > zclock_time () + S_SKEW_MS) {
-        *reason = "the statement is issued in the future";
-        return STATUS_STALE;
-    }
-    int status = s_admit_kind (self, statement, party_a, party_b, reason);
-    statement_t *held = status == STATUS_OK?
-        ledger_get (self->ledger, statement_kind (statement), statement_key (statement)): NULL;
-    if (held && streq (statement_kind (statement), STATEMENT_ANSWER)) {
-        status = STATUS_STALE;
-        *reason = "the order is already answered";
-    }
-    else
-    if (held && !streq (statement_author (held), statement_author (statement))
-    &&  !streq (statement_kind (statement), STATEMENT_AGREEMENT)) {
-        status = STATUS_SENDER_MISMATCH;
-        *reason = "this id belongs to a statement of another department";
-    }
-    else
-    if (held && streq (statement_kind (statement), STATEMENT_AGREEMENT)) {
-        agreement_t *before = agreement_decode ((const char *) statement_payload (held),
-                                                statement_payload_size (held));
-        if (!before || !streq (agreement_provider (before), party_a)
-        ||  !streq (agreement_consumer (before), party_b)) {
-            status = STATUS_SENDER_MISMATCH;
-            *reason = "this agreement id belongs to other departments";
-        }
-        agreement_destroy (&before);
-    }
-    statement_destroy (&held);
-    return status;
-}
-
-static int
-s_admit_kind (broker_t *self, statement_t *statement, char *party_a, char *party_b,
-              const char **reason)
-{
-    const char *kind = statement_kind (statement);
-    const char *author = statement_author (statement);
-    snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", author);
-    *party_b = 0;
-    if (streq (kind, STATEMENT_CATALOG)) {
-        *reason = "a catalog is published by its own department";
-        return streq (statement_key (statement), author)? STATUS_OK: STATUS_SENDER_MISMATCH;
-    }
-    if (streq (kind, STATEMENT_AGREEMENT)) {
-        agreement_t *agreement = agreement_decode ((const char *) statement_payload (statement),
-                                                   statement_payload_size (statement));
-        int status = STATUS_MALFORMED;
-        *reason = "not a valid agreement";
-        if (agreement) {
-            snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", agreement_provider (agreement));
-            snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", agreement_consumer (agreement));
-            status = agreement_verify (agreement, self->trust, zclock_time () / 1000);
-            *reason = "both departments must sign the agreement with valid certificates";
-            if (status == STATUS_OK && !streq (statement_key (statement),
-                                               agreement_id (agreement))) {
-                status = STATUS_MALFORMED;
-                *reason = "the statement key is not the agreement's id";
-            }
-            if (status == STATUS_OK && !streq (author, party_a) && !streq (author, party_b)) {
-                status = STATUS_SENDER_MISMATCH;
-                *reason = "only a party to an agreement registers it";
-            }
-        }
-        agreement_destroy (&agreement);
-        return status;
-    }
-    if (streq (kind, STATEMENT_REVOCATION)) {
-        agreement_t *agreement = s_held_agreement (self, statement_key (statement));
-        int status = STATUS_NO_AGREEMENT;
-        *reason = "no such agreement is registered";
-        if (agreement) {
-            snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", agreement_provider (agreement));
-            snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", agreement_consumer (agreement));
-            status = streq (author, party_a)? STATUS_OK: STATUS_SENDER_MISMATCH;
-            *reason = "only the provider revokes an agreement";
-        }
-        agreement_destroy (&agreement);
-        return status;
-    }
-    if (streq (kind, STATEMENT_ORDER)) {
-        order_t order;
-        *reason = "not a valid order (provider, item, purpose and legal basis)";
-        if (registry_order_decode (statement_payload (statement),
-                                   statement_payload_size (statement), &order))
-            return STATUS_MALFORMED;
-        snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", order.provider);
-        *reason = "no such department";
-        return truststore_lookup (self->trust, order.provider)? STATUS_OK:
-                                                                 STATUS_UNKNOWN_DEPARTMENT;
-    }
-    //  An answer: by the provider the order was filed with
-    statement_t *held = ledger_get (self->ledger, STATEMENT_ORDER, statement_key (statement));
-    order_t order;
-    order_answer_t answer;
-    int status = STATUS_UNKNOWN_ITEM;
-    *reason = "no such order is registered";
-    if (held && registry_order_decode (statement_payload (held),
-                                       statement_payload_size (held), &order) == STATUS_OK) {
-        snprintf (party_a, ENVELOPE_DEPT_MAX + 1, "%s", statement_author (held));
-        snprintf (party_b, ENVELOPE_DEPT_MAX + 1, "%s", order.provider);
-        status = streq (author, order.provider)? STATUS_OK: STATUS_SENDER_MISMATCH;
-        *reason = "only the provider answers an order";
-        if (status == STATUS_OK
-        &&  registry_answer_decode (statement_payload (statement),
-                                    statement_payload_size (statement), &answer)) {
-            status = STATUS_MALFORMED;
-            *reason = "not a valid answer (a refusal states its legal basis)";
-        }
-    }
-    statement_destroy (&held);
-    return status;
+    rules_t *rules = rules_new (self->ledger, self->trust);
+    rules_set_order_limit (rules, (size_t) conf_int (self->conf, "broker/order-limit"));
+    return rules;
 }
 
 //  A department puts a statement: check, keep, forward to both parties.
 static void
-s_registry_put (broker_t *self, const envelope_header_t *header, cert_t *sender,
-                registry_msg_t *request)
+s_registry_put (broker_t *self, const envelope_header_t *header, registry_msg_t *request)
 {
     int status = STATUS_MALFORMED;
-    const char *reason = "a put carries exactly one statement";
+    rules_verdict_t verdict;
+    memset (&verdict, 0, sizeof (verdict));
+    snprintf (verdict.reason, sizeof (verdict.reason), "a put carries exactly one statement");
     statement_t *statement = NULL;
-    char party_a [ENVELOPE_DEPT_MAX + 1] = "", party_b [ENVELOPE_DEPT_MAX + 1] = "";
     if (request->statements && request->statements->via.array.size == 1) {
         const msgpack_object_bin *bin = &request->statements->via.array.ptr [0].via.bin;
         statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
-        reason = "the statement could not be decoded";
+        snprintf (verdict.reason, sizeof (verdict.reason),
+                  "the statement could not be decoded");
     }
+    if (statement && !streq (statement_author (statement), header->from)) {
+        status = STATUS_SENDER_MISMATCH;
+        snprintf (verdict.reason, sizeof (verdict.reason),
+                  "a department puts only its own statements");
+    }
+    else
     if (statement) {
-        if (!streq (statement_author (statement), header->from)) {
-            status = STATUS_SENDER_MISMATCH;
-            reason = "a department puts only its own statements";
-        }
-        else
-        if (statement_verify (statement, cert_sign_public (sender))) {
-            status = STATUS_BAD_SIGNATURE;
-            reason = "the statement's signature does not verify";
-        }
-        else
-            status = s_admit (self, statement, party_a, party_b, &reason);
+        rules_t *rules = s_rules (self);
+        status = rules_admit (rules, statement, &verdict);
+        rules_destroy (&rules);
     }
-    if (status == STATUS_OK) {
-        status = ledger_put (self->ledger, statement, party_a, party_b);
-        reason = status == STATUS_STALE? "a newer statement is already registered": "registered";
-    }
-    SLUICE_INFO (self->level, "broker: %s put %s %s: %s", header->from,
+    SLUICE_INFO (self->level, "broker: %s put %s %s version %" PRIu64 ": %s", header->from,
                  statement? statement_kind (statement): "?",
-                 statement? statement_key (statement): "?", status_name (status));
-    s_registry_send (self, header->from, "done", header->id, status, reason, NULL);
-    if (status == STATUS_OK && *party_b) {
+                 statement? statement_key (statement): "?",
+                 statement? statement_version (statement): 0, status_name (status));
+    s_registry_send (self, header->from, "done", header->id, status, verdict.reason, NULL);
+    if (status == STATUS_OK && *verdict.party_b) {
         zlistx_t *one = zlistx_new ();
         zlistx_add_end (one, statement);
-        s_registry_send (self, party_a, "push", NULL, 0, NULL, one);
-        s_registry_send (self, party_b, "push", NULL, 0, NULL, one);
+        s_registry_send (self, verdict.party_a, "push", NULL, 0, NULL, one);
+        s_registry_send (self, verdict.party_b, "push", NULL, 0, NULL, one);
         zlistx_destroy (&one);
     }
     statement_destroy (&statement);
+}
+
+//  The catch-up: one page of the changes that concern the department after
+//  the change number it holds from this registry (from the start if it
+//  holds another epoch), catalogs excepted (they are read with list).
+static void
+s_registry_sync (broker_t *self, const envelope_header_t *header, registry_msg_t *request)
+{
+    uint64_t since = streq (request->epoch, self->epoch)? request->since: 0;
+    uint64_t next;
+    bool more;
+    zlistx_t *page = ledger_page (self->ledger, header->from, STATEMENT_CATALOG, since,
+                                  REGISTRY_PAGE_BUDGET, &next, &more);
+    if (!page) {
+        zsys_error ("broker: catch-up page for %s after %" PRIu64 " could not be built",
+                    header->from, since);
+        s_registry_send (self, header->from, "done", header->id, STATUS_INTERNAL,
+                         "the broker cannot read its registry", NULL);
+        return;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_page_encode (&buffer, header->id, self->epoch, next, more, page);
+    SLUICE_INFO (self->level, "broker: catch-up for %s after change %" PRIu64 ": %zu "
+                 "statements (%zu bytes) up to %" PRIu64 "%s", header->from, since,
+                 zlistx_size (page), buffer.size, next, more? ", more follow": "");
+    if (s_registry_send_payload (self, header->from, "catch-up page",
+                                 (uint8_t *) buffer.data, buffer.size))
+        s_registry_send (self, header->from, "done", header->id, STATUS_INTERNAL,
+                         "the catch-up page could not be sent; ask again", NULL);
+    msgpack_sbuffer_destroy (&buffer);
+    zlistx_destroy (&page);
 }
 
 //  Statements a department may read: every catalog; of the rest, those it
@@ -437,7 +418,9 @@ s_registry_list (broker_t *self, const envelope_header_t *header, registry_msg_t
     const char *kind = *request->kind? request->kind: NULL;
     bool public_kind = kind && streq (kind, STATEMENT_CATALOG);
     zlistx_t *list = ledger_list (self->ledger, kind, public_kind? NULL: header->from);
-    s_registry_send (self, header->from, "listed", header->id, STATUS_OK, NULL, list);
+    if (s_registry_send (self, header->from, "listed", header->id, STATUS_OK, NULL, list))
+        s_registry_send (self, header->from, "done", header->id, STATUS_TOO_LARGE,
+                         "the listing could not be sent (see the broker's log)", NULL);
     zlistx_destroy (&list);
 }
 
@@ -492,7 +475,7 @@ s_registry (broker_t *self, const envelope_header_t *header, cert_t *sender,
                          "the registry request could not be decoded", NULL);
     else
     if (streq (request.op, "put"))
-        s_registry_put (self, header, sender, &request);
+        s_registry_put (self, header, &request);
     else
     if (streq (request.op, "list"))
         s_registry_list (self, header, &request);
@@ -500,27 +483,12 @@ s_registry (broker_t *self, const envelope_header_t *header, cert_t *sender,
     if (streq (request.op, "crl"))
         s_registry_crl (self, header, &request);
     else
+    if (streq (request.op, "sync"))
+        s_registry_sync (self, header, &request);
+    else
         s_registry_send (self, header->from, "done", header->id, STATUS_BAD_TYPE,
                          "unknown registry operation", NULL);
     registry_msg_destroy (&request);
-}
-
-//  After a WELCOME: everything registered that concerns the department, so
-//  that a gateway that was offline catches up.
-static void
-s_registry_sync (broker_t *self, const char *department)
-{
-    zlistx_t *list = ledger_list (self->ledger, NULL, department);
-    zlistx_t *push = zlistx_new ();         //  borrows from list
-    //  Catalogs are fetched on demand; the rest is pushed
-    for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
-         statement = (statement_t *) zlistx_next (list))
-        if (!streq (statement_kind (statement), STATEMENT_CATALOG))
-            zlistx_add_end (push, statement);
-    if (zlistx_size (push))
-        s_registry_send (self, department, "push", NULL, 0, NULL, push);
-    zlistx_destroy (&push);
-    zlistx_destroy (&list);
 }
 
 //  Messages addressed to the broker itself ("to" is empty).
@@ -535,10 +503,8 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
     if (status != STATUS_OK)
         s_send_error (self, routing, header->from, header->id, status, NULL);
     else
-    if (header->type == MSG_HELLO) {
+    if (header->type == MSG_HELLO)
         s_register (self, routing, header->from);
-        s_registry_sync (self, header->from);
-    }
     else
     if (header->type == MSG_REGISTRY) {
         s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, header->from);
@@ -891,10 +857,7 @@ broker_new (conf_t *conf, char **error)
         broker_destroy (&self);
         return NULL;
     }
-    if (s_load_trust (self, error)) {
-        broker_destroy (&self);
-        return NULL;
-    }
+    //  The registry first: it keeps the newest revocation list
     const char *state = conf_str (conf, "broker/state");
     char *path = zsys_sprintf ("%s/registry.db", state);
     if (zsys_dir_create ("%s", state) == 0)
@@ -902,7 +865,7 @@ broker_new (conf_t *conf, char **error)
     else
         *error = zsys_sprintf ("%s: cannot create the state directory (broker/state)", state);
     zstr_free (&path);
-    if (!self->ledger) {
+    if (!self->ledger || s_epoch (self, error) || s_load_trust (self, error)) {
         broker_destroy (&self);
         return NULL;
     }

@@ -16,6 +16,23 @@
 #include <msgpack.h>
 #include <string.h>
 #include <stdlib.h>
+#include <inttypes.h>
+
+//  Test vectors of PROTOCOL.md section 14 (agreement_test)
+#define S_VECTOR_CANONICAL \
+    "9db2736c756963652d61677265656d656e742d32b64147522d53482d50442d4d" \
+    "53412d5441582d3030303101a953482d50442d4d5341a953482d50442d544158" \
+    "b0656e74657270726973652d626173696393a761646472657373a46e616d65a6" \
+    "73746174757392ac6372656469742d636865636bb07461782d72656769737472" \
+    "6174696f6ed92de3808ae4bc98e58c96e890a5e59586e78eafe5a283e69da1e4" \
+    "be8be3808be7acace4b889e58d81e4b883e69da1ce6955b900ce6b36ec80cd03" \
+    "e892a761756469746f72a9696e73706563746f72"
+#define S_VECTOR_PROVIDER \
+    "2a16ba4cebd361ab3d3480fd67adf93352f9cfef6545c9820f7669db684e1abe" \
+    "647c8581f6514502a339cfcbaf0b5e56454ad9970ec84dabd9eb5343a4bd030c"
+#define S_VECTOR_CONSUMER \
+    "363743965b4db6b0e80334fa538859940aa749dc72401c267de8dec9241ffa08" \
+    "8ae323f29ab243eae7583f227fdbbaf9f4ddf2fb650ca2089da2d5ae0feb3909"
 
 //  A sorted list of distinct names
 typedef struct {
@@ -25,6 +42,7 @@ typedef struct {
 
 struct _agreement_t {
     char *id;
+    uint64_t version;           //  1 .. AGREEMENT_VERSION_MAX
     char *provider;
     char *consumer;
     char *item;
@@ -44,14 +62,14 @@ struct _agreement_t {
 
 //  Keys of the ZPL section, in the order they are written
 enum {
-    S_KEY_ID, S_KEY_PROVIDER, S_KEY_CONSUMER, S_KEY_ITEM, S_KEY_FIELDS,
+    S_KEY_ID, S_KEY_VERSION, S_KEY_PROVIDER, S_KEY_CONSUMER, S_KEY_ITEM, S_KEY_FIELDS,
     S_KEY_PURPOSES, S_KEY_LEGAL_BASIS, S_KEY_VALID_FROM, S_KEY_VALID_UNTIL,
     S_KEY_DAILY_QUOTA, S_KEY_ROLES, S_KEY_PROVIDER_SIG, S_KEY_CONSUMER_SIG,
     S_KEYS
 };
 
 static const char *s_keys [S_KEYS] = {
-    "id", "provider", "consumer", "item", "fields", "purposes",
+    "id", "version", "provider", "consumer", "item", "fields", "purposes",
     "legal-basis", "valid-from", "valid-until", "daily-quota", "roles",
     "provider-signature", "consumer-signature"
 };
@@ -338,7 +356,26 @@ agreement_new (const char *id, const char *provider, const char *consumer,
     self->valid_from = valid_from;
     self->valid_until = valid_until;
     self->daily_quota = daily_quota;
+    self->version = 1;
     return self;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Sets the version; the signatures no longer cover it and are dropped
+
+int
+agreement_set_version (agreement_t *self, uint64_t version)
+{
+    assert (self);
+    if (version < 1 || version > AGREEMENT_VERSION_MAX)
+        return -1;
+    if (version != self->version) {
+        self->version = version;
+        self->provider_signed = false;
+        self->consumer_signed = false;
+    }
+    return 0;
 }
 
 
@@ -428,7 +465,13 @@ agreement_decode (const char *text, size_t size)
             goto done;
         }
     int64_t valid_from, valid_until;
-    uint64_t quota;
+    uint64_t quota, version;
+    if (certfile_uint_parse (values [S_KEY_VERSION], AGREEMENT_VERSION_MAX, &version)
+    ||  version < 1) {
+        zsys_warning ("agreement: version must be a number from 1 to %u",
+                      AGREEMENT_VERSION_MAX);
+        goto done;
+    }
     if (certfile_time_parse (values [S_KEY_VALID_FROM], &valid_from)) {
         zsys_warning ("agreement: valid-from is not YYYY-MM-DDTHH:MM:SSZ");
         goto done;
@@ -450,6 +493,7 @@ agreement_decode (const char *text, size_t size)
                           (uint32_t) quota, values [S_KEY_ROLES]);
     if (!self)
         goto done;
+    self->version = version;
     if (values [S_KEY_PROVIDER_SIG]) {
         if (certfile_hex_parse (values [S_KEY_PROVIDER_SIG],
                                 self->provider_signature,
@@ -524,6 +568,7 @@ agreement_encode (agreement_t *self)
         "#   Sharing agreement (see README \"Agreement file\")\n"
         "agreement\n"
         "    id = \"%s\"\n"
+        "    version = %" PRIu64 "\n"
         "    provider = \"%s\"\n"
         "    consumer = \"%s\"\n"
         "    item = \"%s\"\n"
@@ -535,7 +580,7 @@ agreement_encode (agreement_t *self)
         "    daily-quota = %u\n"
         "    roles = \"%s\"\n"
         "%s%s",
-        self->id, self->provider, self->consumer, self->item, fields,
+        self->id, self->version, self->provider, self->consumer, self->item, fields,
         purposes, self->legal_basis, from, until, self->daily_quota, roles,
         provider_line, consumer_line);
     assert (text);
@@ -573,6 +618,13 @@ agreement_id (agreement_t *self)
 {
     assert (self);
     return self->id;
+}
+
+uint64_t
+agreement_version (agreement_t *self)
+{
+    assert (self);
+    return self->version;
 }
 
 const char *
@@ -712,9 +764,10 @@ agreement_canonical (agreement_t *self, size_t *size)
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_array (&pk, 12);
+    msgpack_pack_array (&pk, 13);
     s_pack_str (&pk, AGREEMENT_TAG);
     s_pack_str (&pk, self->id);
+    msgpack_pack_uint64 (&pk, self->version);
     s_pack_str (&pk, self->provider);
     s_pack_str (&pk, self->consumer);
     s_pack_str (&pk, self->item);
@@ -1010,7 +1063,7 @@ agreement_test (bool verbose)
     //  Canonical bytes: the tag first, lists sorted, stable
     size_t size, size2;
     uint8_t *canonical = agreement_canonical (agreement, &size);
-    assert (canonical [0] == 0x9C);             //  fixarray of 12
+    assert (canonical [0] == 0x9D);             //  fixarray of 13
     assert (canonical [1] == 0xB2);             //  fixstr of 18
     assert (memcmp (canonical + 2, AGREEMENT_TAG, 18) == 0);
     agreement_t *same = agreement_new (
@@ -1030,14 +1083,65 @@ agreement_test (bool verbose)
                                   &offset);
     assert (rc == MSGPACK_UNPACK_SUCCESS && offset == size);
     msgpack_object_array array = unpacked.data.via.array;
-    assert (unpacked.data.type == MSGPACK_OBJECT_ARRAY && array.size == 12);
-    assert (array.ptr [5].type == MSGPACK_OBJECT_ARRAY);
-    assert (array.ptr [5].via.array.size == 3);
-    assert (array.ptr [8].type == MSGPACK_OBJECT_POSITIVE_INTEGER);
-    assert (array.ptr [8].via.u64 == (uint64_t) from);
-    assert (array.ptr [10].via.u64 == 1000);
+    assert (unpacked.data.type == MSGPACK_OBJECT_ARRAY && array.size == 13);
+    assert (array.ptr [2].type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert (array.ptr [2].via.u64 == 1);        //  the version, 1 by default
+    assert (array.ptr [6].type == MSGPACK_OBJECT_ARRAY);
+    assert (array.ptr [6].via.array.size == 3);
+    assert (array.ptr [9].type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+    assert (array.ptr [9].via.u64 == (uint64_t) from);
+    assert (array.ptr [11].via.u64 == 1000);
     msgpack_unpacked_destroy (&unpacked);
     free (canonical);
+
+    //  The test vector of PROTOCOL.md section 14: the agreement above, at
+    //  version 1, signed by the provider (Ed25519 seed 32 bytes 01) and the
+    //  consumer (seed 32 bytes 02)
+    {
+        const char *canonical_hex = S_VECTOR_CANONICAL;
+        const char *signature_hex [2] = { S_VECTOR_PROVIDER, S_VECTOR_CONSUMER };
+        uint8_t expected [256];
+        size_t expected_size = 0;
+        canonical = agreement_canonical (agreement, &size);
+        if (verbose) {
+            char *hex = certfile_hex (canonical, size);
+            printf ("\ncanonical %s\n", hex);
+            free (hex);
+        }
+        assert (sodium_hex2bin (expected, sizeof (expected), canonical_hex,
+                                strlen (canonical_hex), NULL, &expected_size, NULL) == 0);
+        assert (size == expected_size && memcmp (canonical, expected, size) == 0);
+        for (int party = 0; party < 2; party++) {
+            uint8_t seed [32], public_key [32], secret_key [64], signature [64];
+            uint8_t wanted [64];
+            memset (seed, party + 1, sizeof (seed));
+            crypto_sign_seed_keypair (public_key, secret_key, seed);
+            crypto_sign_detached (signature, NULL, canonical, size, secret_key);
+            if (verbose) {
+                char *hex = certfile_hex (signature, 64);
+                printf ("signature %d %s\n", party, hex);
+                free (hex);
+            }
+            assert (certfile_hex_parse (signature_hex [party], wanted, 64) == 0);
+            assert (memcmp (signature, wanted, 64) == 0);
+            assert (crypto_sign_verify_detached (wanted, canonical, size, public_key) == 0);
+        }
+        //  Version 2 of the same agreement is other bytes: signatures of
+        //  version 1 do not verify for it
+        agreement_t *second = agreement_dup (agreement);
+        assert (agreement_set_version (second, 2) == 0);
+        assert (agreement_version (second) == 2);
+        uint8_t *bytes = agreement_canonical (second, &size2);
+        assert (size2 == size && bytes [43] == 0x02 && canonical [43] == 0x01);
+        assert (memcmp (bytes, canonical, 43) == 0);
+        assert (memcmp (bytes + 44, canonical + 44, size - 44) == 0);
+        assert (agreement_set_version (second, 0) == -1);
+        assert (agreement_set_version (second, (uint64_t) AGREEMENT_VERSION_MAX + 1) == -1);
+        assert (agreement_version (second) == 2);
+        free (bytes);
+        agreement_destroy (&second);
+        free (canonical);
+    }
 
     //  Signing: each party signs as itself, nobody else can
     authority_t *authority = authority_new ("Test authority");
@@ -1112,6 +1216,7 @@ agreement_test (bool verbose)
         { "roles = \"auditor,inspector\"", "roles = \"*\"" },
         { "consumer = \"SH-PD-TAX\"", "consumer = \"SH-PD-OTHER\"" },
         { "第三十七条", "第三十八条" },
+        { "version = 1", "version = 2" },
     };
     for (size_t index = 0; index < sizeof (tampers) / sizeof (tampers [0]);
          index++) {
@@ -1147,6 +1252,11 @@ agreement_test (bool verbose)
         s_replace (text, "    roles = \"auditor,inspector\"\n", ""),
         s_replace (text, "    item = \"enterprise-basic\"\n", ""),
         s_replace (text, "daily-quota = 1000", "daily-quota = 01000"),
+        s_replace (text, "    version = 1\n", ""),
+        s_replace (text, "version = 1", "version = 0"),
+        s_replace (text, "version = 1", "version = -1"),
+        s_replace (text, "version = 1", "version = 4294967296"),
+        s_replace (text, "version = 1", "version = 01"),
         s_replace (text, "daily-quota = 1000", "daily-quota = -1"),
         s_replace (text, "daily-quota = 1000", "daily-quota = 0"),
         s_replace (text, "daily-quota = 1000", "daily-quota = 99999999999"),

@@ -9,6 +9,11 @@
     signatures are added later, so any change means a new agreement and new
     signatures.
 
+    Each agreement carries a version (1 by default) inside the bytes both
+    parties sign: of two agreements with the same id, the higher version is
+    in force, and only both parties together can make a higher one. The
+    provider's gateway never lets the version of an id go back (policy.h).
+
     On disk an agreement is ZPL text (`NAME.agreement`), at most
     AGREEMENT_TEXT_MAX bytes.
 */
@@ -32,11 +37,12 @@
 #define AGREEMENT_BASIS_MAX     1024    //  legal basis, bytes of UTF-8
 #define AGREEMENT_QUOTA_MAX     1000000000u     //  requests per UTC day
 #define AGREEMENT_SIG_BYTES     64      //  Ed25519 signature
-#define AGREEMENT_TAG           "sluice-agreement-1"    //  first canonical element
+#define AGREEMENT_VERSION_MAX   4294967295u     //  versions are 1 .. 2^32-1
+#define AGREEMENT_TAG           "sluice-agreement-2"    //  first canonical element
 
 typedef struct _agreement_t agreement_t;
 
-//  Creates an unsigned agreement. `fields`, `purposes` and `roles` are
+//  Creates an unsigned agreement, of version 1. `fields`, `purposes` and `roles` are
 //  comma-separated lists ("name,address"; blanks around names are ignored;
 //  no duplicates); `roles` may be "*" for any officer role. Times are seconds
 //  since the epoch, UTC, valid_from < valid_until. daily_quota is 1 to
@@ -48,6 +54,12 @@ agreement_t *
                    const char *legal_basis, int64_t valid_from,
                    int64_t valid_until, uint32_t daily_quota,
                    const char *roles);
+
+//  Sets the version of an agreement being drafted: 1 to
+//  AGREEMENT_VERSION_MAX. A new version drops the signatures it has (they
+//  do not cover it). Returns 0, or -1 if out of range (nothing changed).
+int
+    agreement_set_version (agreement_t *self, uint64_t version);
 
 //  Loads an agreement file (at most AGREEMENT_TEXT_MAX bytes). Strict:
 //  returns NULL, and logs why, on any unknown, repeated, missing or malformed
@@ -79,6 +91,7 @@ agreement_t *
     agreement_dup (agreement_t *self);
 
 const char *agreement_id (agreement_t *self);
+uint64_t    agreement_version (agreement_t *self);
 const char *agreement_provider (agreement_t *self);
 const char *agreement_consumer (agreement_t *self);
 const char *agreement_item (agreement_t *self);
@@ -102,8 +115,9 @@ bool agreement_provider_signed (agreement_t *self);
 bool agreement_consumer_signed (agreement_t *self);
 
 //  Canonical bytes that both departments sign: the msgpack array
-//  [AGREEMENT_TAG, id, provider, consumer, item, [fields], [purposes],
-//  legal_basis, valid_from, valid_until, daily_quota, [roles]], lists sorted.
+//  [AGREEMENT_TAG, id, version, provider, consumer, item, [fields],
+//  [purposes], legal_basis, valid_from, valid_until, daily_quota, [roles]],
+//  lists sorted (PROTOCOL.md section 14).
 //  Fresh buffer the caller frees, length in *size.
 uint8_t *
     agreement_canonical (agreement_t *self, size_t *size);

@@ -24,6 +24,7 @@
 #include "link.h"
 #include "registrar.h"
 #include "registry.h"
+#include "rules.h"
 #include "statement.h"
 #include "ident.h"
 #include "status.h"
@@ -60,6 +61,8 @@ const conf_key_t gateway_schema [] = {
       "accepted clock difference; message ids are remembered this long" },
     { "gateway/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
       "heartbeat interval to the broker" },
+    { "gateway/order-limit",  CONF_INTEGER,  false, 1, RULES_ORDER_LIMIT_MAX, "1000",
+      "open orders one department may have filed with (or by) this one" },
     { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
     { NULL }
@@ -589,7 +592,9 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
 //  The registry, for the local API: statements this department makes go to
 //  every broker it is registered with; the first answer is the answer.
 
-static void
+//  Returns how many brokers it went to (0: the caller was told
+//  NOT_REGISTERED).
+static size_t
 s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
                  const char *op, const char *kind, statement_t *statement,
                  const char *text)
@@ -630,14 +635,23 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         zhashx_insert (self->requests, request->msgid, request);
     }
     envelope_destroy (&envelope);
+    return sent;
 }
 
-//  Signs a statement of ours and puts it at the brokers.
+//  Signs a statement of ours, of `version` (0: the next of our own
+//  numbering), keeps it here at once and puts it at the brokers.
 static void
 s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
-                const char *kind, const char *key, const uint8_t *payload, size_t size)
+                const char *kind, const char *key, uint64_t version,
+                const uint8_t *payload, size_t size)
 {
-    statement_t *statement = statement_new (kind, self->id, key, payload, size);
+    if (!version && registrar_next_version (self->registrar, &version) != STATUS_OK) {
+        s_local_reply (self, reply_to, STATUS_INTERNAL,
+                       "this gateway cannot number its statements (its ledger failed)",
+                       "", "", "", "", 0, "", NULL);
+        return;
+    }
+    statement_t *statement = statement_new (kind, self->id, key, version, payload, size);
     if (!statement) {
         s_local_reply (self, reply_to, STATUS_MALFORMED,
                        "not a valid statement (id or size out of bounds)", "", "",
@@ -645,17 +659,26 @@ s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         return;
     }
     statement_sign (statement, cert_sign_secret (self->cert));
-    s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL);
+    //  Kept here as it leaves, before any broker can answer: a broker that
+    //  never echoes it cannot roll it back. The brokers' answer is the
+    //  caller's; a statement that went nowhere is not kept
+    if (s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL))
+        registrar_take_own (self->registrar, statement);
     statement_destroy (&statement);
 }
 
 static void
 s_publish_catalog (gateway_t *self, link_t *only)
 {
+    uint64_t version;
+    if (registrar_next_version (self->registrar, &version) != STATUS_OK) {
+        zsys_error ("gateway: the catalog is not published: no version for it");
+        return;
+    }
     size_t size;
     uint8_t *payload = catalog_encode (self->catalog, self->id, &size);
     statement_t *statement = statement_new (STATEMENT_CATALOG, self->id, self->id,
-                                            payload, size);
+                                            version, payload, size);
     free (payload);
     if (!statement) {
         zsys_error ("gateway: the catalog is too large to publish");
@@ -702,8 +725,8 @@ s_op_register (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
                        "", 0, "", NULL);
     else
         s_registry_put (self, reply_to, "register", STATEMENT_AGREEMENT,
-                        agreement_id (agreement), (const uint8_t *) request->text,
-                        strlen (request->text));
+                        agreement_id (agreement), agreement_version (agreement),
+                        (const uint8_t *) request->text, strlen (request->text));
     agreement_destroy (&agreement);
 }
 
@@ -711,7 +734,7 @@ static void
 s_op_revoke (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     const char *reason = request->text? request->text: "";
-    s_registry_put (self, reply_to, "revoke", STATEMENT_REVOCATION, request->id,
+    s_registry_put (self, reply_to, "revoke", STATEMENT_REVOCATION, request->id, 0,
                     (const uint8_t *) reason, strlen (reason));
 }
 
@@ -739,7 +762,7 @@ s_op_order (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
             snprintf (id, sizeof (id), "%s", request->id);
         else
             snprintf (id, sizeof (id), "ORD-%s-%" PRId64, self->id, zclock_time ());
-        s_registry_put (self, reply_to, "order", STATEMENT_ORDER, id,
+        s_registry_put (self, reply_to, "order", STATEMENT_ORDER, id, 0,
                         (uint8_t *) buffer.data, buffer.size);
     }
     msgpack_sbuffer_destroy (&buffer);
@@ -764,7 +787,7 @@ s_op_answer (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
         s_local_reply (self, reply_to, STATUS_MALFORMED, "an answer accepts or refuses; "
                        "a refusal states its legal basis", "", "", "", "", 0, "", NULL);
     else
-        s_registry_put (self, reply_to, "answer", STATEMENT_ANSWER, request->id,
+        s_registry_put (self, reply_to, "answer", STATEMENT_ANSWER, request->id, 0,
                         (uint8_t *) buffer.data, buffer.size);
     msgpack_sbuffer_destroy (&buffer);
 }
@@ -838,10 +861,35 @@ static const s_local_op_t s_local_ops [] = {
     { NULL }
 };
 
-//  A REGISTRY message from a broker: statements pushed to us, or the answer
-//  to one of our requests.
+//  Sends a sync (built by the registrar) to the broker of `link`.
 static void
-s_registry_event (gateway_t *self, envelope_t *envelope)
+s_registry_sync_send (gateway_t *self, link_t *link, msgpack_sbuffer *sync)
+{
+    envelope_t *envelope = envelope_new (MSG_REGISTRY, self->id, "");
+    if (!envelope || link_send (link, envelope, (uint8_t *) sync->data, sync->size, NULL)) {
+        zsys_warning ("gateway: cannot ask %s for the registry's changes; asked again "
+                      "at its next welcome or directory", link_broker_id (link));
+        registrar_sync_interrupted (self->registrar, link_broker_id (link));
+    }
+    envelope_destroy (&envelope);
+}
+
+//  Starts a round of the catch-up with the broker of `link`: the registry's
+//  changes since our mark.
+static void
+s_registry_sync (gateway_t *self, link_t *link)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registrar_sync_request (self->registrar, link_broker_id (link), &buffer);
+    s_registry_sync_send (self, link, &buffer);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  A REGISTRY message from a broker: statements pushed to us, a page of
+//  the catch-up, or the answer to one of our requests.
+static void
+s_registry_event (gateway_t *self, link_t *link, envelope_t *envelope)
 {
     registry_msg_t msg;
     if (registry_msg_decode (envelope_payload (envelope),
@@ -850,6 +898,14 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
         registry_msg_destroy (&msg);
         return;
     }
+    if (streq (msg.op, "page")) {
+        msgpack_sbuffer next;
+        msgpack_sbuffer_init (&next);
+        if (registrar_take_page (self->registrar, link_broker_id (link), &msg, &next))
+            s_registry_sync_send (self, link, &next);
+        msgpack_sbuffer_destroy (&next);
+    }
+    else
     if (streq (msg.op, "push")) {
         for (uint32_t index = 0; msg.statements && index < msg.statements->via.array.size;
              index++) {
@@ -889,9 +945,12 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
             zhashx_delete (self->requests, msgid);
         }
         else
-        if (streq (msg.op, "done") && msg.status != STATUS_OK && msg.status != STATUS_STALE)
-            zsys_warning ("gateway: the broker refused a statement: %s (%s)",
-                          status_name ((int) msg.status), msg.reason);
+        if (streq (msg.op, "done") && msg.status != STATUS_OK && msg.status != STATUS_STALE) {
+            //  Our catalog or our catch-up: the catch-up is asked again
+            zsys_warning ("gateway: %s refused a request of ours: %s (%s)",
+                          link_broker_id (link), status_name ((int) msg.status), msg.reason);
+            registrar_sync_interrupted (self->registrar, link_broker_id (link));
+        }
     }
     registry_msg_destroy (&msg);
 }
@@ -1104,7 +1163,10 @@ s_directory (gateway_t *self, envelope_t *envelope)
             zsys_warning ("gateway: malformed revocation list from the broker");
         else {
             int status = truststore_set_crl (self->trust, &crl);
-            if (status != STATUS_OK && status != STATUS_STALE)
+            if (status == STATUS_OK)
+                registrar_keep_crl (self->registrar, self->trust);
+            else
+            if (status != STATUS_STALE)
                 zsys_warning ("gateway: revocation list refused: %s", status_name (status));
             crl_destroy (&crl);
         }
@@ -1132,8 +1194,13 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
         s_publish_catalog (self, link);
         s_resend_waiting (self, link);
     }
+    //  The registry's catch-up: after each welcome, and again at a
+    //  directory if the last round left statements to judge
+    if (welcome || (header->type == MSG_DIRECTORY
+                &&  registrar_sync_wanted (self->registrar, link_broker_id (link))))
+        s_registry_sync (self, link);
     if (header->type == MSG_REGISTRY)
-        s_registry_event (self, envelope);
+        s_registry_event (self, link, envelope);
     else
     if (header->type == MSG_ERROR)
         s_answer (self, link, envelope);
@@ -1424,6 +1491,10 @@ s_load_service (gateway_t *self, char **error)
         return -1;
     policy_set_level (self->policy, self->level);
     registrar_set_level (self->registrar, self->level);
+    registrar_set_order_limit (self->registrar,
+                               (size_t) conf_int (self->conf, "gateway/order-limit"));
+    //  The newest revocation list accepted before: no broker can take it back
+    registrar_load_crl (self->registrar, self->trust);
     int64_t window = conf_int (self->conf, "gateway/replay-window-ms");
     int64_t remembered = audit_each_since (self->audit, "served",
                                            zclock_time () - window, s_remember, self);

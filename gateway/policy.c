@@ -5,6 +5,12 @@
     and a walk over the few agreements of that pair, with no allocation.
     Quota counters sit beside each agreement in memory; SQLite is touched only
     when an agreement meets a new UTC day (one read) and on flush.
+
+    The version floor (table agreement_floor): for every id, the highest
+    version ever put in force here and the digest of its canonical bytes.
+    An agreement below it, or of the same version with other bytes, is
+    refused, whatever its source, so neither an older file nor a broker
+    nor a restart brings an older version back.
 */
 
 #include "policy.h"
@@ -13,6 +19,7 @@
 #include "../proto/status.h"
 #include "../proto/ident.h"
 #include <czmq.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <dirent.h>
 #include <string.h>
@@ -35,6 +42,8 @@ struct _policy_t {
     sqlite3 *db;
     sqlite3_stmt *select_used;
     sqlite3_stmt *upsert_used;
+    sqlite3_stmt *select_floor;
+    sqlite3_stmt *upsert_floor;
     zhashx_t *by_id;            //  id -> s_entry_t, owned
     int level;                  //  log level, see policy_set_level
     zhashx_t *by_pair;          //  "CONSUMER item" -> zlistx of s_entry_t,
@@ -147,7 +156,19 @@ policy_new (const char *department, truststore_t *trust,
     ||  sqlite3_prepare_v2 (self->db,
             "INSERT INTO quota (agreement_id, day, used) VALUES (?1, ?2, ?3)"
             " ON CONFLICT (agreement_id, day) DO UPDATE SET used = excluded.used",
-            -1, &self->upsert_used, NULL) != SQLITE_OK) {
+            -1, &self->upsert_used, NULL) != SQLITE_OK
+    ||  s_exec (self, "CREATE TABLE IF NOT EXISTS agreement_floor ("
+                      " agreement_id TEXT PRIMARY KEY,"
+                      " version INTEGER NOT NULL,"
+                      " digest BLOB NOT NULL)")
+    ||  sqlite3_prepare_v2 (self->db,
+            "SELECT version, digest FROM agreement_floor WHERE agreement_id = ?1",
+            -1, &self->select_floor, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (self->db,
+            "INSERT INTO agreement_floor (agreement_id, version, digest)"
+            " VALUES (?1, ?2, ?3) ON CONFLICT (agreement_id) DO UPDATE"
+            " SET version = ?2, digest = ?3 WHERE version < ?2",
+            -1, &self->upsert_floor, NULL) != SQLITE_OK) {
         status_set_error (error, "policy: cannot use %s: %s", state_db_path,
                           sqlite3_errmsg (self->db));
         policy_destroy (&self);
@@ -170,6 +191,8 @@ policy_destroy (policy_t **self_p)
             policy_flush (self);
         sqlite3_finalize (self->select_used);
         sqlite3_finalize (self->upsert_used);
+        sqlite3_finalize (self->select_floor);
+        sqlite3_finalize (self->upsert_floor);
         if (self->db)
             sqlite3_close (self->db);
         zhashx_destroy (&self->by_pair);
@@ -321,6 +344,72 @@ s_unindex (policy_t *self, s_entry_t *entry)
 
 
 //  --------------------------------------------------------------------------
+//  The version floor
+
+#define S_DIGEST_BYTES 32
+
+static void
+s_digest (agreement_t *agreement, uint8_t *digest)
+{
+    size_t size;
+    uint8_t *canonical = agreement_canonical (agreement, &size);
+    crypto_generichash (digest, S_DIGEST_BYTES, canonical, size, NULL, 0);
+    free (canonical);
+}
+
+//  STATUS_OK if the agreement is at or above the floor of its id (and the
+//  same bytes if at it), and the floor now says so durably; STATUS_STALE
+//  (logged) if below or other bytes; STATUS_INTERNAL if the disk failed.
+static int
+s_floor_check (policy_t *self, agreement_t *agreement)
+{
+    const char *id = agreement_id (agreement);
+    uint8_t digest [S_DIGEST_BYTES];
+    s_digest (agreement, digest);
+    sqlite3_stmt *stmt = self->select_floor;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step (stmt);
+    uint64_t floor = 0;
+    bool same = false;
+    if (rc == SQLITE_ROW) {
+        floor = (uint64_t) sqlite3_column_int64 (stmt, 0);
+        same = sqlite3_column_bytes (stmt, 1) == S_DIGEST_BYTES
+            && memcmp (sqlite3_column_blob (stmt, 1), digest, S_DIGEST_BYTES) == 0;
+    }
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        zsys_error ("policy: cannot read the version floor of '%s': %s", id,
+                    sqlite3_errmsg (self->db));
+        return STATUS_INTERNAL;
+    }
+    uint64_t version = agreement_version (agreement);
+    if (version < floor || (version == floor && !same)) {
+        zsys_warning ("policy: agreement '%s' version %" PRIu64 " refused: version %"
+                      PRIu64 "%s has been in force here, and an agreement never "
+                      "goes back", id, version, floor,
+                      version == floor? " with other terms": "");
+        return STATUS_STALE;
+    }
+    if (version == floor)
+        return STATUS_OK;
+    stmt = self->upsert_floor;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) version);
+    sqlite3_bind_blob (stmt, 3, digest, S_DIGEST_BYTES, SQLITE_STATIC);
+    rc = sqlite3_step (stmt);
+    sqlite3_reset (stmt);
+    sqlite3_clear_bindings (stmt);
+    if (rc != SQLITE_DONE) {
+        zsys_error ("policy: cannot keep the version floor of '%s': %s; the "
+                    "agreement is not put in force", id, sqlite3_errmsg (self->db));
+        return STATUS_INTERNAL;
+    }
+    return STATUS_OK;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Adding and removing agreements
 
 int
@@ -347,6 +436,11 @@ policy_add (policy_t *self, agreement_t **agreement_p)
         agreement_destroy (&agreement);
         return status;
     }
+    status = s_floor_check (self, agreement);
+    if (status != STATUS_OK) {
+        agreement_destroy (&agreement);
+        return status;
+    }
     if (!agreement_valid_at (agreement, now)
     &&  now >= agreement_valid_until (agreement))
         SLUICE_INFO (self->level, "policy: agreement '%s' has expired; requests under it "
@@ -369,9 +463,10 @@ policy_add (policy_t *self, agreement_t **agreement_p)
     }
     zhashx_insert (self->by_id, agreement_id (agreement), entry);
     s_index (self, entry);
-    SLUICE_INFO (self->level, "policy: agreement '%s' %s: %s may read '%s'",
-               agreement_id (agreement), replaced? "replaced": "added",
-               agreement_consumer (agreement), agreement_item (agreement));
+    SLUICE_INFO (self->level, "policy: agreement '%s' version %" PRIu64 " %s: %s may "
+                 "read '%s'", agreement_id (agreement), agreement_version (agreement),
+                 replaced? "replaced": "added", agreement_consumer (agreement),
+                 agreement_item (agreement));
     return STATUS_OK;
 }
 
@@ -844,6 +939,16 @@ s_test_agreement (const char *id, const char *provider, const char *consumer,
     return agreement;
 }
 
+//  The agreement at `version`, signed again by both
+static void
+s_test_version (agreement_t *agreement, uint64_t version, cert_t *signer1,
+                cert_t *signer2)
+{
+    assert (agreement_set_version (agreement, version) == 0);
+    assert (agreement_sign (agreement, signer1) == 0);
+    assert (agreement_sign (agreement, signer2) == 0);
+}
+
 //  Asks and checks the status and the rule
 static void
 s_expect (policy_t *policy, cert_t *consumer, item_t *item, uint64_t requested,
@@ -1156,12 +1261,18 @@ policy_test (bool verbose)
               purpose, today + S_DAY / 2, STATUS_FIELD_NOT_AGREED,
               "field not agreed", &decision, verbose);
 
-    //  Replacing AGR-1 (same id, larger quota) keeps today's count
+    //  Replacing AGR-1 (same id, larger quota) keeps today's count; only a
+    //  higher version replaces it
     agreement = s_test_agreement (
         "AGR-1", "SH-PD-MSA", "SH-PD-TAX", "enterprise-basic",
         "name,address,status,capital", "tax-registration,credit-check",
         today - 10 * S_DAY, today + 10 * S_DAY, 4, "inspector,auditor",
         msa, tax);
+    agreement_t *second = agreement_dup (agreement);
+    assert (policy_add (policy, &agreement) == STATUS_STALE);  //  version 1 again
+    assert (agreement_daily_quota (policy_agreement (policy, "AGR-1")) == 3);
+    s_test_version (second, 2, msa, tax);
+    agreement = agreement_dup (second);
     assert (policy_add (policy, &agreement) == STATUS_OK);
     assert (policy_size (policy) == 2);
     assert (agreement_daily_quota (policy_agreement (policy, "AGR-1")) == 4);
@@ -1224,7 +1335,9 @@ policy_test (bool verbose)
     char *path_forged = zsys_sprintf ("%s/20-forged.agreement", agreements);
     char *path_junk = zsys_sprintf ("%s/30-junk.agreement", agreements);
     char *path_other = zsys_sprintf ("%s/notes.txt", agreements);
-    assert (agreement_save (main_agreement, path_good, false) == 0);
+    char *path_older = zsys_sprintf ("%s/05-older.agreement", agreements);
+    assert (agreement_save (second, path_good, false) == 0);
+    assert (agreement_save (main_agreement, path_older, false) == 0);
     FILE *file = fopen (path_forged, "w");
     assert (file);
     fputs (tampered, file);
@@ -1245,12 +1358,18 @@ policy_test (bool verbose)
     char *missing = zsys_sprintf ("%s/missing", dir);
     assert (policy_add_dir (policy, missing) == -1);
     zstr_free (&missing);
-    //  The file's AGR-1 has quota 3, and today's 4 were used before
+    //  The older file of AGR-1 (version 1) stays out: version 2 was in
+    //  force before the restart
+    assert (agreement_version (policy_agreement (policy, "AGR-1")) == 2);
+    //  The file's AGR-1 has quota 4, and today's 4 were used before
     s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
               today + 60, STATUS_QUOTA_EXCEEDED, "daily quota used up",
               &decision, verbose);
-    //  The day before expiry had one request, so two remain
+    //  The day before expiry had one request, so three remain
     int64_t last_day = today + 10 * S_DAY - 12 * 3600 - 1;
+    s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
+              last_day, STATUS_OK, "granted under agreement", &decision,
+              verbose);
     s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
               last_day, STATUS_OK, "granted under agreement", &decision,
               verbose);
@@ -1270,10 +1389,25 @@ policy_test (bool verbose)
     policy = policy_new ("SH-PD-MSA", trust, db_path, NULL);
     assert (policy);
     agreement = agreement_dup (main_agreement);
+    assert (policy_add (policy, &agreement) == STATUS_STALE);  //  the floor holds
+    assert (policy_size (policy) == 0);
+    agreement = agreement_dup (second);
     assert (policy_add (policy, &agreement) == STATUS_OK);
     s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
               last_day, STATUS_QUOTA_EXCEEDED, "daily quota used up",
               &decision, verbose);
+    //  A version 2 with other terms than the one in force is refused; a
+    //  version 3 replaces it, and the floor moves to 3
+    agreement = agreement_dup (main_agreement);
+    s_test_version (agreement, 2, msa, tax);
+    assert (policy_add (policy, &agreement) == STATUS_STALE);
+    agreement = agreement_dup (main_agreement);
+    s_test_version (agreement, 3, tax, msa);
+    assert (policy_add (policy, &agreement) == STATUS_OK);
+    assert (agreement_version (policy_agreement (policy, "AGR-1")) == 3);
+    agreement = agreement_dup (second);
+    assert (policy_add (policy, &agreement) == STATUS_STALE);
+    assert (agreement_version (policy_agreement (policy, "AGR-1")) == 3);
     //  A reason never splits a UTF-8 character
     char long_basis [POLICY_REASON_MAX * 2] = "";
     while (strlen (long_basis) + 3 < sizeof (long_basis))
@@ -1298,6 +1432,7 @@ policy_test (bool verbose)
     zsys_file_delete (path_forged);
     zsys_file_delete (path_junk);
     zsys_file_delete (path_other);
+    zsys_file_delete (path_older);
     zsys_dir_delete ("%s", agreements);
     char *wal = zsys_sprintf ("%s-wal", db_path);
     char *shm = zsys_sprintf ("%s-shm", db_path);
@@ -1311,7 +1446,9 @@ policy_test (bool verbose)
     zstr_free (&path_forged);
     zstr_free (&path_junk);
     zstr_free (&path_other);
+    zstr_free (&path_older);
     zstr_free (&agreements);
+    agreement_destroy (&second);
     zstr_free (&tampered);
     zstr_free (&forged_text);
     zstr_free (&main_text);

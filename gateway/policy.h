@@ -9,6 +9,11 @@
     when first needed, so a restart does not reset a quota. At most the
     increments since the last flush can be lost in a crash.
 
+    The highest version of each agreement id ever put in force here is kept
+    in the same database (table agreement_floor): whatever its source, file
+    or registry, an agreement never goes back to an older version, also
+    after a restart.
+
     The rules, in the order they apply, are in README "Authorization rules".
 */
 #ifndef SLUICE_POLICY_H_INCLUDED
@@ -46,10 +51,13 @@ void
 //  either way). Returns STATUS_OK, or refuses, logs why and destroys it:
 //  STATUS_NO_AGREEMENT if the provider is not this department, or the
 //  status of agreement_verify at the current time (certificate unknown,
-//  expired or revoked, or a missing or bad signature). An agreement with the
-//  id of one held replaces it and keeps its quota count. An agreement that
-//  has already expired is accepted (requests under it are then refused with
-//  AGREEMENT_EXPIRED, which says more than NO_AGREEMENT).
+//  expired or revoked, or a missing or bad signature), STATUS_STALE if a
+//  higher version of the id has ever been in force here (or the same
+//  version with other terms), STATUS_INTERNAL if the version floor cannot
+//  be written. An agreement with the id of one held replaces it and keeps
+//  its quota count. An agreement that has already expired is accepted
+//  (requests under it are then refused with AGREEMENT_EXPIRED, which says
+//  more than NO_AGREEMENT).
 int
     policy_add (policy_t *self, agreement_t **agreement_p);
 

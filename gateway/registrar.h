@@ -4,9 +4,20 @@
     this department (agreements it is party to, their revocations, orders
     filed with it or by it, and the answers), and applies them: an agreement
     in which we are the provider goes to the policy only after the policy
-    verified both signatures itself; a revocation takes it out, but only if
-    the provider signed it. Every statement is verified here against the
-    author's certificate, whatever the broker says.
+    verified both signatures itself; a revocation takes it out. Every
+    statement is judged here by the registry's rules (rules.h), the same
+    rules the brokers apply, against the author's certificate in our own
+    trust store, whatever the broker says.
+
+    The statements this department makes itself are numbered here (each a
+    higher version than any before, persisted before it is signed) and kept
+    as they are sent, so a broker that never echoes them cannot roll them
+    back.
+
+    The catch-up: after each WELCOME the gateway asks the broker for the
+    changes since the high-water mark it holds from that broker (the
+    broker's epoch and change number, kept in the ledger), page by page,
+    until there are no more.
 */
 #ifndef SLUICE_REGISTRAR_H_INCLUDED
 #define SLUICE_REGISTRAR_H_INCLUDED
@@ -14,6 +25,7 @@
 #include <czmq.h>
 #include <msgpack.h>
 #include "statement.h"
+#include "registry.h"
 #include "truststore.h"
 #include "policy.h"
 
@@ -32,10 +44,27 @@ void
 void
     registrar_set_level (registrar_t *self, int level);
 
-//  Verifies a statement from the broker, keeps and applies it. Returns
-//  STATUS_OK, STATUS_STALE (already held), or the refusal (logged).
+//  The most open orders one consumer may have here (rules_set_order_limit).
+void
+    registrar_set_order_limit (registrar_t *self, size_t limit);
+
+//  Judges a statement from a broker, keeps and applies it. Returns
+//  STATUS_OK, STATUS_STALE (already held, or older), or the refusal
+//  (logged).
 int
     registrar_take (registrar_t *self, statement_t *statement);
+
+//  The version for the next statement this department signs: above every
+//  version it used before, and kept durably before it is returned.
+//  STATUS_OK, or STATUS_INTERNAL (logged) if the disk failed.
+int
+    registrar_next_version (registrar_t *self, uint64_t *version);
+
+//  Keeps and applies a statement this department signed, at once, as it
+//  goes to the brokers (before any can answer). Returns what the rules say
+//  (a refusal here is logged; the brokers decide for themselves).
+int
+    registrar_take_own (registrar_t *self, statement_t *statement);
 
 //  Verifies a statement with its author's valid certificate; STATUS_OK or
 //  the reason.
@@ -47,6 +76,42 @@ int
 void
     registrar_apply (registrar_t *self);
 
+//  Loads the revocation list kept from the last run into `trust` (which
+//  verifies it again); logged, nothing done if none is kept.
+void
+    registrar_load_crl (registrar_t *self, truststore_t *trust);
+
+//  Keeps the list the trust store now holds, if newer than the kept one.
+void
+    registrar_keep_crl (registrar_t *self, truststore_t *trust);
+
+//  A sync request to `broker` (its id) for the changes after the mark held
+//  from it; starts a round of the catch-up.
+void
+    registrar_sync_request (registrar_t *self, const char *broker,
+                            msgpack_sbuffer *buffer);
+
+//  Takes a page of the catch-up from `broker`: each statement as
+//  registrar_take, then keeps the broker's epoch and change number as the
+//  mark, unless a statement could not be judged yet (its author's
+//  certificate unknown here, or the disk failed): then the kept mark stays
+//  before that page until the next round. Returns true if more pages
+//  follow, with the sync for the next one in `next` (send it).
+bool
+    registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
+                         msgpack_sbuffer *next);
+
+//  True if the last round with `broker` left statements to judge again,
+//  or was interrupted: the gateway starts another round at the broker's
+//  next DIRECTORY.
+bool
+    registrar_sync_wanted (registrar_t *self, const char *broker);
+
+//  The broker could not answer a round (a page it could not build or send):
+//  another round is wanted.
+void
+    registrar_sync_interrupted (registrar_t *self, const char *broker);
+
 //  Packs the agreements this department is party to, as an array of maps
 //  (see README "sluice agreement list").
 void
@@ -57,8 +122,8 @@ void
     registrar_pack_orders (registrar_t *self, msgpack_packer *pk);
 
 //  Packs verified catalogs from a "listed" array of encoded statements, as
-//  an array of {department, published, catalog}; unverifiable ones are
-//  left out and logged.
+//  an array of {department, published, catalog}; unverifiable
+//  ones are left out and logged.
 void
     registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
                              msgpack_packer *pk);

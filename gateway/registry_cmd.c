@@ -140,7 +140,8 @@ registry_cmd_agreement_list (int argc, char **argv)
     if (help) {
         printf ("usage: sluice agreement list (--config gateway.cfg | --gateway EP) [--json]\n"
                 "The agreements this department is party to, as registered, with their\n"
-                "state: in force, revoked, expired or not yet valid.\n");
+                "state (in force, revoked, expired, not yet valid, or at the provider\n"
+                "superseded by a higher version or not in force) and version.\n");
         return 0;
     }
     localapi_request_t request;
@@ -149,7 +150,7 @@ registry_cmd_agreement_list (int argc, char **argv)
     localapi_reply_t reply;
     int rc = s_request (endpoint, config, &request, "agreement list", &reply);
     if (rc == 0) {
-        const char *columns [] = { "id", "state", "provider", "consumer", "item", "fields",
+        const char *columns [] = { "id", "state", "version", "provider", "consumer", "item", "fields",
                                    "valid_until", "daily_quota", NULL };
         s_print_rows (&reply, json, columns, "agreement list");
     }

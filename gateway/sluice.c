@@ -381,6 +381,7 @@ s_agreement_print (cli_out_t *out, agreement_t *agreement)
     FILE *file = out->file;
     fputs ("agreement   ", file);
     cli_text_str (out, agreement_id (agreement), 0);
+    fprintf (file, "\nversion     %" PRIu64, agreement_version (agreement));
     fputs ("\nprovider    ", file);
     cli_text_str (out, agreement_provider (agreement), 0);
     fputs (agreement_provider_signed (agreement)? " (signed)": " (not signed)", file);
@@ -407,7 +408,7 @@ s_agreement_draft (int argc, char **argv)
     const char *id = NULL, *provider = NULL, *consumer = NULL, *item = NULL;
     const char *fields = NULL, *purposes = NULL, *basis = NULL, *roles = "*";
     const char *valid_from = NULL, *valid_until = NULL, *days = "365";
-    const char *quota = "1000", *out = NULL;
+    const char *quota = "1000", *out = NULL, *version = "1";
     bool force = false, help = false;
     cli_option_t options [] = {
         { "--id", &id }, { "--provider", &provider }, { "--consumer", &consumer },
@@ -415,6 +416,7 @@ s_agreement_draft (int argc, char **argv)
         { "--legal-basis", &basis }, { "--roles", &roles },
         { "--valid-from", &valid_from }, { "--valid-until", &valid_until },
         { "--days", &days }, { "--daily-quota", &quota }, { "--out", &out },
+        { "--version", &version },
         { "--force", NULL, &force }, { "--help", NULL, &help }, { NULL }
     };
     if (cli_parse (argc, argv, options, "agreement draft"))
@@ -425,16 +427,24 @@ s_agreement_draft (int argc, char **argv)
             "usage: sluice agreement draft --id ID --provider DEPT --consumer DEPT\n"
             "           --item ITEM --fields a,b --purposes p1,p2 --legal-basis TEXT\n"
             "           [--roles r1,r2 | '*'] [--valid-from T] [--valid-until T | --days N]\n"
-            "           [--daily-quota N] --out FILE.agreement [--force]\n"
-            "T is ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z; valid-from defaults to now.\n");
+            "           [--daily-quota N] [--version N] --out FILE.agreement [--force]\n"
+            "T is ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z; valid-from defaults to now.\n"
+            "--version (default 1): of two agreements with the same id, the higher\n"
+            "version is in force; a new version is signed again by both departments.\n");
         return help? 0: EXIT_USAGE;
     }
     int64_t from = zclock_time () / 1000, until;
-    uint64_t quota_value, days_value;
+    uint64_t quota_value, days_value, version_value;
     if ((valid_from && certfile_time_parse (valid_from, &from))
     ||  certfile_uint_parse (days, 100000, &days_value)
     ||  certfile_uint_parse (quota, 1000000000, &quota_value)) {
         fprintf (stderr, "sluice agreement draft: bad --valid-from, --days or --daily-quota\n");
+        return EXIT_USAGE;
+    }
+    if (certfile_uint_parse (version, AGREEMENT_VERSION_MAX, &version_value)
+    ||  version_value < 1) {
+        fprintf (stderr, "sluice agreement draft: --version must be a number from 1 to %u\n",
+                 AGREEMENT_VERSION_MAX);
         return EXIT_USAGE;
     }
     until = from + (int64_t) days_value * 86400;
@@ -449,10 +459,12 @@ s_agreement_draft (int argc, char **argv)
         fprintf (stderr, "sluice agreement draft: the agreement is not valid (see above)\n");
         return 1;
     }
-    int rc = agreement_save (agreement, out, force);
+    int rc = agreement_set_version (agreement, version_value);
+    assert (rc == 0);           //  in range, checked above
+    rc = agreement_save (agreement, out, force);
     if (rc == 0)
-        printf ("drafted %s: %s -> %s, item %s; now both departments sign it\n",
-                out, provider, consumer, item);
+        printf ("drafted %s: %s -> %s, item %s, version %" PRIu64 "; now both departments "
+                "sign it\n", out, provider, consumer, item, version_value);
     agreement_destroy (&agreement);
     return rc? 1: 0;
 }

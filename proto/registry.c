@@ -6,6 +6,20 @@
 #include "status.h"
 #include <sodium.h>
 
+static void
+s_pack_statements (msgpack_packer *pk, zlistx_t *statements)
+{
+    codec_pack_str (pk, "statements");
+    msgpack_pack_array (pk, zlistx_size (statements));
+    for (statement_t *statement = (statement_t *) zlistx_first (statements);
+         statement; statement = (statement_t *) zlistx_next (statements)) {
+        size_t size;
+        const uint8_t *encoded = statement_encoded (statement, &size);
+        msgpack_pack_bin (pk, size);
+        msgpack_pack_bin_body (pk, encoded, size);
+    }
+}
+
 void
 registry_msg_encode (msgpack_sbuffer *buffer, const char *op,
                      const uint8_t *re, int status, const char *reason,
@@ -24,19 +38,52 @@ registry_msg_encode (msgpack_sbuffer *buffer, const char *op,
         codec_pack_kv_str (&pk, "reason", reason);
     if (kind)
         codec_pack_kv_str (&pk, "kind", kind);
-    if (statements) {
-        codec_pack_str (&pk, "statements");
-        msgpack_pack_array (&pk, zlistx_size (statements));
-        for (statement_t *statement = (statement_t *) zlistx_first (statements);
-             statement; statement = (statement_t *) zlistx_next (statements)) {
-            size_t size;
-            const uint8_t *encoded = statement_encoded (statement, &size);
-            msgpack_pack_bin (&pk, size);
-            msgpack_pack_bin_body (&pk, encoded, size);
-        }
-    }
+    if (statements)
+        s_pack_statements (&pk, statements);
     if (text)
         codec_pack_kv_str (&pk, "text", text);
+}
+
+void
+registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 4);
+    codec_pack_kv_str (&pk, "op", "sync");
+    codec_pack_kv_uint (&pk, "status", 0);
+    codec_pack_kv_str (&pk, "epoch", epoch);
+    codec_pack_kv_uint (&pk, "since", since);
+}
+
+void
+registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re, const char *epoch,
+                      uint64_t next, bool more, zlistx_t *statements)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 7);
+    codec_pack_kv_str (&pk, "op", "page");
+    codec_pack_kv_uint (&pk, "status", 0);
+    codec_pack_kv_bin (&pk, "re", re, ENVELOPE_ID_BYTES);
+    s_pack_statements (&pk, statements);
+    codec_pack_kv_str (&pk, "epoch", epoch);
+    codec_pack_kv_uint (&pk, "next", next);
+    codec_pack_str (&pk, "more");
+    if (more)
+        msgpack_pack_true (&pk);
+    else
+        msgpack_pack_false (&pk);
+}
+
+//  Reads the optional unsigned `key` into *value (0 if absent); -1 if it
+//  is present but not an unsigned integer up to max.
+static int
+s_get_optional_uint (const msgpack_object *map, const char *key, uint64_t *value,
+                     uint64_t max, bool *bad)
+{
+    *value = 0;
+    return codec_get (map, key, bad)? codec_get_uint (map, key, value, max): 0;
 }
 
 int
@@ -52,8 +99,16 @@ registry_msg_decode (const uint8_t *data, size_t size, registry_msg_t *msg)
     && (codec_get_str (map, "op", msg->op, sizeof (msg->op), false)
     ||  codec_get_uint (map, "status", &code, 999)
     ||  codec_get_str (map, "reason", msg->reason, sizeof (msg->reason), true)
-    ||  codec_get_str (map, "kind", msg->kind, sizeof (msg->kind), true)))
+    ||  codec_get_str (map, "kind", msg->kind, sizeof (msg->kind), true)
+    ||  codec_get_str (map, "epoch", msg->epoch, sizeof (msg->epoch), true)
+    ||  s_get_optional_uint (map, "since", &msg->since, REGISTRY_SEQ_MAX, &bad)
+    ||  s_get_optional_uint (map, "next", &msg->next, REGISTRY_SEQ_MAX, &bad)))
         status = STATUS_MALFORMED;
+    const msgpack_object *more = status == STATUS_OK? codec_get (map, "more", &bad): NULL;
+    if (more && more->type != MSGPACK_OBJECT_BOOLEAN)
+        status = STATUS_MALFORMED;
+    else
+        msg->more = more && more->via.boolean;
     msg->status = (uint32_t) code;
     if (status == STATUS_OK && codec_get (map, "re", &bad)
     &&  codec_get_bin (map, "re", msg->re, ENVELOPE_ID_BYTES))
@@ -158,6 +213,17 @@ registry_answer_decode (const uint8_t *data, size_t size, order_answer_t *answer
     return status;
 }
 
+//  Every cut of an encoded payload is refused
+static void
+s_test_truncations (msgpack_sbuffer *buffer)
+{
+    registry_msg_t msg;
+    for (size_t cut = 0; cut < buffer->size; cut++) {
+        assert (registry_msg_decode ((uint8_t *) buffer->data, cut, &msg) != STATUS_OK);
+        registry_msg_destroy (&msg);
+    }
+}
+
 void
 registry_test (bool verbose)
 {
@@ -177,7 +243,7 @@ registry_test (bool verbose)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     registry_order_encode (&order, &buffer);
-    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-1",
+    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-1", 1,
                                             (uint8_t *) buffer.data, buffer.size);
     statement_sign (statement, secret_key);
     msgpack_sbuffer_destroy (&buffer);
@@ -198,10 +264,7 @@ registry_test (bool verbose)
     assert (streq (order_back.legal_basis, order.legal_basis));
     statement_destroy (&back);
     registry_msg_destroy (&msg);
-    for (size_t cut = 0; cut < buffer.size; cut++) {
-        assert (registry_msg_decode ((uint8_t *) buffer.data, cut, &msg) != STATUS_OK);
-        registry_msg_destroy (&msg);
-    }
+    s_test_truncations (&buffer);
     msgpack_sbuffer_destroy (&buffer);
     zlistx_destroy (&list);
     statement_destroy (&statement);
@@ -216,6 +279,32 @@ registry_test (bool verbose)
     assert (!msg.statements && !msg.text);
     registry_msg_destroy (&msg);
     msgpack_sbuffer_destroy (&buffer);
+
+    //  A sync and its page
+    msgpack_sbuffer_init (&buffer);
+    registry_sync_encode (&buffer, "0123456789abcdef0123456789abcdef", 41);
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &msg) == STATUS_OK);
+    assert (streq (msg.op, "sync") && msg.since == 41 && !msg.more && msg.next == 0);
+    assert (streq (msg.epoch, "0123456789abcdef0123456789abcdef"));
+    registry_msg_destroy (&msg);
+    msgpack_sbuffer_destroy (&buffer);
+    list = zlistx_new ();
+    msgpack_sbuffer_init (&buffer);
+    registry_page_encode (&buffer, re, "ab", 77, true, list);
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &msg) == STATUS_OK);
+    assert (streq (msg.op, "page") && msg.next == 77 && msg.more && msg.re [2] == 3);
+    assert (msg.statements && msg.statements->via.array.size == 0);
+    registry_msg_destroy (&msg);
+    s_test_truncations (&buffer);
+    msgpack_sbuffer_destroy (&buffer);
+    zlistx_destroy (&list);
+    //  "more" must be a boolean, "since" an unsigned integer
+    const char *bad_more = "\x83\xa2op\xa4page\xa6status\x00\xa4more\x01";
+    assert (registry_msg_decode ((const uint8_t *) bad_more, 23, &msg) == STATUS_MALFORMED);
+    registry_msg_destroy (&msg);
+    const char *bad_since = "\x83\xa2op\xa4sync\xa6status\x00\xa5since\xff";
+    assert (registry_msg_decode ((const uint8_t *) bad_since, 24, &msg) == STATUS_MALFORMED);
+    registry_msg_destroy (&msg);
 
     //  An order without its legal basis, an answer refusing without one
     strcpy (order.legal_basis, "");

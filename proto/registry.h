@@ -2,14 +2,19 @@
     travel in them (orders and their answers).
 
     A REGISTRY payload is a msgpack map:
-        op          str     put | list | crl          (gateway -> broker)
-                            done | listed | push      (broker -> gateway)
-        re          bin 16  the request answered (done, listed)
-        status      uint    result code of a put or crl (done)
+        op          str     put | list | crl | sync         (gateway -> broker)
+                            done | listed | push | page     (broker -> gateway)
+        re          bin 16  the request answered (done, listed, page)
+        status      uint    result code of a put, crl or sync (done)
         reason      str     words for the status (done)
         kind        str     statement kind to list (list)
         statements  array   encoded statements, each bin (put: one)
         text        str     a revocation list's text (crl)
+        epoch       str     the broker's registry epoch (sync, page)
+        since       uint    the change number the gateway holds (sync)
+        next        uint    the change number after this page (page)
+        more        bool    more pages follow (page)
+    See proto/PROTOCOL.md section 16.3.
 */
 #ifndef SLUICE_REGISTRY_H_INCLUDED
 #define SLUICE_REGISTRY_H_INCLUDED
@@ -22,6 +27,12 @@
 #define REGISTRY_OP_MAX     16
 #define REGISTRY_REASON_MAX 512
 #define REGISTRY_TEXT_MAX   (1024 * 1024)
+#define REGISTRY_EPOCH_MAX  64
+#define REGISTRY_SEQ_MAX    INT64_MAX       //  change numbers
+//  A page of the catch-up holds statements of at most this many encoded
+//  bytes (and always one, which is at most STATEMENT_PAYLOAD_MAX + 1 KiB):
+//  well under ENVELOPE_PAYLOAD_MAX
+#define REGISTRY_PAGE_BUDGET (256 * 1024)
 
 typedef struct {
     msgpack_unpacked unpacked;
@@ -33,6 +44,10 @@ typedef struct {
     const msgpack_object *statements;   //  array of bin, borrowed; NULL if none
     const char *text;                   //  borrowed, text_size bytes; NULL if none
     size_t text_size;
+    char epoch [REGISTRY_EPOCH_MAX + 1];    //  "" if absent
+    uint64_t since;                     //  0 if absent
+    uint64_t next;                      //  0 if absent
+    bool more;                          //  false if absent
 } registry_msg_t;
 
 //  Packs a payload; re, reason, kind, statements, text may be NULL/absent.
@@ -42,6 +57,18 @@ void
                          const uint8_t *re, int status, const char *reason,
                          const char *kind, zlistx_t *statements,
                          const char *text);
+
+//  A gateway's request for the changes after `since` of the registry of
+//  `epoch` ("" if it holds none) that concern it.
+void
+    registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since);
+
+//  A broker's answer to a sync: one page of statements, the change number
+//  after it, and whether more follow.
+void
+    registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re,
+                          const char *epoch, uint64_t next, bool more,
+                          zlistx_t *statements);
 
 //  Decodes; STATUS_OK or STATUS_MALFORMED. Call registry_msg_destroy always.
 int

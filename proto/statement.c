@@ -7,7 +7,7 @@
 #include <czmq.h>
 #include <sodium.h>
 
-#define S_CONTEXT "sluice-statement-1"
+#define S_CONTEXT "sluice-statement-2"
 
 static const char *s_kinds [] = {
     STATEMENT_CATALOG, STATEMENT_AGREEMENT, STATEMENT_REVOCATION,
@@ -18,6 +18,7 @@ struct _statement_t {
     char kind [STATEMENT_KIND_MAX + 1];
     char author [IDENT_MAX + 1];
     char key [STATEMENT_KEY_MAX + 1];
+    uint64_t version;
     int64_t issued;
     uint8_t *payload;
     size_t payload_size;
@@ -48,9 +49,10 @@ s_valid_key (const char *key, size_t size)
 
 statement_t *
 statement_new (const char *kind, const char *author, const char *key,
-               const uint8_t *payload, size_t size)
+               uint64_t version, const uint8_t *payload, size_t size)
 {
     if (!kind || !author || !key || (!payload && size)
+    ||  version < 1 || version > STATEMENT_VERSION_MAX
     ||  !s_valid_kind (kind)
     ||  !ident_validate (IDENT_DEPARTMENT, author, NULL, 0, NULL)
     ||  !s_valid_key (key, strlen (key))
@@ -61,6 +63,7 @@ statement_new (const char *kind, const char *author, const char *key,
     strcpy (self->kind, kind);
     strcpy (self->author, author);
     strcpy (self->key, key);
+    self->version = version;
     self->issued = zclock_time ();
     self->payload = (uint8_t *) malloc (size? size: 1);
     assert (self->payload);
@@ -83,17 +86,18 @@ statement_destroy (statement_t **self_p)
     }
 }
 
-//  Packs the six signed elements, and the signature if with_signature.
+//  Packs the seven signed elements, and the signature if with_signature.
 static void
 s_pack (statement_t *self, msgpack_sbuffer *buffer, bool with_signature)
 {
     msgpack_packer pk;
     msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_array (&pk, with_signature? 7: 6);
+    msgpack_pack_array (&pk, with_signature? 8: 7);
     codec_pack_str (&pk, S_CONTEXT);
     codec_pack_str (&pk, self->kind);
     codec_pack_str (&pk, self->author);
     codec_pack_str (&pk, self->key);
+    msgpack_pack_uint64 (&pk, self->version);
     msgpack_pack_int64 (&pk, self->issued);
     msgpack_pack_bin (&pk, self->payload_size);
     msgpack_pack_bin_body (&pk, self->payload, self->payload_size);
@@ -144,7 +148,7 @@ statement_decode (const uint8_t *data, size_t size)
     const msgpack_object *array = &result.data;
     char context [32];
     if (codec_unpack (data, size, &result) == STATUS_OK
-    &&  array->type == MSGPACK_OBJECT_ARRAY && array->via.array.size == 7) {
+    &&  array->type == MSGPACK_OBJECT_ARRAY && array->via.array.size == 8) {
         const msgpack_object *field = array->via.array.ptr;
         self = (statement_t *) zmalloc (sizeof (statement_t));
         assert (self);
@@ -157,20 +161,23 @@ statement_decode (const uint8_t *data, size_t size)
         &&  ident_validate (IDENT_DEPARTMENT, self->author, NULL, 0, NULL)
         &&  codec_copy_str (&field [3], self->key, sizeof (self->key)) == 0
         &&  s_valid_key (self->key, strlen (self->key))
-        &&  (field [4].type == MSGPACK_OBJECT_POSITIVE_INTEGER
-         ||  field [4].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        &&  field [5].type == MSGPACK_OBJECT_BIN
-        &&  field [5].via.bin.size <= STATEMENT_PAYLOAD_MAX
+        &&  field [4].type == MSGPACK_OBJECT_POSITIVE_INTEGER
+        &&  field [4].via.u64 >= 1 && field [4].via.u64 <= STATEMENT_VERSION_MAX
+        &&  (field [5].type == MSGPACK_OBJECT_POSITIVE_INTEGER
+         ||  field [5].type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
         &&  field [6].type == MSGPACK_OBJECT_BIN
-        &&  field [6].via.bin.size == STATEMENT_SIG_BYTES;
+        &&  field [6].via.bin.size <= STATEMENT_PAYLOAD_MAX
+        &&  field [7].type == MSGPACK_OBJECT_BIN
+        &&  field [7].via.bin.size == STATEMENT_SIG_BYTES;
         if (valid) {
-            self->issued = field [4].via.i64;
-            self->payload_size = field [5].via.bin.size;
+            self->version = field [4].via.u64;
+            self->issued = field [5].via.i64;
+            self->payload_size = field [6].via.bin.size;
             self->payload = (uint8_t *) malloc (self->payload_size? self->payload_size: 1);
             assert (self->payload);
             if (self->payload_size)
-                memcpy (self->payload, field [5].via.bin.ptr, self->payload_size);
-            memcpy (self->signature, field [6].via.bin.ptr, STATEMENT_SIG_BYTES);
+                memcpy (self->payload, field [6].via.bin.ptr, self->payload_size);
+            memcpy (self->signature, field [7].via.bin.ptr, STATEMENT_SIG_BYTES);
             self->encoded = (uint8_t *) malloc (size);
             assert (self->encoded);
             memcpy (self->encoded, data, size);
@@ -194,6 +201,7 @@ statement_encoded (statement_t *self, size_t *size)
 const char *statement_kind (statement_t *self) { return self->kind; }
 const char *statement_author (statement_t *self) { return self->author; }
 const char *statement_key (statement_t *self) { return self->key; }
+uint64_t statement_version (statement_t *self) { return self->version; }
 int64_t statement_issued (statement_t *self) { return self->issued; }
 const uint8_t *statement_payload (statement_t *self) { return self->payload; }
 size_t statement_payload_size (statement_t *self) { return self->payload_size; }
@@ -214,7 +222,7 @@ statement_test (bool verbose)
     crypto_sign_keypair (public_key, secret_key);
     crypto_sign_keypair (other_public, other_secret);
 
-    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-1",
+    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-1", 7,
                                             (const uint8_t *) "\x81\xa1x\x01", 4);
     assert (statement);
     size_t size;
@@ -229,6 +237,7 @@ statement_test (bool verbose)
     assert (streq (statement_author (copy), "SH-PD-TAX"));
     assert (streq (statement_key (copy), "ORD-1"));
     assert (statement_issued (copy) == statement_issued (statement));
+    assert (statement_version (copy) == 7);
     assert (statement_payload_size (copy) == 4);
     assert (statement_verify (copy, public_key) == 0);
     statement_destroy (&copy);
@@ -250,9 +259,10 @@ statement_test (bool verbose)
     statement_destroy (&statement);
 
     //  The test vector of PROTOCOL.md section 16.7: an order by SH-PD-TAX
-    //  (Ed25519 seed 32 bytes 02), issued 2026-01-01T00:00:00Z, whose payload
-    //  is the order body {provider SH-PD-MSA, item market-violations, fields
-    //  case_no,kind, purpose tax-risk, legal basis 《税收征收管理法》第五条}
+    //  (Ed25519 seed 32 bytes 02), version 1, issued 2026-01-01T00:00:00Z,
+    //  whose payload is the order body {provider SH-PD-MSA, item
+    //  market-violations, fields case_no,kind, purpose tax-risk, legal basis
+    //  《税收征收管理法》第五条}
     {
         const char *payload_hex =
             "85a870726f7669646572a953482d50442d4d5341a46974656db16d61726b6574"
@@ -261,35 +271,41 @@ statement_test (bool verbose)
             "8ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e6"
             "9da1";
         const char *encoded_hex =
-            "97b2736c756963652d73746174656d656e742d31a56f72646572a953482d5044"
-            "2d544158ac4f52442d5441582d30303031cf0000019b76daa800c48285a87072"
-            "6f7669646572a953482d50442d4d5341a46974656db16d61726b65742d76696f"
-            "6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a770757270"
-            "6f7365a87461782d7269736bab6c6567616c5f6261736973d924e3808ae7a88e"
-            "e694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e69da1c440"
-            "3dfc27b817d94968a1d74f69fb9a1dc1e00295c1526a8726eabc0d1ab024b47c"
-            "6d5691fd894907996e8d411f9b41cae1e254302dde39093185e054d6d441160d";
-        uint8_t payload [130], expected [256], seed [32];
+            "98b2736c756963652d73746174656d656e742d32a56f72646572a953482d5044"
+            "2d544158ac4f52442d5441582d3030303101cf0000019b76daa800c48285a870"
+            "726f7669646572a953482d50442d4d5341a46974656db16d61726b65742d7669"
+            "6f6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a7707572"
+            "706f7365a87461782d7269736bab6c6567616c5f6261736973d924e3808ae7a8"
+            "8ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e69da1c4"
+            "408f6b1147b048d5c042b78535d715d976bc683c67d35b464f0b8eb2b78329dc"
+            "98ea9622ac65284eca5b260f00cd4ca894f78c06531e180faa34eb2ae1fe478a"
+            "0e";
+        uint8_t payload [130], expected [257], seed [32];
         size_t payload_size = 0, expected_size = 0;
         assert (sodium_hex2bin (payload, sizeof (payload), payload_hex, strlen (payload_hex),
                                 NULL, &payload_size, NULL) == 0 && payload_size == 130);
-        assert (sodium_hex2bin (expected, sizeof (expected), encoded_hex, strlen (encoded_hex),
-                                NULL, &expected_size, NULL) == 0 && expected_size == 256);
         memset (seed, 0x02, sizeof (seed));
         uint8_t vector_public [32], vector_secret [64];
         crypto_sign_seed_keypair (vector_public, vector_secret, seed);
         statement_t *vector = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-TAX-0001",
-                                             payload, payload_size);
+                                             1, payload, payload_size);
         assert (vector);
         statement_set_issued (vector, INT64_C (1767225600000));
         statement_sign (vector, vector_secret);
         size_t vector_size;
         const uint8_t *vector_encoded = statement_encoded (vector, &vector_size);
+        if (verbose) {
+            char hex [2 * 257 + 1];
+            sodium_bin2hex (hex, sizeof (hex), vector_encoded, vector_size < 257? vector_size: 257);
+            printf ("\n%s\n", hex);
+        }
+        assert (sodium_hex2bin (expected, sizeof (expected), encoded_hex, strlen (encoded_hex),
+                                NULL, &expected_size, NULL) == 0 && expected_size == 257);
         assert (vector_size == expected_size);
         assert (memcmp (vector_encoded, expected, expected_size) == 0);
-        //  The signed bytes are the same array of six, without the signature
-        uint8_t signed_bytes [190];
-        signed_bytes [0] = 0x96;
+        //  The signed bytes are the same array of seven, without the signature
+        uint8_t signed_bytes [191];
+        signed_bytes [0] = 0x97;
         memcpy (signed_bytes + 1, expected + 1, sizeof (signed_bytes) - 1);
         assert (crypto_sign_verify_detached (expected + expected_size - 64, signed_bytes,
                                              sizeof (signed_bytes), vector_public) == 0);
@@ -297,19 +313,35 @@ statement_test (bool verbose)
         statement_t *decoded = statement_decode (expected, expected_size);
         assert (decoded);
         assert (statement_issued (decoded) == INT64_C (1767225600000));
+        assert (statement_version (decoded) == 1);
         assert (streq (statement_key (decoded), "ORD-TAX-0001"));
         assert (statement_verify (decoded, vector_public) == 0);
         assert (statement_verify (decoded, public_key) == -1);
         statement_destroy (&decoded);
         statement_destroy (&vector);
+        //  Another version is other signed bytes: the signature does not
+        //  carry over, and a version of 0 does not decode
+        uint8_t bumped [257];
+        memcpy (bumped, expected, sizeof (bumped));
+        assert (bumped [49] == 0x01);       //  the version, after the key
+        bumped [49] = 0x02;
+        decoded = statement_decode (bumped, sizeof (bumped));
+        assert (decoded && statement_version (decoded) == 2);
+        assert (statement_verify (decoded, vector_public) == -1);
+        statement_destroy (&decoded);
+        bumped [49] = 0x00;
+        assert (!statement_decode (bumped, sizeof (bumped)));
     }
 
     //  Arguments out of bounds
-    assert (!statement_new ("gossip", "SH-PD-TAX", "K", NULL, 0));
-    assert (!statement_new (STATEMENT_ORDER, "tax", "K", NULL, 0));
-    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "", NULL, 0));
-    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "has space", NULL, 0));
-    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "K", NULL, STATEMENT_PAYLOAD_MAX + 1));
+    assert (!statement_new ("gossip", "SH-PD-TAX", "K", 1, NULL, 0));
+    assert (!statement_new (STATEMENT_ORDER, "tax", "K", 1, NULL, 0));
+    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "", 1, NULL, 0));
+    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "has space", 1, NULL, 0));
+    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "K", 1, NULL, STATEMENT_PAYLOAD_MAX + 1));
+    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "K", 0, NULL, 0));
+    assert (!statement_new (STATEMENT_ORDER, "SH-PD-TAX", "K", (uint64_t) STATEMENT_VERSION_MAX + 1,
+                            NULL, 0));
     if (verbose)
         printf ("OK\n");
 }

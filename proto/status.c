@@ -23,7 +23,7 @@ static const s_status_row_t s_table [] = {
     { STATUS_BAD_TYPE,           "BAD_TYPE",           "unknown or misplaced message type" },
     { STATUS_BAD_SIGNATURE,      "BAD_SIGNATURE",      "the signature does not verify" },
     { STATUS_BAD_SEAL,           "BAD_SEAL",           "the body could not be opened by this department" },
-    { STATUS_STALE,              "STALE",              "the message time is outside the accepted window" },
+    { STATUS_STALE,              "STALE",              "the message time is outside the accepted window, or the same or a newer version is held" },
     { STATUS_REPLAY,             "REPLAY",             "this message id was already seen" },
     { STATUS_CERT_UNKNOWN,       "CERT_UNKNOWN",       "no valid certificate for the sender" },
     { STATUS_CERT_EXPIRED,       "CERT_EXPIRED",       "the sender's certificate is not valid now" },

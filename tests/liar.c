@@ -53,6 +53,9 @@
 #define S_DEFAULT_KEY       "91310115MA1K3BTP2B"
 #define S_DEFAULT_FIELD     "extra_field"
 #define S_EXTRA_PURPOSE     "any-purpose"
+#define S_FLOOD_DEFAULT     1001        //  one above the gateway's default bound
+#define S_FLOOD_MAX         100000
+#define S_FLOOD_BATCH       100         //  orders per push
 
 //  Command-line values, borrowed from argv.
 typedef struct {
@@ -68,6 +71,9 @@ typedef struct {
     const char *field;
     const char *item;
     const char *seconds;
+    const char *crl;
+    const char *old_crl;
+    const char *count;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -98,6 +104,13 @@ static const peer_flag_t s_flags [] = {
       "(default " S_DEFAULT_ITEM ")" },
     { "--seconds",    offsetof (s_args_t, seconds),    false,
       "N            stop after N seconds (default: at SIGTERM or SIGINT)" },
+    { "--crl",        offsetof (s_args_t, crl),        false,
+      "FILE             older-crl: the newer list, served at a gateway's first HELLO" },
+    { "--old-crl",    offsetof (s_args_t, old_crl),    false,
+      "FILE         older-crl: the older list, served at every later HELLO\n"
+      "                         (without it: no list at all)" },
+    { "--count",      offsetof (s_args_t, count),      false,
+      "N              order-flood: the orders pushed (default 1001)" },
 };
 
 //  A connected department (or anything that said HELLO).
@@ -105,6 +118,8 @@ typedef struct {
     char department [ENVELOPE_DEPT_MAX + 1];
     zframe_t *routing;
     bool attacked;
+    size_t hellos;              //  HELLOs answered before this one
+    bool rejoined;              //  a later HELLO, not yet struck again
 } s_peer_t;
 
 typedef struct _s_liar_t s_liar_t;
@@ -113,6 +128,9 @@ typedef struct _s_liar_t s_liar_t;
 typedef int (s_setup_fn) (s_liar_t *self);
 typedef void (s_strike_fn) (s_liar_t *self, s_peer_t *peer);
 typedef void (s_list_fn) (s_liar_t *self, zlistx_t *statements);
+//  A statement the gateway put (not a catalog); true if the hook took it
+//  (then it is not echoed back as a broker would)
+typedef bool (s_put_fn) (s_liar_t *self, s_peer_t *peer, statement_t *statement);
 
 typedef struct {
     const char *name;
@@ -123,6 +141,8 @@ typedef struct {
     s_strike_fn *strike;        //  once per gateway, after its catalog
     s_list_fn *list;            //  adds to a "listed" answer of catalogs
     const char *help;
+    s_put_fn *put;              //  NULL: every put is echoed
+    s_strike_fn *again;         //  after each later catalog (a restart); or NULL
 } s_attack_t;
 
 struct _s_liar_t {
@@ -141,6 +161,9 @@ struct _s_liar_t {
     zhashx_t *peers;            //  department -> s_peer_t
     zlist_t *extra_certs;       //  forged certificate texts for the directory
     char *crl_text;             //  revocation list for the directory, or NULL
+    char *old_crl_text;         //  older-crl: for every later HELLO, or NULL
+    bool crl_rollback;          //  older-crl: later HELLOs get old_crl_text
+    size_t flood;               //  order-flood: orders to push
     cert_t *fake;               //  forged-cert: SH-PD-FAKE, with secrets
     uint8_t replaced_sign_secret [CERT_SIGN_SECRET];   //  forged-cert
     zlistx_t *catalogs;         //  honest catalog statements received
@@ -228,14 +251,18 @@ s_push (s_liar_t *self, s_peer_t *peer, statement_t *statement)
 }
 
 //  A statement of `kind` by `signer`'s department about `key`, issued
-//  `age_ms` ago, signed with sign_secret. NULL (said on stderr) if the
-//  arguments are out of bounds.
+//  `age_ms` ago, signed with sign_secret. Its version is `version`, or if
+//  0 the time it claims, in ms (as a gateway numbers its own, so an older
+//  statement has a lower version). NULL (said on stderr) if the arguments
+//  are out of bounds.
 static statement_t *
-s_statement (const char *kind, const char *author, const char *key,
+s_statement (const char *kind, const char *author, const char *key, uint64_t version,
              const void *payload, size_t size, int64_t age_ms,
              const uint8_t *sign_secret)
 {
-    statement_t *statement = statement_new (kind, author, key,
+    if (!version)
+        version = (uint64_t) (zclock_time () - age_ms);
+    statement_t *statement = statement_new (kind, author, key, version,
                                             (const uint8_t *) payload, size);
     if (!statement) {
         fprintf (stderr, "sluice-liar: cannot make a %s statement about %s\n", kind, key);
@@ -247,6 +274,21 @@ s_statement (const char *kind, const char *author, const char *key,
     return statement;
 }
 
+//  The body of an order for --item (or the default) with the gateway.
+static void
+s_order_body (s_liar_t *self, s_peer_t *peer, const char *purpose, const char *basis,
+              msgpack_sbuffer *buffer)
+{
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
+    snprintf (order.item, sizeof (order.item), "%s",
+              self->args.item? self->args.item: S_DEFAULT_ITEM);
+    snprintf (order.purpose, sizeof (order.purpose), "%s", purpose);
+    snprintf (order.legal_basis, sizeof (order.legal_basis), "%s", basis);
+    registry_order_encode (&order, buffer);
+}
+
 //  Pushes `agreement` wrapped in a statement by the signer, issued age_ms ago.
 static void
 s_push_agreement (s_liar_t *self, s_peer_t *peer, agreement_t *agreement,
@@ -254,7 +296,8 @@ s_push_agreement (s_liar_t *self, s_peer_t *peer, agreement_t *agreement,
 {
     char *text = agreement_encode (agreement);
     statement_t *statement = s_statement (STATEMENT_AGREEMENT, cert_department (self->signer),
-                                          agreement_id (agreement), text, strlen (text),
+                                          agreement_id (agreement),
+                                          agreement_version (agreement), text, strlen (text),
                                           age_ms, cert_sign_secret (self->signer));
     if (statement) {
         s_push (self, peer, statement);
@@ -475,7 +518,7 @@ s_strike_replay_revoked (s_liar_t *self, s_peer_t *peer)
     const char *reason = "revoked by its provider";
     statement_t *revocation = s_statement (STATEMENT_REVOCATION,
                                            cert_department (self->revoker),
-                                           agreement_id (self->agreement),
+                                           agreement_id (self->agreement), 0,
                                            reason, strlen (reason), S_HOUR_MS / 2,
                                            cert_sign_secret (self->revoker));
     if (revocation) {
@@ -518,7 +561,7 @@ s_strike_forged_revocation (s_liar_t *self, s_peer_t *peer)
     if (swapped && streq (agreement_provider (swapped), signer)) {
         char *text = agreement_encode (swapped);
         statement_t *revocation = s_statement (STATEMENT_REVOCATION, signer,
-                                               agreement_id (agreement), text,
+                                               agreement_id (agreement), 0, text,
                                                strlen (text), 0,
                                                cert_sign_secret (self->signer));
         if (revocation) {
@@ -542,7 +585,7 @@ s_strike_forged_revocation (s_liar_t *self, s_peer_t *peer)
                       "as registered 1 h ago (honest: it must stay in force)");
     const char *reason = "revoked by the consumer";
     statement_t *revocation = s_statement (STATEMENT_REVOCATION, signer,
-                                           agreement_id (agreement), reason,
+                                           agreement_id (agreement), 0, reason,
                                            strlen (reason), 0,
                                            cert_sign_secret (self->signer));
     if (revocation) {
@@ -650,8 +693,8 @@ s_catalog_payload (s_liar_t *self, const char *department, bool open_all,
 }
 
 //  A statement whose payload is `payload` but whose signature is that of
-//  `signed_one` (same kind, author, key and time): encoded as statement.c
-//  encodes, so only the signature check can tell.
+//  `signed_one` (same kind, author, key, version and time): encoded as
+//  statement.c encodes, so only the signature check can tell.
 static statement_t *
 s_statement_with_payload (statement_t *signed_one, const uint8_t *payload, size_t size)
 {
@@ -662,16 +705,17 @@ s_statement_with_payload (statement_t *signed_one, const uint8_t *payload, size_
     msgpack_unpacked_init (&unpacked);
     statement_t *result = NULL;
     if (decoded && codec_unpack (encoded, encoded_size, &unpacked) == STATUS_OK) {
-        const msgpack_object *signature = &unpacked.data.via.array.ptr [6];
+        const msgpack_object *signature = &unpacked.data.via.array.ptr [7];
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
         msgpack_packer pk;
         msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-        msgpack_pack_array (&pk, 7);
-        codec_pack_str (&pk, "sluice-statement-1");
+        msgpack_pack_array (&pk, 8);
+        codec_pack_str (&pk, "sluice-statement-2");
         codec_pack_str (&pk, statement_kind (signed_one));
         codec_pack_str (&pk, statement_author (signed_one));
         codec_pack_str (&pk, statement_key (signed_one));
+        msgpack_pack_uint64 (&pk, statement_version (signed_one));
         msgpack_pack_int64 (&pk, statement_issued (signed_one));
         msgpack_pack_bin (&pk, size);
         msgpack_pack_bin_body (&pk, payload, size);
@@ -693,7 +737,7 @@ s_list_forged_catalog (s_liar_t *self, zlistx_t *statements)
     msgpack_sbuffer_init (&payload);
     //  1. Claims to be another department's, signed with the broker's key
     if (s_catalog_payload (self, claimed, false, &payload) == 0) {
-        statement_t *statement = s_statement (STATEMENT_CATALOG, claimed, claimed,
+        statement_t *statement = s_statement (STATEMENT_CATALOG, claimed, claimed, 0,
                                               payload.data, payload.size, 0,
                                               cert_sign_secret (self->cert));
         if (statement) {
@@ -709,7 +753,7 @@ s_list_forged_catalog (s_liar_t *self, zlistx_t *statements)
     msgpack_sbuffer_init (&altered);
     if (s_catalog_payload (self, signer, false, &payload) == 0
     &&  s_catalog_payload (self, signer, true, &altered) == 0) {
-        statement_t *statement = s_statement (STATEMENT_CATALOG, signer, signer,
+        statement_t *statement = s_statement (STATEMENT_CATALOG, signer, signer, 0,
                                               payload.data, payload.size, 0,
                                               cert_sign_secret (self->signer));
         statement_t *forged = statement?
@@ -809,19 +853,12 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
         envelope_destroy (&envelope);
         sodium_memzero (box_key, sizeof (box_key));
     }
-    order_t order;
-    memset (&order, 0, sizeof (order));
-    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
-    snprintf (order.item, sizeof (order.item), "%s",
-              self->args.item? self->args.item: S_DEFAULT_ITEM);
-    snprintf (order.purpose, sizeof (order.purpose), "inspection");
-    snprintf (order.legal_basis, sizeof (order.legal_basis), "none: a forged order");
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    registry_order_encode (&order, &buffer);
+    s_order_body (self, peer, "inspection", "none: a forged order", &buffer);
     char key [STATEMENT_KEY_MAX + 1];
     snprintf (key, sizeof (key), "ORD-LIAR-%s", self->args.department);
-    statement_t *statement = s_statement (STATEMENT_ORDER, self->args.department, key,
+    statement_t *statement = s_statement (STATEMENT_ORDER, self->args.department, key, 0,
                                           buffer.data, buffer.size, 0,
                                           self->replaced_sign_secret);
     if (statement) {
@@ -861,6 +898,116 @@ s_strike_forged_crl (s_liar_t *self, s_peer_t *peer)
 }
 
 
+//  --------------------------------------------------------------------------
+//  Rolling an agreement back, and more than the bound of orders
+
+//  The older version, as registered before (honest)
+static void
+s_strike_rollback (s_liar_t *self, s_peer_t *peer)
+{
+    s_push_agreement (self, peer, self->agreement, 0,
+                      "as registered before (honest, the older version)");
+}
+
+//  After a restart of the gateway: the older version once more
+static void
+s_again_rollback (s_liar_t *self, s_peer_t *peer)
+{
+    s_push_agreement (self, peer, self->agreement, 0,
+                      "pushed again after the gateway came back");
+}
+
+//  The provider registers a newer version: swallowed, never echoed, and
+//  the older one pushed again as if the consumer re-registered it
+static bool
+s_put_rollback (s_liar_t *self, s_peer_t *peer, statement_t *statement)
+{
+    if (!streq (statement_kind (statement), STATEMENT_AGREEMENT)
+    ||  !streq (statement_key (statement), agreement_id (self->agreement)))
+        return false;
+    s_report (self, "swallowed: agreement %s version %" PRIu64 " from %s, not echoed",
+              statement_key (statement), statement_version (statement),
+              statement_author (statement));
+    char *what = zsys_sprintf ("version %" PRIu64 ", re-registered by the consumer after "
+                               "the provider's version %" PRIu64,
+                               agreement_version (self->agreement),
+                               statement_version (statement));
+    s_push_agreement (self, peer, self->agreement, 0, what);
+    zstr_free (&what);
+    return true;
+}
+
+static int
+s_setup_order_flood (s_liar_t *self)
+{
+    uint64_t count = S_FLOOD_DEFAULT;
+    if (self->args.count
+    &&  (certfile_uint_parse (self->args.count, S_FLOOD_MAX, &count) || count == 0)) {
+        fprintf (stderr, "sluice-liar: --count must be 1 to %d\n", S_FLOOD_MAX);
+        return -1;
+    }
+    self->flood = (size_t) count;
+    return 0;
+}
+
+//  --count orders from the signer to the gateway, in pushes of
+//  S_FLOOD_BATCH: more than the gateway keeps for one department
+static void
+s_strike_order_flood (s_liar_t *self, s_peer_t *peer)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    s_order_body (self, peer, "flood", "none: a flood of orders", &buffer);
+    const char *signer = cert_department (self->signer);
+    zlistx_t *batch = zlistx_new ();
+    zlistx_set_destructor (batch, (zlistx_destructor_fn *) statement_destroy);
+    size_t sent = 0;
+    for (size_t index = 0; index < self->flood; index++) {
+        char key [STATEMENT_KEY_MAX + 1];
+        snprintf (key, sizeof (key), "ORD-LIAR-FLOOD-%zu", index);
+        statement_t *statement = s_statement (STATEMENT_ORDER, signer, key, 0, buffer.data,
+                                              buffer.size, 0, cert_sign_secret (self->signer));
+        if (statement)
+            zlistx_add_end (batch, statement);
+        if (zlistx_size (batch) == S_FLOOD_BATCH || index + 1 == self->flood) {
+            s_registry_send (self, peer, "push", NULL, 0, NULL, batch);
+            sent += zlistx_size (batch);
+            zlistx_purge (batch);
+        }
+    }
+    zlistx_destroy (&batch);
+    msgpack_sbuffer_destroy (&buffer);
+    s_report (self, "sent: %zu orders from %s to %s, in pushes of %d", sent, signer,
+              peer->department, S_FLOOD_BATCH);
+}
+
+
+//  --------------------------------------------------------------------------
+//  An older revocation list after a restart
+
+static char *
+s_crl_text (const char *path)
+{
+    crl_t *crl = path? crl_load (path): NULL;
+    char *text = crl? crl_encode (crl): NULL;
+    crl_destroy (&crl);
+    return text;
+}
+
+static int
+s_setup_older_crl (s_liar_t *self)
+{
+    self->crl_text = s_crl_text (self->args.crl);
+    self->old_crl_text = self->args.old_crl? s_crl_text (self->args.old_crl): NULL;
+    if (!self->crl_text || (self->args.old_crl && !self->old_crl_text)) {
+        fprintf (stderr, "sluice-liar: older-crl needs --crl (and --old-crl, if "
+                 "given) to be revocation lists\n");
+        return -1;
+    }
+    self->crl_rollback = true;
+    return 0;
+}
+
 static const s_attack_t s_attacks [] = {
     { "honest", true, true, false, NULL, s_strike_honest, NULL,
       "push --agreement as it is, by --signer (the control: it is granted)" },
@@ -886,6 +1033,14 @@ static const s_attack_t s_attacks [] = {
       "key replaced" },
     { "forged-crl", false, false, true, s_setup_forged_crl, s_strike_forged_crl, NULL,
       "directory: a revocation list revoking --department, by a forged authority" },
+    { "rollback", true, true, false, s_setup_both_signed, s_strike_rollback, NULL,
+      "push --agreement; when the gateway registers a newer version, swallow it\n"
+      "                     and push --agreement again (and after a restart)",
+      s_put_rollback, s_again_rollback },
+    { "order-flood", false, true, false, s_setup_order_flood, s_strike_order_flood, NULL,
+      "push --count orders from --signer: more than a gateway keeps" },
+    { "older-crl", false, false, false, s_setup_older_crl, NULL, NULL,
+      "directory: --crl at a gateway's first HELLO, --old-crl (or none) after" },
 };
 
 
@@ -903,10 +1058,13 @@ s_peer_destroy (s_peer_t **peer_p)
 }
 
 //  The directory: every real certificate, then the forged ones, and the
-//  (forged) revocation list if any.
+//  (forged, or for older-crl at a later HELLO the older) revocation list
+//  if any.
 static void
 s_welcome (s_liar_t *self, s_peer_t *peer)
 {
+    const char *crl_text = self->crl_rollback && peer->hellos?
+                           self->old_crl_text: self->crl_text;
     zlist_t *texts = zlist_new ();
     zlist_autofree (texts);
     for (cert_t *cert = truststore_first (self->trust); cert;
@@ -920,8 +1078,13 @@ s_welcome (s_liar_t *self, s_peer_t *peer)
         zlist_append (texts, text);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    message_directory_encode (self->id, S_HEARTBEAT_MS, texts, self->crl_text, &buffer);
+    message_directory_encode (self->id, S_HEARTBEAT_MS, texts, crl_text, &buffer);
     s_send_own (self, peer, MSG_WELCOME, (uint8_t *) buffer.data, buffer.size);
+    if (self->crl_rollback)
+        s_report (self, "sent: directory to %s with %s", peer->department,
+                  !crl_text? "no revocation list":
+                  crl_text == self->crl_text? "the newer revocation list (--crl)":
+                  "the older revocation list (--old-crl)");
     msgpack_sbuffer_destroy (&buffer);
     zlist_destroy (&texts);
 }
@@ -935,6 +1098,10 @@ s_hello (s_liar_t *self, zframe_t *routing, const char *department)
         assert (peer);
         snprintf (peer->department, sizeof (peer->department), "%s", department);
         zhashx_insert (self->peers, department, peer);
+    }
+    else {
+        peer->hellos++;
+        peer->rejoined = true;
     }
     zframe_destroy (&peer->routing);
     peer->routing = zframe_dup (routing);
@@ -978,8 +1145,14 @@ s_put (s_liar_t *self, s_peer_t *peer, const envelope_header_t *header,
             peer->attacked = true;
             self->attack->strike (self, peer);
         }
+        else
+        if (peer->attacked && peer->rejoined && self->attack->again) {
+            peer->rejoined = false;
+            self->attack->again (self, peer);
+        }
     }
-    else {
+    else
+    if (!(self->attack->put && self->attack->put (self, peer, statement))) {
         //  As a broker does: the statement goes back to its author
         s_push (self, peer, statement);
         if (self->awaiting_revocation && self->agreement
@@ -1037,6 +1210,17 @@ s_registry (s_liar_t *self, s_peer_t *peer, zmsg_t *msg, const envelope_header_t
     else
     if (streq (request.op, "list"))
         s_list (self, peer, header, &request);
+    else
+    if (streq (request.op, "sync")) {
+        //  An honest registry with nothing in it
+        zlistx_t *none = zlistx_new ();
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        registry_page_encode (&buffer, header->id, "liar", 0, false, none);
+        s_send_own (self, peer, MSG_REGISTRY, (uint8_t *) buffer.data, buffer.size);
+        msgpack_sbuffer_destroy (&buffer);
+        zlistx_destroy (&none);
+    }
     else        //  "crl" and anything else: said to be done, and dropped
         s_registry_send (self, peer, "done", header->id, STATUS_OK, "published", NULL);
     registry_msg_destroy (&request);
@@ -1122,6 +1306,7 @@ s_liar_destroy (s_liar_t **self_p)
         zlist_destroy (&self->extra_certs);
         zlistx_destroy (&self->catalogs);
         zstr_free (&self->crl_text);
+        zstr_free (&self->old_crl_text);
         cert_destroy (&self->fake);
         sodium_memzero (self->replaced_sign_secret, sizeof (self->replaced_sign_secret));
         agreement_destroy (&self->agreement);

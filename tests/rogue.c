@@ -8,7 +8,9 @@
         status=NAME from=DEPT reason=TEXT     an ERROR (from a department or
                                               the broker)
         status=OK rows=N | status=NOT_FOUND   a RESPONSE
-        replies=N ok=N errors=N               the flood attack's tally
+        replies=N ok=N errors=N [last=NAME reason=TEXT]
+                                              the tally of flood and orders
+                                              (with the last refusal)
         served=N                              serve: the queries answered
         done=NAME reason=TEXT                 publish, withdraw: the broker's
                                               answer to the last put
@@ -108,6 +110,8 @@ typedef struct {
     size_t rows;
     size_t replies, ok, errors;             //  the flood's tally
     size_t served;                          //  serve: queries answered
+    int last_code;                          //  ... and its last refusal
+    char last_reason [MESSAGE_REASON_MAX + 1];
 } s_outcome_t;
 
 typedef struct {
@@ -207,8 +211,13 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             fprintf (file, "bad-reply reason=%s\n", outcome->reason);
             break;
         case S_TALLY:
-            fprintf (file, "replies=%zu ok=%zu errors=%zu\n", outcome->replies,
+            fprintf (file, "replies=%zu ok=%zu errors=%zu", outcome->replies,
                     outcome->ok, outcome->errors);
+            s_one_line (outcome->last_reason);
+            if (outcome->errors)
+                fprintf (file, " last=%s reason=%s", status_name (outcome->last_code),
+                         outcome->last_reason);
+            fprintf (file, "\n");
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
@@ -754,6 +763,82 @@ s_run_flood (s_rogue_t *self)
     return 0;
 }
 
+//  Puts one order for --item with --to, its legal basis ORDER_TEXT_MAX
+//  bytes long, and waits for the broker's answer. 0, or -1 if it cannot
+//  be sent.
+static int
+s_put_order (s_rogue_t *self, const char *key, uint64_t version)
+{
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", self->args.to);
+    snprintf (order.item, sizeof (order.item), "%s", self->args.item);
+    snprintf (order.purpose, sizeof (order.purpose), "rogue-load");
+    memset (order.legal_basis, 'x', ORDER_TEXT_MAX);
+    memcpy (order.legal_basis, "a long legal basis ", 19);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_order_encode (&order, &buffer);
+    statement_t *statement = statement_new (STATEMENT_ORDER, cert_department (self->me),
+                                            key, version, (uint8_t *) buffer.data,
+                                            buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    if (!statement)
+        return -1;
+    statement_sign (statement, cert_sign_secret (self->me));
+    zlistx_t *one = zlistx_new ();
+    zlistx_add_end (one, statement);
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, "put", NULL, 0, NULL, NULL, one, NULL);
+    zlistx_destroy (&one);
+    statement_destroy (&statement);
+    int rc = s_send_own (self, MSG_REGISTRY, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc == 0)
+        s_wait (self);
+    return rc;
+}
+
+//  --count orders, each put and answered in turn; the tally of the
+//  broker's answers, with the last refusal.
+static int
+s_run_orders (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    size_t replies = 0, ok = 0, errors = 0;
+    int last_code = 0;
+    char last_reason [MESSAGE_REASON_MAX + 1] = "";
+    int64_t stamp = zclock_time ();
+    for (int index = 0; index < self->count; index++) {
+        char key [STATEMENT_KEY_MAX + 1];
+        snprintf (key, sizeof (key), "ORD-%s-%" PRId64 "-%d", cert_department (self->me),
+                  stamp, index);
+        if (s_put_order (self, key, (uint64_t) stamp + (uint64_t) index))
+            return -1;
+        if (self->outcome.kind == S_NO_REPLY)
+            break;
+        replies++;
+        if (self->outcome.kind == S_DONE && self->outcome.code == STATUS_OK)
+            ok++;
+        else {
+            errors++;
+            last_code = self->outcome.code;
+            snprintf (last_reason, sizeof (last_reason), "%s", self->outcome.reason);
+        }
+    }
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_TALLY;
+    self->outcome.replies = replies;
+    self->outcome.ok = ok;
+    self->outcome.errors = errors;
+    self->outcome.last_code = last_code;
+    snprintf (self->outcome.last_reason, sizeof (self->outcome.last_reason), "%s",
+              last_reason);
+    return 0;
+}
+
 //  Registers, builds a correct query and sends frames made from it by
 //  `bend`, then waits for the reply.
 static int
@@ -1122,8 +1207,9 @@ static int
 s_put (s_rogue_t *self, const char *kind, const char *key, const uint8_t *payload,
        size_t size)
 {
+    //  Versions by the clock: a later withdraw outranks the publish
     statement_t *statement = statement_new (kind, cert_department (self->me), key,
-                                            payload, size);
+                                            (uint64_t) zclock_time (), payload, size);
     if (!statement) {
         fprintf (stderr, "sluice-rogue: cannot make a %s statement\n", kind);
         return -1;
@@ -1298,6 +1384,9 @@ static const s_attack_t s_attacks [] = {
               "prints done=STATUS reason=TEXT" },
     { .name = "withdraw",       .run = s_run_withdraw,
       .help = "publish a catalog of no items (takes back publish's); prints done=..." },
+    { .name = "orders",         .run = s_run_orders,
+      .help = "--count orders for --item with --to (legal bases of 1 KiB), put at\n"
+              "                  the broker in turn; the tally of its answers" },
 };
 
 //  Performs one attack: 0 when it ran (the outcome is set), -1 on a setup
@@ -1356,7 +1445,8 @@ static const peer_cli_t s_cli = {
                 "           --cert ME.cert_secret --to DEPT --attack NAME [options]\n\n",
     .epilogue = "\nprints one line: status=NAME from=DEPT reason=TEXT"
                 " | status=OK rows=N | status=NOT_FOUND\n"
-                "  | replies=N ok=N errors=N | served=N | done=NAME reason=TEXT\n"
+                "  | replies=N ok=N errors=N [last=NAME reason=TEXT] | served=N\n"
+                "  | done=NAME reason=TEXT\n"
                 "  | bad-reply reason=TEXT | no-reply\n"
                 "exit 0 if the attack ran, 2 on a usage or setup problem\n",
     PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),

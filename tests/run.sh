@@ -73,10 +73,11 @@ start_gateway () {    # folder
     eval "${1}_PID=$!"
     PIDS="$PIDS $!"
 }
-# Polls a command (up to 15 s) until its output matches an ERE
+# Polls a command (up to 15 s, or WAIT_TRIES quarter seconds) until its
+# output matches an ERE
 registry_wait () {   # pattern command...
     pattern=$1; shift
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 "${WAIT_TRIES:-60}"); do
         "$@" 2>/dev/null | grep -Eq -- "$pattern" && return 0
         sleep 0.25
     done
@@ -362,6 +363,10 @@ liar_start () {
     sed -e "s|^    broker = .*|    broker = \"tcp://127.0.0.1:$LIAR_PORT\"|" \
         -e 's|^    broker-cert = .*|    broker-cert = "BROKER.cert"|' \
         "$F/msa/gateway.cfg" >"$LIAR_DIR/gateway.cfg"
+    # Settings an attack needs in the gateway's configuration, one per line
+    if [ -n "${LIAR_GATEWAY_EXTRA:-}" ]; then
+        printf '%s\n' "$LIAR_GATEWAY_EXTRA" >>"$LIAR_DIR/gateway.cfg"
+    fi
     "$BIN/sluice-liar" --endpoint "tcp://127.0.0.1:$LIAR_PORT" \
         --cert "$F/broker/BROKER.cert_secret" --authority "$F/authority/authority.pub" \
         --certs "$F/broker/certs" --attack "$LIAR_ATTACK" "$@" \

@@ -35,6 +35,7 @@
 #include "localapi.h"
 #include "caller.h"
 #include "link.h"
+#include "rules.h"
 #include "registrar.h"
 #include "cli.h"
 #include "catalog_cmd.h"
@@ -79,6 +80,7 @@ static const s_class_t s_classes [] = {
     { "localapi", localapi_test },
     { "caller", caller_test },
     { "link", link_test },
+    { "rules", rules_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },

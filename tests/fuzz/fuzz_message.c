@@ -196,6 +196,8 @@ s_registry (const uint8_t *data, size_t size)
         S_TERMINATED (msg.op);
         S_TERMINATED (msg.reason);
         S_TERMINATED (msg.kind);
+        S_TERMINATED (msg.epoch);
+        S_REQUIRE (msg.since <= REGISTRY_SEQ_MAX && msg.next <= REGISTRY_SEQ_MAX);
         if (msg.statements) {
             S_REQUIRE (msg.statements->type == MSGPACK_OBJECT_ARRAY);
             s_fuzz_walk (msg.statements);
@@ -262,6 +264,8 @@ s_statement (const uint8_t *data, size_t size)
                && statement_key (statement));
     S_REQUIRE (strlen (statement_kind (statement)) <= STATEMENT_KIND_MAX);
     S_REQUIRE (strlen (statement_key (statement)) <= STATEMENT_KEY_MAX);
+    S_REQUIRE (statement_version (statement) >= 1
+               && statement_version (statement) <= STATEMENT_VERSION_MAX);
     size_t payload_size = statement_payload_size (statement);
     S_REQUIRE (payload_size <= STATEMENT_PAYLOAD_MAX);
     const uint8_t *payload = statement_payload (statement);
@@ -282,6 +286,7 @@ s_statement (const uint8_t *data, size_t size)
         S_REQUIRE (strcmp (statement_author (back), statement_author (statement)) == 0);
         S_REQUIRE (strcmp (statement_key (back), statement_key (statement)) == 0);
         S_REQUIRE (statement_issued (back) == statement_issued (statement));
+        S_REQUIRE (statement_version (back) == statement_version (statement));
         S_REQUIRE (statement_payload_size (back) == payload_size);
         statement_destroy (&back);
     }

@@ -168,7 +168,7 @@ s_payloads (s_out_t *out)
     s_fuzz_keys_t keys;
     s_fuzz_keys (&keys);
     statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX",
-                                            "ORD-1", (const uint8_t *) "\x80", 1);
+                                            "ORD-1", 1, (const uint8_t *) "\x80", 1);
     S_REQUIRE (statement);
     statement_sign (statement, keys.sign_secret);
     size_t statement_size = 0;
@@ -188,6 +188,13 @@ s_payloads (s_out_t *out)
     s_write_buffer (out, &buffer);
     registry_msg_encode (&buffer, "crl", NULL, 0, NULL, NULL, NULL, "crl\n");
     s_write_buffer (out, &buffer);
+    registry_sync_encode (&buffer, "00112233445566778899aabbccddeeff", 12);
+    s_write_buffer (out, &buffer);
+    zlistx_t *none = zlistx_new ();
+    registry_page_encode (&buffer, answered, "00112233445566778899aabbccddeeff", 13,
+                          true, none);
+    s_write_buffer (out, &buffer);
+    zlistx_destroy (&none);
     registry_msg_encode (&buffer, "list", NULL, 0, NULL, "agreement", NULL, NULL);
     s_write_buffer (out, &buffer);
     msgpack_sbuffer_destroy (&buffer);
