@@ -861,6 +861,85 @@ s_strike_forged_crl (s_liar_t *self, s_peer_t *peer)
 }
 
 
+//  --------------------------------------------------------------------------
+//  A broker's identity posing as a department
+
+//  --signer is another broker's certificate: its public text goes into the
+//  directory, as a broker whose certificates directory held it would send.
+static int
+s_setup_broker_peer (s_liar_t *self)
+{
+    if (!streq (cert_role (self->signer), CERT_ROLE_BROKER)) {
+        fprintf (stderr, "sluice-liar: broker-peer needs --signer to be a broker's "
+                 ".cert_secret\n");
+        return -1;
+    }
+    char *text = cert_encode (self->signer);
+    zlist_append (self->extra_certs, text);
+    zstr_free (&text);
+    return 0;
+}
+
+//  A QUERY from `from`, signed with sign_secret and sealed with the box key
+//  between box_secret and the gateway's certificate, routed to the gateway.
+static void
+s_query_as (s_liar_t *self, s_peer_t *peer, const char *from,
+            const uint8_t *sign_secret, const uint8_t *box_secret, const char *who)
+{
+    cert_t *target = truststore_lookup (self->trust, peer->department);
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+    if (!target || crypto_box_beforenm (box_key, cert_box_public (target), box_secret))
+        return;
+    const peer_query_t query = {
+        .from = from, .to = peer->department,
+        .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
+        .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
+    };
+    envelope_t *envelope = peer_query_new (&query, sign_secret, box_key);
+    if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
+        s_report (self, "sent: QUERY for %.*s from %s, %s", MESSAGE_ITEM_MAX,
+                  query.item, from, who);
+    envelope_destroy (&envelope);
+    sodium_memzero (box_key, sizeof (box_key));
+}
+
+//  Asks as the other broker, and as this broker itself, each signed and
+//  sealed with that broker's own keys; files an order as the other broker.
+//  Only departments ask and answer: the gateway answers none of them.
+static void
+s_strike_broker_peer (s_liar_t *self, s_peer_t *peer)
+{
+    s_query_as (self, peer, cert_department (self->signer), cert_sign_secret (self->signer),
+                cert_box_secret (self->signer),
+                "signed and sealed with that broker's keys (the other broker's)");
+    s_query_as (self, peer, self->id, cert_sign_secret (self->cert),
+                cert_box_secret (self->cert),
+                "signed and sealed with this broker's own keys");
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
+    snprintf (order.item, sizeof (order.item), "%s",
+              self->args.item? self->args.item: S_DEFAULT_ITEM);
+    snprintf (order.purpose, sizeof (order.purpose), "inspection");
+    snprintf (order.legal_basis, sizeof (order.legal_basis), "none: a broker's order");
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_order_encode (&order, &buffer);
+    char key [STATEMENT_KEY_MAX + 1];
+    snprintf (key, sizeof (key), "ORD-LIAR-%s", cert_department (self->signer));
+    statement_t *statement = s_statement (STATEMENT_ORDER, cert_department (self->signer),
+                                          key, buffer.data, buffer.size, 0,
+                                          cert_sign_secret (self->signer));
+    if (statement) {
+        s_push (self, peer, statement);
+        s_report (self, "sent: order %s from %s, signed with its key", key,
+                  cert_department (self->signer));
+    }
+    statement_destroy (&statement);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+
 static const s_attack_t s_attacks [] = {
     { "honest", true, true, false, NULL, s_strike_honest, NULL,
       "push --agreement as it is, by --signer (the control: it is granted)" },
@@ -886,6 +965,9 @@ static const s_attack_t s_attacks [] = {
       "key replaced" },
     { "forged-crl", false, false, true, s_setup_forged_crl, s_strike_forged_crl, NULL,
       "directory: a revocation list revoking --department, by a forged authority" },
+    { "broker-peer", false, true, false, s_setup_broker_peer, s_strike_broker_peer, NULL,
+      "ask (and order) as --signer, another broker, and as this broker, each with "
+      "its own keys" },
 };
 
 
