@@ -166,7 +166,10 @@ s_now_seconds (void)
 //  Peers and sending
 
 //  The box key for a department, recomputed when its certificate changes.
-//  Returns NULL if the department has no valid certificate (*status says).
+//  Returns NULL if the department has no valid certificate of a department
+//  (*status says; CERT_ROLE for a broker's): this lookup is the only way to
+//  a peer's keys, so nothing is opened from, sealed to or served to any
+//  certificate but a department's (truststore_check holds the role rule).
 static const uint8_t *
 s_peer_key (gateway_t *self, const char *department, cert_t **cert_p, int *status)
 {
@@ -203,12 +206,13 @@ s_registered (gateway_t *self)
     return false;
 }
 
-//  Signs (and seals, if box_key) a payload and sends it through a broker:
-//  `via` if given and registered, else the registered links in turn, so
-//  that a lost broker costs nothing. Returns 0, or -1 if no link took it.
 //  Sends a sealed envelope through `via` if it can, else through another
-//  registered link, skipping those in the `tried` mask. Returns the index of
-//  the link used, or -1.
+//  registered link, skipping those in the `tried` mask, so that a lost
+//  broker costs nothing. Returns the index of the link used, or -1.
+static int
+s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
+    __attribute__ ((warn_unused_result));
+
 static int
 s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
 {
@@ -226,11 +230,24 @@ s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tri
     return -1;
 }
 
+//  Sends a sealed envelope through `via` or, failing that, any registered
+//  link. Returns 0, or -1 if no link took it.
+static int
+s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
+    __attribute__ ((warn_unused_result));
+
 static int
 s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
 {
     return s_send_through (self, envelope, via, 0) < 0? -1: 0;
 }
+
+//  Signs (and seals, if box_key) a payload and sends it as s_send_sealed
+//  does. Returns 0, or -1 if it cannot be sealed or no link took it.
+static int
+s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
+        size_t size, const uint8_t *box_key, link_t *via)
+    __attribute__ ((warn_unused_result));
 
 static int
 s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
@@ -241,8 +258,14 @@ s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
     return s_send_sealed (self, envelope, via);
 }
 
-//  Sends a sealed ERROR answering `re` to a department.
-static void
+//  Sends a sealed ERROR answering `re` to a department. Returns 0, or -1 if
+//  no link took it (logged here, once for every caller).
+static int
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+    __attribute__ ((warn_unused_result));
+
+static int
 s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
               const uint8_t *re, int code, const char *reason, const char *field)
 {
@@ -257,10 +280,14 @@ s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_k
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
     envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
-    if (envelope)
-        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, via);
+    int rc = envelope? s_send (self, envelope, (uint8_t *) buffer.data, buffer.size,
+                               box_key, via): -1;
+    if (rc)
+        zsys_warning ("gateway: %s to %s not sent: no broker link takes it now",
+                      status_name (code), to);
     envelope_destroy (&envelope);
     msgpack_sbuffer_destroy (&buffer);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -337,7 +364,10 @@ s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_
     const envelope_header_t *header = envelope_header (request);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
-    s_send_error (self, via, header->from, box_key, header->id, code, reason, field);
+    //  An error that cannot leave is logged by s_send_error; the refusal is
+    //  recorded all the same
+    if (s_send_error (self, via, header->from, box_key, header->id, code, reason, field))
+        SLUICE_DEBUG (self->level, "gateway: the refusal of %s is recorded, not sent", msgid);
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
@@ -419,8 +449,16 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
-    envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
-                   cert_sign_secret (self->cert), box_key);
+    //  The source's limit makes every answer fit (MESSAGE_ROWS_MAX); should
+    //  sealing fail all the same, the requester hears why, nothing leaves
+    if (envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key)) {
+        msgpack_sbuffer_destroy (&buffer);
+        envelope_destroy (&response);
+        s_refuse (self, via, request, box_key, &query, item, STATUS_TOO_LARGE,
+                  "the answer does not fit one message", NULL, decision.agreement_id);
+        return;
+    }
     msgpack_sbuffer_destroy (&buffer);
 
     //  No data leaves without its audit record
@@ -433,11 +471,15 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     envelope_digest (response, response_digest);
     if (s_audit (self, "served", msgid, header->from, &query, item, fields, status,
                  status == STATUS_OK? "granted": "granted: no record",
-                 decision.agreement_id, request_digest, response_digest) == 0)
-        s_send_sealed (self, response, via);
+                 decision.agreement_id, request_digest, response_digest) == 0) {
+        if (s_send_sealed (self, response, via))
+            zsys_warning ("gateway: the answer to %s from %s was recorded but not sent: "
+                          "no broker link takes it now", msgid, header->from);
+    }
     else
-        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      "the audit log cannot record this request; nothing was answered", "");
+    if (s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      "the audit log cannot record this request; nothing was answered", ""))
+        SLUICE_DEBUG (self->level, "gateway: nothing answered to %s", msgid);
     envelope_destroy (&response);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
@@ -519,16 +561,23 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     if (!box_key) {
         if (status == STATUS_CERT_UNKNOWN)
             status = STATUS_UNKNOWN_DEPARTMENT;
-        s_local_reply (self, reply_to, status, NULL, "", request->to,
-                       query->item, "", 0, "", NULL);
+        s_local_reply (self, reply_to, status, status == STATUS_CERT_ROLE?
+                       "not a department: its certificate is a broker's": NULL,
+                       "", request->to, query->item, "", 0, "", NULL);
         return;
     }
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
     envelope_t *envelope = envelope_new (MSG_QUERY, self->id, request->to);
-    envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
-                   cert_sign_secret (self->cert), box_key);
+    if (envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key)) {
+        s_local_reply (self, reply_to, STATUS_TOO_LARGE, "the query cannot be sealed",
+                       "", request->to, query->item, "", 0, "", NULL);
+        envelope_destroy (&envelope);
+        msgpack_sbuffer_destroy (&buffer);
+        return;
+    }
     int link = s_send_through (self, envelope, NULL, 0);
     msgpack_sbuffer_destroy (&buffer);
     if (link < 0) {
@@ -553,17 +602,41 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     self->asked++;
 }
 
+//  Each broker and where its link stands: "BROKER registered; BROKER-2
+//  authentication refused ...". Fresh string.
+static char *
+s_links_state (gateway_t *self)
+{
+    char *text = strdup ("");
+    for (size_t index = 0; text && index < self->link_count; index++) {
+        char *longer = zsys_sprintf ("%s%s%s: %s", text, index? "; ": "",
+                                     link_broker_id (self->links [index]),
+                                     link_state (self->links [index]));
+        free (text);
+        text = longer;
+    }
+    assert (text);
+    return text;
+}
+
+//  The status, answered NOT_REGISTERED while no broker has welcomed us, so
+//  that `sluice status` fails and says why.
 static void
 s_status_reply (gateway_t *self, zmsg_t *reply_to)
 {
+    bool registered = s_registered (self);
+    char *links = s_links_state (self);
+    char *shown = registered? strdup ("yes"): zsys_sprintf ("no (%s)", links);
+    assert (shown);
     msgpack_sbuffer rows;
     msgpack_sbuffer_init (&rows);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
     msgpack_pack_array (&pk, 1);
-    msgpack_pack_map (&pk, 8);
+    msgpack_pack_map (&pk, 9);
     codec_pack_kv_str (&pk, "department", self->id);
-    codec_pack_kv_str (&pk, "registered", s_registered (self)? "yes": "no");
+    codec_pack_kv_str (&pk, "registered", shown);
+    codec_pack_kv_str (&pk, "brokers", links);
     codec_pack_kv_uint (&pk, "certificates", truststore_size (self->trust));
     codec_pack_kv_uint (&pk, "agreements", policy_size (self->policy));
     codec_pack_kv_uint (&pk, "served", self->served);
@@ -573,10 +646,18 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
-    s_local_reply (self, reply_to, STATUS_OK, "gateway status", "", self->id,
-                   "", "", (uint64_t) zclock_time (), "", &unpacked.data);
+    //  The reason has the wire's bound; the rows say it all (the states
+    //  are ASCII: ids, endpoints and our own words)
+    char reason [MESSAGE_REASON_MAX + 1];
+    snprintf (reason, sizeof (reason), "%s%s", registered? "gateway status":
+              "not registered with any broker: ", registered? "": links);
+    s_local_reply (self, reply_to, registered? STATUS_OK: STATUS_NOT_REGISTERED,
+                   reason, "", self->id, "", "", (uint64_t) zclock_time (), "",
+                   &unpacked.data);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&rows);
+    zstr_free (&shown);
+    zstr_free (&links);
 }
 
 //  --------------------------------------------------------------------------
@@ -665,7 +746,12 @@ s_publish_catalog (gateway_t *self, link_t *only)
         link_t *link = self->links [index];
         if ((!only || link == only) && link_registered (link)) {
             envelope_t *envelope = envelope_new (MSG_REGISTRY, self->id, "");
-            link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL);
+            //  A link that cannot take it now is registering again, and
+            //  publishes the catalog once it is welcomed back
+            if (link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL))
+                zsys_warning ("gateway: the catalog was not sent to broker %s now; "
+                              "it is sent when the broker welcomes us again",
+                              link_broker_id (link));
             envelope_destroy (&envelope);
         }
     }
@@ -984,8 +1070,9 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         //  A department may only answer for itself; the broker for routing
         bool from_broker = streq (header->from, link_broker_id (link));
-        //  A broker that cannot reach the provider: another broker may. A
-        //  broker that does not know us (it restarted, or closed every
+        //  A broker that cannot reach the provider, or does not know it (a
+        //  department may be certified at one broker only): another broker
+        //  may. A broker that does not know us (it restarted, or closed every
         //  connection): register again there, and send the query through
         //  another broker, or through the first that welcomes us back
         int another = -1;
@@ -1000,6 +1087,7 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         }
         else
         if (pending && from_broker && (error.code == STATUS_DEPARTMENT_OFFLINE
+                                   ||  error.code == STATUS_UNKNOWN_DEPARTMENT
                                    ||  error.code == STATUS_BUSY))
             another = s_send_through (self, pending->request, NULL, pending->tried);
         s_request_t *request = status == STATUS_OK && from_broker?
@@ -1087,10 +1175,33 @@ s_directory (gateway_t *self, envelope_t *envelope)
     registrar_apply (self->registrar);
 }
 
+//  What the broker of a link may send its gateway (section 4). Anything
+//  else claiming to come from it is refused unopened: a broker routes and
+//  carries the registry, it never asks or answers.
+static const int s_broker_types [] = {
+    MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY, MSG_REGISTRY, MSG_ERROR
+};
+
+static bool
+s_broker_type (int type)
+{
+    for (size_t index = 0; index < sizeof (s_broker_types) / sizeof (int); index++)
+        if (s_broker_types [index] == type)
+            return true;
+    return false;
+}
+
 static void
 s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
 {
     const envelope_header_t *header = envelope_header (envelope);
+    if (!s_broker_type (header->type)) {
+        zsys_warning ("gateway: %s from broker %s refused: %s (a broker sends only "
+                      "WELCOME, HEARTBEAT, DIRECTORY, REGISTRY and ERROR)",
+                      envelope_type_name (header->type), header->from,
+                      status_name (STATUS_BAD_TYPE));
+        return;
+    }
     int status = envelope_open (envelope, NULL, cert_sign_public (link_broker (link)));
     if (status != STATUS_OK) {
         zsys_warning ("gateway: message claiming to be from the broker refused: %s",
@@ -1120,9 +1231,12 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
     int status;
     const uint8_t *box_key = s_peer_key (self, header->from, &sender, &status);
     if (!box_key) {
-        //  Without a valid certificate we cannot even seal an answer
-        zsys_warning ("gateway: %s from %s refused: %s",
-                      envelope_type_name (header->type), header->from, status_name (status));
+        //  Without a valid department certificate we cannot even seal an
+        //  answer, nor may we: a broker's identity is never a peer (and a
+        //  message not opened is not audited: who sent it is not known)
+        zsys_warning ("gateway: %s from %s refused: %s (%s)",
+                      envelope_type_name (header->type), header->from,
+                      status_name (status), status_text (status));
         return;
     }
     status = envelope_open (envelope, box_key, cert_sign_public (sender));
@@ -1179,6 +1293,14 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 
 //  --------------------------------------------------------------------------
 //  Timers
+
+//  An event of a link's socket monitor (a refused handshake, ...).
+static int
+s_monitor_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    link_monitor_event ((link_t *) argument);
+    return 0;
+}
 
 static int
 s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
@@ -1320,16 +1442,25 @@ s_load_identity (gateway_t *self, char **error)
         return s_fail (error, zsys_sprintf ("%s: certificate not signed by this "
                        "authority", conf_str (self->conf, "gateway/cert")));
     zlist_t *paths = conf_list (self->conf, "gateway/broker-cert");
+    if (zlist_size (paths) > S_LINKS_MAX) {
+        size_t count = zlist_size (paths);
+        zlist_destroy (&paths);
+        return s_fail (error, zsys_sprintf ("gateway/broker-cert names %zu brokers; "
+                       "a gateway connects to at most %d: name fewer brokers "
+                       "(and as many endpoints in gateway/broker)", count, S_LINKS_MAX));
+    }
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
         cert_t *cert = cert_load (broker);
         if (!cert || cert_verify (cert, self->authority)
-        ||  !streq (cert_role (cert), "broker")
-        ||  self->link_count == S_LINKS_MAX)
+        ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
+            cert_destroy (&cert);
             rc = s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
                          "by this authority (gateway/broker-cert)", broker));
-        self->brokers [self->link_count++] = cert;
+        }
+        else
+            self->brokers [self->link_count++] = cert;
     }
     zlist_destroy (&paths);
     if (rc)
@@ -1491,8 +1622,11 @@ gateway_run (gateway_t *self, zsock_t *pipe)
 {
     assert (self);
     self->loop = zloop_new ();
-    for (size_t index = 0; index < self->link_count; index++)
+    for (size_t index = 0; index < self->link_count; index++) {
         zloop_reader (self->loop, link_socket (self->links [index]), s_link_event, self);
+        zloop_reader (self->loop, link_monitor (self->links [index]), s_monitor_event,
+                      self->links [index]);
+    }
     zloop_reader (self->loop, self->local, s_local_event, self);
     if (pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);
