@@ -22,6 +22,8 @@
 #include "replay.h"
 #include "link.h"
 #include "registrar.h"
+#include "catalogs.h"
+#include "answer.h"
 #include "registry.h"
 #include "statement.h"
 #include "ident.h"
@@ -63,6 +65,9 @@ const conf_key_t gateway_schema [] = {
 #define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
+//  A catalog directory fetched this recently is the one answers are
+//  checked against; an older one is fetched again first
+#define S_CATALOGS_FRESH_MS 10000
 
 //  A peer department: its certificate serial and the precomputed box key
 //  (crypto_box_beforenm), so sealing costs no scalar multiplication.
@@ -83,6 +88,9 @@ typedef struct {
     uint32_t tried;             //  links it was sent through, a bit each
     bool waiting;               //  for a link to register again (the
                                 //  broker did not know us), then resent
+    uint8_t *answer;            //  a RESPONSE payload held until the
+    size_t answer_size;         //  provider's catalog is fetched, to be
+    uint8_t answer_digest [32]; //  checked against it
 } s_pending_t;
 
 //  A registry request of the local API, waiting for the broker.
@@ -119,6 +127,9 @@ struct _gateway_t {
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
     zhashx_t *requests;         //  msgid hex -> s_request_t (registry)
+    catalogs_t *catalogs;       //  other departments' published catalogs
+    int64_t catalogs_fetched;   //  monotonic ms of the last directory, or 0
+    bool catalogs_fetching;     //  a directory is asked for, not yet here
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -130,6 +141,7 @@ s_pending_destroy (s_pending_t **pending_p)
     if (*pending_p) {
         zmsg_destroy (&(*pending_p)->reply_to);
         envelope_destroy (&(*pending_p)->request);
+        free ((*pending_p)->answer);
         free (*pending_p);
         *pending_p = NULL;
     }
@@ -495,6 +507,8 @@ s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason
                const char *msgid, uint64_t served_at, const char *agreement,
                const msgpack_object *rows)
 {
+    if (!reply_to)
+        return;                 //  the gateway's own request: nobody waits
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     localapi_reply_encode (&buffer, status, reason && *reason? reason: status_text (status),
@@ -664,7 +678,10 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
 //  The registry, for the local API: statements this department makes go to
 //  every broker it is registered with; the first answer is the answer.
 
-static void
+//  Sends a REGISTRY request to every registered broker and keeps it until
+//  answered; `reply_to` NULL for the gateway's own requests. Returns 0, or
+//  -1 if no broker took it (then the local caller has been told).
+static int
 s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
                  const char *op, const char *kind, statement_t *statement,
                  const char *text)
@@ -690,11 +707,10 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
                        "this gateway is not connected to a broker", "", "", "", "",
                        0, "", NULL);
-    else
-    if (reply_to) {
+    else {
         s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
         assert (request);
-        request->reply_to = zmsg_dup (reply_to);
+        request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
         envelope_id_hex (envelope_header (envelope)->id, request->msgid);
         snprintf (request->op, sizeof (request->op), "%s", local_op);
         if (statement)
@@ -705,6 +721,7 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         zhashx_insert (self->requests, request->msgid, request);
     }
     envelope_destroy (&envelope);
+    return sent? 0: -1;
 }
 
 //  Signs a statement of ours and puts it at the brokers.
@@ -720,7 +737,8 @@ s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         return;
     }
     statement_sign (statement, cert_sign_secret (self->cert));
-    s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL);
+    if (s_registry_send (self, reply_to, local_op, "put", NULL, statement, NULL))
+        SLUICE_DEBUG (self->level, "gateway: %s not sent: no broker is registered", local_op);
     statement_destroy (&statement);
 }
 
@@ -763,7 +781,8 @@ s_publish_catalog (gateway_t *self, link_t *only)
 static void
 s_op_catalogs (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_registry_send (self, reply_to, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL);
+    if (s_registry_send (self, reply_to, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL))
+        SLUICE_DEBUG (self->level, "gateway: catalogs not asked: no broker is registered");
 }
 
 static void
@@ -852,8 +871,9 @@ s_op_answer (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 static void
 s_op_crl (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_registry_send (self, reply_to, "crl", "crl", NULL, NULL,
-                     request->text? request->text: "");
+    if (s_registry_send (self, reply_to, "crl", "crl", NULL, NULL,
+                         request->text? request->text: ""))
+        SLUICE_DEBUG (self->level, "gateway: crl not sent: no broker is registered");
 }
 
 //  Replies with rows packed by a registrar function.
@@ -918,6 +938,124 @@ static const s_local_op_t s_local_ops [] = {
     { NULL }
 };
 
+//  --------------------------------------------------------------------------
+//  Checking answers: the consumer believes nothing the provider was not
+//  asked for (answer.h), against the provider's published catalog where the
+//  gateway holds it. A catalog directory older than S_CATALOGS_FRESH_MS is
+//  fetched again before an answer is judged on it, so that a provider's new
+//  field is not refused for a consumer's old copy; meanwhile the answer is
+//  held (its payload copied), and judged when the directory comes, or with
+//  what is held at the query's deadline.
+
+//  Asks the brokers for the catalog directory, unless that is under way.
+//  0 if a directory is on its way, -1 if none can be asked for.
+static int
+s_fetch_catalogs (gateway_t *self)
+{
+    if (self->catalogs_fetching)
+        return 0;
+    if (s_registry_send (self, NULL, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL))
+        return -1;
+    self->catalogs_fetching = true;
+    return 0;
+}
+
+//  Ends a pending query with its answer, or with BAD_ANSWER (the provider's
+//  fault, logged and audited as such: the caller gets nothing of it).
+static void
+s_settle (gateway_t *self, s_pending_t *pending, message_response_t *response,
+          answer_verdict_t *verdict, const uint8_t *digest)
+{
+    if (verdict->status == STATUS_OK)
+        s_complete (self, pending, (int) response->status, NULL, "", response->served_at,
+                    response->agreement, response->rows, digest);
+    else {
+        zsys_warning ("gateway: answer from %s to %s refused, the provider's fault: "
+                      "%s: %s", pending->to, pending->msgid,
+                      status_name (verdict->status), verdict->reason);
+        s_complete (self, pending, verdict->status, verdict->reason, verdict->field,
+                    response->served_at, response->agreement, NULL, digest);
+    }
+}
+
+//  Judges a RESPONSE to a pending query; holds it if the provider's catalog
+//  should be fetched first and `final` is false. The payload is borrowed.
+static void
+s_judge (gateway_t *self, s_pending_t *pending, const uint8_t *payload, size_t size,
+         const uint8_t *digest, bool final)
+{
+    message_response_t response;
+    if (message_response_decode (payload, size, &response) != STATUS_OK) {
+        message_response_destroy (&response);
+        return;                 //  decoded before it was held: cannot happen
+    }
+    const msgpack_object *catalog = catalogs_get (self->catalogs, pending->to);
+    answer_verdict_t verdict;
+    answer_check (&pending->query, &response, catalog, cert_clearance (self->cert),
+                  &verdict);
+    bool fresh = self->catalogs_fetched
+              && zclock_mono () - self->catalogs_fetched < S_CATALOGS_FRESH_MS;
+    bool unsure = verdict.against_catalog || (!catalog && verdict.status == STATUS_OK);
+    if (unsure && !final && !fresh && !pending->answer && s_fetch_catalogs (self) == 0) {
+        pending->answer = (uint8_t *) malloc (size? size: 1);
+        assert (pending->answer);
+        memcpy (pending->answer, payload, size);
+        pending->answer_size = size;
+        memcpy (pending->answer_digest, digest, 32);
+    }
+    else
+        s_settle (self, pending, &response, &verdict, digest);
+    message_response_destroy (&response);
+}
+
+//  Judges a held answer on the catalogs held now, once and for all.
+static void
+s_judge_held (gateway_t *self, s_pending_t *pending)
+{
+    uint8_t *answer = pending->answer;
+    pending->answer = NULL;
+    s_judge (self, pending, answer, pending->answer_size, pending->answer_digest, true);
+    free (answer);
+}
+
+//  The catalog directory came (or will not): the held answers are judged.
+static void
+s_catalogs_arrived (gateway_t *self, bool arrived)
+{
+    self->catalogs_fetching = false;
+    if (arrived)
+        self->catalogs_fetched = zclock_mono ();
+    zlist_t *held = zlist_new ();
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending); pending;
+         pending = (s_pending_t *) zhashx_next (self->pending))
+        if (pending->answer)
+            zlist_append (held, pending);
+    for (s_pending_t *pending = (s_pending_t *) zlist_first (held); pending;
+         pending = (s_pending_t *) zlist_next (held))
+        s_judge_held (self, pending);
+    zlist_destroy (&held);
+}
+
+//  Keeps the verified catalogs of a directory (rows as registrar_pack_catalogs
+//  packs them).
+static void
+s_catalogs_keep (gateway_t *self, const msgpack_object *rows)
+{
+    for (uint32_t index = 0; rows && index < rows->via.array.size; index++) {
+        const msgpack_object *row = &rows->via.array.ptr [index];
+        char department [ENVELOPE_DEPT_MAX + 1];
+        uint64_t published;
+        bool bad = false;
+        const msgpack_object *catalog = codec_get (row, "catalog", &bad);
+        if (codec_get_str (row, "department", department, sizeof (department), false)
+        ||  codec_get_uint (row, "published", &published, UINT64_MAX)
+        ||  bad || !catalog
+        ||  catalogs_take (self->catalogs, department, published, catalog))
+            zsys_warning ("gateway: a catalog of %s cannot be read; its answers are "
+                          "checked without it", department);
+    }
+}
+
 //  A REGISTRY message from a broker: statements pushed to us, or the answer
 //  to one of our requests.
 static void
@@ -955,11 +1093,13 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
             msgpack_unpacked unpacked;
             msgpack_unpacked_init (&unpacked);
             codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+            s_catalogs_keep (self, &unpacked.data);
             s_local_reply (self, request->reply_to, STATUS_OK, "catalogs", "", "", "",
                            "", (uint64_t) zclock_time (), "", &unpacked.data);
             msgpack_unpacked_destroy (&unpacked);
             msgpack_sbuffer_destroy (&rows);
             zhashx_delete (self->requests, msgid);
+            s_catalogs_arrived (self, true);
         }
         else
         if (request && streq (msg.op, "done")) {
@@ -1052,9 +1192,9 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         envelope_id_hex (response.re, msgid);
         s_pending_t *pending = status == STATUS_OK?
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
-        if (pending && streq (pending->to, header->from))
-            s_complete (self, pending, (int) response.status, NULL, "",
-                        response.served_at, response.agreement, response.rows, digest);
+        if (pending && streq (pending->to, header->from) && !pending->answer)
+            s_judge (self, pending, envelope_payload (envelope),
+                     envelope_payload_size (envelope), digest, false);
         else
             zsys_warning ("gateway: unexpected or malformed response from %s, dropped",
                           header->from);
@@ -1102,15 +1242,28 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         if (request) {
             s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
                            "", "", request->msgid, 0, "", NULL);
+            bool catalogs = streq (request->op, "catalogs");
             zhashx_delete (self->requests, msgid);
+            if (catalogs)
+                s_catalogs_arrived (self, false);
         }
         else
         if (another >= 0)
             pending->tried |= 1u << another;
         else
-        if (pending && (from_broker || streq (pending->to, header->from)))
-            s_complete (self, pending, (int) error.code, error.reason, error.field,
-                        0, "", NULL, digest);
+        if (pending && (from_broker || streq (pending->to, header->from))) {
+            answer_verdict_t verdict;
+            if (!from_broker && answer_check_error (&error, &verdict) != STATUS_OK) {
+                zsys_warning ("gateway: answer from %s to %s refused, the provider's "
+                              "fault: %s: %s", pending->to, pending->msgid,
+                              status_name (verdict.status), verdict.reason);
+                s_complete (self, pending, verdict.status, verdict.reason, "", 0, "",
+                            NULL, digest);
+            }
+            else
+                s_complete (self, pending, (int) error.code, error.reason, error.field,
+                            0, "", NULL, digest);
+        }
         else
         if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED)
             link_unregister (link);
@@ -1325,21 +1478,28 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (expired, pending);
     for (s_pending_t *pending = (s_pending_t *) zlist_first (expired); pending;
          pending = (s_pending_t *) zlist_next (expired))
-        s_complete (self, pending, STATUS_TIMEOUT,
-                    "no answer within the timeout", "", 0, "", NULL, NULL);
+        if (pending->answer)
+            s_judge_held (self, pending);   //  on the catalogs held now
+        else
+            s_complete (self, pending, STATUS_TIMEOUT,
+                        "no answer within the timeout", "", 0, "", NULL, NULL);
     zlist_purge (expired);
     for (s_request_t *request = (s_request_t *) zhashx_first (self->requests);
          request; request = (s_request_t *) zhashx_next (self->requests))
         if (now >= request->deadline)
             zlist_append (expired, request);
+    bool catalogs = false;
     for (s_request_t *request = (s_request_t *) zlist_first (expired); request;
          request = (s_request_t *) zlist_next (expired)) {
         s_local_reply (self, request->reply_to, STATUS_TIMEOUT,
                        "no answer from the broker within the timeout", "", "", "", "",
                        0, "", NULL);
+        catalogs |= streq (request->op, "catalogs");
         zhashx_delete (self->requests, request->msgid);
     }
     zlist_destroy (&expired);
+    if (catalogs && self->catalogs_fetching)
+        s_catalogs_arrived (self, false);
     return 0;
 }
 
@@ -1576,6 +1736,7 @@ gateway_new (conf_t *conf, char **error)
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
+    self->catalogs = catalogs_new ();
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
                                S_REPLAY_CAPACITY);
     if (s_load_identity (self, error)
@@ -1603,6 +1764,7 @@ gateway_destroy (gateway_t **self_p)
         zsock_destroy (&self->local);
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->requests);
+        catalogs_destroy (&self->catalogs);
         registrar_destroy (&self->registrar);
         zhashx_destroy (&self->peers);
         audit_destroy (&self->audit);       //  flushes

@@ -31,6 +31,8 @@
 #include "localapi.h"
 #include "link.h"
 #include "registrar.h"
+#include "catalogs.h"
+#include "answer.h"
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
@@ -68,6 +70,8 @@ static const s_class_t s_classes [] = {
     { "audit", audit_test },
     { "localapi", localapi_test },
     { "link", link_test },
+    { "catalogs", catalogs_test },
+    { "answer", answer_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
