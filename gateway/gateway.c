@@ -83,6 +83,7 @@ typedef struct {
     char to [ENVELOPE_DEPT_MAX + 1];
     message_query_t query;
     int64_t deadline;           //  monotonic ms
+    int64_t sent;               //  monotonic ms
     uint8_t digest [32];        //  of the request
     envelope_t *request;        //  as sent, to try another broker
     uint32_t tried;             //  links it was sent through, a bit each
@@ -93,7 +94,8 @@ typedef struct {
     uint8_t answer_digest [32]; //  checked against it
 } s_pending_t;
 
-//  A registry request of the local API, waiting for the broker.
+//  A registry request of the local API (or the gateway's own: no reply_to),
+//  waiting for the brokers.
 typedef struct {
     zmsg_t *reply_to;
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
@@ -102,6 +104,8 @@ typedef struct {
     int64_t deadline;
     envelope_t *envelope;               //  as sent, to send again
     bool waiting;                       //  for a broker to know us again
+    size_t answers_due;                 //  catalog lists: brokers yet to answer
+    bool listed;                        //  catalog lists: one answer came
 } s_request_t;
 
 struct _gateway_t {
@@ -608,7 +612,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     snprintf (pending->to, sizeof (pending->to), "%s", request->to);
     pending->query = *query;
     int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
-    pending->deadline = zclock_mono () + timeout;
+    pending->sent = zclock_mono ();
+    pending->deadline = pending->sent + timeout;
     envelope_digest (envelope, pending->digest);
     pending->request = envelope;
     pending->tried = 1u << link;
@@ -716,6 +721,7 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         if (statement)
             snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
         request->deadline = zclock_mono () + self->timeout_ms;
+        request->answers_due = sent;
         request->envelope = envelope;
         envelope = NULL;
         zhashx_insert (self->requests, request->msgid, request);
@@ -941,11 +947,13 @@ static const s_local_op_t s_local_ops [] = {
 //  --------------------------------------------------------------------------
 //  Checking answers: the consumer believes nothing the provider was not
 //  asked for (answer.h), against the provider's published catalog where the
-//  gateway holds it. A catalog directory older than S_CATALOGS_FRESH_MS is
-//  fetched again before an answer is judged on it, so that a provider's new
-//  field is not refused for a consumer's old copy; meanwhile the answer is
-//  held (its payload copied), and judged when the directory comes, or with
-//  what is held at the query's deadline.
+//  gateway holds it. An answer that does not fit the copy held is judged
+//  again on a directory fetched after the query was sent, so that a
+//  provider's new field is not refused for a consumer's old copy; one from a
+//  provider whose catalog is not held, on a directory at most
+//  S_CATALOGS_FRESH_MS old. Meanwhile the answer is held (its payload
+//  copied), and judged when every broker has listed its catalogs (the
+//  newest copy of each kept), or with what is held at the query's deadline.
 
 //  Asks the brokers for the catalog directory, unless that is under way.
 //  0 if a directory is on its way, -1 if none can be asked for.
@@ -993,7 +1001,8 @@ s_judge (gateway_t *self, s_pending_t *pending, const uint8_t *payload, size_t s
     answer_verdict_t verdict;
     answer_check (&pending->query, &response, catalog, cert_clearance (self->cert),
                   &verdict);
-    bool fresh = self->catalogs_fetched
+    bool fresh = verdict.against_catalog? self->catalogs_fetched > pending->sent:
+                 self->catalogs_fetched
               && zclock_mono () - self->catalogs_fetched < S_CATALOGS_FRESH_MS;
     bool unsure = verdict.against_catalog || (!catalog && verdict.status == STATUS_OK);
     if (unsure && !final && !fresh && !pending->answer && s_fetch_catalogs (self) == 0) {
@@ -1085,6 +1094,8 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
         envelope_id_hex (msg.re, msgid);
         s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
         if (request && streq (msg.op, "listed") && streq (request->op, "catalogs")) {
+            //  The first list answers the local caller; every broker's
+            //  list adds to the directory, judged on once all have come
             msgpack_sbuffer rows;
             msgpack_sbuffer_init (&rows);
             msgpack_packer pk;
@@ -1098,8 +1109,14 @@ s_registry_event (gateway_t *self, envelope_t *envelope)
                            "", (uint64_t) zclock_time (), "", &unpacked.data);
             msgpack_unpacked_destroy (&unpacked);
             msgpack_sbuffer_destroy (&rows);
-            zhashx_delete (self->requests, msgid);
-            s_catalogs_arrived (self, true);
+            zmsg_destroy (&request->reply_to);
+            request->listed = true;
+            if (request->answers_due > 0)
+                request->answers_due--;
+            if (request->answers_due == 0) {
+                zhashx_delete (self->requests, msgid);
+                s_catalogs_arrived (self, true);
+            }
         }
         else
         if (request && streq (msg.op, "done")) {
@@ -1239,13 +1256,21 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             request->waiting = true;
         }
         else
+        if (request && streq (request->op, "catalogs") && request->answers_due > 1) {
+            //  Another broker's list is still to come
+            s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
+                           "", "", request->msgid, 0, "", NULL);
+            zmsg_destroy (&request->reply_to);
+            request->answers_due--;
+        }
+        else
         if (request) {
             s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
                            "", "", request->msgid, 0, "", NULL);
-            bool catalogs = streq (request->op, "catalogs");
+            bool catalogs = streq (request->op, "catalogs"), listed = request->listed;
             zhashx_delete (self->requests, msgid);
             if (catalogs)
-                s_catalogs_arrived (self, false);
+                s_catalogs_arrived (self, listed);
         }
         else
         if (another >= 0)
@@ -1488,18 +1513,21 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
          request; request = (s_request_t *) zhashx_next (self->requests))
         if (now >= request->deadline)
             zlist_append (expired, request);
-    bool catalogs = false;
+    bool catalogs = false, listed = false;
     for (s_request_t *request = (s_request_t *) zlist_first (expired); request;
          request = (s_request_t *) zlist_next (expired)) {
         s_local_reply (self, request->reply_to, STATUS_TIMEOUT,
                        "no answer from the broker within the timeout", "", "", "", "",
                        0, "", NULL);
-        catalogs |= streq (request->op, "catalogs");
+        if (streq (request->op, "catalogs")) {
+            catalogs = true;
+            listed |= request->listed;
+        }
         zhashx_delete (self->requests, request->msgid);
     }
     zlist_destroy (&expired);
-    if (catalogs && self->catalogs_fetching)
-        s_catalogs_arrived (self, false);
+    if (catalogs)
+        s_catalogs_arrived (self, listed);
     return 0;
 }
 
