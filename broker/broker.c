@@ -751,9 +751,11 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (gone, peer->department);
         }
         else
+        //  A gateway gone away is forgotten when it has been silent long
+        //  enough, and said so then: each unsent heartbeat is routine
         if (s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0))
-            zsys_warning ("broker: HEARTBEAT for %s not sent: its connection cannot "
-                          "take it now", peer->department);
+            SLUICE_DEBUG (self->level, "broker: HEARTBEAT for %s not sent: its "
+                          "connection cannot take it now", peer->department);
     }
     for (char *department = (char *) zlist_first (gone); department;
          department = (char *) zlist_next (gone))
