@@ -49,27 +49,16 @@ s_str_is (const msgpack_object *object, const char *text)
         && memcmp (object->via.str.ptr, text, object->via.str.size) == 0;
 }
 
-//  True if `name` is one of the comma-separated names in `list` (spaces
-//  around names ignored, as the provider reads the list).
+//  True if `name` is one of the comma-separated names in `list`, read as
+//  the provider reads it.
 static bool
 s_asked (const char *list, const char *name)
 {
-    size_t length = strlen (name);
-    const char *scan = list;
-    while (*scan) {
-        while (*scan == ' ')
-            scan++;
-        const char *start = scan;
-        while (*scan && *scan != ',')
-            scan++;
-        const char *end = scan;
-        while (end > start && end [-1] == ' ')
-            end--;
-        if ((size_t) (end - start) == length && memcmp (start, name, length) == 0)
+    size_t length = strlen (name), size;
+    const char *element;
+    for (const char *cursor = list; item_list_next (&cursor, &element, &size); )
+        if (size == length && memcmp (element, name, length) == 0)
             return true;
-        if (*scan == ',')
-            scan++;
-    }
     return false;
 }
 

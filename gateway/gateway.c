@@ -751,16 +751,12 @@ s_registry_put (gateway_t *self, zmsg_t *reply_to, const char *local_op,
 static void
 s_publish_catalog (gateway_t *self, link_t *only)
 {
-    size_t size;
-    uint8_t *payload = catalog_encode (self->catalog, self->id, &size);
-    statement_t *statement = statement_new (STATEMENT_CATALOG, self->id, self->id,
-                                            payload, size);
-    free (payload);
+    statement_t *statement = catalog_statement (self->catalog, self->id,
+                                                cert_sign_secret (self->cert));
     if (!statement) {
         zsys_error ("gateway: the catalog is too large to publish");
         return;
     }
-    statement_sign (statement, cert_sign_secret (self->cert));
     zlistx_t *statements = zlistx_new ();
     zlistx_add_end (statements, statement);
     msgpack_sbuffer buffer;

@@ -782,6 +782,57 @@ s_setup_forged_cert (s_liar_t *self)
     return rc;
 }
 
+//  A QUERY from `from`, signed with sign_secret and sealed with the box key
+//  between box_secret and the gateway's certificate, routed to the gateway.
+static void
+s_query_as (s_liar_t *self, s_peer_t *peer, const char *from,
+            const uint8_t *sign_secret, const uint8_t *box_secret, const char *who)
+{
+    cert_t *target = truststore_lookup (self->trust, peer->department);
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+    if (!target || crypto_box_beforenm (box_key, cert_box_public (target), box_secret))
+        return;
+    const peer_query_t query = {
+        .from = from, .to = peer->department,
+        .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
+        .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
+    };
+    envelope_t *envelope = peer_query_new (&query, sign_secret, box_key);
+    if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
+        s_report (self, "sent: QUERY for %.*s from %s, %s", MESSAGE_ITEM_MAX,
+                  query.item, from, who);
+    envelope_destroy (&envelope);
+    sodium_memzero (box_key, sizeof (box_key));
+}
+
+//  Pushes an order to the gateway, filed by `author` and signed with
+//  sign_secret (which may not be the author's), for --item or the default.
+static void
+s_push_order (s_liar_t *self, s_peer_t *peer, const char *author,
+              const uint8_t *sign_secret, const char *basis, const char *how)
+{
+    order_t order;
+    memset (&order, 0, sizeof (order));
+    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
+    snprintf (order.item, sizeof (order.item), "%s",
+              self->args.item? self->args.item: S_DEFAULT_ITEM);
+    snprintf (order.purpose, sizeof (order.purpose), "inspection");
+    snprintf (order.legal_basis, sizeof (order.legal_basis), "none: %s", basis);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_order_encode (&order, &buffer);
+    char key [STATEMENT_KEY_MAX + 1];
+    snprintf (key, sizeof (key), "ORD-LIAR-%s", author);
+    statement_t *statement = s_statement (STATEMENT_ORDER, author, key,
+                                          buffer.data, buffer.size, 0, sign_secret);
+    if (statement) {
+        s_push (self, peer, statement);
+        s_report (self, "sent: order %s from %s %s", key, author, how);
+    }
+    statement_destroy (&statement);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
 //  Probes what the forged certificates would give: a query from the forged
 //  department, sealed with its keys, and an order statement from the real
 //  department signed with the replaced key.
@@ -791,46 +842,11 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
     s_report (self, "sent: directory with a certificate for %s signed by a forged "
               "authority, and %s's certificate with its sign-key replaced",
               S_FAKE_DEPT, self->args.department);
-    cert_t *target = truststore_lookup (self->trust, peer->department);
-    uint8_t box_key [ENVELOPE_KEY_BYTES];
-    if (target
-    &&  crypto_box_beforenm (box_key, cert_box_public (target), cert_box_secret (self->fake)) == 0) {
-        const peer_query_t query = {
-            .from = S_FAKE_DEPT, .to = peer->department,
-            .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
-            .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
-        };
-        envelope_t *envelope = peer_query_new (&query, cert_sign_secret (self->fake),
-                                               box_key);
-        if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
-            s_report (self, "sent: QUERY for %.*s from %s, signed and sealed with "
-                      "its forged certificate's keys", MESSAGE_ITEM_MAX, query.item,
-                      S_FAKE_DEPT);
-        envelope_destroy (&envelope);
-        sodium_memzero (box_key, sizeof (box_key));
-    }
-    order_t order;
-    memset (&order, 0, sizeof (order));
-    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
-    snprintf (order.item, sizeof (order.item), "%s",
-              self->args.item? self->args.item: S_DEFAULT_ITEM);
-    snprintf (order.purpose, sizeof (order.purpose), "inspection");
-    snprintf (order.legal_basis, sizeof (order.legal_basis), "none: a forged order");
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    registry_order_encode (&order, &buffer);
-    char key [STATEMENT_KEY_MAX + 1];
-    snprintf (key, sizeof (key), "ORD-LIAR-%s", self->args.department);
-    statement_t *statement = s_statement (STATEMENT_ORDER, self->args.department, key,
-                                          buffer.data, buffer.size, 0,
-                                          self->replaced_sign_secret);
-    if (statement) {
-        s_push (self, peer, statement);
-        s_report (self, "sent: order %s from %s signed with the replaced key", key,
-                  self->args.department);
-    }
-    statement_destroy (&statement);
-    msgpack_sbuffer_destroy (&buffer);
+    s_query_as (self, peer, S_FAKE_DEPT, cert_sign_secret (self->fake),
+                cert_box_secret (self->fake),
+                "signed and sealed with its forged certificate's keys");
+    s_push_order (self, peer, self->args.department, self->replaced_sign_secret,
+                  "a forged order", "signed with the replaced key");
 }
 
 static int
@@ -880,29 +896,6 @@ s_setup_broker_peer (s_liar_t *self)
     return 0;
 }
 
-//  A QUERY from `from`, signed with sign_secret and sealed with the box key
-//  between box_secret and the gateway's certificate, routed to the gateway.
-static void
-s_query_as (s_liar_t *self, s_peer_t *peer, const char *from,
-            const uint8_t *sign_secret, const uint8_t *box_secret, const char *who)
-{
-    cert_t *target = truststore_lookup (self->trust, peer->department);
-    uint8_t box_key [ENVELOPE_KEY_BYTES];
-    if (!target || crypto_box_beforenm (box_key, cert_box_public (target), box_secret))
-        return;
-    const peer_query_t query = {
-        .from = from, .to = peer->department,
-        .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
-        .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
-    };
-    envelope_t *envelope = peer_query_new (&query, sign_secret, box_key);
-    if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
-        s_report (self, "sent: QUERY for %.*s from %s, %s", MESSAGE_ITEM_MAX,
-                  query.item, from, who);
-    envelope_destroy (&envelope);
-    sodium_memzero (box_key, sizeof (box_key));
-}
-
 //  Asks as the other broker, and as this broker itself, each signed and
 //  sealed with that broker's own keys; files an order as the other broker.
 //  Only departments ask and answer: the gateway answers none of them.
@@ -915,28 +908,8 @@ s_strike_broker_peer (s_liar_t *self, s_peer_t *peer)
     s_query_as (self, peer, self->id, cert_sign_secret (self->cert),
                 cert_box_secret (self->cert),
                 "signed and sealed with this broker's own keys");
-    order_t order;
-    memset (&order, 0, sizeof (order));
-    snprintf (order.provider, sizeof (order.provider), "%s", peer->department);
-    snprintf (order.item, sizeof (order.item), "%s",
-              self->args.item? self->args.item: S_DEFAULT_ITEM);
-    snprintf (order.purpose, sizeof (order.purpose), "inspection");
-    snprintf (order.legal_basis, sizeof (order.legal_basis), "none: a broker's order");
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    registry_order_encode (&order, &buffer);
-    char key [STATEMENT_KEY_MAX + 1];
-    snprintf (key, sizeof (key), "ORD-LIAR-%s", cert_department (self->signer));
-    statement_t *statement = s_statement (STATEMENT_ORDER, cert_department (self->signer),
-                                          key, buffer.data, buffer.size, 0,
-                                          cert_sign_secret (self->signer));
-    if (statement) {
-        s_push (self, peer, statement);
-        s_report (self, "sent: order %s from %s, signed with its key", key,
-                  cert_department (self->signer));
-    }
-    statement_destroy (&statement);
-    msgpack_sbuffer_destroy (&buffer);
+    s_push_order (self, peer, cert_department (self->signer), cert_sign_secret (self->signer),
+                  "a broker's order", "signed with its key");
 }
 
 

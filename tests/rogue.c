@@ -902,17 +902,13 @@ s_publish_catalog (s_rogue_t *self)
         zstr_free (&error);
         return -1;
     }
-    size_t size;
-    uint8_t *payload = catalog_encode (catalog, cert_department (self->me), &size);
+    statement_t *statement = catalog_statement (catalog, cert_department (self->me),
+                                                cert_sign_secret (self->me));
     catalog_destroy (&catalog);
-    statement_t *statement = statement_new (STATEMENT_CATALOG, cert_department (self->me),
-                                            cert_department (self->me), payload, size);
-    free (payload);
     if (!statement) {
         fprintf (stderr, "sluice-rogue: the catalog does not fit a statement\n");
         return -1;
     }
-    statement_sign (statement, cert_sign_secret (self->me));
     zlistx_t *statements = zlistx_new ();
     zlistx_add_end (statements, statement);
     msgpack_sbuffer buffer;
