@@ -65,8 +65,8 @@ const conf_key_t gateway_schema [] = {
 #define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
-//  A catalog directory fetched this recently is the one answers are
-//  checked against; an older one is fetched again first
+//  An answer from a provider whose catalog is not held is judged on a
+//  catalog directory at most this old; an older one is fetched again first
 #define S_CATALOGS_FRESH_MS 10000
 
 //  A peer department: its certificate serial and the precomputed box key
