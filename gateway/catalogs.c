@@ -165,7 +165,8 @@ catalogs_test (bool verbose)
     const msgpack_object *held = catalogs_get (catalogs, "SH-PD-MSA");
     assert (held && held->type == MSGPACK_OBJECT_MAP);
     char department [32];
-    assert (codec_get_str (held, "department", department, sizeof (department), false) == 0);
+    assert (codec_get_str (held, "department", department, sizeof (department),
+                           false) == 0);
     assert (streq (department, "SH-PD-MSA"));
     assert (catalogs_size (catalogs) == 1);
 

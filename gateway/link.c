@@ -260,7 +260,8 @@ link_monitor_event (link_t *self)
             //  Nothing listens there (yet); libzmq keeps trying by itself
             if (!self->reconnect_at && !strstr (self->state, "refused")
             &&  !strstr (self->state, "handshake"))
-                s_set_state (self, true, "no broker answers at %s, trying again", self->endpoint);
+                s_set_state (self, true, "no broker answers at %s, trying again",
+                             self->endpoint);
             break;
         default:
             break;
@@ -283,7 +284,8 @@ void
 link_unregister (link_t *self)
 {
     if (self->registered)
-        s_set_state (self, true, "the broker no longer knows this gateway, registering again");
+        s_set_state (self, true, "the broker no longer knows this gateway, "
+                     "registering again");
     self->registered = false;
     s_send_own (self, MSG_HELLO);
 }
@@ -374,8 +376,10 @@ link_test (bool verbose)
             zmsg_destroy (&msg);
         }
         link_retry (link);
-        if (!admitted && strstr (link_state (link), "authentication refused by the broker (ZAP 400)")) {
-            zcert_t *key = zcert_new_from (cert_curve_public (own), cert_curve_public (own));
+        if (!admitted
+        &&  strstr (link_state (link), "authentication refused by the broker (ZAP 400)")) {
+            const uint8_t *public_key = cert_curve_public (own);
+            zcert_t *key = zcert_new_from (public_key, public_key);
             char *path = zsys_sprintf ("%s/own.cert", dir);
             assert (zcert_save_public (key, path) == 0);
             zstr_free (&path);
