@@ -6,7 +6,7 @@
 #include <stdarg.h>
 
 //  The events the monitor reports: enough to say why we are not registered
-#define S_EVENTS    (ZMQ_EVENT_CONNECTED | ZMQ_EVENT_CONNECT_RETRIED \
+#define S_EVENTS    (ZMQ_EVENT_CONNECT_RETRIED \
                    | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED \
                    | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
                    | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
