@@ -176,6 +176,13 @@ s_load_trust (broker_t *self, char **error)
 }
 
 //  Sends a message from the broker itself, signed, to one connection.
+//  Returns 0, or -1 if it cannot be sealed or the connection cannot take it
+//  now (gone, or its queue full): every caller says so in the log.
+static int
+s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
+            const uint8_t *payload, size_t size)
+    __attribute__ ((warn_unused_result));
+
 static int
 s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
             const uint8_t *payload, size_t size)
@@ -204,7 +211,9 @@ s_send_error (broker_t *self, zframe_t *routing, const char *to,
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
-    s_send_own (self, routing, to, MSG_ERROR, (uint8_t *) buffer.data, buffer.size);
+    if (s_send_own (self, routing, to, MSG_ERROR, (uint8_t *) buffer.data, buffer.size))
+        zsys_warning ("broker: %s for %s not sent: its connection cannot take it now",
+                      status_name (code), to);
     msgpack_sbuffer_destroy (&buffer);
 }
 
@@ -223,8 +232,10 @@ s_register (broker_t *self, zframe_t *routing, const char *department)
     peer->routing = zframe_dup (routing);
     peer->last_seen = zclock_mono ();
     SLUICE_INFO (self->level, "broker: %s registered", department);
-    s_send_own (self, routing, department, MSG_WELCOME,
-                self->directory, self->directory_size);
+    if (s_send_own (self, routing, department, MSG_WELCOME,
+                    self->directory, self->directory_size))
+        zsys_warning ("broker: WELCOME for %s not sent (%zu bytes): its connection "
+                      "cannot take it now", department, self->directory_size);
 }
 
 static int s_reload_timer (zloop_t *loop, int timer_id, void *argument);
@@ -704,7 +715,11 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (gone, peer->department);
         }
         else
-            s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0);
+        //  A gateway gone away is forgotten when it has been silent long
+        //  enough, and said so then: each unsent heartbeat is routine
+        if (s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0))
+            SLUICE_DEBUG (self->level, "broker: HEARTBEAT for %s not sent: its "
+                          "connection cannot take it now", peer->department);
     }
     for (char *department = (char *) zlist_first (gone); department;
          department = (char *) zlist_next (gone))
@@ -734,8 +749,11 @@ s_reload_timer (zloop_t *loop, int timer_id, void *argument)
     bool revoked = false;
     for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
          peer = (s_peer_t *) zhashx_next (self->peers)) {
-        s_send_own (self, peer->routing, peer->department, MSG_DIRECTORY,
-                    self->directory, self->directory_size);
+        if (s_send_own (self, peer->routing, peer->department, MSG_DIRECTORY,
+                        self->directory, self->directory_size))
+            zsys_warning ("broker: DIRECTORY for %s not sent (%zu bytes): its "
+                          "connection cannot take it now", peer->department,
+                          self->directory_size);
         if (truststore_check (self->trust, peer->department,
                               zclock_time () / 1000, NULL) != STATUS_OK)
             revoked = true;

@@ -57,7 +57,7 @@ struct _cert_t {
 };
 
 //  The roles a certificate may carry
-static const char *s_roles [] = { "department", "broker" };
+static const char *s_roles [] = { CERT_ROLE_DEPARTMENT, CERT_ROLE_BROKER };
 
 //  Fields of the metadata section, in the order they are written
 typedef enum {
@@ -100,6 +100,11 @@ s_fields_valid (const char *department, const char *name, const char *role,
     }
     if (clearance < 0 || clearance > CERT_CLEARANCE_MAX) {
         zsys_error ("cert: clearance must be 0 to %d", CERT_CLEARANCE_MAX);
+        return false;
+    }
+    //  A broker reads no field, so it is cleared for none
+    if (streq (role, CERT_ROLE_BROKER) && clearance != 0) {
+        zsys_error ("cert: a broker certificate carries no clearance (clearance 0)");
         return false;
     }
     if (serial == 0 || serial > CERTFILE_UINT_MAX) {
@@ -733,7 +738,6 @@ cert_test (bool verbose)
     const char *tampers [][2] = {
         { "department = \"SH-PD-MSA\"", "department = \"TAX\"" },
         { "Pudong Market Supervision", "Pudong Market Supervisioo" },
-        { "role = \"department\"", "role = \"broker\"" },
         { "clearance = \"3\"", "clearance = \"5\"" },
         { "serial = \"1001\"", "serial = \"1002\"" },
         { "not-after = \"2027", "not-after = \"2028" },
@@ -746,6 +750,21 @@ cert_test (bool verbose)
         assert (cert_verify (cert, authority_pk) == -1);
         cert_destroy (&cert);
         zstr_free (&tampered);
+    }
+    //  A broker certificate never carries clearance: the role changed
+    //  alone is refused by the decoder, before any signature is checked;
+    //  with clearance 0 it decodes, and the signature breaks
+    {
+        char *broker = s_text_replace (text, "role = \"department\"", "role = \"broker\"");
+        assert (cert_decode (broker, strlen (broker)) == NULL);
+        char *cleared = s_text_replace (broker, "clearance = \"3\"", "clearance = \"0\"");
+        cert_t *cert = cert_decode (cleared, strlen (cleared));
+        assert (cert && streq (cert_role (cert), CERT_ROLE_BROKER));
+        assert (cert_clearance (cert) == 0);
+        assert (cert_verify (cert, authority_pk) == -1);
+        cert_destroy (&cert);
+        zstr_free (&cleared);
+        zstr_free (&broker);
     }
     //  ... and so does replacing a key
     {
@@ -839,12 +858,13 @@ cert_test (bool verbose)
     assert (cert_new ("SH-PD-MSA", "x", "department", -1, 1, now, now + 10) == NULL);
     assert (cert_new ("SH-PD-MSA", "x", "department", 2, 0, now, now + 10) == NULL);
     assert (cert_new ("SH-PD-MSA", "x", "department", 2, 1, now, now) == NULL);
+    assert (cert_new ("BROKER", "x", "broker", 1, 1, now, now + 10) == NULL);
 
     //  A fresh certificate, signed by a fresh authority
     authority_t *authority = authority_new ("Test federation");
     authority_t *stranger = authority_new ("Stranger");
     assert (authority && stranger);
-    cert_t *cert = cert_new ("SH-PD-MSA", "市场监管局", "broker", 5, 42, now - 60, now + 86400);
+    cert_t *cert = cert_new ("SH-PD-MSA", "市场监管局", "broker", 0, 42, now - 60, now + 86400);
     assert (cert);
     assert (cert_has_secret (cert));
     assert (cert_verify (cert, authority_public (authority)) == -1);    //  unsigned

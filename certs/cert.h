@@ -24,11 +24,18 @@
 #define CERT_NAME_MAX       128     //  display name, bytes of UTF-8
 #define CERT_CLEARANCE_MAX  5
 
+//  The roles a certificate may carry. A department asks and answers; a
+//  broker routes and carries the registry, and never has clearance (its
+//  clearance is always 0: cert_new and every decoder refuse another).
+#define CERT_ROLE_DEPARTMENT    "department"
+#define CERT_ROLE_BROKER        "broker"
+
 typedef struct _cert_t cert_t;
 typedef struct _authority_t authority_t;
 
 //  Creates a certificate with fresh key pairs (holding the secrets), not yet
-//  signed. Returns NULL if the department id or another argument is invalid.
+//  signed. Returns NULL if the department id or another argument is invalid
+//  (a broker certificate with a clearance above 0 included).
 cert_t *
     cert_new (const char *department, const char *name, const char *role,
               int clearance, uint64_t serial,

@@ -218,11 +218,17 @@ s_run_issue (s_args_t *args)
         role = "department";
     if (!streq (role, "department") && !streq (role, "broker"))
         return s_usage_error (args, "--role must be 'department' or 'broker'");
-    uint64_t clearance = 2, days = 365, serial = 0;
+    //  A broker reads no field: it is cleared for none
+    bool broker = streq (role, CERT_ROLE_BROKER);
+    uint64_t clearance = broker? 0: 2, days = 365, serial = 0;
     if (s_number (args, "clearance", 0, CERT_CLEARANCE_MAX, &clearance)
     ||  s_number (args, "days", 1, S_DAYS_MAX, &days)
     ||  s_number (args, "serial", 1, CERTFILE_UINT_MAX, &serial))
         return S_EXIT_USAGE;
+    if (broker && clearance != 0)
+        return s_usage_error (args, "a broker certificate carries no clearance "
+                              "(a broker routes sealed messages and never reads a "
+                              "field): leave out --clearance, or give 0");
     const char *reason = NULL;
     char canon [IDENT_MAX + 1];
     if (!ident_validate (IDENT_DEPARTMENT, department, canon, 0, &reason)) {
@@ -549,6 +555,8 @@ static const s_command_t s_commands [] = {
       "now (the start is set 5 minutes back for clock skew), and as serial the\n"
       "time of issue in microseconds since 1970, so that a renewed certificate\n"
       "always has a higher serial and replaces the older one everywhere.\n"
+      "A broker certificate has clearance 0 and refuses another: a broker routes\n"
+      "sealed messages and never reads a field.\n"
       "\n"
       "Example:\n"
       "  sluice certs issue --authority /etc/sluice/authority/authority.secret \\\n"
@@ -787,6 +795,9 @@ certs_cmd_test (bool verbose)
                    "--name", "Market", "--out", out, "--role", "admin", NULL) == S_EXIT_USAGE);
     assert (s_run ("certs", "issue", "--authority", secret_path, "--department", "SH-PD-MSA",
                    "--name", "Market", "--out", out, "--serial", "x", NULL) == S_EXIT_USAGE);
+    assert (s_run ("certs", "issue", "--authority", secret_path, "--department", "BROKER",
+                   "--name", "Broker", "--out", out, "--role", "broker", "--clearance", "1",
+                   NULL) == S_EXIT_USAGE);             //  a broker has no clearance
     assert (s_run ("certs", "issue", "--authority", public_path, "--department", "SH-PD-MSA",
                    "--name", "Market", "--out", out, NULL) == S_EXIT_REFUSED);  //  no secret
     assert (s_run ("certs", "issue", "--authority", secret_path, "--department", "SH-PD-MSA",
@@ -809,7 +820,7 @@ certs_cmd_test (bool verbose)
                    NULL) == S_EXIT_OK);
     cert = cert_load (tax_secret);
     assert (cert && cert_has_secret (cert) && streq (cert_role (cert), "broker"));
-    assert (cert_serial (cert) > 0 && cert_clearance (cert) == 2);
+    assert (cert_serial (cert) > 0 && cert_clearance (cert) == 0);
     uint64_t first_serial = cert_serial (cert);
     cert_destroy (&cert);
     //  A renewal gets a higher serial by default

@@ -228,6 +228,8 @@ truststore_check (truststore_t *self, const char *department, int64_t now,
     assert (self);
     cert_t *cert = truststore_lookup (self, department);
     status_t status = truststore_check_cert (self, cert, now);
+    if (status == STATUS_OK && !streq (cert_role (cert), CERT_ROLE_DEPARTMENT))
+        status = STATUS_CERT_ROLE;
     if (cert_p)
         *cert_p = status == STATUS_OK? cert: NULL;
     return status;
@@ -366,11 +368,22 @@ truststore_test (bool verbose)
     assert (truststore_add (store, &tax) == STATUS_OK);
     assert (truststore_check (store, "TAX", now, NULL) == STATUS_CERT_REVOKED);
 
+    //  Only departments are peers: a valid broker certificate is held, and
+    //  valid as such, but never passes the check of a department
+    cert_t *broker = cert_new ("BROKER-2", "Broker", CERT_ROLE_BROKER, 0, 1, now - 10, now + 1000);
+    cert_sign_by (broker, authority);
+    assert (truststore_add (store, &broker) == STATUS_OK);
+    assert (truststore_check (store, "BROKER-2", now, &checked) == STATUS_CERT_ROLE);
+    assert (checked == NULL);
+    assert (truststore_check_cert (store, truststore_lookup (store, "BROKER-2"), now)
+            == STATUS_OK);
+    assert (truststore_check (store, "BROKER-2", now + 2000, NULL) == STATUS_CERT_EXPIRED);
+
     //  Iteration
     size_t count = 0;
     for (cert_t *cert = truststore_first (store); cert; cert = truststore_next (store))
         count++;
-    assert (count == 2 && truststore_size (store) == 2);
+    assert (count == 3 && truststore_size (store) == 3);
 
     //  A directory of certificates: only *.cert, only signed ones
     char *dir = zsys_sprintf ("/tmp/sluice-truststore-%d", getpid ());

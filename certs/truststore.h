@@ -48,14 +48,20 @@ cert_t *
 cert_t *
     truststore_by_curve (truststore_t *self, const char *curve_public_txt);
 
-//  STATUS_OK and *cert_p (borrowed) if the department has a certificate valid
-//  at `now` and not revoked; else STATUS_CERT_UNKNOWN, STATUS_CERT_EXPIRED or
-//  STATUS_CERT_REVOKED. cert_p may be NULL.
+//  The one rule of roles: only departments are peers. STATUS_OK and *cert_p
+//  (borrowed) if `department` has a certificate valid at `now`, not revoked,
+//  and of role "department"; else STATUS_CERT_UNKNOWN, STATUS_CERT_REVOKED,
+//  STATUS_CERT_EXPIRED, or STATUS_CERT_ROLE for a valid certificate of
+//  another role (a broker's). Every message a gateway serves, answers, seals
+//  or trusts from a department, every statement and agreement party, and
+//  every sender a broker routes, is checked with this. cert_p may be NULL.
 status_t
     truststore_check (truststore_t *self, const char *department,
                       int64_t now, cert_t **cert_p);
 
-//  Same check for an already looked-up certificate.
+//  Validity alone (signature was checked when it was added, revocation,
+//  period) for an already looked-up certificate, whatever its role: for
+//  checks that name the role themselves (the broker's ZAP handler).
 status_t
     truststore_check_cert (truststore_t *self, cert_t *cert, int64_t now);
 

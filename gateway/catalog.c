@@ -14,6 +14,7 @@
 #include "zpl.h"
 
 #include <msgpack.h>
+#include <sodium.h>
 
 #define CATALOG_FILE_MAX (1024 * 1024)     //  a catalog is a small text file
 
@@ -263,6 +264,23 @@ catalog_encode (catalog_t *self, const char *department, size_t *size)
     return data;
 }
 
+statement_t *
+catalog_statement (catalog_t *self, const char *department, uint64_t version,
+                   const uint8_t *sign_secret)
+{
+    assert (self);
+    assert (department);
+    assert (sign_secret);
+    size_t size;
+    uint8_t *payload = catalog_encode (self, department, &size);
+    statement_t *statement = statement_new (STATEMENT_CATALOG, department, department,
+                                            version, payload, size);
+    free (payload);
+    if (statement)
+        statement_sign (statement, sign_secret);
+    return statement;
+}
+
 
 //  --------------------------------------------------------------------------
 //  Self test
@@ -472,6 +490,17 @@ catalog_test (bool verbose)
     uint8_t *again = catalog_encode (catalog, "SH-PD-MSA", &again_size);
     assert (again_size == size && memcmp (again, data, size) == 0);
     freen (again);
+    //  As a statement: the same bytes, signed by the department
+    uint8_t sign_public [32], sign_secret [64];
+    crypto_sign_keypair (sign_public, sign_secret);
+    statement_t *statement = catalog_statement (catalog, "SH-PD-MSA", 1, sign_secret);
+    assert (statement);
+    assert (streq (statement_kind (statement), STATEMENT_CATALOG));
+    assert (streq (statement_key (statement), "SH-PD-MSA"));
+    assert (statement_payload_size (statement) == size);
+    assert (memcmp (statement_payload (statement), data, size) == 0);
+    assert (statement_verify (statement, sign_public) == 0);
+    statement_destroy (&statement);
     catalog_t *twin = catalog_load (path, &error);
     assert (twin);
     again = catalog_encode (twin, "SH-PD-MSA", &again_size);

@@ -5,6 +5,7 @@
 #define SLUICE_CATALOG_H_INCLUDED
 
 #include "item.h"
+#include "../proto/statement.h"
 
 typedef struct _catalog_t catalog_t;
 
@@ -39,6 +40,14 @@ item_t *catalog_next (catalog_t *self);
 //  catalog_first/catalog_next cursor.
 uint8_t *
     catalog_encode (catalog_t *self, const char *department, size_t *size);
+
+//  The catalog published as `department`'s catalog statement (kind
+//  catalog, key the department, section 16.4 of PROTOCOL.md) of `version`,
+//  signed with sign_secret; NULL if it is too large for a statement or the
+//  version is out of bounds. The caller destroys it.
+statement_t *
+    catalog_statement (catalog_t *self, const char *department, uint64_t version,
+                       const uint8_t *sign_secret);
 
 void
     catalog_test (bool verbose);

@@ -23,6 +23,8 @@
 #include "replay.h"
 #include "link.h"
 #include "registrar.h"
+#include "catalogs.h"
+#include "answer.h"
 #include "registry.h"
 #include "rules.h"
 #include "statement.h"
@@ -71,6 +73,9 @@ const conf_key_t gateway_schema [] = {
 #define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
+//  An answer from a provider whose catalog is not held is judged on a
+//  catalog directory at most this old; an older one is fetched again first
+#define S_CATALOGS_FRESH_MS 10000
 
 //  A peer department: its certificate serial and the precomputed box key
 //  (crypto_box_beforenm), so sealing costs no scalar multiplication.
@@ -86,14 +91,19 @@ typedef struct {
     char to [ENVELOPE_DEPT_MAX + 1];
     message_query_t query;
     int64_t deadline;           //  monotonic ms
+    int64_t sent;               //  monotonic ms
     uint8_t digest [32];        //  of the request
     envelope_t *request;        //  as sent, to try another broker
     uint32_t tried;             //  links it was sent through, a bit each
     bool waiting;               //  for a link to register again (the
                                 //  broker did not know us), then resent
+    uint8_t *answer;            //  a RESPONSE payload held until the
+    size_t answer_size;         //  provider's catalog is fetched, to be
+    uint8_t answer_digest [32]; //  checked against it
 } s_pending_t;
 
-//  A registry request of the local API, waiting for the broker.
+//  A registry request of the local API (or the gateway's own: no reply_to),
+//  waiting for the brokers.
 typedef struct {
     zmsg_t *reply_to;
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
@@ -102,6 +112,8 @@ typedef struct {
     int64_t deadline;
     envelope_t *envelope;               //  as sent, to send again
     bool waiting;                       //  for a broker to know us again
+    size_t answers_due;                 //  catalog lists: brokers yet to answer
+    bool listed;                        //  catalog lists: one answer came
 } s_request_t;
 
 struct _gateway_t {
@@ -128,6 +140,9 @@ struct _gateway_t {
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
     zhashx_t *requests;         //  msgid hex -> s_request_t (registry)
+    catalogs_t *catalogs;       //  other departments' published catalogs
+    int64_t catalogs_fetched;   //  monotonic ms of the last directory, or 0
+    bool catalogs_fetching;     //  a directory is asked for, not yet here
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -139,6 +154,7 @@ s_pending_destroy (s_pending_t **pending_p)
     if (*pending_p) {
         zmsg_destroy (&(*pending_p)->reply_to);
         envelope_destroy (&(*pending_p)->request);
+        free ((*pending_p)->answer);
         free (*pending_p);
         *pending_p = NULL;
     }
@@ -175,7 +191,10 @@ s_now_seconds (void)
 //  Peers and sending
 
 //  The box key for a department, recomputed when its certificate changes.
-//  Returns NULL if the department has no valid certificate (*status says).
+//  Returns NULL if the department has no valid certificate of a department
+//  (*status says; CERT_ROLE for a broker's): this lookup is the only way to
+//  a peer's keys, so nothing is opened from, sealed to or served to any
+//  certificate but a department's (truststore_check holds the role rule).
 static const uint8_t *
 s_peer_key (gateway_t *self, const char *department, cert_t **cert_p, int *status)
 {
@@ -212,12 +231,13 @@ s_registered (gateway_t *self)
     return false;
 }
 
-//  Signs (and seals, if box_key) a payload and sends it through a broker:
-//  `via` if given and registered, else the registered links in turn, so
-//  that a lost broker costs nothing. Returns 0, or -1 if no link took it.
 //  Sends a sealed envelope through `via` if it can, else through another
-//  registered link, skipping those in the `tried` mask. Returns the index of
-//  the link used, or -1.
+//  registered link, skipping those in the `tried` mask, so that a lost
+//  broker costs nothing. Returns the index of the link used, or -1.
+static int
+s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
+    __attribute__ ((warn_unused_result));
+
 static int
 s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
 {
@@ -235,11 +255,24 @@ s_send_through (gateway_t *self, envelope_t *envelope, link_t *via, uint32_t tri
     return -1;
 }
 
+//  Sends a sealed envelope through `via` or, failing that, any registered
+//  link. Returns 0, or -1 if no link took it.
+static int
+s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
+    __attribute__ ((warn_unused_result));
+
 static int
 s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
 {
     return s_send_through (self, envelope, via, 0) < 0? -1: 0;
 }
+
+//  Signs (and seals, if box_key) a payload and sends it as s_send_sealed
+//  does. Returns 0, or -1 if it cannot be sealed or no link took it.
+static int
+s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
+        size_t size, const uint8_t *box_key, link_t *via)
+    __attribute__ ((warn_unused_result));
 
 static int
 s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
@@ -250,8 +283,14 @@ s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
     return s_send_sealed (self, envelope, via);
 }
 
-//  Sends a sealed ERROR answering `re` to a department.
-static void
+//  Sends a sealed ERROR answering `re` to a department. Returns 0, or -1 if
+//  no link took it (logged here, once for every caller).
+static int
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+    __attribute__ ((warn_unused_result));
+
+static int
 s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
               const uint8_t *re, int code, const char *reason, const char *field)
 {
@@ -266,10 +305,14 @@ s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_k
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
     envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
-    if (envelope)
-        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, via);
+    int rc = envelope? s_send (self, envelope, (uint8_t *) buffer.data, buffer.size,
+                               box_key, via): -1;
+    if (rc)
+        zsys_warning ("gateway: %s to %s not sent: no broker link takes it now",
+                      status_name (code), to);
     envelope_destroy (&envelope);
     msgpack_sbuffer_destroy (&buffer);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -346,7 +389,10 @@ s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_
     const envelope_header_t *header = envelope_header (request);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
-    s_send_error (self, via, header->from, box_key, header->id, code, reason, field);
+    //  An error that cannot leave is logged by s_send_error; the refusal is
+    //  recorded all the same
+    if (s_send_error (self, via, header->from, box_key, header->id, code, reason, field))
+        SLUICE_DEBUG (self->level, "gateway: the refusal of %s is recorded, not sent", msgid);
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
@@ -428,8 +474,16 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
-    envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
-                   cert_sign_secret (self->cert), box_key);
+    //  The source's limit makes every answer fit (MESSAGE_ROWS_MAX); should
+    //  sealing fail all the same, the requester hears why, nothing leaves
+    if (envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key)) {
+        msgpack_sbuffer_destroy (&buffer);
+        envelope_destroy (&response);
+        s_refuse (self, via, request, box_key, &query, item, STATUS_TOO_LARGE,
+                  "the answer does not fit one message", NULL, decision.agreement_id);
+        return;
+    }
     msgpack_sbuffer_destroy (&buffer);
 
     //  No data leaves without its audit record
@@ -442,11 +496,15 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     envelope_digest (response, response_digest);
     if (s_audit (self, "served", msgid, header->from, &query, item, fields, status,
                  status == STATUS_OK? "granted": "granted: no record",
-                 decision.agreement_id, request_digest, response_digest) == 0)
-        s_send_sealed (self, response, via);
+                 decision.agreement_id, request_digest, response_digest) == 0) {
+        if (s_send_sealed (self, response, via))
+            zsys_warning ("gateway: the answer to %s from %s was recorded but not sent: "
+                          "no broker link takes it now", msgid, header->from);
+    }
     else
-        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      "the audit log cannot record this request; nothing was answered", "");
+    if (s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      "the audit log cannot record this request; nothing was answered", ""))
+        SLUICE_DEBUG (self->level, "gateway: nothing answered to %s", msgid);
     envelope_destroy (&response);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
@@ -462,6 +520,8 @@ s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason
                const char *msgid, uint64_t served_at, const char *agreement,
                const msgpack_object *rows)
 {
+    if (!reply_to)
+        return;                 //  the gateway's own request: nobody waits
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     localapi_reply_encode (&buffer, status, reason && *reason? reason: status_text (status),
@@ -528,16 +588,23 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     if (!box_key) {
         if (status == STATUS_CERT_UNKNOWN)
             status = STATUS_UNKNOWN_DEPARTMENT;
-        s_local_reply (self, reply_to, status, NULL, "", request->to,
-                       query->item, "", 0, "", NULL);
+        s_local_reply (self, reply_to, status, status == STATUS_CERT_ROLE?
+                       "not a department: its certificate is a broker's": NULL,
+                       "", request->to, query->item, "", 0, "", NULL);
         return;
     }
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
     envelope_t *envelope = envelope_new (MSG_QUERY, self->id, request->to);
-    envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
-                   cert_sign_secret (self->cert), box_key);
+    if (envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key)) {
+        s_local_reply (self, reply_to, STATUS_TOO_LARGE, "the query cannot be sealed",
+                       "", request->to, query->item, "", 0, "", NULL);
+        envelope_destroy (&envelope);
+        msgpack_sbuffer_destroy (&buffer);
+        return;
+    }
     int link = s_send_through (self, envelope, NULL, 0);
     msgpack_sbuffer_destroy (&buffer);
     if (link < 0) {
@@ -554,7 +621,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     snprintf (pending->to, sizeof (pending->to), "%s", request->to);
     pending->query = *query;
     int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
-    pending->deadline = zclock_mono () + timeout;
+    pending->sent = zclock_mono ();
+    pending->deadline = pending->sent + timeout;
     envelope_digest (envelope, pending->digest);
     pending->request = envelope;
     pending->tried = 1u << link;
@@ -562,17 +630,41 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     self->asked++;
 }
 
+//  Each broker and where its link stands: "BROKER registered; BROKER-2
+//  authentication refused ...". Fresh string.
+static char *
+s_links_state (gateway_t *self)
+{
+    char *text = strdup ("");
+    for (size_t index = 0; text && index < self->link_count; index++) {
+        char *longer = zsys_sprintf ("%s%s%s: %s", text, index? "; ": "",
+                                     link_broker_id (self->links [index]),
+                                     link_state (self->links [index]));
+        free (text);
+        text = longer;
+    }
+    assert (text);
+    return text;
+}
+
+//  The status, answered NOT_REGISTERED while no broker has welcomed us, so
+//  that `sluice status` fails and says why.
 static void
 s_status_reply (gateway_t *self, zmsg_t *reply_to)
 {
+    bool registered = s_registered (self);
+    char *links = s_links_state (self);
+    char *shown = registered? strdup ("yes"): zsys_sprintf ("no (%s)", links);
+    assert (shown);
     msgpack_sbuffer rows;
     msgpack_sbuffer_init (&rows);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
     msgpack_pack_array (&pk, 1);
-    msgpack_pack_map (&pk, 8);
+    msgpack_pack_map (&pk, 9);
     codec_pack_kv_str (&pk, "department", self->id);
-    codec_pack_kv_str (&pk, "registered", s_registered (self)? "yes": "no");
+    codec_pack_kv_str (&pk, "registered", shown);
+    codec_pack_kv_str (&pk, "brokers", links);
     codec_pack_kv_uint (&pk, "certificates", truststore_size (self->trust));
     codec_pack_kv_uint (&pk, "agreements", policy_size (self->policy));
     codec_pack_kv_uint (&pk, "served", self->served);
@@ -582,10 +674,18 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
-    s_local_reply (self, reply_to, STATUS_OK, "gateway status", "", self->id,
-                   "", "", (uint64_t) zclock_time (), "", &unpacked.data);
+    //  The reason has the wire's bound; the rows say it all (the states
+    //  are ASCII: ids, endpoints and our own words)
+    char reason [MESSAGE_REASON_MAX + 1];
+    snprintf (reason, sizeof (reason), "%s%s", registered? "gateway status":
+              "not registered with any broker: ", registered? "": links);
+    s_local_reply (self, reply_to, registered? STATUS_OK: STATUS_NOT_REGISTERED,
+                   reason, "", self->id, "", "", (uint64_t) zclock_time (), "",
+                   &unpacked.data);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&rows);
+    zstr_free (&shown);
+    zstr_free (&links);
 }
 
 //  --------------------------------------------------------------------------
@@ -620,16 +720,16 @@ s_registry_send (gateway_t *self, zmsg_t *reply_to, const char *local_op,
         s_local_reply (self, reply_to, STATUS_NOT_REGISTERED,
                        "this gateway is not connected to a broker", "", "", "", "",
                        0, "", NULL);
-    else
-    if (reply_to) {
+    else {
         s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
         assert (request);
-        request->reply_to = zmsg_dup (reply_to);
+        request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
         envelope_id_hex (envelope_header (envelope)->id, request->msgid);
         snprintf (request->op, sizeof (request->op), "%s", local_op);
         if (statement)
             snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
         request->deadline = zclock_mono () + self->timeout_ms;
+        request->answers_due = sent;
         request->envelope = envelope;
         envelope = NULL;
         zhashx_insert (self->requests, request->msgid, request);
@@ -675,16 +775,12 @@ s_publish_catalog (gateway_t *self, link_t *only)
         zsys_error ("gateway: the catalog is not published: no version for it");
         return;
     }
-    size_t size;
-    uint8_t *payload = catalog_encode (self->catalog, self->id, &size);
-    statement_t *statement = statement_new (STATEMENT_CATALOG, self->id, self->id,
-                                            version, payload, size);
-    free (payload);
+    statement_t *statement = catalog_statement (self->catalog, self->id, version,
+                                                cert_sign_secret (self->cert));
     if (!statement) {
         zsys_error ("gateway: the catalog is too large to publish");
         return;
     }
-    statement_sign (statement, cert_sign_secret (self->cert));
     zlistx_t *statements = zlistx_new ();
     zlistx_add_end (statements, statement);
     msgpack_sbuffer buffer;
@@ -694,7 +790,12 @@ s_publish_catalog (gateway_t *self, link_t *only)
         link_t *link = self->links [index];
         if ((!only || link == only) && link_registered (link)) {
             envelope_t *envelope = envelope_new (MSG_REGISTRY, self->id, "");
-            link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL);
+            //  A link that cannot take it now is registering again, and
+            //  publishes the catalog once it is welcomed back
+            if (link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL))
+                zsys_warning ("gateway: the catalog was not sent to broker %s now; "
+                              "it is sent when the broker welcomes us again",
+                              link_broker_id (link));
             envelope_destroy (&envelope);
         }
     }
@@ -706,7 +807,8 @@ s_publish_catalog (gateway_t *self, link_t *only)
 static void
 s_op_catalogs (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_registry_send (self, reply_to, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL);
+    if (!s_registry_send (self, reply_to, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL))
+        SLUICE_DEBUG (self->level, "gateway: catalogs not asked: no broker is registered");
 }
 
 static void
@@ -795,8 +897,9 @@ s_op_answer (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 static void
 s_op_crl (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_registry_send (self, reply_to, "crl", "crl", NULL, NULL,
-                     request->text? request->text: "");
+    if (!s_registry_send (self, reply_to, "crl", "crl", NULL, NULL,
+                         request->text? request->text: ""))
+        SLUICE_DEBUG (self->level, "gateway: crl not sent: no broker is registered");
 }
 
 //  Replies with rows packed by a registrar function.
@@ -861,6 +964,127 @@ static const s_local_op_t s_local_ops [] = {
     { NULL }
 };
 
+//  --------------------------------------------------------------------------
+//  Checking answers: the consumer believes nothing the provider was not
+//  asked for (answer.h), against the provider's published catalog where the
+//  gateway holds it. An answer that does not fit the copy held is judged
+//  again on a directory fetched after the query was sent, so that a
+//  provider's new field is not refused for a consumer's old copy; one from a
+//  provider whose catalog is not held, on a directory at most
+//  S_CATALOGS_FRESH_MS old. Meanwhile the answer is held (its payload
+//  copied), and judged when every broker has listed its catalogs (the
+//  newest copy of each kept), or with what is held at the query's deadline.
+
+//  Asks the brokers for the catalog directory, unless that is under way.
+//  0 if a directory is on its way, -1 if none can be asked for.
+static int
+s_fetch_catalogs (gateway_t *self)
+{
+    if (self->catalogs_fetching)
+        return 0;
+    if (!s_registry_send (self, NULL, "catalogs", "list", STATEMENT_CATALOG, NULL, NULL))
+        return -1;
+    self->catalogs_fetching = true;
+    return 0;
+}
+
+//  Ends a pending query with its answer, or with BAD_ANSWER (the provider's
+//  fault, logged and audited as such: the caller gets nothing of it).
+static void
+s_settle (gateway_t *self, s_pending_t *pending, message_response_t *response,
+          answer_verdict_t *verdict, const uint8_t *digest)
+{
+    if (verdict->status == STATUS_OK)
+        s_complete (self, pending, (int) response->status, NULL, "", response->served_at,
+                    response->agreement, response->rows, digest);
+    else {
+        zsys_warning ("gateway: answer from %s to %s refused, the provider's fault: "
+                      "%s: %s", pending->to, pending->msgid,
+                      status_name (verdict->status), verdict->reason);
+        s_complete (self, pending, verdict->status, verdict->reason, verdict->field,
+                    response->served_at, response->agreement, NULL, digest);
+    }
+}
+
+//  Judges a RESPONSE to a pending query; holds it if the provider's catalog
+//  should be fetched first and `final` is false. The payload is borrowed.
+static void
+s_judge (gateway_t *self, s_pending_t *pending, const uint8_t *payload, size_t size,
+         const uint8_t *digest, bool final)
+{
+    message_response_t response;
+    if (message_response_decode (payload, size, &response) != STATUS_OK) {
+        message_response_destroy (&response);
+        return;                 //  decoded before it was held: cannot happen
+    }
+    const msgpack_object *catalog = catalogs_get (self->catalogs, pending->to);
+    answer_verdict_t verdict;
+    answer_check (&pending->query, &response, catalog, cert_clearance (self->cert),
+                  &verdict);
+    bool fresh = verdict.against_catalog? self->catalogs_fetched > pending->sent:
+                 self->catalogs_fetched
+              && zclock_mono () - self->catalogs_fetched < S_CATALOGS_FRESH_MS;
+    bool unsure = verdict.against_catalog || (!catalog && verdict.status == STATUS_OK);
+    if (unsure && !final && !fresh && !pending->answer && s_fetch_catalogs (self) == 0) {
+        pending->answer = (uint8_t *) malloc (size? size: 1);
+        assert (pending->answer);
+        memcpy (pending->answer, payload, size);
+        pending->answer_size = size;
+        memcpy (pending->answer_digest, digest, 32);
+    }
+    else
+        s_settle (self, pending, &response, &verdict, digest);
+    message_response_destroy (&response);
+}
+
+//  Judges a held answer on the catalogs held now, once and for all.
+static void
+s_judge_held (gateway_t *self, s_pending_t *pending)
+{
+    uint8_t *answer = pending->answer;
+    pending->answer = NULL;
+    s_judge (self, pending, answer, pending->answer_size, pending->answer_digest, true);
+    free (answer);
+}
+
+//  The catalog directory came (or will not): the held answers are judged.
+static void
+s_catalogs_arrived (gateway_t *self, bool arrived)
+{
+    self->catalogs_fetching = false;
+    if (arrived)
+        self->catalogs_fetched = zclock_mono ();
+    zlist_t *held = zlist_new ();
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending); pending;
+         pending = (s_pending_t *) zhashx_next (self->pending))
+        if (pending->answer)
+            zlist_append (held, pending);
+    for (s_pending_t *pending = (s_pending_t *) zlist_first (held); pending;
+         pending = (s_pending_t *) zlist_next (held))
+        s_judge_held (self, pending);
+    zlist_destroy (&held);
+}
+
+//  Keeps the verified catalogs of a directory (rows as registrar_pack_catalogs
+//  packs them).
+static void
+s_catalogs_keep (gateway_t *self, const msgpack_object *rows)
+{
+    for (uint32_t index = 0; rows && index < rows->via.array.size; index++) {
+        const msgpack_object *row = &rows->via.array.ptr [index];
+        char department [ENVELOPE_DEPT_MAX + 1];
+        uint64_t published;
+        bool bad = false;
+        const msgpack_object *catalog = codec_get (row, "catalog", &bad);
+        if (codec_get_str (row, "department", department, sizeof (department), false)
+        ||  codec_get_uint (row, "published", &published, UINT64_MAX)
+        ||  bad || !catalog
+        ||  catalogs_take (self->catalogs, department, published, catalog))
+            zsys_warning ("gateway: a catalog of %s cannot be read; its answers are "
+                          "checked without it", department);
+    }
+}
+
 //  Sends a sync (built by the registrar) to the broker of `link`.
 static void
 s_registry_sync_send (gateway_t *self, link_t *link, msgpack_sbuffer *sync)
@@ -923,6 +1147,8 @@ s_registry_event (gateway_t *self, link_t *link, envelope_t *envelope)
         envelope_id_hex (msg.re, msgid);
         s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
         if (request && streq (msg.op, "listed") && streq (request->op, "catalogs")) {
+            //  The first list answers the local caller; every broker's
+            //  list adds to the directory, judged on once all have come
             msgpack_sbuffer rows;
             msgpack_sbuffer_init (&rows);
             msgpack_packer pk;
@@ -931,11 +1157,19 @@ s_registry_event (gateway_t *self, link_t *link, envelope_t *envelope)
             msgpack_unpacked unpacked;
             msgpack_unpacked_init (&unpacked);
             codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+            s_catalogs_keep (self, &unpacked.data);
             s_local_reply (self, request->reply_to, STATUS_OK, "catalogs", "", "", "",
                            "", (uint64_t) zclock_time (), "", &unpacked.data);
             msgpack_unpacked_destroy (&unpacked);
             msgpack_sbuffer_destroy (&rows);
-            zhashx_delete (self->requests, msgid);
+            zmsg_destroy (&request->reply_to);
+            request->listed = true;
+            if (request->answers_due > 0)
+                request->answers_due--;
+            if (request->answers_due == 0) {
+                zhashx_delete (self->requests, msgid);
+                s_catalogs_arrived (self, true);
+            }
         }
         else
         if (request && streq (msg.op, "done")) {
@@ -1044,9 +1278,9 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         envelope_id_hex (response.re, msgid);
         s_pending_t *pending = status == STATUS_OK?
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
-        if (pending && streq (pending->to, header->from))
-            s_complete (self, pending, (int) response.status, NULL, "",
-                        response.served_at, response.agreement, response.rows, digest);
+        if (pending && streq (pending->to, header->from) && !pending->answer)
+            s_judge (self, pending, envelope_payload (envelope),
+                     envelope_payload_size (envelope), digest, false);
         else
             zsys_warning ("gateway: unexpected or malformed response from %s, dropped",
                           header->from);
@@ -1062,8 +1296,9 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         //  A department may only answer for itself; the broker for routing
         bool from_broker = streq (header->from, link_broker_id (link));
-        //  A broker that cannot reach the provider: another broker may. A
-        //  broker that does not know us (it restarted, or closed every
+        //  A broker that cannot reach the provider, or does not know it (a
+        //  department may be certified at one broker only): another broker
+        //  may. A broker that does not know us (it restarted, or closed every
         //  connection): register again there, and send the query through
         //  another broker, or through the first that welcomes us back
         int another = -1;
@@ -1078,6 +1313,7 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         }
         else
         if (pending && from_broker && (error.code == STATUS_DEPARTMENT_OFFLINE
+                                   ||  error.code == STATUS_UNKNOWN_DEPARTMENT
                                    ||  error.code == STATUS_BUSY))
             another = s_send_through (self, pending->request, NULL, pending->tried);
         s_request_t *request = status == STATUS_OK && from_broker?
@@ -1089,18 +1325,39 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             request->waiting = true;
         }
         else
+        if (request && streq (request->op, "catalogs") && request->answers_due > 1) {
+            //  Another broker's list is still to come
+            s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
+                           "", "", request->msgid, 0, "", NULL);
+            zmsg_destroy (&request->reply_to);
+            request->answers_due--;
+        }
+        else
         if (request) {
             s_local_reply (self, request->reply_to, (int) error.code, error.reason, "",
                            "", "", request->msgid, 0, "", NULL);
+            bool catalogs = streq (request->op, "catalogs"), listed = request->listed;
             zhashx_delete (self->requests, msgid);
+            if (catalogs)
+                s_catalogs_arrived (self, listed);
         }
         else
         if (another >= 0)
             pending->tried |= 1u << another;
         else
-        if (pending && (from_broker || streq (pending->to, header->from)))
-            s_complete (self, pending, (int) error.code, error.reason, error.field,
-                        0, "", NULL, digest);
+        if (pending && (from_broker || streq (pending->to, header->from))) {
+            answer_verdict_t verdict;
+            if (!from_broker && answer_check_error (&error, &verdict) != STATUS_OK) {
+                zsys_warning ("gateway: answer from %s to %s refused, the provider's "
+                              "fault: %s: %s", pending->to, pending->msgid,
+                              status_name (verdict.status), verdict.reason);
+                s_complete (self, pending, verdict.status, verdict.reason, "", 0, "",
+                            NULL, digest);
+            }
+            else
+                s_complete (self, pending, (int) error.code, error.reason, error.field,
+                            0, "", NULL, digest);
+        }
         else
         if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED)
             link_unregister (link);
@@ -1176,10 +1433,33 @@ s_directory (gateway_t *self, envelope_t *envelope)
     s_agreement_files (self);
 }
 
+//  What the broker of a link may send its gateway (section 4). Anything
+//  else claiming to come from it is refused unopened: a broker routes and
+//  carries the registry, it never asks or answers.
+static const int s_broker_types [] = {
+    MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY, MSG_REGISTRY, MSG_ERROR
+};
+
+static bool
+s_broker_type (int type)
+{
+    for (size_t index = 0; index < sizeof (s_broker_types) / sizeof (int); index++)
+        if (s_broker_types [index] == type)
+            return true;
+    return false;
+}
+
 static void
 s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
 {
     const envelope_header_t *header = envelope_header (envelope);
+    if (!s_broker_type (header->type)) {
+        zsys_warning ("gateway: %s from broker %s refused: %s (a broker sends only "
+                      "WELCOME, HEARTBEAT, DIRECTORY, REGISTRY and ERROR)",
+                      envelope_type_name (header->type), header->from,
+                      status_name (STATUS_BAD_TYPE));
+        return;
+    }
     int status = envelope_open (envelope, NULL, cert_sign_public (link_broker (link)));
     if (status != STATUS_OK) {
         zsys_warning ("gateway: message claiming to be from the broker refused: %s",
@@ -1214,9 +1494,12 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
     int status;
     const uint8_t *box_key = s_peer_key (self, header->from, &sender, &status);
     if (!box_key) {
-        //  Without a valid certificate we cannot even seal an answer
-        zsys_warning ("gateway: %s from %s refused: %s",
-                      envelope_type_name (header->type), header->from, status_name (status));
+        //  Without a valid department certificate we cannot even seal an
+        //  answer, nor may we: a broker's identity is never a peer (and a
+        //  message not opened is not audited: who sent it is not known)
+        zsys_warning ("gateway: %s from %s refused: %s (%s)",
+                      envelope_type_name (header->type), header->from,
+                      status_name (status), status_text (status));
         return;
     }
     status = envelope_open (envelope, box_key, cert_sign_public (sender));
@@ -1274,6 +1557,14 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 //  --------------------------------------------------------------------------
 //  Timers
 
+//  An event of a link's socket monitor (a refused handshake, ...).
+static int
+s_monitor_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    link_monitor_event ((link_t *) argument);
+    return 0;
+}
+
 static int
 s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
 {
@@ -1297,21 +1588,31 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (expired, pending);
     for (s_pending_t *pending = (s_pending_t *) zlist_first (expired); pending;
          pending = (s_pending_t *) zlist_next (expired))
-        s_complete (self, pending, STATUS_TIMEOUT,
-                    "no answer within the timeout", "", 0, "", NULL, NULL);
+        if (pending->answer)
+            s_judge_held (self, pending);   //  on the catalogs held now
+        else
+            s_complete (self, pending, STATUS_TIMEOUT,
+                        "no answer within the timeout", "", 0, "", NULL, NULL);
     zlist_purge (expired);
     for (s_request_t *request = (s_request_t *) zhashx_first (self->requests);
          request; request = (s_request_t *) zhashx_next (self->requests))
         if (now >= request->deadline)
             zlist_append (expired, request);
+    bool catalogs = false, listed = false;
     for (s_request_t *request = (s_request_t *) zlist_first (expired); request;
          request = (s_request_t *) zlist_next (expired)) {
         s_local_reply (self, request->reply_to, STATUS_TIMEOUT,
                        "no answer from the broker within the timeout", "", "", "", "",
                        0, "", NULL);
+        if (streq (request->op, "catalogs")) {
+            catalogs = true;
+            listed |= request->listed;
+        }
         zhashx_delete (self->requests, request->msgid);
     }
     zlist_destroy (&expired);
+    if (catalogs)
+        s_catalogs_arrived (self, listed);
     return 0;
 }
 
@@ -1427,16 +1728,25 @@ s_load_identity (gateway_t *self, char **error)
         return s_fail (error, zsys_sprintf ("%s: certificate not signed by this "
                        "authority", conf_str (self->conf, "gateway/cert")));
     zlist_t *paths = conf_list (self->conf, "gateway/broker-cert");
+    if (zlist_size (paths) > S_LINKS_MAX) {
+        size_t count = zlist_size (paths);
+        zlist_destroy (&paths);
+        return s_fail (error, zsys_sprintf ("gateway/broker-cert names %zu brokers; "
+                       "a gateway connects to at most %d: name fewer brokers "
+                       "(and as many endpoints in gateway/broker)", count, S_LINKS_MAX));
+    }
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
         cert_t *cert = cert_load (broker);
         if (!cert || cert_verify (cert, self->authority)
-        ||  !streq (cert_role (cert), "broker")
-        ||  self->link_count == S_LINKS_MAX)
+        ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
+            cert_destroy (&cert);
             rc = s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
                          "by this authority (gateway/broker-cert)", broker));
-        self->brokers [self->link_count++] = cert;
+        }
+        else
+            self->brokers [self->link_count++] = cert;
     }
     zlist_destroy (&paths);
     if (rc)
@@ -1560,6 +1870,7 @@ gateway_new (conf_t *conf, char **error)
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
+    self->catalogs = catalogs_new ();
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
                                S_REPLAY_CAPACITY);
     if (s_load_identity (self, error)
@@ -1588,6 +1899,7 @@ gateway_destroy (gateway_t **self_p)
         caller_destroy (&self->callers);
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->requests);
+        catalogs_destroy (&self->catalogs);
         registrar_destroy (&self->registrar);
         zhashx_destroy (&self->peers);
         audit_destroy (&self->audit);       //  flushes
@@ -1607,8 +1919,11 @@ gateway_run (gateway_t *self, zsock_t *pipe)
 {
     assert (self);
     self->loop = zloop_new ();
-    for (size_t index = 0; index < self->link_count; index++)
+    for (size_t index = 0; index < self->link_count; index++) {
         zloop_reader (self->loop, link_socket (self->links [index]), s_link_event, self);
+        zloop_reader (self->loop, link_monitor (self->links [index]), s_monitor_event,
+                      self->links [index]);
+    }
     zloop_reader (self->loop, self->local, s_local_event, self);
     if (pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);

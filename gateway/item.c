@@ -664,6 +664,31 @@ item_all_fields (item_t *self)
 
 
 //  --------------------------------------------------------------------------
+//  The next name of a comma-separated list; see item.h.
+
+bool
+item_list_next (const char **cursor, const char **name, size_t *length)
+{
+    assert (cursor && name && length);
+    const char *scan = *cursor;
+    if (!scan)
+        return false;
+    while (*scan == ' ')
+        scan++;
+    const char *start = scan;
+    while (*scan && *scan != ',')
+        scan++;
+    const char *end = scan;
+    while (end > start && end [-1] == ' ')
+        end--;
+    *name = start;
+    *length = (size_t) (end - start);
+    *cursor = *scan == ','? scan + 1: NULL;       //  past the comma, or done
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Parses "a,b,c" (spaces around names ignored) into a mask. An empty list
 //  gives an empty mask; an empty element ("a,,b") or an unknown name is an
 //  error, with that name (truncated to fit) copied into bad.
@@ -676,23 +701,14 @@ item_fields_mask (item_t *self, const char *list, uint64_t *mask,
     assert (list);
     assert (mask);
     uint64_t result = 0;
-    const char *scan = list;
-    while (*scan == ' ')
-        scan++;
-    if (*scan == 0) {
+    const char *cursor = list + strspn (list, " ");
+    if (*cursor == 0) {
         *mask = 0;
         return 0;
     }
-    while (true) {
-        while (*scan == ' ')
-            scan++;
-        const char *start = scan;
-        while (*scan && *scan != ',')
-            scan++;
-        const char *end = scan;
-        while (end > start && end [-1] == ' ')
-            end--;
-        size_t length = (size_t) (end - start);
+    const char *start;
+    size_t length;
+    while (item_list_next (&cursor, &start, &length)) {
         int index = -1;
         if (length > 0 && length <= ITEM_NAME_MAX) {
             char name [ITEM_NAME_MAX + 1];
@@ -709,9 +725,6 @@ item_fields_mask (item_t *self, const char *list, uint64_t *mask,
             return -1;
         }
         result |= (uint64_t) 1 << index;
-        if (*scan == 0)
-            break;
-        scan++;                 //  Past the comma
     }
     *mask = result;
     return 0;

@@ -72,6 +72,11 @@ uint64_t      item_all_fields (item_t *self);
 //  empty mask (0); an empty element ("a,,b") is an unknown name "".
 int           item_fields_mask (item_t *self, const char *list,
                                 uint64_t *mask, char *bad, size_t bad_size);
+//  Steps through a comma-separated list of names as item_fields_mask reads
+//  it: *cursor starts at the list; each call sets *name (into the list, not
+//  terminated) and *length to the next element, spaces around it left out
+//  ("a,,b" has an empty one), and returns true; false after the last.
+bool          item_list_next (const char **cursor, const char **name, size_t *length);
 //  Highest sensitivity among the fields in mask; 0 for an empty mask
 int           item_max_sensitivity (item_t *self, uint64_t mask);
 

@@ -3,18 +3,67 @@
 #include "link.h"
 #include "status.h"
 #include "conf.h"
+#include <stdarg.h>
+
+//  The events the monitor reports: enough to say why we are not registered
+#define S_EVENTS    (ZMQ_EVENT_CONNECT_RETRIED \
+                   | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED \
+                   | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL \
+                   | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL \
+                   | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 struct _link_t {
     cert_t *own;                //  borrowed
     cert_t *broker;             //  borrowed
     char *endpoint;
     zsock_t *socket;
+    zsock_t *monitor;           //  PAIR: the socket monitor's events
     bool registered;
     int64_t heard;              //  monotonic ms of the last broker message
     int64_t heartbeat_ms;
     int level;
     int64_t hello_sent;         //  monotonic ms of the last HELLO
+    bool handshaken;            //  the last handshake succeeded, still up
+    int64_t reconnect_at;       //  monotonic ms to connect again; 0: none
+    int64_t backoff_ms;         //  the wait after the next refusal
+    char state [LINK_STATE_MAX];    //  why not registered, in words
 };
+
+//  Sets the state text and, if it changed, logs it: a problem as a
+//  warning, a step on the way (connected, registered) at debug level. A
+//  link refused over and over says so once, not at every attempt.
+static void
+s_set_state (link_t *self, bool problem, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_set_state (link_t *self, bool problem, const char *format, ...)
+{
+    char state [LINK_STATE_MAX];
+    va_list argptr;
+    va_start (argptr, format);
+    vsnprintf (state, sizeof (state), format, argptr);
+    va_end (argptr);
+    if (streq (state, self->state))
+        return;
+    snprintf (self->state, sizeof (self->state), "%s", state);
+    if (problem)
+        zsys_warning ("gateway: not registered with broker %s at %s: %s",
+                      cert_department (self->broker), self->endpoint, state);
+    else
+        SLUICE_DEBUG (self->level, "gateway: broker %s at %s: %s",
+                      cert_department (self->broker), self->endpoint, state);
+}
+
+//  Connects the socket to the broker (again); the monitor stays.
+static int
+s_connect (link_t *self)
+{
+    //  A refused handshake left no session behind: disconnecting may say
+    //  there is nothing to disconnect, which is what we expect
+    zsock_disconnect (self->socket, "%s", self->endpoint);
+    return zsock_connect (self->socket, "%s", self->endpoint);
+}
 
 link_t *
 link_new (cert_t *own, cert_t *broker, const char *endpoint,
@@ -39,10 +88,23 @@ link_new (cert_t *own, cert_t *broker, const char *endpoint,
     zsock_set_maxmsgsize (self->socket, ENVELOPE_BODY_MAX + 4096);
     zsock_set_heartbeat_ivl (self->socket, (int) heartbeat_ms);
     zsock_set_heartbeat_timeout (self->socket, (int) heartbeat_ms * 3);
-    zsock_set_reconnect_ivl (self->socket, 100);
-    zsock_set_reconnect_ivl_max (self->socket, 2000);
+    zsock_set_reconnect_ivl (self->socket, LINK_BACKOFF_MIN_MS);
+    zsock_set_reconnect_ivl_max (self->socket, LINK_BACKOFF_MAX_MS);
     zsock_set_linger (self->socket, 0);
-    if (zsock_connect (self->socket, "%s", endpoint) < 0) {
+    self->backoff_ms = LINK_BACKOFF_MIN_MS;
+    snprintf (self->state, sizeof (self->state), "connecting");
+    //  The monitor first, so that the first handshake is seen too; each
+    //  link's inproc endpoint is named by its address, unique in the process
+    char monitor [64];
+    snprintf (monitor, sizeof (monitor), "inproc://sluice-link-monitor-%p", (void *) self);
+    if (zmq_socket_monitor (zsock_resolve (self->socket), monitor, S_EVENTS)
+    ||  !(self->monitor = zsock_new_pair (monitor))) {
+        *error = zsys_sprintf ("cannot monitor the connection to %s: %s", endpoint,
+                               zmq_strerror (zmq_errno ()));
+        link_destroy (&self);
+    }
+    else
+    if (s_connect (self) < 0) {
         *error = zsys_sprintf ("cannot connect to %s (gateway/broker)", endpoint);
         link_destroy (&self);
     }
@@ -55,6 +117,9 @@ link_destroy (link_t **self_p)
     assert (self_p);
     if (*self_p) {
         link_t *self = *self_p;
+        if (self->monitor)
+            zmq_socket_monitor (zsock_resolve (self->socket), NULL, 0);
+        zsock_destroy (&self->monitor);
         zsock_destroy (&self->socket);
         free (self->endpoint);
         free (self);
@@ -66,6 +131,18 @@ zsock_t *
 link_socket (link_t *self)
 {
     return self->socket;
+}
+
+zsock_t *
+link_monitor (link_t *self)
+{
+    return self->monitor;
+}
+
+const char *
+link_state (link_t *self)
+{
+    return self->registered? "registered": self->state;
 }
 
 cert_t *
@@ -113,11 +190,14 @@ link_send_sealed (link_t *self, envelope_t *envelope)
         self->registered = false;
         zsys_warning ("gateway: broker %s unreachable, registering again",
                       link_broker_id (self));
+        s_set_state (self, true, "the broker became unreachable, registering again");
     }
     return rc;
 }
 
-//  HELLO and HEARTBEAT carry an empty map.
+//  HELLO and HEARTBEAT carry an empty map. One that cannot go (no
+//  connection is up) is not queued; the state says why and the next tick
+//  tries again.
 static void
 s_send_own (link_t *self, int type)
 {
@@ -125,8 +205,67 @@ s_send_own (link_t *self, int type)
         self->hello_sent = zclock_mono ();
     envelope_t *envelope = envelope_new (type, cert_department (self->own), "");
     const uint8_t empty_map = 0x80;
-    link_send (self, envelope, &empty_map, 1, NULL);
+    if (link_send (self, envelope, &empty_map, 1, NULL))
+        SLUICE_DEBUG (self->level, "gateway: %s to broker %s not sent: %s",
+                      envelope_type_name (type), cert_department (self->broker),
+                      self->state);
     envelope_destroy (&envelope);
+}
+
+void
+link_monitor_event (link_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->monitor);
+    zframe_t *frame = msg? zmsg_first (msg): NULL;
+    if (!frame || zframe_size (frame) != 6) {
+        zmsg_destroy (&msg);
+        return;
+    }
+    uint16_t event;
+    uint32_t value;
+    memcpy (&event, zframe_data (frame), 2);
+    memcpy (&value, zframe_data (frame) + 2, 4);
+    zmsg_destroy (&msg);
+    const char *broker = cert_department (self->broker);
+    switch (event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            //  libzmq does not connect again after a failed handshake: we do
+            self->handshaken = false;
+            self->reconnect_at = zclock_mono () + self->backoff_ms;
+            self->backoff_ms = self->backoff_ms * 2 > LINK_BACKOFF_MAX_MS?
+                               LINK_BACKOFF_MAX_MS: self->backoff_ms * 2;
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                s_set_state (self, true, "authentication refused by the broker (ZAP %u): "
+                             "it holds no valid certificate for this gateway's key",
+                             (unsigned) value);
+            else
+                s_set_state (self, true, "the CURVE handshake failed (is %s's certificate "
+                             "in gateway/broker-cert the right one?)", broker);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            self->handshaken = true;
+            self->backoff_ms = LINK_BACKOFF_MIN_MS;
+            s_set_state (self, false, "connected, waiting for the broker's WELCOME");
+            break;
+        case ZMQ_EVENT_DISCONNECTED:
+            //  After a refused handshake the refusal is the news, not this
+            if (self->handshaken) {
+                self->handshaken = false;
+                s_set_state (self, true, "connection lost, connecting again");
+            }
+            break;
+        case ZMQ_EVENT_CONNECT_RETRIED:
+            //  Nothing listens there (yet); libzmq keeps trying by itself
+            if (!self->reconnect_at && !strstr (self->state, "refused")
+            &&  !strstr (self->state, "handshake"))
+                s_set_state (self, true, "no broker answers at %s, trying again",
+                             self->endpoint);
+            break;
+        default:
+            break;
+    }
 }
 
 void
@@ -135,6 +274,7 @@ link_heard (link_t *self, int type)
     self->heard = zclock_mono ();
     if (type == MSG_WELCOME && !self->registered) {
         self->registered = true;
+        s_set_state (self, false, "registered");
         SLUICE_INFO (self->level, "gateway: %s registered with broker %s at %s",
                    cert_department (self->own), link_broker_id (self), self->endpoint);
     }
@@ -143,6 +283,9 @@ link_heard (link_t *self, int type)
 void
 link_unregister (link_t *self)
 {
+    if (self->registered)
+        s_set_state (self, true, "the broker no longer knows this gateway, "
+                     "registering again");
     self->registered = false;
     s_send_own (self, MSG_HELLO);
 }
@@ -150,7 +293,14 @@ link_unregister (link_t *self)
 void
 link_retry (link_t *self)
 {
-    if (!self->registered && zclock_mono () - self->hello_sent >= 200)
+    int64_t now = zclock_mono ();
+    if (self->reconnect_at && now >= self->reconnect_at) {
+        self->reconnect_at = 0;
+        if (s_connect (self))
+            s_set_state (self, true, "cannot connect to %s: %s", self->endpoint,
+                         zmq_strerror (zmq_errno ()));
+    }
+    if (!self->registered && now - self->hello_sent >= 200)
         s_send_own (self, MSG_HELLO);
 }
 
@@ -161,6 +311,7 @@ link_tick (link_t *self)
         zsys_warning ("gateway: broker %s silent for %d ms, registering again",
                       link_broker_id (self), (int) (zclock_mono () - self->heard));
         self->registered = false;
+        s_set_state (self, true, "the broker fell silent, registering again");
     }
     s_send_own (self, self->registered? MSG_HEARTBEAT: MSG_HELLO);
 }
@@ -191,6 +342,64 @@ link_test (bool verbose)
     assert (!link_new (own, broker, "bogus://x", 1000, 2, &error));
     assert (error);
     zstr_free (&error);
+
+    //  A broker whose ZAP handler does not admit us yet: the refusal is
+    //  seen and said, the link connects again with backoff by itself, and
+    //  once our key is admitted the handshake succeeds, without a restart
+    char *dir = zsys_sprintf ("/tmp/sluice-link-%d", getpid ());
+    assert (zsys_dir_create ("%s", dir) == 0);
+    zactor_t *auth = zactor_new (zauth, NULL);
+    assert (auth);
+    zstr_sendx (auth, "CURVE", dir, NULL);
+    zsock_wait (auth);
+    zsock_t *server = zsock_new (ZMQ_ROUTER);
+    zcert_apply (cert_zcert (broker), server);
+    zsock_set_curve_server (server, 1);
+    int port = zsock_bind (server, "tcp://127.0.0.1:*");
+    assert (port > 0);
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%d", port);
+    link = link_new (own, broker, endpoint, 1000, 0, &error);
+    assert (link);
+    assert (strstr (link_state (link), "connecting"));
+    zpoller_t *poller = zpoller_new (link_monitor (link), server, NULL);
+    bool admitted = false, heard = false;
+    int64_t deadline = zclock_mono () + 10000;
+    while (!heard && zclock_mono () < deadline) {
+        void *which = zpoller_wait (poller, 50);
+        if (which == link_monitor (link))
+            link_monitor_event (link);
+        else
+        if (which == server) {
+            zmsg_t *msg = zmsg_recv (server);
+            heard = msg != NULL;        //  a HELLO, after the handshake
+            zmsg_destroy (&msg);
+        }
+        link_retry (link);
+        if (!admitted
+        &&  strstr (link_state (link), "authentication refused by the broker (ZAP 400)")) {
+            const uint8_t *public_key = cert_curve_public (own);
+            zcert_t *key = zcert_new_from (public_key, public_key);
+            char *path = zsys_sprintf ("%s/own.cert", dir);
+            assert (zcert_save_public (key, path) == 0);
+            zstr_free (&path);
+            zcert_destroy (&key);
+            admitted = true;
+        }
+    }
+    assert (admitted && heard);
+    assert (strstr (link_state (link), "waiting for the broker's WELCOME"));
+    link_heard (link, MSG_WELCOME);
+    assert (streq (link_state (link), "registered"));
+    zpoller_destroy (&poller);
+    link_destroy (&link);
+    zsock_destroy (&server);
+    zactor_destroy (&auth);
+    char *command = zsys_sprintf ("rm -rf %s", dir);
+    assert (system (command) == 0);
+    zstr_free (&command);
+    zstr_free (&dir);
+
     cert_destroy (&broker);
     cert_destroy (&own);
     if (verbose)

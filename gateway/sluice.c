@@ -284,7 +284,9 @@ s_status (int argc, char **argv)
         return EXIT_USAGE;
     if (help) {
         printf ("usage: sluice status (--config gateway.cfg | --gateway ENDPOINT) [--json]\n"
-                "Shows whether the gateway is registered with the broker, and its figures.\n");
+                "Shows whether the gateway is registered with a broker (and why not), where\n"
+                "each broker link stands, and its figures. Exit: 0 registered, 1 not\n"
+                "registered with any broker, 3 no answer from the gateway, 64 usage.\n");
         return 0;
     }
     char *local = cli_endpoint (endpoint, config, "status");
@@ -301,8 +303,10 @@ s_status (int argc, char **argv)
         s_print_reply (&out, &reply, json);
         cli_out_report (&out, "status");
     }
+    //  A gateway that no broker has welcomed cannot share: not a success
+    int code = rc? EXIT_FAILED: reply.status == STATUS_NOT_REGISTERED? CLI_EXIT_NOT_FOUND: 0;
     localapi_reply_destroy (&reply);
-    return rc? EXIT_FAILED: 0;
+    return code;
 }
 
 static int

@@ -18,9 +18,12 @@
 #include "../proto/file.h"
 
 #include <sqlite3.h>
+#include <sodium.h>
 
 //  VM instructions between two looks at the clock; the clock is cheap
 #define S_PROGRESS_OPS  1000
+//  The largest msgpack array header (array 32), packed before the rows
+#define S_ARRAY_HEADER_MAX  5
 
 typedef struct {
     item_t *item;               //  not owned: the catalog's
@@ -414,10 +417,11 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
             if (s_pack_row (self, query, mask, fields))
                 status = STATUS_SOURCE_FAILED;
             else
-            if (self->scratch.size > SOURCE_RESULT_MAX) {
-                zsys_error ("source: item '%s': result larger than %d bytes",
-                            item_name (item), SOURCE_RESULT_MAX);
-                status = STATUS_SOURCE_FAILED;
+            if (self->scratch.size + S_ARRAY_HEADER_MAX > SOURCE_RESULT_MAX) {
+                zsys_warning ("source: item '%s': result larger than %d bytes, "
+                              "which an answer cannot carry", item_name (item),
+                              SOURCE_RESULT_MAX);
+                status = STATUS_TOO_LARGE;
             }
             else
                 count++;
@@ -629,6 +633,22 @@ source_test (bool verbose)
         "        field = \"name\"\n"
         "            type = \"text\"\n"
         "            sensitivity = 0\n"
+        "    item = \"fits\"\n"
+        "        title = \"a row just under what an answer carries\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"open\"\n"
+        "        sql = \"SELECT hex(zeroblob(524000)) AS big WHERE :key IS NOT NULL\"\n"
+        "        field = \"big\"\n"
+        "            type = \"text\"\n"
+        "            sensitivity = 0\n"
+        "    item = \"too-large\"\n"
+        "        title = \"a row under 1 MiB that no answer can carry\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"open\"\n"
+        "        sql = \"SELECT hex(zeroblob(524250)) AS big WHERE :key IS NOT NULL\"\n"
+        "        field = \"big\"\n"
+        "            type = \"text\"\n"
+        "            sensitivity = 0\n"
         "    item = \"penalty\"\n"
         "        title = \"行政处罚信息\"\n"
         "        key-type = \"uscc\"\n"
@@ -794,6 +814,38 @@ source_test (bool verbose)
     status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows);
     assert (status == STATUS_OK);
     msgpack_sbuffer_clear (&buffer);
+
+    //  What a source returns always fits one answer: a row of 1,048,000
+    //  bytes is sealed into a RESPONSE; one of 1,048,500 (under 1 MiB, over
+    //  what a RESPONSE carries) is TOO_LARGE and packs nothing
+    item_t *fits = catalog_item (catalog, "fits");
+    status = source_lookup (source, fits, S_USCC_A, 1, &pk, &rows);
+    assert (status == STATUS_OK && rows == 1);
+    assert (buffer.size <= SOURCE_RESULT_MAX && buffer.size > 1048000);
+    {
+        msgpack_sbuffer response;
+        msgpack_sbuffer_init (&response);
+        msgpack_packer response_pk;
+        msgpack_packer_init (&response_pk, &response, msgpack_sbuffer_write);
+        uint8_t re [ENVELOPE_ID_BYTES] = { 0 };
+        char longest [MESSAGE_ITEM_MAX + 1];
+        memset (longest, 'x', MESSAGE_ITEM_MAX);
+        longest [MESSAGE_ITEM_MAX] = 0;
+        message_response_begin (&response_pk, re, longest, STATUS_OK, UINT64_MAX, longest);
+        msgpack_sbuffer_write (&response, buffer.data, buffer.size);
+        uint8_t sign_public [32], sign_secret [64];
+        crypto_sign_keypair (sign_public, sign_secret);
+        envelope_t *envelope = envelope_new (MSG_RESPONSE, "SH-PD-MSA", "SH-PD-TAX");
+        assert (envelope_seal (envelope, (uint8_t *) response.data, response.size,
+                               sign_secret, NULL) == 0);
+        envelope_destroy (&envelope);
+        msgpack_sbuffer_destroy (&response);
+    }
+    msgpack_sbuffer_clear (&buffer);
+    status = source_lookup (source, catalog_item (catalog, "too-large"), S_USCC_A, 1,
+                            &pk, &rows);
+    assert (status == STATUS_TOO_LARGE);
+    assert (buffer.size == 0 && rows == 0);
 
     //  Closed items and items of another catalog are not known here
     status = source_lookup (source, catalog_item (catalog, "penalty"), S_USCC_A,

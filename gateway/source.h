@@ -13,10 +13,14 @@
 #include <czmq.h>
 #include <msgpack.h>
 #include "catalog.h"
+#include "../proto/message.h"
 
 #define SOURCE_TIMEOUT_MAX  600000      //  longest timeout_ms accepted
 #define SOURCE_BUSY_MAX     100         //  ms to wait on a locked database
-#define SOURCE_RESULT_MAX   (1024 * 1024)   //  largest packed result, bytes
+//  The largest packed result (rows and their array header), bytes: what a
+//  RESPONSE can carry in one envelope (see MESSAGE_ROWS_MAX). It bounds each
+//  row as well as all of them.
+#define SOURCE_RESULT_MAX   MESSAGE_ROWS_MAX
 
 typedef struct _source_t source_t;
 
@@ -42,10 +46,11 @@ void
 //  reals as float64, text/date as str, boolean as bool, NULL as nil); at most
 //  item_max_rows rows. Returns STATUS_OK (rows > 0), STATUS_NOT_FOUND (zero
 //  rows; packs an empty array), STATUS_SOURCE_TIMEOUT (the statement ran past
-//  timeout_ms, then the statement is reset), STATUS_SOURCE_FAILED (any
-//  SQLite error, including SQLITE_BUSY after a short busy timeout; a value
-//  whose SQLite type does not fit the field's declared type; a result over
-//  SOURCE_RESULT_MAX bytes), or STATUS_UNKNOWN_ITEM (a closed item, or an
+//  timeout_ms, then the statement is reset), STATUS_TOO_LARGE (the packed
+//  result, array header included, would exceed SOURCE_RESULT_MAX bytes, so
+//  it would not fit an answer), STATUS_SOURCE_FAILED (any SQLite error,
+//  including SQLITE_BUSY after a short busy timeout; a value whose SQLite
+//  type does not fit the field's declared type), or STATUS_UNKNOWN_ITEM (a closed item, or an
 //  item that is not the very item_t of the catalog the source was opened
 //  with). On anything but OK/NOT_FOUND nothing is packed. Sets *rows.
 int

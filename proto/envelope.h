@@ -94,7 +94,8 @@ envelope_header_t *
 //  or -1 if the payload is too large.
 int
     envelope_seal (envelope_t *self, const uint8_t *payload, size_t size,
-                   const uint8_t *sign_secret, const uint8_t *box_key);
+                   const uint8_t *sign_secret, const uint8_t *box_key)
+    __attribute__ ((warn_unused_result));
 
 //  Opens and verifies a received body: box_key must be given exactly when
 //  the header says sealed. Returns STATUS_OK, then the payload is available;
@@ -110,7 +111,8 @@ size_t         envelope_payload_size (envelope_t *self);
 //  The signature after envelope_seal or a successful envelope_open.
 const uint8_t *envelope_signature (envelope_t *self);
 
-//  The two frames to send (header, body); caller owns the message.
+//  The two frames to send (header, body), after a successful envelope_seal
+//  or a decode; caller owns the message.
 zmsg_t *
     envelope_encode (envelope_t *self);
 
@@ -118,7 +120,8 @@ zmsg_t *
 //  connection whose identity frame is `routing` (copied; the caller keeps
 //  it). Returns 0, or -1 if the socket would not take it.
 int
-    envelope_send_routed (envelope_t *self, zsock_t *router, zframe_t *routing);
+    envelope_send_routed (envelope_t *self, zsock_t *router, zframe_t *routing)
+    __attribute__ ((warn_unused_result));
 
 //  Encoded header and body bytes, borrowed (valid until destroy).
 const uint8_t *envelope_header_bytes (envelope_t *self, size_t *size);

@@ -282,6 +282,22 @@ message_test (bool verbose)
             msgpack_sbuffer_destroy (&encoded [index]);
     }
 
+    //  The largest RESPONSE without its rows fits MESSAGE_RESPONSE_OVERHEAD,
+    //  with the rows' largest array header (ITEM_ROWS_MAX rows: array 16)
+    {
+        uint8_t re [ENVELOPE_ID_BYTES] = { 0 };
+        char longest [MESSAGE_ITEM_MAX + 1];
+        memset (longest, 'x', MESSAGE_ITEM_MAX);
+        longest [MESSAGE_ITEM_MAX] = 0;
+        msgpack_sbuffer_init (&buffer);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+        message_response_begin (&pk, re, longest, 999, UINT64_MAX, longest);
+        msgpack_pack_array (&pk, 65535);
+        assert (buffer.size <= MESSAGE_RESPONSE_OVERHEAD);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+
     //  Query round trip, and every truncation refused
     message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
                               "name,address", "credit-check", "Li Wei", "inspector" };

@@ -54,6 +54,15 @@ void message_response_begin (msgpack_packer *pk, const uint8_t *re,
                              const char *item, int status,
                              uint64_t served_at, const char *agreement);
 
+//  The size chain that makes every answer fit one envelope: a RESPONSE is
+//  what message_response_begin packs (at most MESSAGE_RESPONSE_OVERHEAD
+//  bytes, with every string and number at its largest: message_test packs
+//  that case and checks it) followed by the packed rows, array header
+//  included. So the rows may take MESSAGE_ROWS_MAX bytes, and a source
+//  returns at most that (SOURCE_RESULT_MAX), one row or a hundred.
+#define MESSAGE_RESPONSE_OVERHEAD   512
+#define MESSAGE_ROWS_MAX            (ENVELOPE_PAYLOAD_MAX - MESSAGE_RESPONSE_OVERHEAD)
+
 //  A decoded response: the unpacked object stays valid until destroyed.
 typedef struct {
     msgpack_unpacked unpacked;

@@ -60,6 +60,9 @@ typedef enum {
     STATUS_PURPOSE_NOT_AGREED = 160,
     STATUS_ROLE_NOT_AGREED    = 161,
 
+    //  18x: roles in the federation
+    STATUS_CERT_ROLE          = 180,  //  a valid certificate, but not of a department
+
     STATUS_INTERNAL           = 150
 } status_t;
 

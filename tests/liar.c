@@ -826,6 +826,52 @@ s_setup_forged_cert (s_liar_t *self)
     return rc;
 }
 
+//  A QUERY from `from`, signed with sign_secret and sealed with the box key
+//  between box_secret and the gateway's certificate, routed to the gateway.
+static void
+s_query_as (s_liar_t *self, s_peer_t *peer, const char *from,
+            const uint8_t *sign_secret, const uint8_t *box_secret, const char *who)
+{
+    cert_t *target = truststore_lookup (self->trust, peer->department);
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+    if (!target || crypto_box_beforenm (box_key, cert_box_public (target), box_secret))
+        return;
+    const peer_query_t query = {
+        .from = from, .to = peer->department,
+        .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
+        .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
+    };
+    envelope_t *envelope = peer_query_new (&query, sign_secret, box_key);
+    if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
+        s_report (self, "sent: QUERY for %.*s from %s, %s", MESSAGE_ITEM_MAX,
+                  query.item, from, who);
+    envelope_destroy (&envelope);
+    sodium_memzero (box_key, sizeof (box_key));
+}
+
+//  Pushes an order to the gateway, filed by `author` and signed with
+//  sign_secret (which may not be the author's), for --item or the default.
+static void
+s_push_order (s_liar_t *self, s_peer_t *peer, const char *author,
+              const uint8_t *sign_secret, const char *basis, const char *how)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    char *legal_basis = zsys_sprintf ("none: %s", basis);
+    s_order_body (self, peer, "inspection", legal_basis, &buffer);
+    zstr_free (&legal_basis);
+    char key [STATEMENT_KEY_MAX + 1];
+    snprintf (key, sizeof (key), "ORD-LIAR-%s", author);
+    statement_t *statement = s_statement (STATEMENT_ORDER, author, key, 0,
+                                          buffer.data, buffer.size, 0, sign_secret);
+    if (statement) {
+        s_push (self, peer, statement);
+        s_report (self, "sent: order %s from %s %s", key, author, how);
+    }
+    statement_destroy (&statement);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
 //  Probes what the forged certificates would give: a query from the forged
 //  department, sealed with its keys, and an order statement from the real
 //  department signed with the replaced key.
@@ -835,39 +881,11 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
     s_report (self, "sent: directory with a certificate for %s signed by a forged "
               "authority, and %s's certificate with its sign-key replaced",
               S_FAKE_DEPT, self->args.department);
-    cert_t *target = truststore_lookup (self->trust, peer->department);
-    uint8_t box_key [ENVELOPE_KEY_BYTES];
-    if (target
-    &&  crypto_box_beforenm (box_key, cert_box_public (target), cert_box_secret (self->fake)) == 0) {
-        const peer_query_t query = {
-            .from = S_FAKE_DEPT, .to = peer->department,
-            .item = self->args.item? self->args.item: S_DEFAULT_ITEM,
-            .key = S_DEFAULT_KEY, .purpose = "inspection", .officer = "liar"
-        };
-        envelope_t *envelope = peer_query_new (&query, cert_sign_secret (self->fake),
-                                               box_key);
-        if (envelope && envelope_send_routed (envelope, self->router, peer->routing) == 0)
-            s_report (self, "sent: QUERY for %.*s from %s, signed and sealed with "
-                      "its forged certificate's keys", MESSAGE_ITEM_MAX, query.item,
-                      S_FAKE_DEPT);
-        envelope_destroy (&envelope);
-        sodium_memzero (box_key, sizeof (box_key));
-    }
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    s_order_body (self, peer, "inspection", "none: a forged order", &buffer);
-    char key [STATEMENT_KEY_MAX + 1];
-    snprintf (key, sizeof (key), "ORD-LIAR-%s", self->args.department);
-    statement_t *statement = s_statement (STATEMENT_ORDER, self->args.department, key, 0,
-                                          buffer.data, buffer.size, 0,
-                                          self->replaced_sign_secret);
-    if (statement) {
-        s_push (self, peer, statement);
-        s_report (self, "sent: order %s from %s signed with the replaced key", key,
-                  self->args.department);
-    }
-    statement_destroy (&statement);
-    msgpack_sbuffer_destroy (&buffer);
+    s_query_as (self, peer, S_FAKE_DEPT, cert_sign_secret (self->fake),
+                cert_box_secret (self->fake),
+                "signed and sealed with its forged certificate's keys");
+    s_push_order (self, peer, self->args.department, self->replaced_sign_secret,
+                  "a forged order", "signed with the replaced key");
 }
 
 static int
@@ -1008,6 +1026,41 @@ s_setup_older_crl (s_liar_t *self)
     return 0;
 }
 
+//  A broker's identity posing as a department
+
+//  --signer is another broker's certificate: its public text goes into the
+//  directory, as a broker whose certificates directory held it would send.
+static int
+s_setup_broker_peer (s_liar_t *self)
+{
+    if (!streq (cert_role (self->signer), CERT_ROLE_BROKER)) {
+        fprintf (stderr, "sluice-liar: broker-peer needs --signer to be a broker's "
+                 ".cert_secret\n");
+        return -1;
+    }
+    char *text = cert_encode (self->signer);
+    zlist_append (self->extra_certs, text);
+    zstr_free (&text);
+    return 0;
+}
+
+//  Asks as the other broker, and as this broker itself, each signed and
+//  sealed with that broker's own keys; files an order as the other broker.
+//  Only departments ask and answer: the gateway answers none of them.
+static void
+s_strike_broker_peer (s_liar_t *self, s_peer_t *peer)
+{
+    s_query_as (self, peer, cert_department (self->signer), cert_sign_secret (self->signer),
+                cert_box_secret (self->signer),
+                "signed and sealed with that broker's keys (the other broker's)");
+    s_query_as (self, peer, self->id, cert_sign_secret (self->cert),
+                cert_box_secret (self->cert),
+                "signed and sealed with this broker's own keys");
+    s_push_order (self, peer, cert_department (self->signer), cert_sign_secret (self->signer),
+                  "a broker's order", "signed with its key");
+}
+
+
 static const s_attack_t s_attacks [] = {
     { "honest", true, true, false, NULL, s_strike_honest, NULL,
       "push --agreement as it is, by --signer (the control: it is granted)" },
@@ -1041,6 +1094,9 @@ static const s_attack_t s_attacks [] = {
       "push --count orders from --signer: more than a gateway keeps" },
     { "older-crl", false, false, false, s_setup_older_crl, NULL, NULL,
       "directory: --crl at a gateway's first HELLO, --old-crl (or none) after" },
+    { "broker-peer", false, true, false, s_setup_broker_peer, s_strike_broker_peer, NULL,
+      "ask (and order) as --signer, another broker, and as this broker, each with "
+      "its own keys" },
 };
 
 

@@ -14,6 +14,8 @@
         served=N                              serve: the queries answered
         done=NAME reason=TEXT                 publish, withdraw: the broker's
                                               answer to the last put
+        answered=MODE to=DEPT                 lying-provider: the query it
+                                              answered, and how
         bad-reply reason=TEXT                 a reply that did not decode or
                                               verify (a bug in the daemons)
         no-reply                              nothing within --timeout-ms
@@ -32,6 +34,9 @@
 #include "codec.h"
 #include "status.h"
 #include "cert.h"
+#include "catalog.h"
+#include "statement.h"
+#include "registry.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +66,8 @@ typedef struct {
     const char *timeout;
     const char *count;
     const char *file;
+    const char *answer;
+    const char *catalog;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -88,7 +95,55 @@ static const peer_flag_t s_flags [] = {
       "N             queries sent by flood (default 100)" },
     { "--file",        offsetof (s_args_t, file),        false,
       "PATH           where record keeps, and resend takes, a sent query" },
+    { "--answer",      offsetof (s_args_t, answer),      false,
+      "MODE         lying-provider: how to answer (see below)" },
+    { "--catalog",     offsetof (s_args_t, catalog),     false,
+      "FILE        lying-provider: a catalog file to publish first" },
 };
+
+//  How lying-provider answers the query it receives: a RESPONSE for `item`
+//  (NULL: the item asked) with `status` and `rows` rows, each holding the
+//  fields asked (or "name" if none was named) and `extra`, every value of
+//  kind `value` ('s' string, 'i' integer, 'a' array); or, if `error`, an
+//  ERROR with code `status`.
+typedef struct {
+    const char *name;
+    const char *item;
+    int status;
+    int rows;
+    const char *extra;
+    char value;
+    bool error;
+    const char *help;
+} s_answer_t;
+
+static const s_answer_t s_answers [] = {
+    { "honest",          NULL, STATUS_OK, 1, NULL, 's', false,
+      "one row of the fields asked (the control)" },
+    { "extra-field",     NULL, STATUS_OK, 1, "status", 's', false,
+      "adds field 'status', asked for or not" },
+    { "unlisted-field",  NULL, STATUS_OK, 1, "unlisted_field", 's', false,
+      "adds a field the published catalog does not have" },
+    { "above-clearance", NULL, STATUS_OK, 1, "secret", 's', false,
+      "adds field 'secret', of sensitivity 5 in the test catalog" },
+    { "not-found-rows",  NULL, STATUS_NOT_FOUND, 1, NULL, 's', false,
+      "NOT_FOUND with a row" },
+    { "wrong-item",      "another-item", STATUS_OK, 1, NULL, 's', false,
+      "a RESPONSE for another item" },
+    { "record-rows",     NULL, STATUS_OK, 2, NULL, 's', false,
+      "two rows (for a record item, one too many)" },
+    { "too-many-rows",   NULL, STATUS_OK, 101, NULL, 's', false,
+      "101 rows, more than any item gives" },
+    { "ok-no-rows",      NULL, STATUS_OK, 0, NULL, 's', false,
+      "OK without a row" },
+    { "bad-value",       NULL, STATUS_OK, 1, NULL, 'a', false,
+      "values that are arrays, which no field type is" },
+    { "wrong-type",      NULL, STATUS_OK, 1, NULL, 'i', false,
+      "integers where the catalog says text" },
+    { "error-ok",        NULL, STATUS_OK, 0, NULL, 's', true,
+      "an ERROR whose code is OK" },
+};
+#define S_ANSWERS (sizeof (s_answers) / sizeof (s_answers [0]))
 
 //  What the last reply waited for turned out to be.
 typedef enum {
@@ -99,7 +154,8 @@ typedef enum {
     S_BAD_REPLY,
     S_TALLY,
     S_SERVED,                   //  we answered a query (serve)
-    S_DONE                      //  a broker answered a put (publish)
+    S_DONE,                     //  a broker answered a put (publish)
+    S_ANSWERED                  //  lying-provider answered a query
 } s_kind_t;
 
 typedef struct {
@@ -127,6 +183,7 @@ typedef struct {
     zhashx_t *directory;        //  department -> cert_t, verified
     bool welcomed;
     s_outcome_t outcome;
+    const s_answer_t *answer;   //  lying-provider's mode, else NULL
 } s_rogue_t;
 
 //  How a query body is sealed.
@@ -224,6 +281,9 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             break;
         case S_SERVED:
             fprintf (file, "served=%zu\n", outcome->served);
+            break;
+        case S_ANSWERED:
+            fprintf (file, "answered=%s to=%s\n", outcome->reason, outcome->from);
             break;
         case S_DONE:
             fprintf (file, "done=%s reason=%s\n", status_name (outcome->code),
@@ -534,6 +594,93 @@ s_on_registry (s_rogue_t *self, envelope_t *envelope)
     return true;
 }
 
+//  The rows lying-provider's mode says, for `query` (answering `re`), as
+//  the payload of a RESPONSE or ERROR; returns that type.
+static int
+s_pack_lie (s_rogue_t *self, const message_query_t *query, const uint8_t *re,
+            msgpack_sbuffer *buffer)
+{
+    const s_answer_t *answer = self->answer;
+    if (answer->error) {
+        message_error_t error;
+        memset (&error, 0, sizeof (error));
+        memcpy (error.re, re, ENVELOPE_ID_BYTES);
+        error.code = (uint32_t) answer->status;
+        snprintf (error.reason, sizeof (error.reason), "a lie: %s", answer->name);
+        message_error_encode (&error, buffer);
+        return MSG_ERROR;
+    }
+    //  The fields asked, or "name", then the extra one
+    zlist_t *names = zlist_new ();
+    zlist_autofree (names);
+    char fields [MESSAGE_FIELDS_MAX + 1];
+    snprintf (fields, sizeof (fields), "%s", *query->fields? query->fields: "name");
+    for (char *name = strtok (fields, ", "); name; name = strtok (NULL, ", "))
+        zlist_append (names, name);
+    if (answer->extra)
+        zlist_append (names, (void *) answer->extra);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
+    message_response_begin (&pk, re, answer->item? answer->item: query->item,
+                            answer->status, (uint64_t) zclock_time (), "");
+    msgpack_pack_array (&pk, (size_t) answer->rows);
+    for (int row = 0; row < answer->rows; row++) {
+        msgpack_pack_map (&pk, zlist_size (names));
+        for (char *name = (char *) zlist_first (names); name;
+             name = (char *) zlist_next (names)) {
+            codec_pack_str (&pk, name);
+            if (answer->value == 'i')
+                msgpack_pack_int64 (&pk, 42);
+            else
+            if (answer->value == 'a')
+                msgpack_pack_array (&pk, 0);
+            else
+                codec_pack_str (&pk, "told by a lying provider");
+        }
+    }
+    zlist_destroy (&names);
+    return MSG_RESPONSE;
+}
+
+//  lying-provider: answers the QUERY as --answer says, sealed and signed
+//  like an honest answer, so only the consumer's checks can tell.
+static bool
+s_answer_lie (s_rogue_t *self, envelope_t *envelope)
+{
+    if (s_open (self, envelope))
+        return true;
+    const envelope_header_t *header = envelope_header (envelope);
+    message_query_t query;
+    if (message_query_decode (envelope_payload (envelope), envelope_payload_size (envelope),
+                              &query) != STATUS_OK) {
+        s_bad_reply (self, "QUERY from %s with a malformed payload", header->from);
+        return true;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    int type = s_pack_lie (self, &query, header->id, &buffer);
+    uint8_t key [ENVELOPE_KEY_BYTES];
+    cert_t *sender = s_lookup (self, header->from);
+    envelope_t *reply = NULL;
+    if (sender && s_box_key (self, cert_box_public (sender), key) == 0)
+        reply = peer_envelope_new (type, cert_department (self->me), header->from,
+                                   (uint8_t *) buffer.data, buffer.size, 0,
+                                   cert_sign_secret (self->me), key);
+    sodium_memzero (key, sizeof (key));
+    msgpack_sbuffer_destroy (&buffer);
+    if (!reply || s_send_envelope (self, reply))
+        s_bad_reply (self, "cannot answer %s", header->from);
+    else {
+        memset (&self->outcome, 0, sizeof (self->outcome));
+        self->outcome.kind = S_ANSWERED;
+        snprintf (self->outcome.reason, sizeof (self->outcome.reason), "%s",
+                  self->answer->name);
+        snprintf (self->outcome.from, sizeof (self->outcome.from), "%s", header->from);
+    }
+    envelope_destroy (&reply);
+    return true;
+}
+
 static const struct {
     int type;
     s_handler_fn *handle;
@@ -839,6 +986,65 @@ s_run_orders (s_rogue_t *self)
     return 0;
 }
 
+//  Publishes --catalog as our catalog statement (REGISTRY put).
+static int
+s_publish_catalog (s_rogue_t *self)
+{
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (self->args.catalog, &error);
+    if (!catalog) {
+        fprintf (stderr, "sluice-rogue: %s\n", error);
+        zstr_free (&error);
+        return -1;
+    }
+    //  Versions by the clock: a later withdraw outranks the publish
+    statement_t *statement = catalog_statement (catalog, cert_department (self->me),
+                                                (uint64_t) zclock_time (),
+                                                cert_sign_secret (self->me));
+    catalog_destroy (&catalog);
+    if (!statement) {
+        fprintf (stderr, "sluice-rogue: the catalog does not fit a statement\n");
+        return -1;
+    }
+    zlistx_t *statements = zlistx_new ();
+    zlistx_add_end (statements, statement);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_msg_encode (&buffer, "put", NULL, 0, NULL, NULL, statements, NULL);
+    int rc = s_send_own (self, MSG_REGISTRY, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    zlistx_destroy (&statements);
+    statement_destroy (&statement);
+    return rc;
+}
+
+//  A provider that lies: registers, publishes --catalog if given, then
+//  answers the first QUERY as --answer says.
+static int
+s_run_lying_provider (s_rogue_t *self)
+{
+    if (!self->answer) {
+        fprintf (stderr, "sluice-rogue: lying-provider needs --answer MODE\n");
+        return -1;
+    }
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    if (self->args.catalog) {
+        if (s_publish_catalog (self))
+            return -1;
+        s_wait (self);
+        if (self->outcome.kind != S_DONE || self->outcome.code != STATUS_OK)
+            return 0;           //  the outcome says what the broker said
+    }
+    fprintf (stderr, "sluice-rogue: %s waiting for a query, to answer it %s\n",
+             cert_department (self->me), self->answer->name);
+    s_wait (self);
+    //  The answer leaves before the socket closes
+    zsock_set_linger (self->dealer, 2000);
+    return 0;
+}
+
 //  Registers, builds a correct query and sends frames made from it by
 //  `bend`, then waits for the reply.
 static int
@@ -1129,6 +1335,8 @@ s_send_sealed (s_rogue_t *self, int type, const char *to, const uint8_t *payload
 static bool
 s_on_query (s_rogue_t *self, envelope_t *envelope)
 {
+    if (self->answer)
+        return s_answer_lie (self, envelope);
     if (s_open (self, envelope))
         return true;
     const envelope_header_t *header = envelope_header (envelope);
@@ -1387,6 +1595,8 @@ static const s_attack_t s_attacks [] = {
     { .name = "orders",         .run = s_run_orders,
       .help = "--count orders for --item with --to (legal bases of 1 KiB), put at\n"
               "                  the broker in turn; the tally of its answers" },
+    { .name = "lying-provider", .run = s_run_lying_provider,
+      .help = "publish --catalog, answer the first query as --answer says" },
 };
 
 //  Performs one attack: 0 when it ran (the outcome is set), -1 on a setup
@@ -1443,10 +1653,13 @@ static const peer_cli_t s_cli = {
     .synopsis = "usage: sluice-rogue --broker ENDPOINT --broker-cert BROKER.cert "
                 "--authority authority.pub\n"
                 "           --cert ME.cert_secret --to DEPT --attack NAME [options]\n\n",
-    .epilogue = "\nprints one line: status=NAME from=DEPT reason=TEXT"
+    .epilogue = "\n--answer modes of lying-provider: honest, extra-field, unlisted-field,\n"
+                "  above-clearance, not-found-rows, wrong-item, record-rows, too-many-rows,\n"
+                "  ok-no-rows, bad-value, wrong-type, error-ok\n"
+                "\nprints one line: status=NAME from=DEPT reason=TEXT"
                 " | status=OK rows=N | status=NOT_FOUND\n"
                 "  | replies=N ok=N errors=N [last=NAME reason=TEXT] | served=N\n"
-                "  | done=NAME reason=TEXT\n"
+                "  | done=NAME reason=TEXT | answered=MODE to=DEPT\n"
                 "  | bad-reply reason=TEXT | no-reply\n"
                 "exit 0 if the attack ran, 2 on a usage or setup problem\n",
     PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
@@ -1511,6 +1724,13 @@ s_rogue_new (const s_args_t *args)
         self->other = peer_cert_load (args->other, NULL, false);
         if (!self->other)
             problem = "cannot load --other";
+    }
+    if (!problem && args->answer) {
+        self->answer = (const s_answer_t *) peer_table_find (s_answers, S_ANSWERS,
+                                                             sizeof (s_answer_t),
+                                                             args->answer);
+        if (!self->answer)
+            problem = "--answer names no mode (see --help)";
     }
     if (problem) {
         fprintf (stderr, "sluice-rogue: %s\n", problem);

@@ -83,12 +83,13 @@ registry_wait () {   # pattern command...
     done
     return 1
 }
-# Waits until a gateway reports it is registered, or not
+# Waits until a gateway reports it is registered, or not (the row, not the
+# words of a broker link's state)
 wait_registered () {
-    registry_wait "registered.*yes" "$SLUICE" status --config "$F/$1/gateway.cfg"
+    registry_wait "^ +registered +yes" "$SLUICE" status --config "$F/$1/gateway.cfg"
 }
 not_registered () {
-    registry_wait "registered.*no" "$SLUICE" status --config "$F/$1/gateway.cfg"
+    registry_wait "^ +registered +no" "$SLUICE" status --config "$F/$1/gateway.cfg"
 }
 # Stops a daemon with SIGTERM; passes if it exits 0 within 5 s (sanitizer
 # reports make it exit 99)

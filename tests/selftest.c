@@ -37,6 +37,8 @@
 #include "link.h"
 #include "rules.h"
 #include "registrar.h"
+#include "catalogs.h"
+#include "answer.h"
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
@@ -81,6 +83,8 @@ static const s_class_t s_classes [] = {
     { "caller", caller_test },
     { "link", link_test },
     { "rules", rules_test },
+    { "catalogs", catalogs_test },
+    { "answer", answer_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },

@@ -49,6 +49,8 @@ s_cert_check (cert_t *cert)
                || strcmp (cert_role (cert), "broker") == 0);
     S_REQUIRE (cert_clearance (cert) >= 0
                && cert_clearance (cert) <= CERT_CLEARANCE_MAX);
+    //  A broker certificate never carries clearance
+    S_REQUIRE (strcmp (cert_role (cert), "broker") != 0 || cert_clearance (cert) == 0);
     S_REQUIRE (cert_serial (cert) >= 1 && cert_serial (cert) <= CERTFILE_UINT_MAX);
     S_REQUIRE (cert_not_before (cert) < cert_not_after (cert));
     S_REQUIRE (!cert_has_secret (cert));

@@ -1,0 +1,212 @@
+/*  catalogs.c -- the other departments' published catalogs, as fetched.  */
+
+#include "catalogs.h"
+#include "catalog.h"
+#include "item.h"
+#include "codec.h"
+#include "../proto/status.h"
+
+//  One department's catalog: the bytes, and the object unpacked over them
+//  (msgpack-c's objects point into the bytes they were unpacked from).
+typedef struct {
+    uint64_t published;
+    msgpack_sbuffer bytes;
+    msgpack_unpacked unpacked;
+} s_entry_t;
+
+struct _catalogs_t {
+    zhashx_t *entries;          //  department -> s_entry_t
+};
+
+static void
+s_entry_destroy (s_entry_t **entry_p)
+{
+    if (*entry_p) {
+        msgpack_unpacked_destroy (&(*entry_p)->unpacked);
+        msgpack_sbuffer_destroy (&(*entry_p)->bytes);
+        free (*entry_p);
+        *entry_p = NULL;
+    }
+}
+
+catalogs_t *
+catalogs_new (void)
+{
+    catalogs_t *self = (catalogs_t *) zmalloc (sizeof (catalogs_t));
+    assert (self);
+    self->entries = zhashx_new ();
+    assert (self->entries);
+    zhashx_set_destructor (self->entries, (zhashx_destructor_fn *) s_entry_destroy);
+    return self;
+}
+
+void
+catalogs_destroy (catalogs_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zhashx_destroy (&(*self_p)->entries);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  True if every key a check reads is there, of its type, once.
+static bool
+s_readable (const msgpack_object *catalog)
+{
+    bool bad = false;
+    const msgpack_object *items = codec_get (catalog, "items", &bad);
+    if (bad || !items || items->type != MSGPACK_OBJECT_ARRAY)
+        return false;
+    char text [ITEM_NAME_MAX + 1];
+    uint64_t number;
+    for (uint32_t index = 0; index < items->via.array.size; index++) {
+        const msgpack_object *item = &items->via.array.ptr [index];
+        const msgpack_object *fields = codec_get (item, "fields", &bad);
+        if (bad || item->type != MSGPACK_OBJECT_MAP
+        ||  codec_get_str (item, "name", text, sizeof (text), false)
+        ||  codec_get_str (item, "format", text, sizeof (text), false)
+        ||  codec_get_uint (item, "max_rows", &number, UINT64_MAX)
+        ||  !fields || fields->type != MSGPACK_OBJECT_ARRAY
+        ||  fields->via.array.size > ITEM_FIELDS_MAX)
+            return false;
+        for (uint32_t field = 0; field < fields->via.array.size; field++) {
+            const msgpack_object *entry = &fields->via.array.ptr [field];
+            if (entry->type != MSGPACK_OBJECT_MAP
+            ||  codec_get_str (entry, "name", text, sizeof (text), false)
+            ||  codec_get_str (entry, "type", text, sizeof (text), false)
+            ||  codec_get_uint (entry, "sensitivity", &number, UINT64_MAX))
+                return false;
+        }
+    }
+    return true;
+}
+
+int
+catalogs_take (catalogs_t *self, const char *department, uint64_t published,
+               const msgpack_object *catalog)
+{
+    assert (self);
+    assert (department);
+    assert (catalog);
+    s_entry_t *held = (s_entry_t *) zhashx_lookup (self->entries, department);
+    if (held && held->published > published)
+        return 0;
+    s_entry_t *entry = (s_entry_t *) zmalloc (sizeof (s_entry_t));
+    assert (entry);
+    msgpack_sbuffer_init (&entry->bytes);
+    msgpack_unpacked_init (&entry->unpacked);
+    entry->published = published;
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &entry->bytes, msgpack_sbuffer_write);
+    if (msgpack_pack_object (&pk, *catalog)
+    ||  codec_unpack ((uint8_t *) entry->bytes.data, entry->bytes.size,
+                      &entry->unpacked) != STATUS_OK
+    ||  !s_readable (&entry->unpacked.data)) {
+        s_entry_destroy (&entry);
+        return -1;
+    }
+    zhashx_update (self->entries, department, entry);
+    return 0;
+}
+
+const msgpack_object *
+catalogs_get (catalogs_t *self, const char *department)
+{
+    assert (self);
+    s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->entries, department);
+    return entry? &entry->unpacked.data: NULL;
+}
+
+size_t
+catalogs_size (catalogs_t *self)
+{
+    assert (self);
+    return zhashx_size (self->entries);
+}
+
+void
+catalogs_test (bool verbose)
+{
+    if (verbose)
+        printf (" * catalogs: ");
+    catalogs_t *catalogs = catalogs_new ();
+    assert (catalogs_get (catalogs, "SH-PD-MSA") == NULL);
+
+    //  A published catalog, as catalog_encode gives it
+    char *path = zsys_sprintf ("/tmp/sluice-catalogs-%d.cfg", getpid ());
+    FILE *file = fopen (path, "w");
+    assert (file);
+    fprintf (file,
+        "catalog\n"
+        "    item = \"basic\"\n"
+        "        title = \"basic\"\n"
+        "        key-type = \"uscc\"\n"
+        "        share = \"open\"\n"
+        "        sql = \"SELECT name FROM t WHERE k = :key\"\n"
+        "        field = \"name\"\n"
+        "            type = \"text\"\n"
+        "            sensitivity = 0\n");
+    fclose (file);
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    assert (catalog);
+    size_t size;
+    uint8_t *payload = catalog_encode (catalog, "SH-PD-MSA", &size);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack (payload, size, &unpacked) == STATUS_OK);
+
+    //  Kept as a copy: the original may go
+    assert (catalogs_take (catalogs, "SH-PD-MSA", 2000, &unpacked.data) == 0);
+    msgpack_unpacked_destroy (&unpacked);
+    memset (payload, 0, size);
+    const msgpack_object *held = catalogs_get (catalogs, "SH-PD-MSA");
+    assert (held && held->type == MSGPACK_OBJECT_MAP);
+    char department [32];
+    assert (codec_get_str (held, "department", department, sizeof (department),
+                           false) == 0);
+    assert (streq (department, "SH-PD-MSA"));
+    assert (catalogs_size (catalogs) == 1);
+
+    //  An older copy does not replace it; something a check cannot read is
+    //  refused and changes nothing
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map (&pk, 1);
+    codec_pack_str (&pk, "items");
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 1);
+    codec_pack_kv_str (&pk, "name", "basic");
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack ((uint8_t *) buffer.data, buffer.size, &unpacked) == STATUS_OK);
+    assert (catalogs_take (catalogs, "SH-PD-MSA", 3000, &unpacked.data) == -1);
+    assert (catalogs_get (catalogs, "SH-PD-MSA") == held);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_clear (&buffer);
+    msgpack_pack_map (&pk, 1);
+    codec_pack_str (&pk, "items");
+    msgpack_pack_array (&pk, 0);
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack ((uint8_t *) buffer.data, buffer.size, &unpacked) == STATUS_OK);
+    assert (catalogs_take (catalogs, "SH-PD-MSA", 1000, &unpacked.data) == 0);
+    assert (catalogs_get (catalogs, "SH-PD-MSA") == held);
+    //  A newer one does
+    assert (catalogs_take (catalogs, "SH-PD-MSA", 4000, &unpacked.data) == 0);
+    held = catalogs_get (catalogs, "SH-PD-MSA");
+    assert (held && held->via.map.size == 1);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&buffer);
+
+    free (payload);
+    catalog_destroy (&catalog);
+    unlink (path);
+    zstr_free (&path);
+    catalogs_destroy (&catalogs);
+    catalogs_destroy (&catalogs);
+    if (verbose)
+        printf ("OK\n");
+}

@@ -1,0 +1,43 @@
+/*  catalogs.h -- the other departments' published catalogs, as this gateway
+    last fetched them from a broker (the catalog directory, section 16.4 of
+    PROTOCOL.md), kept to check their answers (answer.h).
+
+    Only catalogs the registrar verified against their authors' certificates
+    are given to it; each is kept as the author published it, the newest per
+    department, and only if a check can read it: items with a name, format,
+    max_rows and at most ITEM_FIELDS_MAX fields, each with a name, type and
+    sensitivity.
+*/
+#ifndef SLUICE_CATALOGS_H_INCLUDED
+#define SLUICE_CATALOGS_H_INCLUDED
+
+#include <czmq.h>
+#include <msgpack.h>
+
+typedef struct _catalogs_t catalogs_t;
+
+catalogs_t *
+    catalogs_new (void);
+void
+    catalogs_destroy (catalogs_t **self_p);
+
+//  Keeps a copy of `catalog` (the map a catalog statement carries), which
+//  `department` published at `published` (ms since the epoch), unless the
+//  copy held is newer. Returns 0, or -1 if a check could not read it (then
+//  nothing changes).
+int
+    catalogs_take (catalogs_t *self, const char *department, uint64_t published,
+                   const msgpack_object *catalog);
+
+//  The catalog held for `department` (borrowed, valid until the next
+//  catalogs_take or destroy), or NULL.
+const msgpack_object *
+    catalogs_get (catalogs_t *self, const char *department);
+
+size_t
+    catalogs_size (catalogs_t *self);
+
+void
+    catalogs_test (bool verbose);
+
+#endif

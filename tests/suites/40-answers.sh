@@ -1,0 +1,110 @@
+# The consumer checks answers (issue 6, item 7): a provider that lies
+# (sluice-rogue lying-provider, a certified member) answers TAX's queries
+# with each kind of bad RESPONSE; TAX refuses each whole with BAD_ANSWER,
+# logs it as the provider's fault, audits it, and passes on nothing of it.
+# Sourced by tests/run.sh with the federation running.
+echo "== the consumer checks answers"
+
+cat >"$WORK/rogue-catalog.cfg" <<'CAT'
+catalog
+    item = "rogue-record"
+        title = "a record item of the lying provider"
+        key-type = "uscc"
+        share = "open"
+        sql = "SELECT name, status, secret FROM t WHERE k = :key"
+        field = "name"
+            type = "text"
+            sensitivity = 0
+        field = "status"
+            type = "text"
+            sensitivity = 0
+        field = "secret"
+            type = "text"
+            sensitivity = 5
+    item = "rogue-list"
+        title = "a list item of the lying provider"
+        key-type = "uscc"
+        share = "open"
+        format = "list"
+        max-rows = 3
+        sql = "SELECT name FROM t WHERE k = :key"
+        field = "name"
+            type = "text"
+            sensitivity = 0
+CAT
+LIE_LIES="told by a lying provider"
+
+# lie NAME MODE ITEM FIELDS [rogue args]: the rogue answers TAX's query of
+# ITEM (asking FIELDS) as MODE says; LIE_OUTPUT and LIE_RC are the query's
+lie () {
+    lie_mode=$2; lie_item=$3; lie_fields=$4; shift 4
+    rm -f "$WORK/lie.out" "$WORK/lie.err"
+    rogue rogue SH-PD-ROGUE SH-PD-TAX lying-provider --answer "$lie_mode" \
+        --timeout-ms 20000 "$@" >"$WORK/lie.out" 2>"$WORK/lie.err" &
+    lie_pid=$!
+    if ! registry_wait "waiting for a query" cat "$WORK/lie.err"; then
+        LIE_OUTPUT="the lying provider did not start: $(cat "$WORK/lie.out" "$WORK/lie.err")"
+        LIE_RC=99
+        kill "$lie_pid" 2>/dev/null; wait "$lie_pid" 2>/dev/null
+        return
+    fi
+    LIE_OUTPUT=$(query tax SH-PD-ROGUE "$lie_item" "$KEY" --fields "$lie_fields" \
+                 --purpose rogue-check --role auditor 2>&1)
+    LIE_RC=$?
+    wait "$lie_pid"
+}
+# refused NAME MODE ITEM FIELDS [rogue args]: the answer is refused whole,
+# as the provider's fault, in the log and in the audit log
+refused () {
+    lie_name=$1
+    log_before=$(grep -c "answer from SH-PD-ROGUE to .* refused, the provider's fault: BAD_ANSWER" "$WORK/tax.log")
+    lie "$@"
+    if [ "$LIE_RC" = 3 ] && echo "$LIE_OUTPUT" | grep -q "BAD_ANSWER" \
+    && ! echo "$LIE_OUTPUT" | grep -q "$LIE_LIES" \
+    && grep -q "^answered=$lie_mode to=SH-PD-TAX" "$WORK/lie.out"; then
+        pass "$lie_name: refused whole (BAD_ANSWER, exit 3)"
+    else
+        fail "$lie_name: refused whole (BAD_ANSWER, exit 3)" "exit $LIE_RC: $LIE_OUTPUT
+$(cat "$WORK/lie.out")"
+    fi
+    log_after=$(grep -c "answer from SH-PD-ROGUE to .* refused, the provider's fault: BAD_ANSWER" "$WORK/tax.log")
+    [ "$log_after" -gt "$log_before" ] && pass "$lie_name: logged as the provider's fault" \
+        || fail "$lie_name: logged as the provider's fault" "$(tail -3 "$WORK/tax.log")"
+    check "$lie_name: audited as refused" registry_wait "SH-PD-ROGUE.*BAD_ANSWER" \
+        "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 1
+}
+# answered NAME PATTERN MODE ITEM FIELDS [rogue args]: the answer comes through
+answered () {
+    lie_name=$1; lie_pattern=$2; shift 2
+    lie "$lie_name" "$@"
+    if [ "$LIE_RC" = 0 ] && echo "$LIE_OUTPUT" | grep -Eq -- "$lie_pattern"; then
+        pass "$lie_name"
+    else
+        fail "$lie_name" "exit $LIE_RC (wanted 0): $LIE_OUTPUT"
+    fi
+}
+
+# Without the provider's catalog: what the query and the protocol allow
+answered "lying provider: the control, an honest answer, comes through" "OK \(1 row\)" \
+    honest rogue-record name
+refused "field not asked for" extra-field rogue-record name
+refused "NOT_FOUND with a row" not-found-rows rogue-record name
+refused "an answer for another item" wrong-item rogue-record name
+refused "OK without a row" ok-no-rows rogue-record name
+refused "more rows than any item gives" too-many-rows rogue-list ""
+refused "a value no field type has" bad-value rogue-record name
+refused "an ERROR that says OK" error-ok rogue-record name
+
+# With the catalog the provider published (the consumer fetches it)
+answered "lying provider publishes its catalog, answers honestly" "OK \(1 row\)" \
+    honest rogue-record name --catalog "$WORK/rogue-catalog.cfg"
+check "the consumer holds the lying provider's catalog" registry_wait \
+    "SH-PD-ROGUE +rogue-record" "$SLUICE" catalog list --config "$F/tax/gateway.cfg"
+refused "a field the published catalog does not have" unlisted-field rogue-record ""
+refused "two rows for a record item" record-rows rogue-record ""
+refused "a field above the consumer's clearance" above-clearance rogue-record ""
+refused "a value not of the field's published type" wrong-type rogue-record name
+answered "two rows of a list item (max-rows 3) come through" "OK \(2 rows\)" \
+    record-rows rogue-list ""
+check "answers: the consumer's audit log is intact" "$SLUICE" audit verify \
+    --log "$F/tax/state/audit.db" --cert "$F/tax/SH-PD-TAX.cert"
