@@ -16,6 +16,7 @@
 #include "ledger.h"
 #include "registry.h"
 #include "replay.h"
+#include "ratelog.h"
 #include "certfile.h"
 #include "authority.h"
 #include "cert.h"
@@ -54,6 +55,7 @@ static const s_class_t s_classes [] = {
     { "ledger", ledger_test },
     { "registry", registry_test },
     { "replay", replay_test },
+    { "ratelog", ratelog_test },
     { "certfile", certfile_test },
     { "authority", authority_test },
     { "cert", cert_test },
