@@ -35,6 +35,7 @@
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
+#include "zap.h"
 #include "broker.h"
 #include "gateway.h"
 
@@ -73,6 +74,7 @@ static const s_class_t s_classes [] = {
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
+    { "zap", zap_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { "peer", peer_test },
