@@ -18,7 +18,11 @@ certfile_read (const char *path, size_t max, size_t *size_p)
     //  O_NONBLOCK so that a FIFO in place of the file cannot hang us
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1) {
-        zsys_error ("certs: cannot open %s: %s", path, strerror (errno));
+        //  errno is kept for the caller: a shortage of descriptors (EMFILE)
+        //  is not a bad file (the broker's reload tries again)
+        int error = errno;
+        zsys_error ("certs: cannot open %s: %s", path, strerror (error));
+        errno = error;
         return NULL;
     }
     struct stat st;
