@@ -573,6 +573,15 @@ envelope_test (bool verbose)
     if (verbose)
         printf (" * envelope: ");
 
+    //  Between departments, version 1 carries three types, no other
+    const int departmental [] = { MSG_QUERY, MSG_RESPONSE, MSG_ERROR };
+    const int others [] = { MSG_HELLO, MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY,
+                            MSG_NOTICE, MSG_RECEIPT, MSG_ALERT, MSG_REGISTRY, 0, 99, 255 };
+    for (size_t index = 0; index < 3; index++)
+        assert (envelope_type_departmental (departmental [index]));
+    for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++)
+        assert (!envelope_type_departmental (others [index]));
+
     uint8_t a_sign_pk [32], a_sign_sk [64], a_box_pk [32], a_box_sk [32];
     uint8_t b_sign_pk [32], b_sign_sk [64], b_box_pk [32], b_box_sk [32];
     s_keys_from_seed (0xA1, a_sign_pk, a_sign_sk, a_box_pk, a_box_sk);
