@@ -36,6 +36,7 @@
 #include "catalog_cmd.h"
 #include "peer.h"
 #include "zap.h"
+#include "connections.h"
 #include "broker.h"
 #include "gateway.h"
 
@@ -75,6 +76,7 @@ static const s_class_t s_classes [] = {
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
+    { "connections", connections_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { "peer", peer_test },
