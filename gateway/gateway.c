@@ -20,6 +20,7 @@
 #include "agreement.h"
 #include "audit.h"
 #include "replay.h"
+#include "ratelog.h"
 #include "link.h"
 #include "registrar.h"
 #include "registry.h"
@@ -55,12 +56,13 @@ const conf_key_t gateway_schema [] = {
       "accepted clock difference; message ids are remembered this long" },
     { "gateway/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
       "heartbeat interval to the broker" },
+    { "gateway/replay-capacity", CONF_INTEGER, false, 100, 100000000, "1000000",
+      "message ids remembered at most; one sender may hold a third" },
     { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
     { NULL }
 };
 
-#define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
 
@@ -122,6 +124,7 @@ struct _gateway_t {
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
+    ratelog_t *refusal_log;     //  messages from departments refused
 };
 
 static void
@@ -1036,22 +1039,15 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
 //  --------------------------------------------------------------------------
 //  The broker connection
 
-//  Takes the certificates and revocation list of a WELCOME or DIRECTORY.
-//  Each is verified against the authority here: the broker only carries
-//  them and cannot make us trust anything.
-static void
-s_directory (gateway_t *self, envelope_t *envelope)
+//  Verifies and keeps the certificates of a directory page; returns how
+//  many were new. Each is verified against the authority here: the broker
+//  only carries them and cannot make us trust anything.
+static size_t
+s_directory_certs (gateway_t *self, const msgpack_object *certs)
 {
-    message_directory_t directory;
-    if (message_directory_decode (envelope_payload (envelope),
-                                  envelope_payload_size (envelope), &directory)) {
-        zsys_warning ("gateway: malformed directory from the broker, ignored");
-        message_directory_destroy (&directory);
-        return;
-    }
     size_t accepted = 0;
-    for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
-        const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
+    for (uint32_t index = 0; index < certs->via.array.size; index++) {
+        const msgpack_object_str *text = &certs->via.array.ptr [index].via.str;
         cert_t *cert = cert_decode (text->ptr, text->size);
         if (!cert)
             continue;
@@ -1066,25 +1062,71 @@ s_directory (gateway_t *self, envelope_t *envelope)
                           department, status_name (status));
         cert_destroy (&cert);
     }
-    if (directory.crl->via.str.size > 0) {
-        crl_t *crl = crl_decode (directory.crl->via.str.ptr, directory.crl->via.str.size);
-        if (!crl)
-            zsys_warning ("gateway: malformed revocation list from the broker");
-        else {
-            int status = truststore_set_crl (self->trust, &crl);
-            if (status != STATUS_OK && status != STATUS_STALE)
-                zsys_warning ("gateway: revocation list refused: %s", status_name (status));
-            crl_destroy (&crl);
+    return accepted;
+}
+
+static void
+s_directory_crl (gateway_t *self, const char *text, size_t size)
+{
+    crl_t *crl = crl_decode (text, size);
+    if (!crl)
+        zsys_warning ("gateway: malformed revocation list from the broker");
+    else {
+        int status = truststore_set_crl (self->trust, &crl);
+        if (status != STATUS_OK && status != STATUS_STALE)
+            zsys_warning ("gateway: revocation list refused: %s", status_name (status));
+        crl_destroy (&crl);
+    }
+}
+
+//  Takes a page of a broker's directory: a WELCOME (page 0) or a DIRECTORY
+//  page (PROTOCOL.md 6.2, 9.2). Certificates are kept page by page; once
+//  the transfer is complete the revocation list is applied and the
+//  agreements loaded again (they are verified against the certificates).
+//  A transfer that missed something, or a page out of order, is asked for
+//  again: a HELLO that says what we hold.
+static void
+s_directory (gateway_t *self, link_t *link, envelope_t *envelope, bool welcome)
+{
+    message_directory_t directory;
+    dirsync_result_t result = DIRSYNC_BROKEN;
+    if (message_directory_decode (envelope_payload (envelope),
+                                  envelope_payload_size (envelope), &directory))
+        zsys_warning ("gateway: malformed directory page from broker %s",
+                      link_broker_id (link));
+    else {
+        size_t accepted = s_directory_certs (self, directory.certs);
+        result = dirsync_take (link_directory (link), &directory, welcome);
+        SLUICE_DEBUG (self->level, "gateway: directory page %" PRIu64 " of %" PRIu64
+                      " from broker %s, %zu new certificates", directory.page.page,
+                      directory.page.pages, link_broker_id (link), accepted);
+    }
+    if (result == DIRSYNC_DONE || result == DIRSYNC_BEHIND) {
+        size_t size;
+        const char *crl = dirsync_crl (link_directory (link), &size);
+        if (crl)
+            s_directory_crl (self, crl, size);
+        char since [48] = "everything";
+        if (directory.page.since)
+            snprintf (since, sizeof (since), "a delta since version %" PRIu64,
+                      directory.page.since);
+        SLUICE_INFO (self->level, "gateway: directory of broker %s at version %" PRIu64
+                     " (%s): %zu certificates held", link_broker_id (link),
+                     directory.page.version, since, truststore_size (self->trust));
+        const char *agreements = conf_str (self->conf, "gateway/agreements");
+        if (agreements && *agreements) {
+            int count = policy_add_dir (self->policy, agreements);
+            SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
         }
+        registrar_apply (self->registrar);
     }
-    SLUICE_DEBUG (self->level, "gateway: directory with %zu new certificates", accepted);
     message_directory_destroy (&directory);
-    const char *agreements = conf_str (self->conf, "gateway/agreements");
-    if (agreements && *agreements) {
-        int count = policy_add_dir (self->policy, agreements);
-        SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
+    if (result == DIRSYNC_BEHIND || result == DIRSYNC_BROKEN) {
+        zsys_warning ("gateway: the directory from broker %s %s; asking again",
+                      link_broker_id (link), result == DIRSYNC_BEHIND?
+                      "skipped a version": "came out of order");
+        link_unregister (link);
     }
-    registrar_apply (self->registrar);
 }
 
 static void
@@ -1100,7 +1142,7 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
     bool welcome = header->type == MSG_WELCOME && !link_registered (link);
     link_heard (link, header->type);
     if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY)
-        s_directory (self, envelope);
+        s_directory (self, link, envelope, header->type == MSG_WELCOME);
     if (welcome) {
         s_publish_catalog (self, link);
         s_resend_waiting (self, link);
@@ -1112,6 +1154,20 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
         s_answer (self, link, envelope);
 }
 
+//  Logs a message from a department that was refused, at most a few lines
+//  a second however many come (each refusal of a query is still answered
+//  and audited).
+static void
+s_refused_log (gateway_t *self, const envelope_header_t *header, int status)
+{
+    uint64_t skipped = 0;
+    char note [64];
+    if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+        zsys_warning ("gateway: %s from %s refused: %s%s",
+                      envelope_type_name (header->type), header->from,
+                      status_name (status), ratelog_note (skipped, note, sizeof (note)));
+}
+
 static void
 s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
 {
@@ -1121,21 +1177,32 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
     const uint8_t *box_key = s_peer_key (self, header->from, &sender, &status);
     if (!box_key) {
         //  Without a valid certificate we cannot even seal an answer
-        zsys_warning ("gateway: %s from %s refused: %s",
-                      envelope_type_name (header->type), header->from, status_name (status));
+        s_refused_log (self, header, status);
         return;
     }
     status = envelope_open (envelope, box_key, cert_sign_public (sender));
+    //  A type this gateway does not serve (the broker's own, or reserved
+    //  for a later version) is refused before it takes a place in the
+    //  replay cache: answered, logged, and nothing else
+    if (status == STATUS_OK && !envelope_type_departmental (header->type)) {
+        s_refused_log (self, header, STATUS_BAD_TYPE);
+        char reason [96];
+        snprintf (reason, sizeof (reason), "a version 1 gateway does not serve %s",
+                  envelope_type_name (header->type));
+        s_send_error (self, via, header->from, box_key, header->id, STATUS_BAD_TYPE,
+                      reason, NULL);
+        return;
+    }
+    //  Each sender has its share of the replay cache: a flood gets its
+    //  sender BUSY, never the others
     if (status == STATUS_OK)
-        status = replay_check (self->replay, header->id, (int64_t) header->time_ms,
-                               zclock_time ());
+        status = replay_check_from (self->replay, header->from, header->id,
+                                    (int64_t) header->time_ms, zclock_time ());
     if (status != STATUS_OK) {
         if (header->type == MSG_QUERY)
             s_refuse (self, via, envelope, box_key, NULL, NULL, status, NULL, NULL, NULL);
         else
-            zsys_warning ("gateway: %s from %s refused: %s",
-                          envelope_type_name (header->type), header->from,
-                          status_name (status));
+            s_refused_log (self, header, status);
         return;
     }
     if (header->type == MSG_QUERY)
@@ -1161,8 +1228,11 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
     envelope_t *envelope = envelope_decode (msg, &status);
     zmsg_destroy (&msg);
     if (!envelope) {
-        zsys_warning ("gateway: undecodable message from the broker: %s",
-                      status_name (status));
+        uint64_t skipped = 0;
+        char note [64];
+        if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+            zsys_warning ("gateway: undecodable message from the broker: %s%s",
+                          status_name (status), ratelog_note (skipped, note, sizeof (note)));
         return 0;
     }
     const envelope_header_t *header = envelope_header (envelope);
@@ -1446,7 +1516,8 @@ gateway_new (conf_t *conf, char **error)
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
-                               S_REPLAY_CAPACITY);
+                               (size_t) conf_int (conf, "gateway/replay-capacity"));
+    self->refusal_log = ratelog_new (50, 10000);
     if (s_load_identity (self, error)
     ||  s_load_service (self, error)
     ||  s_connect (self, error)) {
@@ -1479,6 +1550,7 @@ gateway_destroy (gateway_t **self_p)
         source_destroy (&self->source);
         catalog_destroy (&self->catalog);
         replay_destroy (&self->replay);
+        ratelog_destroy (&self->refusal_log);
         truststore_destroy (&self->trust);
         cert_destroy (&self->cert);
         free (self);

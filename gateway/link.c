@@ -1,6 +1,7 @@
 /*  link.c -- a gateway's connection to one broker.  */
 
 #include "link.h"
+#include "message.h"
 #include "status.h"
 #include "conf.h"
 
@@ -14,6 +15,7 @@ struct _link_t {
     int64_t heartbeat_ms;
     int level;
     int64_t hello_sent;         //  monotonic ms of the last HELLO
+    dirsync_t *directory;       //  what we hold of the broker's directory
 };
 
 link_t *
@@ -28,6 +30,7 @@ link_new (cert_t *own, cert_t *broker, const char *endpoint,
     self->endpoint = strdup (endpoint);
     self->heartbeat_ms = heartbeat_ms;
     self->level = level;
+    self->directory = dirsync_new ();
     self->socket = zsock_new (ZMQ_DEALER);
     zcert_apply (cert_zcert (own), self->socket);
     zsock_set_curve_serverkey (self->socket, cert_curve_public_txt (broker));
@@ -56,6 +59,7 @@ link_destroy (link_t **self_p)
     if (*self_p) {
         link_t *self = *self_p;
         zsock_destroy (&self->socket);
+        dirsync_destroy (&self->directory);
         free (self->endpoint);
         free (self);
         *self_p = NULL;
@@ -92,6 +96,12 @@ link_registered (link_t *self)
     return self->registered;
 }
 
+dirsync_t *
+link_directory (link_t *self)
+{
+    return self->directory;
+}
+
 int
 link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
            size_t size, const uint8_t *box_key)
@@ -117,16 +127,24 @@ link_send_sealed (link_t *self, envelope_t *envelope)
     return rc;
 }
 
-//  HELLO and HEARTBEAT carry an empty map.
+//  A HELLO says what we hold of the broker's directory, so that it sends
+//  only what changed since; a HEARTBEAT carries an empty map.
 static void
 s_send_own (link_t *self, int type)
 {
-    if (type == MSG_HELLO)
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    if (type == MSG_HELLO) {
         self->hello_sent = zclock_mono ();
+        message_hello_encode (dirsync_epoch (self->directory),
+                              dirsync_version (self->directory), &buffer);
+    }
+    else
+        msgpack_sbuffer_write (&buffer, "\x80", 1);
     envelope_t *envelope = envelope_new (type, cert_department (self->own), "");
-    const uint8_t empty_map = 0x80;
-    link_send (self, envelope, &empty_map, 1, NULL);
+    link_send (self, envelope, (const uint8_t *) buffer.data, buffer.size, NULL);
     envelope_destroy (&envelope);
+    msgpack_sbuffer_destroy (&buffer);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <czmq.h>
 #include "cert.h"
 #include "envelope.h"
+#include "dirsync.h"
 
 typedef struct _link_t link_t;
 
@@ -29,6 +30,10 @@ cert_t     *link_broker (link_t *self);         //  the broker's certificate
 const char *link_broker_id (link_t *self);      //  its department id
 const char *link_endpoint (link_t *self);
 bool        link_registered (link_t *self);
+
+//  What we hold of this broker's directory (owned by the link); every
+//  HELLO says it (PROTOCOL.md 6.1).
+dirsync_t  *link_directory (link_t *self);
 
 //  Signs (and seals, if box_key) the payload into envelope and sends it.
 //  Returns 0, or -1 if the link cannot take it now (never blocks).

@@ -903,7 +903,7 @@ s_peer_destroy (s_peer_t **peer_p)
 }
 
 //  The directory: every real certificate, then the forged ones, and the
-//  (forged) revocation list if any.
+//  (forged) revocation list if any, as a WELCOME and one DIRECTORY page.
 static void
 s_welcome (s_liar_t *self, s_peer_t *peer)
 {
@@ -918,11 +918,27 @@ s_welcome (s_liar_t *self, s_peer_t *peer)
     for (char *text = (char *) zlist_first (self->extra_certs); text;
          text = (char *) zlist_next (self->extra_certs))
         zlist_append (texts, text);
+    const char **array = (const char **) calloc (zlist_size (texts) + 1, sizeof (char *));
+    assert (array);
+    size_t count = 0;
+    for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts))
+        array [count++] = text;
+    size_t crl_size = self->crl_text? strlen (self->crl_text): 0;
+    message_page_t page = { .heartbeat_ms = S_HEARTBEAT_MS, .epoch = 1, .version = 1,
+                            .since = 0, .page = 0, .pages = 1, .crl_size = crl_size };
+    snprintf (page.broker, sizeof (page.broker), "%s", self->id);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    message_directory_encode (self->id, S_HEARTBEAT_MS, texts, self->crl_text, &buffer);
+    message_directory_encode (&page, NULL, 0, NULL, 0, &buffer);
     s_send_own (self, peer, MSG_WELCOME, (uint8_t *) buffer.data, buffer.size);
     msgpack_sbuffer_destroy (&buffer);
+    page.page = 1;
+    msgpack_sbuffer_init (&buffer);
+    message_directory_encode (&page, array, count, (const uint8_t *) self->crl_text,
+                              crl_size, &buffer);
+    s_send_own (self, peer, MSG_DIRECTORY, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    free (array);
     zlist_destroy (&texts);
 }
 

@@ -30,12 +30,14 @@
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
+#include "dirsync.h"
 #include "link.h"
 #include "registrar.h"
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
 #include "zap.h"
+#include "directory.h"
 #include "connections.h"
 #include "broker.h"
 #include "gateway.h"
@@ -71,11 +73,13 @@ static const s_class_t s_classes [] = {
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
+    { "dirsync", dirsync_test },
     { "link", link_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
+    { "directory", directory_test },
     { "connections", connections_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
