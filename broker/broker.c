@@ -920,15 +920,27 @@ s_reload_timer (zloop_t *loop, int timer_id, void *argument)
         self->crl_mtime = s_mtime (crl);
         return 0;
     }
+    //  A gateway the delta could not reach is forgotten: its next HEARTBEAT
+    //  is answered NOT_REGISTERED, and its HELLO gets what it misses
     bool revoked = false;
+    zlist_t *missed = zlist_new ();
     for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
          peer = (s_peer_t *) zhashx_next (self->peers)) {
-        if (directory_version (self->directory) != before)
-            s_send_transfer (self, peer->routing, peer->department, before, false);
+        if (directory_version (self->directory) != before
+        &&  s_send_transfer (self, peer->routing, peer->department, before, false)
+            != STATUS_OK)
+            zlist_append (missed, peer->department);
         if (truststore_check (self->trust, peer->department,
                               zclock_time () / 1000, NULL) != STATUS_OK)
             revoked = true;
     }
+    for (char *department = (char *) zlist_first (missed); department;
+         department = (char *) zlist_next (missed)) {
+        zsys_warning ("broker: %s did not get the directory's changes; it is to "
+                      "register again", department);
+        zhashx_delete (self->peers, department);
+    }
+    zlist_destroy (&missed);
     //  Revoked peers are told and dropped at once, not at the next heartbeat
     s_heartbeat_timer (loop, timer_id, argument);
     if (revoked && self->loop)
