@@ -30,7 +30,7 @@ LIB_SRC     := $(PROTO_SRC) $(CERTS_SRC) $(BROKER_SRC) $(GATEWAY_SRC)
 HEADERS     := $(wildcard proto/*.h certs/*.h broker/*.h gateway/*.h)
 
 PROGRAMS := sluice-broker sluice-gateway sluice sluice-gendata sluice-selftest \
-            sluice-rogue sluice-liar sluice-bench
+            sluice-rogue sluice-liar sluice-bench sluice-certgen
 MAINS_sluice-broker   := broker/sluice_broker.c
 MAINS_sluice-gateway  := gateway/sluice_gateway.c
 MAINS_sluice          := gateway/sluice.c
@@ -39,6 +39,7 @@ MAINS_sluice-selftest := tests/selftest.c tests/peer.c
 MAINS_sluice-rogue    := tests/rogue.c tests/peer.c
 MAINS_sluice-liar     := tests/liar.c tests/peer.c
 MAINS_sluice-bench    := tests/bench.c
+MAINS_sluice-certgen  := tests/certgen.c
 
 .PHONY: all test demo bench fuzz install clean deps selftest
 all: deps-quiet $(addprefix build/bin/,$(PROGRAMS))

@@ -2,10 +2,16 @@
     department gateways, and never opens a body.
 
     Threading: one thread, one zloop. The ZAP handler is a socket in the same
-    loop; libzmq holds a connecting peer's handshake until it answers.
+    loop; libzmq holds a connecting peer's handshake until it answers. A
+    monitor of the ROUTER, also in the loop, counts and caps connections
+    (connections.c); ZeroMQ runs one I/O thread, which that relies on.
 */
 
 #include "broker.h"
+#include "zap.h"
+#include "directory.h"
+#include "connections.h"
+#include "ratelog.h"
 #include "cert.h"
 #include "crl.h"
 #include "truststore.h"
@@ -19,8 +25,16 @@
 #include "status.h"
 #include <sodium.h>
 #include <dirent.h>
+#include <sys/resource.h>
+#include <stdarg.h>
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+
+//  Descriptors kept for the broker's own use beyond those open at start:
+//  a reload (the certificates directory, a certificate, the list), the
+//  list written by a publication, SQLite's journals, the sockets of a
+//  rebind. Connections get the rest (connections.c)
+#define S_RESERVED_FDS 32
 
 //  A gateway busy waiting for many answers may be late with a heartbeat;
 //  it is offline only after this many intervals of silence
@@ -47,6 +61,12 @@ const conf_key_t broker_schema [] = {
       "open orders (without an answer) one department may have filed" },
     { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
+    { "broker/handshake-ms", CONF_INTEGER,  false, 100, 60000, "3000",
+      "a connection not through its CURVE handshake by then is closed" },
+    { "broker/handshakes-max", CONF_INTEGER, false, 1, 1000000, "256",
+      "connections in their handshake at once, in all" },
+    { "broker/handshakes-per-address", CONF_INTEGER, false, 1, 1000000, "32",
+      "connections in their handshake at once from one address" },
     { NULL }
 };
 
@@ -57,6 +77,9 @@ typedef struct {
     int64_t last_seen;          //  monotonic ms
     uint64_t routed;            //  messages it sent that were delivered
     uint64_t refused;           //  messages it sent that were refused
+    int64_t welcomed;           //  monotonic ms of its last WELCOME sent
+    uint64_t held_epoch;        //  what its HELLO said it held then
+    uint64_t held_version;
 } s_peer_t;
 
 struct _broker_t {
@@ -67,15 +90,19 @@ struct _broker_t {
     truststore_t *trust;
     ledger_t *ledger;           //  the federation's registry
     char epoch [REGISTRY_EPOCH_MAX + 1];    //  of this registry, kept in it
-    zsock_t *router;
+    zsock_t *router;            //  NULL while a rebind waits for descriptors
     zsock_t *zap;
     zloop_t *loop;
     zhashx_t *peers;            //  department -> s_peer_t
-    uint8_t *directory;         //  encoded directory payload
-    size_t directory_size;
+    directory_t *directory;     //  certificates and list, numbered, paged
+    connections_t *connections; //  the router's connections, capped
+    connections_caps_t caps;
     int64_t certs_mtime, crl_mtime;
     int64_t heartbeat_ms;
     int level;                  //  log level 0 error .. 3 debug
+    ratelog_t *refusal_log;     //  refused connections and messages
+    ratelog_t *send_log;        //  messages that could not be sent
+    ratelog_t *reload_log;      //  reloads that wait for descriptors
 };
 
 static void
@@ -117,67 +144,86 @@ s_mtime (const char *path)
     return (int64_t) (stamp >> 1);
 }
 
-static void s_crl_floor (broker_t *self, truststore_t *trust, char **crl_text);
+//  How a reload went: the files are wrong (wait until they change), or
+//  the system is short of descriptors or memory (try again soon).
+typedef enum { S_LOADED = 0, S_LOAD_REFUSED, S_LOAD_RETRY } s_load_t;
+
+static bool
+s_transient (int error)
+{
+    return error == EMFILE || error == ENFILE || error == ENOMEM;
+}
+
+static void s_crl_floor (broker_t *self, truststore_t *trust);
 
 //  Builds a fresh truststore from the certificates directory and the
-//  revocation list, and the directory payload that goes to gateways.
-static int
+//  revocation list; only if both load in full does it replace the one in
+//  service, and the directory numbers what changed. A certificate file
+//  that cannot be opened for want of descriptors fails the whole reload
+//  (truststore_add_dir), so a reload under descriptor exhaustion never
+//  trusts less than before.
+static s_load_t
 s_load_trust (broker_t *self, char **error)
 {
     truststore_t *trust = truststore_new (self->authority);
     const char *certs = conf_str (self->conf, "broker/certs");
-    if (truststore_add_dir (trust, certs) < 0) {
-        *error = zsys_sprintf ("cannot read certificates directory %s", certs);
+    errno = 0;
+    if (!trust || truststore_add_dir (trust, certs) < 0) {
+        int cause = trust? errno: ENOMEM;
+        *error = zsys_sprintf ("cannot read certificates directory %s: %s", certs,
+                               strerror (cause? cause: EIO));
         truststore_destroy (&trust);
-        return -1;
+        return s_transient (cause)? S_LOAD_RETRY: S_LOAD_REFUSED;
     }
     const char *crl_path = conf_str (self->conf, "broker/crl");
-    char *crl_text = NULL;
     if (crl_path && *crl_path && zsys_file_exists (crl_path)) {
+        errno = 0;
         crl_t *crl = crl_load (crl_path);
         if (!crl) {
-            *error = zsys_sprintf ("%s: not a valid revocation list", crl_path);
+            int cause = errno;
+            *error = s_transient (cause)?
+                zsys_sprintf ("%s: cannot read the revocation list: %s", crl_path,
+                              strerror (cause)):
+                zsys_sprintf ("%s: not a valid revocation list", crl_path);
             truststore_destroy (&trust);
-            return -1;
+            return s_transient (cause)? S_LOAD_RETRY: S_LOAD_REFUSED;
         }
-        crl_text = crl_encode (crl);
         if (truststore_set_crl (trust, &crl) != STATUS_OK) {
             *error = zsys_sprintf ("%s: revocation list not signed by the authority",
                                    crl_path);
             truststore_destroy (&trust);
-            zstr_free (&crl_text);
-            return -1;
+            return S_LOAD_REFUSED;
         }
     }
-    s_crl_floor (self, trust, &crl_text);
-    zlist_t *texts = zlist_new ();
-    zlist_autofree (texts);
-    for (cert_t *cert = truststore_first (trust); cert; cert = truststore_next (trust)) {
-        char *text = cert_encode (cert);
-        zlist_append (texts, text);
-        zstr_free (&text);
-    }
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    message_directory_encode (self->id, (uint64_t) self->heartbeat_ms, texts,
-                              crl_text, &buffer);
-    zlist_destroy (&texts);
-    zstr_free (&crl_text);
-    free (self->directory);
-    self->directory_size = buffer.size;
-    self->directory = (uint8_t *) msgpack_sbuffer_release (&buffer);
+    s_crl_floor (self, trust);
     truststore_destroy (&self->trust);
     self->trust = trust;
+    size_t changes = directory_update (self->directory, trust);
     self->certs_mtime = s_mtime (certs);
     self->crl_mtime = s_mtime (crl_path);
-    SLUICE_INFO (self->level, "broker: trusting %zu certificates%s", truststore_size (trust),
-               truststore_crl (trust)? ", with a revocation list": "");
-    return 0;
+    SLUICE_INFO (self->level, "broker: trusting %zu certificates%s; directory version %"
+                 PRIu64 " (%zu changes)", truststore_size (trust),
+                 truststore_crl (trust)? ", with a revocation list": "",
+                 directory_version (self->directory), changes);
+    return S_LOADED;
+}
+
+//  A message of the broker's that could not be sent is logged (at most a
+//  few lines a second, however many fail).
+static void
+s_send_failed (broker_t *self, const char *to, int type, int status)
+{
+    uint64_t skipped = 0;
+    char note [64];
+    if (ratelog_allow (self->send_log, zclock_mono (), &skipped))
+        zsys_warning ("broker: cannot send %s to %s: %s%s", envelope_type_name (type),
+                      to, status_name (status), ratelog_note (skipped, note, sizeof (note)));
 }
 
 //  Sends a message from the broker itself, signed, to one connection.
-//  Returns 0, or -1 if it cannot be sealed or the connection cannot take it
-//  now (gone, or its queue full): every caller says so in the log.
+//  Returns STATUS_OK, or why it was not sent (logged here, so callers need
+//  not): TOO_LARGE (it cannot be built), BUSY (the connection's queue is
+//  full), DEPARTMENT_OFFLINE (the connection is gone).
 static int
 s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
             const uint8_t *payload, size_t size)
@@ -187,14 +233,21 @@ static int
 s_send_own (broker_t *self, zframe_t *routing, const char *to, int type,
             const uint8_t *payload, size_t size)
 {
+    if (!self->router)
+        return STATUS_DEPARTMENT_OFFLINE;
     envelope_t *envelope = envelope_new (type, self->id, to);
-    if (!envelope)
-        return -1;
-    int rc = envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), NULL);
-    if (rc == 0)
-        rc = envelope_send_routed (envelope, self->router, routing);
+    int status = STATUS_TOO_LARGE;
+    if (envelope
+    &&  envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), NULL) == 0) {
+        status = envelope_send_routed (envelope, self->router, routing) == 0?
+                 STATUS_OK: errno == EAGAIN? STATUS_BUSY: STATUS_DEPARTMENT_OFFLINE;
+    }
     envelope_destroy (&envelope);
-    return rc;
+    //  A heartbeat to a connection that is gone is how the heartbeat timer
+    //  learns it: that is said there
+    if (status != STATUS_OK && !(type == MSG_HEARTBEAT && status == STATUS_DEPARTMENT_OFFLINE))
+        s_send_failed (self, to, type, status);
+    return status;
 }
 
 //  Answers a message with an ERROR from the broker.
@@ -211,16 +264,64 @@ s_send_error (broker_t *self, zframe_t *routing, const char *to,
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
+    //  One that cannot be sent is logged by s_send_own, at most a few lines
+    //  a second: the sender, unanswered, times out
     if (s_send_own (self, routing, to, MSG_ERROR, (uint8_t *) buffer.data, buffer.size))
-        zsys_warning ("broker: %s for %s not sent: its connection cannot take it now",
-                      status_name (code), to);
+        SLUICE_DEBUG (self->level, "broker: %s for %s not sent", status_name (code), to);
     msgpack_sbuffer_destroy (&buffer);
 }
 
-static void
-s_register (broker_t *self, zframe_t *routing, const char *department)
+//  Sends a directory transfer (directory.h) to one connection: the WELCOME
+//  first if `welcome`, then the DIRECTORY pages. Returns STATUS_OK or why
+//  a page could not be sent (logged); the rest is not sent, and the
+//  gateway, finding a page missing, asks again.
+static int
+s_send_transfer (broker_t *self, zframe_t *routing, const char *to, uint64_t since,
+                 bool welcome)
 {
+    zlistx_t *transfer = directory_transfer (self->directory, since);
+    int status = STATUS_OK;
+    int type = MSG_WELCOME;
+    for (zchunk_t *page = (zchunk_t *) zlistx_first (transfer); page && status == STATUS_OK;
+         page = (zchunk_t *) zlistx_next (transfer), type = MSG_DIRECTORY)
+        if (welcome || type == MSG_DIRECTORY)
+            status = s_send_own (self, routing, to, type, zchunk_data (page),
+                                 zchunk_size (page));
+    if (status == STATUS_OK)
+        SLUICE_DEBUG (self->level, "broker: %s sent the directory since version %" PRIu64
+                      " in %zu pages", to, since, zlistx_size (transfer) - 1);
+    return status;
+}
+
+//  A HELLO: the department is registered on this connection and gets a
+//  WELCOME and the directory since what it says it holds. Returns 0; 1 if
+//  the HELLO repeats one just welcomed on this connection (a gateway sends
+//  HELLO every 200 ms until its WELCOME arrives: the transfer sent is on
+//  its way, in order, and is not sent twice); -1 if the HELLO or the
+//  WELCOME failed (the gateway has been answered with an ERROR that says
+//  why, and the failure logged).
+static int
+s_register (broker_t *self, zframe_t *routing, const envelope_header_t *header,
+            envelope_t *envelope)
+{
+    const char *department = header->from;
+    uint64_t epoch, version;
+    if (message_hello_decode (envelope_payload (envelope), envelope_payload_size (envelope),
+                              &epoch, &version) != STATUS_OK) {
+        zsys_warning ("broker: %s sent a malformed HELLO", department);
+        s_send_error (self, routing, department, header->id, STATUS_MALFORMED,
+                      "the HELLO payload could not be decoded");
+        return -1;
+    }
+    int64_t now = zclock_mono ();
     s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (peer && zframe_eq (peer->routing, routing) && now - peer->welcomed < self->heartbeat_ms
+    &&  peer->held_epoch == epoch && peer->held_version == version) {
+        peer->last_seen = now;
+        SLUICE_DEBUG (self->level, "broker: %s said HELLO again before its WELCOME "
+                      "arrived; the transfer on its way is not sent twice", department);
+        return 1;
+    }
     if (!peer) {
         peer = (s_peer_t *) zmalloc (sizeof (s_peer_t));
         assert (peer);
@@ -230,12 +331,24 @@ s_register (broker_t *self, zframe_t *routing, const char *department)
     //  The newest connection of a department wins
     zframe_destroy (&peer->routing);
     peer->routing = zframe_dup (routing);
-    peer->last_seen = zclock_mono ();
-    SLUICE_INFO (self->level, "broker: %s registered", department);
-    if (s_send_own (self, routing, department, MSG_WELCOME,
-                    self->directory, self->directory_size))
-        zsys_warning ("broker: WELCOME for %s not sent (%zu bytes): its connection "
-                      "cannot take it now", department, self->directory_size);
+    peer->last_seen = now;
+    uint64_t since = directory_since (self->directory, epoch, version);
+    int status = s_send_transfer (self, routing, department, since, true);
+    if (status != STATUS_OK) {
+        //  Not registered after all: the gateway, answered, says HELLO again
+        zsys_warning ("broker: %s could not be welcomed: %s", department,
+                      status_name (status));
+        s_send_error (self, routing, department, header->id, status,
+                      "the broker could not send its WELCOME and directory");
+        zhashx_delete (self->peers, department);
+        return -1;
+    }
+    peer->welcomed = now;
+    peer->held_epoch = epoch;
+    peer->held_version = version;
+    SLUICE_INFO (self->level, "broker: %s registered (directory since version %" PRIu64
+                 " of %" PRIu64 ")", department, since, directory_version (self->directory));
+    return 0;
 }
 
 static int s_reload_timer (zloop_t *loop, int timer_id, void *argument);
@@ -248,9 +361,10 @@ static int s_rebind (broker_t *self);
 
 //  The revocation list never goes back: the newest one this broker ever
 //  accepted is kept in its registry; a list file that is older (or gone)
-//  is not believed, the kept list is served instead. A newer file is kept.
+//  is not believed, the kept list is served instead (put in `trust`, so
+//  the directory carries it). A newer file is kept.
 static void
-s_crl_floor (broker_t *self, truststore_t *trust, char **crl_text)
+s_crl_floor (broker_t *self, truststore_t *trust)
 {
     rules_t *rules = rules_new (self->ledger, trust);
     crl_t *kept = rules_kept_crl (rules);
@@ -258,18 +372,12 @@ s_crl_floor (broker_t *self, truststore_t *trust, char **crl_text)
     if (kept && (!held || crl_version (held) < crl_version (kept))) {
         uint64_t version = crl_version (kept);
         const char *file = held? "an older version": "none";     //  held is replaced
-        char *text = crl_encode (kept);
-        if (truststore_set_crl (trust, &kept) == STATUS_OK) {
+        if (truststore_set_crl (trust, &kept) == STATUS_OK)
             zsys_warning ("broker: the revocation list file (broker/crl) holds %s; "
                           "serving version %" PRIu64 ", the newest accepted before",
                           file, version);
-            zstr_free (crl_text);
-            *crl_text = text;
-            text = NULL;
-        }
         else
             zsys_error ("broker: the revocation list kept in the registry is refused");
-        zstr_free (&text);
     }
     else
     if (held && rules_keep_crl (rules, held))
@@ -315,13 +423,12 @@ s_registry_send_payload (broker_t *self, const char *department, const char *wha
                       what, department);
         return -1;
     }
-    int rc = s_send_own (self, peer->routing, department, MSG_REGISTRY, payload, size);
-    if (rc)
+    int status = s_send_own (self, peer->routing, department, MSG_REGISTRY, payload, size);
+    if (status != STATUS_OK)
         zsys_warning ("broker: registry %s for %s (%zu bytes) could not be sent: %s%s",
-                      what, department, size,
-                      size > ENVELOPE_PAYLOAD_MAX? "too large": zmq_strerror (zmq_errno ()),
+                      what, department, size, status_name (status),
                       streq (what, "push")? "; it comes with the next catch-up": "");
-    return rc;
+    return status == STATUS_OK? 0: -1;
 }
 
 static int
@@ -514,8 +621,13 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
     if (status != STATUS_OK)
         s_send_error (self, routing, header->from, header->id, status, NULL);
     else
-    if (header->type == MSG_HELLO)
-        s_register (self, routing, header->from);
+    if (header->type == MSG_HELLO) {
+        //  Registered, a repeat, or refused: each is answered and logged by
+        //  s_register. The registry's catch-up is not pushed here: the
+        //  gateway asks for it (a sync) once its WELCOME is in
+        if (s_register (self, routing, header, envelope) < 0)
+            SLUICE_DEBUG (self->level, "broker: %s is not registered", header->from);
+    }
     else
     if (header->type == MSG_REGISTRY) {
         s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, header->from);
@@ -542,6 +654,31 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
     envelope_destroy (&envelope);
 }
 
+//  Logs a refusal of what `department`'s connection sent, naming its
+//  CURVE key when the broker holds its certificate; at most a few lines a
+//  second however many are refused (the answer, an ERROR, goes every time).
+static void
+s_refusal (broker_t *self, const char *department, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_refusal (broker_t *self, const char *department, const char *format, ...)
+{
+    uint64_t skipped = 0;
+    if (!ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+        return;
+    va_list arguments;
+    va_start (arguments, format);
+    char *what = zsys_vprintf (format, arguments);
+    va_end (arguments);
+    cert_t *cert = self->trust? truststore_lookup (self->trust, department): NULL;
+    char note [64];
+    zsys_warning ("broker: refused a message from %s (CURVE key %s): %s%s", department,
+                  cert? cert_curve_public_txt (cert): "unknown", what,
+                  ratelog_note (skipped, note, sizeof (note)));
+    zstr_free (&what);
+}
+
 //  Routes a department-to-department message without opening it.
 static void
 s_route (broker_t *self, zframe_t *routing, zmsg_t **msg_p,
@@ -558,6 +695,19 @@ s_route (broker_t *self, zframe_t *routing, zmsg_t **msg_p,
         sender->refused++;
         s_send_error (self, routing, header->from, header->id, STATUS_BAD_TYPE,
                       "messages between departments must be sealed");
+        return;
+    }
+    //  Only what version 1 carries between departments: the broker's own
+    //  types (HELLO, WELCOME, HEARTBEAT, DIRECTORY, REGISTRY) and the
+    //  reserved ones are refused here, not delivered to be dropped
+    if (!envelope_type_departmental (header->type)) {
+        sender->refused++;
+        s_refusal (self, header->from, "%s to %s: BAD_TYPE",
+                   envelope_type_name (header->type), header->to);
+        char reason [96];
+        snprintf (reason, sizeof (reason), "%s is not carried between departments",
+                  envelope_type_name (header->type));
+        s_send_error (self, routing, header->from, header->id, STATUS_BAD_TYPE, reason);
         return;
     }
     s_peer_t *recipient = (s_peer_t *) zhashx_lookup (self->peers, header->to);
@@ -607,12 +757,13 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
     }
     else
     if (status != STATUS_OK) {
-        zsys_warning ("broker: %s sent a bad message: %s", user, status_name (status));
+        s_refusal (self, user, "a bad message: %s", status_name (status));
         s_send_error (self, routing, user, NULL, status, NULL);
     }
     else
     if (!streq (header.from, user)) {
-        zsys_warning ("broker: %s sent a message claiming to be from %s", user, header.from);
+        s_refusal (self, user, "a message claiming to be from %s: SENDER_MISMATCH",
+                   header.from);
         s_send_error (self, routing, user, header.id, STATUS_SENDER_MISMATCH, NULL);
         status = -1;
     }
@@ -620,7 +771,8 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
         cert_t *sender = NULL;
         status = truststore_check (self->trust, header.from, zclock_time () / 1000, &sender);
         if (status != STATUS_OK) {
-            zsys_warning ("broker: refused %s: %s", header.from, status_name (status));
+            s_refusal (self, header.from, "%s: %s", envelope_type_name (header.type),
+                       status_name (status));
             s_send_error (self, routing, header.from, header.id, status, NULL);
         }
         else
@@ -635,60 +787,41 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
 }
 
 //  ZAP: admit a CURVE client only if its key belongs to a certificate the
-//  authority signed, valid now and not revoked. The department id becomes
-//  the connection's User-Id, which every message then carries.
+//  authority signed, valid now and not revoked (zap.c decides). The
+//  department id becomes the connection's User-Id, which every message
+//  then carries. The monitor is drained first: connections.c explains why
+//  that keeps its shutdowns off admitted connections.
 static int
 s_zap_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     broker_t *self = (broker_t *) argument;
+    if (self->connections)
+        connections_drain (self->connections);
     zmsg_t *request = zmsg_recv (reader);
     if (!request)
         return 0;
-    char *version = zmsg_popstr (request);
-    char *sequence = zmsg_popstr (request);
-    char *domain = zmsg_popstr (request);
-    char *address = zmsg_popstr (request);
-    char *identity = zmsg_popstr (request);
-    char *mechanism = zmsg_popstr (request);
-    zframe_t *key = zmsg_pop (request);
-
-    const char *status_code = "400";
-    const char *reply_text = "no certificate for this key";
-    const char *user = "";
-    if (mechanism && streq (mechanism, "CURVE") && key && zframe_size (key) == 32) {
-        char text [41];
-        zmq_z85_encode (text, zframe_data (key), 32);
-        cert_t *cert = truststore_by_curve (self->trust, text);
-        int check = cert? truststore_check_cert (self->trust, cert, zclock_time () / 1000):
-                          STATUS_CERT_UNKNOWN;
-        if (check == STATUS_OK && streq (cert_role (cert), "department")) {
-            status_code = "200";
-            reply_text = "OK";
-            user = cert_department (cert);
-        }
-        else {
-            reply_text = status_text (check == STATUS_OK? STATUS_CERT_UNKNOWN: check);
-            zsys_warning ("broker: refused connection from %s: %s%s%s",
-                          address? address: "?", status_name (check),
-                          cert? " for ": "", cert? cert_department (cert): "");
-        }
+    char *refusal = NULL;
+    zmsg_t *reply = zap_reply (request, self->trust, zclock_time () / 1000, &refusal);
+    if (refusal) {
+        uint64_t skipped = 0;
+        char note [64];
+        if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+            zsys_warning ("broker: %s%s", refusal, ratelog_note (skipped, note, sizeof (note)));
+        zstr_free (&refusal);
     }
-    zmsg_t *reply = zmsg_new ();
-    zmsg_addstr (reply, version? version: "1.0");
-    zmsg_addstr (reply, sequence? sequence: "");
-    zmsg_addstr (reply, status_code);
-    zmsg_addstr (reply, reply_text);
-    zmsg_addstr (reply, user);
-    zmsg_addmem (reply, NULL, 0);
-    zmsg_send (&reply, reader);
-    zstr_free (&version);
-    zstr_free (&sequence);
-    zstr_free (&domain);
-    zstr_free (&address);
-    zstr_free (&identity);
-    zstr_free (&mechanism);
-    zframe_destroy (&key);
+    if (zmsg_send (&reply, reader))
+        zsys_error ("broker: cannot answer a ZAP request: %s", zmq_strerror (zmq_errno ()));
+    zmsg_destroy (&reply);
     zmsg_destroy (&request);
+    return 0;
+}
+
+static int
+s_connections_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    if (self->connections)
+        connections_drain (self->connections);
     return 0;
 }
 
@@ -715,11 +848,12 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
             zlist_append (gone, peer->department);
         }
         else
-        //  A gateway gone away is forgotten when it has been silent long
-        //  enough, and said so then: each unsent heartbeat is routine
-        if (s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0))
-            SLUICE_DEBUG (self->level, "broker: HEARTBEAT for %s not sent: its "
-                          "connection cannot take it now", peer->department);
+        if (s_send_own (self, peer->routing, peer->department, MSG_HEARTBEAT, NULL, 0)
+            == STATUS_DEPARTMENT_OFFLINE) {
+            SLUICE_INFO (self->level, "broker: %s is offline (its connection is gone)",
+                         peer->department);
+            zlist_append (gone, peer->department);
+        }
     }
     for (char *department = (char *) zlist_first (gone); department;
          department = (char *) zlist_next (gone))
@@ -729,35 +863,57 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
 }
 
 //  Reloads certificates and the revocation list when their files change,
-//  then pushes the new directory to every gateway.
+//  then pushes what changed in the directory to every gateway. A reload
+//  that fails keeps the previous trust: files that are wrong are tried
+//  again when they change, a shortage of descriptors at the next tick.
 static int
 s_reload_timer (zloop_t *loop, int timer_id, void *argument)
 {
     broker_t *self = (broker_t *) argument;
+    if (!self->router)
+        return s_rebind (self);             //  a rebind waits for descriptors
     const char *certs = conf_str (self->conf, "broker/certs");
     const char *crl = conf_str (self->conf, "broker/crl");
     if (s_mtime (certs) == self->certs_mtime && s_mtime (crl) == self->crl_mtime)
         return 0;
+    uint64_t before = directory_version (self->directory);
     char *error = NULL;
-    if (s_load_trust (self, &error)) {
+    s_load_t loaded = s_load_trust (self, &error);
+    if (loaded == S_LOAD_RETRY) {
+        if (ratelog_allow (self->reload_log, zclock_mono (), NULL))
+            zsys_error ("broker: reload failed, keeping the previous trust, trying again "
+                        "in a second: %s", error);
+        zstr_free (&error);
+        return 0;
+    }
+    if (loaded == S_LOAD_REFUSED) {
         zsys_error ("broker: reload failed, keeping the previous trust: %s", error);
         zstr_free (&error);
         self->certs_mtime = s_mtime (certs);
         self->crl_mtime = s_mtime (crl);
         return 0;
     }
+    //  A gateway the delta could not reach is forgotten: its next HEARTBEAT
+    //  is answered NOT_REGISTERED, and its HELLO gets what it misses
     bool revoked = false;
+    zlist_t *missed = zlist_new ();
     for (s_peer_t *peer = (s_peer_t *) zhashx_first (self->peers); peer;
          peer = (s_peer_t *) zhashx_next (self->peers)) {
-        if (s_send_own (self, peer->routing, peer->department, MSG_DIRECTORY,
-                        self->directory, self->directory_size))
-            zsys_warning ("broker: DIRECTORY for %s not sent (%zu bytes): its "
-                          "connection cannot take it now", peer->department,
-                          self->directory_size);
+        if (directory_version (self->directory) != before
+        &&  s_send_transfer (self, peer->routing, peer->department, before, false)
+            != STATUS_OK)
+            zlist_append (missed, peer->department);
         if (truststore_check (self->trust, peer->department,
                               zclock_time () / 1000, NULL) != STATUS_OK)
             revoked = true;
     }
+    for (char *department = (char *) zlist_first (missed); department;
+         department = (char *) zlist_next (missed)) {
+        zsys_warning ("broker: %s did not get the directory's changes; it is to "
+                      "register again", department);
+        zhashx_delete (self->peers, department);
+    }
+    zlist_destroy (&missed);
     //  Revoked peers are told and dropped at once, not at the next heartbeat
     s_heartbeat_timer (loop, timer_id, argument);
     if (revoked && self->loop)
@@ -785,12 +941,18 @@ s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
     return rc;
 }
 
-//  The CURVE server socket; ZAP must be bound first.
+//  The CURVE server socket and the monitor that caps its connections; ZAP
+//  must be bound first. On failure nothing is left half made.
 static int
 s_bind_router (broker_t *self, char **error)
 {
     conf_t *conf = self->conf;
     self->router = zsock_new (ZMQ_ROUTER);
+    if (!self->router) {
+        *error = zsys_sprintf ("cannot create the broker's socket: %s",
+                               zmq_strerror (zmq_errno ()));
+        return -1;
+    }
     zsock_set_router_mandatory (self->router, 1);
     zsock_set_sndtimeo (self->router, 0);
     zsock_set_sndhwm (self->router, (int) conf_int (conf, "broker/queue-limit"));
@@ -798,9 +960,18 @@ s_bind_router (broker_t *self, char **error)
     zsock_set_maxmsgsize (self->router, ENVELOPE_BODY_MAX + 4096);
     zsock_set_heartbeat_ivl (self->router, (int) self->heartbeat_ms);
     zsock_set_heartbeat_timeout (self->router, (int) self->heartbeat_ms * 3);
-    zsock_set_zap_domain (self->router, "sluice");
+    //  A connection silent in its handshake holds a descriptor this long
+    zsock_set_handshake_ivl (self->router, (int) self->caps.handshake_ms);
+    zsock_set_zap_domain (self->router, ZAP_DOMAIN);
     zcert_apply (cert_zcert (self->cert), self->router);
     zsock_set_curve_server (self->router, 1);
+    self->connections = connections_new (self->router, &self->caps, self->level);
+    if (!self->connections) {
+        *error = zsys_sprintf ("cannot monitor the broker's socket: %s",
+                               zmq_strerror (zmq_errno ()));
+        zsock_destroy (&self->router);
+        return -1;
+    }
     const char *endpoint = conf_str (conf, "broker/endpoint");
     //  After a rebind the old socket may hold the port for a moment
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -810,6 +981,7 @@ s_bind_router (broker_t *self, char **error)
     }
     *error = zsys_sprintf ("cannot bind %s: %s (broker/endpoint)", endpoint,
                            zmq_strerror (zmq_errno ()));
+    connections_destroy (&self->connections);
     zsock_destroy (&self->router);
     return -1;
 }
@@ -817,24 +989,83 @@ s_bind_router (broker_t *self, char **error)
 //  ZeroMQ has no way to close one peer's connection: to drop a department
 //  that was revoked while connected, every connection is closed and the
 //  others come back through ZAP within a heartbeat, while the revoked one
-//  is refused there.
+//  is refused there. If the new socket cannot be made (no descriptor
+//  left), the reload timer tries again every second.
 static int
 s_rebind (broker_t *self)
 {
-    zloop_reader_end (self->loop, self->router);
-    zsock_set_linger (self->router, 200);       //  let the last errors out
-    zsock_destroy (&self->router);
-    zhashx_purge (self->peers);
+    if (self->router) {
+        zloop_reader_end (self->loop, connections_socket (self->connections));
+        zloop_reader_end (self->loop, self->router);
+        connections_destroy (&self->connections);
+        zsock_set_linger (self->router, 200);       //  let the last errors out
+        zsock_destroy (&self->router);
+        zhashx_purge (self->peers);
+    }
     char *error = NULL;
     if (s_bind_router (self, &error)) {
-        zsys_error ("broker: %s; stopping", error);
+        if (ratelog_allow (self->reload_log, zclock_mono (), NULL))
+            zsys_error ("broker: %s; trying again in a second", error);
         zstr_free (&error);
-        return -1;
+        return 0;
     }
     zloop_reader (self->loop, self->router, s_router_event, self);
+    zloop_reader (self->loop, connections_socket (self->connections),
+                  s_connections_event, self);
     SLUICE_INFO (self->level, "broker: closed every connection to drop revoked departments; "
                "the others reconnect");
     return 0;
+}
+
+//  Descriptors open in this process now (Linux: /proc/self/fd), or a
+//  generous guess where that cannot be read.
+static size_t
+s_descriptors_open (void)
+{
+    DIR *handle = opendir ("/proc/self/fd");
+    if (!handle)
+        return 64;
+    size_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (handle)))
+        if (entry->d_name [0] != '.')
+            count++;
+    closedir (handle);
+    return count > 0? count - 1: 0;         //  not the one reading it
+}
+
+//  As many descriptors as the system lets us have (the soft limit raised
+//  to the hard one), and the caps on connections that follow: every
+//  connection costs a descriptor, and S_RESERVED_FDS stay for the
+//  broker's own files and sockets.
+static void
+s_set_caps (broker_t *self)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        struct rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    size_t descriptors = limit.rlim_cur == RLIM_INFINITY? (size_t) 1 << 20:
+                                                          (size_t) limit.rlim_cur;
+    //  The sockets made after this point (ZAP, router, monitor) count too.
+    //  Beyond the broker's own reserve, a quarter of the rest is kept free
+    //  for connections that libzmq accepted and the monitor has not yet
+    //  reported: a burst of them must not reach the limit
+    size_t in_use = s_descriptors_open () + 8;
+    size_t spare = descriptors > in_use? descriptors - in_use: 0;
+    size_t reserve = S_RESERVED_FDS + spare / 4;
+    self->caps.connections_max = spare > reserve + 8? spare - reserve: 8;
+    self->caps.handshakes_max = (size_t) conf_int (self->conf, "broker/handshakes-max");
+    self->caps.handshakes_per_address =
+        (size_t) conf_int (self->conf, "broker/handshakes-per-address");
+    self->caps.handshake_ms = conf_int (self->conf, "broker/handshake-ms");
+    SLUICE_INFO (self->level, "broker: %zu descriptors: at most %zu connections, %zu in "
+                 "their handshake (%zu from one address), each given %d ms",
+                 descriptors, self->caps.connections_max, self->caps.handshakes_max,
+                 self->caps.handshakes_per_address, (int) self->caps.handshake_ms);
 }
 
 broker_t *
@@ -848,6 +1079,10 @@ broker_new (conf_t *conf, char **error)
     self->level = conf_level (conf, "broker/log-level");
     self->peers = zhashx_new ();
     zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_destroy);
+    self->refusal_log = ratelog_new (20, 10000);
+    self->send_log = ratelog_new (20, 10000);
+    self->reload_log = ratelog_new (1, 10000);
+    s_set_caps (self);
 
     const char *cert_path = conf_str (conf, "broker/cert");
     self->cert = cert_load (cert_path);
@@ -875,7 +1110,8 @@ broker_new (conf_t *conf, char **error)
         broker_destroy (&self);
         return NULL;
     }
-    //  The registry first: it keeps the newest revocation list
+    self->directory = directory_new (self->id, (uint64_t) self->heartbeat_ms);
+    //  The registry before the trust: it keeps the newest revocation list
     const char *state = conf_str (conf, "broker/state");
     char *path = zsys_sprintf ("%s/registry.db", state);
     if (zsys_dir_create ("%s", state) == 0)
@@ -883,7 +1119,7 @@ broker_new (conf_t *conf, char **error)
     else
         *error = zsys_sprintf ("%s: cannot create the state directory (broker/state)", state);
     zstr_free (&path);
-    if (!self->ledger || s_epoch (self, error) || s_load_trust (self, error)) {
+    if (!self->ledger || s_epoch (self, error) || s_load_trust (self, error) != S_LOADED) {
         broker_destroy (&self);
         return NULL;
     }
@@ -911,13 +1147,17 @@ broker_destroy (broker_t **self_p)
     if (*self_p) {
         broker_t *self = *self_p;
         zloop_destroy (&self->loop);
+        connections_destroy (&self->connections);
         zsock_destroy (&self->router);
         zsock_destroy (&self->zap);
         zhashx_destroy (&self->peers);
         truststore_destroy (&self->trust);
         ledger_destroy (&self->ledger);
         cert_destroy (&self->cert);
-        free (self->directory);
+        directory_destroy (&self->directory);
+        ratelog_destroy (&self->refusal_log);
+        ratelog_destroy (&self->send_log);
+        ratelog_destroy (&self->reload_log);
         free (self);
         *self_p = NULL;
     }
@@ -929,6 +1169,8 @@ broker_run (broker_t *self, zsock_t *pipe)
     assert (self);
     self->loop = zloop_new ();
     zloop_reader (self->loop, self->router, s_router_event, self);
+    zloop_reader (self->loop, connections_socket (self->connections),
+                  s_connections_event, self);
     zloop_reader (self->loop, self->zap, s_zap_event, self);
     if (pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);

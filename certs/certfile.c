@@ -18,9 +18,14 @@ certfile_read (const char *path, size_t max, size_t *size_p)
     assert (size_p);
     char *reason = NULL;
     char *text = file_read (path, max, size_p, &reason);
+    //  errno is kept for the caller across the log line: a shortage of
+    //  descriptors (EMFILE) is not a bad file (the broker's reload tries
+    //  again)
+    int error = errno;
     if (!text)
         zsys_error ("certs: %s: %s", path, reason);
     zstr_free (&reason);
+    errno = error;
     return text;
 }
 

@@ -125,7 +125,9 @@ truststore_add_dir (truststore_t *self, const char *dir)
     assert (dir);
     DIR *handle = opendir (dir);
     if (!handle) {
-        zsys_error ("truststore: cannot read directory %s: %s", dir, strerror (errno));
+        int error = errno;
+        zsys_error ("truststore: cannot read directory %s: %s", dir, strerror (error));
+        errno = error;
         return -1;
     }
     //  Sorted names, so that the outcome does not depend on directory order
@@ -147,7 +149,17 @@ truststore_add_dir (truststore_t *self, const char *dir)
     for (const char *name = (const char *) zlist_first (names); name;
          name = (const char *) zlist_next (names)) {
         char *path = zsys_sprintf ("%s/%s", dir, name);
+        errno = 0;
         cert_t *cert = path? cert_load (path): NULL;
+        //  A file that cannot be opened for want of descriptors is not a bad
+        //  certificate: the directory cannot be read in full now
+        if (!cert && (errno == EMFILE || errno == ENFILE)) {
+            int error = errno;
+            zstr_free (&path);
+            zlist_destroy (&names);
+            errno = error;
+            return -1;
+        }
         if (!cert)
             zsys_warning ("truststore: %s refused: not a valid certificate", path);
         else {

@@ -26,7 +26,9 @@ status_t
     truststore_add (truststore_t *self, cert_t **cert_p);
 
 //  Adds every *.cert file in `dir` (not *_secret); returns how many were
-//  accepted, -1 if the directory cannot be read. Logs each refused file.
+//  accepted, -1 if the directory cannot be read, or one of its files
+//  cannot be opened for want of descriptors (errno EMFILE or ENFILE: then
+//  some may have been added). Logs each refused file.
 int
     truststore_add_dir (truststore_t *self, const char *dir);
 

@@ -21,6 +21,7 @@
 #include "agreement.h"
 #include "audit.h"
 #include "replay.h"
+#include "ratelog.h"
 #include "link.h"
 #include "registrar.h"
 #include "catalogs.h"
@@ -65,12 +66,13 @@ const conf_key_t gateway_schema [] = {
       "heartbeat interval to the broker" },
     { "gateway/order-limit",  CONF_INTEGER,  false, 1, RULES_ORDER_LIMIT_MAX, "1000",
       "open orders one department may have filed with (or by) this one" },
+    { "gateway/replay-capacity", CONF_INTEGER, false, 100, 100000000, "1000000",
+      "message ids remembered at most; one sender may hold a third" },
     { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
     { NULL }
 };
 
-#define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
 #define S_FLUSH_MS          20
 //  An answer from a provider whose catalog is not held is judged on a
@@ -146,6 +148,7 @@ struct _gateway_t {
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
+    ratelog_t *refusal_log;     //  messages from departments refused
 };
 
 static void
@@ -1384,22 +1387,15 @@ s_agreement_files (gateway_t *self)
     registrar_apply (self->registrar);
 }
 
-//  Takes the certificates and revocation list of a WELCOME or DIRECTORY.
-//  Each is verified against the authority here: the broker only carries
-//  them and cannot make us trust anything.
-static void
-s_directory (gateway_t *self, envelope_t *envelope)
+//  Verifies and keeps the certificates of a directory page; returns how
+//  many were new. Each is verified against the authority here: the broker
+//  only carries them and cannot make us trust anything.
+static size_t
+s_directory_certs (gateway_t *self, const msgpack_object *certs)
 {
-    message_directory_t directory;
-    if (message_directory_decode (envelope_payload (envelope),
-                                  envelope_payload_size (envelope), &directory)) {
-        zsys_warning ("gateway: malformed directory from the broker, ignored");
-        message_directory_destroy (&directory);
-        return;
-    }
     size_t accepted = 0;
-    for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
-        const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
+    for (uint32_t index = 0; index < certs->via.array.size; index++) {
+        const msgpack_object_str *text = &certs->via.array.ptr [index].via.str;
         cert_t *cert = cert_decode (text->ptr, text->size);
         if (!cert)
             continue;
@@ -1414,23 +1410,73 @@ s_directory (gateway_t *self, envelope_t *envelope)
                           department, status_name (status));
         cert_destroy (&cert);
     }
-    if (directory.crl->via.str.size > 0) {
-        crl_t *crl = crl_decode (directory.crl->via.str.ptr, directory.crl->via.str.size);
-        if (!crl)
-            zsys_warning ("gateway: malformed revocation list from the broker");
-        else {
-            int status = truststore_set_crl (self->trust, &crl);
-            if (status == STATUS_OK)
-                registrar_keep_crl (self->registrar, self->trust);
-            else
-            if (status != STATUS_STALE)
-                zsys_warning ("gateway: revocation list refused: %s", status_name (status));
-            crl_destroy (&crl);
-        }
+    return accepted;
+}
+
+//  Applies the revocation list a transfer carried; one accepted is kept in
+//  the ledger, so that no broker can take it back after a restart.
+static void
+s_directory_crl (gateway_t *self, const char *text, size_t size)
+{
+    crl_t *crl = crl_decode (text, size);
+    if (!crl)
+        zsys_warning ("gateway: malformed revocation list from the broker");
+    else {
+        int status = truststore_set_crl (self->trust, &crl);
+        if (status == STATUS_OK)
+            registrar_keep_crl (self->registrar, self->trust);
+        else
+        if (status != STATUS_STALE)
+            zsys_warning ("gateway: revocation list refused: %s", status_name (status));
+        crl_destroy (&crl);
     }
-    SLUICE_DEBUG (self->level, "gateway: directory with %zu new certificates", accepted);
+}
+
+//  Takes a page of a broker's directory: a WELCOME (page 0) or a DIRECTORY
+//  page (PROTOCOL.md 6.2, 9.2). Certificates are kept page by page; once
+//  the transfer is complete the revocation list is applied and the
+//  agreements loaded again (they are verified against the certificates).
+//  A transfer that missed something, or a page out of order, is asked for
+//  again: a HELLO that says what we hold. Returns true if the page
+//  completed a transfer, so that everything it carried is held now.
+static bool
+s_directory (gateway_t *self, link_t *link, envelope_t *envelope, bool welcome)
+{
+    message_directory_t directory;
+    dirsync_result_t result = DIRSYNC_BROKEN;
+    if (message_directory_decode (envelope_payload (envelope),
+                                  envelope_payload_size (envelope), &directory))
+        zsys_warning ("gateway: malformed directory page from broker %s",
+                      link_broker_id (link));
+    else {
+        size_t accepted = s_directory_certs (self, directory.certs);
+        result = dirsync_take (link_directory (link), &directory, welcome);
+        SLUICE_DEBUG (self->level, "gateway: directory page %" PRIu64 " of %" PRIu64
+                      " from broker %s, %zu new certificates", directory.page.page,
+                      directory.page.pages, link_broker_id (link), accepted);
+    }
+    if (result == DIRSYNC_DONE || result == DIRSYNC_BEHIND) {
+        size_t size;
+        const char *crl = dirsync_crl (link_directory (link), &size);
+        if (crl)
+            s_directory_crl (self, crl, size);
+        char since [48] = "everything";
+        if (directory.page.since)
+            snprintf (since, sizeof (since), "a delta since version %" PRIu64,
+                      directory.page.since);
+        SLUICE_INFO (self->level, "gateway: directory of broker %s at version %" PRIu64
+                     " (%s): %zu certificates held", link_broker_id (link),
+                     directory.page.version, since, truststore_size (self->trust));
+        s_agreement_files (self);
+    }
     message_directory_destroy (&directory);
-    s_agreement_files (self);
+    if (result == DIRSYNC_BEHIND || result == DIRSYNC_BROKEN) {
+        zsys_warning ("gateway: the directory from broker %s %s; asking again",
+                      link_broker_id (link), result == DIRSYNC_BEHIND?
+                      "skipped a version": "came out of order");
+        link_unregister (link);
+    }
+    return result == DIRSYNC_DONE;
 }
 
 //  What the broker of a link may send its gateway (section 4). Anything
@@ -1468,15 +1514,18 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
     }
     bool welcome = header->type == MSG_WELCOME && !link_registered (link);
     link_heard (link, header->type);
+    bool transferred = false;
     if (header->type == MSG_WELCOME || header->type == MSG_DIRECTORY)
-        s_directory (self, envelope);
+        transferred = s_directory (self, link, envelope, header->type == MSG_WELCOME);
     if (welcome) {
         s_publish_catalog (self, link);
         s_resend_waiting (self, link);
     }
-    //  The registry's catch-up: after each welcome, and again at a
-    //  directory if the last round left statements to judge
-    if (welcome || (header->type == MSG_DIRECTORY
+    //  The registry's catch-up: after each welcome (the broker answers it
+    //  after the welcome's directory pages), and again when a directory
+    //  transfer completes, its certificates held, if the last round left
+    //  statements that could not be judged yet
+    if (welcome || (transferred
                 &&  registrar_sync_wanted (self->registrar, link_broker_id (link))))
         s_registry_sync (self, link);
     if (header->type == MSG_REGISTRY)
@@ -1484,6 +1533,21 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
     else
     if (header->type == MSG_ERROR)
         s_answer (self, link, envelope);
+}
+
+//  Logs a message from a department that was refused, at most a few lines
+//  a second however many come (each refusal of a query is still answered
+//  and audited).
+static void
+s_refused_log (gateway_t *self, const envelope_header_t *header, int status)
+{
+    uint64_t skipped = 0;
+    char note [64];
+    if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+        zsys_warning ("gateway: %s from %s refused: %s (%s)%s",
+                      envelope_type_name (header->type), header->from,
+                      status_name (status), status_text (status),
+                      ratelog_note (skipped, note, sizeof (note)));
 }
 
 static void
@@ -1497,22 +1561,35 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         //  Without a valid department certificate we cannot even seal an
         //  answer, nor may we: a broker's identity is never a peer (and a
         //  message not opened is not audited: who sent it is not known)
-        zsys_warning ("gateway: %s from %s refused: %s (%s)",
-                      envelope_type_name (header->type), header->from,
-                      status_name (status), status_text (status));
+        s_refused_log (self, header, status);
         return;
     }
     status = envelope_open (envelope, box_key, cert_sign_public (sender));
+    //  A type this gateway does not serve (the broker's own, or reserved
+    //  for a later version) is refused before it takes a place in the
+    //  replay cache: answered, logged, and nothing else
+    if (status == STATUS_OK && !envelope_type_departmental (header->type)) {
+        s_refused_log (self, header, STATUS_BAD_TYPE);
+        char reason [96];
+        snprintf (reason, sizeof (reason), "a version 1 gateway does not serve %s",
+                  envelope_type_name (header->type));
+        //  An answer that cannot leave is logged by s_send_error
+        if (s_send_error (self, via, header->from, box_key, header->id, STATUS_BAD_TYPE,
+                          reason, NULL))
+            SLUICE_DEBUG (self->level, "gateway: the refusal of a %s from %s is not sent",
+                          envelope_type_name (header->type), header->from);
+        return;
+    }
+    //  Each sender has its share of the replay cache: a flood gets its
+    //  sender BUSY, never the others
     if (status == STATUS_OK)
-        status = replay_check (self->replay, header->id, (int64_t) header->time_ms,
-                               zclock_time ());
+        status = replay_check_from (self->replay, header->from, header->id,
+                                    (int64_t) header->time_ms, zclock_time ());
     if (status != STATUS_OK) {
         if (header->type == MSG_QUERY)
             s_refuse (self, via, envelope, box_key, NULL, NULL, status, NULL, NULL, NULL);
         else
-            zsys_warning ("gateway: %s from %s refused: %s",
-                          envelope_type_name (header->type), header->from,
-                          status_name (status));
+            s_refused_log (self, header, status);
         return;
     }
     if (header->type == MSG_QUERY)
@@ -1538,8 +1615,11 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
     envelope_t *envelope = envelope_decode (msg, &status);
     zmsg_destroy (&msg);
     if (!envelope) {
-        zsys_warning ("gateway: undecodable message from the broker: %s",
-                      status_name (status));
+        uint64_t skipped = 0;
+        char note [64];
+        if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+            zsys_warning ("gateway: undecodable message from the broker: %s%s",
+                          status_name (status), ratelog_note (skipped, note, sizeof (note)));
         return 0;
     }
     const envelope_header_t *header = envelope_header (envelope);
@@ -1872,7 +1952,8 @@ gateway_new (conf_t *conf, char **error)
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
     self->catalogs = catalogs_new ();
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
-                               S_REPLAY_CAPACITY);
+                               (size_t) conf_int (conf, "gateway/replay-capacity"));
+    self->refusal_log = ratelog_new (50, 10000);
     if (s_load_identity (self, error)
     ||  s_load_service (self, error)
     ||  s_connect (self, error)) {
@@ -1907,6 +1988,7 @@ gateway_destroy (gateway_t **self_p)
         source_destroy (&self->source);
         catalog_destroy (&self->catalog);
         replay_destroy (&self->replay);
+        ratelog_destroy (&self->refusal_log);
         truststore_destroy (&self->trust);
         cert_destroy (&self->cert);
         free (self);

@@ -1,6 +1,7 @@
 /*  link.c -- a gateway's connection to one broker.  */
 
 #include "link.h"
+#include "message.h"
 #include "status.h"
 #include "conf.h"
 #include <stdarg.h>
@@ -27,6 +28,7 @@ struct _link_t {
     int64_t reconnect_at;       //  monotonic ms to connect again; 0: none
     int64_t backoff_ms;         //  the wait after the next refusal
     char state [LINK_STATE_MAX];    //  why not registered, in words
+    dirsync_t *directory;       //  what we hold of the broker's directory
 };
 
 //  Sets the state text and, if it changed, logs it: a problem as a
@@ -77,6 +79,7 @@ link_new (cert_t *own, cert_t *broker, const char *endpoint,
     self->endpoint = strdup (endpoint);
     self->heartbeat_ms = heartbeat_ms;
     self->level = level;
+    self->directory = dirsync_new ();
     self->socket = zsock_new (ZMQ_DEALER);
     zcert_apply (cert_zcert (own), self->socket);
     zsock_set_curve_serverkey (self->socket, cert_curve_public_txt (broker));
@@ -121,6 +124,7 @@ link_destroy (link_t **self_p)
             zmq_socket_monitor (zsock_resolve (self->socket), NULL, 0);
         zsock_destroy (&self->monitor);
         zsock_destroy (&self->socket);
+        dirsync_destroy (&self->directory);
         free (self->endpoint);
         free (self);
         *self_p = NULL;
@@ -169,6 +173,12 @@ link_registered (link_t *self)
     return self->registered;
 }
 
+dirsync_t *
+link_directory (link_t *self)
+{
+    return self->directory;
+}
+
 int
 link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
            size_t size, const uint8_t *box_key)
@@ -195,21 +205,29 @@ link_send_sealed (link_t *self, envelope_t *envelope)
     return rc;
 }
 
-//  HELLO and HEARTBEAT carry an empty map. One that cannot go (no
-//  connection is up) is not queued; the state says why and the next tick
-//  tries again.
+//  A HELLO says what we hold of the broker's directory, so that it sends
+//  only what changed since; a HEARTBEAT carries an empty map. One that
+//  cannot go (no connection is up) is not queued; the state says why and
+//  the next tick tries again.
 static void
 s_send_own (link_t *self, int type)
 {
-    if (type == MSG_HELLO)
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    if (type == MSG_HELLO) {
         self->hello_sent = zclock_mono ();
+        message_hello_encode (dirsync_epoch (self->directory),
+                              dirsync_version (self->directory), &buffer);
+    }
+    else
+        msgpack_sbuffer_write (&buffer, "\x80", 1);
     envelope_t *envelope = envelope_new (type, cert_department (self->own), "");
-    const uint8_t empty_map = 0x80;
-    if (link_send (self, envelope, &empty_map, 1, NULL))
+    if (link_send (self, envelope, (const uint8_t *) buffer.data, buffer.size, NULL))
         SLUICE_DEBUG (self->level, "gateway: %s to broker %s not sent: %s",
                       envelope_type_name (type), cert_department (self->broker),
                       self->state);
     envelope_destroy (&envelope);
+    msgpack_sbuffer_destroy (&buffer);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <czmq.h>
 #include "cert.h"
 #include "envelope.h"
+#include "dirsync.h"
 
 typedef struct _link_t link_t;
 
@@ -46,6 +47,10 @@ bool        link_registered (link_t *self);
 //  Where the link stands, in words: "registered", or why it is not (e.g.
 //  "authentication refused by the broker (ZAP 400): ..."). Borrowed.
 const char *link_state (link_t *self);
+
+//  What we hold of this broker's directory (owned by the link); every
+//  HELLO says it (PROTOCOL.md 6.1).
+dirsync_t  *link_directory (link_t *self);
 
 //  Signs (and seals, if box_key) the payload into envelope and sends it.
 //  Returns 0, or -1 if the payload cannot be sealed or the link cannot take

@@ -102,8 +102,8 @@ bool
                          msgpack_sbuffer *next);
 
 //  True if the last round with `broker` left statements to judge again,
-//  or was interrupted: the gateway starts another round at the broker's
-//  next DIRECTORY.
+//  or was interrupted: the gateway starts another round when the broker's
+//  next directory transfer is complete (its certificates held).
 bool
     registrar_sync_wanted (registrar_t *self, const char *broker);
 

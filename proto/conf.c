@@ -12,7 +12,24 @@ struct _conf_t {
     const conf_key_t *schema;
     zhashx_t *values;           //  path -> value (strings, owned)
     char *dir;                  //  directory of the config file
+    size_t retired;             //  values kept under retired keys
 };
+
+//  A string that conf_str handed out stays valid while the conf lives,
+//  whatever happens later: a value that is replaced (conf_set, or a path
+//  resolved again) is not freed but kept under a retired key of its own,
+//  which no lookup uses, until conf_destroy. Replacements happen only when
+//  a value really changes, so this stays as small as the settings.
+static void
+s_retire (conf_t *self, const char *key)
+{
+    if (!zhashx_lookup (self->values, key))
+        return;
+    char retired_key [320];
+    snprintf (retired_key, sizeof (retired_key), "%s\x02%zu", key, self->retired++);
+    int rc = zhashx_rename (self->values, key, retired_key);
+    assert (rc == 0);
+}
 
 static const char *s_levels [] = { "error", "warning", "info", "debug" };
 
@@ -340,6 +357,7 @@ conf_set (conf_t *self, const char *path, const char *value, char **error)
         status_set_error (error, "'%s' = \"%s\" %s", path, value, reason);
         return -1;
     }
+    s_retire (self, path);
     zhashx_update (self->values, path, (void *) value);
     return 0;
 }
@@ -422,11 +440,18 @@ conf_str (conf_t *self, const char *path)
     if (key->kind != CONF_PATH || *value == '/')
         return value;
     //  Relative paths are relative to the configuration file; cache the
-    //  resolved form under a derived key so the string stays owned here
+    //  resolved form under a derived key so the string stays owned here.
+    //  A caller may hold what an earlier call returned (the broker's reload
+    //  timer does, across a reload): the cached string is returned again
+    //  as long as it is right, and retired, never freed, when it is not
     char resolved_key [300];
     snprintf (resolved_key, sizeof (resolved_key), "%s\x01", path);
     char *resolved = zsys_sprintf ("%s%s/%s", prefix, self->dir, value);
-    zhashx_update (self->values, resolved_key, resolved);
+    const char *cached = (const char *) zhashx_lookup (self->values, resolved_key);
+    if (!cached || !streq (cached, resolved)) {
+        s_retire (self, resolved_key);
+        zhashx_update (self->values, resolved_key, resolved);
+    }
     zstr_free (&resolved);
     return (const char *) zhashx_lookup (self->values, resolved_key);
 }
@@ -528,6 +553,20 @@ conf_test (bool verbose)
     zstr_free (&error);
     assert (conf_set (conf, "daemon/heartbeat-ms", "2000", &error) == 0);
     assert (conf_int (conf, "daemon/heartbeat-ms") == 2000);
+    //  A string handed out stays valid while the conf lives: asking again
+    //  returns the same one, and a value set later does not free it
+    const char *data = conf_str (conf, "daemon/data");
+    const char *endpoint = conf_str (conf, "daemon/endpoint");
+    for (int round = 0; round < 3; round++)
+        assert (conf_str (conf, "daemon/data") == data);
+    assert (conf_set (conf, "daemon/data", "elsewhere", &error) == 0);
+    assert (conf_set (conf, "daemon/endpoint", "tcp://127.0.0.1:10", &error) == 0);
+    snprintf (expected, sizeof (expected), "%s/elsewhere", dir);
+    assert (streq (conf_str (conf, "daemon/data"), expected));
+    assert (streq (conf_str (conf, "daemon/endpoint"), "tcp://127.0.0.1:10"));
+    snprintf (expected, sizeof (expected), "%s/state", dir);
+    assert (streq (data, expected));
+    assert (streq (endpoint, "tcp://127.0.0.1:9"));
     conf_destroy (&conf);
 
     //  Each kind of broken file is refused with a message naming file and key

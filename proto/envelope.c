@@ -16,20 +16,23 @@ typedef struct {
     int type;
     const char *name;
     bool sealed;            //  must be sealed to the recipient department
+    bool departmental;      //  version 1 carries it between departments
 } s_type_row_t;
 
+//  Between departments, version 1 carries QUERY, RESPONSE and ERROR only:
+//  the others are the broker's own, or reserved for later versions
 static const s_type_row_t s_types [] = {
-    { MSG_HELLO,     "HELLO",     false },
-    { MSG_WELCOME,   "WELCOME",   false },
-    { MSG_HEARTBEAT, "HEARTBEAT", false },
-    { MSG_QUERY,     "QUERY",     true  },
-    { MSG_RESPONSE,  "RESPONSE",  true  },
-    { MSG_ERROR,     "ERROR",     false },    //  sealed when from a department
-    { MSG_DIRECTORY, "DIRECTORY", false },
-    { MSG_NOTICE,    "NOTICE",    true  },
-    { MSG_RECEIPT,   "RECEIPT",   true  },
-    { MSG_ALERT,     "ALERT",     true  },
-    { MSG_REGISTRY,  "REGISTRY",  false },
+    { MSG_HELLO,     "HELLO",     false, false },
+    { MSG_WELCOME,   "WELCOME",   false, false },
+    { MSG_HEARTBEAT, "HEARTBEAT", false, false },
+    { MSG_QUERY,     "QUERY",     true,  true  },
+    { MSG_RESPONSE,  "RESPONSE",  true,  true  },
+    { MSG_ERROR,     "ERROR",     false, true  },  //  sealed when from a department
+    { MSG_DIRECTORY, "DIRECTORY", false, false },
+    { MSG_NOTICE,    "NOTICE",    true,  false },
+    { MSG_RECEIPT,   "RECEIPT",   true,  false },
+    { MSG_ALERT,     "ALERT",     true,  false },
+    { MSG_REGISTRY,  "REGISTRY",  false, false },
 };
 #define S_TYPES (sizeof (s_types) / sizeof (s_types [0]))
 
@@ -62,6 +65,13 @@ envelope_type_name (int type)
 {
     const s_type_row_t *row = s_type (type);
     return row? row->name: "UNKNOWN";
+}
+
+bool
+envelope_type_departmental (int type)
+{
+    const s_type_row_t *row = s_type (type);
+    return row && row->departmental;
 }
 
 bool
@@ -567,6 +577,15 @@ envelope_test (bool verbose)
 {
     if (verbose)
         printf (" * envelope: ");
+
+    //  Between departments, version 1 carries three types, no other
+    const int departmental [] = { MSG_QUERY, MSG_RESPONSE, MSG_ERROR };
+    const int others [] = { MSG_HELLO, MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY,
+                            MSG_NOTICE, MSG_RECEIPT, MSG_ALERT, MSG_REGISTRY, 0, 99, 255 };
+    for (size_t index = 0; index < 3; index++)
+        assert (envelope_type_departmental (departmental [index]));
+    for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++)
+        assert (!envelope_type_departmental (others [index]));
 
     uint8_t a_sign_pk [32], a_sign_sk [64], a_box_pk [32], a_box_sk [32];
     uint8_t b_sign_pk [32], b_sign_sk [64], b_box_pk [32], b_box_sk [32];

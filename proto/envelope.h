@@ -56,6 +56,12 @@ typedef struct _envelope_t envelope_t;
 const char *
     envelope_type_name (int type);
 
+//  True if version 1 carries the type from one department to another
+//  (QUERY, RESPONSE, ERROR): a broker routes nothing else between
+//  departments, and a gateway serves nothing else from one.
+bool
+    envelope_type_departmental (int type);
+
 //  True if the type is defined and, when sealed says so, must be sealed.
 bool
     envelope_type_sealed (int type);

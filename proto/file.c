@@ -50,7 +50,11 @@ file_read (const char *path, size_t max, size_t *size_p, char **reason)
     //  cannot be swapped between the check and the read
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd == -1) {
-        *reason = zsys_sprintf ("cannot open: %s", strerror (errno));
+        //  errno is kept for the caller: a shortage of descriptors (EMFILE,
+        //  ENFILE) is not a bad file, and the broker's reload tries again
+        int error = errno;
+        *reason = zsys_sprintf ("cannot open: %s", strerror (error));
+        errno = error;
         return NULL;
     }
     struct stat status;

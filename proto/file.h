@@ -21,7 +21,8 @@
 //  fresh NUL-terminated buffer (the caller frees it), its length in
 //  *size_p. Returns NULL and sets *reason (a fresh string without the path,
 //  e.g. "a FIFO, not a regular file", "larger than 1048576 bytes") if the
-//  file cannot be opened, is not a regular file or is too large.
+//  file cannot be opened, is not a regular file or is too large. When it
+//  cannot be opened, errno is the open's (EMFILE: no descriptor left).
 char *
     file_read (const char *path, size_t max, size_t *size_p, char **reason);
 

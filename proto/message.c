@@ -131,21 +131,68 @@ message_response_destroy (message_response_t *response)
 }
 
 int
-message_directory_encode (const char *broker, uint64_t heartbeat_ms,
-                          zlist_t *cert_texts, const char *crl_text,
+message_hello_encode (uint64_t epoch, uint64_t version, msgpack_sbuffer *buffer)
+{
+    msgpack_packer pk;
+    s_packer (&pk, buffer);
+    if (version == 0)
+        msgpack_pack_map (&pk, 0);
+    else {
+        msgpack_pack_map (&pk, 2);
+        codec_pack_kv_uint (&pk, "epoch", epoch);
+        codec_pack_kv_uint (&pk, "version", version);
+    }
+    return 0;
+}
+
+int
+message_hello_decode (const uint8_t *data, size_t size,
+                      uint64_t *epoch, uint64_t *version)
+{
+    *epoch = *version = 0;
+    msgpack_unpacked result;
+    msgpack_unpacked_init (&result);
+    int status = codec_unpack (data, size, &result);
+    const msgpack_object *map = &result.data;
+    bool bad = false;
+    if (status == STATUS_OK && map->type != MSGPACK_OBJECT_MAP)
+        status = STATUS_MALFORMED;
+    //  Both keys or neither: a version means nothing without its epoch
+    bool has_epoch = status == STATUS_OK && codec_get (map, "epoch", &bad);
+    bool has_version = status == STATUS_OK && codec_get (map, "version", &bad);
+    if (status == STATUS_OK
+    && (bad || has_epoch != has_version
+    ||  (has_epoch && (codec_get_uint (map, "epoch", epoch, UINT64_MAX)
+                   ||  codec_get_uint (map, "version", version, UINT64_MAX)))))
+        status = STATUS_MALFORMED;
+    if (status != STATUS_OK)
+        *epoch = *version = 0;
+    msgpack_unpacked_destroy (&result);
+    return status;
+}
+
+int
+message_directory_encode (const message_page_t *page,
+                          const char *const *cert_texts, size_t count,
+                          const uint8_t *crl_piece, size_t crl_piece_size,
                           msgpack_sbuffer *buffer)
 {
     msgpack_packer pk;
     s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, 4);
-    codec_pack_kv_str (&pk, "broker", broker);
-    codec_pack_kv_uint (&pk, "heartbeat_ms", heartbeat_ms);
+    msgpack_pack_map (&pk, 10);
+    codec_pack_kv_str (&pk, "broker", page->broker);
+    codec_pack_kv_uint (&pk, "heartbeat_ms", page->heartbeat_ms);
+    codec_pack_kv_uint (&pk, "epoch", page->epoch);
+    codec_pack_kv_uint (&pk, "version", page->version);
+    codec_pack_kv_uint (&pk, "since", page->since);
+    codec_pack_kv_uint (&pk, "page", page->page);
+    codec_pack_kv_uint (&pk, "pages", page->pages);
     codec_pack_str (&pk, "certs");
-    msgpack_pack_array (&pk, zlist_size (cert_texts));
-    for (const char *text = (const char *) zlist_first (cert_texts); text;
-         text = (const char *) zlist_next (cert_texts))
-        codec_pack_str (&pk, text);
-    codec_pack_kv_str (&pk, "crl", crl_text? crl_text: "");
+    msgpack_pack_array (&pk, count);
+    for (size_t index = 0; index < count; index++)
+        codec_pack_str (&pk, cert_texts [index]);
+    codec_pack_kv_bin (&pk, "crl", crl_piece, crl_piece_size);
+    codec_pack_kv_uint (&pk, "crl_size", page->crl_size);
     return 0;
 }
 
@@ -157,23 +204,38 @@ message_directory_decode (const uint8_t *data, size_t size,
     msgpack_unpacked_init (&directory->unpacked);
     int status = codec_unpack (data, size, &directory->unpacked);
     const msgpack_object *map = &directory->unpacked.data;
+    message_page_t *page = &directory->page;
     bool bad = false;
     if (status == STATUS_OK
-    && (codec_get_str (map, "broker", directory->broker,
-                       sizeof (directory->broker), false)
-    ||  codec_get_uint (map, "heartbeat_ms", &directory->heartbeat_ms, 3600000)))
+    && (codec_get_str (map, "broker", page->broker, sizeof (page->broker), false)
+    ||  codec_get_uint (map, "heartbeat_ms", &page->heartbeat_ms, 3600000)
+    ||  codec_get_uint (map, "epoch", &page->epoch, UINT64_MAX)
+    ||  codec_get_uint (map, "version", &page->version, UINT64_MAX)
+    ||  codec_get_uint (map, "since", &page->since, page->version)
+    ||  codec_get_uint (map, "pages", &page->pages, MESSAGE_PAGES_MAX)
+    ||  codec_get_uint (map, "page", &page->page, page->pages)
+    ||  codec_get_uint (map, "crl_size", &page->crl_size, MESSAGE_CRL_MAX)))
         status = STATUS_MALFORMED;
     if (status == STATUS_OK) {
         directory->certs = codec_get (map, "certs", &bad);
-        directory->crl = codec_get (map, "crl", &bad);
-        if (bad || !directory->certs || !directory->crl
+        const msgpack_object *crl = codec_get (map, "crl", &bad);
+        if (bad || !directory->certs || !crl
         ||  directory->certs->type != MSGPACK_OBJECT_ARRAY
-        ||  directory->crl->type != MSGPACK_OBJECT_STR)
+        ||  crl->type != MSGPACK_OBJECT_BIN
+        ||  crl->via.bin.size > page->crl_size)
             status = STATUS_MALFORMED;
-        else
-        for (uint32_t index = 0; index < directory->certs->via.array.size; index++)
-            if (directory->certs->via.array.ptr [index].type != MSGPACK_OBJECT_STR)
-                status = STATUS_MALFORMED;
+        else {
+            directory->crl_piece = (const uint8_t *) crl->via.bin.ptr;
+            directory->crl_piece_size = crl->via.bin.size;
+            for (uint32_t index = 0; index < directory->certs->via.array.size; index++)
+                if (directory->certs->via.array.ptr [index].type != MSGPACK_OBJECT_STR)
+                    status = STATUS_MALFORMED;
+        }
+    }
+    if (status != STATUS_OK) {
+        directory->certs = NULL;
+        directory->crl_piece = NULL;
+        directory->crl_piece_size = 0;
     }
     return status;
 }
@@ -202,9 +264,18 @@ message_directory_destroy (message_directory_t *directory)
     "b88ae6b5b7e6b5a6e4b89ce6b58be8af95e69c89e99990e585ace58fb8a76164" \
     "6472657373d924e4b88ae6b5b7e5b882e6b5a6e4b89ce696b0e58cbae5bca0e6" \
     "b19fe8b7af313233e58fb7"
-#define S_VECTOR_DIRECTORY \
-    "84a662726f6b6572a642524f4b4552ac6865617274626561745f6d73cd03e8a5" \
-    "636572747391a9636572742074657874a363726ca0"
+#define S_VECTOR_WELCOME \
+    "8aa662726f6b6572a642524f4b4552ac6865617274626561745f6d73cd03e8a5" \
+    "65706f6368cf1122334455667788a776657273696f6e03a573696e636500a470" \
+    "61676500a5706167657301a5636572747390a363726cc400a863726c5f73697a" \
+    "6508"
+#define S_VECTOR_PAGE \
+    "8aa662726f6b6572a642524f4b4552ac6865617274626561745f6d73cd03e8a5" \
+    "65706f6368cf1122334455667788a776657273696f6e03a573696e636500a470" \
+    "61676501a5706167657301a5636572747391a9636572742074657874a363726c" \
+    "c40863726c2074657874a863726c5f73697a6508"
+#define S_VECTOR_HELLO \
+    "82a565706f6368cf1122334455667788a776657273696f6e03"
 
 void
 message_test (bool verbose)
@@ -224,8 +295,8 @@ message_test (bool verbose)
               0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f },
             STATUS_NO_AGREEMENT,
             "no agreement for SH-PD-TAX to read 'enterprise-basic'", "" };
-        msgpack_sbuffer encoded [4];
-        for (int index = 0; index < 4; index++)
+        msgpack_sbuffer encoded [6];
+        for (int index = 0; index < 6; index++)
             msgpack_sbuffer_init (&encoded [index]);
         message_query_encode (&query, &encoded [0]);
         message_error_encode (&error, &encoded [1]);
@@ -237,14 +308,19 @@ message_test (bool verbose)
         msgpack_pack_map (&pk, 2);
         codec_pack_kv_str (&pk, "name", "上海浦东测试有限公司");
         codec_pack_kv_str (&pk, "address", "上海市浦东新区张江路123号");
-        zlist_t *texts = zlist_new ();
-        zlist_append (texts, "cert text");
-        message_directory_encode ("BROKER", 1000, texts, NULL, &encoded [3]);
-        zlist_destroy (&texts);
-        const char *expected [4] = {
-            S_VECTOR_QUERY, S_VECTOR_ERROR, S_VECTOR_RESPONSE, S_VECTOR_DIRECTORY
+        message_page_t welcome = { "BROKER", 1000, 0x1122334455667788ULL, 3, 0, 0, 1, 8 };
+        message_directory_encode (&welcome, NULL, 0, NULL, 0, &encoded [3]);
+        message_page_t page = welcome;
+        page.page = 1;
+        const char *cert_texts [] = { "cert text" };
+        message_directory_encode (&page, cert_texts, 1, (const uint8_t *) "crl text", 8,
+                                  &encoded [4]);
+        message_hello_encode (0x1122334455667788ULL, 3, &encoded [5]);
+        const char *expected [6] = {
+            S_VECTOR_QUERY, S_VECTOR_ERROR, S_VECTOR_RESPONSE, S_VECTOR_WELCOME,
+            S_VECTOR_PAGE, S_VECTOR_HELLO
         };
-        for (int index = 0; index < 4; index++) {
+        for (int index = 0; index < 6; index++) {
             char text [1024];
             assert (encoded [index].size * 2 < sizeof (text));
             for (size_t byte = 0; byte < encoded [index].size; byte++)
@@ -275,10 +351,22 @@ message_test (bool verbose)
         message_directory_t directory_back;
         assert (message_directory_decode ((uint8_t *) encoded [3].data, encoded [3].size,
                                           &directory_back) == STATUS_OK);
-        assert (directory_back.heartbeat_ms == 1000);
-        assert (directory_back.certs->via.array.size == 1);
+        assert (memcmp (&directory_back.page, &welcome, sizeof (welcome)) == 0);
+        assert (directory_back.certs->via.array.size == 0);
+        assert (directory_back.crl_piece_size == 0);
         message_directory_destroy (&directory_back);
-        for (int index = 0; index < 4; index++)
+        assert (message_directory_decode ((uint8_t *) encoded [4].data, encoded [4].size,
+                                          &directory_back) == STATUS_OK);
+        assert (memcmp (&directory_back.page, &page, sizeof (page)) == 0);
+        assert (directory_back.certs->via.array.size == 1);
+        assert (directory_back.crl_piece_size == 8);
+        assert (memcmp (directory_back.crl_piece, "crl text", 8) == 0);
+        message_directory_destroy (&directory_back);
+        uint64_t epoch, version;
+        assert (message_hello_decode ((uint8_t *) encoded [5].data, encoded [5].size,
+                                      &epoch, &version) == STATUS_OK);
+        assert (epoch == 0x1122334455667788ULL && version == 3);
+        for (int index = 0; index < 6; index++)
             msgpack_sbuffer_destroy (&encoded [index]);
     }
 
@@ -358,19 +446,60 @@ message_test (bool verbose)
     message_response_destroy (&response);
     msgpack_sbuffer_destroy (&buffer);
 
-    //  Directory
-    zlist_t *texts = zlist_new ();
-    zlist_append (texts, "cert one");
-    zlist_append (texts, "cert two");
+    //  Directory pages: every truncation refused; a page number above the
+    //  count, a piece larger than the list, a delta from beyond its own
+    //  version refused
+    message_page_t page = { "BROKER", 500, 7, 9, 4, 2, 3, 20 };
+    const char *texts [] = { "cert one", "cert two" };
     msgpack_sbuffer_init (&buffer);
-    message_directory_encode ("BROKER", 1000, texts, "", &buffer);
+    message_directory_encode (&page, texts, 2, (const uint8_t *) "piece", 5, &buffer);
     message_directory_t directory;
     assert (message_directory_decode ((uint8_t *) buffer.data, buffer.size, &directory) == STATUS_OK);
     assert (directory.certs->via.array.size == 2);
-    assert (streq (directory.broker, "BROKER"));
+    assert (streq (directory.page.broker, "BROKER"));
     message_directory_destroy (&directory);
+    for (size_t size = 0; size < buffer.size; size++) {
+        assert (message_directory_decode ((uint8_t *) buffer.data, size, &directory)
+                == STATUS_MALFORMED);
+        assert (!directory.certs);
+        message_directory_destroy (&directory);
+    }
     msgpack_sbuffer_destroy (&buffer);
-    zlist_destroy (&texts);
+    message_page_t bad [] = {
+        { "BROKER", 500, 7, 9, 4, 4, 3, 20 },       //  page 4 of 3
+        { "BROKER", 500, 7, 9, 4, 2, 3, 4 },        //  piece of 5 in a list of 4
+        { "BROKER", 500, 7, 9, 10, 2, 3, 20 },      //  since 10, version 9
+        { "BROKER", 500, 7, 9, 4, 2, 3, MESSAGE_CRL_MAX + 1 },
+        { "BROKER", 500, 7, 9, 4, 2, MESSAGE_PAGES_MAX + 1, 20 },
+    };
+    for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
+        msgpack_sbuffer_init (&buffer);
+        message_directory_encode (&bad [index], texts, 2, (const uint8_t *) "piece", 5, &buffer);
+        assert (message_directory_decode ((uint8_t *) buffer.data, buffer.size, &directory)
+                == STATUS_MALFORMED);
+        message_directory_destroy (&directory);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+
+    //  HELLO: the empty map holds nothing; an epoch without a version, or
+    //  a signed or oversized value, is refused
+    uint64_t epoch = 1, version = 1;
+    assert (message_hello_decode ((const uint8_t *) "\x80", 1, &epoch, &version) == STATUS_OK);
+    assert (epoch == 0 && version == 0);
+    msgpack_sbuffer_init (&buffer);
+    message_hello_encode (5, 0, &buffer);
+    assert (buffer.size == 1 && (uint8_t) buffer.data [0] == 0x80);
+    msgpack_sbuffer_destroy (&buffer);
+    const char *bad_hellos [] = {
+        "\x81\xa5" "epoch" "\x01",
+        "\x82\xa5" "epoch" "\x01\xa7" "version" "\xff",
+        "\x82\xa5" "epoch" "\x01\xa7" "version" "\xa1" "x",
+        "\x91\x01",
+    };
+    size_t bad_sizes [] = { 8, 17, 18, 2 };
+    for (size_t index = 0; index < 4; index++)
+        assert (message_hello_decode ((const uint8_t *) bad_hellos [index], bad_sizes [index],
+                                      &epoch, &version) == STATUS_MALFORMED);
 
     if (verbose)
         printf ("OK\n");

@@ -78,20 +78,50 @@ int  message_response_decode (const uint8_t *data, size_t size,
                               message_response_t *response);
 void message_response_destroy (message_response_t *response);
 
-//  WELCOME and DIRECTORY: the broker's id, heartbeat interval, the texts of
-//  every certificate it holds, and the revocation list text ("" if none).
-int message_directory_encode (const char *broker, uint64_t heartbeat_ms,
-                              zlist_t *cert_texts, const char *crl_text,
+//  HELLO: what the gateway holds of this broker's directory, the epoch and
+//  version of the last transfer it completed (PROTOCOL.md 6.1); 0 and 0
+//  when it holds nothing, which encodes as the empty map.
+int message_hello_encode (uint64_t epoch, uint64_t version, msgpack_sbuffer *buffer);
+int message_hello_decode (const uint8_t *data, size_t size,
+                          uint64_t *epoch, uint64_t *version);
+
+//  WELCOME and DIRECTORY: one page of a transfer of the broker's numbered
+//  directory (PROTOCOL.md 6.2). The WELCOME is page 0 and carries no
+//  certificates; the transfer's certificates and revocation list follow in
+//  DIRECTORY pages 1 .. pages. The list's text may be cut across pages:
+//  each page carries a piece, and crl_size is the whole text's size.
+#define MESSAGE_CRL_MAX     (1024 * 1024)   //  a revocation list's text
+#define MESSAGE_PAGES_MAX   100000          //  pages of one transfer
+
+typedef struct {
+    char broker [ENVELOPE_DEPT_MAX + 1];
+    uint64_t heartbeat_ms;
+    uint64_t epoch;             //  the broker's directory epoch
+    uint64_t version;           //  what the receiver holds after the transfer
+    uint64_t since;             //  what the transfer is a delta from; 0: all
+    uint64_t page;              //  0 (WELCOME) .. pages
+    uint64_t pages;             //  DIRECTORY pages of the transfer
+    uint64_t crl_size;          //  the list's text in bytes; 0: no list
+} message_page_t;
+
+//  Encodes a page with `count` certificate texts and a piece of the
+//  revocation list's text (crl_piece_size bytes, may be 0).
+int message_directory_encode (const message_page_t *page,
+                              const char *const *cert_texts, size_t count,
+                              const uint8_t *crl_piece, size_t crl_piece_size,
                               msgpack_sbuffer *buffer);
 
 typedef struct {
     msgpack_unpacked unpacked;
-    char broker [ENVELOPE_DEPT_MAX + 1];
-    uint64_t heartbeat_ms;
+    message_page_t page;
     const msgpack_object *certs;            //  array of str, borrowed
-    const msgpack_object *crl;              //  str, borrowed
+    const uint8_t *crl_piece;               //  borrowed
+    size_t crl_piece_size;
 } message_directory_t;
 
+//  Decodes a page; STATUS_OK or STATUS_MALFORMED (also for a page number
+//  above pages, a piece larger than crl_size, crl_size above
+//  MESSAGE_CRL_MAX or pages above MESSAGE_PAGES_MAX). Destroy it either way.
 int  message_directory_decode (const uint8_t *data, size_t size,
                                message_directory_t *directory);
 void message_directory_destroy (message_directory_t *directory);

@@ -14,6 +14,9 @@
     hasher, which zhashx calls with the key alone, can use a per-cache random
     key: a sender who chooses ids cannot aim them at one bucket. Lookups use
     a probe slot built on the stack.
+
+    A slot checked with a sender points at that sender's count, kept in a
+    second table while the sender holds any id; pruning a slot lowers it.
 */
 
 #include "replay.h"
@@ -23,9 +26,15 @@
 #include <sodium.h>
 
 typedef struct {
+    char name [REPLAY_SENDER_MAX + 1];
+    size_t count;                   //  ids it holds
+} s_sender_t;
+
+typedef struct {
     uint8_t id [REPLAY_ID_SIZE];    //  must stay first (see header comment)
     const uint8_t *hash_key;        //  crypto_shorthash key of the cache
     int64_t expiry_ms;              //  forget when now_ms > expiry_ms
+    s_sender_t *sender;             //  NULL if checked without one
 } s_slot_t;
 
 struct _replay_t {
@@ -35,8 +44,16 @@ struct _replay_t {
     size_t head;                    //  oldest slot
     size_t count;                   //  slots in use
     zhashx_t *index;                //  slot -> slot, keyed by the slot's id
+    zhashx_t *senders;              //  name -> s_sender_t, owned
     uint8_t hash_key [crypto_shorthash_KEYBYTES];
 };
+
+static void
+s_sender_free (s_sender_t **sender_p)
+{
+    free (*sender_p);
+    *sender_p = NULL;
+}
 
 static size_t
 s_slot_hash (const void *key)
@@ -75,7 +92,8 @@ replay_new (int64_t window_ms, size_t capacity)
     self->capacity = capacity;
     self->ring = (s_slot_t *) calloc (capacity, sizeof (s_slot_t));
     self->index = zhashx_new ();
-    if (!self->ring || !self->index) {
+    self->senders = zhashx_new ();
+    if (!self->ring || !self->index || !self->senders) {
         replay_destroy (&self);
         return NULL;
     }
@@ -84,6 +102,7 @@ replay_new (int64_t window_ms, size_t capacity)
     zhashx_set_key_comparator (self->index, s_slot_compare);
     zhashx_set_key_duplicator (self->index, NULL);
     zhashx_set_key_destructor (self->index, NULL);
+    zhashx_set_destructor (self->senders, (zhashx_destructor_fn *) s_sender_free);
     return self;
 }
 
@@ -98,6 +117,7 @@ replay_destroy (replay_t **self_p)
     if (*self_p) {
         replay_t *self = *self_p;
         zhashx_destroy (&self->index);
+        zhashx_destroy (&self->senders);
         free (self->ring);
         free (self);
         *self_p = NULL;
@@ -124,6 +144,10 @@ static void
 s_prune (replay_t *self, int64_t now_ms)
 {
     while (self->count > 0 && self->ring [self->head].expiry_ms < now_ms) {
+        s_sender_t *sender = self->ring [self->head].sender;
+        if (sender && --sender->count == 0)
+            zhashx_delete (self->senders, sender->name);
+        self->ring [self->head].sender = NULL;
         zhashx_delete (self->index, &self->ring [self->head]);
         self->head = (self->head + 1) % self->capacity;
         self->count--;
@@ -134,9 +158,10 @@ s_prune (replay_t *self, int64_t now_ms)
 //  --------------------------------------------------------------------------
 //  Checks a message id and time at local time now_ms; see replay.h.
 
-int
-replay_check (replay_t *self, const uint8_t *msgid,
-              int64_t msg_time_ms, int64_t now_ms)
+//  The check of both entry points; `sender` NULL: no share applies.
+static int
+s_check (replay_t *self, const char *sender_name, const uint8_t *msgid,
+         int64_t msg_time_ms, int64_t now_ms)
 {
     assert (self);
     assert (msgid);
@@ -152,6 +177,23 @@ replay_check (replay_t *self, const uint8_t *msgid,
         return STATUS_REPLAY;
     if (self->count == self->capacity)
         return STATUS_BUSY;
+    s_sender_t *sender = NULL;
+    if (sender_name) {
+        char name [REPLAY_SENDER_MAX + 1];
+        snprintf (name, sizeof (name), "%s", sender_name);
+        sender = (s_sender_t *) zhashx_lookup (self->senders, name);
+        //  Fewer than half of the free slots: alone, a third of the cache
+        size_t free_slots = self->capacity - self->count;
+        if (sender && 2 * sender->count >= free_slots)
+            return STATUS_BUSY;
+        if (!sender) {
+            sender = (s_sender_t *) zmalloc (sizeof (s_sender_t));
+            if (!sender)
+                return STATUS_INTERNAL;
+            memcpy (sender->name, name, sizeof (name));
+            zhashx_insert (self->senders, name, sender);
+        }
+    }
 
     //  Expiry: message time + window, saturated, and never earlier than the
     //  newest slot's so the ring stays ordered by expiry
@@ -168,10 +210,38 @@ replay_check (replay_t *self, const uint8_t *msgid,
     memcpy (slot->id, msgid, REPLAY_ID_SIZE);
     slot->hash_key = self->hash_key;
     slot->expiry_ms = expiry_ms;
+    slot->sender = sender;
     if (zhashx_insert (self->index, slot, slot) != 0)
         return STATUS_INTERNAL;         //  cannot happen: lookup said absent
+    if (sender)
+        sender->count++;
     self->count++;
     return STATUS_OK;
+}
+
+int
+replay_check (replay_t *self, const uint8_t *msgid,
+              int64_t msg_time_ms, int64_t now_ms)
+{
+    return s_check (self, NULL, msgid, msg_time_ms, now_ms);
+}
+
+int
+replay_check_from (replay_t *self, const char *sender, const uint8_t *msgid,
+                   int64_t msg_time_ms, int64_t now_ms)
+{
+    assert (sender);
+    return s_check (self, sender, msgid, msg_time_ms, now_ms);
+}
+
+size_t
+replay_sender_size (replay_t *self, const char *sender)
+{
+    assert (self && sender);
+    char name [REPLAY_SENDER_MAX + 1];
+    snprintf (name, sizeof (name), "%s", sender);
+    s_sender_t *held = (s_sender_t *) zhashx_lookup (self->senders, name);
+    return held? held->count: 0;
 }
 
 
@@ -316,6 +386,52 @@ replay_test (bool verbose)
     replay_destroy (&replay);
     replay_destroy (&replay);                   //  safe twice
     assert (replay == NULL);
+
+    //  Shares: a sender alone fills at most a third of the cache, then is
+    //  BUSY while others are not; a replay is still a replay; as its ids
+    //  expire it has room again
+    replay = replay_new (window, 300);
+    uint32_t sent = 0;
+    int status;
+    do {
+        s_make_id (id, 1000 + sent++);
+        status = replay_check_from (replay, "SH-PD-ROGUE", id, now, now);
+    } while (status == STATUS_OK);
+    assert (status == STATUS_BUSY);
+    assert (replay_sender_size (replay, "SH-PD-ROGUE") == 100);
+    s_make_id (id, 1000);
+    assert (replay_check_from (replay, "SH-PD-ROGUE", id, now, now) == STATUS_REPLAY);
+    for (uint32_t other = 0; other < 50; other++) {
+        s_make_id (id, 5000 + other);
+        assert (replay_check_from (replay, "SH-PD-TAX", id, now, now) == STATUS_OK);
+    }
+    //  A second flooder takes half of what is left, and still others have
+    //  room
+    sent = 0;
+    do {
+        s_make_id (id, 7000 + sent++);
+        status = replay_check_from (replay, "SH-PD-ALSO", id, now, now);
+    } while (status == STATUS_OK);
+    assert (replay_sender_size (replay, "SH-PD-ALSO") == 50);
+    s_make_id (id, 9000);
+    assert (replay_check_from (replay, "SH-PD-FDA", id, now, now) == STATUS_OK);
+    assert (replay_size (replay) == 201);
+    //  Ids checked without a sender are bound by the capacity alone
+    for (uint32_t other = 0; other < 99; other++) {
+        s_make_id (id, 10000 + other);
+        assert (replay_check (replay, id, now, now) == STATUS_OK);
+    }
+    s_make_id (id, 20000);
+    assert (replay_check (replay, id, now, now) == STATUS_BUSY);
+    assert (replay_check_from (replay, "SH-PD-NEW", id, now, now) == STATUS_BUSY);
+    //  Later, everything expired: the flooder has room again, and the
+    //  senders' counts are gone with their ids
+    s_make_id (id, 30000);
+    assert (replay_check_from (replay, "SH-PD-ROGUE", id, now + 3 * window,
+                               now + 3 * window) == STATUS_OK);
+    assert (replay_sender_size (replay, "SH-PD-ROGUE") == 1);
+    assert (replay_sender_size (replay, "SH-PD-TAX") == 0);
+    replay_destroy (&replay);
 
     //  Volume: ids arriving at a steady rate with jittered times stay
     //  bounded by about two windows' worth, and every replay is caught

@@ -7,6 +7,13 @@
     when the cache is full of unexpired ids, new messages are refused with
     STATUS_BUSY rather than an id being forgotten early (forgetting would
     let a replay through).
+
+    So that one sender cannot use up what every other needs, ids checked
+    with replay_check_from count against their sender: a sender may hold
+    fewer than half of the slots still free, counting its own as taken.
+    Alone, a sender can fill at most a third of the cache; a flood gets its
+    sender BUSY while everyone else still has room. A sender that holds
+    nothing is refused only when the cache is full.
 */
 #ifndef SLUICE_REPLAY_H_INCLUDED
 #define SLUICE_REPLAY_H_INCLUDED
@@ -16,6 +23,7 @@
 #include <stdint.h>
 
 #define REPLAY_ID_SIZE  16          //  message id size in bytes
+#define REPLAY_SENDER_MAX 32        //  sender id size in bytes
 
 typedef struct _replay_t replay_t;
 
@@ -40,6 +48,18 @@ void
 int
     replay_check (replay_t *self, const uint8_t *msgid,
                   int64_t msg_time_ms, int64_t now_ms);
+
+//  As replay_check, the id counted against `sender` (a department id, at
+//  most REPLAY_SENDER_MAX bytes; copied): STATUS_BUSY also when the
+//  sender already holds half of the slots still free, or more (the
+//  order of the checks is the same, a replay is still REPLAY).
+int
+    replay_check_from (replay_t *self, const char *sender, const uint8_t *msgid,
+                       int64_t msg_time_ms, int64_t now_ms);
+
+//  Ids `sender` holds now (0 if none).
+size_t
+    replay_sender_size (replay_t *self, const char *sender);
 
 //  Number of ids remembered now.
 size_t

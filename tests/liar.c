@@ -1115,7 +1115,7 @@ s_peer_destroy (s_peer_t **peer_p)
 
 //  The directory: every real certificate, then the forged ones, and the
 //  (forged, or for older-crl at a later HELLO the older) revocation list
-//  if any.
+//  if any, as a WELCOME and one DIRECTORY page.
 static void
 s_welcome (s_liar_t *self, s_peer_t *peer)
 {
@@ -1132,16 +1132,32 @@ s_welcome (s_liar_t *self, s_peer_t *peer)
     for (char *text = (char *) zlist_first (self->extra_certs); text;
          text = (char *) zlist_next (self->extra_certs))
         zlist_append (texts, text);
+    const char **array = (const char **) calloc (zlist_size (texts) + 1, sizeof (char *));
+    assert (array);
+    size_t count = 0;
+    for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts))
+        array [count++] = text;
+    size_t crl_size = crl_text? strlen (crl_text): 0;
+    message_page_t page = { .heartbeat_ms = S_HEARTBEAT_MS, .epoch = 1, .version = 1,
+                            .since = 0, .page = 0, .pages = 1, .crl_size = crl_size };
+    snprintf (page.broker, sizeof (page.broker), "%s", self->id);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
-    message_directory_encode (self->id, S_HEARTBEAT_MS, texts, crl_text, &buffer);
+    message_directory_encode (&page, NULL, 0, NULL, 0, &buffer);
     s_send_own (self, peer, MSG_WELCOME, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
+    page.page = 1;
+    msgpack_sbuffer_init (&buffer);
+    message_directory_encode (&page, array, count, (const uint8_t *) crl_text,
+                              crl_size, &buffer);
+    s_send_own (self, peer, MSG_DIRECTORY, (uint8_t *) buffer.data, buffer.size);
+    msgpack_sbuffer_destroy (&buffer);
     if (self->crl_rollback)
         s_report (self, "sent: directory to %s with %s", peer->department,
                   !crl_text? "no revocation list":
                   crl_text == self->crl_text? "the newer revocation list (--crl)":
                   "the older revocation list (--old-crl)");
-    msgpack_sbuffer_destroy (&buffer);
+    free (array);
     zlist_destroy (&texts);
 }
 

@@ -37,6 +37,7 @@
 #include "catalog.h"
 #include "statement.h"
 #include "registry.h"
+#include "dirsync.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +69,7 @@ typedef struct {
     const char *file;
     const char *answer;
     const char *catalog;
+    const char *type;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -99,6 +101,8 @@ static const peer_flag_t s_flags [] = {
       "MODE         lying-provider: how to answer (see below)" },
     { "--catalog",     offsetof (s_args_t, catalog),     false,
       "FILE        lying-provider: a catalog file to publish first" },
+    { "--type",        offsetof (s_args_t, type),        false,
+      "N              message type of typed and typed-flood (default 16)" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -155,8 +159,11 @@ typedef enum {
     S_TALLY,
     S_SERVED,                   //  we answered a query (serve)
     S_DONE,                     //  a broker answered a put (publish)
-    S_ANSWERED                  //  lying-provider answered a query
+    S_ANSWERED,                 //  lying-provider answered a query
+    S_HANDSHAKE                 //  what a handshake did (handshake)
 } s_kind_t;
+
+#define S_CODES 1000                        //  result codes are 0..999
 
 typedef struct {
     s_kind_t kind;
@@ -168,12 +175,15 @@ typedef struct {
     size_t served;                          //  serve: queries answered
     int last_code;                          //  ... and its last refusal
     char last_reason [MESSAGE_REASON_MAX + 1];
+    uint32_t *codes;                        //  errors by code (S_CODES)
+    char handshake [64];                    //  what the monitor saw
 } s_outcome_t;
 
 typedef struct {
     s_args_t args;
     int timeout_ms;
     int count;
+    int type;                   //  of typed messages
     cert_t *me;                 //  with secrets
     cert_t *broker;             //  verified against the authority
     cert_t *other;              //  may be NULL
@@ -181,6 +191,7 @@ typedef struct {
     zsock_t *dealer;
     zpoller_t *poller;
     zhashx_t *directory;        //  department -> cert_t, verified
+    dirsync_t *sync;            //  the directory transfer in progress
     bool welcomed;
     s_outcome_t outcome;
     const s_answer_t *answer;   //  lying-provider's mode, else NULL
@@ -270,11 +281,17 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
         case S_TALLY:
             fprintf (file, "replies=%zu ok=%zu errors=%zu", outcome->replies,
                     outcome->ok, outcome->errors);
+            for (int code = 0; outcome->codes && code < S_CODES; code++)
+                if (outcome->codes [code])
+                    fprintf (file, " %s=%u", status_name (code), outcome->codes [code]);
             s_one_line (outcome->last_reason);
             if (outcome->errors)
                 fprintf (file, " last=%s reason=%s", status_name (outcome->last_code),
                          outcome->last_reason);
             fprintf (file, "\n");
+            break;
+        case S_HANDSHAKE:
+            fprintf (file, "handshake=%s\n", outcome->handshake);
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
@@ -466,50 +483,63 @@ s_open (s_rogue_t *self, envelope_t *envelope)
     return 0;
 }
 
-//  Keeps the verified certificates of a directory payload.
-static int
-s_directory_load (s_rogue_t *self, const uint8_t *payload, size_t size)
+//  Keeps the verified certificates of a directory page (a WELCOME is page
+//  0); true once the transfer is complete.
+static bool
+s_directory_load (s_rogue_t *self, const uint8_t *payload, size_t size, bool welcome)
 {
     message_directory_t directory;
-    int rc = 0;
+    bool complete = false;
     if (message_directory_decode (payload, size, &directory) != STATUS_OK)
-        rc = s_bad_reply (self, "WELCOME with a malformed directory");
-    else
-    for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
-        const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
-        cert_t *cert = cert_decode (text->ptr, text->size);
-        if (cert && cert_verify (cert, self->authority) == 0)
-            zhashx_update (self->directory, cert_department (cert), cert);
-        else {
-            fprintf (stderr, "sluice-rogue: directory entry %u does not verify, "
-                     "skipped\n", index);
-            cert_destroy (&cert);
+        s_bad_reply (self, "%s with a malformed directory", welcome? "WELCOME": "DIRECTORY");
+    else {
+        for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
+            const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
+            cert_t *cert = cert_decode (text->ptr, text->size);
+            if (cert && cert_verify (cert, self->authority) == 0)
+                zhashx_update (self->directory, cert_department (cert), cert);
+            else {
+                fprintf (stderr, "sluice-rogue: directory entry %u does not verify, "
+                         "skipped\n", index);
+                cert_destroy (&cert);
+            }
         }
+        dirsync_result_t result = dirsync_take (self->sync, &directory, welcome);
+        complete = result == DIRSYNC_DONE || result == DIRSYNC_BEHIND;
+        if (result == DIRSYNC_BROKEN)
+            s_bad_reply (self, "directory page %" PRIu64 " out of order", directory.page.page);
     }
     message_directory_destroy (&directory);
-    return rc;
+    return complete;
 }
 
 //  Each handler returns true if the message ends the wait.
 typedef bool (s_handler_fn) (s_rogue_t *self, envelope_t *envelope);
 
+//  The WELCOME and the directory pages after it: welcomed once the last
+//  page is in (a page that does not verify ends the wait as a bad reply).
 static bool
-s_on_welcome (s_rogue_t *self, envelope_t *envelope)
+s_on_directory (s_rogue_t *self, envelope_t *envelope)
 {
+    const envelope_header_t *header = envelope_header (envelope);
+    bool welcome = header->type == MSG_WELCOME;
     if (self->welcomed)
         return false;
-    const char *from = envelope_header (envelope)->from;
-    if (!streq (from, cert_department (self->broker)))
-        s_bad_reply (self, "WELCOME from %s, not from the broker", from);
-    else
-    if (s_open (self, envelope) == 0
-    &&  s_directory_load (self, envelope_payload (envelope),
-                          envelope_payload_size (envelope)) == 0) {
+    if (!streq (header->from, cert_department (self->broker))) {
+        s_bad_reply (self, "%s from %s, not from the broker",
+                     envelope_type_name (header->type), header->from);
+        return true;
+    }
+    if (s_open (self, envelope))
+        return true;
+    if (s_directory_load (self, envelope_payload (envelope),
+                          envelope_payload_size (envelope), welcome)) {
         memset (&self->outcome, 0, sizeof (self->outcome));
         self->outcome.kind = S_WELCOMED;
         self->welcomed = true;
+        return true;
     }
-    return true;
+    return self->outcome.kind == S_BAD_REPLY;
 }
 
 //  Answering the broker's heartbeats keeps us registered through long waits.
@@ -685,9 +715,9 @@ static const struct {
     int type;
     s_handler_fn *handle;
 } s_handlers [] = {
-    { MSG_WELCOME,   s_on_welcome },
+    { MSG_WELCOME,   s_on_directory },
     { MSG_HEARTBEAT, s_on_heartbeat },
-    { MSG_DIRECTORY, NULL },            //  ignored
+    { MSG_DIRECTORY, s_on_directory },  //  pages; later ones ignored
     { MSG_ERROR,     s_on_error },
     { MSG_RESPONSE,  s_on_response },
     { MSG_QUERY,     s_on_query },      //  serve answers them
@@ -874,21 +904,48 @@ s_run_malformed (s_rogue_t *self)
     return 0;
 }
 
-//  --count correct queries without waiting, then counts the replies until
-//  all have come or none has for --timeout-ms.
+//  A sealed message of --type (default NOTICE) with an empty map, from us
+//  to --to; NULL if it cannot be built.
+static envelope_t *
+s_typed_new (s_rogue_t *self)
+{
+    s_query_spec_t spec;
+    s_spec_default (self, &spec);
+    uint8_t key [ENVELOPE_KEY_BYTES];
+    if (s_seal_key (self, &spec, key) != 1)
+        return NULL;
+    const uint8_t empty_map [] = { 0x80 };
+    envelope_t *envelope = peer_envelope_new (self->type, spec.from, spec.to, empty_map,
+                                              sizeof (empty_map), 0,
+                                              cert_sign_secret (self->me), key);
+    sodium_memzero (key, sizeof (key));
+    return envelope;
+}
+
 static int
-s_run_flood (s_rogue_t *self)
+s_send_typed (s_rogue_t *self)
+{
+    envelope_t *envelope = s_typed_new (self);
+    int rc = envelope? s_send_envelope (self, envelope): -1;
+    envelope_destroy (&envelope);
+    return rc;
+}
+
+//  Sends --count messages made by `send` without waiting, then counts the
+//  replies, by code, until all have come or none has for --timeout-ms.
+static int
+s_flood (s_rogue_t *self, int (*send) (s_rogue_t *self))
 {
     int rc = s_join (self);
     if (rc != 1)
         return rc;
-    s_query_spec_t spec;
-    s_spec_default (self, &spec);
     int sent = 0;
     for (; sent < self->count; sent++)
-        if (s_send_query (self, &spec))
+        if (send (self))
             break;
     size_t replies = 0, ok = 0, errors = 0;
+    uint32_t *codes = (uint32_t *) calloc (S_CODES, sizeof (uint32_t));
+    assert (codes);
     while (replies < (size_t) sent) {
         s_wait (self);
         if (self->outcome.kind == S_NO_REPLY)
@@ -896,18 +953,137 @@ s_run_flood (s_rogue_t *self)
         replies++;
         if (self->outcome.kind == S_RESPONSE)
             ok++;
-        else
+        else {
             errors++;
+            if (self->outcome.kind == S_ERROR && self->outcome.code >= 0
+            &&  self->outcome.code < S_CODES)
+                codes [self->outcome.code]++;
+        }
     }
     memset (&self->outcome, 0, sizeof (self->outcome));
     self->outcome.kind = S_TALLY;
     self->outcome.replies = replies;
     self->outcome.ok = ok;
     self->outcome.errors = errors;
+    self->outcome.codes = codes;
     if (sent < self->count)
-        fprintf (stderr, "sluice-rogue: only %d of %d queries were sent\n",
+        fprintf (stderr, "sluice-rogue: only %d of %d messages were sent\n",
                  sent, self->count);
     return 0;
+}
+
+static int
+s_send_default_query (s_rogue_t *self)
+{
+    s_query_spec_t spec;
+    s_spec_default (self, &spec);
+    return s_send_query (self, &spec);
+}
+
+//  --count correct queries without waiting, then counts the replies.
+static int
+s_run_flood (s_rogue_t *self)
+{
+    return s_flood (self, s_send_default_query);
+}
+
+//  --count messages of --type without waiting, then counts the replies.
+static int
+s_run_typed_flood (s_rogue_t *self)
+{
+    return s_flood (self, s_send_typed);
+}
+
+//  One message of --type; the outcome is its answer.
+static int
+s_run_typed (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    if (s_send_typed (self))
+        return -1;
+    s_wait (self);
+    return 0;
+}
+
+//  Connects with the CURVE key pair `curve` and a socket monitor, and waits
+//  up to --timeout-ms for the handshake's first outcome.
+static int
+s_handshake (s_rogue_t *self, zcert_t *curve)
+{
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zsock_t *monitor = zsock_new (ZMQ_PAIR);
+    if (!dealer || !monitor) {
+        zsock_destroy (&dealer);
+        zsock_destroy (&monitor);
+        fprintf (stderr, "sluice-rogue: cannot create a socket\n");
+        return -1;
+    }
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "inproc://rogue-monitor-%p", (void *) dealer);
+    int rc = zmq_socket_monitor (zsock_resolve (dealer), endpoint,
+                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    if (rc == 0)
+        rc = zsock_connect (monitor, "%s", endpoint);
+    zsock_set_linger (dealer, 0);
+    zcert_apply (curve, dealer);
+    zsock_set_curve_serverkey (dealer, cert_curve_public_txt (self->broker));
+    if (rc == 0)
+        rc = zsock_connect (dealer, "%s", self->args.broker);
+    if (rc) {
+        fprintf (stderr, "sluice-rogue: cannot connect to %s\n", self->args.broker);
+        zsock_destroy (&dealer);
+        zsock_destroy (&monitor);
+        return -1;
+    }
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_HANDSHAKE;
+    snprintf (self->outcome.handshake, sizeof (self->outcome.handshake), "NONE");
+    zsock_set_rcvtimeo (monitor, self->timeout_ms);
+    zframe_t *frame = zframe_recv (monitor);
+    if (frame && zframe_size (frame) == 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zframe_data (frame), 2);
+        memcpy (&value, zframe_data (frame) + 2, 4);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            snprintf (self->outcome.handshake, sizeof (self->outcome.handshake),
+                      "SUCCEEDED");
+        else
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            snprintf (self->outcome.handshake, sizeof (self->outcome.handshake),
+                      "FAILED_AUTH status=%u", value);
+        else
+            snprintf (self->outcome.handshake, sizeof (self->outcome.handshake),
+                      "FAILED_PROTOCOL");
+    }
+    zframe_destroy (&frame);
+    zsock_destroy (&dealer);
+    zsock_destroy (&monitor);
+    return 0;
+}
+
+//  The handshake with our certificate's key.
+static int
+s_run_handshake (s_rogue_t *self)
+{
+    return s_handshake (self, cert_zcert (self->me));
+}
+
+//  The handshake with a fresh key that no certificate holds.
+static int
+s_run_handshake_uncertified (s_rogue_t *self)
+{
+    zcert_t *stranger = zcert_new ();
+    if (!stranger)
+        return -1;
+    int rc = s_handshake (self, stranger);
+    zcert_destroy (&stranger);
+    return rc;
 }
 
 //  Puts one order for --item with --to, its legal basis ORDER_TEXT_MAX
@@ -1580,7 +1756,7 @@ static const s_attack_t s_attacks [] = {
     { .name = "injection",      .key = S_INJECTION_KEY,
       .help = "key \"" S_INJECTION_KEY "\" or --key (INVALID_KEY)" },
     { .name = "flood",          .run = s_run_flood,
-      .help = "--count queries without waiting; prints replies=N ok=N errors=N" },
+      .help = "--count queries without waiting; prints replies=N ok=N errors=N ..." },
     { .name = "signed-time",    .bend = s_bend_signed_time,
       .help = "a correct query whose header time is a signed int 64, signed as sent (MALFORMED)" },
     { .name = "serve",          .run = s_run_serve,
@@ -1594,9 +1770,17 @@ static const s_attack_t s_attacks [] = {
       .help = "publish a catalog of no items (takes back publish's); prints done=..." },
     { .name = "orders",         .run = s_run_orders,
       .help = "--count orders for --item with --to (legal bases of 1 KiB), put at\n"
-              "                  the broker in turn; the tally of its answers" },
+              "                         the broker in turn; the tally of its answers" },
     { .name = "lying-provider", .run = s_run_lying_provider,
       .help = "publish --catalog, answer the first query as --answer says" },
+    { .name = "typed",          .run = s_run_typed,
+      .help = "a sealed message of --type (default 16, NOTICE) to --to" },
+    { .name = "typed-flood",    .run = s_run_typed_flood,
+      .help = "--count messages of --type without waiting; the tally as flood" },
+    { .name = "handshake",      .run = s_run_handshake,
+      .help = "connect with a socket monitor; prints what the handshake did" },
+    { .name = "handshake-uncertified", .run = s_run_handshake_uncertified,
+      .help = "the same with a fresh key no certificate holds" },
 };
 
 //  Performs one attack: 0 when it ran (the outcome is set), -1 on a setup
@@ -1665,7 +1849,7 @@ static const peer_cli_t s_cli = {
     PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
     .run = s_run,
     .check = s_args_check,
-    .attack_width = 15
+    .attack_width = 22
 };
 
 static void
@@ -1677,6 +1861,7 @@ s_rogue_destroy (s_rogue_t **self_p)
         zpoller_destroy (&self->poller);
         zsock_destroy (&self->dealer);
         zhashx_destroy (&self->directory);
+        dirsync_destroy (&self->sync);
         cert_destroy (&self->me);
         cert_destroy (&self->broker);
         cert_destroy (&self->other);
@@ -1695,18 +1880,24 @@ s_rogue_new (const s_args_t *args)
     self->args = *args;
     self->directory = zhashx_new ();
     zhashx_set_destructor (self->directory, (zhashx_destructor_fn *) cert_destroy);
+    self->sync = dirsync_new ();
     long timeout = args->timeout? s_number (args->timeout, 1, S_TIMEOUT_MAX):
                                   S_TIMEOUT_DEFAULT;
     long count = args->count? s_number (args->count, 1, S_COUNT_MAX): S_COUNT_DEFAULT;
+    long type = args->type? s_number (args->type, 1, 255): MSG_NOTICE;
     const char *problem = NULL;
     if (timeout < 0)
         problem = "--timeout-ms must be 1 to 600000";
     else
     if (count < 0)
         problem = "--count must be 1 to 100000";
+    else
+    if (type < 0)
+        problem = "--type must be 1 to 255";
     if (!problem) {
         self->timeout_ms = (int) timeout;
         self->count = (int) count;
+        self->type = (int) type;
         if (peer_authority_load (args->authority, self->authority))
             problem = "cannot load --authority";
     }
@@ -1747,6 +1938,8 @@ s_run (void *args, const void *attack, FILE *out)
     int rc = rogue? s_attack_run (rogue, (const s_attack_t *) attack): -1;
     if (rc == 0)
         s_outcome_print (&rogue->outcome, out);
+    if (rogue)
+        free (rogue->outcome.codes);
     s_rogue_destroy (&rogue);
     return rc == 0? 0: PEER_EXIT_USAGE;
 }

@@ -20,6 +20,7 @@
 #include "ledger.h"
 #include "registry.h"
 #include "replay.h"
+#include "ratelog.h"
 #include "certfile.h"
 #include "authority.h"
 #include "cert.h"
@@ -34,6 +35,7 @@
 #include "audit.h"
 #include "localapi.h"
 #include "caller.h"
+#include "dirsync.h"
 #include "link.h"
 #include "rules.h"
 #include "registrar.h"
@@ -42,6 +44,9 @@
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
+#include "zap.h"
+#include "directory.h"
+#include "connections.h"
 #include "broker.h"
 #include "gateway.h"
 #include "version.h"
@@ -67,6 +72,7 @@ static const s_class_t s_classes [] = {
     { "ledger", ledger_test },
     { "registry", registry_test },
     { "replay", replay_test },
+    { "ratelog", ratelog_test },
     { "certfile", certfile_test },
     { "authority", authority_test },
     { "cert", cert_test },
@@ -81,6 +87,7 @@ static const s_class_t s_classes [] = {
     { "audit", audit_test },
     { "localapi", localapi_test },
     { "caller", caller_test },
+    { "dirsync", dirsync_test },
     { "link", link_test },
     { "rules", rules_test },
     { "catalogs", catalogs_test },
@@ -88,6 +95,9 @@ static const s_class_t s_classes [] = {
     { "registrar", registrar_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
+    { "zap", zap_test },
+    { "directory", directory_test },
+    { "connections", connections_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { "peer", peer_test },

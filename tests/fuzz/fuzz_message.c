@@ -1,5 +1,5 @@
 /*  fuzz_message.c -- libFuzzer target for the payload decoders: QUERY,
-    ERROR, RESPONSE and DIRECTORY (proto/message), REGISTRY payloads with
+    ERROR, RESPONSE, HELLO and the directory pages (proto/message), REGISTRY payloads with
     orders and answers (proto/registry), signed statements
     (proto/statement), and the gateway's local API requests and replies
     (gateway/localapi).
@@ -133,19 +133,48 @@ s_directory (const uint8_t *data, size_t size)
     int status = message_directory_decode (data, size, &directory);
     s_check_status (status);
     if (status == STATUS_OK) {
-        S_TERMINATED (directory.broker);
-        S_REQUIRE (directory.heartbeat_ms <= 3600000);
+        const message_page_t *page = &directory.page;
+        S_TERMINATED (page->broker);
+        S_REQUIRE (page->heartbeat_ms <= 3600000);
+        S_REQUIRE (page->since <= page->version && page->page <= page->pages);
+        S_REQUIRE (page->pages <= MESSAGE_PAGES_MAX && page->crl_size <= MESSAGE_CRL_MAX);
+        S_REQUIRE (directory.crl_piece_size <= page->crl_size);
         S_REQUIRE (directory.certs
                    && directory.certs->type == MSGPACK_OBJECT_ARRAY);
-        S_REQUIRE (directory.crl && directory.crl->type == MSGPACK_OBJECT_STR);
         for (uint32_t index = 0; index < directory.certs->via.array.size; index++)
             S_REQUIRE (directory.certs->via.array.ptr [index].type
                        == MSGPACK_OBJECT_STR);
         s_fuzz_walk (directory.certs);
-        s_fuzz_walk (directory.crl);
+        unsigned sum = 0;
+        for (size_t index = 0; index < directory.crl_piece_size; index++)
+            sum += directory.crl_piece [index];
+        S_REQUIRE (sum <= 255 * directory.crl_piece_size);
     }
+    else
+        S_REQUIRE (!directory.certs && !directory.crl_piece);
     message_directory_destroy (&directory);
     message_directory_destroy (&directory);
+}
+
+static void
+s_hello (const uint8_t *data, size_t size)
+{
+    uint64_t epoch = 1, version = 1;
+    int status = message_hello_decode (data, size, &epoch, &version);
+    s_check_status (status);
+    if (status != STATUS_OK)
+        S_REQUIRE (epoch == 0 && version == 0);
+    else {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        S_REQUIRE (message_hello_encode (epoch, version, &buffer) == 0);
+        uint64_t epoch_back, version_back;
+        S_REQUIRE (message_hello_decode ((const uint8_t *) buffer.data, buffer.size,
+                                         &epoch_back, &version_back) == STATUS_OK);
+        //  A version 0 says "nothing held", whatever its epoch
+        S_REQUIRE (version_back == version && (version == 0 || epoch_back == epoch));
+        msgpack_sbuffer_destroy (&buffer);
+    }
 }
 
 static void
@@ -353,6 +382,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_error (copy, size);
     s_response (copy, size);
     s_directory (copy, size);
+    s_hello (copy, size);
     s_request (copy, size);
     s_registry (copy, size);
     s_statement (copy, size);

@@ -111,12 +111,12 @@ s_payloads (s_out_t *out)
     msgpack_pack_double (&pk, 3.5);
     s_write_buffer (out, &buffer);
 
-    zlist_t *certs = zlist_new ();
-    zlist_append (certs, "metadata\n    department = \"SH-PD-MSA\"\n");
-    zlist_append (certs, "");
-    message_directory_encode ("BROKER", 500, certs, "crl\n", &buffer);
+    const char *certs [] = { "metadata\n    department = \"SH-PD-MSA\"\n", "" };
+    message_page_t page = { "BROKER", 500, 0x1122334455667788ULL, 7, 3, 1, 2, 8 };
+    message_directory_encode (&page, certs, 2, (const uint8_t *) "crl\n", 4, &buffer);
     s_write_buffer (out, &buffer);
-    zlist_destroy (&certs);
+    message_hello_encode (0x1122334455667788ULL, 7, &buffer);
+    s_write_buffer (out, &buffer);
 
     localapi_request_t request;
     memset (&request, 0, sizeof (request));

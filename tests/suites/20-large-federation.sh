@@ -1,0 +1,148 @@
+# A federation of its own: 10,000 certified departments behind one broker
+# (ports PORT+120..), run under a low descriptor limit. The directory goes
+# in pages with deltas; one sender's flood makes only itself BUSY; a
+# thousand silent connections from another address neither exhaust the
+# broker's descriptors nor stop it serving, welcoming or reloading, and do
+# not make it spin.
+echo "== a federation of 10,000 departments: paged directory, floods, descriptors"
+BIG="$WORK/big"
+BIG_PORT=$((PORT + 120))
+BIG_ENDPOINT="tcp://127.0.0.1:$BIG_PORT"
+BIG_COUNT=10000
+BIG_LAST=SH-PD-G-$BIG_COUNT
+BIG_ROGUE=SH-PD-G-0$((BIG_COUNT - 1))
+BIG_START=$(date +%s)
+mkdir -p "$BIG/broker/certs"
+"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department BROKER-BIG \
+    --name "Large federation broker" --role broker --out "$BIG/broker" >/dev/null
+cp "$F/authority/authority.pub" "$BIG/broker/"
+check "10,000 department certificates issued (sluice-certgen)" "$BIN/sluice-certgen" \
+    "$F/authority/authority.secret" "$BIG/broker/certs" "$BIG_COUNT" SH-PD-G \
+    1 2 $((BIG_COUNT - 1)) "$BIG_COUNT"
+cat >"$BIG/broker/broker.cfg" <<CFG
+broker
+    endpoint = "$BIG_ENDPOINT"
+    cert = "BROKER-BIG.cert_secret"
+    authority = "authority.pub"
+    certs = "certs"
+    crl = "federation.crl"
+    state = "state"
+    heartbeat-ms = 500
+CFG
+# The broker gets 256 descriptors in all: a thousand connections would
+# exhaust them
+( ulimit -n 256 && exec "$BIN/sluice-broker" --config "$BIG/broker/broker.cfg" ) \
+    >>"$WORK/big-broker.log" 2>&1 &
+BIG_BROKER_PID=$!
+PIDS="$PIDS $BIG_BROKER_PID"
+
+big_gateway () {   # folder department catalog database [setting line]
+    dir="$BIG/$1"
+    mkdir -p "$dir/state"
+    mv "$BIG/broker/certs/$2.cert_secret" "$dir/" 2>/dev/null
+    cp "$ROOT/examples/pudong/catalogs/$3" "$dir/catalog.cfg"
+    cp "$F/authority/authority.pub" "$BIG/broker/BROKER-BIG.cert" "$dir/"
+    cat >"$dir/gateway.cfg" <<CFG
+gateway
+    cert = "$2.cert_secret"
+    authority = "authority.pub"
+    broker = "$BIG_ENDPOINT"
+    broker-cert = "BROKER-BIG.cert"
+    local = "ipc://state/local.ipc"
+    catalog = "catalog.cfg"
+    source = "$F/data/$4"
+    state = "state"
+    heartbeat-ms = 500
+    timeout-ms = 4000
+${5:-}
+CFG
+    "$BIN/sluice-gateway" --config "$dir/gateway.cfg" >>"$WORK/big-$1.log" 2>&1 &
+    eval "big_${1}_PID=$!"
+    PIDS="$PIDS $!"
+}
+big_status () { "$SLUICE" status --config "$BIG/$1/gateway.cfg"; }
+big_query () {   # from-folder to [more]
+    from=$1; to=$2; shift 2
+    "$SLUICE" query --config "$BIG/$from/gateway.cfg" --to "$to" --item food-licence \
+        --key "$KEY" --officer "Test Officer" --purpose p --role auditor "$@"
+}
+big_rogue () {   # attack [more]
+    attack=$1; shift
+    "$BIN/sluice-rogue" --broker "$BIG_ENDPOINT" --broker-cert "$BIG/broker/BROKER-BIG.cert" \
+        --authority "$F/authority/authority.pub" --cert "$BIG/rogue/$BIG_ROGUE.cert_secret" \
+        --to "$BIG_LAST" --item food-licence --key "$KEY" --attack "$attack" \
+        --timeout-ms 15000 "$@"
+}
+# The provider is the 10,000th department; it remembers at most 300
+# message ids, so that a flood of a few hundred queries reaches the bound
+big_gateway ask SH-PD-G-00001 msa.cfg market.db
+big_gateway last "$BIG_LAST" fda.cfg food.db "    replay-capacity = 300"
+mkdir -p "$BIG/rogue"
+mv "$BIG/broker/certs/$BIG_ROGUE.cert_secret" "$BIG/rogue/"
+check "the asking gateway registers" registry_wait "registered +yes" big_status ask
+check "the 10,000th department's gateway registers" registry_wait "registered +yes" big_status last
+check "every certificate reaches the gateway, in pages" \
+    registry_wait "certificates +1000[0-9]$" big_status ask
+refute "the broker welcomed every gateway" "could not be welcomed|cannot send" \
+    cat "$WORK/big-broker.log"
+check "a gateway asks the department whose certificate is the 10,000th" \
+    registry_wait "OK \(1 row\)" big_query ask "$BIG_LAST"
+
+# A certificate added later travels as a delta from the version held
+"$BIN/sluice-certgen" "$F/authority/authority.secret" "$BIG/broker/certs" 1 SH-PD-H >/dev/null
+check "a certificate added later reaches the gateway as a delta" registry_wait \
+    "directory of broker BROKER-BIG at version 2 \(a delta since version 1\)" cat "$WORK/big-ask.log"
+expect "and the gateway knows that department now (offline, not unknown)" \
+    "DEPARTMENT_OFFLINE" 3 big_query ask SH-PD-H-00001
+expect "the delta is the one certificate" "certificates +10001$" 0 big_status ask
+
+# One sender's flood fills only its own share of the replay cache
+expect "a flood of queries from one department: its own excess is BUSY" \
+    "^replies=400 ok=[1-9][0-9]* errors=[1-9][0-9]* BUSY=[1-9][0-9]*( last=|$)" 0 \
+    big_rogue flood --count 400
+expect "another department's query meanwhile is answered, not BUSY" "OK \(1 row\)" 0 \
+    big_query ask "$BIG_LAST"
+expect "while the flooder stays BUSY" "^status=BUSY from=$BIG_LAST " 0 big_rogue valid
+
+# A thousand silent connections from another address, held open (and
+# opened again whenever the broker closes them)
+python3 "$ROOT/tests/holdopen.py" 127.0.0.1 "$BIG_PORT" 1200 127.0.0.2 \
+    "$WORK/big-holdopen.status" >"$WORK/big-holdopen.log" 2>&1 &
+HOLD_PID=$!
+PIDS="$PIDS $HOLD_PID"
+check "1,200 silent connections from 127.0.0.2 are refused over the caps" \
+    registry_wait "refused a connection from 127.0.0.2" cat "$WORK/big-broker.log"
+sleep 2
+check "the silent connections keep coming" registry_wait "rounds=([5-9]|[1-9][0-9]+) " \
+    cat "$WORK/big-holdopen.status"
+expect "meanwhile the registered gateways are served" "OK \(1 row\)" 0 \
+    big_query ask "$BIG_LAST"
+big_gateway new SH-PD-G-00002 tax.cfg tax.db
+check "and a new gateway registers within seconds" registry_wait "registered +yes" big_status new
+check "with the whole directory" registry_wait "certificates +1000[0-9]$" big_status new
+expect "and asks" "OK \(1 row\)" 0 big_query new "$BIG_LAST"
+big_lines=$(wc -l <"$WORK/big-broker.log")
+echo "not a revocation list" >"$BIG/broker/federation.crl"
+check "a reload failure meanwhile is logged" registry_wait \
+    "reload failed, keeping the previous trust: .*federation.crl: not a valid revocation list" \
+    tail -n +"$big_lines" "$WORK/big-broker.log"
+check "and harmless: the broker runs" kill -0 "$BIG_BROKER_PID"
+expect "and serves" "OK \(1 row\)" 0 big_query ask "$BIG_LAST"
+# Its CPU time over three seconds (utime + stime, /proc/PID/stat fields 14
+# and 15, in clock ticks): well under one core
+big_cpu () { awk '{ print $14 + $15 }' "/proc/$BIG_BROKER_PID/stat"; }
+cpu_before=$(big_cpu)
+sleep 3
+cpu_after=$(big_cpu)
+ticks=$(getconf CLK_TCK)
+check "the broker is not spinning: $((cpu_after - cpu_before)) ticks of $((3 * ticks)) in 3 s" \
+    test $((cpu_after - cpu_before)) -lt $((3 * ticks / 2))
+kill -TERM "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
+rm -f "$BIG/broker/federation.crl"
+echo "        (10,000 departments: $(($(date +%s) - BIG_START)) s)"
+
+for folder in ask last new; do
+    eval "pid=\$big_${folder}_PID"
+    stop_clean "large federation: $folder gateway stops cleanly" "$pid"
+done
+stop_clean "large federation: the broker stops cleanly" "$BIG_BROKER_PID"
