@@ -81,7 +81,7 @@ s_decide (const s_request_t *request, truststore_t *trust, int64_t now,
         s_refuse (decision, request, "400", status_text (check), status_name (check), cert);
         return;
     }
-    if (!streq (cert_role (cert), "department")) {
+    if (!streq (cert_role (cert), CERT_ROLE_DEPARTMENT)) {
         char why [64];
         snprintf (why, sizeof (why), "role %.16s, only departments connect", cert_role (cert));
         s_refuse (decision, request, "400", "only department certificates connect",
@@ -185,8 +185,10 @@ zap_test (bool verbose)
     int64_t not_after [] = { now + year, now - 10, now + year, now + year };
     uint8_t keys [4][32];
     for (int index = 0; index < 4; index++) {
-        cert_t *cert = cert_new (names [index], "test", index == 3? "broker": "department",
-                                 1, 1, now - year, not_after [index]);
+        //  A broker's certificate carries no clearance
+        cert_t *cert = cert_new (names [index], "test",
+                                 index == 3? CERT_ROLE_BROKER: CERT_ROLE_DEPARTMENT,
+                                 index == 3? 0: 1, 1, now - year, not_after [index]);
         assert (cert);
         cert_sign_by (cert, authority);
         memcpy (keys [index], cert_curve_public (cert), 32);
