@@ -41,9 +41,9 @@ mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/logs" "$OUT/artifacts" || exi
 
 # Library sources, as the Makefile lists them
 LIB_SRC=""
-for source in proto/*.c certs/*.c broker/broker.c gateway/*.c; do
+for source in proto/*.c certs/*.c broker/*.c gateway/*.c; do
     case "$source" in
-        gateway/sluice.c|gateway/sluice_gateway.c) ;;
+        broker/sluice_broker.c|gateway/sluice.c|gateway/sluice_gateway.c) ;;
         *) LIB_SRC="$LIB_SRC $source" ;;
     esac
 done
