@@ -410,24 +410,26 @@ s_epoch (broker_t *self, char **error)
     return 0;
 }
 
-//  Sends a REGISTRY payload to one department if it is connected; a send
-//  that fails is logged (the department asks again, or is told by a
-//  status of its own request).
+//  Sends a REGISTRY payload to one department if it is connected. One that
+//  is not sent is logged, at most a few lines a second (a department
+//  offline misses a push for every statement registered meanwhile): the
+//  department asks again, is told by a status of its own request, or gets
+//  a push with its next catch-up.
 static int
 s_registry_send_payload (broker_t *self, const char *department, const char *what,
                          const uint8_t *payload, size_t size)
 {
     s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
-    if (!peer) {
-        SLUICE_DEBUG (self->level, "broker: registry %s for %s not sent: not connected",
-                      what, department);
-        return -1;
-    }
-    int status = s_send_own (self, peer->routing, department, MSG_REGISTRY, payload, size);
-    if (status != STATUS_OK)
-        zsys_warning ("broker: registry %s for %s (%zu bytes) could not be sent: %s%s",
-                      what, department, size, status_name (status),
-                      streq (what, "push")? "; it comes with the next catch-up": "");
+    int status = peer? s_send_own (self, peer->routing, department, MSG_REGISTRY,
+                                   payload, size): STATUS_NOT_REGISTERED;
+    uint64_t skipped = 0;
+    char note [64];
+    if (status != STATUS_OK && ratelog_allow (self->send_log, zclock_mono (), &skipped))
+        zsys_warning ("broker: registry %s for %s (%zu bytes) could not be sent: %s%s%s",
+                      what, department, size,
+                      peer? status_name (status): "not connected",
+                      streq (what, "push")? "; it comes with the next catch-up": "",
+                      ratelog_note (skipped, note, sizeof (note)));
     return status == STATUS_OK? 0: -1;
 }
 
