@@ -100,7 +100,9 @@ struct _broker_t {
     int64_t certs_mtime, crl_mtime;
     int64_t heartbeat_ms;
     int level;                  //  log level 0 error .. 3 debug
-    ratelog_t *refusal_log;     //  refused connections and messages
+    ratelog_t *refusal_log;     //  refused messages
+    ratelog_t *zap_log;         //  refused connections: a flood of bad
+                                //  messages does not hide them
     ratelog_t *send_log;        //  messages that could not be sent
     ratelog_t *reload_log;      //  reloads that wait for descriptors
 };
@@ -807,7 +809,7 @@ s_zap_event (zloop_t *loop, zsock_t *reader, void *argument)
     if (refusal) {
         uint64_t skipped = 0;
         char note [64];
-        if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
+        if (ratelog_allow (self->zap_log, zclock_mono (), &skipped))
             zsys_warning ("broker: %s%s", refusal, ratelog_note (skipped, note, sizeof (note)));
         zstr_free (&refusal);
     }
@@ -1082,6 +1084,7 @@ broker_new (conf_t *conf, char **error)
     self->peers = zhashx_new ();
     zhashx_set_destructor (self->peers, (zhashx_destructor_fn *) s_peer_destroy);
     self->refusal_log = ratelog_new (20, 10000);
+    self->zap_log = ratelog_new (20, 10000);
     self->send_log = ratelog_new (20, 10000);
     self->reload_log = ratelog_new (1, 10000);
     s_set_caps (self);
@@ -1158,6 +1161,7 @@ broker_destroy (broker_t **self_p)
         cert_destroy (&self->cert);
         directory_destroy (&self->directory);
         ratelog_destroy (&self->refusal_log);
+        ratelog_destroy (&self->zap_log);
         ratelog_destroy (&self->send_log);
         ratelog_destroy (&self->reload_log);
         free (self);
