@@ -98,12 +98,17 @@ s_gateway_actor (zsock_t *pipe, void *args)
 }
 
 //  Tells a daemon to reload and waits for its answer (a hang is a finding:
-//  libFuzzer's -timeout catches it)
+//  libFuzzer's -timeout catches it). The alarm that libFuzzer's -timeout
+//  sets interrupts the wait now and then (SIGALRM): it is waited again.
 static void
 s_reload (zactor_t *daemon)
 {
     S_REQUIRE (zstr_send (daemon, "RELOAD") == 0);
-    S_REQUIRE (zsock_wait (daemon) == 0);
+    int rc;
+    do
+        rc = zsock_wait (daemon);
+    while (rc == -1 && zmq_errno () == EINTR);
+    S_REQUIRE (rc == 0);
 }
 
 static void
