@@ -12,8 +12,10 @@
     crashes, reads freed memory or hangs is a finding. After each input the
     daemon must still answer the next reload.
 
-    The daemons' settings are absolute paths. Build and run: sh
-    tests/fuzz/run.sh (see README "Fuzzing").
+    The daemons read configuration files whose paths are relative, as an
+    operator writes them: each reload resolves them again (conf_str), so the
+    strings a reload holds across another (the broker's) are covered too.
+    Build and run: sh tests/fuzz/run.sh (see README "Fuzzing").
 */
 
 #include "conf.h"
@@ -65,20 +67,20 @@ s_write (const char *name, const uint8_t *data, size_t size)
     zstr_free (&path);
 }
 
-static void
-s_set (conf_t *conf, const char *key, const char *value)
+//  A daemon's configuration file, written in the federation's directory
+//  and loaded from there, so that its relative paths are relative to it
+static conf_t *
+s_conf_load (const char *name, const char *text, const conf_key_t *schema)
 {
-    char *error = NULL;
-    S_REQUIRE (conf_set (conf, key, value, &error) == 0);
-}
-
-//  A file of the federation, by its absolute path
-static void
-s_set_path (conf_t *conf, const char *key, const char *name)
-{
+    s_write (name, (const uint8_t *) text, strlen (text));
     char *path = s_at (name);
-    s_set (conf, key, path);
+    char *error = NULL;
+    conf_t *conf = conf_load (path, schema, &error);
+    if (!conf)
+        fprintf (stderr, "fuzz_reload: %s\n", error);
+    S_REQUIRE (conf);
     zstr_free (&path);
+    return conf;
 }
 
 //  The gateway as an actor, as daemon_main runs it
@@ -167,32 +169,32 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     atexit (s_cleanup);
     s_federation ();
 
-    s_broker_conf = conf_new (broker_schema);
-    s_set (s_broker_conf, "broker/endpoint", "tcp://127.0.0.1:*");
-    s_set_path (s_broker_conf, "broker/cert", "BROKER.cert_secret");
-    s_set_path (s_broker_conf, "broker/authority", "authority.pub");
-    s_set_path (s_broker_conf, "broker/certs", "certs");
-    s_set_path (s_broker_conf, "broker/crl", "federation.crl");
-    s_set_path (s_broker_conf, "broker/state", "broker-state");
-    s_set (s_broker_conf, "broker/log-level", "error");
+    s_broker_conf = s_conf_load ("broker.cfg",
+        "broker\n"
+        "    endpoint = \"tcp://127.0.0.1:*\"\n"
+        "    cert = \"BROKER.cert_secret\"\n"
+        "    authority = \"authority.pub\"\n"
+        "    certs = \"certs\"\n"
+        "    crl = \"federation.crl\"\n"
+        "    state = \"broker-state\"\n"
+        "    log-level = \"error\"\n", broker_schema);
     s_broker = zactor_new (broker_actor, s_broker_conf);
     S_REQUIRE (s_broker);
     s_reload (s_broker);
 
-    s_gateway_conf = conf_new (gateway_schema);
-    s_set_path (s_gateway_conf, "gateway/cert", "SH-PD-MSA.cert_secret");
-    s_set_path (s_gateway_conf, "gateway/authority", "authority.pub");
-    //  No broker there: reloads do not need one
-    s_set (s_gateway_conf, "gateway/broker", "tcp://127.0.0.1:9");
-    s_set_path (s_gateway_conf, "gateway/broker-cert", "BROKER.cert");
-    char *local = zsys_sprintf ("ipc://%s/local.ipc", s_dir);
-    s_set (s_gateway_conf, "gateway/local", local);
-    zstr_free (&local);
-    s_set_path (s_gateway_conf, "gateway/catalog", "catalog.cfg");
-    s_set_path (s_gateway_conf, "gateway/source", "source.db");
-    s_set_path (s_gateway_conf, "gateway/state", "gateway-state");
-    s_set_path (s_gateway_conf, "gateway/agreements", "agreements");
-    s_set (s_gateway_conf, "gateway/log-level", "error");
+    //  No broker at gateway/broker: reloads do not need one
+    s_gateway_conf = s_conf_load ("gateway.cfg",
+        "gateway\n"
+        "    cert = \"SH-PD-MSA.cert_secret\"\n"
+        "    authority = \"authority.pub\"\n"
+        "    broker = \"tcp://127.0.0.1:9\"\n"
+        "    broker-cert = \"BROKER.cert\"\n"
+        "    local = \"ipc://local.ipc\"\n"
+        "    catalog = \"catalog.cfg\"\n"
+        "    source = \"source.db\"\n"
+        "    state = \"gateway-state\"\n"
+        "    agreements = \"agreements\"\n"
+        "    log-level = \"error\"\n", gateway_schema);
     s_gateway = zactor_new (s_gateway_actor, s_gateway_conf);
     S_REQUIRE (s_gateway);
     s_reload (s_gateway);
