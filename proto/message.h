@@ -19,6 +19,17 @@
 #define MESSAGE_OFFICER_MAX  128
 #define MESSAGE_ROLE_MAX     64
 #define MESSAGE_REASON_MAX   512
+#define MESSAGE_HEAD_BYTES   32     //  an audit chain hash (PROTOCOL.md 15.3)
+#define MESSAGE_HEAD_SEQ_MAX INT64_MAX
+
+//  The head of the sender's audit chain, as QUERY, RESPONSE and ERROR carry
+//  it so that each side's log witnesses the other's (PROTOCOL.md 6.3-6.5):
+//  `seq` records and the chain hash after record `seq`. seq 0 means none
+//  (the keys are then absent on the wire and hash is 32 zero bytes).
+typedef struct {
+    uint64_t seq;
+    uint8_t hash [MESSAGE_HEAD_BYTES];
+} message_head_t;
 
 //  QUERY: ask a department for the record of one key of one item.
 typedef struct {
@@ -28,6 +39,7 @@ typedef struct {
     char purpose [MESSAGE_PURPOSE_MAX + 1];
     char officer [MESSAGE_OFFICER_MAX + 1];
     char role [MESSAGE_ROLE_MAX + 1];
+    message_head_t head;                     //  the requester's audit head
 } message_query_t;
 
 //  ERROR: a refusal or failure, answering message `re`.
@@ -36,6 +48,8 @@ typedef struct {
     uint32_t code;                           //  status_t
     char reason [MESSAGE_REASON_MAX + 1];    //  which rule refused, in words
     char field [MESSAGE_ITEM_MAX + 1];       //  offending field, if any
+    message_head_t head;                     //  the provider's audit head
+                                             //  before this answer's record
 } message_error_t;
 
 //  Packs into buffer (initialised by the caller). Returns 0.
@@ -46,13 +60,20 @@ int message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer)
 int message_query_decode (const uint8_t *data, size_t size, message_query_t *query);
 int message_error_decode (const uint8_t *data, size_t size, message_error_t *error);
 
-//  RESPONSE: {re, item, status, served_at, agreement, rows}. The rows are
-//  packed by the source; the writer starts the map and the caller appends
-//  the "rows" value (array of maps). message_response_begin packs everything
-//  but the rows value, whose key it writes last.
+//  RESPONSE: {re, item, status, served_at, agreement, [audit_seq,
+//  audit_head,] rows}. The rows are packed by the source; the writer starts
+//  the map and the caller appends the "rows" value (array of maps).
+//  message_response_begin packs everything but the rows value, whose key it
+//  writes last; it writes no audit head (as message_response_begin_head with
+//  head NULL). head: the provider's audit head before this answer's record;
+//  NULL or seq 0 for none.
 void message_response_begin (msgpack_packer *pk, const uint8_t *re,
                              const char *item, int status,
                              uint64_t served_at, const char *agreement);
+void message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
+                                  const char *item, int status,
+                                  uint64_t served_at, const char *agreement,
+                                  const message_head_t *head);
 
 //  A decoded response: the unpacked object stays valid until destroyed.
 typedef struct {
@@ -62,6 +83,7 @@ typedef struct {
     uint32_t status;
     uint64_t served_at;
     char agreement [MESSAGE_ITEM_MAX + 1];
+    message_head_t head;                    //  the provider's audit head
     const msgpack_object *rows;             //  array of maps, borrowed
 } message_response_t;
 
