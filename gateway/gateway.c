@@ -2,8 +2,11 @@
 
     One thread, one zloop: the broker connection (DEALER, CURVE client), the
     local API (ROUTER) and timers. Source lookups are bounded by their own
-    timeout, audit records are batched and flushed by a timer, so no request
-    waits on the disk.
+    timeout. No answer leaves before its audit record is durable: each event
+    handler reads what is waiting (up to S_BATCH_MAX messages), decides and
+    seals every answer, appends the records, and holds the answers back;
+    at the end it commits the batch in one transaction (s_commit) and only
+    then sends them (group commit: one disk sync per batch).
 */
 
 #include "gateway.h"
@@ -62,7 +65,14 @@ const conf_key_t gateway_schema [] = {
 
 #define S_REPLAY_CAPACITY   1000000
 #define S_LINKS_MAX         8
-#define S_FLUSH_MS          20
+#define S_BATCH_MAX         256     //  messages read from a link per commit
+#define S_CALLER_MAX        255
+//  Who asked through the local API, for the asking side's audit record: the
+//  local API's identification of its caller (e.g. the Unix user of an ipc
+//  connection) goes here; empty until the local API identifies callers
+#define S_CALLER_UNKNOWN    ""
+#define S_UNRECORDED        "the audit log cannot record this request; nothing was answered"
+#define S_UNRECORDED_ANSWER "the audit log cannot record this answer; it is withheld"
 
 //  A peer department: its certificate serial and the precomputed box key
 //  (crypto_box_beforenm), so sealing costs no scalar multiplication.
@@ -77,6 +87,8 @@ typedef struct {
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     char to [ENVELOPE_DEPT_MAX + 1];
     message_query_t query;
+    char caller [S_CALLER_MAX + 1];     //  the local caller who asked
+    int64_t sent_ms;            //  the QUERY's header time
     int64_t deadline;           //  monotonic ms
     uint8_t digest [32];        //  of the request
     envelope_t *request;        //  as sent, to try another broker
@@ -95,6 +107,19 @@ typedef struct {
     envelope_t *envelope;               //  as sent, to send again
     bool waiting;                       //  for a broker to know us again
 } s_request_t;
+
+//  What an event handler holds back until the records of its batch are
+//  durable: a sealed answer to a department, or a reply to a local caller.
+//  If the commit fails, each gets an INTERNAL error instead.
+typedef struct {
+    envelope_t *envelope;               //  the answer, or NULL
+    link_t *via;
+    char to [ENVELOPE_DEPT_MAX + 1];
+    uint8_t re [ENVELOPE_ID_BYTES];     //  the query answered
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+    zmsg_t *reply;                      //  the local reply, or NULL
+    zmsg_t *reply_to;                   //  its return address
+} s_held_t;
 
 struct _gateway_t {
     conf_t *conf;               //  borrowed
@@ -119,6 +144,7 @@ struct _gateway_t {
     zhashx_t *peers;            //  department -> s_peer_t
     zhashx_t *pending;          //  msgid hex -> s_pending_t
     zhashx_t *requests;         //  msgid hex -> s_request_t (registry)
+    zlistx_t *held;             //  s_held_t, until the batch is committed
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -143,6 +169,20 @@ s_request_destroy (s_request_t **request_p)
         envelope_destroy (&(*request_p)->envelope);
         free (*request_p);
         *request_p = NULL;
+    }
+}
+
+static void
+s_held_destroy (s_held_t **held_p)
+{
+    if (*held_p) {
+        s_held_t *held = *held_p;
+        envelope_destroy (&held->envelope);
+        zmsg_destroy (&held->reply);
+        zmsg_destroy (&held->reply_to);
+        sodium_memzero (held->box_key, ENVELOPE_KEY_BYTES);
+        free (held);
+        *held_p = NULL;
     }
 }
 
@@ -232,19 +272,13 @@ s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
     return s_send_through (self, envelope, via, 0) < 0? -1: 0;
 }
 
-static int
-s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
-        size_t size, const uint8_t *box_key, link_t *via)
-{
-    if (envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), box_key))
-        return -1;
-    return s_send_sealed (self, envelope, via);
-}
 
-//  Sends a sealed ERROR answering `re` to a department.
-static void
-s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
-              const uint8_t *re, int code, const char *reason, const char *field)
+//  A sealed ERROR answering `re` to a department, carrying `head` (the
+//  record of this answer, may be NULL: none). NULL if it cannot be made.
+static envelope_t *
+s_error_new (gateway_t *self, const char *to, const uint8_t *box_key,
+             const uint8_t *re, int code, const char *reason, const char *field,
+             const message_head_t *head)
 {
     message_error_t error;
     memset (&error, 0, sizeof (error));
@@ -253,14 +287,31 @@ s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_k
     snprintf (error.reason, sizeof (error.reason), "%s",
               reason && *reason? reason: status_text (code));
     snprintf (error.field, sizeof (error.field), "%s", field? field: "");
+    if (head)
+        error.head = *head;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
     envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
-    if (envelope)
-        s_send (self, envelope, (uint8_t *) buffer.data, buffer.size, box_key, via);
-    envelope_destroy (&envelope);
+    if (envelope
+    &&  envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key))
+        envelope_destroy (&envelope);
     msgpack_sbuffer_destroy (&buffer);
+    return envelope;
+}
+
+//  Sends a sealed ERROR with no audit record behind it (INTERNAL when the
+//  audit log refuses): it names no record of ours.
+static void
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+{
+    envelope_t *envelope = s_error_new (self, to, box_key, re, code, reason, field,
+                                        NULL);
+    if (!envelope || s_send_sealed (self, envelope, via))
+        zsys_warning ("gateway: an error for %s could not be sent", to);
+    envelope_destroy (&envelope);
 }
 
 //  --------------------------------------------------------------------------
@@ -276,37 +327,97 @@ s_audit_key (const char *key, item_t *item, char *out)
         ident_mask (key, out);
 }
 
-static int
-s_audit (gateway_t *self, const char *direction, const char *msgid,
-         const char *peer, const message_query_t *query, item_t *item,
-         const char *fields, int status, const char *decision,
-         const char *agreement, const uint8_t *request_digest,
-         const uint8_t *response_digest)
+//  A record with what a query gives (officer, purpose, item, the key as it
+//  may be logged, in `key`); the caller sets the rest.
+static audit_record_t
+s_record_of (const message_query_t *query, item_t *item, char *key)
 {
-    char key [IDENT_MAX + 1];
     s_audit_key (query? query->key: "", item, key);
     audit_record_t record = {
-        .time_ms = zclock_time (),
-        .direction = direction,
-        .msgid = msgid,
-        .peer = peer,
         .officer = query? query->officer: "",
         .purpose = query? query->purpose: "",
         .item = query? query->item: "",
-        .key = key,
-        .fields = fields? fields: "",
-        .status = status,
-        .decision = decision,
-        .agreement = agreement? agreement: "",
-        .request_digest = request_digest,
-        .response_digest = response_digest
+        .key = key
     };
-    int rc = audit_append (self->audit, &record);
+    return record;
+}
+
+//  Appends a record, timed now. 0, or -1 (logged): the caller then sends
+//  nothing the record would have described.
+static int
+s_record (gateway_t *self, audit_record_t *record)
+{
+    record->time_ms = zclock_time ();
+    int rc = audit_append (self->audit, record);
     if (rc)
         zsys_error ("gateway: the audit log refused a record (disk failing?)");
-    if (audit_pending (self->audit) >= AUDIT_FLUSH_AT)
-        audit_flush (self->audit);
     return rc;
+}
+
+//  Holds a sealed answer to a department until the batch is committed.
+static void
+s_hold_answer (gateway_t *self, envelope_t **envelope_p, link_t *via,
+               const uint8_t *box_key, const uint8_t *re)
+{
+    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t));
+    assert (held);
+    const envelope_header_t *header = envelope_header (*envelope_p);
+    held->envelope = *envelope_p;
+    *envelope_p = NULL;
+    held->via = via;
+    snprintf (held->to, sizeof (held->to), "%s", header->to);
+    memcpy (held->box_key, box_key, ENVELOPE_KEY_BYTES);
+    memcpy (held->re, re, ENVELOPE_ID_BYTES);
+    zlistx_add_end (self->held, held);
+}
+
+//  Holds a reply to a local caller until the batch is committed.
+static void
+s_hold_reply (gateway_t *self, zmsg_t **reply_p, zmsg_t *reply_to)
+{
+    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t));
+    assert (held);
+    held->reply = *reply_p;
+    *reply_p = NULL;
+    held->reply_to = zmsg_dup (reply_to);
+    zlistx_add_end (self->held, held);
+}
+
+static void
+    s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
+                   const char *field, const char *from, const char *item,
+                   const char *msgid, uint64_t served_at, const char *agreement,
+                   const msgpack_object *rows);
+
+//  Commits the records of the batch and then releases what was held back;
+//  if the commit fails, nothing that the records describe leaves: each
+//  answer becomes an INTERNAL error (naming no record), each local reply
+//  an INTERNAL reply without the data.
+static void
+s_commit (gateway_t *self)
+{
+    if (audit_pending (self->audit) == 0 && zlistx_size (self->held) == 0)
+        return;
+    bool durable = audit_commit (self->audit) == 0;
+    s_held_t *held;
+    while ((held = (s_held_t *) zlistx_detach (self->held, NULL))) {
+        if (held->envelope && durable) {
+            if (s_send_sealed (self, held->envelope, held->via))
+                zsys_warning ("gateway: an answer to %s could not be sent: no broker"
+                              " link took it", held->to);
+        }
+        else
+        if (held->envelope)
+            s_send_error (self, held->via, held->to, held->box_key, held->re,
+                          STATUS_INTERNAL, S_UNRECORDED, "");
+        else
+        if (durable)
+            zmsg_send (&held->reply, self->local);
+        else
+            s_local_reply (self, held->reply_to, STATUS_INTERNAL, S_UNRECORDED_ANSWER,
+                           "", "", "", "", 0, "", NULL);
+        s_held_destroy (&held);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -328,7 +439,10 @@ s_field_names (item_t *item, uint64_t mask, char *out, size_t cap)
         }
 }
 
-//  Refuses a query: sealed ERROR to the requester, one audit record.
+//  Refuses a query: one audit record, and a sealed ERROR to the requester
+//  that names it, held until the record is durable. query is NULL when the
+//  payload could not be decoded or verified (its audit head is then not
+//  recorded).
 static void
 s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_key,
           const message_query_t *query, item_t *item, int code,
@@ -337,14 +451,35 @@ s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_
     const envelope_header_t *header = envelope_header (request);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
-    s_send_error (self, via, header->from, box_key, header->id, code, reason, field);
+    message_head_t next;
+    audit_next (self->audit, &next);
+    envelope_t *answer = s_error_new (self, header->from, box_key, header->id, code,
+                                      reason, field, &next);
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
-    uint8_t digest [32];
-    envelope_digest (request, digest);
-    s_audit (self, "served", msgid, header->from, query, item, "", code,
-             decision, agreement, digest, NULL);
+    uint8_t request_digest [32], response_digest [32];
+    envelope_digest (request, request_digest);
+    if (answer)
+        envelope_digest (answer, response_digest);
+    char key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (query, item, key);
+    record.msg_time_ms = (int64_t) header->time_ms;
+    record.direction = "served";
+    record.msgid = msgid;
+    record.peer = header->from;
+    record.status = code;
+    record.decision = decision;
+    record.agreement = agreement;
+    record.request_digest = request_digest;
+    record.response_digest = answer? response_digest: NULL;
+    record.peer_head = query? &query->head: NULL;
+    if (answer && s_record (self, &record) == 0)
+        s_hold_answer (self, &answer, via, box_key, header->id);
+    else
+        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      S_UNRECORDED, "");
+    envelope_destroy (&answer);
     self->refused++;
     SLUICE_INFO (self->level, "gateway: refused %s %s from %s: %s",
                  query? query->item: "?", msgid, header->from, status_name (code));
@@ -396,13 +531,17 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
                   decision.reason, decision.field, decision.agreement_id);
         return;
     }
+    //  The answer names its own record: the next one of the log
+    message_head_t next;
+    audit_next (self->audit, &next);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
     uint64_t served_at = (uint64_t) zclock_time ();
-    message_response_begin (&pk, header->id, query.item, STATUS_OK, served_at,
-                            decision.agreement_id? decision.agreement_id: "");
+    const char *agreement = decision.agreement_id? decision.agreement_id: "";
+    message_response_begin_head (&pk, header->id, query.item, STATUS_OK, served_at,
+                                 agreement, &next);
     size_t rows = 0;
     int status = source_lookup (self->source, item, key, decision.granted, &pk, &rows);
     if (status != STATUS_OK && status != STATUS_NOT_FOUND) {
@@ -414,30 +553,45 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     if (status == STATUS_NOT_FOUND) {
         //  Same map, with the status saying so
         msgpack_sbuffer_clear (&buffer);
-        message_response_begin (&pk, header->id, query.item, STATUS_NOT_FOUND,
-                                served_at, decision.agreement_id? decision.agreement_id: "");
+        message_response_begin_head (&pk, header->id, query.item, STATUS_NOT_FOUND,
+                                     served_at, agreement, &next);
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
-    envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
-                   cert_sign_secret (self->cert), box_key);
+    if (response
+    &&  envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key))
+        envelope_destroy (&response);
     msgpack_sbuffer_destroy (&buffer);
 
-    //  No data leaves without its audit record
+    //  No data leaves without its audit record, durable: the response is
+    //  held until the batch is committed
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (header->id, msgid);
     char fields [MESSAGE_FIELDS_MAX + 1];
     s_field_names (item, status == STATUS_OK? decision.granted: 0, fields, sizeof (fields));
     uint8_t request_digest [32], response_digest [32];
     envelope_digest (request, request_digest);
-    envelope_digest (response, response_digest);
-    if (s_audit (self, "served", msgid, header->from, &query, item, fields, status,
-                 status == STATUS_OK? "granted": "granted: no record",
-                 decision.agreement_id, request_digest, response_digest) == 0)
-        s_send_sealed (self, response, via);
+    if (response)
+        envelope_digest (response, response_digest);
+    char logged_key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (&query, item, logged_key);
+    record.msg_time_ms = (int64_t) header->time_ms;
+    record.direction = "served";
+    record.msgid = msgid;
+    record.peer = header->from;
+    record.fields = fields;
+    record.status = status;
+    record.decision = status == STATUS_OK? "granted": "granted: no record";
+    record.agreement = decision.agreement_id;
+    record.request_digest = request_digest;
+    record.response_digest = response_digest;
+    record.peer_head = &query.head;
+    if (response && s_record (self, &record) == 0)
+        s_hold_answer (self, &response, via, box_key, header->id);
     else
         s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      "the audit log cannot record this request; nothing was answered", "");
+                      S_UNRECORDED, "");
     envelope_destroy (&response);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
@@ -447,11 +601,12 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
 //  --------------------------------------------------------------------------
 //  Asking: the local API and the answers to our queries
 
-static void
-s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
-               const char *field, const char *from, const char *item,
-               const char *msgid, uint64_t served_at, const char *agreement,
-               const msgpack_object *rows)
+//  A local reply addressed to reply_to, ready to send.
+static zmsg_t *
+s_local_reply_msg (zmsg_t *reply_to, int status, const char *reason,
+                   const char *field, const char *from, const char *item,
+                   const char *msgid, uint64_t served_at, const char *agreement,
+                   const msgpack_object *rows)
 {
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
@@ -459,20 +614,35 @@ s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason
                            field, from, item, msgid, served_at, agreement, rows);
     zmsg_t *msg = zmsg_dup (reply_to);
     zmsg_addmem (msg, buffer.data, buffer.size);
-    zmsg_send (&msg, self->local);
-    zmsg_destroy (&msg);
     msgpack_sbuffer_destroy (&buffer);
+    return msg;
 }
 
-//  Ends a pending query: replies to the local caller, writes the audit
-//  record of the asking side, forgets the query.
+static void
+s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
+               const char *field, const char *from, const char *item,
+               const char *msgid, uint64_t served_at, const char *agreement,
+               const msgpack_object *rows)
+{
+    zmsg_t *msg = s_local_reply_msg (reply_to, status, reason, field, from, item,
+                                     msgid, served_at, agreement, rows);
+    zmsg_send (&msg, self->local);
+    zmsg_destroy (&msg);
+}
+
+//  Ends a pending query: writes the audit record of the asking side (with
+//  the provider's head its answer named, if the answer came from the
+//  provider), holds the reply to the local caller until that record is
+//  durable, forgets the query.
 static void
 s_complete (gateway_t *self, s_pending_t *pending, int status, const char *reason,
             const char *field, uint64_t served_at, const char *agreement,
-            const msgpack_object *rows, const uint8_t *response_digest)
+            const msgpack_object *rows, const uint8_t *response_digest,
+            const message_head_t *provider_head)
 {
-    s_local_reply (self, pending->reply_to, status, reason, field, pending->to,
-                   pending->query.item, pending->msgid, served_at, agreement, rows);
+    zmsg_t *reply = s_local_reply_msg (pending->reply_to, status, reason, field,
+                                       pending->to, pending->query.item, pending->msgid,
+                                       served_at, agreement, rows);
     char fields [MESSAGE_FIELDS_MAX + 1] = "";
     if (rows && rows->via.array.size > 0) {
         const msgpack_object_map *first = &rows->via.array.ptr [0].via.map;
@@ -494,13 +664,34 @@ s_complete (gateway_t *self, s_pending_t *pending, int status, const char *reaso
     else
         snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (status),
                   reason && *reason? reason: status_text (status));
-    s_audit (self, "asked", pending->msgid, pending->to, &pending->query, NULL,
-             fields, status, decision, agreement, pending->digest, response_digest);
+    char key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (&pending->query, NULL, key);
+    record.msg_time_ms = pending->sent_ms;
+    record.direction = "asked";
+    record.msgid = pending->msgid;
+    record.peer = pending->to;
+    record.caller = pending->caller;
+    record.fields = fields;
+    record.status = status;
+    record.decision = decision;
+    record.agreement = agreement;
+    record.request_digest = pending->digest;
+    record.response_digest = response_digest;
+    record.peer_head = provider_head;
+    if (s_record (self, &record) == 0)
+        s_hold_reply (self, &reply, pending->reply_to);
+    else
+        s_local_reply (self, pending->reply_to, STATUS_INTERNAL, S_UNRECORDED_ANSWER,
+                       "", pending->to, pending->query.item, pending->msgid, 0, "", NULL);
+    zmsg_destroy (&reply);
     zhashx_delete (self->pending, pending->msgid);
 }
 
+//  Sends a query for the local caller `caller` (recorded in the asking
+//  side's audit record).
 static void
-s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request,
+       const char *caller)
 {
     message_query_t *query = &request->query;
     if (!ident_validate (IDENT_DEPARTMENT, request->to, NULL, 0, NULL)) {
@@ -523,6 +714,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
                        query->item, "", 0, "", NULL);
         return;
     }
+    //  The query carries our audit head, so the provider's log witnesses ours
+    audit_head (self->audit, &query->head);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
@@ -544,6 +737,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     envelope_id_hex (envelope_header (envelope)->id, pending->msgid);
     snprintf (pending->to, sizeof (pending->to), "%s", request->to);
     pending->query = *query;
+    snprintf (pending->caller, sizeof (pending->caller), "%s", caller? caller: "");
+    pending->sent_ms = (int64_t) envelope_header (envelope)->time_ms;
     int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
     pending->deadline = zclock_mono () + timeout;
     envelope_digest (envelope, pending->digest);
@@ -561,7 +756,7 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
     msgpack_pack_array (&pk, 1);
-    msgpack_pack_map (&pk, 8);
+    msgpack_pack_map (&pk, 10);
     codec_pack_kv_str (&pk, "department", self->id);
     codec_pack_kv_str (&pk, "registered", s_registered (self)? "yes": "no");
     codec_pack_kv_uint (&pk, "certificates", truststore_size (self->trust));
@@ -570,6 +765,8 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     codec_pack_kv_uint (&pk, "refused", self->refused);
     codec_pack_kv_uint (&pk, "asked", self->asked);
     codec_pack_kv_uint (&pk, "pending", zhashx_size (self->pending));
+    codec_pack_kv_uint (&pk, "audit_records", audit_count (self->audit));
+    codec_pack_kv_uint (&pk, "audit_commits", audit_commits (self->audit));
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
@@ -804,7 +1001,7 @@ s_op_orders (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 static void
 s_op_query (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_ask (self, reply_to, request);
+    s_ask (self, reply_to, request, S_CALLER_UNKNOWN);
 }
 
 static void
@@ -924,6 +1121,7 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     localapi_request_clear (&request);
     zmsg_destroy (&reply_to);
     zmsg_destroy (&msg);
+    s_commit (self);
     return 0;
 }
 
@@ -968,7 +1166,8 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             (s_pending_t *) zhashx_lookup (self->pending, msgid): NULL;
         if (pending && streq (pending->to, header->from))
             s_complete (self, pending, (int) response.status, NULL, "",
-                        response.served_at, response.agreement, response.rows, digest);
+                        response.served_at, response.agreement, response.rows, digest,
+                        &response.head);
         else
             zsys_warning ("gateway: unexpected or malformed response from %s, dropped",
                           header->from);
@@ -1022,7 +1221,7 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
         else
         if (pending && (from_broker || streq (pending->to, header->from)))
             s_complete (self, pending, (int) error.code, error.reason, error.field,
-                        0, "", NULL, digest);
+                        0, "", NULL, digest, from_broker? NULL: &error.head);
         else
         if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED)
             link_unregister (link);
@@ -1145,25 +1344,17 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         s_answer (self, via, envelope);
 }
 
-static int
-s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
+//  Handles one message from a broker link.
+static void
+s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
 {
-    gateway_t *self = (gateway_t *) argument;
-    link_t *link = NULL;
-    for (size_t index = 0; index < self->link_count && !link; index++)
-        if (link_socket (self->links [index]) == reader)
-            link = self->links [index];
-    assert (link);
-    zmsg_t *msg = zmsg_recv (reader);
-    if (!msg)
-        return 0;
     int status;
-    envelope_t *envelope = envelope_decode (msg, &status);
-    zmsg_destroy (&msg);
+    envelope_t *envelope = envelope_decode (*msg_p, &status);
+    zmsg_destroy (msg_p);
     if (!envelope) {
         zsys_warning ("gateway: undecodable message from the broker: %s",
                       status_name (status));
-        return 0;
+        return;
     }
     const envelope_header_t *header = envelope_header (envelope);
     if (!streq (header->to, self->id))
@@ -1174,6 +1365,28 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
     else
         s_from_department (self, link, envelope);
     envelope_destroy (&envelope);
+}
+
+//  Reads what is waiting on a link (up to S_BATCH_MAX messages), then
+//  commits the batch's audit records and sends the answers held back.
+static int
+s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    link_t *link = NULL;
+    for (size_t index = 0; index < self->link_count && !link; index++)
+        if (link_socket (self->links [index]) == reader)
+            link = self->links [index];
+    assert (link);
+    for (int count = 0; count < S_BATCH_MAX; count++) {
+        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (reader);
+        if (!msg)
+            break;
+        s_link_message (self, link, &msg);
+    }
+    s_commit (self);
     return 0;
 }
 
@@ -1204,7 +1417,7 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
     for (s_pending_t *pending = (s_pending_t *) zlist_first (expired); pending;
          pending = (s_pending_t *) zlist_next (expired))
         s_complete (self, pending, STATUS_TIMEOUT,
-                    "no answer within the timeout", "", 0, "", NULL, NULL);
+                    "no answer within the timeout", "", 0, "", NULL, NULL, NULL);
     zlist_purge (expired);
     for (s_request_t *request = (s_request_t *) zhashx_first (self->requests);
          request; request = (s_request_t *) zhashx_next (self->requests))
@@ -1218,15 +1431,7 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
         zhashx_delete (self->requests, request->msgid);
     }
     zlist_destroy (&expired);
-    return 0;
-}
-
-static int
-s_flush_timer (zloop_t *loop, int timer_id, void *argument)
-{
-    gateway_t *self = (gateway_t *) argument;
-    if (audit_pending (self->audit))
-        audit_flush (self->audit);
+    s_commit (self);                //  the TIMEOUT records, then their replies
     return 0;
 }
 
@@ -1340,15 +1545,16 @@ s_load_identity (gateway_t *self, char **error)
     return 0;
 }
 
-//  Message ids served within the replay window before a restart are
-//  remembered again, so a restart does not reopen the window.
+//  Message ids whose message time is within the replay window are
+//  remembered again after a restart, each until its own time + window, so
+//  a restart does not reopen the window (ids outside it are stale anyway).
 static void
-s_remember (const char *msgid, int64_t time_ms, void *argument)
+s_remember (const char *msgid, int64_t msg_time_ms, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
     uint8_t id [ENVELOPE_ID_BYTES];
     if (sodium_hex2bin (id, sizeof (id), msgid, strlen (msgid), NULL, NULL, NULL) == 0)
-        replay_check (self->replay, id, time_ms, zclock_time ());
+        replay_check (self->replay, id, msg_time_ms, zclock_time ());
 }
 
 static int
@@ -1445,6 +1651,8 @@ gateway_new (conf_t *conf, char **error)
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
+    self->held = zlistx_new ();
+    zlistx_set_destructor (self->held, (zlistx_destructor_fn *) s_held_destroy);
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
                                S_REPLAY_CAPACITY);
     if (s_load_identity (self, error)
@@ -1472,9 +1680,10 @@ gateway_destroy (gateway_t **self_p)
         zsock_destroy (&self->local);
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->requests);
+        zlistx_destroy (&self->held);       //  empty: every handler commits
         registrar_destroy (&self->registrar);
         zhashx_destroy (&self->peers);
-        audit_destroy (&self->audit);       //  flushes
+        audit_destroy (&self->audit);
         policy_destroy (&self->policy);     //  flushes quotas
         source_destroy (&self->source);
         catalog_destroy (&self->catalog);
@@ -1498,7 +1707,6 @@ gateway_run (gateway_t *self, zsock_t *pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);
     zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
     zloop_timer (self->loop, 50, 0, s_expiry_timer, self);
-    zloop_timer (self->loop, S_FLUSH_MS, 0, s_flush_timer, self);
     zloop_timer (self->loop, 1000, 0, s_quota_timer, self);
     zloop_timer (self->loop, 1000, 0, s_catalog_timer, self);
     s_heartbeat_timer (self->loop, 0, self);      //  HELLO at once
