@@ -55,15 +55,20 @@ registrar_set_level (registrar_t *self, int level)
     self->level = level;
 }
 
+static int
+s_statement_signed_by (const uint8_t *sign_public, void *statement)
+{
+    return statement_verify ((statement_t *) statement, sign_public);
+}
+
+//  A statement verifies with its author's certificate, or, after a renewal,
+//  with the superseded one whose key signed it (while valid, not revoked).
 int
 registrar_verify (registrar_t *self, statement_t *statement)
 {
-    cert_t *author = NULL;
-    int status = truststore_check (self->trust, statement_author (statement),
-                                   zclock_time () / 1000, &author);
-    if (status == STATUS_OK && statement_verify (statement, cert_sign_public (author)))
-        status = STATUS_BAD_SIGNATURE;
-    return status;
+    return truststore_verify_by (self->trust, statement_author (statement),
+                                 zclock_time () / 1000, s_statement_signed_by,
+                                 statement);
 }
 
 static agreement_t *
