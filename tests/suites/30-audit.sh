@@ -121,6 +121,36 @@ expect "load: the requester's log witnesses the provider's" "intact.*witnessed b
 expect "load: the provider's log witnesses the requester's" "intact.*witnessed by.*[1-9][0-9]* of its records agree" 0 \
     ad_audit verify --log "$TAX_LOG" --cert "$TAX_CERT" --witness "$MSA_LOG" --witness-cert "$MSA_CERT"
 
+# --- A disk that refuses the provider's commits (here another writer holds
+# the audit log's lock): no answer leaves, the requester gets INTERNAL, never
+# the data; once the disk is back the provider answers and its chain is whole
+mkfifo "$WORK/ad-lock.fifo"
+sqlite3 "$MSA_LOG" <"$WORK/ad-lock.fifo" >/dev/null 2>&1 &
+AD_LOCK=$!
+exec 7>"$WORK/ad-lock.fifo"
+echo "BEGIN IMMEDIATE;" >&7
+ad_locked () {   # up to 5 s until no one else can write the provider's log
+    for _ in $(seq 1 50); do
+        sqlite3 "$MSA_LOG" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" \
+            >/dev/null 2>&1 || return 0
+        sleep 0.1
+    done
+    return 1
+}
+check "failing disk: another writer holds the provider's audit log" ad_locked
+expect "failing disk: nothing is answered while the audit log cannot be written" \
+    "INTERNAL -- the audit log cannot record this request; nothing was answered" 3 \
+    ad_query enterprise-basic "$AD_KEY" --timeout-ms 8000
+refute "failing disk: no data reaches the requester" "OK \(|name  " \
+    ad_query enterprise-basic "$AD_KEY" --timeout-ms 1000
+echo "ROLLBACK;" >&7
+exec 7>&-
+wait $AD_LOCK
+check "failing disk: answers again once the disk is back" registry_wait "OK \(1 row\)" \
+    ad_query enterprise-basic "$AD_KEY"
+expect "failing disk: the chain is whole" "intact" 0 \
+    ad_audit verify --log "$MSA_LOG" --cert "$MSA_CERT"
+
 # --- Ids remembered by message time, across a crash: a query answered the
 # instant before a SIGKILL is refused as a replay after the restart; and a
 # query whose sender's clock runs 8 s ahead stays a replay until its own
