@@ -3,7 +3,7 @@
         sluice certs ...        the federation's trust (see certs/certs_cmd.h)
         sluice query ...        ask another department through the local gateway
         sluice status ...       the local gateway's state and figures
-        sluice audit ...        verify or show a gateway's audit log
+        sluice audit ...        verify, witness, show or renew a gateway's audit log
         sluice agreement ...    draft, sign, show and verify sharing agreements
         sluice catalog ...      the federation's catalogs (see catalog_cmd.h)
 */
@@ -702,7 +702,7 @@ static const s_command_t s_commands [] = {
     { "certs",  s_certs,  "authority, certificates and revocation" },
     { "query",  s_query,  "ask another department through the local gateway" },
     { "status", s_status, "the local gateway's state and figures" },
-    { "audit",  s_audit,  "verify or show a gateway's audit log" },
+    { "audit",  s_audit,  "verify, witness, show or renew a gateway's audit log" },
     { "agreement", s_agreement, "draft, sign, register, list and revoke sharing agreements" },
     { "catalog", catalog_cmd_main, "list, show and search the federation's catalogs" },
     { "order",  registry_cmd_order, "order data not offered (点菜), and answer orders" },
