@@ -1938,6 +1938,36 @@ s_test_key (uint8_t fill, uint64_t serial, uint8_t *secret, audit_key_t *key)
     key->serial = serial;
 }
 
+//  Checks that audit_witness finds the log not intact, with a report that
+//  contains `expected`
+static void
+s_test_witness_fails (const char *log, const audit_key_t *key, const char *witness,
+                      const audit_key_t *witness_key, const char *expected,
+                      bool verbose)
+{
+    char *report = NULL;
+    assert (audit_witness (log, key, 1, witness, witness_key, 1, &report)
+            == AUDIT_NOT_INTACT);
+    if (verbose)
+        printf ("\n    witnessed: %s", report);
+    if (!report || !strstr (report, expected))
+        printf ("expected '%s', got '%s'\n", expected, report);
+    assert (report && strstr (report, expected));
+    zstr_free (&report);
+}
+
+//  Appends and commits records `first` .. `last` of s_test_record
+static void
+s_test_fill (audit_t *audit, int first, int last)
+{
+    char msgid [33];
+    for (int number = first; number <= last; number++) {
+        audit_record_t record = s_test_record (number, msgid);
+        assert (audit_append (audit, &record) == 0);
+    }
+    assert (audit_commit (audit) == 0);
+}
+
 static int64_t s_test_remembered;
 
 static void
@@ -2124,14 +2154,10 @@ audit_test (bool verbose)
     assert (audit_count (audit) == 0);
     assert (audit_commit (audit) == 0);         //  nothing pending: no-op
     assert (audit_commits (audit) == 0);
-    for (int number = 1; number <= 3; number++) {
-        audit_record_t record = s_test_record (number, msgid);
-        assert (audit_append (audit, &record) == 0);
-    }
-    assert (audit_pending (audit) == 3);
+    s_test_fill (audit, 1, 3);
     assert (audit_count (audit) == 3);
-    assert (audit_commit (audit) == 0);
     assert (audit_pending (audit) == 0);
+    assert (audit_commits (audit) == 1);
     assert (audit_verify (path, &key, 1, &report) == 3);   //  while open
     for (int number = 4; number <= 5; number++) {
         audit_record_t record = s_test_record (number, msgid);
@@ -2252,37 +2278,45 @@ audit_test (bool verbose)
         fclose (sink);
     }
 
-    //  Tampering, deletion, reordering, forgery
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET officer = 'zhang.san' WHERE seq = 4",
-        "record 4: chain hash mismatch", verbose);
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET caller = 'someone' WHERE seq = 3",
-        "record 3: chain hash mismatch", verbose);
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET msg_time_ms = msg_time_ms + 60000 WHERE seq = 3",
-        "record 3: chain hash mismatch", verbose);
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET status = 'zero' WHERE seq = 2",  //  stays text
-        "record 2: malformed (status", verbose);
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET peer_head = x'00' WHERE seq = 2",
-        "record 2: malformed (peer_head", verbose);
-    s_test_tamper (path, copy, &key,
-        "DELETE FROM record WHERE seq = 4",
-        "record 4: missing", verbose);
-    s_test_tamper (path, copy, &key,
-        "DELETE FROM record WHERE seq = 1",
-        "record 1: missing", verbose);
-    s_test_tamper (path, copy, &key,
-        "DELETE FROM record WHERE seq = 9",
-        "checkpoint at 9: beyond the last record (8)", verbose);
-    //  Reordering: swap the contents of records 2 and 3 (hashes included)
-    s_test_tamper (path, copy, &key,
-        "UPDATE record SET seq = -3 WHERE seq = 3;"
-        "UPDATE record SET seq = 3 WHERE seq = 2;"
-        "UPDATE record SET seq = 2 WHERE seq = -3;",
-        "record 2: chain hash mismatch", verbose);
+    //  Tampering, deletion, reordering, forgery: SQL on a copy, and the
+    //  report it must get
+    const char *tampers [][2] = {
+        { "UPDATE record SET officer = 'zhang.san' WHERE seq = 4",
+          "record 4: chain hash mismatch" },
+        { "UPDATE record SET caller = 'someone' WHERE seq = 3",
+          "record 3: chain hash mismatch" },
+        { "UPDATE record SET msg_time_ms = msg_time_ms + 60000 WHERE seq = 3",
+          "record 3: chain hash mismatch" },
+        { "UPDATE record SET status = 'zero' WHERE seq = 2",     //  stays text
+          "record 2: malformed (status" },
+        { "UPDATE record SET peer_head = x'00' WHERE seq = 2",
+          "record 2: malformed (peer_head" },
+        { "DELETE FROM record WHERE seq = 4", "record 4: missing" },
+        { "DELETE FROM record WHERE seq = 1", "record 1: missing" },
+        { "DELETE FROM record WHERE seq = 9",
+          "checkpoint at 9: beyond the last record (8)" },
+        //  Reordering: swap the contents of records 2 and 3 (hashes included)
+        { "UPDATE record SET seq = -3 WHERE seq = 3;"
+          "UPDATE record SET seq = 3 WHERE seq = 2;"
+          "UPDATE record SET seq = 2 WHERE seq = -3;",
+          "record 2: chain hash mismatch" },
+        { "UPDATE checkpoint SET signature = randomblob (64) WHERE seq = 7",
+          "checkpoint at 7: bad signature" },
+        { "UPDATE checkpoint SET signature = x'00' WHERE seq = 7",
+          "checkpoint at 7: malformed" },
+        { "INSERT INTO checkpoint VALUES (2, randomblob (32), randomblob (64), 0)",
+          "checkpoint at 2: head does not match" },
+        { "INSERT INTO checkpoint VALUES (0, randomblob (32), randomblob (64), 0)",
+          "checkpoint at 0: no record there" },
+        //  Records added after the last checkpoint, even correctly chained
+        { "INSERT INTO record SELECT 10, time_ms, msg_time_ms, direction, msgid, peer,"
+          " caller, officer, purpose, item, key, fields, status, decision, agreement,"
+          " request_digest, response_digest, peer_seq, peer_head, hash"
+          " FROM record WHERE seq = 9",
+          "record 10: chain hash mismatch" }
+    };
+    for (size_t index = 0; index < sizeof (tampers) / sizeof (tampers [0]); index++)
+        s_test_tamper (path, copy, &key, tampers [index][0], tampers [index][1], verbose);
     //  An edit with every later hash recomputed: only a checkpoint catches it
     s_test_copy (path, other);
     {
@@ -2297,25 +2331,6 @@ audit_test (bool verbose)
             "checkpoint at 5: bad signature", verbose);
         s_test_remove (other);
     }
-    s_test_tamper (path, copy, &key,
-        "UPDATE checkpoint SET signature = randomblob (64) WHERE seq = 7",
-        "checkpoint at 7: bad signature", verbose);
-    s_test_tamper (path, copy, &key,
-        "UPDATE checkpoint SET signature = x'00' WHERE seq = 7",
-        "checkpoint at 7: malformed", verbose);
-    s_test_tamper (path, copy, &key,
-        "INSERT INTO checkpoint VALUES (2, randomblob (32), randomblob (64), 0)",
-        "checkpoint at 2: head does not match", verbose);
-    s_test_tamper (path, copy, &key,
-        "INSERT INTO checkpoint VALUES (0, randomblob (32), randomblob (64), 0)",
-        "checkpoint at 0: no record there", verbose);
-    //  Records added after the last checkpoint, even correctly chained
-    s_test_tamper (path, copy, &key,
-        "INSERT INTO record SELECT 10, time_ms, msg_time_ms, direction, msgid, peer,"
-        " caller, officer, purpose, item, key, fields, status, decision, agreement,"
-        " request_digest, response_digest, peer_seq, peer_head, hash"
-        " FROM record WHERE seq = 9",
-        "record 10: chain hash mismatch", verbose);
     s_test_copy (path, other);
     {
         //  ... a correctly chained unsigned record: written by audit code
@@ -2401,10 +2416,7 @@ audit_test (bool verbose)
         s_test_remove (other);
         audit = audit_new (other, "pudong-tax", old_secret, &error);
         assert (audit);
-        for (int number = 1; number <= 3; number++) {
-            audit_record_t record = s_test_record (number, msgid);
-            assert (audit_append (audit, &record) == 0);
-        }
+        s_test_fill (audit, 1, 3);
         audit_destroy (&audit);
         //  Not to the same key, and not while another key signs the log
         assert (audit_renew (other, "pudong-tax", old_secret, 1001, 1001,
@@ -2424,10 +2436,7 @@ audit_test (bool verbose)
         audit = audit_new (other, "pudong-tax", new_secret, &error);
         assert (audit);
         assert (audit_count (audit) == 4);
-        for (int number = 5; number <= 6; number++) {
-            audit_record_t record = s_test_record (number, msgid);
-            assert (audit_append (audit, &record) == 0);
-        }
+        s_test_fill (audit, 5, 6);
         audit_destroy (&audit);
         assert (audit_verify (other, keys, 2, &report) == 6);
         assert (report && streq (report, "renewed at record 4 to certificate serial 1002"));
@@ -2521,49 +2530,30 @@ audit_test (bool verbose)
         //  A log cut back to an earlier checkpoint verifies alone, but not
         //  against the other side's
         assert (audit_verify (market_cut, &market_key, 1, &report) == 3);
-        assert (audit_witness (market_cut, &market_key, 1, tax_path, &tax_key, 1,
-                               &report) == AUDIT_NOT_INTACT);
-        if (verbose)
-            printf ("\n    witnessed: %s", report);
-        assert (report && strstr (report, "cut back: the answer to msgid"
-                                          " 00000000000000000000000000000004"
-                                          " (witness record 4) is record 4"));
-        zstr_free (&report);
+        s_test_witness_fails (market_cut, &market_key, tax_path, &tax_key,
+                              "cut back: the answer to msgid"
+                              " 00000000000000000000000000000004"
+                              " (witness record 4) is record 4", verbose);
         assert (audit_verify (tax_cut, &tax_key, 1, &report) == 3);
-        assert (audit_witness (tax_cut, &tax_key, 1, market_path, &market_key, 1,
-                               &report) == AUDIT_NOT_INTACT);
-        if (verbose)
-            printf ("\n    witnessed: %s", report);
-        assert (report && strstr (report, "cut back: witness record 5 (msgid"));
-        zstr_free (&report);
+        s_test_witness_fails (tax_cut, &tax_key, market_path, &market_key,
+                              "cut back: witness record 5 (msgid", verbose);
         //  ... also when the cut log was continued with other records
         s_test_copy (market_cut, cut_path);
         market = audit_new (cut_path, "pudong-market", market_secret, &error);
         assert (market);
-        for (int number = 10; number <= 14; number++) {
-            audit_record_t record = s_test_record (number, msgid);
-            assert (audit_append (market, &record) == 0);
-        }
+        s_test_fill (market, 10, 14);
         audit_destroy (&market);
         assert (audit_verify (cut_path, &market_key, 1, &report) == 8);
-        assert (audit_witness (cut_path, &market_key, 1, tax_path, &tax_key, 1,
-                               &report) == AUDIT_NOT_INTACT);
-        if (verbose)
-            printf ("\n    witnessed: %s", report);
-        assert (report && strstr (report, "record 4: not the answer to msgid"));
-        zstr_free (&report);
+        s_test_witness_fails (cut_path, &market_key, tax_path, &tax_key,
+                              "record 4: not the answer to msgid", verbose);
         //  A witness that fails, a missing one, one of the same department
-        assert (audit_witness (market_path, &market_key, 1, tax_path, &market_key, 1,
-                               &report) == AUDIT_NOT_INTACT);
-        assert (report && strstr (report, "witness "));
-        zstr_free (&report);
+        s_test_witness_fails (market_path, &market_key, tax_path, &market_key,
+                              "witness ", verbose);
         assert (audit_witness (market_path, &market_key, 1, other, &tax_key, 1,
                                &report) == AUDIT_NO_FILE);
         zstr_free (&report);
-        assert (audit_witness (market_path, &market_key, 1, market_cut, &market_key, 1,
-                               &report) == AUDIT_NOT_INTACT);
-        assert (report && strstr (report, "the same department"));
-        zstr_free (&report);
+        s_test_witness_fails (market_path, &market_key, market_cut, &market_key,
+                              "the same department", verbose);
         assert (audit_witness (market_path, &market_key, 1, tax_path, &tax_key, 1,
                                NULL) == 6);
         const char *paths [] = { tax_path, market_path, cut_path, tax_cut, market_cut };

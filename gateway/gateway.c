@@ -439,18 +439,54 @@ s_field_names (item_t *item, uint64_t mask, char *out, size_t cap)
         }
 }
 
-//  Refuses a query: one audit record, and a sealed ERROR to the requester
-//  that names it, held until the record is durable. query is NULL when the
-//  payload could not be decoded or verified (its audit head is then not
-//  recorded).
+//  The provider's side of an answer: its served record (with the
+//  requester's head from the query, when the query decoded) is appended and
+//  the sealed answer held until that record is durable. If the answer could
+//  not be made or the record not appended, INTERNAL goes instead, naming no
+//  record. Takes *answer_p.
+static void
+s_answer_recorded (gateway_t *self, link_t *via, envelope_t *request,
+                   const uint8_t *box_key, const message_query_t *query, item_t *item,
+                   envelope_t **answer_p, int status, const char *decision,
+                   const char *fields, const char *agreement)
+{
+    const envelope_header_t *header = envelope_header (request);
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
+    uint8_t request_digest [32], response_digest [32];
+    envelope_digest (request, request_digest);
+    if (*answer_p)
+        envelope_digest (*answer_p, response_digest);
+    char key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (query, item, key);
+    record.msg_time_ms = (int64_t) header->time_ms;
+    record.direction = "served";
+    record.msgid = msgid;
+    record.peer = header->from;
+    record.fields = fields;
+    record.status = status;
+    record.decision = decision;
+    record.agreement = agreement;
+    record.request_digest = request_digest;
+    record.response_digest = response_digest;
+    record.peer_head = query? &query->head: NULL;
+    if (*answer_p && s_record (self, &record) == 0)
+        s_hold_answer (self, answer_p, via, box_key, header->id);
+    else
+        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      S_UNRECORDED, "");
+    envelope_destroy (answer_p);
+}
+
+//  Refuses a query: a sealed ERROR to the requester that names its audit
+//  record, held until the record is durable. query is NULL when the payload
+//  could not be decoded or verified (its audit head is then not recorded).
 static void
 s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_key,
           const message_query_t *query, item_t *item, int code,
           const char *reason, const char *field, const char *agreement)
 {
     const envelope_header_t *header = envelope_header (request);
-    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
-    envelope_id_hex (header->id, msgid);
     message_head_t next;
     audit_next (self->audit, &next);
     envelope_t *answer = s_error_new (self, header->from, box_key, header->id, code,
@@ -458,29 +494,11 @@ s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
-    uint8_t request_digest [32], response_digest [32];
-    envelope_digest (request, request_digest);
-    if (answer)
-        envelope_digest (answer, response_digest);
-    char key [IDENT_MAX + 1];
-    audit_record_t record = s_record_of (query, item, key);
-    record.msg_time_ms = (int64_t) header->time_ms;
-    record.direction = "served";
-    record.msgid = msgid;
-    record.peer = header->from;
-    record.status = code;
-    record.decision = decision;
-    record.agreement = agreement;
-    record.request_digest = request_digest;
-    record.response_digest = answer? response_digest: NULL;
-    record.peer_head = query? &query->head: NULL;
-    if (answer && s_record (self, &record) == 0)
-        s_hold_answer (self, &answer, via, box_key, header->id);
-    else
-        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      S_UNRECORDED, "");
-    envelope_destroy (&answer);
+    s_answer_recorded (self, via, request, box_key, query, item, &answer, code,
+                       decision, "", agreement);
     self->refused++;
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
     SLUICE_INFO (self->level, "gateway: refused %s %s from %s: %s",
                  query? query->item: "?", msgid, header->from, status_name (code));
 }
@@ -566,33 +584,13 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
 
     //  No data leaves without its audit record, durable: the response is
     //  held until the batch is committed
-    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
-    envelope_id_hex (header->id, msgid);
     char fields [MESSAGE_FIELDS_MAX + 1];
     s_field_names (item, status == STATUS_OK? decision.granted: 0, fields, sizeof (fields));
-    uint8_t request_digest [32], response_digest [32];
-    envelope_digest (request, request_digest);
-    if (response)
-        envelope_digest (response, response_digest);
-    char logged_key [IDENT_MAX + 1];
-    audit_record_t record = s_record_of (&query, item, logged_key);
-    record.msg_time_ms = (int64_t) header->time_ms;
-    record.direction = "served";
-    record.msgid = msgid;
-    record.peer = header->from;
-    record.fields = fields;
-    record.status = status;
-    record.decision = status == STATUS_OK? "granted": "granted: no record";
-    record.agreement = decision.agreement_id;
-    record.request_digest = request_digest;
-    record.response_digest = response_digest;
-    record.peer_head = &query.head;
-    if (response && s_record (self, &record) == 0)
-        s_hold_answer (self, &response, via, box_key, header->id);
-    else
-        s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      S_UNRECORDED, "");
-    envelope_destroy (&response);
+    s_answer_recorded (self, via, request, box_key, &query, item, &response, status,
+                       status == STATUS_OK? "granted": "granted: no record", fields,
+                       decision.agreement_id);
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
                   query.item, msgid, header->from, rows);

@@ -278,6 +278,20 @@ message_directory_destroy (message_directory_t *directory)
     "84a662726f6b6572a642524f4b4552ac6865617274626561745f6d73cd03e8a5" \
     "636572747391a9636572742074657874a363726ca0"
 
+//  Asserts that an encoded payload is the documented vector (hex)
+static void
+s_test_vector (const msgpack_sbuffer *encoded, const char *expected, bool verbose)
+{
+    char text [1024];
+    assert (encoded->size * 2 < sizeof (text));
+    for (size_t byte = 0; byte < encoded->size; byte++)
+        snprintf (text + byte * 2, 3, "%02x", (uint8_t) encoded->data [byte]);
+    text [encoded->size * 2] = 0;
+    if (verbose && !streq (text, expected))
+        printf ("\nvector: %s\n", text), fflush (stdout);
+    assert (streq (text, expected));
+}
+
 void
 message_test (bool verbose)
 {
@@ -316,17 +330,8 @@ message_test (bool verbose)
         const char *expected [4] = {
             S_VECTOR_QUERY, S_VECTOR_ERROR, S_VECTOR_RESPONSE, S_VECTOR_DIRECTORY
         };
-        for (int index = 0; index < 4; index++) {
-            char text [1024];
-            assert (encoded [index].size * 2 < sizeof (text));
-            for (size_t byte = 0; byte < encoded [index].size; byte++)
-                snprintf (text + byte * 2, 3, "%02x",
-                          (uint8_t) encoded [index].data [byte]);
-            text [encoded [index].size * 2] = 0;
-            if (verbose && !streq (text, expected [index]))
-                printf ("\nvector %d: %s\n", index, text);
-            assert (streq (text, expected [index]));
-        }
+        for (int index = 0; index < 4; index++)
+            s_test_vector (&encoded [index], expected [index], verbose);
         message_query_t query_back;
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
@@ -352,65 +357,44 @@ message_test (bool verbose)
         assert (directory_back.heartbeat_ms == 1000);
         assert (directory_back.certs->via.array.size == 1);
         message_directory_destroy (&directory_back);
-        for (int index = 0; index < 4; index++)
-            msgpack_sbuffer_destroy (&encoded [index]);
-    }
 
-    //  Test vectors with an audit head (PROTOCOL.md 17.4): the same
-    //  payloads, each carrying head {seq 42, hash 32 x ab}
-    {
+        //  The same payloads carrying an audit head {seq 42, hash 32 x ab}
         message_head_t head = { 42, { 0 } };
         memset (head.hash, 0xab, MESSAGE_HEAD_BYTES);
-        message_query_t query = { "enterprise-basic", "91310115MA1K3BTP2B",
-                                  "name,address", "tax-registration", "Wang Fang",
-                                  "auditor", head };
-        message_error_t error = {
-            { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
-              0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f },
-            STATUS_NO_AGREEMENT,
-            "no agreement for SH-PD-TAX to read 'enterprise-basic'", "", head };
-        msgpack_sbuffer encoded [3];
+        query.head = head;
+        error.head = head;
         for (int index = 0; index < 3; index++)
-            msgpack_sbuffer_init (&encoded [index]);
+            msgpack_sbuffer_clear (&encoded [index]);
         message_query_encode (&query, &encoded [0]);
         message_error_encode (&error, &encoded [1]);
-        msgpack_packer pk;
         msgpack_packer_init (&pk, &encoded [2], msgpack_sbuffer_write);
         message_response_begin_head (&pk, error.re, "enterprise-basic", STATUS_OK,
                                      1767225600123ULL, "", &head);
         msgpack_pack_array (&pk, 0);
-        const char *expected [3] = {
+        const char *with_head [3] = {
             S_VECTOR_QUERY_HEAD, S_VECTOR_ERROR_HEAD, S_VECTOR_RESPONSE_HEAD
         };
-        for (int index = 0; index < 3; index++) {
-            char text [1024];
-            assert (encoded [index].size * 2 < sizeof (text));
-            for (size_t byte = 0; byte < encoded [index].size; byte++)
-                snprintf (text + byte * 2, 3, "%02x",
-                          (uint8_t) encoded [index].data [byte]);
-            text [encoded [index].size * 2] = 0;
-            if (verbose && !streq (text, expected [index]))
-                printf ("\nhead vector %d: %s\n", index, text), fflush (stdout);
-            assert (streq (text, expected [index]));
-        }
-        message_query_t query_back;
+        for (int index = 0; index < 3; index++)
+            s_test_vector (&encoded [index], with_head [index], verbose);
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
         assert (memcmp (&query, &query_back, sizeof (query)) == 0);
-        message_error_t error_back;
         assert (message_error_decode ((uint8_t *) encoded [1].data, encoded [1].size,
                                       &error_back) == STATUS_OK);
         assert (memcmp (&error, &error_back, sizeof (error)) == 0);
-        message_response_t response_back;
         assert (message_response_decode ((uint8_t *) encoded [2].data, encoded [2].size,
                                          &response_back) == STATUS_OK);
         assert (response_back.head.seq == 42);
         assert (memcmp (response_back.head.hash, head.hash, MESSAGE_HEAD_BYTES) == 0);
         message_response_destroy (&response_back);
-        for (int index = 0; index < 3; index++)
+        for (int index = 0; index < 4; index++)
             msgpack_sbuffer_destroy (&encoded [index]);
+    }
 
-        //  A head is both keys or neither, seq 1..2^63-1, hash 32 bytes
+    //  A head is both keys or neither, seq 1..2^63-1, hash 32 bytes
+    {
+        message_query_t query_back;
+        msgpack_packer pk;
         struct {
             bool seq, hash;
             uint64_t seq_value;

@@ -542,8 +542,10 @@ s_provider_audit (s_bench_t *self, uint64_t *records, uint64_t *commits)
     return rc;
 }
 
-static int
-s_federation (s_bench_t *self)
+//  A DEALER to the requester's local API, without limits on what waits;
+//  NULL (said) if it cannot connect.
+static zsock_t *
+s_dealer_new (s_bench_t *self)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     assert (dealer);
@@ -553,8 +555,16 @@ s_federation (s_bench_t *self)
     if (zsock_connect (dealer, "%s", self->endpoint)) {
         fprintf (stderr, "sluice-bench: cannot connect to %s\n", self->endpoint);
         zsock_destroy (&dealer);
-        return -1;
     }
+    return dealer;
+}
+
+static int
+s_federation (s_bench_t *self)
+{
+    zsock_t *dealer = s_dealer_new (self);
+    if (!dealer)
+        return -1;
     int rc = -1;
     //  Warm up: caches, page cache, the peers' box keys; keep a real reply
     s_tally_t tally = { 0 };
@@ -636,16 +646,9 @@ done:
 static int
 s_drive (s_bench_t *self)
 {
-    zsock_t *dealer = zsock_new (ZMQ_DEALER);
-    assert (dealer);
-    zsock_set_linger (dealer, 0);
-    zsock_set_rcvhwm (dealer, 0);
-    zsock_set_sndhwm (dealer, 0);
-    if (zsock_connect (dealer, "%s", self->endpoint)) {
-        fprintf (stderr, "sluice-bench: cannot connect to %s\n", self->endpoint);
-        zsock_destroy (&dealer);
+    zsock_t *dealer = s_dealer_new (self);
+    if (!dealer)
         return -1;
-    }
     s_tally_t tally = { 0 };
     int64_t elapsed = s_pipeline (self, dealer, self->window, (uint64_t) self->drive,
                                   self->seconds, &tally, false);
