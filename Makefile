@@ -72,7 +72,8 @@ deps:
 deps-quiet:
 	@sh .ci/deps >/dev/null || sh .ci/deps
 
-TEST_PROGRAMS := $(filter-out sluice-bench,$(PROGRAMS))
+#   sluice-bench also drives the load of tests/suites/30-audit.sh
+TEST_PROGRAMS := $(PROGRAMS)
 test: deps-quiet $(addprefix build/asan/bin/,$(TEST_PROGRAMS))
 	@bash tests/run.sh build/asan/bin
 

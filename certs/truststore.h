@@ -2,7 +2,12 @@
     certificates it has verified, and the newest verified revocation list.
 
     Every certificate and list is verified against the authority before it is
-    kept; nothing unverified is ever returned.
+    kept; nothing unverified is ever returned. Each department has one
+    current certificate (the highest serial), which alone is used for its
+    connections, its messages and sealing to it. After a renewal the
+    replaced certificates are kept as superseded: they verify only what
+    their key signed (agreements, statements), and only while they are
+    valid and not revoked (truststore_verify_signed).
 */
 #ifndef SLUICE_TRUSTSTORE_H_INCLUDED
 #define SLUICE_TRUSTSTORE_H_INCLUDED
@@ -10,6 +15,9 @@
 #include "cert.h"
 #include "crl.h"
 #include "../proto/status.h"
+
+#define TRUSTSTORE_SUPERSEDED_MAX   4   //  superseded certificates kept
+                                        //  per department, newest first
 
 typedef struct _truststore_t truststore_t;
 
@@ -20,8 +28,12 @@ void
     truststore_destroy (truststore_t **self_p);
 
 //  Takes ownership of *cert_p (nulls it). Returns STATUS_OK if the signature
-//  verified and the cert was stored (replacing an older serial for the same
-//  department), else STATUS_BAD_SIGNATURE and the cert is destroyed.
+//  verified and the cert was stored: as the department's current
+//  certificate if its serial is higher than the held one's (which becomes
+//  superseded), else as a superseded one. STATUS_STALE if that serial is
+//  held with other content (or is older than every superseded one kept),
+//  STATUS_BAD_SIGNATURE if not signed by the authority; the cert is then
+//  destroyed.
 status_t
     truststore_add (truststore_t *self, cert_t **cert_p);
 
@@ -41,8 +53,8 @@ status_t
 crl_t *
     truststore_crl (truststore_t *self);
 
-//  Certificate of a department, borrowed; NULL if unknown. Says nothing on
-//  validity: use truststore_check.
+//  Current certificate of a department, borrowed; NULL if unknown. Says
+//  nothing on validity: use truststore_check.
 cert_t *
     truststore_lookup (truststore_t *self, const char *department);
 
@@ -67,7 +79,24 @@ status_t
 status_t
     truststore_check_cert (truststore_t *self, cert_t *cert, int64_t now);
 
-//  Number of certificates held, and the first/next for iteration (borrowed).
+//  A signature check: 0 if what it checks was signed by the Ed25519 key
+//  sign_public (32 bytes).
+typedef int (truststore_verify_fn) (const uint8_t *sign_public, void *argument);
+
+//  Runs `verify` with the key of the department's current certificate, then
+//  with each superseded one's: STATUS_OK as soon as it passes with a
+//  certificate valid at `now`, not revoked and of role "department" (the
+//  role rule of truststore_check). Else the status of a certificate whose
+//  key passed but that is expired, revoked or not a department's
+//  (STATUS_CERT_EXPIRED, STATUS_CERT_REVOKED, STATUS_CERT_ROLE), or of the
+//  current certificate (STATUS_CERT_UNKNOWN, ...), or STATUS_BAD_SIGNATURE.
+status_t
+    truststore_verify_by (truststore_t *self, const char *department, int64_t now,
+                          truststore_verify_fn *verify, void *argument);
+
+//  Number of certificates held (current and superseded), and the first/next
+//  for iteration (borrowed): every current certificate, then every
+//  superseded one.
 size_t  truststore_size (truststore_t *self);
 cert_t *truststore_first (truststore_t *self);
 cert_t *truststore_next (truststore_t *self);

@@ -822,21 +822,36 @@ agreement_sign (agreement_t *self, cert_t *signer)
 //  --------------------------------------------------------------------------
 //  Checks both parties' certificates and signatures
 
+//  One party's signature over the canonical bytes.
+typedef struct {
+    const uint8_t *signature;
+    const uint8_t *canonical;
+    size_t size;
+} s_signed_t;
+
+static int
+s_signed_by (const uint8_t *sign_public, void *argument)
+{
+    s_signed_t *signed_bytes = (s_signed_t *) argument;
+    return crypto_sign_verify_detached (signed_bytes->signature,
+                                        signed_bytes->canonical, signed_bytes->size,
+                                        sign_public) == 0? 0: -1;
+}
+
+//  A party's signature verifies with its current certificate, or, after a
+//  renewal, with the superseded certificate that signed it while that one
+//  is valid and not revoked (README "Renewing a certificate").
 static status_t
 s_verify_party (truststore_t *trust, const char *department, int64_t now,
                 bool is_signed, const uint8_t *signature,
                 const uint8_t *canonical, size_t size)
 {
-    cert_t *cert = NULL;
-    status_t status = truststore_check (trust, department, now, &cert);
-    if (status != STATUS_OK)
-        return status;
-    if (!is_signed)
-        return STATUS_BAD_SIGNATURE;
-    if (crypto_sign_verify_detached (signature, canonical, size,
-                                     cert_sign_public (cert)))
-        return STATUS_BAD_SIGNATURE;
-    return STATUS_OK;
+    if (!is_signed) {
+        status_t status = truststore_check (trust, department, now, NULL);
+        return status != STATUS_OK? status: STATUS_BAD_SIGNATURE;
+    }
+    s_signed_t signed_bytes = { signature, canonical, size };
+    return truststore_verify_by (trust, department, now, s_signed_by, &signed_bytes);
 }
 
 status_t
@@ -1346,11 +1361,14 @@ agreement_test (bool verbose)
     zstr_free (&path);
     zstr_free (&dir);
 
-    //  A newer consumer certificate that has expired replaces the valid
-    //  one in the store: verification fails with CERT_EXPIRED
+    //  A renewal: a newer consumer certificate (serial 2, another key, here
+    //  already expired) becomes current; the agreement that the superseded
+    //  serial 1 signed stays valid while serial 1 is valid and not revoked
     copy = cert_dup (old_tax);
     assert (truststore_add (trust, &copy) == STATUS_OK);
-    assert (agreement_verify (agreement, trust, now) == STATUS_CERT_EXPIRED);
+    assert (cert_serial (truststore_lookup (trust, "SH-PD-TAX")) == 2);
+    assert (agreement_verify (agreement, trust, now) == STATUS_OK);
+    assert (agreement_verify (agreement, trust, now + 86400 * 400) == STATUS_CERT_EXPIRED);
     //  A revoked provider certificate: CERT_REVOKED (the provider is first)
     crl_t *crl = crl_new (1);
     assert (crl);

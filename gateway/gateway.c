@@ -2,8 +2,11 @@
 
     One thread, one zloop: the broker connection (DEALER, CURVE client), the
     local API (ROUTER) and timers. Source lookups are bounded by their own
-    timeout, audit records are batched and flushed by a timer, so no request
-    waits on the disk.
+    timeout. No answer leaves before its audit record is durable: each event
+    handler reads what is waiting (up to S_BATCH_MAX messages), decides and
+    seals every answer, appends the records, and holds the answers back;
+    at the end it commits the batch in one transaction (s_commit) and only
+    then sends them (group commit: one disk sync per batch).
 */
 
 #include "gateway.h"
@@ -74,7 +77,9 @@ const conf_key_t gateway_schema [] = {
 };
 
 #define S_LINKS_MAX         8
-#define S_FLUSH_MS          20
+#define S_BATCH_MAX         256     //  messages read from a link per commit
+#define S_UNRECORDED        "the audit log cannot record this request; nothing was answered"
+#define S_UNRECORDED_ANSWER "the audit log cannot record this answer; it is withheld"
 //  An answer from a provider whose catalog is not held is judged on a
 //  catalog directory at most this old; an older one is fetched again first
 #define S_CATALOGS_FRESH_MS 10000
@@ -92,8 +97,10 @@ typedef struct {
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     char to [ENVELOPE_DEPT_MAX + 1];
     message_query_t query;
+    char caller [LOCALAPI_CALLER_MAX + 1];  //  the local caller who asked
+    int64_t sent_ms;            //  the QUERY's header time (wall clock ms)
+    int64_t sent;               //  monotonic ms, when it was sent
     int64_t deadline;           //  monotonic ms
-    int64_t sent;               //  monotonic ms
     uint8_t digest [32];        //  of the request
     envelope_t *request;        //  as sent, to try another broker
     uint32_t tried;             //  links it was sent through, a bit each
@@ -117,6 +124,19 @@ typedef struct {
     size_t answers_due;                 //  catalog lists: brokers yet to answer
     bool listed;                        //  catalog lists: one answer came
 } s_request_t;
+
+//  What an event handler holds back until the records of its batch are
+//  durable: a sealed answer to a department, or a reply to a local caller.
+//  If the commit fails, each gets an INTERNAL error instead.
+typedef struct {
+    envelope_t *envelope;               //  the answer, or NULL
+    link_t *via;
+    char to [ENVELOPE_DEPT_MAX + 1];
+    uint8_t re [ENVELOPE_ID_BYTES];     //  the query answered
+    uint8_t box_key [ENVELOPE_KEY_BYTES];
+    zmsg_t *reply;                      //  the local reply, or NULL
+    zmsg_t *reply_to;                   //  its return address
+} s_held_t;
 
 struct _gateway_t {
     conf_t *conf;               //  borrowed
@@ -145,6 +165,7 @@ struct _gateway_t {
     catalogs_t *catalogs;       //  other departments' published catalogs
     int64_t catalogs_fetched;   //  monotonic ms of the last directory, or 0
     bool catalogs_fetching;     //  a directory is asked for, not yet here
+    zlistx_t *held;             //  s_held_t, until the batch is committed
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -171,6 +192,20 @@ s_request_destroy (s_request_t **request_p)
         envelope_destroy (&(*request_p)->envelope);
         free (*request_p);
         *request_p = NULL;
+    }
+}
+
+static void
+s_held_destroy (s_held_t **held_p)
+{
+    if (*held_p) {
+        s_held_t *held = *held_p;
+        envelope_destroy (&held->envelope);
+        zmsg_destroy (&held->reply);
+        zmsg_destroy (&held->reply_to);
+        sodium_memzero (held->box_key, ENVELOPE_KEY_BYTES);
+        free (held);
+        *held_p = NULL;
     }
 }
 
@@ -270,32 +305,12 @@ s_send_sealed (gateway_t *self, envelope_t *envelope, link_t *via)
     return s_send_through (self, envelope, via, 0) < 0? -1: 0;
 }
 
-//  Signs (and seals, if box_key) a payload and sends it as s_send_sealed
-//  does. Returns 0, or -1 if it cannot be sealed or no link took it.
-static int
-s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
-        size_t size, const uint8_t *box_key, link_t *via)
-    __attribute__ ((warn_unused_result));
-
-static int
-s_send (gateway_t *self, envelope_t *envelope, const uint8_t *payload,
-        size_t size, const uint8_t *box_key, link_t *via)
-{
-    if (envelope_seal (envelope, payload, size, cert_sign_secret (self->cert), box_key))
-        return -1;
-    return s_send_sealed (self, envelope, via);
-}
-
-//  Sends a sealed ERROR answering `re` to a department. Returns 0, or -1 if
-//  no link took it (logged here, once for every caller).
-static int
-s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
-              const uint8_t *re, int code, const char *reason, const char *field)
-    __attribute__ ((warn_unused_result));
-
-static int
-s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
-              const uint8_t *re, int code, const char *reason, const char *field)
+//  A sealed ERROR answering `re` to a department, carrying `head` (the
+//  record of this answer, may be NULL: none). NULL if it cannot be made.
+static envelope_t *
+s_error_new (gateway_t *self, const char *to, const uint8_t *box_key,
+             const uint8_t *re, int code, const char *reason, const char *field,
+             const message_head_t *head)
 {
     message_error_t error;
     memset (&error, 0, sizeof (error));
@@ -304,17 +319,40 @@ s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_k
     snprintf (error.reason, sizeof (error.reason), "%s",
               reason && *reason? reason: status_text (code));
     snprintf (error.field, sizeof (error.field), "%s", field? field: "");
+    if (head)
+        error.head = *head;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_error_encode (&error, &buffer);
     envelope_t *envelope = envelope_new (MSG_ERROR, self->id, to);
-    int rc = envelope? s_send (self, envelope, (uint8_t *) buffer.data, buffer.size,
-                               box_key, via): -1;
+    if (envelope
+    &&  envelope_seal (envelope, (uint8_t *) buffer.data, buffer.size,
+                       cert_sign_secret (self->cert), box_key))
+        envelope_destroy (&envelope);
+    msgpack_sbuffer_destroy (&buffer);
+    return envelope;
+}
+
+//  Sends a sealed ERROR that names no audit record of ours: INTERNAL when
+//  the audit log refuses, BAD_TYPE for a type not served. Returns 0, or -1
+//  if it cannot be made or no link took it (logged here, once for every
+//  caller).
+static int
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+    __attribute__ ((warn_unused_result));
+
+static int
+s_send_error (gateway_t *self, link_t *via, const char *to, const uint8_t *box_key,
+              const uint8_t *re, int code, const char *reason, const char *field)
+{
+    envelope_t *envelope = s_error_new (self, to, box_key, re, code, reason, field,
+                                        NULL);
+    int rc = envelope? s_send_sealed (self, envelope, via): -1;
     if (rc)
         zsys_warning ("gateway: %s to %s not sent: no broker link takes it now",
                       status_name (code), to);
     envelope_destroy (&envelope);
-    msgpack_sbuffer_destroy (&buffer);
     return rc;
 }
 
@@ -331,37 +369,102 @@ s_audit_key (const char *key, item_t *item, char *out)
         ident_mask (key, out);
 }
 
-static int
-s_audit (gateway_t *self, const char *direction, const char *msgid,
-         const char *peer, const message_query_t *query, item_t *item,
-         const char *fields, int status, const char *decision,
-         const char *agreement, const uint8_t *request_digest,
-         const uint8_t *response_digest)
+//  A record with what a query gives (officer, purpose, item, the key as it
+//  may be logged, in `key`); the caller sets the rest.
+static audit_record_t
+s_record_of (const message_query_t *query, item_t *item, char *key)
 {
-    char key [IDENT_MAX + 1];
     s_audit_key (query? query->key: "", item, key);
     audit_record_t record = {
-        .time_ms = zclock_time (),
-        .direction = direction,
-        .msgid = msgid,
-        .peer = peer,
         .officer = query? query->officer: "",
         .purpose = query? query->purpose: "",
         .item = query? query->item: "",
-        .key = key,
-        .fields = fields? fields: "",
-        .status = status,
-        .decision = decision,
-        .agreement = agreement? agreement: "",
-        .request_digest = request_digest,
-        .response_digest = response_digest
+        .key = key
     };
-    int rc = audit_append (self->audit, &record);
+    return record;
+}
+
+//  Appends a record, timed now. 0, or -1 (logged): the caller then sends
+//  nothing the record would have described.
+static int
+s_record (gateway_t *self, audit_record_t *record)
+{
+    record->time_ms = zclock_time ();
+    int rc = audit_append (self->audit, record);
     if (rc)
         zsys_error ("gateway: the audit log refused a record (disk failing?)");
-    if (audit_pending (self->audit) >= AUDIT_FLUSH_AT)
-        audit_flush (self->audit);
     return rc;
+}
+
+//  Holds a sealed answer to a department until the batch is committed.
+static void
+s_hold_answer (gateway_t *self, envelope_t **envelope_p, link_t *via,
+               const uint8_t *box_key, const uint8_t *re)
+{
+    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t));
+    assert (held);
+    const envelope_header_t *header = envelope_header (*envelope_p);
+    held->envelope = *envelope_p;
+    *envelope_p = NULL;
+    held->via = via;
+    snprintf (held->to, sizeof (held->to), "%s", header->to);
+    memcpy (held->box_key, box_key, ENVELOPE_KEY_BYTES);
+    memcpy (held->re, re, ENVELOPE_ID_BYTES);
+    zlistx_add_end (self->held, held);
+}
+
+//  Holds a reply to a local caller until the batch is committed.
+static void
+s_hold_reply (gateway_t *self, zmsg_t **reply_p, zmsg_t *reply_to)
+{
+    s_held_t *held = (s_held_t *) zmalloc (sizeof (s_held_t));
+    assert (held);
+    held->reply = *reply_p;
+    *reply_p = NULL;
+    held->reply_to = zmsg_dup (reply_to);
+    zlistx_add_end (self->held, held);
+}
+
+static void
+s_local_send (gateway_t *self, zmsg_t **msg_p);
+static void
+s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
+               const char *field, const char *from, const char *item,
+               const char *msgid, uint64_t served_at, const char *agreement,
+               const msgpack_object *rows);
+
+//  Commits the records of the batch and then releases what was held back;
+//  if the commit fails, nothing that the records describe leaves: each
+//  answer becomes an INTERNAL error (naming no record), each local reply
+//  an INTERNAL reply without the data.
+static void
+s_commit (gateway_t *self)
+{
+    if (audit_pending (self->audit) == 0 && zlistx_size (self->held) == 0)
+        return;
+    bool durable = audit_commit (self->audit) == 0;
+    s_held_t *held;
+    while ((held = (s_held_t *) zlistx_detach (self->held, NULL))) {
+        if (held->envelope && durable) {
+            if (s_send_sealed (self, held->envelope, held->via))
+                zsys_warning ("gateway: an answer to %s is recorded but not sent: no"
+                              " broker link takes it now", held->to);
+        }
+        else
+        if (held->envelope) {
+            //  An error that cannot leave is logged by s_send_error
+            if (s_send_error (self, held->via, held->to, held->box_key, held->re,
+                              STATUS_INTERNAL, S_UNRECORDED, ""))
+                SLUICE_DEBUG (self->level, "gateway: nothing answered to %s", held->to);
+        }
+        else
+        if (durable)
+            s_local_send (self, &held->reply);
+        else
+            s_local_reply (self, held->reply_to, STATUS_INTERNAL, S_UNRECORDED_ANSWER,
+                           "", "", "", "", 0, "", NULL);
+        s_held_destroy (&held);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -383,27 +486,67 @@ s_field_names (item_t *item, uint64_t mask, char *out, size_t cap)
         }
 }
 
-//  Refuses a query: sealed ERROR to the requester, one audit record.
+//  The provider's side of an answer: its served record (with the
+//  requester's head from the query, when the query decoded) is appended and
+//  the sealed answer held until that record is durable. If the answer could
+//  not be made or the record not appended, INTERNAL goes instead, naming no
+//  record. Takes *answer_p.
+static void
+s_answer_recorded (gateway_t *self, link_t *via, envelope_t *request,
+                   const uint8_t *box_key, const message_query_t *query, item_t *item,
+                   envelope_t **answer_p, int status, const char *decision,
+                   const char *fields, const char *agreement)
+{
+    const envelope_header_t *header = envelope_header (request);
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
+    uint8_t request_digest [32], response_digest [32];
+    envelope_digest (request, request_digest);
+    if (*answer_p)
+        envelope_digest (*answer_p, response_digest);
+    char key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (query, item, key);
+    record.msg_time_ms = (int64_t) header->time_ms;
+    record.direction = "served";
+    record.msgid = msgid;
+    record.peer = header->from;
+    record.fields = fields;
+    record.status = status;
+    record.decision = decision;
+    record.agreement = agreement;
+    record.request_digest = request_digest;
+    record.response_digest = response_digest;
+    record.peer_head = query? &query->head: NULL;
+    if (*answer_p && s_record (self, &record) == 0)
+        s_hold_answer (self, answer_p, via, box_key, header->id);
+    else
+    if (s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
+                      S_UNRECORDED, ""))
+        SLUICE_DEBUG (self->level, "gateway: nothing answered to %s", msgid);
+    envelope_destroy (answer_p);
+}
+
+//  Refuses a query: a sealed ERROR to the requester that names its audit
+//  record, held until the record is durable. query is NULL when the payload
+//  could not be decoded or verified (its audit head is then not recorded).
 static void
 s_refuse (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_key,
           const message_query_t *query, item_t *item, int code,
           const char *reason, const char *field, const char *agreement)
 {
     const envelope_header_t *header = envelope_header (request);
-    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
-    envelope_id_hex (header->id, msgid);
-    //  An error that cannot leave is logged by s_send_error; the refusal is
-    //  recorded all the same
-    if (s_send_error (self, via, header->from, box_key, header->id, code, reason, field))
-        SLUICE_DEBUG (self->level, "gateway: the refusal of %s is recorded, not sent", msgid);
+    message_head_t next;
+    audit_next (self->audit, &next);
+    envelope_t *answer = s_error_new (self, header->from, box_key, header->id, code,
+                                      reason, field, &next);
     char decision [MESSAGE_REASON_MAX + 64];
     snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (code),
               reason && *reason? reason: status_text (code));
-    uint8_t digest [32];
-    envelope_digest (request, digest);
-    s_audit (self, "served", msgid, header->from, query, item, "", code,
-             decision, agreement, digest, NULL);
+    s_answer_recorded (self, via, request, box_key, query, item, &answer, code,
+                       decision, "", agreement);
     self->refused++;
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
     SLUICE_INFO (self->level, "gateway: refused %s %s from %s: %s",
                  query? query->item: "?", msgid, header->from, status_name (code));
 }
@@ -454,13 +597,17 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
                   decision.reason, decision.field, decision.agreement_id);
         return;
     }
+    //  The answer names its own record: the next one of the log
+    message_head_t next;
+    audit_next (self->audit, &next);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
     uint64_t served_at = (uint64_t) zclock_time ();
-    message_response_begin (&pk, header->id, query.item, STATUS_OK, served_at,
-                            decision.agreement_id? decision.agreement_id: "");
+    const char *agreement = decision.agreement_id? decision.agreement_id: "";
+    message_response_begin_head (&pk, header->id, query.item, STATUS_OK, served_at,
+                                 agreement, &next);
     size_t rows = 0;
     int status = source_lookup (self->source, item, key, decision.granted, &pk, &rows);
     if (status != STATUS_OK && status != STATUS_NOT_FOUND) {
@@ -472,14 +619,15 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     if (status == STATUS_NOT_FOUND) {
         //  Same map, with the status saying so
         msgpack_sbuffer_clear (&buffer);
-        message_response_begin (&pk, header->id, query.item, STATUS_NOT_FOUND,
-                                served_at, decision.agreement_id? decision.agreement_id: "");
+        message_response_begin_head (&pk, header->id, query.item, STATUS_NOT_FOUND,
+                                     served_at, agreement, &next);
         msgpack_pack_array (&pk, 0);
     }
     envelope_t *response = envelope_new (MSG_RESPONSE, self->id, header->from);
     //  The source's limit makes every answer fit (MESSAGE_ROWS_MAX); should
     //  sealing fail all the same, the requester hears why, nothing leaves
-    if (envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
+    if (response
+    &&  envelope_seal (response, (uint8_t *) buffer.data, buffer.size,
                        cert_sign_secret (self->cert), box_key)) {
         msgpack_sbuffer_destroy (&buffer);
         envelope_destroy (&response);
@@ -489,26 +637,15 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
     }
     msgpack_sbuffer_destroy (&buffer);
 
-    //  No data leaves without its audit record
-    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
-    envelope_id_hex (header->id, msgid);
+    //  No data leaves without its audit record, durable: the response is
+    //  held until the batch is committed
     char fields [MESSAGE_FIELDS_MAX + 1];
     s_field_names (item, status == STATUS_OK? decision.granted: 0, fields, sizeof (fields));
-    uint8_t request_digest [32], response_digest [32];
-    envelope_digest (request, request_digest);
-    envelope_digest (response, response_digest);
-    if (s_audit (self, "served", msgid, header->from, &query, item, fields, status,
-                 status == STATUS_OK? "granted": "granted: no record",
-                 decision.agreement_id, request_digest, response_digest) == 0) {
-        if (s_send_sealed (self, response, via))
-            zsys_warning ("gateway: the answer to %s from %s was recorded but not sent: "
-                          "no broker link takes it now", msgid, header->from);
-    }
-    else
-    if (s_send_error (self, via, header->from, box_key, header->id, STATUS_INTERNAL,
-                      "the audit log cannot record this request; nothing was answered", ""))
-        SLUICE_DEBUG (self->level, "gateway: nothing answered to %s", msgid);
-    envelope_destroy (&response);
+    s_answer_recorded (self, via, request, box_key, &query, item, &response, status,
+                       status == STATUS_OK? "granted": "granted: no record", fields,
+                       decision.agreement_id);
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, msgid);
     self->served++;
     SLUICE_DEBUG (self->level, "gateway: served %s %s to %s: %zu rows",
                   query.item, msgid, header->from, rows);
@@ -517,34 +654,60 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
 //  --------------------------------------------------------------------------
 //  Asking: the local API and the answers to our queries
 
-static void
-s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
-               const char *field, const char *from, const char *item,
-               const char *msgid, uint64_t served_at, const char *agreement,
-               const msgpack_object *rows)
+//  A local reply addressed to reply_to, ready to send; NULL if reply_to is
+//  NULL (the gateway's own request: nobody waits).
+static zmsg_t *
+s_local_reply_msg (zmsg_t *reply_to, int status, const char *reason,
+                   const char *field, const char *from, const char *item,
+                   const char *msgid, uint64_t served_at, const char *agreement,
+                   const msgpack_object *rows)
 {
     if (!reply_to)
-        return;                 //  the gateway's own request: nobody waits
+        return NULL;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     localapi_reply_encode (&buffer, status, reason && *reason? reason: status_text (status),
                            field, from, item, msgid, served_at, agreement, rows);
     zmsg_t *msg = zmsg_dup (reply_to);
     zmsg_addmem (msg, buffer.data, buffer.size);
-    zmsg_send (&msg, self->local);
-    zmsg_destroy (&msg);
     msgpack_sbuffer_destroy (&buffer);
+    return msg;
 }
 
-//  Ends a pending query: replies to the local caller, writes the audit
-//  record of the asking side, forgets the query.
+//  Sends a local reply (if any), destroying it; a caller gone meanwhile is
+//  logged.
+static void
+s_local_send (gateway_t *self, zmsg_t **msg_p)
+{
+    if (*msg_p && zmsg_send (msg_p, self->local))
+        zsys_warning ("gateway: a reply to a local caller could not be sent");
+    zmsg_destroy (msg_p);
+}
+
+static void
+s_local_reply (gateway_t *self, zmsg_t *reply_to, int status, const char *reason,
+               const char *field, const char *from, const char *item,
+               const char *msgid, uint64_t served_at, const char *agreement,
+               const msgpack_object *rows)
+{
+    zmsg_t *msg = s_local_reply_msg (reply_to, status, reason, field, from, item,
+                                     msgid, served_at, agreement, rows);
+    s_local_send (self, &msg);
+}
+
+//  Ends a pending query: writes the audit record of the asking side (with
+//  the provider's head its answer named, if the answer came from the
+//  provider), holds the reply to the local caller until that record is
+//  durable, forgets the query.
 static void
 s_complete (gateway_t *self, s_pending_t *pending, int status, const char *reason,
             const char *field, uint64_t served_at, const char *agreement,
-            const msgpack_object *rows, const uint8_t *response_digest)
+            const msgpack_object *rows, const uint8_t *response_digest,
+            const message_head_t *provider_head)
 {
-    s_local_reply (self, pending->reply_to, status, reason, field, pending->to,
-                   pending->query.item, pending->msgid, served_at, agreement, rows);
+    zmsg_t *reply = s_local_reply_msg (pending->reply_to, status, reason, field,
+                                       pending->to, pending->query.item, pending->msgid,
+                                       served_at, agreement, rows);
     char fields [MESSAGE_FIELDS_MAX + 1] = "";
     if (rows && rows->via.array.size > 0) {
         const msgpack_object_map *first = &rows->via.array.ptr [0].via.map;
@@ -566,13 +729,34 @@ s_complete (gateway_t *self, s_pending_t *pending, int status, const char *reaso
     else
         snprintf (decision, sizeof (decision), "refused: %s (%s)", status_name (status),
                   reason && *reason? reason: status_text (status));
-    s_audit (self, "asked", pending->msgid, pending->to, &pending->query, NULL,
-             fields, status, decision, agreement, pending->digest, response_digest);
+    char key [IDENT_MAX + 1];
+    audit_record_t record = s_record_of (&pending->query, NULL, key);
+    record.msg_time_ms = pending->sent_ms;
+    record.direction = "asked";
+    record.msgid = pending->msgid;
+    record.peer = pending->to;
+    record.caller = pending->caller;
+    record.fields = fields;
+    record.status = status;
+    record.decision = decision;
+    record.agreement = agreement;
+    record.request_digest = pending->digest;
+    record.response_digest = response_digest;
+    record.peer_head = provider_head;
+    if (s_record (self, &record) == 0)
+        s_hold_reply (self, &reply, pending->reply_to);
+    else
+        s_local_reply (self, pending->reply_to, STATUS_INTERNAL, S_UNRECORDED_ANSWER,
+                       "", pending->to, pending->query.item, pending->msgid, 0, "", NULL);
+    zmsg_destroy (&reply);
     zhashx_delete (self->pending, pending->msgid);
 }
 
+//  Sends a query for the local caller `caller` (recorded in the asking
+//  side's audit record).
 static void
-s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
+s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request,
+       const char *caller)
 {
     message_query_t *query = &request->query;
     if (!ident_validate (IDENT_DEPARTMENT, request->to, NULL, 0, NULL)) {
@@ -596,6 +780,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
                        "", request->to, query->item, "", 0, "", NULL);
         return;
     }
+    //  The query carries our audit head, so the provider's log witnesses ours
+    audit_head (self->audit, &query->head);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     message_query_encode (query, &buffer);
@@ -623,6 +809,8 @@ s_ask (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
     envelope_id_hex (envelope_header (envelope)->id, pending->msgid);
     snprintf (pending->to, sizeof (pending->to), "%s", request->to);
     pending->query = *query;
+    snprintf (pending->caller, sizeof (pending->caller), "%s", caller? caller: "");
+    pending->sent_ms = (int64_t) envelope_header (envelope)->time_ms;
     int64_t timeout = request->timeout_ms? (int64_t) request->timeout_ms: self->timeout_ms;
     pending->sent = zclock_mono ();
     pending->deadline = pending->sent + timeout;
@@ -664,7 +852,7 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
     msgpack_pack_array (&pk, 1);
-    msgpack_pack_map (&pk, 9);
+    msgpack_pack_map (&pk, 11);
     codec_pack_kv_str (&pk, "department", self->id);
     codec_pack_kv_str (&pk, "registered", shown);
     codec_pack_kv_str (&pk, "brokers", links);
@@ -674,6 +862,8 @@ s_status_reply (gateway_t *self, zmsg_t *reply_to)
     codec_pack_kv_uint (&pk, "refused", self->refused);
     codec_pack_kv_uint (&pk, "asked", self->asked);
     codec_pack_kv_uint (&pk, "pending", zhashx_size (self->pending));
+    codec_pack_kv_uint (&pk, "audit_records", audit_count (self->audit));
+    codec_pack_kv_uint (&pk, "audit_commits", audit_commits (self->audit));
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
@@ -939,7 +1129,7 @@ s_op_orders (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 static void
 s_op_query (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
-    s_ask (self, reply_to, request);
+    s_ask (self, reply_to, request, request->caller);
 }
 
 static void
@@ -992,20 +1182,23 @@ s_fetch_catalogs (gateway_t *self)
 }
 
 //  Ends a pending query with its answer, or with BAD_ANSWER (the provider's
-//  fault, logged and audited as such: the caller gets nothing of it).
+//  fault, logged and audited as such: the caller gets nothing of it). The
+//  record keeps the provider's head either way: the answer names the
+//  provider's record of it, whether or not its rows are believed.
 static void
 s_settle (gateway_t *self, s_pending_t *pending, message_response_t *response,
           answer_verdict_t *verdict, const uint8_t *digest)
 {
     if (verdict->status == STATUS_OK)
         s_complete (self, pending, (int) response->status, NULL, "", response->served_at,
-                    response->agreement, response->rows, digest);
+                    response->agreement, response->rows, digest, &response->head);
     else {
         zsys_warning ("gateway: answer from %s to %s refused, the provider's fault: "
                       "%s: %s", pending->to, pending->msgid,
                       status_name (verdict->status), verdict->reason);
         s_complete (self, pending, verdict->status, verdict->reason, verdict->field,
-                    response->served_at, response->agreement, NULL, digest);
+                    response->served_at, response->agreement, NULL, digest,
+                    &response->head);
     }
 }
 
@@ -1239,6 +1432,7 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     localapi_request_clear (&request);
     zmsg_destroy (&reply_to);
     zmsg_destroy (&msg);
+    s_commit (self);
     return 0;
 }
 
@@ -1349,17 +1543,19 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
             pending->tried |= 1u << another;
         else
         if (pending && (from_broker || streq (pending->to, header->from))) {
+            //  The provider's ERROR names its record; a broker's names none
+            const message_head_t *head = from_broker? NULL: &error.head;
             answer_verdict_t verdict;
             if (!from_broker && answer_check_error (&error, &verdict) != STATUS_OK) {
                 zsys_warning ("gateway: answer from %s to %s refused, the provider's "
                               "fault: %s: %s", pending->to, pending->msgid,
                               status_name (verdict.status), verdict.reason);
                 s_complete (self, pending, verdict.status, verdict.reason, "", 0, "",
-                            NULL, digest);
+                            NULL, digest, head);
             }
             else
                 s_complete (self, pending, (int) error.code, error.reason, error.field,
-                            0, "", NULL, digest);
+                            0, "", NULL, digest, head);
         }
         else
         if (status == STATUS_OK && from_broker && error.code == STATUS_NOT_REGISTERED)
@@ -1599,28 +1795,20 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         s_answer (self, via, envelope);
 }
 
-static int
-s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
+//  Handles one message from a broker link.
+static void
+s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
 {
-    gateway_t *self = (gateway_t *) argument;
-    link_t *link = NULL;
-    for (size_t index = 0; index < self->link_count && !link; index++)
-        if (link_socket (self->links [index]) == reader)
-            link = self->links [index];
-    assert (link);
-    zmsg_t *msg = zmsg_recv (reader);
-    if (!msg)
-        return 0;
     int status;
-    envelope_t *envelope = envelope_decode (msg, &status);
-    zmsg_destroy (&msg);
+    envelope_t *envelope = envelope_decode (*msg_p, &status);
+    zmsg_destroy (msg_p);
     if (!envelope) {
         uint64_t skipped = 0;
         char note [64];
         if (ratelog_allow (self->refusal_log, zclock_mono (), &skipped))
             zsys_warning ("gateway: undecodable message from the broker: %s%s",
                           status_name (status), ratelog_note (skipped, note, sizeof (note)));
-        return 0;
+        return;
     }
     const envelope_header_t *header = envelope_header (envelope);
     if (!streq (header->to, self->id))
@@ -1631,6 +1819,28 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
     else
         s_from_department (self, link, envelope);
     envelope_destroy (&envelope);
+}
+
+//  Reads what is waiting on a link (up to S_BATCH_MAX messages), then
+//  commits the batch's audit records and sends the answers held back.
+static int
+s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    link_t *link = NULL;
+    for (size_t index = 0; index < self->link_count && !link; index++)
+        if (link_socket (self->links [index]) == reader)
+            link = self->links [index];
+    assert (link);
+    for (int count = 0; count < S_BATCH_MAX; count++) {
+        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (reader);
+        if (!msg)
+            break;
+        s_link_message (self, link, &msg);
+    }
+    s_commit (self);
     return 0;
 }
 
@@ -1672,7 +1882,7 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
             s_judge_held (self, pending);   //  on the catalogs held now
         else
             s_complete (self, pending, STATUS_TIMEOUT,
-                        "no answer within the timeout", "", 0, "", NULL, NULL);
+                        "no answer within the timeout", "", 0, "", NULL, NULL, NULL);
     zlist_purge (expired);
     for (s_request_t *request = (s_request_t *) zhashx_first (self->requests);
          request; request = (s_request_t *) zhashx_next (self->requests))
@@ -1693,15 +1903,7 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
     zlist_destroy (&expired);
     if (catalogs)
         s_catalogs_arrived (self, listed);
-    return 0;
-}
-
-static int
-s_flush_timer (zloop_t *loop, int timer_id, void *argument)
-{
-    gateway_t *self = (gateway_t *) argument;
-    if (audit_pending (self->audit))
-        audit_flush (self->audit);
+    s_commit (self);                //  the records of these ends, then their replies
     return 0;
 }
 
@@ -1837,15 +2039,16 @@ s_load_identity (gateway_t *self, char **error)
     return 0;
 }
 
-//  Message ids served within the replay window before a restart are
-//  remembered again, so a restart does not reopen the window.
+//  Message ids whose message time is within the replay window are
+//  remembered again after a restart, each until its own time + window, so
+//  a restart does not reopen the window (ids outside it are stale anyway).
 static void
-s_remember (const char *msgid, int64_t time_ms, void *argument)
+s_remember (const char *msgid, int64_t msg_time_ms, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
     uint8_t id [ENVELOPE_ID_BYTES];
     if (sodium_hex2bin (id, sizeof (id), msgid, strlen (msgid), NULL, NULL, NULL) == 0)
-        replay_check (self->replay, id, time_ms, zclock_time ());
+        replay_check (self->replay, id, msg_time_ms, zclock_time ());
 }
 
 static int
@@ -1951,6 +2154,8 @@ gateway_new (conf_t *conf, char **error)
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
     self->catalogs = catalogs_new ();
+    self->held = zlistx_new ();
+    zlistx_set_destructor (self->held, (zlistx_destructor_fn *) s_held_destroy);
     self->replay = replay_new (conf_int (conf, "gateway/replay-window-ms"),
                                (size_t) conf_int (conf, "gateway/replay-capacity"));
     self->refusal_log = ratelog_new (50, 10000);
@@ -1981,9 +2186,10 @@ gateway_destroy (gateway_t **self_p)
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->requests);
         catalogs_destroy (&self->catalogs);
+        zlistx_destroy (&self->held);       //  empty: every handler commits
         registrar_destroy (&self->registrar);
         zhashx_destroy (&self->peers);
-        audit_destroy (&self->audit);       //  flushes
+        audit_destroy (&self->audit);
         policy_destroy (&self->policy);     //  flushes quotas
         source_destroy (&self->source);
         catalog_destroy (&self->catalog);
@@ -2011,7 +2217,6 @@ gateway_run (gateway_t *self, zsock_t *pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);
     zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
     zloop_timer (self->loop, 50, 0, s_expiry_timer, self);
-    zloop_timer (self->loop, S_FLUSH_MS, 0, s_flush_timer, self);
     zloop_timer (self->loop, 1000, 0, s_quota_timer, self);
     zloop_timer (self->loop, 1000, 0, s_catalog_timer, self);
     s_heartbeat_timer (self->loop, 0, self);      //  HELLO at once

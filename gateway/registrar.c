@@ -96,12 +96,7 @@ registrar_set_order_limit (registrar_t *self, size_t limit)
 int
 registrar_verify (registrar_t *self, statement_t *statement)
 {
-    cert_t *author = NULL;
-    int status = truststore_check (self->trust, statement_author (statement),
-                                   zclock_time () / 1000, &author);
-    if (status == STATUS_OK && statement_verify (statement, cert_sign_public (author)))
-        status = STATUS_BAD_SIGNATURE;
-    return status;
+    return rules_verify (self->rules, statement);
 }
 
 static agreement_t *

@@ -66,8 +66,8 @@ int
 int
     registrar_take_own (registrar_t *self, statement_t *statement);
 
-//  Verifies a statement with its author's valid certificate; STATUS_OK or
-//  the reason.
+//  Verifies a statement with its author's valid certificate, or a
+//  superseded one's (rules_verify); STATUS_OK or the reason.
 int
     registrar_verify (registrar_t *self, statement_t *statement);
 

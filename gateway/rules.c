@@ -281,6 +281,21 @@ s_continuity (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
 //  --------------------------------------------------------------------------
 //  All the steps
 
+static int
+s_statement_signed_by (const uint8_t *sign_public, void *statement)
+{
+    return statement_verify ((statement_t *) statement, sign_public);
+}
+
+int
+rules_verify (rules_t *self, statement_t *statement)
+{
+    assert (self && statement);
+    return truststore_verify_by (self->trust, statement_author (statement),
+                                 zclock_time () / 1000, s_statement_signed_by,
+                                 statement);
+}
+
 int
 rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
 {
@@ -288,14 +303,11 @@ rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
     memset (verdict, 0, sizeof (*verdict));
     if (statement_issued (statement) > zclock_time () + RULES_SKEW_MS)
         return s_refuse (verdict, STATUS_STALE, "the statement is issued in the future");
-    cert_t *author = NULL;
-    int status = truststore_check (self->trust, statement_author (statement),
-                                   zclock_time () / 1000, &author);
+    int status = rules_verify (self, statement);
+    if (status == STATUS_BAD_SIGNATURE)
+        return s_refuse (verdict, status, "the statement's signature does not verify");
     if (status != STATUS_OK)
         return s_refuse (verdict, status, "the author has no valid certificate here");
-    if (statement_verify (statement, cert_sign_public (author)))
-        return s_refuse (verdict, STATUS_BAD_SIGNATURE,
-                         "the statement's signature does not verify");
     size_t index;
     for (index = 0; index < S_KINDS; index++)
         if (streq (s_kinds [index].kind, statement_kind (statement)))
@@ -613,6 +625,23 @@ rules_test (bool verbose)
                    &verdict) == STATUS_STALE);
     assert (s_try (&test, s_test_order (test.tax, "ORD-8", 1, "SH-PD-MSA"), &verdict)
             == STATUS_OK);
+    //  A department renewed with new keys: what its old key signed still
+    //  verifies while the superseded certificate is valid; a key that was
+    //  never certified does not
+    {
+        int64_t now = zclock_time () / 1000;
+        cert_t *renewed = cert_new ("SH-PD-TAX", "SH-PD-TAX", "department", 3, 2,
+                                    now - 60, now + 86400);
+        cert_sign_by (renewed, test.authority);
+        assert (truststore_add (test.trust, &renewed) == STATUS_OK);
+        assert (s_try (&test, s_test_order (test.tax, "ORD-8", 2, "SH-PD-MSA"), &verdict)
+                == STATUS_OK);
+        cert_t *stranger = cert_new ("SH-PD-TAX", "SH-PD-TAX", "department", 3, 3,
+                                     now - 60, now + 86400);
+        statement = s_test_order (stranger, "ORD-8", 3, "SH-PD-MSA");
+        assert (s_try (&test, statement, &verdict) == STATUS_BAD_SIGNATURE);
+        cert_destroy (&stranger);
+    }
 
     //  The revocation list kept: only a newer one replaces it
     assert (rules_kept_crl (test.rules) == NULL);

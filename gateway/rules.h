@@ -88,6 +88,13 @@ void
 void
     rules_set_order_limit (rules_t *self, size_t limit);
 
+//  Verifies a statement's signature with its author's department
+//  certificate, or, after a renewal, with the superseded one whose key
+//  signed it while that one is valid and not revoked. STATUS_OK or the
+//  reason (truststore_verify_by).
+int
+    rules_verify (rules_t *self, statement_t *statement);
+
 //  Judges a statement and, if it is admitted, keeps it in the ledger.
 //  Returns STATUS_OK or the refusal; fills *verdict either way.
 int

@@ -3,7 +3,7 @@
         sluice certs ...        the federation's trust (see certs/certs_cmd.h)
         sluice query ...        ask another department through the local gateway
         sluice status ...       the local gateway's state and figures
-        sluice audit ...        verify or show a gateway's audit log
+        sluice audit ...        verify, witness, show or renew a gateway's audit log
         sluice agreement ...    draft, sign, show and verify sharing agreements
         sluice catalog ...      the federation's catalogs (see catalog_cmd.h)
 */
@@ -309,51 +309,261 @@ s_status (int argc, char **argv)
     return code;
 }
 
+//  Exit codes of `sluice audit` (README "sluice audit"), besides 0 and
+//  EXIT_USAGE: the log is NOT INTACT; a file is not what it should be (not
+//  an audit log, not a certificate); a file does not exist or cannot be read
+#define EXIT_NOT_INTACT     1
+#define EXIT_NOT_A_LOG      65
+#define EXIT_NO_FILE        66
+
+//  The exit code for an audit_* result, printing the report of a file that
+//  is missing or not an audit log.
+static int
+s_audit_exit (int64_t result, const char *report)
+{
+    if (result == AUDIT_NO_FILE || result == AUDIT_NOT_A_LOG)
+        fprintf (stderr, "sluice audit: %s\n", report? report: "cannot read the log");
+    return result >= 0? 0:
+           result == AUDIT_NO_FILE? EXIT_NO_FILE:
+           result == AUDIT_NOT_A_LOG? EXIT_NOT_A_LOG: EXIT_NOT_INTACT;
+}
+
+//  Loads the comma-separated certificates of one department into keys
+//  (fresh array, caller frees); *department gets their department (fresh).
+//  Returns the number of keys, or -1 (said on stderr) with *exit_code.
+static int
+s_audit_keys (const char *list, audit_key_t **keys, char **department, int *exit_code)
+{
+    *keys = NULL;
+    *department = NULL;
+    int count = 0;
+    char *copy = strdup (list);
+    assert (copy);
+    char *save = NULL;
+    for (char *path = strtok_r (copy, ",", &save); path; path = strtok_r (NULL, ",", &save)) {
+        cert_t *cert = zsys_file_exists (path)? cert_load (path): NULL;
+        if (!cert) {
+            fprintf (stderr, "sluice audit: %s: %s\n", path, zsys_file_exists (path)?
+                     "not a certificate": "no such file");
+            *exit_code = zsys_file_exists (path)? EXIT_NOT_A_LOG: EXIT_NO_FILE;
+            count = -1;
+            break;
+        }
+        if (*department && !streq (*department, cert_department (cert))) {
+            fprintf (stderr, "sluice audit: %s is a certificate of %s, not of %s\n",
+                     path, cert_department (cert), *department);
+            *exit_code = EXIT_USAGE;
+            cert_destroy (&cert);
+            count = -1;
+            break;
+        }
+        if (!*department)
+            *department = strdup (cert_department (cert));
+        audit_key_t *grown = (audit_key_t *) realloc (*keys, sizeof (audit_key_t) * (count + 1));
+        assert (grown);
+        *keys = grown;
+        grown [count].serial = cert_serial (cert);
+        memcpy (grown [count].sign_public, cert_sign_public (cert), AUDIT_KEY_SIZE);
+        count++;
+        cert_destroy (&cert);
+    }
+    free (copy);
+    if (count == 0) {
+        fprintf (stderr, "sluice audit: no certificate given\n");
+        *exit_code = EXIT_USAGE;
+        count = -1;
+    }
+    if (count < 0) {
+        free (*keys);
+        *keys = NULL;
+        zstr_free (department);
+    }
+    return count;
+}
+
+//  The first problem of a log that is not intact; the report may quote
+//  what the file holds, so it is shown escaped (cli_text_str).
+static void
+s_audit_not_intact (const char *log, const char *report)
+{
+    cli_out_t out = cli_out (stdout);
+    printf ("audit log %s: NOT INTACT: ", log);
+    cli_text_str (&out, report? report: "unknown problem", 0);
+    printf ("\n");
+}
+
+//  The renewals a verification passed ("; " and their report, escaped), if any.
+static void
+s_audit_renewals (const char *renewals)
+{
+    cli_out_t out = cli_out (stdout);
+    if (renewals) {
+        printf ("; ");
+        cli_text_str (&out, renewals, 0);
+    }
+}
+
+//  sluice audit verify: the log alone, or against a witness log.
+static int
+s_audit_verify (const char *log, const char *certs, const char *witness,
+                const char *witness_certs)
+{
+    audit_key_t *keys = NULL, *witness_keys = NULL;
+    char *department = NULL, *witness_department = NULL;
+    int rc = 0;
+    int count = s_audit_keys (certs, &keys, &department, &rc);
+    int witness_count = count > 0 && witness?
+        s_audit_keys (witness_certs, &witness_keys, &witness_department, &rc): 0;
+    if (count < 0 || witness_count < 0)
+        goto done;
+    char *report = NULL;
+    int64_t records = audit_verify (log, keys, (size_t) count, &report);
+    rc = s_audit_exit (records, report);
+    if (records == AUDIT_NOT_INTACT)
+        s_audit_not_intact (log, report);
+    else
+    if (records >= 0 && !witness) {
+        printf ("audit log %s: intact, %" PRId64 " records, signed by %s", log,
+                records, department);
+        s_audit_renewals (report);
+        printf ("\n");
+    }
+    else
+    if (records >= 0) {
+        char *renewals = report;
+        report = NULL;
+        int64_t witnessed = audit_witness (log, keys, (size_t) count, witness,
+                                           witness_keys, (size_t) witness_count, &report);
+        rc = s_audit_exit (witnessed, report);
+        if (witnessed == AUDIT_NOT_INTACT)
+            s_audit_not_intact (log, report);
+        else
+        if (witnessed >= 0) {
+            printf ("audit log %s: intact, %" PRId64 " records, signed by %s", log,
+                    records, department);
+            s_audit_renewals (renewals);
+            printf ("; witnessed by %s (%s): %" PRId64 " of its records agree\n",
+                    witness, witness_department, witnessed);
+        }
+        zstr_free (&renewals);
+    }
+    zstr_free (&report);
+done:
+    free (keys);
+    free (witness_keys);
+    zstr_free (&department);
+    zstr_free (&witness_department);
+    return rc;
+}
+
+//  sluice audit renew: the old key signs the new one into the chain.
+static int
+s_audit_renew (const char *log, const char *old_path, const char *new_path,
+               const char *authority_path)
+{
+    cert_t *old_cert = cert_load (old_path);
+    cert_t *new_cert = cert_load (new_path);
+    authority_t *authority = authority_path? authority_load (authority_path): NULL;
+    int rc = EXIT_NOT_A_LOG;
+    if (!old_cert || !cert_has_secret (old_cert))
+        fprintf (stderr, "sluice audit: %s: not a certificate with its secret keys"
+                 " (the old .cert_secret)\n", old_path);
+    else
+    if (!new_cert)
+        fprintf (stderr, "sluice audit: %s: not a certificate\n", new_path);
+    else
+    if (authority_path && !authority)
+        fprintf (stderr, "sluice audit: %s: not an authority key\n", authority_path);
+    else
+    if (authority && (cert_verify (old_cert, authority_public (authority))
+                  ||  cert_verify (new_cert, authority_public (authority))))
+        fprintf (stderr, "sluice audit: the certificates are not both signed by"
+                 " this authority\n");
+    else
+    if (!streq (cert_department (old_cert), cert_department (new_cert)))
+        fprintf (stderr, "sluice audit: %s is a certificate of %s, not of %s\n",
+                 new_path, cert_department (new_cert), cert_department (old_cert));
+    else
+    if (cert_serial (new_cert) <= cert_serial (old_cert))
+        fprintf (stderr, "sluice audit: the new certificate's serial (%" PRIu64 ") must"
+                 " be above the old one's (%" PRIu64 ")\n", cert_serial (new_cert),
+                 cert_serial (old_cert));
+    else {
+        char *report = NULL;
+        int check = audit_check_file (log, &report);
+        int64_t seq = check? check: audit_renew (log, cert_department (old_cert),
+                                                 cert_sign_secret (old_cert),
+                                                 cert_serial (old_cert),
+                                                 cert_serial (new_cert),
+                                                 cert_sign_public (new_cert), &report);
+        rc = check? s_audit_exit (check, report): seq < 0? EXIT_NOT_INTACT: 0;
+        if (!check && seq < 0)
+            fprintf (stderr, "sluice audit: %s\n", report? report: "renewal refused");
+        else
+        if (seq > 0)
+            printf ("audit log %s: renewal recorded at record %" PRId64 ", certificate"
+                    " serial %" PRIu64 " replaced by serial %" PRIu64 "; start the"
+                    " gateway with %s's new certificate\n", log, seq,
+                    cert_serial (old_cert), cert_serial (new_cert),
+                    cert_department (new_cert));
+        zstr_free (&report);
+    }
+    cert_destroy (&old_cert);
+    cert_destroy (&new_cert);
+    authority_destroy (&authority);
+    return rc;
+}
+
 static int
 s_audit (int argc, char **argv)
 {
-    const char *log = NULL, *cert_path = NULL, *last = NULL;
+    const char *log = NULL, *cert_path = NULL, *last = NULL, *witness = NULL,
+               *witness_cert = NULL, *new_cert = NULL, *authority = NULL;
     bool help = false;
     const char *verb = argc > 1? argv [1]: "";
     cli_option_t options [] = {
         { "--log", &log }, { "--cert", &cert_path }, { "--last", &last },
+        { "--witness", &witness }, { "--witness-cert", &witness_cert },
+        { "--new-cert", &new_cert }, { "--authority", &authority },
         { "--help", NULL, &help }, { NULL }
     };
     if (streq (verb, "--help"))
         help = true;
-    bool verify = streq (verb, "verify"), show = streq (verb, "show");
-    if (help || (!verify && !show) || cli_parse (argc - 1, argv + 1, options, "audit")
-    ||  help || !log || (verify && !cert_path)) {
+    bool verify = streq (verb, "verify"), show = streq (verb, "show"),
+         renew = streq (verb, "renew");
+    if (help || (!verify && !show && !renew)
+    ||  cli_parse (argc - 1, argv + 1, options, "audit")
+    ||  help || !log || (verify && !cert_path) || (!!witness != !!witness_cert)
+    ||  (renew && (!cert_path || !new_cert))) {
         FILE *out = help? stdout: stderr;
         fprintf (out,
-            "usage: sluice audit verify --log STATE/audit.db --cert DEPT.cert\n"
+            "usage: sluice audit verify --log STATE/audit.db --cert DEPT.cert[,OLD.cert...]\n"
+            "                  [--witness OTHER/audit.db --witness-cert OTHER.cert[,...]]\n"
             "       sluice audit show --log STATE/audit.db [--last N]\n"
+            "       sluice audit renew --log STATE/audit.db --cert OLD.cert_secret\n"
+            "                  --new-cert NEW.cert [--authority authority.pub]\n"
             "verify recomputes the hash chain and checks every checkpoint signature\n"
-            "with the department's certificate; exit 0 if intact, 1 with the first\n"
-            "problem otherwise. show prints the newest N records (default 20).\n");
+            "with the department's certificates (the old ones too, after a renewal);\n"
+            "with --witness, also checks the log against the other department's log,\n"
+            "which holds this log's head with every answer (a log cut back is caught).\n"
+            "show prints the newest N records (default 20, 0 for all). renew records a\n"
+            "certificate renewal, signed by the old key, with the gateway stopped.\n"
+            "exit 0 intact (or done), 1 NOT INTACT, 64 usage, 65 not an audit log (or\n"
+            "not a certificate), 66 no such file.\n");
         return help? 0: EXIT_USAGE;
     }
-    if (show)
-        return audit_print (log, stdout, last? strtoll (last, NULL, 10): 20) < 0? 1: 0;
-    cert_t *cert = cert_load (cert_path);
-    if (!cert) {
-        fprintf (stderr, "sluice audit: %s: not a certificate\n", cert_path);
-        return 1;
+    if (show) {
+        char *report = NULL;
+        int check = audit_check_file (log, &report);
+        int rc = check? s_audit_exit (check, report):
+                 audit_print (log, stdout, last? strtoll (last, NULL, 10): 20) < 0?
+                 EXIT_NOT_INTACT: 0;
+        zstr_free (&report);
+        return rc;
     }
-    char *report = NULL;
-    int64_t count = audit_verify (log, cert_sign_public (cert), &report);
-    cli_out_t out = cli_out (stdout);
-    if (count < 0) {
-        printf ("audit log %s: NOT INTACT: ", log);
-        cli_text_str (&out, report? report: "unknown problem", 0);
-        printf ("\n");
-    }
-    else
-        printf ("audit log %s: intact, %" PRId64 " records, signed by %s\n", log, count,
-                cert_department (cert));
-    zstr_free (&report);
-    cert_destroy (&cert);
-    return count < 0? 1: 0;
+    if (renew)
+        return s_audit_renew (log, cert_path, new_cert, authority);
+    return s_audit_verify (log, cert_path, witness, witness_cert);
 }
 
 //  --------------------------------------------------------------------------
@@ -655,7 +865,7 @@ static const s_command_t s_commands [] = {
     { "certs",  s_certs,  "authority, certificates and revocation" },
     { "query",  s_query,  "ask another department through the local gateway" },
     { "status", s_status, "the local gateway's state and figures" },
-    { "audit",  s_audit,  "verify or show a gateway's audit log" },
+    { "audit",  s_audit,  "verify, witness, show or renew a gateway's audit log" },
     { "agreement", s_agreement, "draft, sign, register, list and revoke sharing agreements" },
     { "catalog", catalog_cmd_main, "list, show and search the federation's catalogs" },
     { "order",  registry_cmd_order, "order data not offered (点菜), and answer orders" },

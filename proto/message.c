@@ -10,18 +10,57 @@ s_packer (msgpack_packer *pk, msgpack_sbuffer *buffer)
     msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
 }
 
+//  The audit head keys are written together, and only for a head (seq > 0).
+static bool
+s_has_head (const message_head_t *head)
+{
+    return head && head->seq > 0;
+}
+
+static void
+s_head_pack (msgpack_packer *pk, const message_head_t *head)
+{
+    if (s_has_head (head)) {
+        codec_pack_kv_uint (pk, "audit_seq", head->seq);
+        codec_pack_kv_bin (pk, "audit_head", head->hash, MESSAGE_HEAD_BYTES);
+    }
+}
+
+//  Reads the optional audit head: both keys or neither, audit_seq 1 to
+//  MESSAGE_HEAD_SEQ_MAX, audit_head 32 bytes. 0, or -1 if malformed.
+static int
+s_head_decode (const msgpack_object *map, message_head_t *head)
+{
+    memset (head, 0, sizeof (*head));
+    bool bad = false;
+    const msgpack_object *seq = codec_get (map, "audit_seq", &bad);
+    const msgpack_object *hash = codec_get (map, "audit_head", &bad);
+    if (bad || (!seq) != (!hash))
+        return -1;
+    if (!seq)
+        return 0;
+    if (codec_get_uint (map, "audit_seq", &head->seq, MESSAGE_HEAD_SEQ_MAX)
+    ||  head->seq == 0
+    ||  codec_get_bin (map, "audit_head", head->hash, MESSAGE_HEAD_BYTES)) {
+        memset (head, 0, sizeof (*head));
+        return -1;
+    }
+    return 0;
+}
+
 int
 message_query_encode (const message_query_t *query, msgpack_sbuffer *buffer)
 {
     msgpack_packer pk;
     s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, 6);
+    msgpack_pack_map (&pk, s_has_head (&query->head)? 8: 6);
     codec_pack_kv_str (&pk, "item", query->item);
     codec_pack_kv_str (&pk, "key", query->key);
     codec_pack_kv_str (&pk, "fields", query->fields);
     codec_pack_kv_str (&pk, "purpose", query->purpose);
     codec_pack_kv_str (&pk, "officer", query->officer);
     codec_pack_kv_str (&pk, "role", query->role);
+    s_head_pack (&pk, &query->head);
     return 0;
 }
 
@@ -39,7 +78,8 @@ message_query_decode (const uint8_t *data, size_t size, message_query_t *query)
     ||  codec_get_str (map, "fields", query->fields, sizeof (query->fields), true)
     ||  codec_get_str (map, "purpose", query->purpose, sizeof (query->purpose), true)
     ||  codec_get_str (map, "officer", query->officer, sizeof (query->officer), true)
-    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)))
+    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)
+    ||  s_head_decode (map, &query->head)))
         status = STATUS_MALFORMED;
     msgpack_unpacked_destroy (&result);
     return status;
@@ -50,11 +90,12 @@ message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer)
 {
     msgpack_packer pk;
     s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, 4);
+    msgpack_pack_map (&pk, s_has_head (&error->head)? 6: 4);
     codec_pack_kv_bin (&pk, "re", error->re, ENVELOPE_ID_BYTES);
     codec_pack_kv_uint (&pk, "code", error->code);
     codec_pack_kv_str (&pk, "reason", error->reason);
     codec_pack_kv_str (&pk, "field", error->field);
+    s_head_pack (&pk, &error->head);
     return 0;
 }
 
@@ -71,7 +112,8 @@ message_error_decode (const uint8_t *data, size_t size, message_error_t *error)
     && (codec_get_bin (map, "re", error->re, ENVELOPE_ID_BYTES)
     ||  codec_get_uint (map, "code", &code, 999)
     ||  codec_get_str (map, "reason", error->reason, sizeof (error->reason), true)
-    ||  codec_get_str (map, "field", error->field, sizeof (error->field), true)))
+    ||  codec_get_str (map, "field", error->field, sizeof (error->field), true)
+    ||  s_head_decode (map, &error->head)))
         status = STATUS_MALFORMED;
     error->code = (uint32_t) code;
     msgpack_unpacked_destroy (&result);
@@ -83,12 +125,22 @@ message_response_begin (msgpack_packer *pk, const uint8_t *re,
                         const char *item, int status,
                         uint64_t served_at, const char *agreement)
 {
-    msgpack_pack_map (pk, 6);
+    message_response_begin_head (pk, re, item, status, served_at, agreement, NULL);
+}
+
+void
+message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
+                             const char *item, int status,
+                             uint64_t served_at, const char *agreement,
+                             const message_head_t *head)
+{
+    msgpack_pack_map (pk, s_has_head (head)? 8: 6);
     codec_pack_kv_bin (pk, "re", re, ENVELOPE_ID_BYTES);
     codec_pack_kv_str (pk, "item", item);
     codec_pack_kv_uint (pk, "status", (uint64_t) status);
     codec_pack_kv_uint (pk, "served_at", served_at);
     codec_pack_kv_str (pk, "agreement", agreement);
+    s_head_pack (pk, head);
     codec_pack_str (pk, "rows");
 }
 
@@ -108,7 +160,8 @@ message_response_decode (const uint8_t *data, size_t size,
     ||  codec_get_uint (map, "status", &code, STATUS_NOT_FOUND)
     ||  codec_get_uint (map, "served_at", &response->served_at, UINT64_MAX)
     ||  codec_get_str (map, "agreement", response->agreement,
-                       sizeof (response->agreement), true)))
+                       sizeof (response->agreement), true)
+    ||  s_head_decode (map, &response->head)))
         status = STATUS_MALFORMED;
     if (status == STATUS_OK) {
         response->rows = codec_get (map, "rows", &bad);
@@ -276,6 +329,39 @@ message_directory_destroy (message_directory_t *directory)
     "c40863726c2074657874a863726c5f73697a6508"
 #define S_VECTOR_HELLO \
     "82a565706f6368cf1122334455667788a776657273696f6e03"
+#define S_VECTOR_QUERY_HEAD \
+    "88a46974656db0656e74657270726973652d6261736963a36b6579b239313331" \
+    "303131354d41314b334254503242a66669656c6473ac6e616d652c6164647265" \
+    "7373a7707572706f7365b07461782d726567697374726174696f6ea76f666669" \
+    "636572a957616e672046616e67a4726f6c65a761756469746f72a96175646974" \
+    "5f7365712aaa61756469745f68656164c420abababababababababababababab" \
+    "abababababababababababababababababab"
+#define S_VECTOR_ERROR_HEAD \
+    "86a27265c410101112131415161718191a1b1c1d1e1fa4636f6465cc84a67265" \
+    "61736f6ed9356e6f2061677265656d656e7420666f722053482d50442d544158" \
+    "20746f20726561642027656e74657270726973652d626173696327a56669656c" \
+    "64a0a961756469745f7365712aaa61756469745f68656164c420abababababab" \
+    "abababababababababababababababababababababababababab"
+#define S_VECTOR_RESPONSE_HEAD \
+    "88a27265c410101112131415161718191a1b1c1d1e1fa46974656db0656e7465" \
+    "7270726973652d6261736963a673746174757300a97365727665645f6174cf00" \
+    "00019b76daa87ba961677265656d656e74a0a961756469745f7365712aaa6175" \
+    "6469745f68656164c420abababababababababababababababababababababab" \
+    "ababababababababababa4726f777390"
+
+//  Asserts that an encoded payload is the documented vector (hex)
+static void
+s_test_vector (const msgpack_sbuffer *encoded, const char *expected, bool verbose)
+{
+    char text [1024];
+    assert (encoded->size * 2 < sizeof (text));
+    for (size_t byte = 0; byte < encoded->size; byte++)
+        snprintf (text + byte * 2, 3, "%02x", (uint8_t) encoded->data [byte]);
+    text [encoded->size * 2] = 0;
+    if (verbose && !streq (text, expected))
+        printf ("\nvector: %s\n", text), fflush (stdout);
+    assert (streq (text, expected));
+}
 
 void
 message_test (bool verbose)
@@ -320,21 +406,13 @@ message_test (bool verbose)
             S_VECTOR_QUERY, S_VECTOR_ERROR, S_VECTOR_RESPONSE, S_VECTOR_WELCOME,
             S_VECTOR_PAGE, S_VECTOR_HELLO
         };
-        for (int index = 0; index < 6; index++) {
-            char text [1024];
-            assert (encoded [index].size * 2 < sizeof (text));
-            for (size_t byte = 0; byte < encoded [index].size; byte++)
-                snprintf (text + byte * 2, 3, "%02x",
-                          (uint8_t) encoded [index].data [byte]);
-            text [encoded [index].size * 2] = 0;
-            if (verbose && !streq (text, expected [index]))
-                printf ("\nvector %d: %s\n", index, text);
-            assert (streq (text, expected [index]));
-        }
+        for (int index = 0; index < 6; index++)
+            s_test_vector (&encoded [index], expected [index], verbose);
         message_query_t query_back;
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
         assert (memcmp (&query, &query_back, sizeof (query)) == 0);
+        assert (query_back.head.seq == 0);      //  no head keys: none
         message_error_t error_back;
         assert (message_error_decode ((uint8_t *) encoded [1].data, encoded [1].size,
                                       &error_back) == STATUS_OK);
@@ -342,6 +420,7 @@ message_test (bool verbose)
         message_response_t response_back;
         assert (message_response_decode ((uint8_t *) encoded [2].data, encoded [2].size,
                                          &response_back) == STATUS_OK);
+        assert (response_back.head.seq == 0);
         assert (response_back.status == STATUS_OK);
         assert (response_back.served_at == 1767225600123ULL);
         assert (memcmp (response_back.re, error.re, ENVELOPE_ID_BYTES) == 0);
@@ -366,24 +445,93 @@ message_test (bool verbose)
         assert (message_hello_decode ((uint8_t *) encoded [5].data, encoded [5].size,
                                       &epoch, &version) == STATUS_OK);
         assert (epoch == 0x1122334455667788ULL && version == 3);
+
+        //  The same payloads carrying an audit head {seq 42, hash 32 x ab}
+        message_head_t head = { 42, { 0 } };
+        memset (head.hash, 0xab, MESSAGE_HEAD_BYTES);
+        query.head = head;
+        error.head = head;
+        for (int index = 0; index < 3; index++)
+            msgpack_sbuffer_clear (&encoded [index]);
+        message_query_encode (&query, &encoded [0]);
+        message_error_encode (&error, &encoded [1]);
+        msgpack_packer_init (&pk, &encoded [2], msgpack_sbuffer_write);
+        message_response_begin_head (&pk, error.re, "enterprise-basic", STATUS_OK,
+                                     1767225600123ULL, "", &head);
+        msgpack_pack_array (&pk, 0);
+        const char *with_head [3] = {
+            S_VECTOR_QUERY_HEAD, S_VECTOR_ERROR_HEAD, S_VECTOR_RESPONSE_HEAD
+        };
+        for (int index = 0; index < 3; index++)
+            s_test_vector (&encoded [index], with_head [index], verbose);
+        assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                      &query_back) == STATUS_OK);
+        assert (memcmp (&query, &query_back, sizeof (query)) == 0);
+        assert (message_error_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                      &error_back) == STATUS_OK);
+        assert (memcmp (&error, &error_back, sizeof (error)) == 0);
+        assert (message_response_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                         &response_back) == STATUS_OK);
+        assert (response_back.head.seq == 42);
+        assert (memcmp (response_back.head.hash, head.hash, MESSAGE_HEAD_BYTES) == 0);
+        message_response_destroy (&response_back);
         for (int index = 0; index < 6; index++)
             msgpack_sbuffer_destroy (&encoded [index]);
     }
 
     //  The largest RESPONSE without its rows fits MESSAGE_RESPONSE_OVERHEAD,
-    //  with the rows' largest array header (ITEM_ROWS_MAX rows: array 16)
+    //  with the audit head keys at their largest (audit_seq 2^63-1) and the
+    //  rows' largest array header (ITEM_ROWS_MAX rows: array 16)
     {
         uint8_t re [ENVELOPE_ID_BYTES] = { 0 };
         char longest [MESSAGE_ITEM_MAX + 1];
         memset (longest, 'x', MESSAGE_ITEM_MAX);
         longest [MESSAGE_ITEM_MAX] = 0;
+        message_head_t head = { MESSAGE_HEAD_SEQ_MAX, { 0 } };
+        memset (head.hash, 0xff, MESSAGE_HEAD_BYTES);
         msgpack_sbuffer_init (&buffer);
         msgpack_packer pk;
         msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
         message_response_begin (&pk, re, longest, 999, UINT64_MAX, longest);
         msgpack_pack_array (&pk, 65535);
+        size_t headless = buffer.size;
+        msgpack_sbuffer_clear (&buffer);
+        message_response_begin_head (&pk, re, longest, 999, UINT64_MAX, longest, &head);
+        msgpack_pack_array (&pk, 65535);
+        assert (buffer.size == headless + MESSAGE_HEAD_KEYS_MAX);
         assert (buffer.size <= MESSAGE_RESPONSE_OVERHEAD);
         msgpack_sbuffer_destroy (&buffer);
+    }
+
+    //  A head is both keys or neither, seq 1..2^63-1, hash 32 bytes
+    {
+        message_query_t query_back;
+        msgpack_packer pk;
+        struct {
+            bool seq, hash;
+            uint64_t seq_value;
+            size_t hash_size;
+        } bad [] = {
+            { true, false, 42, 32 }, { false, true, 42, 32 }, { true, true, 0, 32 },
+            { true, true, (uint64_t) INT64_MAX + 1, 32 }, { true, true, 42, 31 },
+            { true, true, 42, 33 }
+        };
+        for (size_t index = 0; index < sizeof (bad) / sizeof (bad [0]); index++) {
+            msgpack_sbuffer bent;
+            msgpack_sbuffer_init (&bent);
+            msgpack_packer_init (&pk, &bent, msgpack_sbuffer_write);
+            msgpack_pack_map (&pk, 2 + bad [index].seq + bad [index].hash);
+            codec_pack_kv_str (&pk, "item", "x");
+            codec_pack_kv_str (&pk, "key", "y");
+            uint8_t hash [33] = { 0 };
+            if (bad [index].seq)
+                codec_pack_kv_uint (&pk, "audit_seq", bad [index].seq_value);
+            if (bad [index].hash)
+                codec_pack_kv_bin (&pk, "audit_head", hash, bad [index].hash_size);
+            assert (message_query_decode ((uint8_t *) bent.data, bent.size,
+                                          &query_back) == STATUS_MALFORMED);
+            msgpack_sbuffer_destroy (&bent);
+        }
     }
 
     //  Query round trip, and every truncation refused

@@ -19,6 +19,20 @@
 #define MESSAGE_OFFICER_MAX  128
 #define MESSAGE_ROLE_MAX     64
 #define MESSAGE_REASON_MAX   512
+#define MESSAGE_HEAD_BYTES   32     //  an audit chain hash (PROTOCOL.md 15.3)
+#define MESSAGE_HEAD_SEQ_MAX INT64_MAX
+//  What the two audit head keys add to a map at most: "audit_seq" and a
+//  uint 64 (10 + 9 bytes), "audit_head" and a bin 8 of 32 (11 + 34)
+#define MESSAGE_HEAD_KEYS_MAX 64
+
+//  The head of the sender's audit chain, as QUERY, RESPONSE and ERROR carry
+//  it so that each side's log witnesses the other's (PROTOCOL.md 6.3-6.5):
+//  `seq` records and the chain hash after record `seq`. seq 0 means none
+//  (the keys are then absent on the wire and hash is 32 zero bytes).
+typedef struct {
+    uint64_t seq;
+    uint8_t hash [MESSAGE_HEAD_BYTES];
+} message_head_t;
 
 //  QUERY: ask a department for the record of one key of one item.
 typedef struct {
@@ -28,6 +42,7 @@ typedef struct {
     char purpose [MESSAGE_PURPOSE_MAX + 1];
     char officer [MESSAGE_OFFICER_MAX + 1];
     char role [MESSAGE_ROLE_MAX + 1];
+    message_head_t head;                     //  the requester's audit head
 } message_query_t;
 
 //  ERROR: a refusal or failure, answering message `re`.
@@ -36,6 +51,8 @@ typedef struct {
     uint32_t code;                           //  status_t
     char reason [MESSAGE_REASON_MAX + 1];    //  which rule refused, in words
     char field [MESSAGE_ITEM_MAX + 1];       //  offending field, if any
+    message_head_t head;                     //  the provider's audit head
+                                             //  before this answer's record
 } message_error_t;
 
 //  Packs into buffer (initialised by the caller). Returns 0.
@@ -46,19 +63,26 @@ int message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer)
 int message_query_decode (const uint8_t *data, size_t size, message_query_t *query);
 int message_error_decode (const uint8_t *data, size_t size, message_error_t *error);
 
-//  RESPONSE: {re, item, status, served_at, agreement, rows}. The rows are
-//  packed by the source; the writer starts the map and the caller appends
-//  the "rows" value (array of maps). message_response_begin packs everything
-//  but the rows value, whose key it writes last.
+//  RESPONSE: {re, item, status, served_at, agreement, [audit_seq,
+//  audit_head,] rows}. The rows are packed by the source; the writer starts
+//  the map and the caller appends the "rows" value (array of maps).
+//  message_response_begin packs everything but the rows value, whose key it
+//  writes last; it writes no audit head (as message_response_begin_head with
+//  head NULL). head: the provider's audit head before this answer's record;
+//  NULL or seq 0 for none.
 void message_response_begin (msgpack_packer *pk, const uint8_t *re,
                              const char *item, int status,
                              uint64_t served_at, const char *agreement);
+void message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
+                                  const char *item, int status,
+                                  uint64_t served_at, const char *agreement,
+                                  const message_head_t *head);
 
 //  The size chain that makes every answer fit one envelope: a RESPONSE is
-//  what message_response_begin packs (at most MESSAGE_RESPONSE_OVERHEAD
-//  bytes, with every string and number at its largest: message_test packs
-//  that case and checks it) followed by the packed rows, array header
-//  included. So the rows may take MESSAGE_ROWS_MAX bytes, and a source
+//  what message_response_begin_head packs (at most MESSAGE_RESPONSE_OVERHEAD
+//  bytes, with every string and number at its largest and the audit head
+//  keys too, MESSAGE_HEAD_KEYS_MAX: message_test packs that case and checks
+//  it) followed by the packed rows, array header included. So the rows may take MESSAGE_ROWS_MAX bytes, and a source
 //  returns at most that (SOURCE_RESULT_MAX), one row or a hundred.
 #define MESSAGE_RESPONSE_OVERHEAD   512
 #define MESSAGE_ROWS_MAX            (ENVELOPE_PAYLOAD_MAX - MESSAGE_RESPONSE_OVERHEAD)
@@ -71,6 +95,7 @@ typedef struct {
     uint32_t status;
     uint64_t served_at;
     char agreement [MESSAGE_ITEM_MAX + 1];
+    message_head_t head;                    //  the provider's audit head
     const msgpack_object *rows;             //  array of maps, borrowed
 } message_response_t;
 

@@ -20,6 +20,19 @@
     The message sizes of both floors come from a real reply: its rows are
     packed into a RESPONSE payload and sealed as the provider would.
     Ends with one line, `bench: qps=N ...` (see the README, "Benchmark").
+
+    With --audit-dir DIR it also measures the floor of durable audit commits
+    on DIR's disk (as many one-record SQLite transactions, WAL and
+    synchronous = FULL, as one thread can make), and with --provider-config
+    the provider gateway's audit commits during the pipelined phase (how
+    many records each durable commit carried). --reference-qps and
+    --reference-p50-us take the figures of the same run without durable
+    waits (tests/bench.sh gets them with the gateways' state on tmpfs) and
+    print the ratios.
+
+    With --drive N it only sends N lookups, WINDOW at a time, and waits for
+    every reply, failures included (a provider may be killed meanwhile);
+    --answers FILE keeps one line per reply, "msgid STATUS", for the tests.
 */
 
 #include <czmq.h>
@@ -57,6 +70,13 @@ typedef struct {
     int gateway_pids [S_PIDS_MAX];
     size_t gateway_pid_count;
     bool verbose;
+    int drive;                  //  lookups to drive, 0: measure
+    bool lookups_only;          //  the federation's figures, no floors
+    const char *answers_path;
+    const char *audit_dir;
+    const char *provider_config;
+    double reference_qps;
+    int reference_p50_us;
 
     //  State
     char *endpoint;             //  the gateway's local API
@@ -68,9 +88,10 @@ typedef struct {
     uint8_t *query_payload;
     size_t query_size;
     size_t request_bytes, reply_bytes;  //  local API frames
+    FILE *answers;              //  --answers, or NULL
 
     //  Results
-    double qps, crypto_qps, transport_qps;
+    double qps, crypto_qps, transport_qps, commit_floor, records_per_commit;
     int64_t p50_us, p99_us;
     size_t query_header, query_body, response_header, response_body;
 } s_bench_t;
@@ -130,6 +151,14 @@ s_usage (FILE *file)
         "  --keys N             distinct keys to use (1000)\n"
         "  --broker-pid PID     read the broker's peak memory at the end\n"
         "  --gateway-pid PID    same for a gateway (repeat for each)\n"
+        "  --audit-dir DIR      measure durable audit commits per second in DIR\n"
+        "  --provider-config F  the provider's gateway.cfg: its audit commits\n"
+        "  --reference-qps N    qps of the same run without durable waits\n"
+        "  --reference-p50-us N p50 of that run\n"
+        "  --lookups-only       only the pipelined and one-at-a-time figures\n"
+        "  --drive N            only send N lookups (for at most --seconds) and\n"
+        "                       wait for every reply\n"
+        "  --answers FILE       with --drive: \"msgid STATUS\" per reply\n"
         "  -v                   more detail\n");
 }
 
@@ -144,6 +173,10 @@ s_parse (s_bench_t *self, int argc, char **argv)
         }
         if (streq (flag, "-v")) {
             self->verbose = true;
+            continue;
+        }
+        if (streq (flag, "--lookups-only")) {
+            self->lookups_only = true;
             continue;
         }
         if (index + 1 >= argc) {
@@ -183,6 +216,24 @@ s_parse (s_bench_t *self, int argc, char **argv)
         else
         if (streq (flag, "--broker-pid"))
             rc = s_int_option (value, 1, INT_MAX, flag, &self->broker_pid);
+        else
+        if (streq (flag, "--drive"))
+            rc = s_int_option (value, 1, 10000000, flag, &self->drive);
+        else
+        if (streq (flag, "--answers"))  self->answers_path = value;
+        else
+        if (streq (flag, "--audit-dir")) self->audit_dir = value;
+        else
+        if (streq (flag, "--provider-config")) self->provider_config = value;
+        else
+        if (streq (flag, "--reference-qps")) {
+            int reference = 0;
+            rc = s_int_option (value, 0, INT_MAX, flag, &reference);
+            self->reference_qps = reference;
+        }
+        else
+        if (streq (flag, "--reference-p50-us"))
+            rc = s_int_option (value, 0, INT_MAX, flag, &self->reference_p50_us);
         else
         if (streq (flag, "--gateway-pid")) {
             if (self->gateway_pid_count == S_PIDS_MAX) {
@@ -333,6 +384,9 @@ s_receive_reply (s_bench_t *self, zsock_t *dealer, s_tally_t *tally, bool sample
     int status = localapi_reply_decode (zframe_data (frame), zframe_size (frame), &reply);
     if (status == STATUS_OK)
         status = (int) reply.status;
+    if (self->answers)
+        fprintf (self->answers, "%s %s\n", *reply.msgid? reply.msgid: "-",
+                 status_name (status));
     if (status == STATUS_OK) {
         tally->ok++;
         if (sample && !self->response_payload) {
@@ -436,8 +490,63 @@ s_errors_dominate (s_tally_t *tally, const char *phase)
     return true;
 }
 
+//  The provider gateway's audit figures (local API "status"): records in
+//  its log and durable commits since it started. 0, or -1 if unknown.
 static int
-s_federation (s_bench_t *self)
+s_provider_audit (s_bench_t *self, uint64_t *records, uint64_t *commits)
+{
+    char *endpoint = self->provider_config? s_local_endpoint (self->provider_config): NULL;
+    if (!endpoint)
+        return -1;
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    assert (dealer);
+    zsock_set_linger (dealer, 0);
+    int rc = -1;
+    localapi_request_t request;
+    memset (&request, 0, sizeof (request));
+    strcpy (request.op, "status");
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    localapi_request_encode (&request, &buffer);
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    if (zsock_connect (dealer, "%s", endpoint) == 0) {
+        zframe_t *frame = zframe_new (buffer.data, buffer.size);
+        zframe_send (&frame, dealer, 0);
+        frame = zpoller_wait (poller, S_REPLY_WAIT_MS)? zframe_recv (dealer): NULL;
+        localapi_reply_t reply;
+        if (frame && localapi_reply_decode (zframe_data (frame), zframe_size (frame),
+                                            &reply) == STATUS_OK
+        &&  reply.rows->via.array.size == 1) {
+            const msgpack_object_map *map = &reply.rows->via.array.ptr [0].via.map;
+            int found = 0;
+            for (uint32_t index = 0; index < map->size; index++) {
+                const msgpack_object *key = &map->ptr [index].key;
+                const msgpack_object *value = &map->ptr [index].val;
+                if (key->type != MSGPACK_OBJECT_STR
+                ||  value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+                    continue;
+                if (key->via.str.size == 13 && memcmp (key->via.str.ptr, "audit_records", 13) == 0)
+                    *records = value->via.u64, found++;
+                if (key->via.str.size == 13 && memcmp (key->via.str.ptr, "audit_commits", 13) == 0)
+                    *commits = value->via.u64, found++;
+            }
+            rc = found == 2? 0: -1;
+        }
+        if (frame)
+            localapi_reply_destroy (&reply);
+        zframe_destroy (&frame);
+    }
+    zpoller_destroy (&poller);
+    msgpack_sbuffer_destroy (&buffer);
+    zsock_destroy (&dealer);
+    free (endpoint);
+    return rc;
+}
+
+//  A DEALER to the requester's local API, without limits on what waits;
+//  NULL (said) if it cannot connect.
+static zsock_t *
+s_dealer_new (s_bench_t *self)
 {
     zsock_t *dealer = zsock_new (ZMQ_DEALER);
     assert (dealer);
@@ -447,8 +556,16 @@ s_federation (s_bench_t *self)
     if (zsock_connect (dealer, "%s", self->endpoint)) {
         fprintf (stderr, "sluice-bench: cannot connect to %s\n", self->endpoint);
         zsock_destroy (&dealer);
-        return -1;
     }
+    return dealer;
+}
+
+static int
+s_federation (s_bench_t *self)
+{
+    zsock_t *dealer = s_dealer_new (self);
+    if (!dealer)
+        return -1;
     int rc = -1;
     //  Warm up: caches, page cache, the peers' box keys; keep a real reply
     s_tally_t tally = { 0 };
@@ -459,17 +576,30 @@ s_federation (s_bench_t *self)
         fprintf (stderr, "sluice-bench: warm-up got no OK reply to model the floors on\n");
         goto done;
     }
-    //  Pipelined
+    //  Pipelined, with the provider's durable commits meanwhile
     memset (&tally, 0, sizeof (tally));
+    uint64_t records_before = 0, commits_before = 0, records_after = 0, commits_after = 0;
+    bool counted = s_provider_audit (self, &records_before, &commits_before) == 0;
     int64_t elapsed = s_pipeline (self, dealer, self->window, UINT64_MAX,
                                   self->seconds, &tally, false);
     if (elapsed < 0 || s_errors_dominate (&tally, "pipelined"))
         goto done;
+    counted = counted && s_provider_audit (self, &records_after, &commits_after) == 0
+           && commits_after > commits_before;
     self->qps = (double) tally.ok / ((double) elapsed / 1e6);
     printf ("bench: pipelined: %" PRIu64 " lookups OK in %.2f s, window %d: %.0f per second"
             " (%" PRIu64 " not found, %" PRIu64 " failed)\n",
             tally.ok, (double) elapsed / 1e6, self->window, self->qps,
             tally.not_found, tally.failed);
+    if (counted) {
+        uint64_t records = records_after - records_before;
+        uint64_t commits = commits_after - commits_before;
+        self->records_per_commit = (double) records / (double) commits;
+        printf ("bench: durable audit at the provider meanwhile: %" PRIu64 " records in"
+                " %" PRIu64 " commits, %.1f records per commit, %.0f commits per second\n",
+                records, commits, self->records_per_commit,
+                (double) commits / ((double) elapsed / 1e6));
+    }
     fflush (stdout);
 
     //  One at a time; bounded by the time too
@@ -508,6 +638,89 @@ s_federation (s_bench_t *self)
     free (samples);
 done:
     zsock_destroy (&dealer);
+    return rc;
+}
+
+//  Drives --drive lookups, --window at a time, for at most --seconds, and
+//  waits for every reply; failures are counted, not fatal. 0 if every
+//  reply came.
+static int
+s_drive (s_bench_t *self)
+{
+    zsock_t *dealer = s_dealer_new (self);
+    if (!dealer)
+        return -1;
+    s_tally_t tally = { 0 };
+    int64_t elapsed = s_pipeline (self, dealer, self->window, (uint64_t) self->drive,
+                                  self->seconds, &tally, false);
+    uint64_t replies = tally.ok + tally.not_found + tally.failed;
+    printf ("bench: drive: %" PRIu64 " replies to %d lookups in %.2f s: %" PRIu64 " OK, %"
+            PRIu64 " not found, %" PRIu64 " failed%s%s\n", replies, self->drive,
+            elapsed > 0? (double) elapsed / 1e6: 0, tally.ok, tally.not_found,
+            tally.failed, tally.failed? ", first ": "",
+            tally.failed? status_name (tally.first_status): "");
+    zsock_destroy (&dealer);
+    return elapsed >= 0? 0: -1;        //  s_pipeline waited for every reply
+}
+
+//  --------------------------------------------------------------------------
+//  Durable commit floor: one-record SQLite transactions, WAL and
+//  synchronous = FULL as the audit log commits, alone on one thread, in a
+//  file beside the gateways' state (the same disk)
+
+static int
+s_commit_floor (s_bench_t *self)
+{
+    char *path = zsys_sprintf ("%s/bench-commit-floor-%d.db", self->audit_dir,
+                               (int) getpid ());
+    sqlite3 *db = NULL;
+    sqlite3_stmt *insert = NULL;
+    int rc = -1;
+    if (sqlite3_open (path, &db) != SQLITE_OK
+    ||  sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                          "CREATE TABLE record (seq INTEGER PRIMARY KEY, body BLOB);",
+                      NULL, NULL, NULL) != SQLITE_OK
+    ||  sqlite3_prepare_v2 (db, "INSERT INTO record (body) VALUES (?1)", -1, &insert,
+                            NULL) != SQLITE_OK) {
+        fprintf (stderr, "sluice-bench: commit floor: %s: %s\n", path,
+                 db? sqlite3_errmsg (db): "out of memory");
+        goto done;
+    }
+    uint8_t body [400];                 //  about one audit record and checkpoint
+    randombytes_buf (body, sizeof (body));
+    uint64_t commits = 0;
+    int64_t start = s_usecs ();
+    int64_t deadline = start + (int64_t) (self->floor_seconds * 1e6);
+    int64_t now_us;
+    do {
+        sqlite3_bind_blob (insert, 1, body, sizeof (body), SQLITE_STATIC);
+        if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK
+        ||  sqlite3_step (insert) != SQLITE_DONE
+        ||  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            fprintf (stderr, "sluice-bench: commit floor: %s\n", sqlite3_errmsg (db));
+            goto done;
+        }
+        sqlite3_reset (insert);
+        commits++;
+        now_us = s_usecs ();
+    } while (now_us < deadline);
+    self->commit_floor = (double) commits / ((double) (now_us - start) / 1e6);
+    printf ("bench: durable commit floor: %" PRIu64 " one-record commits in %.2f s in %s"
+            " (WAL, synchronous = FULL): %.0f per second, %.0f us each\n", commits,
+            (double) (now_us - start) / 1e6, self->audit_dir, self->commit_floor,
+            1e6 / self->commit_floor);
+    fflush (stdout);
+    rc = 0;
+done:
+    sqlite3_finalize (insert);
+    sqlite3_close (db);
+    const char *suffixes [] = { "", "-wal", "-shm" };
+    for (size_t index = 0; index < 3; index++) {
+        char *name = zsys_sprintf ("%s%s", path, suffixes [index]);
+        remove (name);
+        zstr_free (&name);
+    }
+    zstr_free (&path);
     return rc;
 }
 
@@ -874,7 +1087,26 @@ main (int argc, char **argv)
     printf ("bench: %zu distinct keys from %s; asking %s for '%s' through %s\n",
             bench.keys_size, bench.db, bench.to, bench.item, bench.endpoint);
     fflush (stdout);
+    if (bench.drive) {
+        bench.answers = bench.answers_path? fopen (bench.answers_path, "w"): NULL;
+        if (bench.answers_path && !bench.answers)
+            fprintf (stderr, "sluice-bench: cannot write %s\n", bench.answers_path);
+        else
+            rc = s_drive (&bench) == 0? 0: 1;
+        if (bench.answers && fclose (bench.answers))
+            rc = 1;
+        bench.answers = NULL;
+        goto done;
+    }
     if (s_federation (&bench))
+        goto done;
+    if (bench.lookups_only) {
+        printf ("bench: lookups: qps=%.0f p50_us=%" PRId64 " p99_us=%" PRId64 "\n",
+                bench.qps, bench.p50_us, bench.p99_us);
+        rc = 0;
+        goto done;
+    }
+    if (bench.audit_dir && s_commit_floor (&bench))
         goto done;
     if (s_crypto_floor (&bench))
         goto done;
@@ -902,13 +1134,23 @@ main (int argc, char **argv)
                  "(has a daemon exited?)\n");
     printf ("bench: peak resident memory: broker %ld kB, largest gateway %ld kB\n",
             broker_kb, gateway_kb);
+    if (bench.reference_qps > 0)
+        printf ("bench: the cost of durable audit records: %.0f lookups per second with"
+                " them, %.0f without the durable waits (ratio %.3f); p50 %" PRId64 " us"
+                " against %d us (+%" PRId64 " us for the two durable commits of a round"
+                " trip)\n", bench.qps, bench.reference_qps,
+                bench.qps / bench.reference_qps, bench.p50_us, bench.reference_p50_us,
+                bench.p50_us - bench.reference_p50_us);
     printf ("bench: qps=%.0f p50_us=%" PRId64 " p99_us=%" PRId64 " crypto_floor_qps=%.0f "
             "transport_floor_qps=%.0f ratio_crypto=%.3f ratio_transport=%.3f "
-            "broker_rss_kb=%ld gateway_rss_kb=%ld\n",
+            "broker_rss_kb=%ld gateway_rss_kb=%ld commit_floor_per_s=%.0f "
+            "records_per_commit=%.1f qps_without_durable_waits=%.0f ratio_durable=%.3f\n",
             bench.qps, bench.p50_us, bench.p99_us, bench.crypto_qps, bench.transport_qps,
             bench.crypto_qps > 0? bench.qps / bench.crypto_qps: 0,
             bench.transport_qps > 0? bench.qps / bench.transport_qps: 0,
-            broker_kb < 0? 0: broker_kb, gateway_kb < 0? 0: gateway_kb);
+            broker_kb < 0? 0: broker_kb, gateway_kb < 0? 0: gateway_kb,
+            bench.commit_floor, bench.records_per_commit, bench.reference_qps,
+            bench.reference_qps > 0? bench.qps / bench.reference_qps: 0);
     rc = (bench.broker_pid && broker_kb < 0)
       || (bench.gateway_pid_count && gateway_kb < 0)? 1: 0;
 done:

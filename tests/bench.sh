@@ -2,18 +2,26 @@
 # Benchmark: builds a federation of 100,000 enterprises in a temporary
 # directory, starts the broker and the MSA and TAX gateways on loopback,
 # and runs sluice-bench (lookups TAX -> MSA, crypto and transport floors).
+# The cost of durable audit records: the lookups are measured first with
+# the gateways' state on tmpfs (/dev/shm, where a disk sync costs nothing:
+# the same run without the durable waits), then with the state on the disk
+# as deployed, beside the floor of durable SQLite commits on that disk.
 #
 #   sh tests/bench.sh BIN [ENTERPRISES]
 #
 # Prints each figure and ends with the line
 #   bench: qps=N p50_us=N p99_us=N crypto_floor_qps=N transport_floor_qps=N
 #          ratio_crypto=F ratio_transport=F broker_rss_kb=N gateway_rss_kb=N
+#          commit_floor_per_s=N records_per_commit=F
+#          qps_without_durable_waits=N ratio_durable=F
 # Exits non-zero, with the tail of the daemons' logs, if anything fails.
 set -eu
 BIN=$(cd "${1:-build/bin}" && pwd)
 ENTERPRISES=${2:-100000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
+SHM=""
+[ -d /dev/shm ] && [ -w /dev/shm ] && SHM=$(mktemp -d /dev/shm/sluice-bench.XXXXXX)
 PIDS=""
 
 cleanup () {
@@ -29,6 +37,7 @@ cleanup () {
         kill -KILL "$pid" 2>/dev/null || true
     done
     rm -rf "$DIR"
+    [ -z "$SHM" ] || rm -rf "$SHM"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -68,14 +77,32 @@ echo "bench: starting broker and gateways SH-PD-MSA, SH-PD-TAX..."
     >"$DIR/logs/broker.log" 2>&1 &
 BROKER=$!
 PIDS="$BROKER"
-"$BIN/sluice-gateway" --config "$FED/msa/gateway.cfg" --log-level warning \
-    >"$DIR/logs/msa.log" 2>&1 &
-MSA=$!
-PIDS="$PIDS $MSA"
-"$BIN/sluice-gateway" --config "$FED/tax/gateway.cfg" --log-level warning \
-    >"$DIR/logs/tax.log" 2>&1 &
-TAX=$!
-PIDS="$PIDS $TAX"
+MSA=""
+TAX=""
+
+# start_gateways [STATE-ROOT]: both gateways, their state under STATE-ROOT
+# if given (else where their configurations put it)
+start_gateways () {
+    for dept in msa tax; do
+        if [ -n "${1:-}" ]; then
+            mkdir -p "$1/$dept"
+            "$BIN/sluice-gateway" --config "$FED/$dept/gateway.cfg" --log-level warning \
+                --state "$1/$dept" >>"$DIR/logs/$dept.log" 2>&1 &
+        else
+            "$BIN/sluice-gateway" --config "$FED/$dept/gateway.cfg" --log-level warning \
+                >>"$DIR/logs/$dept.log" 2>&1 &
+        fi
+        pid=$!
+        PIDS="$PIDS $pid"
+        if [ "$dept" = msa ]; then MSA=$pid; else TAX=$pid; fi
+    done
+}
+stop_gateways () {
+    for pid in $MSA $TAX; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
 
 alive () {
     for pid in $BROKER $MSA $TAX; do
@@ -89,17 +116,40 @@ registered () {   # gateway folder
 }
 
 # Up to 10 s for both gateways to register with the broker
-START=$(date +%s)
-until registered tax && registered msa; do
-    alive || fail "a daemon exited during start-up"
-    [ $(($(date +%s) - START)) -lt 10 ] || fail "the gateways did not register within 10 s"
-    sleep 0.2
-done
-echo "bench: federation up; measuring (about 12 s)..."
+wait_registered () {
+    START=$(date +%s)
+    until registered tax && registered msa; do
+        alive || fail "a daemon exited during start-up"
+        [ $(($(date +%s) - START)) -lt 10 ] || fail "the gateways did not register within 10 s"
+        sleep 0.2
+    done
+}
 
-"$BIN/sluice-bench" --config "$FED/tax/gateway.cfg" --db "$FED/data/market.db" \
-    --to SH-PD-MSA --item enterprise-basic --purpose tax-registration \
-    --officer bench --role auditor \
+LOOKUPS="--config $FED/tax/gateway.cfg --db $FED/data/market.db --to SH-PD-MSA \
+    --item enterprise-basic --purpose tax-registration --officer bench --role auditor"
+REFERENCE=""
+if [ -n "$SHM" ]; then
+    start_gateways "$SHM"
+    wait_registered
+    echo "bench: without durable waits first: the gateways' state on tmpfs (about 8 s)..."
+    # shellcheck disable=SC2086
+    line=$("$BIN/sluice-bench" $LOOKUPS --lookups-only) || fail "sluice-bench (tmpfs) failed"
+    echo "$line" | sed 's/^bench: /bench: (state on tmpfs) /'
+    qps=$(echo "$line" | sed -n 's/^bench: lookups: qps=\([0-9]*\) p50_us=\([0-9]*\).*/\1/p')
+    p50=$(echo "$line" | sed -n 's/^bench: lookups: qps=\([0-9]*\) p50_us=\([0-9]*\).*/\2/p')
+    [ -n "$qps" ] && [ -n "$p50" ] || fail "sluice-bench (tmpfs) printed no figures"
+    REFERENCE="--reference-qps $qps --reference-p50-us $p50"
+    stop_gateways
+else
+    echo "bench: no writable /dev/shm: the run without durable waits is skipped"
+fi
+start_gateways
+wait_registered
+echo "bench: federation up, state on the disk; measuring (about 14 s)..."
+
+# shellcheck disable=SC2086
+"$BIN/sluice-bench" $LOOKUPS $REFERENCE --audit-dir "$FED/msa/state" \
+    --provider-config "$FED/msa/gateway.cfg" \
     --broker-pid "$BROKER" --gateway-pid "$MSA" --gateway-pid "$TAX" \
     || fail "sluice-bench failed"
 alive || fail "a daemon exited during the run"

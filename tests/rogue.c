@@ -41,6 +41,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <signal.h>
 
 #define S_TIMEOUT_DEFAULT   3000
 #define S_TIMEOUT_MAX       600000
@@ -70,6 +71,8 @@ typedef struct {
     const char *answer;
     const char *catalog;
     const char *type;
+    const char *skew;
+    const char *kill;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -103,6 +106,10 @@ static const peer_flag_t s_flags [] = {
       "FILE        lying-provider: a catalog file to publish first" },
     { "--type",        offsetof (s_args_t, type),        false,
       "N              message type of typed and typed-flood (default 16)" },
+    { "--skew-ms",     offsetof (s_args_t, skew),        false,
+      "MS          added to a correct query's header time (-600000..600000)" },
+    { "--kill",        offsetof (s_args_t, kill),        false,
+      "PID            record: SIGKILL this process the instant the answer arrives" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -184,6 +191,8 @@ typedef struct {
     int timeout_ms;
     int count;
     int type;                   //  of typed messages
+    int64_t skew_ms;            //  --skew-ms
+    long kill_pid;              //  --kill, 0 if none
     cert_t *me;                 //  with secrets
     cert_t *broker;             //  verified against the authority
     cert_t *other;              //  may be NULL
@@ -439,6 +448,7 @@ s_spec_default (s_rogue_t *self, s_query_spec_t *spec)
     snprintf (spec->to, sizeof (spec->to), "%s", self->args.to);
     spec->key = self->args.key? self->args.key: S_DEFAULT_KEY;
     spec->seal = S_SEAL_RECIPIENT;
+    spec->skew_ms = self->skew_ms;
 }
 
 static int
@@ -845,7 +855,7 @@ s_run_query (s_rogue_t *self, const s_attack_t *attack)
     s_query_spec_t spec;
     s_spec_default (self, &spec);
     spec.seal = attack->seal;
-    spec.skew_ms = attack->skew_ms;
+    spec.skew_ms += attack->skew_ms;
     if (attack->to)
         snprintf (spec.to, sizeof (spec.to), "%s", attack->to);
     if (attack->key && !self->args.key)
@@ -1238,7 +1248,7 @@ s_run_bent (s_rogue_t *self, s_bend_fn *bend)
     envelope_destroy (&envelope);
     if (rc == 0)
         s_wait (self);
-    return rc;
+    return rc > 0? 0: rc;
 }
 
 static int
@@ -1364,7 +1374,9 @@ s_bend_signed_time (s_rogue_t *self, envelope_t *envelope)
 }
 
 //  Sends a correct query and keeps its exact frames in --file (for resend,
-//  e.g. after the provider restarted).
+//  e.g. after the provider restarted); with --kill, kills that process the
+//  instant the answer has arrived (so an audit record the provider had not
+//  made durable before answering would be lost).
 static int
 s_bend_record (s_rogue_t *self, envelope_t *envelope)
 {
@@ -1386,7 +1398,14 @@ s_bend_record (s_rogue_t *self, envelope_t *envelope)
         return -1;
     }
     fclose (file);
-    return s_send_envelope (self, envelope);
+    if (!self->kill_pid)
+        return s_send_envelope (self, envelope);
+    if (s_send_envelope (self, envelope))
+        return -1;
+    s_wait (self);
+    if (self->outcome.kind == S_RESPONSE || self->outcome.kind == S_ERROR)
+        kill ((pid_t) self->kill_pid, SIGKILL);
+    return 1;                           //  waited already
 }
 
 //  Sends again the frames record kept, byte for byte.
@@ -1885,6 +1904,9 @@ s_rogue_new (const s_args_t *args)
                                   S_TIMEOUT_DEFAULT;
     long count = args->count? s_number (args->count, 1, S_COUNT_MAX): S_COUNT_DEFAULT;
     long type = args->type? s_number (args->type, 1, 255): MSG_NOTICE;
+    bool negative = args->skew && *args->skew == '-';
+    long skew = args->skew? s_number (args->skew + negative, 0, S_SKEW_MS): 0;
+    long kill_pid = args->kill? s_number (args->kill, 1, INT32_MAX): 0;
     const char *problem = NULL;
     if (timeout < 0)
         problem = "--timeout-ms must be 1 to 600000";
@@ -1894,6 +1916,14 @@ s_rogue_new (const s_args_t *args)
     else
     if (type < 0)
         problem = "--type must be 1 to 255";
+    else
+    if (skew < 0)
+        problem = "--skew-ms must be -600000 to 600000";
+    else
+    if (kill_pid < 0)
+        problem = "--kill must be a process id";
+    self->skew_ms = negative? -skew: skew;
+    self->kill_pid = kill_pid;
     if (!problem) {
         self->timeout_ms = (int) timeout;
         self->count = (int) count;

@@ -59,7 +59,8 @@ s_query_equal (const message_query_t *one, const message_query_t *two)
         && strcmp (one->fields, two->fields) == 0
         && strcmp (one->purpose, two->purpose) == 0
         && strcmp (one->officer, two->officer) == 0
-        && strcmp (one->role, two->role) == 0;
+        && strcmp (one->role, two->role) == 0
+        && memcmp (&one->head, &two->head, sizeof (one->head)) == 0;
 }
 
 static void
@@ -102,6 +103,8 @@ s_error (const uint8_t *data, size_t size)
     S_REQUIRE (back.code == error.code);
     S_REQUIRE (strcmp (back.reason, error.reason) == 0);
     S_REQUIRE (strcmp (back.field, error.field) == 0);
+    S_REQUIRE (memcmp (&back.head, &error.head, sizeof (back.head)) == 0);
+    S_REQUIRE (error.head.seq <= MESSAGE_HEAD_SEQ_MAX);
     msgpack_sbuffer_destroy (&buffer);
 }
 
@@ -115,6 +118,7 @@ s_response (const uint8_t *data, size_t size)
         S_TERMINATED (response.item);
         S_TERMINATED (response.agreement);
         S_REQUIRE (response.status <= STATUS_NOT_FOUND);
+        S_REQUIRE (response.head.seq <= MESSAGE_HEAD_SEQ_MAX);
         S_REQUIRE (response.rows && response.rows->type == MSGPACK_OBJECT_ARRAY);
         for (uint32_t index = 0; index < response.rows->via.array.size; index++)
             S_REQUIRE (response.rows->via.array.ptr [index].type

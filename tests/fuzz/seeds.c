@@ -88,6 +88,10 @@ s_payloads (s_out_t *out)
                               "inspector" };
     message_query_encode (&query, &buffer);
     s_write_buffer (out, &buffer);
+    query.head.seq = 42;                    //  with an audit head
+    memset (query.head.hash, 0xab, sizeof (query.head.hash));
+    message_query_encode (&query, &buffer);
+    s_write_buffer (out, &buffer);
 
     message_error_t error;
     memset (&error, 0, sizeof (error));
@@ -95,6 +99,9 @@ s_payloads (s_out_t *out)
     error.code = STATUS_FIELD_NOT_AGREED;
     strcpy (error.reason, "field not agreed");
     strcpy (error.field, "legal_rep_id");
+    message_error_encode (&error, &buffer);
+    s_write_buffer (out, &buffer);
+    error.head = query.head;
     message_error_encode (&error, &buffer);
     s_write_buffer (out, &buffer);
 
