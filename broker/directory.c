@@ -1,9 +1,11 @@
 /*  directory.c -- the broker's numbered directory, paged, with deltas.
 
     Each certificate is held as its text with the version at which it last
-    changed. A transfer from version `since` is every certificate changed
-    after it, in department order, then the list's text if it changed after
-    it; pages are filled in that order up to the page size, the list's text
+    changed, one entry per department and serial: a renewed department's
+    superseded certificates travel too, since gateways verify with them what
+    the old keys signed (truststore_verify_by). A transfer from version
+    `since` is every certificate changed after it, in department and serial
+    order, then the list's text if it changed after it; pages are filled in that order up to the page size, the list's text
     cut across as many pages as it needs. Updates are rare (a file changed)
     and transfers are built from scratch each time: a pass over the held
     certificates, nothing kept per gateway.
@@ -21,6 +23,8 @@
 
 typedef struct {
     char department [ENVELOPE_DEPT_MAX + 1];
+    uint64_t serial;
+    char key [ENVELOPE_DEPT_MAX + 22];  //  "DEPARTMENT SERIAL", the entry's key
     char *text;                 //  the public certificate text
     uint64_t changed;           //  version at which it last changed
 } s_entry_t;
@@ -35,8 +39,8 @@ typedef struct {
 struct _directory_t {
     message_page_t head;        //  broker, heartbeat and epoch of every page
     uint64_t version;
-    zhashx_t *entries;          //  department -> s_entry_t, owned
-    zlistx_t *order;            //  the entries by department, borrowed
+    zhashx_t *entries;          //  "DEPARTMENT SERIAL" -> s_entry_t, owned
+    zlistx_t *order;            //  the entries by department and serial, borrowed
     char *crl_text;             //  NULL if no list is held
     size_t crl_size;
     uint64_t crl_changed;
@@ -59,8 +63,12 @@ s_entry_destroy (s_entry_t **entry_p)
 static int
 s_entry_compare (const void *one, const void *other)
 {
-    return strcmp (((const s_entry_t *) one)->department,
-                   ((const s_entry_t *) other)->department);
+    const s_entry_t *entry = (const s_entry_t *) one;
+    const s_entry_t *another = (const s_entry_t *) other;
+    int order = strcmp (entry->department, another->department);
+    if (order == 0)
+        order = entry->serial < another->serial? -1: entry->serial > another->serial;
+    return order;
 }
 
 static zhashx_t *
@@ -126,16 +134,20 @@ directory_update (directory_t *self, truststore_t *trust)
         assert (entry);
         snprintf (entry->department, sizeof (entry->department), "%s",
                   cert_department (cert));
+        entry->serial = cert_serial (cert);
+        snprintf (entry->key, sizeof (entry->key), "%s %" PRIu64, entry->department,
+                  entry->serial);
         entry->text = cert_encode (cert);
         assert (entry->text);
-        s_entry_t *held = (s_entry_t *) zhashx_lookup (self->entries, entry->department);
+        s_entry_t *held = (s_entry_t *) zhashx_lookup (self->entries, entry->key);
         if (held && streq (held->text, entry->text))
             entry->changed = held->changed;
         else {
             entry->changed = next;
             changes++;
         }
-        zhashx_insert (entries, entry->department, entry);
+        if (zhashx_insert (entries, entry->key, entry))
+            s_entry_destroy (&entry);   //  a store holds one per serial: never
     }
     zhashx_destroy (&self->entries);
     self->entries = entries;
@@ -427,10 +439,21 @@ directory_test (bool verbose)
     assert (crl_text && streq (crl_text, expected_crl));
     zstr_free (&crl_text);
     zlist_destroy (&texts);
-    //  From the start: all 41 and the list
+    //  From the start: all 42 (the renewed department's superseded serial 1
+    //  too, before its serial 2) and the list
     transfer = directory_transfer (directory, 0);
     texts = s_receive (directory, transfer, 0, &crl_text);
-    assert (zlist_size (texts) == 41 && crl_text);
+    assert (zlist_size (texts) == 42 && crl_text);
+    assert (directory_size (directory) == 42);
+    size_t renewed = 0;
+    for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts)) {
+        cert_t *held = cert_decode (text, strlen (text));
+        assert (held);
+        if (streq (cert_department (held), "SH-PD-T007"))
+            assert (cert_serial (held) == ++renewed);
+        cert_destroy (&held);
+    }
+    assert (renewed == 2);
     zstr_free (&crl_text);
     zlist_destroy (&texts);
     zstr_free (&expected_crl);
@@ -446,7 +469,7 @@ directory_test (bool verbose)
     //  A certificate larger than a page still travels, alone on its page
     directory_set_page_bytes (directory, 100);
     transfer = directory_transfer (directory, 0);
-    assert (zlistx_size (transfer) > 41 + 1);
+    assert (zlistx_size (transfer) > 42 + 1);
 
     directory_destroy (&directory);
     directory_destroy (&directory);

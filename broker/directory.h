@@ -34,8 +34,11 @@ directory_t *
 void
     directory_destroy (directory_t **self_p);
 
-//  Takes what a freshly loaded trust store holds (borrowed, read only):
-//  certificates new or different from those held for their departments,
+//  Takes what a freshly loaded trust store holds (borrowed, read only),
+//  current and superseded certificates alike (gateways verify what a
+//  renewed department's old key signed with the superseded ones):
+//  certificates new or different from those held for their department and
+//  serial,
 //  and a list whose text differs from the one held, are numbered with the
 //  next version, all of them with the same one. Certificates no longer in
 //  the store are forgotten (gateways keep what they verified; revocation
