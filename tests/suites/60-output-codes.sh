@@ -190,10 +190,10 @@ as_json "the same refusal as JSON" 2 \
     "doc['status'] == 'PURPOSE_NOT_AGREED' and doc['code'] == 160 and '信用核查' in doc['reason'] and '$ZH_PURPOSE' in doc['reason']" \
     query tax SH-PD-MSA enterprise-licences "$LICENCE_KEY" --purpose 信用核查 --role auditor --json
 SAFE_TABS=1 safely "the provider's audit log: purpose and reason intact" 0 \
-    "SH-PD-TAX	Test Officer	信用核查	enterprise-licences	.*refused: PURPOSE_NOT_AGREED \(purpose '信用核查' not agreed" \
+    "SH-PD-TAX	-	Test Officer	信用核查	enterprise-licences	.*refused: PURPOSE_NOT_AGREED \(purpose '信用核查' not agreed" \
     "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0
 SAFE_TABS=1 safely "the requester's audit log: the granted purpose intact" 0 \
-    "asked	SH-PD-MSA	Test Officer	$ZH_PURPOSE	enterprise-licences" \
+    "asked	SH-PD-MSA	$(id -un) \(uid $(id -u)\)	Test Officer	$ZH_PURPOSE	enterprise-licences" \
     "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 0
 expect "an order with a Chinese purpose and legal basis" "registered" 0 \
     "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item market-violations \
