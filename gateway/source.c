@@ -831,7 +831,11 @@ source_test (bool verbose)
         char longest [MESSAGE_ITEM_MAX + 1];
         memset (longest, 'x', MESSAGE_ITEM_MAX);
         longest [MESSAGE_ITEM_MAX] = 0;
-        message_response_begin (&response_pk, re, longest, STATUS_OK, UINT64_MAX, longest);
+        //  with the audit head keys at their largest too
+        message_head_t head = { MESSAGE_HEAD_SEQ_MAX, { 0 } };
+        memset (head.hash, 0xff, MESSAGE_HEAD_BYTES);
+        message_response_begin_head (&response_pk, re, longest, STATUS_OK, UINT64_MAX,
+                                     longest, &head);
         msgpack_sbuffer_write (&response, buffer.data, buffer.size);
         uint8_t sign_public [32], sign_secret [64];
         crypto_sign_keypair (sign_public, sign_secret);
