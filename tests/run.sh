@@ -88,6 +88,26 @@ registry_wait () {   # pattern command...
 wait_registered () {
     registry_wait "^ +registered +yes" "$SLUICE" status --config "$F/$1/gateway.cfg"
 }
+# A suite's federation of its own, at DIR (examples/pudong/federation.sh),
+# its daemons' logs in $WORK/NAME-*.log: fed_broker DIR NAME starts its
+# broker (pid in ${NAME}_BROKER_PID, NAME in capitals), fed_gateway DIR
+# NAME FOLDER a gateway (pid in ${NAME}_${FOLDER}_PID), and
+# fed_registered DIR FOLDER waits until that gateway is registered
+fed_broker () {   # dir name
+    "$BIN/sluice-broker" --config "$1/broker/broker.cfg" >>"$WORK/$2-broker.log" 2>&1 &
+    pid=$!
+    eval "$(echo "$2" | tr '[:lower:]' '[:upper:]')_BROKER_PID=$pid"
+    PIDS="$PIDS $pid"
+}
+fed_gateway () {   # dir name folder
+    "$BIN/sluice-gateway" --config "$1/$3/gateway.cfg" >>"$WORK/$2-$3.log" 2>&1 &
+    pid=$!
+    eval "$(echo "$2" | tr '[:lower:]' '[:upper:]')_${3}_PID=$pid"
+    PIDS="$PIDS $pid"
+}
+fed_registered () {   # dir folder
+    registry_wait "^ +registered +yes" "$SLUICE" status --config "$1/$2/gateway.cfg"
+}
 not_registered () {
     registry_wait "^ +registered +no" "$SLUICE" status --config "$F/$1/gateway.cfg"
 }

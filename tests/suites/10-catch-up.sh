@@ -21,19 +21,9 @@ for n in 1 2 3; do
         --name "Consumer $n" --out "$CU/c$n" >/dev/null 2>&1
     cp "$CU/c$n/SH-PD-C$n.cert" "$CU/broker/certs/"
 done
-cu_broker () {
-    "$BIN/sluice-broker" --config "$CU/broker/broker.cfg" >>"$WORK/cu-broker.log" 2>&1 &
-    CU_BROKER_PID=$!
-    PIDS="$PIDS $CU_BROKER_PID"
-}
-cu_gateway () {   # folder
-    "$BIN/sluice-gateway" --config "$CU/$1/gateway.cfg" >>"$WORK/cu-$1.log" 2>&1 &
-    eval "CU_${1}_PID=$!"
-    PIDS="$PIDS $!"
-}
-cu_registered () {
-    registry_wait "registered.*yes" "$SLUICE" status --config "$CU/$1/gateway.cfg"
-}
+cu_broker () { fed_broker "$CU" cu; }
+cu_gateway () { fed_gateway "$CU" cu "$1"; }        # folder
+cu_registered () { fed_registered "$CU" "$1"; }     # folder
 cu_rogue () {   # consumer-number attack [more]
     n=$1; attack=$2; shift 2
     "$BIN/sluice-rogue" --broker "$CU_EP" --broker-cert "$CU/broker/BROKER.cert" \

@@ -21,19 +21,9 @@ sed -i 's/^    timeout-ms = 4000/    timeout-ms = 4000\n    replay-window-ms = 1
     --name "Hostile test member" --out "$AD/rogue" >/dev/null 2>&1
 cp "$AD/rogue/SH-PD-ROGUE.cert" "$AD/broker/certs/"
 
-ad_broker () {
-    "$BIN/sluice-broker" --config "$AD/broker/broker.cfg" >>"$WORK/ad-broker.log" 2>&1 &
-    AD_BROKER_PID=$!
-    PIDS="$PIDS $AD_BROKER_PID"
-}
-ad_gateway () {   # folder
-    "$BIN/sluice-gateway" --config "$AD/$1/gateway.cfg" >>"$WORK/ad-$1.log" 2>&1 &
-    eval "AD_${1}_PID=$!"
-    PIDS="$PIDS $!"
-}
-ad_registered () {   # folder
-    registry_wait "registered.*yes" "$SLUICE" status --config "$AD/$1/gateway.cfg"
-}
+ad_broker () { fed_broker "$AD" ad; }
+ad_gateway () { fed_gateway "$AD" ad "$1"; }        # folder
+ad_registered () { fed_registered "$AD" "$1"; }     # folder
 ad_query () {   # item key [more args]: TAX asks MSA
     item=$1; key=$2; shift 2
     "$SLUICE" query --config "$AD/tax/gateway.cfg" --to SH-PD-MSA --item "$item" \
