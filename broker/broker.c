@@ -40,35 +40,6 @@
 //  it is offline only after this many intervals of silence
 #define S_SILENT_INTERVALS 5
 
-const conf_key_t broker_schema [] = {
-    { "broker/endpoint",     CONF_ENDPOINT, true,  0, 0, NULL,
-      "endpoint to bind, e.g. tcp://127.0.0.1:7700" },
-    { "broker/cert",         CONF_PATH,     true,  0, 0, NULL,
-      "the broker's own certificate, the .cert_secret file" },
-    { "broker/authority",    CONF_PATH,     true,  0, 0, NULL,
-      "the federation authority's public key, authority.pub" },
-    { "broker/certs",        CONF_PATH,     true,  0, 0, NULL,
-      "directory of department certificates (*.cert)" },
-    { "broker/crl",          CONF_PATH,     false, 0, 0, "",
-      "revocation list file, reloaded when it changes" },
-    { "broker/state",        CONF_PATH,     false, 0, 0, "state",
-      "directory for the registry (catalogs, agreements, orders)" },
-    { "broker/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
-      "heartbeat interval; a peer silent for 5 intervals is offline" },
-    { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
-      "messages queued per peer before it is reported busy" },
-    { "broker/order-limit",  CONF_INTEGER,  false, 1, RULES_ORDER_LIMIT_MAX, "1000",
-      "open orders (without an answer) one department may have filed" },
-    { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
-      "error, warning, info or debug" },
-    { "broker/handshake-ms", CONF_INTEGER,  false, 100, 60000, "3000",
-      "a connection not through its CURVE handshake by then is closed" },
-    { "broker/handshakes-max", CONF_INTEGER, false, 1, 1000000, "256",
-      "connections in their handshake at once, in all" },
-    { "broker/handshakes-per-address", CONF_INTEGER, false, 1, 1000000, "32",
-      "connections in their handshake at once from one address" },
-    { NULL }
-};
 
 //  A registered gateway.
 typedef struct {
@@ -1209,7 +1180,7 @@ broker_test (bool verbose)
     if (verbose)
         printf (" * broker: ");
     //  A configuration that names missing files is refused with the path
-    conf_t *conf = conf_new (broker_schema);
+    conf_t *conf = conf_new (settings_broker);
     char *error = NULL;
     assert (conf_check (conf, &error) == -1);
     assert (strstr (error, "broker/endpoint"));

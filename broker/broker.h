@@ -11,12 +11,9 @@
 #ifndef SLUICE_BROKER_H_INCLUDED
 #define SLUICE_BROKER_H_INCLUDED
 
-#include "conf.h"
+#include "settings.h"
 
 typedef struct _broker_t broker_t;
-
-//  The broker's settings (see README "Broker configuration").
-extern const conf_key_t broker_schema [];
 
 //  Creates a broker from checked settings: loads its certificate, the
 //  authority, the certificates directory and the revocation list, binds.

@@ -17,7 +17,7 @@ s_usage (FILE *file)
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --endpoint tcp://127.0.0.1:7700):\n");
-    conf_print_help (broker_schema, file);
+    conf_print_help (settings_broker, file);
     fprintf (file,
         "\n"
         "Example config (broker.cfg):\n"
@@ -55,7 +55,7 @@ int
 main (int argc, char **argv)
 {
     const daemon_t spec = {
-        .name = "sluice-broker", .schema = broker_schema, .usage = s_usage,
+        .name = "sluice-broker", .schema = settings_broker, .usage = s_usage,
         .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
         .state = "broker/state"
     };

@@ -28,7 +28,7 @@
 #include "cert.h"
 #include "authority.h"
 #include "certfile.h"
-#include "../proto/ident.h"
+#include "ident.h"
 #include <sodium.h>
 #include <msgpack.h>
 #include <sys/stat.h>

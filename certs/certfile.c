@@ -2,8 +2,8 @@
 
 #include "certfile.h"
 #include "authority.h"
-#include "../proto/ident.h"
-#include "../proto/file.h"
+#include "ident.h"
+#include "file.h"
 #include <sodium.h>
 #include <sys/types.h>
 #include <sys/stat.h>

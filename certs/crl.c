@@ -19,7 +19,7 @@
 
 #include "crl.h"
 #include "certfile.h"
-#include "../proto/ident.h"
+#include "ident.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <msgpack.h>

@@ -14,7 +14,7 @@
 
 #include "cert.h"
 #include "crl.h"
-#include "../proto/status.h"
+#include "status.h"
 
 #define TRUSTSTORE_SUPERSEDED_MAX   4   //  superseded certificates kept
                                         //  per department, newest first

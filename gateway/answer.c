@@ -20,7 +20,7 @@
 #include "item.h"
 #include "catalog.h"
 #include "codec.h"
-#include "../proto/status.h"
+#include "status.h"
 #include <stdarg.h>
 
 static int
@@ -56,7 +56,7 @@ s_asked (const char *list, const char *name)
 {
     size_t length = strlen (name), size;
     const char *element;
-    for (const char *cursor = list; item_list_next (&cursor, &element, &size); )
+    for (const char *cursor = list; names_next (&cursor, &element, &size); )
         if (size == length && memcmp (element, name, length) == 0)
             return true;
     return false;
@@ -126,7 +126,7 @@ s_check_row (const message_query_t *query, const msgpack_object *row,
                              "a field name");
         memcpy (name, key->via.str.ptr, key->via.str.size);
         name [key->via.str.size] = 0;
-        if (!item_name_valid (name))
+        if (!names_valid (name))
             return s_refuse (verdict, false, NULL, "a row with a key that is not "
                              "a field name");
         for (uint32_t other = 0; other < index; other++)

@@ -4,7 +4,7 @@
 #include "catalog.h"
 #include "item.h"
 #include "codec.h"
-#include "../proto/status.h"
+#include "status.h"
 
 //  One department's catalog: the bytes, and the object unpacked over them
 //  (msgpack-c's objects point into the bytes they were unpacked from).

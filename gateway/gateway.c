@@ -36,45 +36,6 @@
 #include "status.h"
 #include <sodium.h>
 
-const conf_key_t gateway_schema [] = {
-    { "gateway/cert",         CONF_PATH,     true,  0, 0, NULL,
-      "this department's certificate, the .cert_secret file" },
-    { "gateway/authority",    CONF_PATH,     true,  0, 0, NULL,
-      "the federation authority's public key, authority.pub" },
-    { "gateway/broker",       CONF_ENDPOINTS, true, 0, 0, NULL,
-      "the brokers' endpoints, comma-separated, e.g. tcp://127.0.0.1:7700" },
-    { "gateway/broker-cert",  CONF_PATHS,    true,  0, 0, NULL,
-      "each broker's public certificate (.cert), in the same order" },
-    { "gateway/local",        CONF_ENDPOINT, true,  0, 0, NULL,
-      "local API endpoint for this department's systems, ipc://PATH" },
-    { "gateway/group",        CONF_STRING,   false, 0, 0, "",
-      "a group whose members read the state and use the local API" },
-    { "gateway/local-unidentified", CONF_INTEGER, false, 0, 1, "0",
-      "1: accept a tcp:// local endpoint, whose callers cannot be identified" },
-    { "gateway/catalog",      CONF_PATH,     true,  0, 0, NULL,
-      "the catalog file (see README, Catalog file)" },
-    { "gateway/source",       CONF_PATH,     true,  0, 0, NULL,
-      "the department's SQLite database, opened read-only" },
-    { "gateway/state",        CONF_PATH,     true,  0, 0, NULL,
-      "directory for the audit log and quota counters" },
-    { "gateway/agreements",   CONF_PATH,     false, 0, 0, "",
-      "directory of signed agreement files (*.agreement)" },
-    { "gateway/timeout-ms",   CONF_INTEGER,  false, 100, 600000, "5000",
-      "how long a query to another department may take" },
-    { "gateway/source-timeout-ms", CONF_INTEGER, false, 10, 600000, "2000",
-      "how long one lookup in the source may take" },
-    { "gateway/replay-window-ms", CONF_INTEGER, false, 1000, 3600000, "60000",
-      "accepted clock difference; message ids are remembered this long" },
-    { "gateway/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
-      "heartbeat interval to the broker" },
-    { "gateway/order-limit",  CONF_INTEGER,  false, 1, RULES_ORDER_LIMIT_MAX, "1000",
-      "open orders one department may have filed with (or by) this one" },
-    { "gateway/replay-capacity", CONF_INTEGER, false, 100, 100000000, "1000000",
-      "message ids remembered at most; one sender may hold a third" },
-    { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",
-      "error, warning, info or debug" },
-    { NULL }
-};
 
 #define S_LINKS_MAX         8
 #define S_BATCH_MAX         256     //  messages read from a link per commit
@@ -2231,7 +2192,7 @@ gateway_test (bool verbose)
     if (verbose)
         printf (" * gateway: ");
     //  A configuration naming a missing certificate is refused with its path
-    conf_t *conf = conf_new (gateway_schema);
+    conf_t *conf = conf_new (settings_gateway);
     char *error = NULL;
     assert (conf_check (conf, &error) == -1);
     zstr_free (&error);

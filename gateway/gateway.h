@@ -11,12 +11,9 @@
 #ifndef SLUICE_GATEWAY_H_INCLUDED
 #define SLUICE_GATEWAY_H_INCLUDED
 
-#include "conf.h"
+#include "settings.h"
 
 typedef struct _gateway_t gateway_t;
-
-//  The gateway's settings (see README "Gateway configuration").
-extern const conf_key_t gateway_schema [];
 
 //  Creates a gateway from checked settings: loads its certificate, the
 //  authority, the broker's certificate, the catalog, the source, the

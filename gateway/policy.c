@@ -15,9 +15,9 @@
 
 #include "policy.h"
 #include "conf.h"
-#include "../certs/certfile.h"
-#include "../proto/status.h"
-#include "../proto/ident.h"
+#include "certfile.h"
+#include "status.h"
+#include "ident.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <sqlite3.h>

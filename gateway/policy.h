@@ -21,8 +21,8 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "../certs/cert.h"
-#include "../certs/truststore.h"
+#include "cert.h"
+#include "truststore.h"
 #include "item.h"
 #include "agreement.h"
 

@@ -18,7 +18,7 @@ s_usage (FILE *file)
         "\n"
         "Settings (in the config file, or as flags by their last name,\n"
         "e.g. --log-level debug):\n");
-    conf_print_help (gateway_schema, file);
+    conf_print_help (settings_gateway, file);
     fprintf (file,
         "\n"
         "Example config (gateway.cfg):\n"
@@ -60,7 +60,7 @@ int
 main (int argc, char **argv)
 {
     const daemon_t spec = {
-        .name = "sluice-gateway", .schema = gateway_schema, .usage = s_usage,
+        .name = "sluice-gateway", .schema = settings_gateway, .usage = s_usage,
         .server_new = s_new, .server_run = s_run, .server_destroy = s_destroy,
         .state = "gateway/state", .group = "gateway/group"
     };

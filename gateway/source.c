@@ -14,8 +14,8 @@
 */
 
 #include "source.h"
-#include "../proto/status.h"
-#include "../proto/file.h"
+#include "status.h"
+#include "file.h"
 
 #include <sqlite3.h>
 #include <sodium.h>

@@ -13,7 +13,7 @@
 #include <czmq.h>
 #include <msgpack.h>
 #include "catalog.h"
-#include "../proto/message.h"
+#include "message.h"
 
 #define SOURCE_TIMEOUT_MAX  600000      //  longest timeout_ms accepted
 #define SOURCE_BUSY_MAX     100         //  ms to wait on a locked database

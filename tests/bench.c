@@ -341,7 +341,7 @@ static char *
 s_local_endpoint (const char *config)
 {
     char *error = NULL;
-    conf_t *conf = conf_load (config, gateway_schema, &error);
+    conf_t *conf = conf_load (config, settings_gateway, &error);
     if (!conf) {
         fprintf (stderr, "sluice-bench: %s\n", error? error: config);
         zstr_free (&error);

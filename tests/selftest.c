@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "text.h"
 #include "codec.h"
+#include "settings.h"
 #include "log.h"
 #include "file.h"
 #include "zpl.h"
@@ -31,6 +32,7 @@
 #include "catalog.h"
 #include "source.h"
 #include "agreement.h"
+#include "names.h"
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
@@ -65,6 +67,7 @@ static const s_class_t s_classes [] = {
     { "file", file_test },
     { "zpl", zpl_test },
     { "conf", conf_test },
+    { "settings", settings_test },
     { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
@@ -82,6 +85,7 @@ static const s_class_t s_classes [] = {
     { "item", item_test },
     { "catalog", catalog_test },
     { "source", source_test },
+    { "names", names_test },
     { "agreement", agreement_test },
     { "policy", policy_test },
     { "audit", audit_test },

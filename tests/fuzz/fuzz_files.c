@@ -115,8 +115,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     S_REQUIRE (reason? lineno >= 1: lineno == 0);
     zpl_line ((const char *) data, size, "gateway/cert");
 
-    s_conf (gateway_schema);
-    s_conf (broker_schema);
+    s_conf (settings_gateway);
+    s_conf (settings_broker);
     s_catalog ();
     agreement_t *agreement = agreement_load (s_path);
     agreement_destroy (&agreement);

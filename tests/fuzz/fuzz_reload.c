@@ -177,7 +177,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
         "    certs = \"certs\"\n"
         "    crl = \"federation.crl\"\n"
         "    state = \"broker-state\"\n"
-        "    log-level = \"error\"\n", broker_schema);
+        "    log-level = \"error\"\n", settings_broker);
     s_broker = zactor_new (broker_actor, s_broker_conf);
     S_REQUIRE (s_broker);
     s_reload (s_broker);
@@ -194,7 +194,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
         "    source = \"source.db\"\n"
         "    state = \"gateway-state\"\n"
         "    agreements = \"agreements\"\n"
-        "    log-level = \"error\"\n", gateway_schema);
+        "    log-level = \"error\"\n", settings_gateway);
     s_gateway = zactor_new (s_gateway_actor, s_gateway_conf);
     S_REQUIRE (s_gateway);
     s_reload (s_gateway);

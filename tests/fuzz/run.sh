@@ -36,14 +36,14 @@ fi
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer $SAN"
-INCLUDES="-Iproto -Icerts -Igateway -Ibroker -Itests/fuzz"
+INCLUDES="-Iproto -Icerts -Iproto/registry -Igateway -Igateway/cli -Ibroker -Itests/fuzz"
 mkdir -p "$OUT/obj" "$OUT/bin" "$OUT/corpus" "$OUT/logs" "$OUT/artifacts" || exit 2
 
 # Library sources, as the Makefile lists them
 LIB_SRC=""
-for source in proto/*.c certs/*.c broker/*.c gateway/*.c; do
+for source in proto/*.c certs/*.c proto/registry/*.c broker/*.c gateway/*.c gateway/cli/*.c; do
     case "$source" in
-        broker/sluice_broker.c|gateway/sluice.c|gateway/sluice_gateway.c) ;;
+        broker/sluice_broker.c|gateway/cli/sluice.c|gateway/sluice_gateway.c) ;;
         *) LIB_SRC="$LIB_SRC $source" ;;
     esac
 done

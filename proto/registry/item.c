@@ -103,22 +103,6 @@ struct _item_t {
 
 
 //  --------------------------------------------------------------------------
-//  True if name is 1..ITEM_NAME_MAX bytes of [a-z0-9_.-]; see item.h.
-
-bool
-item_name_valid (const char *name)
-{
-    size_t length = strlen (name);
-    if (length == 0 || length > ITEM_NAME_MAX)
-        return false;
-    for (size_t index = 0; index < length; index++) {
-        char c = name [index];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-        ||    c == '_' || c == '.' || c == '-'))
-            return false;
-    }
-    return true;
-}
 
 
 //  --------------------------------------------------------------------------
@@ -274,7 +258,7 @@ s_field_load (field_t *field, const char *item_name, zconfig_t *node,
                 field->description = strdup (value);
                 break;
             case S_FIELD_ELEMENT:
-                if (!item_name_valid (value)) {
+                if (!names_valid (value)) {
                     status_set_error (error, "item '%s': field '%s': element '%s' must "
                                       "be 1..%d characters of a-z 0-9 _ . -",
                                       item_name, name, value, ITEM_NAME_MAX);
@@ -324,7 +308,7 @@ item_new_from_config (zconfig_t *node, char **error)
         status_set_error (error, "'%.64s' is not an item", zconfig_name (node));
         return NULL;
     }
-    if (!item_name_valid (name)) {
+    if (!names_valid (name)) {
         status_set_error (error, "item '%.64s': name must be 1..%d characters "
                           "of a-z 0-9 _ . -", name, ITEM_NAME_MAX);
         return NULL;
@@ -349,7 +333,7 @@ item_new_from_config (zconfig_t *node, char **error)
                                   name, ITEM_FIELDS_MAX);
                 break;
             }
-            if (!item_name_valid (value)) {
+            if (!names_valid (value)) {
                 status_set_error (error, "item '%s': field '%.64s': name must "
                                   "be 1..%d characters of a-z 0-9 _ . -",
                                   name, value, ITEM_NAME_MAX);
@@ -664,28 +648,6 @@ item_all_fields (item_t *self)
 
 
 //  --------------------------------------------------------------------------
-//  The next name of a comma-separated list; see item.h.
-
-bool
-item_list_next (const char **cursor, const char **name, size_t *length)
-{
-    assert (cursor && name && length);
-    const char *scan = *cursor;
-    if (!scan)
-        return false;
-    while (*scan == ' ')
-        scan++;
-    const char *start = scan;
-    while (*scan && *scan != ',')
-        scan++;
-    const char *end = scan;
-    while (end > start && end [-1] == ' ')
-        end--;
-    *name = start;
-    *length = (size_t) (end - start);
-    *cursor = *scan == ','? scan + 1: NULL;       //  past the comma, or done
-    return true;
-}
 
 
 //  --------------------------------------------------------------------------
@@ -708,7 +670,7 @@ item_fields_mask (item_t *self, const char *list, uint64_t *mask,
     }
     const char *start;
     size_t length;
-    while (item_list_next (&cursor, &start, &length)) {
+    while (names_next (&cursor, &start, &length)) {
         int index = -1;
         if (length > 0 && length <= ITEM_NAME_MAX) {
             char name [ITEM_NAME_MAX + 1];
@@ -896,15 +858,6 @@ item_test (bool verbose)
     assert (item_max_sensitivity (item, 0) == 0);
     assert (streq (item_field_type_name (FIELD_BOOLEAN), "boolean"));
     assert (streq (item_share_name_of (SHARE_CLOSED), "closed"));
-    //  The name rule, shared with agreements
-    assert (item_name_valid ("enterprise-basic"));
-    assert (item_name_valid ("enterprise.name_2"));
-    assert (item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    assert (!item_name_valid ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    assert (!item_name_valid (""));
-    assert (!item_name_valid ("Enterprise"));
-    assert (!item_name_valid ("a b"));
-    assert (!item_name_valid ("*"));
     item_destroy (&item);
     item_destroy (&item);
     assert (item == NULL);

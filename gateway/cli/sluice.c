@@ -1,6 +1,6 @@
 /*  sluice.c -- the `sluice` command, for admins and scripts.
 
-        sluice certs ...        the federation's trust (see certs/certs_cmd.h)
+        sluice certs ...        the federation's trust (see gateway/cli/certs_cmd.h)
         sluice query ...        ask another department through the local gateway
         sluice status ...       the local gateway's state and figures
         sluice audit ...        verify, witness, show or renew a gateway's audit log
@@ -12,7 +12,7 @@
 #include "catalog_cmd.h"
 #include "registry_cmd.h"
 #include "cli.h"
-#include "gateway.h"
+#include "settings.h"
 #include "localapi.h"
 #include "audit.h"
 #include "agreement.h"

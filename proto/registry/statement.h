@@ -10,7 +10,7 @@
     forge one.
 
     The version, not the time, orders the statements of one kind and key
-    (gateway/rules.h): it is inside the signed bytes, so no broker can change
+    (proto/registry/rules.h): it is inside the signed bytes, so no broker can change
     it, and for an agreement it must be the agreement's own version, which
     both parties signed.
 

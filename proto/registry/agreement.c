@@ -8,9 +8,9 @@
 */
 
 #include "agreement.h"
-#include "item.h"
-#include "../certs/certfile.h"
-#include "../proto/ident.h"
+#include "names.h"
+#include "certfile.h"
+#include "ident.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <msgpack.h>
@@ -95,8 +95,8 @@ s_id_valid (const char *id)
 }
 
 //  Item, field, purpose and role names follow the catalog's name rule
-//  (item_name_valid): [a-z0-9_.-], 1 to 64 bytes
-_Static_assert (AGREEMENT_NAME_MAX == ITEM_NAME_MAX,
+//  (names_valid): [a-z0-9_.-], 1 to 64 bytes
+_Static_assert (AGREEMENT_NAME_MAX == NAMES_MAX,
                 "agreement names are catalog names");
 
 static bool
@@ -147,7 +147,7 @@ s_purpose_valid (const char *purpose)
 }
 
 static const s_name_rule_t s_catalog_names = {
-    AGREEMENT_NAME_MAX, item_name_valid,
+    AGREEMENT_NAME_MAX, names_valid,
     "a name uses other characters than a-z 0-9 _ . -"
 };
 static const s_name_rule_t s_purpose_names = {
@@ -296,7 +296,7 @@ agreement_new (const char *id, const char *provider, const char *consumer,
     if (streq (provider, consumer))
         reason = "provider and consumer are the same department";
     else
-    if (!item || !item_name_valid (item))
+    if (!item || !names_valid (item))
         reason = "item must be 1 to 64 characters of a-z 0-9 _ . -";
     else
     if (!fields || !purposes || !roles)

@@ -51,14 +51,15 @@
 #define SLUICE_RULES_H_INCLUDED
 
 #include <czmq.h>
-#include "../proto/ident.h"
-#include "../proto/ledger.h"
-#include "../proto/statement.h"
-#include "../certs/truststore.h"
+#include "ident.h"
+#include "settings.h"
+#include "ledger.h"
+#include "statement.h"
+#include "truststore.h"
 
 #define RULES_SKEW_MS           (5 * 60 * 1000)
 #define RULES_ORDER_LIMIT       1000        //  open orders per consumer, default
-#define RULES_ORDER_LIMIT_MAX   1000000
+#define RULES_ORDER_LIMIT_MAX   SETTINGS_ORDER_LIMIT_MAX
 #define RULES_REASON_MAX        200
 
 typedef struct _rules_t rules_t;

@@ -8,8 +8,8 @@
 #include "cert.h"
 #include "crl.h"
 #include "certfile.h"
-#include "../proto/ident.h"
-#include "../proto/text.h"
+#include "ident.h"
+#include "text.h"
 #include <czmq.h>
 #include <sys/stat.h>
 #include <sys/time.h>

@@ -5,7 +5,7 @@
 #define SLUICE_CATALOG_H_INCLUDED
 
 #include "item.h"
-#include "../proto/statement.h"
+#include "statement.h"
 
 typedef struct _catalog_t catalog_t;
 

@@ -23,9 +23,9 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "../certs/cert.h"
-#include "../certs/truststore.h"
-#include "../proto/status.h"
+#include "cert.h"
+#include "truststore.h"
+#include "status.h"
 
 #define AGREEMENT_TEXT_MAX      (64 * 1024)     //  largest file or text accepted
 #define AGREEMENT_ID_MAX        64      //  [A-Za-z0-9-], bytes

@@ -1,7 +1,7 @@
 /*  cli.c -- helpers shared by the `sluice` subcommands; see cli.h.  */
 
 #include "cli.h"
-#include "gateway.h"
+#include "settings.h"
 #include "status.h"
 #include "codec.h"
 #include <math.h>
@@ -46,7 +46,7 @@ cli_endpoint (const char *endpoint, const char *config, const char *command)
         return NULL;
     }
     char *error = NULL;
-    conf_t *conf = conf_load (config, gateway_schema, &error);
+    conf_t *conf = conf_load (config, settings_gateway, &error);
     if (!conf) {
         fprintf (stderr, "sluice %s: %s\n", command, error);
         zstr_free (&error);

@@ -8,10 +8,11 @@
 
 #include <czmq.h>
 #include <stdint.h>
-#include "../proto/ident.h"
+#include "ident.h"
+#include "names.h"
 
 #define ITEM_FIELDS_MAX   64        //  fields per item: a uint64_t mask
-#define ITEM_NAME_MAX     64        //  item and field names: [a-z0-9_-.], bytes
+#define ITEM_NAME_MAX     NAMES_MAX //  item and field names: [a-z0-9_-.], bytes
 #define ITEM_ROWS_MAX     100       //  most rows a list item may return
 #define ITEM_TEXT_MAX     256       //  title, category, update: bytes
 #define ITEM_LONG_TEXT_MAX 4096     //  description, legal-basis, conditions,
@@ -72,19 +73,9 @@ uint64_t      item_all_fields (item_t *self);
 //  empty mask (0); an empty element ("a,,b") is an unknown name "".
 int           item_fields_mask (item_t *self, const char *list,
                                 uint64_t *mask, char *bad, size_t bad_size);
-//  Steps through a comma-separated list of names as item_fields_mask reads
-//  it: *cursor starts at the list; each call sets *name (into the list, not
-//  terminated) and *length to the next element, spaces around it left out
-//  ("a,,b" has an empty one), and returns true; false after the last.
-bool          item_list_next (const char **cursor, const char **name, size_t *length);
 //  Highest sensitivity among the fields in mask; 0 for an empty mask
 int           item_max_sensitivity (item_t *self, uint64_t mask);
 
-//  True if `name` follows the catalog's name rule: 1 to ITEM_NAME_MAX bytes
-//  of a-z 0-9 _ . - (item, field and data element names; agreements use it
-//  for their item, field, purpose and role names too).
-bool
-    item_name_valid (const char *name);
 
 //  Catalog names of a share class ("open", "conditional", "closed") and of
 //  a field type ("text", ...); "unknown" for a value not in the enum.

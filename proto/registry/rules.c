@@ -3,9 +3,9 @@
 
 #include "rules.h"
 #include "agreement.h"
-#include "../proto/registry.h"
-#include "../proto/status.h"
-#include "../certs/authority.h"
+#include "registry.h"
+#include "status.h"
+#include "authority.h"
 #include <sodium.h>
 #include <stdarg.h>
 

@@ -7,7 +7,7 @@
     higher version replaces the held one atomically; an equal or lower one is
     refused as stale and changes nothing, so a replayed or older statement
     never undoes a later one. Who may write what is decided before, by the
-    registry's rules (gateway/rules.h).
+    registry's rules (proto/registry/rules.h).
 
     Every change gets the next number of the ledger's change sequence, so a
     reader can ask for what changed since the number it holds (ledger_page).
