@@ -15,6 +15,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-fi
 CSTD     := -std=c11 -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+#   sd_notify (proto/daemon.c) for the programs that run a daemon's
+#   start-up, and only those: the sluice command does not link it
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 #   Release build and sanitizer build share sources, not objects
 OPT_CFLAGS  := -O2 -g
@@ -82,6 +85,9 @@ PART_sluice-rogue     := tests
 PART_sluice-liar      := tests
 PART_sluice-bench     := tests
 PART_sluice-certgen   := tests
+EXTRA_LIBS_sluice-broker   = $(SYSTEMD_LIBS)
+EXTRA_LIBS_sluice-gateway  = $(SYSTEMD_LIBS)
+EXTRA_LIBS_sluice-selftest = $(SYSTEMD_LIBS)
 
 .PHONY: all test demo bench fuzz install clean deps selftest layers
 all: deps-quiet layers $(addprefix build/bin/,$(PROGRAMS))
@@ -116,7 +122,7 @@ $(1)/bin/$(3): $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$
 	@echo "  LINK    $$@"
 	@$$(CC) $$(CSTD) $$(WARN) $(2) $$(addprefix -I,$$(LAYER_$$(PART_$(3)))) $$(PKG_CFLAGS) \
 	    $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$(l).a) \
-	    $$(PKG_LIBS) -o $$@
+	    $$(PKG_LIBS) $$(EXTRA_LIBS_$(3)) -o $$@
 endef
 define newline
 
