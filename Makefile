@@ -5,7 +5,9 @@
 #   make demo       run the Pudong demo federation on loopback
 #   make bench      measure queries per second against the two floors
 #   make fuzz       run the fuzz targets for a short while (clang)
-#   make install PREFIX=/usr/local
+#   make install    PREFIX=/usr/local DESTDIR= (see "Install" below)
+#   make uninstall  the same files again
+#   make man        the man pages whose settings come from proto/settings.c
 #   make clean
 
 PREFIX   ?= /usr/local
@@ -15,6 +17,9 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-fi
 CSTD     := -std=c11 -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+#   sd_notify (proto/daemon.c) for the programs that run a daemon's
+#   start-up, and only those: the sluice command does not link it
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 #   Release build and sanitizer build share sources, not objects
 OPT_CFLAGS  := -O2 -g
@@ -82,8 +87,11 @@ PART_sluice-rogue     := tests
 PART_sluice-liar      := tests
 PART_sluice-bench     := tests
 PART_sluice-certgen   := tests
+EXTRA_LIBS_sluice-broker   = $(SYSTEMD_LIBS)
+EXTRA_LIBS_sluice-gateway  = $(SYSTEMD_LIBS)
+EXTRA_LIBS_sluice-selftest = $(SYSTEMD_LIBS)
 
-.PHONY: all test demo bench fuzz install clean deps selftest layers
+.PHONY: all test demo bench fuzz install uninstall man clean deps selftest layers
 all: deps-quiet layers $(addprefix build/bin/,$(PROGRAMS))
 
 #   An include with a path would reach past the include paths
@@ -116,7 +124,7 @@ $(1)/bin/$(3): $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$
 	@echo "  LINK    $$@"
 	@$$(CC) $$(CSTD) $$(WARN) $(2) $$(addprefix -I,$$(LAYER_$$(PART_$(3)))) $$(PKG_CFLAGS) \
 	    $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$(l).a) \
-	    $$(PKG_LIBS) -o $$@
+	    $$(PKG_LIBS) $$(EXTRA_LIBS_$(3)) -o $$@
 endef
 define newline
 
@@ -136,6 +144,22 @@ $(call library_rule,$(1),broker,$(BROKER_SRC))
 $(call library_rule,$(1),gateway,$(GATEWAY_SRC))
 $(call library_rule,$(1),cli,$(CLI_SRC))
 $(foreach p,$(PROGRAMS),$(call program_rule,$(1),$(2),$(p))$(newline))
+$(call man_rules,$(1),$(2))
+endef
+#   The section 5 pages of the daemons' configurations: their settings are
+#   written from the schemas of proto/settings.c, with the meanings of the
+#   tables of docs/formats.md, which the generator checks against them
+define man_rules
+$(1)/tools/settings_man: docs/man/settings_man.c $(1)/lib/libwire.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LINK    $$@"
+	@$$(CC) $$(CSTD) $$(WARN) $(2) -Iproto $$(PKG_CFLAGS) $$< $(1)/lib/libwire.a \
+	    $$(PKG_LIBS) -o $$@
+$(1)/man/sluice-%.conf.5: docs/man/sluice-%.conf.5.in docs/formats.md $(1)/tools/settings_man
+	@mkdir -p $$(dir $$@)
+	@echo "  MAN     $$@"
+	@$(1)/tools/settings_man $$* docs/formats.md <$$< >$$@.tmp && mv $$@.tmp $$@ \
+	    || { rm -f $$@.tmp; exit 1; }
 endef
 $(eval $(call build_tree,build,$(OPT_CFLAGS)))
 $(eval $(call build_tree,build/asan,$(SAN_CFLAGS)))
@@ -166,10 +190,82 @@ bench: all
 fuzz: deps-quiet
 	@sh tests/fuzz/run.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 build/bin/sluice-broker build/bin/sluice-gateway \
-	    build/bin/sluice build/bin/sluice-gendata $(DESTDIR)$(PREFIX)/bin
+#   Install, after the FHS (docs/operations.md, "Installing"):
+#       $(BINDIR)      sluice
+#       $(SBINDIR)     sluice-broker, sluice-gateway
+#       $(MANDIR)      man1, man5, man8
+#       $(UNITDIR)     sluice-broker.service, sluice-gateway@.service
+#       $(SYSUSERSDIR) sluice.conf: the daemons' user
+#       $(DOCDIR)      README.md, docs/*.md, proto/PROTOCOL.md (as in the
+#                      tree, so that their links between them hold)
+#       /etc/sluice    broker.cfg.example, gateway.cfg.example (an existing
+#                      file is never replaced)
+#   State goes to /var/lib/sluice, made by the units (StateDirectory=). The
+#   demo and test tools (sluice-gendata, sluice-selftest, sluice-rogue,
+#   sluice-liar, sluice-bench, sluice-certgen) stay in build/bin. BUILD
+#   names the tree the programs come from (the tests install build/asan).
+#   Units go under PREFIX, where systemd looks for the administrator's
+#   (/usr/local/lib/systemd/system) and for a package's (/usr/lib, which
+#   is /lib on Debian); sysusers.d is read from /usr/lib and /etc only.
+BUILD       ?= build
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/sluice
+SYSCONFDIR  ?= /etc
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/sysusers.d,$(SYSCONFDIR)/sysusers.d)
+MAN_STATIC  := $(wildcard docs/man/*.1 docs/man/*.5 docs/man/*.8)
+MAN_BUILT   := $(BUILD)/man/sluice-gateway.conf.5 $(BUILD)/man/sluice-broker.conf.5
+UNITS       := broker/sluice-broker.service gateway/sluice-gateway@.service
+EXAMPLES    := $(wildcard examples/etc/sluice/*.example)
+DOCS        := README.md $(wildcard docs/*.md) proto/PROTOCOL.md
+
+man: $(MAN_BUILT)
+
+install: deps-quiet layers $(BUILD)/bin/sluice $(BUILD)/bin/sluice-broker \
+         $(BUILD)/bin/sluice-gateway $(MAN_BUILT)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/sluice \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,. docs proto) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/man,1 5 8)
+	install -m 755 $(BUILD)/bin/sluice $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/bin/sluice-broker $(BUILD)/bin/sluice-gateway $(DESTDIR)$(SBINDIR)
+	for page in $(MAN_STATIC) $(MAN_BUILT); do \
+	    install -m 644 $$page $(DESTDIR)$(MANDIR)/man$${page##*.} || exit 1; done
+	for unit in $(UNITS); do \
+	    sed 's|@SBINDIR@|$(SBINDIR)|g' $$unit.in >$(DESTDIR)$(UNITDIR)/$${unit#*/} \
+	    && chmod 644 $(DESTDIR)$(UNITDIR)/$${unit#*/} || exit 1; done
+	install -m 644 examples/etc/sysusers.d/sluice.conf $(DESTDIR)$(SYSUSERSDIR)
+	for doc in $(DOCS); do install -m 644 $$doc $(DESTDIR)$(DOCDIR)/$$doc || exit 1; done
+	for example in $(EXAMPLES); do \
+	    target=$(DESTDIR)$(SYSCONFDIR)/sluice/$${example##*/}; \
+	    if [ -e $$target ]; then echo "  kept    $$target (it exists)"; \
+	    else install -m 644 $$example $$target || exit 1; fi; done
+	@#  On this host itself (no DESTDIR): the user, and systemd told
+	@if [ -z "$(DESTDIR)" ]; then \
+	    if command -v systemd-sysusers >/dev/null; then \
+	        systemd-sysusers $(SYSUSERSDIR)/sluice.conf; fi; \
+	    if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	    echo "installed; next: docs/operations.md, \"Installing\""; fi
+
+#   Takes away what install put there; a configuration or an example that
+#   was changed stays, and so does the state in /var/lib/sluice
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sluice \
+	    $(DESTDIR)$(SBINDIR)/sluice-broker $(DESTDIR)$(SBINDIR)/sluice-gateway \
+	    $(DESTDIR)$(SYSUSERSDIR)/sluice.conf \
+	    $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+	    $(foreach page,$(MAN_STATIC) $(MAN_BUILT),\
+	        $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(page)))/$(notdir $(page))) \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS))
+	rmdir $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/proto $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	for example in $(EXAMPLES); do \
+	    target=$(DESTDIR)$(SYSCONFDIR)/sluice/$${example##*/}; \
+	    if cmp -s $$example $$target; then rm -f $$target; \
+	    elif [ -e $$target ]; then echo "  kept    $$target (changed)"; fi; done
+	rmdir $(DESTDIR)$(SYSCONFDIR)/sluice 2>/dev/null || true
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 
 clean:
 	rm -rf build

@@ -11,6 +11,9 @@
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
 
 //  Deeper state directories than this are not walked
 #define S_STATE_DEPTH 8
@@ -208,15 +211,36 @@ s_state_open (const char *path, gid_t gid, char **error)
     return lock;
 }
 
+//  Tells systemd where the daemon stands (Type=notify, sd_notify(3)): a
+//  no-op unless systemd started it with NOTIFY_SOCKET set. A message that
+//  cannot be sent is logged; the daemon goes on serving either way.
+static void
+s_notify (const char *name, const char *state)
+{
+    int rc = sd_notify (0, state);
+    if (rc < 0)
+        zsys_warning ("%s: cannot tell systemd '%.*s': %s", name,
+                      (int) strcspn (state, "\n"), state, strerror (-rc));
+}
+
+//  What the hangup thread is given: its end of the control pipe and the
+//  program's name
+typedef struct {
+    zsock_t *pipe;
+    const char *name;
+} s_hangup_t;
+
 //  Turns each SIGHUP into "RELOAD" on its end of the server's control
-//  pipe, until "$TERM" comes the other way. Every thread has SIGHUP
+//  pipe, until "$TERM" comes the other way, and tells systemd that the
+//  daemon reloads until the server answers. Every thread has SIGHUP
 //  blocked, so it stays pending for the process until this thread's
 //  signalfd reads it: no handler, no shared flag. A plain thread, joined by
 //  s_serve, so that its socket is closed when the server's is.
 static void *
 s_hangup_thread (void *args)
 {
-    zsock_t *pipe = (zsock_t *) args;
+    zsock_t *pipe = ((s_hangup_t *) args)->pipe;
+    const char *name = ((s_hangup_t *) args)->name;
     sigset_t hangup;
     sigemptyset (&hangup);
     sigaddset (&hangup, SIGHUP);
@@ -236,18 +260,27 @@ s_hangup_thread (void *args)
             break;
         }
         if (items [0].revents & ZMQ_POLLIN) {
-            //  $TERM ends the thread; the server's answers are dropped
+            //  $TERM ends the thread; the server's answer to a RELOAD
+            //  (a signal) says it serves again
             zmsg_t *msg = zmsg_recv (pipe);
-            char *command = msg && zmsg_signal (msg) < 0? zmsg_popstr (msg): NULL;
+            bool reloaded = msg && zmsg_signal (msg) >= 0;
+            char *command = msg && !reloaded? zmsg_popstr (msg): NULL;
             if (!msg || (command && streq (command, "$TERM")))
                 running = false;
+            if (reloaded)
+                s_notify (name, "READY=1\nSTATUS=serving");
             zstr_free (&command);
             zmsg_destroy (&msg);
         }
         struct signalfd_siginfo info;
         if (running && (items [1].revents & ZMQ_POLLIN))
-            while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info))
+            while (read (fd, &info, sizeof (info)) == (ssize_t) sizeof (info)) {
+                char state [96];
+                snprintf (state, sizeof (state), "RELOADING=1\nSTATUS=reloading"
+                          "\nMONOTONIC_USEC=%" PRId64, zclock_usecs ());
+                s_notify (name, state);
                 zstr_send (pipe, "RELOAD");
+            }
     }
     if (fd != -1)
         close (fd);
@@ -277,11 +310,15 @@ s_serve (const daemon_t *spec, conf_t *conf, gid_t gid, FILE *err)
     }
     zsock_t *relay = NULL;
     zsock_t *control = zsys_create_pipe (&relay);
+    s_hangup_t args = { relay, spec->name };
     pthread_t hangup;
-    bool relaying = control && pthread_create (&hangup, NULL, s_hangup_thread, relay) == 0;
+    bool relaying = control && pthread_create (&hangup, NULL, s_hangup_thread, &args) == 0;
     if (!relaying)
         zsys_error ("%s: SIGHUP cannot be relayed; it stays blocked", spec->name);
+    //  The server is bound and its sockets are up: it serves
+    s_notify (spec->name, "READY=1\nSTATUS=serving");
     spec->server_run (server, control);
+    s_notify (spec->name, "STOPPING=1\nSTATUS=stopping");
     spec->server_destroy (&server);
     assert (server == NULL);
     if (relaying) {
@@ -574,6 +611,52 @@ s_test_state (const char *dir, const char *config)
     zsys_dir_delete ("%s", state);
 }
 
+//  Under systemd (NOTIFY_SOCKET set): READY=1 once the server is up, then
+//  STOPPING=1 when it stops; a socket that is not there stops nothing
+static void
+s_test_notify (const char *dir, const char *config)
+{
+    char path [128];
+    snprintf (path, sizeof (path), "%s/notify", dir);
+    int listener = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert (listener >= 0);
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    assert (strlen (path) < sizeof (address.sun_path));
+    strcpy (address.sun_path, path);
+    assert (bind (listener, (struct sockaddr *) &address, sizeof (address)) == 0);
+    char *before = getenv ("NOTIFY_SOCKET")? strdup (getenv ("NOTIFY_SOCKET")): NULL;
+    setenv ("NOTIFY_SOCKET", path, 1);
+    char *out, *err;
+    int rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 0);
+    zstr_free (&out);
+    zstr_free (&err);
+    const char *expected [] = { "READY=1\nSTATUS=serving", "STOPPING=1\nSTATUS=stopping" };
+    for (size_t index = 0; index < 2; index++) {
+        char datagram [256];
+        ssize_t size = recv (listener, datagram, sizeof (datagram) - 1, MSG_DONTWAIT);
+        assert (size > 0);
+        datagram [size] = 0;
+        assert (streq (datagram, expected [index]));
+    }
+    assert (recv (listener, path, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN);
+    close (listener);
+    remove (path);
+    //  Nobody listens: the daemon runs and stops as before
+    rc = s_test_main (&out, &err, "--config", config, NULL);
+    assert (rc == 0);
+    zstr_free (&out);
+    zstr_free (&err);
+    if (before)
+        setenv ("NOTIFY_SOCKET", before, 1);
+    else
+        unsetenv ("NOTIFY_SOCKET");
+    free (before);
+    snprintf (path, sizeof (path), "%s/state/lock", dir);
+    remove (path);
+    zsys_dir_delete ("%s/state", dir);
+}
+
 void
 daemon_test (bool verbose)
 {
@@ -723,6 +806,8 @@ daemon_test (bool verbose)
     assert (!zsys_file_exists (log));
 
     s_test_state (dir, config);
+    s_test_notify (dir, config);
+    remove (log);
     remove (config);
     remove (broken);
     zsys_dir_delete (dir);

@@ -24,6 +24,12 @@
     thread, which turns each one into "RELOAD" on the server's control
     socket; the server reloads what its files hold (broker.h, gateway.h)
     and answers with a signal (zsock_signal).
+
+    Under systemd (Type=notify, NOTIFY_SOCKET set) the daemon says where it
+    stands with sd_notify: READY=1 once the server is built (the broker
+    bound, the gateway's sockets up), RELOADING=1 from a SIGHUP until the
+    server answers it, then READY=1 again, and STOPPING=1 when it stops,
+    each with a STATUS= line. Without NOTIFY_SOCKET nothing is sent.
 */
 #ifndef SLUICE_DAEMON_H_INCLUDED
 #define SLUICE_DAEMON_H_INCLUDED

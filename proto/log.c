@@ -2,6 +2,7 @@
 
 #include "log.h"
 #include <time.h>
+#include <syslog.h>
 
 void
 log_stamp (int64_t time_ms, char *stamp)
@@ -27,17 +28,12 @@ log_stamp (int64_t time_ms, char *stamp)
               (offset / 60) % 100, offset % 60);
 }
 
-size_t
-log_format (char *line, size_t cap, int64_t time_ms, const char *program,
-            char level, const char *message)
+//  Appends `message` to `line` from `used`, its control characters
+//  escaped, then the newline; returns the line's length. Stops short of
+//  `cap` with room for the newline and the NUL.
+static size_t
+s_append (char *line, size_t used, size_t cap, const char *message)
 {
-    assert (line && cap >= LOG_STAMP_SIZE + 64);
-    char stamp [LOG_STAMP_SIZE];
-    log_stamp (time_ms, stamp);
-    int written = snprintf (line, cap, "%s %.40s %c: ", stamp,
-                            program? program: "sluice", level);
-    size_t used = written > 0? (size_t) written: 0;
-    //  Room for the newline and the NUL
     for (const char *scan = message; *scan && used + 6 < cap; scan++) {
         unsigned char c = (unsigned char) *scan;
         if (c < 0x20 || c == 0x7f)
@@ -50,13 +46,66 @@ log_format (char *line, size_t cap, int64_t time_ms, const char *program,
     return used;
 }
 
+size_t
+log_format (char *line, size_t cap, int64_t time_ms, const char *program,
+            char level, const char *message)
+{
+    assert (line && cap >= LOG_STAMP_SIZE + 64);
+    char stamp [LOG_STAMP_SIZE];
+    log_stamp (time_ms, stamp);
+    int written = snprintf (line, cap, "%s %.40s %c: ", stamp,
+                            program? program: "sluice", level);
+    return s_append (line, written > 0? (size_t) written: 0, cap, message);
+}
+
+//  The syslog priority of each level, as journald reads it from "<N>"
+static const struct {
+    char level;
+    int priority;
+} s_priorities [] = {
+    { 'E', LOG_ERR }, { 'W', LOG_WARNING }, { 'N', LOG_NOTICE },
+    { 'I', LOG_INFO }, { 'D', LOG_DEBUG }
+};
+
+size_t
+log_format_journal (char *line, size_t cap, char level, const char *message)
+{
+    assert (line && cap >= LOG_STAMP_SIZE + 64);
+    int priority = LOG_ERR;             //  an unknown level is not lost
+    for (size_t index = 0; index < sizeof (s_priorities) / sizeof (s_priorities [0]); index++)
+        if (s_priorities [index].level == level)
+            priority = s_priorities [index].priority;
+    int written = snprintf (line, cap, "<%d>", priority);
+    return s_append (line, written > 0? (size_t) written: 0, cap, message);
+}
+
+//  systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connects
+//  standard error to; a program started from such a service with its
+//  standard error elsewhere finds another file there, and keeps its lines.
+//  Read at each line, so nothing is kept between them.
+bool
+log_to_journal (void)
+{
+    const char *stream = getenv ("JOURNAL_STREAM");
+    unsigned long long device, inode;
+    char tail;
+    if (!stream || sscanf (stream, "%llu:%llu%c", &device, &inode, &tail) != 2)
+        return false;
+    struct stat status;
+    return fstat (STDERR_FILENO, &status) == 0
+        && (unsigned long long) status.st_dev == device
+        && (unsigned long long) status.st_ino == inode;
+}
+
 void
 log_write (char level, const char *format, va_list args)
 {
     char message [LOG_MESSAGE_MAX + 1];
     vsnprintf (message, sizeof (message), format, args);
     char line [LOG_STAMP_SIZE + 64 + 4 * LOG_MESSAGE_MAX];
-    size_t size = log_format (line, sizeof (line), zclock_time (),
+    size_t size = log_to_journal ()
+                ? log_format_journal (line, sizeof (line), level, message)
+                : log_format (line, sizeof (line), zclock_time (),
                               program_invocation_short_name, level, message);
     size_t done = 0;
     while (done < size) {
@@ -156,6 +205,31 @@ log_test (bool verbose)
     close (file);
     zsys_info ("log: test line %d", 42);
     zsys_error ("log: an error");
+    //  Under systemd, with standard error the journal's stream: the
+    //  priority prefix and the message; a stream named elsewhere, or a
+    //  malformed one, leaves the line as it was
+    char *before = getenv ("JOURNAL_STREAM")? strdup (getenv ("JOURNAL_STREAM")): NULL;
+    struct stat status;
+    assert (fstat (STDERR_FILENO, &status) == 0);
+    char stream [64];
+    snprintf (stream, sizeof (stream), "%llu:%llu",
+              (unsigned long long) status.st_dev, (unsigned long long) status.st_ino);
+    setenv ("JOURNAL_STREAM", stream, 1);
+    assert (log_to_journal ());
+    zsys_warning ("log: to the journal\x1b");
+    zsys_debug ("log: debug");
+    snprintf (stream, sizeof (stream), "%llu:%llu", (unsigned long long) status.st_dev,
+              (unsigned long long) status.st_ino + 1);
+    setenv ("JOURNAL_STREAM", stream, 1);
+    assert (!log_to_journal ());
+    setenv ("JOURNAL_STREAM", "12:x", 1);
+    assert (!log_to_journal ());
+    if (before)
+        setenv ("JOURNAL_STREAM", before, 1);
+    else
+        unsetenv ("JOURNAL_STREAM");
+    free (before);
+    zsys_notice ("log: back");
     dup2 (saved, STDERR_FILENO);
     close (saved);
     char text [512] = "";
@@ -172,7 +246,18 @@ log_test (bool verbose)
     snprintf (expected, sizeof (expected), " %s I: log: test line 42\n",
               program_invocation_short_name);
     assert (strncmp (text + LOG_STAMP_SIZE - 1, expected, strlen (expected)) == 0);
-    assert (strstr (second, " E: log: an error\n"));
+    assert (strstr (second, " E: log: an error\n<4>log: to the journal\\x1b\n"
+                            "<7>log: debug\n"));
+    char *last = strstr (second, "<7>log: debug\n") + strlen ("<7>log: debug\n");
+    assert (s_stamp_shaped (last) && strstr (last, " N: log: back\n"));
+
+    //  Each level's priority; an unknown one is an error, not lost
+    size = log_format_journal (line, sizeof (line), 'I', "a\tb");
+    assert (size == strlen (line) && streq (line, "<6>a\\x09b\n"));
+    log_format_journal (line, sizeof (line), 'E', "x");
+    assert (streq (line, "<3>x\n"));
+    log_format_journal (line, sizeof (line), '?', "x");
+    assert (streq (line, "<3>x\n"));
     if (verbose)
         printf ("OK\n");
 }

@@ -11,6 +11,13 @@
     from a peer's text, a terminal escape) are written as \xNN, so a line is
     always exactly one event.
 
+    Under systemd, when standard error is the journal (JOURNAL_STREAM names
+    its device and inode, systemd.exec(5)), a line is the message alone
+    after a "<N>" prefix, the syslog priority of its level (E 3, W 4, N 5,
+    I 6, D 7), which journald reads as the entry's priority: the journal
+    records the time, the program and its pid itself, so `journalctl -p
+    warning -u sluice-broker` shows warnings and errors only.
+
     czmq's own log lines carry neither the zone nor milliseconds. So that
     every existing call site keeps working and writes this format (in the
     daemons and in the libraries they use), log.c defines zsys_error,
@@ -43,8 +50,18 @@ size_t
     log_format (char *line, size_t cap, int64_t time_ms, const char *program,
                 char level, const char *message);
 
+//  Formats one line for the journal, "<N>" and the message with its
+//  newline, into `line` (as log_format); returns its length.
+size_t
+    log_format_journal (char *line, size_t cap, char level, const char *message);
+
+//  True if standard error is the journal's stream (JOURNAL_STREAM)
+bool
+    log_to_journal (void);
+
 //  Writes one line at `level` ('E', 'W', 'N', 'I', 'D') to standard error,
-//  in one write so that lines from several threads never mix.
+//  in one write so that lines from several threads never mix; in the
+//  journal's format when standard error is the journal.
 void
     log_write (char level, const char *format, va_list args);
 
