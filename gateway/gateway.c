@@ -550,9 +550,15 @@ s_serve (gateway_t *self, link_t *via, envelope_t *request, cert_t *sender,
                   reason, NULL, NULL);
         return;
     }
+    policy_request_t checked;
+    policy_request_init (&checked, item, sender);
+    checked.requested = requested;
+    checked.officer = query.officer;
+    checked.role = query.role;
+    checked.purpose = query.purpose;
+    checked.now = s_now_seconds ();
     policy_decision_t decision;
-    policy_decide (self->policy, sender, item, requested, query.officer,
-                   query.role, query.purpose, s_now_seconds (), &decision);
+    policy_decide (self->policy, &checked, &decision);
     if (decision.status != STATUS_OK) {
         s_refuse (self, via, request, box_key, &query, item, decision.status,
                   decision.reason, decision.field, decision.agreement_id);
@@ -1538,7 +1544,11 @@ s_agreement_files (gateway_t *self)
 {
     const char *agreements = conf_str (self->conf, "gateway/agreements");
     if (agreements && *agreements) {
-        int count = policy_add_dir (self->policy, agreements);
+        char *error = NULL;
+        int count = policy_add_dir (self->policy, agreements, &error);
+        if (count < 0)
+            zsys_error ("%s", error);
+        zstr_free (&error);
         SLUICE_INFO (self->level, "gateway: %d agreement files verified", count);
     }
     registrar_apply (self->registrar);
@@ -1916,7 +1926,10 @@ static int
 s_quota_timer (zloop_t *loop, int timer_id, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
-    policy_flush (self->policy);
+    char *error = NULL;
+    if (policy_flush (self->policy, &error))
+        zsys_error ("%s", error);
+    zstr_free (&error);
     return 0;
 }
 

@@ -33,6 +33,8 @@
 #include "source.h"
 #include "agreement.h"
 #include "names.h"
+#include "quota.h"
+#include "grant.h"
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
@@ -87,6 +89,8 @@ static const s_class_t s_classes [] = {
     { "source", source_test },
     { "names", names_test },
     { "agreement", agreement_test },
+    { "quota", quota_test },
+    { "grant", grant_test },
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
