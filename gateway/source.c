@@ -8,12 +8,14 @@
     the source opens, so a catalog that does not match the database is found
     at start-up, not on the first query.
 
-    A lookup packs its rows into a scratch buffer first and copies them to
-    the caller's packer only when the whole statement succeeded: a timeout or
-    an error halfway through a list leaves the caller's output untouched.
+    A lookup packs its rows as their declared types (rowpack.h), into a
+    buffer of its own first, and copies them to the caller's packer only
+    when the whole statement succeeded: a timeout or an error halfway
+    through a list leaves the caller's output untouched.
 */
 
 #include "source.h"
+#include "rowpack.h"
 #include "status.h"
 #include "file.h"
 
@@ -22,8 +24,6 @@
 
 //  VM instructions between two looks at the clock; the clock is cheap
 #define S_PROGRESS_OPS  1000
-//  The largest msgpack array header (array 32), packed before the rows
-#define S_ARRAY_HEADER_MAX  5
 
 typedef struct {
     item_t *item;               //  not owned: the catalog's
@@ -37,8 +37,7 @@ struct _source_t {
     int timeout_ms;
     int64_t deadline;           //  zclock_mono ms, 0 when no statement runs
     bool timed_out;             //  set by the progress handler
-    msgpack_sbuffer scratch;    //  rows of the lookup in progress
-    msgpack_packer packer;      //  writes into scratch
+    rowpack_t *rows;            //  rows of the lookup in progress
 };
 
 
@@ -197,8 +196,7 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
     source_t *self = (source_t *) zmalloc (sizeof (source_t));
     assert (self);
     self->timeout_ms = timeout_ms;
-    msgpack_sbuffer_init (&self->scratch);
-    msgpack_packer_init (&self->packer, &self->scratch, msgpack_sbuffer_write);
+    self->rows = rowpack_new (SOURCE_RESULT_MAX);
     self->queries = zhashx_new ();
     assert (self->queries);
     zhashx_set_destructor (self->queries, s_query_destroy);
@@ -266,116 +264,35 @@ source_destroy (source_t **self_p)
         //  Statements first: a connection with live statements stays open
         zhashx_destroy (&self->queries);
         sqlite3_close (self->db);
-        msgpack_sbuffer_destroy (&self->scratch);
+        rowpack_destroy (&self->rows);
         free (self);
         *self_p = NULL;
     }
 }
 
 
-static const char *
-s_storage_name (int storage)
-{
-    switch (storage) {
-        case SQLITE_INTEGER: return "integer";
-        case SQLITE_FLOAT:   return "real";
-        case SQLITE_TEXT:    return "text";
-        case SQLITE_BLOB:    return "blob";
-        default:             return "null";
-    }
-}
-
-
-//  --------------------------------------------------------------------------
-//  Packs one value as its field's declared type. SQLite types values per
-//  row, not per column, so a value that does not fit is refused (-1) rather
-//  than silently converted into something else: an integer field never says
-//  0 for "abc". Lossless conversions are made: an integral real to an
-//  integer, an integer to a real, a number to text.
-
-static int
-s_pack_value (msgpack_packer *pk, sqlite3_stmt *stmt, int column,
-              field_type_t type)
-{
-    int storage = sqlite3_column_type (stmt, column);
-    if (storage == SQLITE_NULL)
-        return msgpack_pack_nil (pk);
-
-    switch (type) {
-        case FIELD_INTEGER:
-            if (storage == SQLITE_INTEGER)
-                return msgpack_pack_int64 (pk, sqlite3_column_int64 (stmt, column));
-            if (storage == SQLITE_FLOAT) {
-                double value = sqlite3_column_double (stmt, column);
-                if (value >= -9007199254740992.0 && value <= 9007199254740992.0
-                &&  value == (double) (int64_t) value)
-                    return msgpack_pack_int64 (pk, (int64_t) value);
-            }
-            return -1;
-        case FIELD_REAL:
-            if (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT)
-                return msgpack_pack_double (pk, sqlite3_column_double (stmt, column));
-            return -1;
-        case FIELD_TEXT:
-        case FIELD_DATE:
-            //  A text field shows a number as SQLite writes it; a date
-            //  must be text
-            if (storage == SQLITE_TEXT
-            || (type == FIELD_TEXT && storage != SQLITE_BLOB)) {
-                const unsigned char *text = sqlite3_column_text (stmt, column);
-                int size = sqlite3_column_bytes (stmt, column);
-                if (!text || size < 0)
-                    return -1;
-                if (msgpack_pack_str (pk, (size_t) size))
-                    return -1;
-                return msgpack_pack_str_body (pk, text, (size_t) size);
-            }
-            return -1;
-        case FIELD_BOOLEAN:
-            if (storage == SQLITE_INTEGER) {
-                sqlite3_int64 value = sqlite3_column_int64 (stmt, column);
-                if (value == 1)
-                    return msgpack_pack_true (pk);
-                if (value == 0)
-                    return msgpack_pack_false (pk);
-            }
-            return -1;
-    }
-    return -1;
-}
-
-
-//  Packs the current row into the scratch buffer. Returns 0, or -1 after
-//  logging which field did not fit.
-static int
-s_pack_row (source_t *self, s_query_t *query, uint64_t mask, size_t fields)
-{
-    item_t *item = query->item;
-    if (msgpack_pack_map (&self->packer, fields))
-        return -1;
-    for (size_t index = 0; index < item_field_count (item); index++) {
-        if (!(mask & ((uint64_t) 1 << index)))
-            continue;
-        const field_t *field = item_field (item, index);
-        size_t length = strlen (field->name);
-        if (msgpack_pack_str (&self->packer, length)
-        ||  msgpack_pack_str_body (&self->packer, field->name, length))
-            return -1;
-        int column = query->column [index];
-        if (s_pack_value (&self->packer, query->stmt, column, field->type)) {
-            zsys_error ("source: item '%s': field '%s': %s value does not "
-                        "fit type %s", item_name (item), field->name,
-                        s_storage_name (sqlite3_column_type (query->stmt, column)),
-                        item_field_type_name (field->type));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-
 //  --------------------------------------------------------------------------
 //  Looks up a key for an item; see source.h.
+
+//  Packs the statement's current row, counting it; the lookup goes on while
+//  STATUS_OK. The source is the one to tell the operator why it stops.
+static int
+s_row (source_t *self, s_query_t *query, uint64_t mask, size_t *count)
+{
+    char *error = NULL;
+    int status = rowpack_row (self->rows, query->stmt, query->item, query->column,
+                              mask, &error);
+    if (status == STATUS_SOURCE_FAILED)
+        zsys_error ("source: %s", error? error: "a row cannot be packed");
+    else
+    if (status == STATUS_TOO_LARGE)
+        zsys_warning ("source: item '%s': result larger than %d bytes, which an "
+                      "answer cannot carry", item_name (query->item), SOURCE_RESULT_MAX);
+    else
+        (*count)++;
+    zstr_free (&error);
+    return status;
+}
 
 int
 source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
@@ -392,11 +309,7 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
         return STATUS_UNKNOWN_ITEM;
 
     mask &= item_all_fields (item);
-    size_t fields = 0;
-    for (uint64_t bits = mask; bits; bits &= bits - 1)
-        fields++;
-    msgpack_sbuffer_clear (&self->scratch);
-
+    rowpack_clear (self->rows);
     int status = STATUS_OK;
     size_t count = 0;
     //  SQLITE_STATIC: the key outlives the statement's use of it, which
@@ -413,19 +326,8 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
         rc = sqlite3_step (query->stmt);
         if (rc == SQLITE_DONE)
             break;
-        if (rc == SQLITE_ROW) {
-            if (s_pack_row (self, query, mask, fields))
-                status = STATUS_SOURCE_FAILED;
-            else
-            if (self->scratch.size + S_ARRAY_HEADER_MAX > SOURCE_RESULT_MAX) {
-                zsys_warning ("source: item '%s': result larger than %d bytes, "
-                              "which an answer cannot carry", item_name (item),
-                              SOURCE_RESULT_MAX);
-                status = STATUS_TOO_LARGE;
-            }
-            else
-                count++;
-        }
+        if (rc == SQLITE_ROW)
+            status = s_row (self, query, mask, &count);
         else
         if (rc == SQLITE_INTERRUPT && self->timed_out) {
             zsys_warning ("source: item '%s': no answer within %d ms",
@@ -445,10 +347,7 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
 
     if (status != STATUS_OK)
         return status;
-    if (msgpack_pack_array (pk, count))
-        return STATUS_INTERNAL;
-    if (self->scratch.size
-    &&  pk->callback (pk->data, self->scratch.data, self->scratch.size))
+    if (rowpack_copy (self->rows, pk, count))
         return STATUS_INTERNAL;
     *rows = count;
     return count? STATUS_OK: STATUS_NOT_FOUND;

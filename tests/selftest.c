@@ -30,6 +30,7 @@
 #include "certs_cmd.h"
 #include "item.h"
 #include "catalog.h"
+#include "rowpack.h"
 #include "source.h"
 #include "agreement.h"
 #include "names.h"
@@ -86,6 +87,7 @@ static const s_class_t s_classes [] = {
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
     { "catalog", catalog_test },
+    { "rowpack", rowpack_test },
     { "source", source_test },
     { "names", names_test },
     { "agreement", agreement_test },
