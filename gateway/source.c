@@ -85,17 +85,17 @@ s_progress (void *arg)
 
 
 //  --------------------------------------------------------------------------
-//  Prepares and checks one item's SQL. Returns the query, or NULL with
-//  *error set to "item 'x': what".
+//  Prepares and checks one item's SQL
 
-static s_query_t *
-s_query_new (sqlite3 *db, item_t *item, char **error)
+//  The item's SQL prepared, if it is one read-only statement with the one
+//  parameter :key; else NULL with *error set to "item 'x': what".
+static sqlite3_stmt *
+s_prepare (sqlite3 *db, item_t *item, char **error)
 {
     const char *name = item_name (item);
-    const char *sql = item_sql (item);
     sqlite3_stmt *stmt = NULL;
     const char *tail = NULL;
-    int rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+    int rc = sqlite3_prepare_v3 (db, item_sql (item), -1, SQLITE_PREPARE_PERSISTENT,
                                  &stmt, &tail);
     if (rc == SQLITE_AUTH) {
         status_set_error (error, "item '%s': SQL must only read (a single "
@@ -111,7 +111,6 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
         status_set_error (error, "item '%s': SQL is empty", name);
         return NULL;
     }
-
     const char *problem = NULL;
     if (!sqlite3_stmt_readonly (stmt))
         problem = "SQL must only read (a single SELECT)";
@@ -135,39 +134,55 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
         status_set_error (error, "item '%s': %s", name, problem);
         return NULL;
     }
+    return stmt;
+}
 
-    //  Result columns and declared fields must be the same set of names
-    s_query_t *query = (s_query_t *) zmalloc (sizeof (s_query_t));
-    assert (query);
-    query->item = item;
-    query->stmt = stmt;
+//  Maps the result columns to the declared fields, which must be the same
+//  set of names. 0, or -1 with *error set to "item 'x': what".
+static int
+s_map_columns (s_query_t *query, char **error)
+{
+    item_t *item = query->item;
+    const char *name = item_name (item);
     for (size_t index = 0; index < ITEM_FIELDS_MAX; index++)
         query->column [index] = -1;
-    int columns = sqlite3_column_count (stmt);
-    for (int column = 0; column < columns && !problem; column++) {
-        const char *column_name = sqlite3_column_name (stmt, column);
+    int columns = sqlite3_column_count (query->stmt);
+    for (int column = 0; column < columns; column++) {
+        const char *column_name = sqlite3_column_name (query->stmt, column);
         int field = column_name? item_field_index (item, column_name): -1;
         if (field < 0) {
             status_set_error (error, "item '%s': SQL result column '%.64s' is not a "
                               "declared field", name, column_name? column_name: "");
-            problem = "column";
+            return -1;
         }
-        else
         if (query->column [field] >= 0) {
             status_set_error (error, "item '%s': SQL result column '%s' appears twice",
                               name, column_name);
-            problem = "column";
+            return -1;
         }
-        else
-            query->column [field] = column;
+        query->column [field] = column;
     }
-    for (size_t field = 0; field < item_field_count (item) && !problem; field++)
+    for (size_t field = 0; field < item_field_count (item); field++)
         if (query->column [field] < 0) {
             status_set_error (error, "item '%s': field '%s' is not a result column of "
                               "the SQL", name, item_field (item, field)->name);
-            problem = "field";
+            return -1;
         }
-    if (problem) {
+    return 0;
+}
+
+//  The item's query, prepared and checked; NULL with *error.
+static s_query_t *
+s_query_new (sqlite3 *db, item_t *item, char **error)
+{
+    sqlite3_stmt *stmt = s_prepare (db, item, error);
+    if (!stmt)
+        return NULL;
+    s_query_t *query = (s_query_t *) zmalloc (sizeof (s_query_t));
+    assert (query);
+    query->item = item;
+    query->stmt = stmt;
+    if (s_map_columns (query, error)) {
         void *doomed = query;
         s_query_destroy (&doomed);
         return NULL;

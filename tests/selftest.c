@@ -42,10 +42,17 @@
 #include "caller.h"
 #include "dirsync.h"
 #include "link.h"
+#include "links.h"
+#include "peers.h"
 #include "rules.h"
 #include "registrar.h"
 #include "catalogs.h"
 #include "answer.h"
+#include "serve.h"
+#include "asking.h"
+#include "startup.h"
+#include "regclient.h"
+#include "localops.h"
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
@@ -99,10 +106,17 @@ static const s_class_t s_classes [] = {
     { "caller", caller_test },
     { "dirsync", dirsync_test },
     { "link", link_test },
+    { "links", links_test },
     { "rules", rules_test },
     { "catalogs", catalogs_test },
     { "answer", answer_test },
+    { "serve", serve_test },
+    { "asking", asking_test },
     { "registrar", registrar_test },
+    { "peers", peers_test },
+    { "startup", startup_test },
+    { "regclient", regclient_test },
+    { "localops", localops_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
