@@ -270,6 +270,11 @@ s_served (gateway_t *self, link_t *via, envelope_t *request, const uint8_t *box_
 {
     const envelope_header_t *header = envelope_header (request);
     int level = self->parts->level;
+    if (result->source_error && result->status == STATUS_SOURCE_FAILED)
+        zsys_error ("%s", result->source_error);
+    else
+    if (result->source_error)
+        zsys_warning ("%s", result->source_error);
     if (result->answer && s_record (self, &result->record) == 0)
         s_hold_answer (self, &result->answer, via, box_key, header->id);
     else

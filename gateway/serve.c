@@ -46,6 +46,7 @@ serve_result_clear (serve_result_t *result)
 {
     assert (result);
     envelope_destroy (&result->answer);
+    zstr_free (&result->source_error);
 }
 
 //  A result that says nothing yet, for the request of `input`
@@ -188,7 +189,8 @@ s_respond (const serve_input_t *input, serve_result_t *result,
     message_response_begin_head (&pk, header->id, item, STATUS_OK, served_at,
                                  result->agreement, &input->next);
     int status = source_lookup (input->source, request->item, request->key,
-                                decision->granted, &pk, &result->rows);
+                                decision->granted, &pk, &result->rows,
+                                &result->source_error);
     if (status == STATUS_NOT_FOUND) {
         //  Same map, with the status saying so
         msgpack_sbuffer_clear (&buffer);
@@ -461,7 +463,12 @@ s_test_refused (s_fixture_t *self, envelope_t *request, int code, const char *re
     assert (strstr (result.record.decision, status_name (code)) == result.record.decision
                                                                    + strlen ("refused: "));
     assert (streq (result.record.fields, "") && result.record.status == code);
+    if (code == STATUS_SOURCE_TIMEOUT || code == STATUS_TOO_LARGE)
+        assert (result.source_error && strstr (result.source_error, "source: item '"));
+    else
+        assert (!result.source_error);
     serve_result_clear (&result);
+    assert (!result.source_error);
     envelope_destroy (&request);
 }
 

@@ -57,6 +57,8 @@ typedef struct {
                                     //  NULL if none could be made: then an
                                     //  INTERNAL error naming no record goes
     bool refused;                   //  the answer is an ERROR
+    char *source_error;             //  why the source failed, for the
+                                    //  operator (owned), or NULL
     int status;                     //  what was answered
     size_t rows;                    //  the rows of a RESPONSE
     bool decoded;                   //  `query` holds the request's payload
@@ -83,7 +85,7 @@ void
 void
     serve_refuse (const serve_input_t *input, int status, serve_result_t *result);
 
-//  Destroys the answer if it was not taken.
+//  Destroys the answer if it was not taken, and the source's error.
 void
     serve_result_clear (serve_result_t *result);
 

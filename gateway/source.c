@@ -290,28 +290,61 @@ source_destroy (source_t **self_p)
 //  Looks up a key for an item; see source.h.
 
 //  Packs the statement's current row, counting it; the lookup goes on while
-//  STATUS_OK. The source is the one to tell the operator why it stops.
+//  STATUS_OK, else *error says why it stops.
 static int
-s_row (source_t *self, s_query_t *query, uint64_t mask, size_t *count)
+s_row (source_t *self, s_query_t *query, uint64_t mask, size_t *count, char **error)
 {
-    char *error = NULL;
+    char *why = NULL;
     int status = rowpack_row (self->rows, query->stmt, query->item, query->column,
-                              mask, &error);
+                              mask, &why);
     if (status == STATUS_SOURCE_FAILED)
-        zsys_error ("source: %s", error? error: "a row cannot be packed");
+        status_set_error (error, "source: %s", why? why: "a row cannot be packed");
     else
     if (status == STATUS_TOO_LARGE)
-        zsys_warning ("source: item '%s': result larger than %d bytes, which an "
-                      "answer cannot carry", item_name (query->item), SOURCE_RESULT_MAX);
+        status_set_error (error, "source: item '%s': result larger than %d bytes, which "
+                          "an answer cannot carry", item_name (query->item),
+                          SOURCE_RESULT_MAX);
     else
         (*count)++;
-    zstr_free (&error);
+    zstr_free (&why);
+    return status;
+}
+
+//  Steps the statement to the item's most rows, packing each. STATUS_OK
+//  (the rows counted in *count), or why it stopped, with *error
+static int
+s_steps (source_t *self, s_query_t *query, uint64_t mask, size_t *count, char **error)
+{
+    item_t *item = query->item;
+    int status = STATUS_OK;
+    self->timed_out = false;
+    self->deadline = zclock_mono () + self->timeout_ms;
+    while (status == STATUS_OK && *count < item_max_rows (item)) {
+        int rc = sqlite3_step (query->stmt);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc == SQLITE_ROW)
+            status = s_row (self, query, mask, count, error);
+        else
+        if (rc == SQLITE_INTERRUPT && self->timed_out) {
+            status_set_error (error, "source: item '%s': no answer within %d ms",
+                              item_name (item), self->timeout_ms);
+            status = STATUS_SOURCE_TIMEOUT;
+        }
+        else {
+            //  Never the key: it may be personal data
+            status_set_error (error, "source: item '%s': %s", item_name (item),
+                              sqlite3_errmsg (self->db));
+            status = STATUS_SOURCE_FAILED;
+        }
+    }
+    self->deadline = 0;
     return status;
 }
 
 int
 source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
-               msgpack_packer *pk, size_t *rows)
+               msgpack_packer *pk, size_t *rows, char **error)
 {
     assert (self);
     assert (item);
@@ -320,50 +353,33 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
     assert (rows);
     *rows = 0;
     s_query_t *query = (s_query_t *) zhashx_lookup (self->queries, item_name (item));
-    if (!query || query->item != item)
+    if (!query || query->item != item) {
+        status_set_error (error, "source: item '%s' is not one this source reads",
+                          item_name (item));
         return STATUS_UNKNOWN_ITEM;
-
+    }
     mask &= item_all_fields (item);
     rowpack_clear (self->rows);
     int status = STATUS_OK;
     size_t count = 0;
     //  SQLITE_STATIC: the key outlives the statement's use of it, which
     //  ends with sqlite3_clear_bindings below
-    int rc = sqlite3_bind_text (query->stmt, 1, key, -1, SQLITE_STATIC);
-    if (rc != SQLITE_OK) {
-        zsys_error ("source: item '%s': cannot bind key: %s",
-                    item_name (item), sqlite3_errmsg (self->db));
+    if (sqlite3_bind_text (query->stmt, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+        status_set_error (error, "source: item '%s': cannot bind key: %s",
+                          item_name (item), sqlite3_errmsg (self->db));
         status = STATUS_SOURCE_FAILED;
     }
-    self->timed_out = false;
-    self->deadline = zclock_mono () + self->timeout_ms;
-    while (status == STATUS_OK && count < item_max_rows (item)) {
-        rc = sqlite3_step (query->stmt);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc == SQLITE_ROW)
-            status = s_row (self, query, mask, &count);
-        else
-        if (rc == SQLITE_INTERRUPT && self->timed_out) {
-            zsys_warning ("source: item '%s': no answer within %d ms",
-                          item_name (item), self->timeout_ms);
-            status = STATUS_SOURCE_TIMEOUT;
-        }
-        else {
-            //  Never log the key: it may be personal data
-            zsys_error ("source: item '%s': %s", item_name (item),
-                        sqlite3_errmsg (self->db));
-            status = STATUS_SOURCE_FAILED;
-        }
-    }
-    self->deadline = 0;
+    else
+        status = s_steps (self, query, mask, &count, error);
     sqlite3_reset (query->stmt);
     sqlite3_clear_bindings (query->stmt);
-
     if (status != STATUS_OK)
         return status;
-    if (rowpack_copy (self->rows, pk, count))
+    if (rowpack_copy (self->rows, pk, count)) {
+        status_set_error (error, "source: item '%s': the rows cannot be copied out",
+                          item_name (item));
         return STATUS_INTERNAL;
+    }
     *rows = count;
     return count? STATUS_OK: STATUS_NOT_FOUND;
 }
@@ -592,7 +608,7 @@ source_test (bool verbose)
     //  Found, every field, each in its type and in catalog order
     item_t *basic = catalog_item (catalog, "enterprise-basic");
     int status = source_lookup (source, basic, S_USCC_A, item_all_fields (basic),
-                                &pk, &rows);
+                                &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 1);
     msgpack_object result = s_unpack (&zone, &buffer);
@@ -624,7 +640,7 @@ source_test (bool verbose)
     uint64_t mask;
     rc = item_fields_mask (basic, "listed,name", &mask, NULL, 0);
     assert (rc == 0);
-    status = source_lookup (source, basic, S_USCC_A, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, mask, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     row = result.via.array.ptr [0];
@@ -634,14 +650,14 @@ source_test (bool verbose)
     msgpack_sbuffer_clear (&buffer);
 
     //  An empty mask gives the row as an empty map: the record exists
-    status = source_lookup (source, basic, S_USCC_A, 0, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 0, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     assert (result.via.array.ptr [0].via.map.size == 0);
     msgpack_sbuffer_clear (&buffer);
 
     //  Not found packs an empty array
-    status = source_lookup (source, basic, S_USCC_C, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_C, mask, &pk, &rows, NULL);
     assert (status == STATUS_NOT_FOUND);
     assert (rows == 0);
     result = s_unpack (&zone, &buffer);
@@ -651,14 +667,17 @@ source_test (bool verbose)
 
     //  A value that does not fit its declared type fails, packing nothing
     status = source_lookup (source, basic, S_USCC_B, item_all_fields (basic),
-                            &pk, &rows);
+                            &pk, &rows, &error);
     assert (status == STATUS_SOURCE_FAILED);
     assert (rows == 0);
     assert (buffer.size == 0);
+    assert (error && streq (error, "source: item 'enterprise-basic': field 'staff': "
+                            "text value does not fit type integer"));
+    zstr_free (&error);
     //  ... but the same row without that field is fine
     rc = item_fields_mask (basic, "name,capital,listed,note", &mask, NULL, 0);
     assert (rc == 0);
-    status = source_lookup (source, basic, S_USCC_B, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_B, mask, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     row = result.via.array.ptr [0];
@@ -671,7 +690,7 @@ source_test (bool verbose)
     //  A list stops at max-rows
     item_t *licences = catalog_item (catalog, "licences");
     status = source_lookup (source, licences, S_USCC_A,
-                            item_all_fields (licences), &pk, &rows);
+                            item_all_fields (licences), &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 3);
     result = s_unpack (&zone, &buffer);
@@ -685,7 +704,7 @@ source_test (bool verbose)
     }
     msgpack_sbuffer_clear (&buffer);
     status = source_lookup (source, licences, S_USCC_C,
-                            item_all_fields (licences), &pk, &rows);
+                            item_all_fields (licences), &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 1);
     msgpack_sbuffer_clear (&buffer);
@@ -701,14 +720,14 @@ source_test (bool verbose)
     };
     for (size_t index = 0; index < sizeof (hostile) / sizeof (hostile [0]); index++) {
         status = source_lookup (source, basic, hostile [index],
-                                item_all_fields (basic), &pk, &rows);
+                                item_all_fields (basic), &pk, &rows, NULL);
         assert (status == STATUS_NOT_FOUND);
         status = source_lookup (source, licences, hostile [index],
-                                item_all_fields (licences), &pk, &rows);
+                                item_all_fields (licences), &pk, &rows, NULL);
         assert (status == STATUS_NOT_FOUND);
         msgpack_sbuffer_clear (&buffer);
     }
-    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     msgpack_sbuffer_clear (&buffer);
 
@@ -716,8 +735,10 @@ source_test (bool verbose)
     //  statement is usable again
     item_t *slow = catalog_item (catalog, "slow");
     int64_t start = zclock_mono ();
-    status = source_lookup (source, slow, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, slow, S_USCC_A, 1, &pk, &rows, &error);
     int64_t elapsed = zclock_mono () - start;
+    assert (error && streq (error, "source: item 'slow': no answer within 200 ms"));
+    zstr_free (&error);
     if (verbose)
         printf ("   slow query stopped after %d ms\n", (int) elapsed);
     assert (status == STATUS_SOURCE_TIMEOUT);
@@ -725,7 +746,7 @@ source_test (bool verbose)
     assert (elapsed < timeout_ms + 500);
     assert (buffer.size == 0);
     assert (rows == 0);
-    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     msgpack_sbuffer_clear (&buffer);
 
@@ -733,7 +754,7 @@ source_test (bool verbose)
     //  bytes is sealed into a RESPONSE; one of 1,048,500 (under 1 MiB, over
     //  what a RESPONSE carries) is TOO_LARGE and packs nothing
     item_t *fits = catalog_item (catalog, "fits");
-    status = source_lookup (source, fits, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, fits, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK && rows == 1);
     assert (buffer.size <= SOURCE_RESULT_MAX && buffer.size > 1048000);
     {
@@ -761,18 +782,20 @@ source_test (bool verbose)
     }
     msgpack_sbuffer_clear (&buffer);
     status = source_lookup (source, catalog_item (catalog, "too-large"), S_USCC_A, 1,
-                            &pk, &rows);
+                            &pk, &rows, &error);
     assert (status == STATUS_TOO_LARGE);
+    assert (error && strstr (error, "source: item 'too-large': result larger than"));
+    zstr_free (&error);
     assert (buffer.size == 0 && rows == 0);
 
     //  Closed items and items of another catalog are not known here
     status = source_lookup (source, catalog_item (catalog, "penalty"), S_USCC_A,
-                            1, &pk, &rows);
+                            1, &pk, &rows, NULL);
     assert (status == STATUS_UNKNOWN_ITEM);
     catalog_t *other = catalog_load (catalog_path, &error);
     assert (other);
     status = source_lookup (source, catalog_item (other, "enterprise-basic"),
-                            S_USCC_A, 1, &pk, &rows);
+                            S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_UNKNOWN_ITEM);
     assert (buffer.size == 0);
     catalog_destroy (&other);
@@ -903,7 +926,7 @@ source_test (bool verbose)
     source = source_new (db_path, catalog, 1000, &error);
     assert (source);
     status = source_lookup (source, catalog_item (catalog, "probe"),
-                            S_USCC_B, 1, &pk, &rows);
+                            S_USCC_B, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     assert (s_str_is (result.via.array.ptr [0].via.map.ptr [0].val,
