@@ -700,6 +700,38 @@ s_test_error (const uint8_t *re, int code)
     return error;
 }
 
+static int
+s_idle_send (void *argument, envelope_t *request, uint32_t tried)
+{
+    return -1;
+}
+
+static int
+s_idle_send_via (void *argument, envelope_t *request, int link)
+{
+    return -1;
+}
+
+static int
+s_idle_fetch (void *argument)
+{
+    return -1;
+}
+
+static void
+s_idle_end (void *argument, zmsg_t *reply_to, const localapi_reply_t *reply,
+            const audit_record_t *record)
+{
+    assert (false);             //  nothing was sent, so nothing ends
+}
+
+asking_t *
+asking_test_idle (catalogs_t *catalogs)
+{
+    asking_hooks_t hooks = { s_idle_send, s_idle_send_via, s_idle_fetch, s_idle_end };
+    return asking_new (&hooks, NULL, catalogs, 3);
+}
+
 static asking_t *
 s_test_new (s_test_t *test, catalogs_t *catalogs)
 {

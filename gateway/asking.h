@@ -117,6 +117,11 @@ size_t
 uint64_t
     asking_asked (asking_t *self);
 
+//  For the self-tests of the jobs beside it: an asking through which
+//  nothing can be sent and no directory fetched; it must end no query.
+asking_t *
+    asking_test_idle (catalogs_t *catalogs);
+
 void
     asking_test (bool verbose);
 

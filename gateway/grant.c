@@ -314,6 +314,17 @@ s_test_count (void *argument, int64_t day, uint32_t *used)
 }
 
 static item_t *
+s_test_item_of (const char *text)
+{
+    zconfig_t *root = zconfig_str_load (text);
+    assert (root);
+    item_t *item = item_new_from_config (zconfig_child (root), NULL);
+    assert (item);
+    zconfig_destroy (&root);
+    return item;
+}
+
+static item_t *
 s_test_item (const char *share)
 {
     char *text = zsys_sprintf (
@@ -329,11 +340,7 @@ s_test_item (const char *share)
         "    field = \"capital\"\n"
         "        type = \"real\"\n"
         "        sensitivity = 3\n", share);
-    zconfig_t *root = zconfig_str_load (text);
-    assert (root);
-    item_t *item = item_new_from_config (zconfig_child (root), NULL);
-    assert (item);
-    zconfig_destroy (&root);
+    item_t *item = s_test_item_of (text);
     zstr_free (&text);
     return item;
 }
@@ -445,10 +452,9 @@ s_test_agreement_rules (cert_t *consumer, int64_t now)
     item_destroy (&item);
 }
 
-//  A reason never splits a UTF-8 character; what an agreement allows is
-//  listed as far as the reason has room
+//  A reason never splits a UTF-8 character
 static void
-s_test_long_reasons (cert_t *consumer, int64_t now)
+s_test_long_reason (cert_t *consumer, int64_t now)
 {
     char long_basis [POLICY_REASON_MAX * 2] = "";
     while (strlen (long_basis) + 3 < sizeof (long_basis))
@@ -459,10 +465,7 @@ s_test_long_reasons (cert_t *consumer, int64_t now)
         "    key-type = \"uscc\"\n"
         "    share = \"closed\"\n"
         "    legal-basis = \"%s\"\n", long_basis);
-    zconfig_t *root = zconfig_str_load (closed_text);
-    assert (root);
-    item_t *long_closed = item_new_from_config (zconfig_child (root), NULL);
-    assert (long_closed);
+    item_t *long_closed = s_test_item_of (closed_text);
     policy_request_t request;
     policy_decision_t decision;
     s_test_request (&request, long_closed, consumer, now);
@@ -473,32 +476,7 @@ s_test_long_reasons (cert_t *consumer, int64_t now)
     assert (strlen (decision.reason) > POLICY_REASON_MAX - 4);
     assert ((strlen (decision.reason) - strlen ("item is closed: ")) % 3 == 0);
     item_destroy (&long_closed);
-    zconfig_destroy (&root);
     zstr_free (&closed_text);
-
-    char purposes [32 * 66] = "";
-    for (int index = 0; index < 32; index++) {
-        char name [66];
-        snprintf (name, sizeof (name), "%s%02d-%s", index? ",": "", index,
-                  "purpose-with-a-long-name-to-fill-the-reason-of-a-refusal-x");
-        strcat (purposes, name);
-    }
-    item_t *item = s_test_item ("conditional");
-    agreement_t *wide = agreement_new ("AGR-WIDE", "SH-PD-MSA", "SH-PD-TAX",
-        "enterprise-basic", "name", purposes, "basis", now - 86400, now + 86400, 10, "*");
-    assert (wide);
-    s_test_request (&request, item, consumer, now);
-    request.purpose = "hiring";
-    s_test_count_t counter = { 0, false, 0 };
-    assert (grant_agreement (wide, &request, s_test_count, &counter, &decision)
-            == GRANT_PURPOSE);
-    size_t length = strlen (decision.reason);
-    assert (length < POLICY_REASON_MAX);
-    assert (length > POLICY_REASON_MAX - 80);
-    assert (streq (decision.reason + length - 5, ", ..."));
-    assert (strstr (decision.reason, "which allows: 00-purpose"));
-    agreement_destroy (&wide);
-    item_destroy (&item);
 }
 
 void
@@ -512,7 +490,7 @@ grant_test (bool verbose)
     assert (consumer);
     s_test_item_rules (consumer, now);
     s_test_agreement_rules (consumer, now);
-    s_test_long_reasons (consumer, now);
+    s_test_long_reason (consumer, now);
     assert (grant_utc_day (0) == 0 && grant_utc_day (86399) == 0);
     assert (grant_utc_day (86400) == 1 && grant_utc_day (-1) == -1);
     assert (grant_utc_day (-86400) == -1 && grant_utc_day (-86401) == -2);

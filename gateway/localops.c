@@ -397,31 +397,6 @@ localops_handle (localops_t *self, zmsg_t *reply_to, localapi_request_t *request
 //  --------------------------------------------------------------------------
 //  Self-test: the operations of a gateway that no broker has welcomed
 
-static int
-s_test_send (void *argument, envelope_t *request, uint32_t tried)
-{
-    return -1;
-}
-
-static int
-s_test_send_via (void *argument, envelope_t *request, int link)
-{
-    return -1;
-}
-
-static int
-s_test_fetch (void *argument)
-{
-    return -1;
-}
-
-static void
-s_test_end (void *argument, zmsg_t *reply_to, const localapi_reply_t *reply,
-            const audit_record_t *record)
-{
-    assert (false);             //  nothing is asked: no broker took it
-}
-
 //  A caller of the local API: its return address as the gateway sees it
 static zmsg_t *
 s_test_caller (startup_t *parts, zsock_t *caller)
@@ -472,16 +447,15 @@ localops_test (bool verbose)
 {
     if (verbose)
         printf (" * localops: ");
-    char *dir = zsys_sprintf ("/tmp/sluice-localops-test-%d", getpid ());
-    conf_t *conf = NULL;
-    startup_t *parts = startup_test_parts (dir, &conf);
+    startup_test_t test;
+    startup_test_setup (&test, "localops");
+    startup_t *parts = test.parts;
     catalogs_t *catalogs = catalogs_new ();
-    asking_hooks_t hooks = { s_test_send, s_test_send_via, s_test_fetch, s_test_end };
-    asking_t *asking = asking_new (&hooks, NULL, catalogs, 3);
+    asking_t *asking = asking_test_idle (catalogs);
     regclient_t *registry = regclient_new (parts, catalogs, asking);
     localops_figures_t figures = { 7, 2 };
     localops_t *ops = localops_new (parts, asking, registry, &figures);
-    zsock_t *caller = zsock_new_dealer (conf_str (conf, "gateway/local"));
+    zsock_t *caller = zsock_new_dealer (conf_str (test.conf, "gateway/local"));
     assert (caller);
     zmsg_t *reply_to = s_test_caller (parts, caller);
 
@@ -540,12 +514,7 @@ localops_test (bool verbose)
     regclient_destroy (&registry);
     asking_destroy (&asking);
     catalogs_destroy (&catalogs);
-    startup_destroy (&parts);
-    conf_destroy (&conf);
-    char *command = zsys_sprintf ("rm -rf %s", dir);
-    assert (system (command) == 0);
-    zstr_free (&command);
-    zstr_free (&dir);
+    startup_test_teardown (&test);
     if (verbose)
         printf ("OK\n");
 }

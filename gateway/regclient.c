@@ -418,30 +418,6 @@ regclient_expire (regclient_t *self, int64_t now)
 //  Self-test: a gateway that no broker has welcomed (its replies are seen
 //  through the local API in localops_test)
 
-static int
-s_test_send (void *argument, envelope_t *request, uint32_t tried)
-{
-    return -1;
-}
-
-static int
-s_test_send_via (void *argument, envelope_t *request, int link)
-{
-    return -1;
-}
-
-static int
-s_test_fetch (void *argument)
-{
-    return -1;
-}
-
-static void
-s_test_end (void *argument, zmsg_t *reply_to, const localapi_reply_t *reply,
-            const audit_record_t *record)
-{
-}
-
 //  A REGISTRY message from the broker, with `op` and a statement `bytes`
 static envelope_t *
 s_test_registry (startup_t *parts, const char *op, const char *bytes)
@@ -474,12 +450,11 @@ regclient_test (bool verbose)
 {
     if (verbose)
         printf (" * regclient: ");
-    char *dir = zsys_sprintf ("/tmp/sluice-regclient-test-%d", getpid ());
-    conf_t *conf = NULL;
-    startup_t *parts = startup_test_parts (dir, &conf);
+    startup_test_t test;
+    startup_test_setup (&test, "regclient");
+    startup_t *parts = test.parts;
     catalogs_t *catalogs = catalogs_new ();
-    asking_hooks_t hooks = { s_test_send, s_test_send_via, s_test_fetch, s_test_end };
-    asking_t *asking = asking_new (&hooks, NULL, catalogs, 3);
+    asking_t *asking = asking_test_idle (catalogs);
     regclient_t *registry = regclient_new (parts, catalogs, asking);
     link_t *link = links_at (parts->links, 0);
 
@@ -511,12 +486,7 @@ regclient_test (bool verbose)
     assert (!registry);
     asking_destroy (&asking);
     catalogs_destroy (&catalogs);
-    startup_destroy (&parts);
-    conf_destroy (&conf);
-    char *command = zsys_sprintf ("rm -rf %s", dir);
-    assert (system (command) == 0);
-    zstr_free (&command);
-    zstr_free (&dir);
+    startup_test_teardown (&test);
     if (verbose)
         printf ("OK\n");
 }

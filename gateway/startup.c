@@ -370,10 +370,10 @@ s_test_conf (const char *dir)
     return conf;
 }
 
-startup_t *
-startup_test_parts (const char *dir, conf_t **conf_p)
+//  Everything but the parts, in dir
+static void
+s_test_files (const char *dir)
 {
-    assert (dir && conf_p);
     assert (zsys_dir_create ("%s/agreements", dir) == 0);
     s_test_certs (dir);
     s_test_write (dir, "catalog.cfg", S_TEST_CATALOG);
@@ -384,13 +384,32 @@ startup_test_parts (const char *dir, conf_t **conf_p)
                           NULL) == SQLITE_OK);
     sqlite3_close (db);
     zstr_free (&path);
-    *conf_p = s_test_conf (dir);
+}
+
+void
+startup_test_setup (startup_test_t *test, const char *name)
+{
+    assert (test && name);
+    test->dir = zsys_sprintf ("/tmp/sluice-%s-test-%d", name, getpid ());
+    s_test_files (test->dir);
+    test->conf = s_test_conf (test->dir);
     char *error = NULL;
-    startup_t *parts = startup_new (*conf_p, &error);
-    if (!parts)
+    test->parts = startup_new (test->conf, &error);
+    if (!test->parts)
         printf ("startup: %s\n", error);
-    assert (parts && !error);
-    return parts;
+    assert (test->parts && !error);
+}
+
+void
+startup_test_teardown (startup_test_t *test)
+{
+    assert (test);
+    startup_destroy (&test->parts);
+    conf_destroy (&test->conf);
+    char *command = zsys_sprintf ("rm -rf %s", test->dir);
+    assert (command && system (command) == 0);
+    zstr_free (&command);
+    zstr_free (&test->dir);
 }
 
 void
@@ -398,9 +417,11 @@ startup_test (bool verbose)
 {
     if (verbose)
         printf (" * startup: ");
-    char *dir = zsys_sprintf ("/tmp/sluice-startup-test-%d", getpid ());
-    conf_t *conf = NULL;
-    startup_t *parts = startup_test_parts (dir, &conf);
+    startup_test_t test;
+    startup_test_setup (&test, "startup");
+    startup_t *parts = test.parts;
+    const char *dir = test.dir;
+    conf_t *conf = test.conf;
     assert (streq (parts->id, "SH-PD-MSA") && catalog_size (parts->catalog) == 1);
     assert (links_size (parts->links) == 1 && !links_registered (parts->links));
     assert (truststore_size (parts->trust) == 1);
@@ -416,9 +437,9 @@ startup_test (bool verbose)
     assert (parts->catalog != before && catalog_size (parts->catalog) == 1);
     startup_load_agreements (parts);
     assert (policy_size (parts->policy) == 0);
-    startup_destroy (&parts);
-    startup_destroy (&parts);
-    assert (!parts);
+    startup_destroy (&test.parts);
+    startup_destroy (&test.parts);
+    assert (!test.parts);
 
     //  What cannot be started says which setting or file is at fault
     char *error = NULL;
@@ -446,12 +467,7 @@ startup_test (bool verbose)
                                        "gateway/broker-cert 1 certificates"));
     zstr_free (&error);
     zstr_free (&path);
-
-    conf_destroy (&conf);
-    char *command = zsys_sprintf ("rm -rf %s", dir);
-    assert (system (command) == 0);
-    zstr_free (&command);
-    zstr_free (&dir);
+    startup_test_teardown (&test);
     if (verbose)
         printf ("OK\n");
 }

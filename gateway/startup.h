@@ -71,12 +71,20 @@ void
     startup_load_agreements (startup_t *self);
 
 //  For the self-tests of the jobs that use the parts: the parts of a
-//  gateway of SH-PD-MSA, made in `dir` (which it creates: an authority, the
-//  certificates, a catalog of one open item "enterprise-public" with its
-//  source, the state); its broker, at tcp://127.0.0.1:9, never answers.
-//  *conf_p gets the settings, which must outlive the parts.
-startup_t *
-    startup_test_parts (const char *dir, conf_t **conf_p);
+//  gateway of SH-PD-MSA, made in a directory of its own, /tmp/sluice-NAME-
+//  test-PID (an authority, the certificates, a catalog of one open item
+//  "enterprise-public" with its source, the state); its broker, at
+//  tcp://127.0.0.1:9, never answers. Teardown destroys it all.
+typedef struct {
+    char *dir;
+    conf_t *conf;                   //  the settings, as paths in dir
+    startup_t *parts;
+} startup_test_t;
+
+void
+    startup_test_setup (startup_test_t *test, const char *name);
+void
+    startup_test_teardown (startup_test_t *test);
 
 void
     startup_test (bool verbose);
