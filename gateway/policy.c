@@ -30,12 +30,6 @@ struct _policy_t {
                                 //  borrowed, sorted by id
 };
 
-static void
-s_list_destroy (zlistx_t **list_p)
-{
-    zlistx_destroy (list_p);
-}
-
 static int
 s_compare_ids (const void *a, const void *b)
 {
@@ -108,7 +102,7 @@ policy_new (const char *department, truststore_t *trust,
     zhashx_set_destructor (self->by_id, (zhashx_destructor_fn *) agreement_destroy);
     self->by_pair = zhashx_new ();
     assert (self->by_pair);
-    zhashx_set_destructor (self->by_pair, (zhashx_destructor_fn *) s_list_destroy);
+    zhashx_set_destructor (self->by_pair, (zhashx_destructor_fn *) zlistx_destroy);
     return self;
 }
 
@@ -899,24 +893,23 @@ policy_test (bool verbose)
     char *agreements = zsys_sprintf ("%s/agreements", dir);
     zsys_dir_create ("%s", agreements);
     char *path_good = zsys_sprintf ("%s/10-main.agreement", agreements);
-    char *path_forged = zsys_sprintf ("%s/20-forged.agreement", agreements);
-    char *path_junk = zsys_sprintf ("%s/30-junk.agreement", agreements);
-    char *path_other = zsys_sprintf ("%s/notes.txt", agreements);
     char *path_older = zsys_sprintf ("%s/05-older.agreement", agreements);
     assert (agreement_save (second, path_good, false) == 0);
     assert (agreement_save (main_agreement, path_older, false) == 0);
-    FILE *file = fopen (path_forged, "w");
-    assert (file);
-    fputs (tampered, file);
-    fclose (file);
-    file = fopen (path_junk, "w");
-    assert (file);
-    fputs ("agreement\n    id = \"X\"\n\x01\x02", file);
-    fclose (file);
-    file = fopen (path_other, "w");
-    assert (file);
-    fputs (main_text, file);
-    fclose (file);
+    //  A forged one, junk, and an agreement in a file of another name
+    const char *files [][2] = {
+        { "20-forged.agreement", tampered },
+        { "30-junk.agreement", "agreement\n    id = \"X\"\n\x01\x02" },
+        { "notes.txt", main_text }
+    };
+    for (size_t index = 0; index < 3; index++) {
+        char *path = zsys_sprintf ("%s/%s", agreements, files [index][0]);
+        FILE *file = fopen (path, "w");
+        assert (file);
+        fputs (files [index][1], file);
+        fclose (file);
+        zstr_free (&path);
+    }
 
     policy = policy_new ("SH-PD-MSA", trust, db_path, NULL);
     assert (policy);
@@ -983,9 +976,6 @@ policy_test (bool verbose)
     assert (command && system (command) == 0);
     zstr_free (&command);
     zstr_free (&path_good);
-    zstr_free (&path_forged);
-    zstr_free (&path_junk);
-    zstr_free (&path_other);
     zstr_free (&path_older);
     zstr_free (&agreements);
     agreement_destroy (&second);

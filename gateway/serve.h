@@ -1,6 +1,6 @@
 /*  serve.h -- serving one QUERY from another department.
 
-    One function, with no socket and no log in it: it takes the verified
+    One function, with no socket and no audit log in it: it takes the verified
     request and everything the answer depends on, and returns what to send
     (the sealed RESPONSE or ERROR) and what to record first (the audit
     record of the provider's side). The caller appends the record, holds the
