@@ -114,8 +114,15 @@ s_apply_agreement (registrar_t *self, statement_t *statement)
     if (registrar_holds (self, STATEMENT_REVOCATION, statement_key (statement)))
         return;
     agreement_t *agreement = s_agreement_of (statement);
-    if (agreement && streq (agreement_provider (agreement), self->department))
-        policy_add (self->policy, &agreement);
+    char *refusal = NULL;
+    int status = agreement && streq (agreement_provider (agreement), self->department)?
+                 policy_add (self->policy, &agreement, &refusal): STATUS_OK;
+    if (status == STATUS_INTERNAL)
+        zsys_error ("%s", refusal);
+    else
+    if (status != STATUS_OK)
+        zsys_warning ("%s", refusal);
+    zstr_free (&refusal);
     agreement_destroy (&agreement);
 }
 

@@ -8,12 +8,14 @@
     the source opens, so a catalog that does not match the database is found
     at start-up, not on the first query.
 
-    A lookup packs its rows into a scratch buffer first and copies them to
-    the caller's packer only when the whole statement succeeded: a timeout or
-    an error halfway through a list leaves the caller's output untouched.
+    A lookup packs its rows as their declared types (rowpack.h), into a
+    buffer of its own first, and copies them to the caller's packer only
+    when the whole statement succeeded: a timeout or an error halfway
+    through a list leaves the caller's output untouched.
 */
 
 #include "source.h"
+#include "rowpack.h"
 #include "status.h"
 #include "file.h"
 
@@ -22,8 +24,6 @@
 
 //  VM instructions between two looks at the clock; the clock is cheap
 #define S_PROGRESS_OPS  1000
-//  The largest msgpack array header (array 32), packed before the rows
-#define S_ARRAY_HEADER_MAX  5
 
 typedef struct {
     item_t *item;               //  not owned: the catalog's
@@ -37,8 +37,7 @@ struct _source_t {
     int timeout_ms;
     int64_t deadline;           //  zclock_mono ms, 0 when no statement runs
     bool timed_out;             //  set by the progress handler
-    msgpack_sbuffer scratch;    //  rows of the lookup in progress
-    msgpack_packer packer;      //  writes into scratch
+    rowpack_t *rows;            //  rows of the lookup in progress
 };
 
 
@@ -86,17 +85,17 @@ s_progress (void *arg)
 
 
 //  --------------------------------------------------------------------------
-//  Prepares and checks one item's SQL. Returns the query, or NULL with
-//  *error set to "item 'x': what".
+//  Prepares and checks one item's SQL
 
-static s_query_t *
-s_query_new (sqlite3 *db, item_t *item, char **error)
+//  The item's SQL prepared, if it is one read-only statement with the one
+//  parameter :key; else NULL with *error set to "item 'x': what".
+static sqlite3_stmt *
+s_prepare (sqlite3 *db, item_t *item, char **error)
 {
     const char *name = item_name (item);
-    const char *sql = item_sql (item);
     sqlite3_stmt *stmt = NULL;
     const char *tail = NULL;
-    int rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+    int rc = sqlite3_prepare_v3 (db, item_sql (item), -1, SQLITE_PREPARE_PERSISTENT,
                                  &stmt, &tail);
     if (rc == SQLITE_AUTH) {
         status_set_error (error, "item '%s': SQL must only read (a single "
@@ -112,7 +111,6 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
         status_set_error (error, "item '%s': SQL is empty", name);
         return NULL;
     }
-
     const char *problem = NULL;
     if (!sqlite3_stmt_readonly (stmt))
         problem = "SQL must only read (a single SELECT)";
@@ -136,39 +134,55 @@ s_query_new (sqlite3 *db, item_t *item, char **error)
         status_set_error (error, "item '%s': %s", name, problem);
         return NULL;
     }
+    return stmt;
+}
 
-    //  Result columns and declared fields must be the same set of names
-    s_query_t *query = (s_query_t *) zmalloc (sizeof (s_query_t));
-    assert (query);
-    query->item = item;
-    query->stmt = stmt;
+//  Maps the result columns to the declared fields, which must be the same
+//  set of names. 0, or -1 with *error set to "item 'x': what".
+static int
+s_map_columns (s_query_t *query, char **error)
+{
+    item_t *item = query->item;
+    const char *name = item_name (item);
     for (size_t index = 0; index < ITEM_FIELDS_MAX; index++)
         query->column [index] = -1;
-    int columns = sqlite3_column_count (stmt);
-    for (int column = 0; column < columns && !problem; column++) {
-        const char *column_name = sqlite3_column_name (stmt, column);
+    int columns = sqlite3_column_count (query->stmt);
+    for (int column = 0; column < columns; column++) {
+        const char *column_name = sqlite3_column_name (query->stmt, column);
         int field = column_name? item_field_index (item, column_name): -1;
         if (field < 0) {
             status_set_error (error, "item '%s': SQL result column '%.64s' is not a "
                               "declared field", name, column_name? column_name: "");
-            problem = "column";
+            return -1;
         }
-        else
         if (query->column [field] >= 0) {
             status_set_error (error, "item '%s': SQL result column '%s' appears twice",
                               name, column_name);
-            problem = "column";
+            return -1;
         }
-        else
-            query->column [field] = column;
+        query->column [field] = column;
     }
-    for (size_t field = 0; field < item_field_count (item) && !problem; field++)
+    for (size_t field = 0; field < item_field_count (item); field++)
         if (query->column [field] < 0) {
             status_set_error (error, "item '%s': field '%s' is not a result column of "
                               "the SQL", name, item_field (item, field)->name);
-            problem = "field";
+            return -1;
         }
-    if (problem) {
+    return 0;
+}
+
+//  The item's query, prepared and checked; NULL with *error.
+static s_query_t *
+s_query_new (sqlite3 *db, item_t *item, char **error)
+{
+    sqlite3_stmt *stmt = s_prepare (db, item, error);
+    if (!stmt)
+        return NULL;
+    s_query_t *query = (s_query_t *) zmalloc (sizeof (s_query_t));
+    assert (query);
+    query->item = item;
+    query->stmt = stmt;
+    if (s_map_columns (query, error)) {
         void *doomed = query;
         s_query_destroy (&doomed);
         return NULL;
@@ -197,8 +211,7 @@ source_new (const char *db_path, catalog_t *catalog, int timeout_ms,
     source_t *self = (source_t *) zmalloc (sizeof (source_t));
     assert (self);
     self->timeout_ms = timeout_ms;
-    msgpack_sbuffer_init (&self->scratch);
-    msgpack_packer_init (&self->packer, &self->scratch, msgpack_sbuffer_write);
+    self->rows = rowpack_new (SOURCE_RESULT_MAX);
     self->queries = zhashx_new ();
     assert (self->queries);
     zhashx_set_destructor (self->queries, s_query_destroy);
@@ -266,120 +279,72 @@ source_destroy (source_t **self_p)
         //  Statements first: a connection with live statements stays open
         zhashx_destroy (&self->queries);
         sqlite3_close (self->db);
-        msgpack_sbuffer_destroy (&self->scratch);
+        rowpack_destroy (&self->rows);
         free (self);
         *self_p = NULL;
     }
 }
 
 
-static const char *
-s_storage_name (int storage)
-{
-    switch (storage) {
-        case SQLITE_INTEGER: return "integer";
-        case SQLITE_FLOAT:   return "real";
-        case SQLITE_TEXT:    return "text";
-        case SQLITE_BLOB:    return "blob";
-        default:             return "null";
-    }
-}
-
-
-//  --------------------------------------------------------------------------
-//  Packs one value as its field's declared type. SQLite types values per
-//  row, not per column, so a value that does not fit is refused (-1) rather
-//  than silently converted into something else: an integer field never says
-//  0 for "abc". Lossless conversions are made: an integral real to an
-//  integer, an integer to a real, a number to text.
-
-static int
-s_pack_value (msgpack_packer *pk, sqlite3_stmt *stmt, int column,
-              field_type_t type)
-{
-    int storage = sqlite3_column_type (stmt, column);
-    if (storage == SQLITE_NULL)
-        return msgpack_pack_nil (pk);
-
-    switch (type) {
-        case FIELD_INTEGER:
-            if (storage == SQLITE_INTEGER)
-                return msgpack_pack_int64 (pk, sqlite3_column_int64 (stmt, column));
-            if (storage == SQLITE_FLOAT) {
-                double value = sqlite3_column_double (stmt, column);
-                if (value >= -9007199254740992.0 && value <= 9007199254740992.0
-                &&  value == (double) (int64_t) value)
-                    return msgpack_pack_int64 (pk, (int64_t) value);
-            }
-            return -1;
-        case FIELD_REAL:
-            if (storage == SQLITE_INTEGER || storage == SQLITE_FLOAT)
-                return msgpack_pack_double (pk, sqlite3_column_double (stmt, column));
-            return -1;
-        case FIELD_TEXT:
-        case FIELD_DATE:
-            //  A text field shows a number as SQLite writes it; a date
-            //  must be text
-            if (storage == SQLITE_TEXT
-            || (type == FIELD_TEXT && storage != SQLITE_BLOB)) {
-                const unsigned char *text = sqlite3_column_text (stmt, column);
-                int size = sqlite3_column_bytes (stmt, column);
-                if (!text || size < 0)
-                    return -1;
-                if (msgpack_pack_str (pk, (size_t) size))
-                    return -1;
-                return msgpack_pack_str_body (pk, text, (size_t) size);
-            }
-            return -1;
-        case FIELD_BOOLEAN:
-            if (storage == SQLITE_INTEGER) {
-                sqlite3_int64 value = sqlite3_column_int64 (stmt, column);
-                if (value == 1)
-                    return msgpack_pack_true (pk);
-                if (value == 0)
-                    return msgpack_pack_false (pk);
-            }
-            return -1;
-    }
-    return -1;
-}
-
-
-//  Packs the current row into the scratch buffer. Returns 0, or -1 after
-//  logging which field did not fit.
-static int
-s_pack_row (source_t *self, s_query_t *query, uint64_t mask, size_t fields)
-{
-    item_t *item = query->item;
-    if (msgpack_pack_map (&self->packer, fields))
-        return -1;
-    for (size_t index = 0; index < item_field_count (item); index++) {
-        if (!(mask & ((uint64_t) 1 << index)))
-            continue;
-        const field_t *field = item_field (item, index);
-        size_t length = strlen (field->name);
-        if (msgpack_pack_str (&self->packer, length)
-        ||  msgpack_pack_str_body (&self->packer, field->name, length))
-            return -1;
-        int column = query->column [index];
-        if (s_pack_value (&self->packer, query->stmt, column, field->type)) {
-            zsys_error ("source: item '%s': field '%s': %s value does not "
-                        "fit type %s", item_name (item), field->name,
-                        s_storage_name (sqlite3_column_type (query->stmt, column)),
-                        item_field_type_name (field->type));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-
 //  --------------------------------------------------------------------------
 //  Looks up a key for an item; see source.h.
 
+//  Packs the statement's current row, counting it; the lookup goes on while
+//  STATUS_OK, else *error says why it stops.
+static int
+s_row (source_t *self, s_query_t *query, uint64_t mask, size_t *count, char **error)
+{
+    char *why = NULL;
+    int status = rowpack_row (self->rows, query->stmt, query->item, query->column,
+                              mask, &why);
+    if (status == STATUS_SOURCE_FAILED)
+        status_set_error (error, "source: %s", why? why: "a row cannot be packed");
+    else
+    if (status == STATUS_TOO_LARGE)
+        status_set_error (error, "source: item '%s': result larger than %d bytes, which "
+                          "an answer cannot carry", item_name (query->item),
+                          SOURCE_RESULT_MAX);
+    else
+        (*count)++;
+    zstr_free (&why);
+    return status;
+}
+
+//  Steps the statement to the item's most rows, packing each. STATUS_OK
+//  (the rows counted in *count), or why it stopped, with *error
+static int
+s_steps (source_t *self, s_query_t *query, uint64_t mask, size_t *count, char **error)
+{
+    item_t *item = query->item;
+    int status = STATUS_OK;
+    self->timed_out = false;
+    self->deadline = zclock_mono () + self->timeout_ms;
+    while (status == STATUS_OK && *count < item_max_rows (item)) {
+        int rc = sqlite3_step (query->stmt);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc == SQLITE_ROW)
+            status = s_row (self, query, mask, count, error);
+        else
+        if (rc == SQLITE_INTERRUPT && self->timed_out) {
+            status_set_error (error, "source: item '%s': no answer within %d ms",
+                              item_name (item), self->timeout_ms);
+            status = STATUS_SOURCE_TIMEOUT;
+        }
+        else {
+            //  Never the key: it may be personal data
+            status_set_error (error, "source: item '%s': %s", item_name (item),
+                              sqlite3_errmsg (self->db));
+            status = STATUS_SOURCE_FAILED;
+        }
+    }
+    self->deadline = 0;
+    return status;
+}
+
 int
 source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
-               msgpack_packer *pk, size_t *rows)
+               msgpack_packer *pk, size_t *rows, char **error)
 {
     assert (self);
     assert (item);
@@ -388,68 +353,33 @@ source_lookup (source_t *self, item_t *item, const char *key, uint64_t mask,
     assert (rows);
     *rows = 0;
     s_query_t *query = (s_query_t *) zhashx_lookup (self->queries, item_name (item));
-    if (!query || query->item != item)
+    if (!query || query->item != item) {
+        status_set_error (error, "source: item '%s' is not one this source reads",
+                          item_name (item));
         return STATUS_UNKNOWN_ITEM;
-
+    }
     mask &= item_all_fields (item);
-    size_t fields = 0;
-    for (uint64_t bits = mask; bits; bits &= bits - 1)
-        fields++;
-    msgpack_sbuffer_clear (&self->scratch);
-
+    rowpack_clear (self->rows);
     int status = STATUS_OK;
     size_t count = 0;
     //  SQLITE_STATIC: the key outlives the statement's use of it, which
     //  ends with sqlite3_clear_bindings below
-    int rc = sqlite3_bind_text (query->stmt, 1, key, -1, SQLITE_STATIC);
-    if (rc != SQLITE_OK) {
-        zsys_error ("source: item '%s': cannot bind key: %s",
-                    item_name (item), sqlite3_errmsg (self->db));
+    if (sqlite3_bind_text (query->stmt, 1, key, -1, SQLITE_STATIC) != SQLITE_OK) {
+        status_set_error (error, "source: item '%s': cannot bind key: %s",
+                          item_name (item), sqlite3_errmsg (self->db));
         status = STATUS_SOURCE_FAILED;
     }
-    self->timed_out = false;
-    self->deadline = zclock_mono () + self->timeout_ms;
-    while (status == STATUS_OK && count < item_max_rows (item)) {
-        rc = sqlite3_step (query->stmt);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc == SQLITE_ROW) {
-            if (s_pack_row (self, query, mask, fields))
-                status = STATUS_SOURCE_FAILED;
-            else
-            if (self->scratch.size + S_ARRAY_HEADER_MAX > SOURCE_RESULT_MAX) {
-                zsys_warning ("source: item '%s': result larger than %d bytes, "
-                              "which an answer cannot carry", item_name (item),
-                              SOURCE_RESULT_MAX);
-                status = STATUS_TOO_LARGE;
-            }
-            else
-                count++;
-        }
-        else
-        if (rc == SQLITE_INTERRUPT && self->timed_out) {
-            zsys_warning ("source: item '%s': no answer within %d ms",
-                          item_name (item), self->timeout_ms);
-            status = STATUS_SOURCE_TIMEOUT;
-        }
-        else {
-            //  Never log the key: it may be personal data
-            zsys_error ("source: item '%s': %s", item_name (item),
-                        sqlite3_errmsg (self->db));
-            status = STATUS_SOURCE_FAILED;
-        }
-    }
-    self->deadline = 0;
+    else
+        status = s_steps (self, query, mask, &count, error);
     sqlite3_reset (query->stmt);
     sqlite3_clear_bindings (query->stmt);
-
     if (status != STATUS_OK)
         return status;
-    if (msgpack_pack_array (pk, count))
+    if (rowpack_copy (self->rows, pk, count)) {
+        status_set_error (error, "source: item '%s': the rows cannot be copied out",
+                          item_name (item));
         return STATUS_INTERNAL;
-    if (self->scratch.size
-    &&  pk->callback (pk->data, self->scratch.data, self->scratch.size))
-        return STATUS_INTERNAL;
+    }
     *rows = count;
     return count? STATUS_OK: STATUS_NOT_FOUND;
 }
@@ -678,7 +608,7 @@ source_test (bool verbose)
     //  Found, every field, each in its type and in catalog order
     item_t *basic = catalog_item (catalog, "enterprise-basic");
     int status = source_lookup (source, basic, S_USCC_A, item_all_fields (basic),
-                                &pk, &rows);
+                                &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 1);
     msgpack_object result = s_unpack (&zone, &buffer);
@@ -710,7 +640,7 @@ source_test (bool verbose)
     uint64_t mask;
     rc = item_fields_mask (basic, "listed,name", &mask, NULL, 0);
     assert (rc == 0);
-    status = source_lookup (source, basic, S_USCC_A, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, mask, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     row = result.via.array.ptr [0];
@@ -720,14 +650,14 @@ source_test (bool verbose)
     msgpack_sbuffer_clear (&buffer);
 
     //  An empty mask gives the row as an empty map: the record exists
-    status = source_lookup (source, basic, S_USCC_A, 0, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 0, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     assert (result.via.array.ptr [0].via.map.size == 0);
     msgpack_sbuffer_clear (&buffer);
 
     //  Not found packs an empty array
-    status = source_lookup (source, basic, S_USCC_C, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_C, mask, &pk, &rows, NULL);
     assert (status == STATUS_NOT_FOUND);
     assert (rows == 0);
     result = s_unpack (&zone, &buffer);
@@ -737,14 +667,17 @@ source_test (bool verbose)
 
     //  A value that does not fit its declared type fails, packing nothing
     status = source_lookup (source, basic, S_USCC_B, item_all_fields (basic),
-                            &pk, &rows);
+                            &pk, &rows, &error);
     assert (status == STATUS_SOURCE_FAILED);
     assert (rows == 0);
     assert (buffer.size == 0);
+    assert (error && streq (error, "source: item 'enterprise-basic': field 'staff': "
+                            "text value does not fit type integer"));
+    zstr_free (&error);
     //  ... but the same row without that field is fine
     rc = item_fields_mask (basic, "name,capital,listed,note", &mask, NULL, 0);
     assert (rc == 0);
-    status = source_lookup (source, basic, S_USCC_B, mask, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_B, mask, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     row = result.via.array.ptr [0];
@@ -757,7 +690,7 @@ source_test (bool verbose)
     //  A list stops at max-rows
     item_t *licences = catalog_item (catalog, "licences");
     status = source_lookup (source, licences, S_USCC_A,
-                            item_all_fields (licences), &pk, &rows);
+                            item_all_fields (licences), &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 3);
     result = s_unpack (&zone, &buffer);
@@ -771,7 +704,7 @@ source_test (bool verbose)
     }
     msgpack_sbuffer_clear (&buffer);
     status = source_lookup (source, licences, S_USCC_C,
-                            item_all_fields (licences), &pk, &rows);
+                            item_all_fields (licences), &pk, &rows, NULL);
     assert (status == STATUS_OK);
     assert (rows == 1);
     msgpack_sbuffer_clear (&buffer);
@@ -787,14 +720,14 @@ source_test (bool verbose)
     };
     for (size_t index = 0; index < sizeof (hostile) / sizeof (hostile [0]); index++) {
         status = source_lookup (source, basic, hostile [index],
-                                item_all_fields (basic), &pk, &rows);
+                                item_all_fields (basic), &pk, &rows, NULL);
         assert (status == STATUS_NOT_FOUND);
         status = source_lookup (source, licences, hostile [index],
-                                item_all_fields (licences), &pk, &rows);
+                                item_all_fields (licences), &pk, &rows, NULL);
         assert (status == STATUS_NOT_FOUND);
         msgpack_sbuffer_clear (&buffer);
     }
-    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     msgpack_sbuffer_clear (&buffer);
 
@@ -802,8 +735,10 @@ source_test (bool verbose)
     //  statement is usable again
     item_t *slow = catalog_item (catalog, "slow");
     int64_t start = zclock_mono ();
-    status = source_lookup (source, slow, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, slow, S_USCC_A, 1, &pk, &rows, &error);
     int64_t elapsed = zclock_mono () - start;
+    assert (error && streq (error, "source: item 'slow': no answer within 200 ms"));
+    zstr_free (&error);
     if (verbose)
         printf ("   slow query stopped after %d ms\n", (int) elapsed);
     assert (status == STATUS_SOURCE_TIMEOUT);
@@ -811,7 +746,7 @@ source_test (bool verbose)
     assert (elapsed < timeout_ms + 500);
     assert (buffer.size == 0);
     assert (rows == 0);
-    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, basic, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     msgpack_sbuffer_clear (&buffer);
 
@@ -819,7 +754,7 @@ source_test (bool verbose)
     //  bytes is sealed into a RESPONSE; one of 1,048,500 (under 1 MiB, over
     //  what a RESPONSE carries) is TOO_LARGE and packs nothing
     item_t *fits = catalog_item (catalog, "fits");
-    status = source_lookup (source, fits, S_USCC_A, 1, &pk, &rows);
+    status = source_lookup (source, fits, S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK && rows == 1);
     assert (buffer.size <= SOURCE_RESULT_MAX && buffer.size > 1048000);
     {
@@ -847,18 +782,20 @@ source_test (bool verbose)
     }
     msgpack_sbuffer_clear (&buffer);
     status = source_lookup (source, catalog_item (catalog, "too-large"), S_USCC_A, 1,
-                            &pk, &rows);
+                            &pk, &rows, &error);
     assert (status == STATUS_TOO_LARGE);
+    assert (error && strstr (error, "source: item 'too-large': result larger than"));
+    zstr_free (&error);
     assert (buffer.size == 0 && rows == 0);
 
     //  Closed items and items of another catalog are not known here
     status = source_lookup (source, catalog_item (catalog, "penalty"), S_USCC_A,
-                            1, &pk, &rows);
+                            1, &pk, &rows, NULL);
     assert (status == STATUS_UNKNOWN_ITEM);
     catalog_t *other = catalog_load (catalog_path, &error);
     assert (other);
     status = source_lookup (source, catalog_item (other, "enterprise-basic"),
-                            S_USCC_A, 1, &pk, &rows);
+                            S_USCC_A, 1, &pk, &rows, NULL);
     assert (status == STATUS_UNKNOWN_ITEM);
     assert (buffer.size == 0);
     catalog_destroy (&other);
@@ -989,7 +926,7 @@ source_test (bool verbose)
     source = source_new (db_path, catalog, 1000, &error);
     assert (source);
     status = source_lookup (source, catalog_item (catalog, "probe"),
-                            S_USCC_B, 1, &pk, &rows);
+                            S_USCC_B, 1, &pk, &rows, NULL);
     assert (status == STATUS_OK);
     result = s_unpack (&zone, &buffer);
     assert (s_str_is (result.via.array.ptr [0].via.map.ptr [0].val,

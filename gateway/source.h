@@ -52,10 +52,13 @@ void
 //  including SQLITE_BUSY after a short busy timeout; a value whose SQLite
 //  type does not fit the field's declared type), or STATUS_UNKNOWN_ITEM (a closed item, or an
 //  item that is not the very item_t of the catalog the source was opened
-//  with). On anything but OK/NOT_FOUND nothing is packed. Sets *rows.
+//  with). On anything but OK/NOT_FOUND nothing is packed, and *error (a
+//  fresh string the caller frees; error may be NULL) says why, for the
+//  operator: "source: item 'x': ...", never the key (it may be personal
+//  data). Sets *rows.
 int
     source_lookup (source_t *self, item_t *item, const char *key,
-                   uint64_t mask, msgpack_packer *pk, size_t *rows);
+                   uint64_t mask, msgpack_packer *pk, size_t *rows, char **error);
 
 void
     source_test (bool verbose);

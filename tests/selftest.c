@@ -30,19 +30,29 @@
 #include "certs_cmd.h"
 #include "item.h"
 #include "catalog.h"
+#include "rowpack.h"
 #include "source.h"
 #include "agreement.h"
 #include "names.h"
+#include "quota.h"
+#include "grant.h"
 #include "policy.h"
 #include "audit.h"
 #include "localapi.h"
 #include "caller.h"
 #include "dirsync.h"
 #include "link.h"
+#include "links.h"
+#include "peers.h"
 #include "rules.h"
 #include "registrar.h"
 #include "catalogs.h"
 #include "answer.h"
+#include "serve.h"
+#include "asking.h"
+#include "startup.h"
+#include "regclient.h"
+#include "localops.h"
 #include "cli.h"
 #include "catalog_cmd.h"
 #include "peer.h"
@@ -84,19 +94,29 @@ static const s_class_t s_classes [] = {
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
     { "catalog", catalog_test },
+    { "rowpack", rowpack_test },
     { "source", source_test },
     { "names", names_test },
     { "agreement", agreement_test },
+    { "quota", quota_test },
+    { "grant", grant_test },
     { "policy", policy_test },
     { "audit", audit_test },
     { "localapi", localapi_test },
     { "caller", caller_test },
     { "dirsync", dirsync_test },
     { "link", link_test },
+    { "links", links_test },
     { "rules", rules_test },
     { "catalogs", catalogs_test },
     { "answer", answer_test },
+    { "serve", serve_test },
+    { "asking", asking_test },
     { "registrar", registrar_test },
+    { "peers", peers_test },
+    { "startup", startup_test },
+    { "regclient", regclient_test },
+    { "localops", localops_test },
     { "cli", cli_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
