@@ -30,6 +30,7 @@
 #include "certs_cmd.h"
 #include "item.h"
 #include "catalog.h"
+#include "catalog_pub.h"
 #include "source.h"
 #include "agreement.h"
 #include "names.h"
@@ -84,6 +85,7 @@ static const s_class_t s_classes [] = {
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
     { "catalog", catalog_test },
+    { "catalog_pub", catalog_pub_test },
     { "source", source_test },
     { "names", names_test },
     { "agreement", agreement_test },
