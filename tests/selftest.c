@@ -45,6 +45,8 @@
 #include "catalogs.h"
 #include "answer.h"
 #include "cli.h"
+#include "cli_out.h"
+#include "cli_ask.h"
 #include "catalog_cmd.h"
 #include "peer.h"
 #include "zap.h"
@@ -100,6 +102,8 @@ static const s_class_t s_classes [] = {
     { "answer", answer_test },
     { "registrar", registrar_test },
     { "cli", cli_test },
+    { "cli_out", cli_out_test },
+    { "cli_ask", cli_ask_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
     { "directory", directory_test },
