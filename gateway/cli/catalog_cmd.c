@@ -557,12 +557,6 @@ const cli_command_t catalog_cmd = {
 #define S_RUN(out, err, ...) \
     cli_run_captured (&catalog_cmd, "sluice catalog", out, err, __VA_ARGS__)
 
-static void
-s_chunk_destructor (void **item)
-{
-    zchunk_destroy ((zchunk_t **) item);
-}
-
 void
 catalog_cmd_test (bool verbose)
 {
@@ -651,7 +645,6 @@ catalog_cmd_test (bool verbose)
     freen (liar);
 
     zlistx_t *replies = zlistx_new ();
-    zlistx_set_destructor (replies, s_chunk_destructor);
     //  One good reply per command that reaches the gateway, in order
     for (int index = 0; index < 11; index++)
         zlistx_add_end (replies, cli_ask_fake_reply (STATUS_OK, "catalogs", rows.data,

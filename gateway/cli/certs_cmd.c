@@ -52,14 +52,6 @@ s_make_dir (const char *path, mode_t mode, char **error)
     return rc;
 }
 
-static void
-s_print_hex (const char *label, const uint8_t *bin, size_t size)
-{
-    char *hex = certfile_hex (bin, size);
-    printf ("%-14s%s\n", label, hex? hex: "?");
-    zstr_free (&hex);
-}
-
 
 //  --------------------------------------------------------------------------
 //  sluice certs init
@@ -85,7 +77,7 @@ s_init (cli_t *cli)
                          dir, force? "": " (use --force to replace existing ones)");
     }
     printf ("authority     %s\n", authority_name (authority));
-    s_print_hex ("sign key", authority_public (authority), 32);
+    certs_cmd_print_hex ("sign key", authority_public (authority), 32);
     printf ("public file   %s/authority.pub   (give to every broker and gateway)\n", dir);
     printf ("secret file   %s/authority.secret (mode 0600, keep offline)\n", dir);
     authority_destroy (&authority);

@@ -28,6 +28,10 @@ int
     certs_cmd_authority (const char *path, bool secret, authority_t **authority,
                          char **error);
 
+//  Prints "LABEL         HEX" on stdout.
+void
+    certs_cmd_print_hex (const char *label, const uint8_t *bin, size_t size);
+
 //  Self test: runs every command against files under /tmp.
 void
     certs_cmd_test (bool verbose);

@@ -38,9 +38,8 @@ certs_cmd_authority (const char *path, bool secret, authority_t **authority, cha
     return CLI_EXIT_OK;
 }
 
-//  A key in hex, for people
-static void
-s_print_hex (const char *label, const uint8_t *bin, size_t size)
+void
+certs_cmd_print_hex (const char *label, const uint8_t *bin, size_t size)
 {
     char *hex = certfile_hex (bin, size);
     printf ("%-14s%s\n", label, hex? hex: "?");
@@ -85,10 +84,10 @@ s_show_text (cli_out_t *out, cert_t *cert, const char *path)
     printf ("not before    %s\n", not_before);
     printf ("not after     %s\n", not_after);
     printf ("validity      %s\n", s_validity (cert, s_now ()));
-    s_print_hex ("sign key", cert_sign_public (cert), CERT_KEY_BYTES);
-    s_print_hex ("box key", cert_box_public (cert), CERT_KEY_BYTES);
+    certs_cmd_print_hex ("sign key", cert_sign_public (cert), CERT_KEY_BYTES);
+    certs_cmd_print_hex ("box key", cert_box_public (cert), CERT_KEY_BYTES);
     printf ("curve key     %s\n", cert_curve_public_txt (cert));
-    s_print_hex ("signature", cert_authority_signature (cert), CERT_SIG_BYTES);
+    certs_cmd_print_hex ("signature", cert_authority_signature (cert), CERT_SIG_BYTES);
     printf ("              (not checked here: sluice certs verify --authority ...)\n");
     printf ("secret keys   %s\n", cert_has_secret (cert)
             ? "PRESENT: keep this file private (mode 0600)": "none");
@@ -278,6 +277,22 @@ const cli_command_t certs_cmd_verify = {
 //  --------------------------------------------------------------------------
 //  sluice certs crl
 
+//  One entry of a list, its time as text
+typedef struct {
+    const char *department, *reason;
+    uint64_t serial;                    //  0: every certificate
+    char revoked_at [CERTFILE_TIME_SIZE];
+} s_entry_t;
+
+static void
+s_crl_entry (crl_t *crl, size_t index, s_entry_t *entry)
+{
+    int64_t revoked_at;
+    crl_entry (crl, index, &entry->department, &entry->serial, &revoked_at,
+               &entry->reason);
+    certfile_time_format (revoked_at, entry->revoked_at);
+}
+
 //  The list's signature, in words, and whether it is good
 static const char *
 s_crl_signature (crl_t *crl, authority_t *authority, bool *good)
@@ -303,18 +318,15 @@ s_crl_text (cli_out_t *out, crl_t *crl, const char *path, authority_t *authority
                 authority_name (authority));
     printf ("entries       %zu\n", crl_size (crl));
     for (size_t index = 0; index < crl_size (crl); index++) {
-        const char *department, *reason;
-        uint64_t serial;
-        int64_t revoked_at;
-        crl_entry (crl, index, &department, &serial, &revoked_at, &reason);
-        certfile_time_format (revoked_at, time);
-        char serial_text [24];
-        if (serial)
-            snprintf (serial_text, sizeof (serial_text), "%" PRIu64, serial);
+        s_entry_t entry;
+        s_crl_entry (crl, index, &entry);
+        char serial [24];
+        if (entry.serial)
+            snprintf (serial, sizeof (serial), "%" PRIu64, entry.serial);
         else
-            strcpy (serial_text, "all");
-        printf ("  %-32s  serial %-19s  %s  ", department, serial_text, time);
-        cli_text_str (out, reason, 0);
+            strcpy (serial, "all");
+        printf ("  %-32s  serial %-19s  %s  ", entry.department, serial, entry.revoked_at);
+        cli_text_str (out, entry.reason, 0);
         printf ("\n");
     }
 }
@@ -336,18 +348,15 @@ s_crl_json (cli_out_t *out, crl_t *crl, const char *path, authority_t *authority
     json_t *entries = json_array ();
     assert (entries);
     for (size_t index = 0; index < crl_size (crl); index++) {
-        const char *department, *reason;
-        uint64_t serial;
-        int64_t revoked_at;
-        crl_entry (crl, index, &department, &serial, &revoked_at, &reason);
-        certfile_time_format (revoked_at, time);
-        json_t *entry = json_object ();
-        assert (entry);
-        cli_json_set (entry, "department", cli_json_str (out, department));
-        cli_json_set (entry, "serial", json_integer ((json_int_t) serial));
-        cli_json_set (entry, "revoked_at", json_string (time));
-        cli_json_set (entry, "reason", cli_json_str (out, reason));
-        json_array_append_new (entries, entry);
+        s_entry_t entry;
+        s_crl_entry (crl, index, &entry);
+        json_t *object = json_object ();
+        assert (object);
+        cli_json_set (object, "department", cli_json_str (out, entry.department));
+        cli_json_set (object, "serial", json_integer ((json_int_t) entry.serial));
+        cli_json_set (object, "revoked_at", json_string (entry.revoked_at));
+        cli_json_set (object, "reason", cli_json_str (out, entry.reason));
+        json_array_append_new (entries, object);
     }
     cli_json_set (json, "entries", entries);
     cli_json_print (out, &json);

@@ -387,9 +387,16 @@ s_fake_gateway (zsock_t *pipe, void *args)
     freen (fake);
 }
 
+static void
+s_chunk_destructor (void **item)
+{
+    zchunk_destroy ((zchunk_t **) item);
+}
+
 zactor_t *
 cli_ask_fake (const char *endpoint, zlistx_t *replies)
 {
+    zlistx_set_destructor (replies, s_chunk_destructor);
     s_fake_t *fake = (s_fake_t *) zmalloc (sizeof (s_fake_t));
     assert (fake);
     fake->endpoint = strdup (endpoint);
@@ -417,12 +424,6 @@ cli_ask_fake_reply (int status, const char *reason, const char *rows, size_t siz
 
 //  --------------------------------------------------------------------------
 //  Self test
-
-static void
-s_chunk_destructor (void **item)
-{
-    zchunk_destroy ((zchunk_t **) item);
-}
 
 //  A reply of `status`, with one row (a map: name, age) or none
 static zchunk_t *
@@ -484,7 +485,6 @@ cli_ask_test (bool verbose)
     assert (rc == 0);
     char *endpoint = zsys_sprintf ("ipc://%s/gateway.ipc", dir);
     zlistx_t *replies = zlistx_new ();
-    zlistx_set_destructor (replies, s_chunk_destructor);
     zlistx_add_end (replies, s_test_reply (STATUS_OK, "found", true));
     zlistx_add_end (replies, s_test_reply (STATUS_OK, "found", true));
     zlistx_add_end (replies, s_test_reply (STATUS_NO_AGREEMENT, "no \x1b[1magreement", false));

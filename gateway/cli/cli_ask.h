@@ -66,8 +66,8 @@ int
 
 //  For self-tests: a stand-in gateway bound at `endpoint` that answers
 //  each request with the next of `replies` (zchunk_t, taken from the list
-//  as they are sent) and stays silent when none is left. The list must
-//  outlive the actor (zactor_destroy).
+//  as they are sent; the list destroys those left) and stays silent when
+//  none is left. The list must outlive the actor (zactor_destroy).
 zactor_t *
     cli_ask_fake (const char *endpoint, zlistx_t *replies);
 
