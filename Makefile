@@ -15,12 +15,6 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-missing-fi
 CSTD     := -std=c11 -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-#   The sluice command writes JSON with jansson; the daemons do not link it
-PKGS_cli          := jansson
-PKG_CFLAGS_cli     = $(shell pkg-config --cflags $(PKGS_cli) 2>/dev/null)
-PKG_LIBS_cli       = $(shell pkg-config --libs $(PKGS_cli) 2>/dev/null)
-PKG_CFLAGS_tests   = $(PKG_CFLAGS_cli)
-PKG_LIBS_tests     = $(PKG_LIBS_cli)
 
 #   Release build and sanitizer build share sources, not objects
 OPT_CFLAGS  := -O2 -g
@@ -108,7 +102,7 @@ $(1)/obj/$(3)/%.o: $(3)/%.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	@$$(CC) $$(CSTD) $$(WARN) $(2) $$(addprefix -I,$$(LAYER_$(4))) $$(PKG_CFLAGS) \
-	    $$(PKG_CFLAGS_$(4)) -MMD -MP -c $$< -o $$@
+	    -MMD -MP -c $$< -o $$@
 endef
 define library_rule
 $(1)/lib/lib$(2).a: $$(patsubst %.c,$(1)/obj/%.o,$(3))
@@ -121,9 +115,8 @@ $(1)/bin/$(3): $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$
 	@mkdir -p $$(dir $$@)
 	@echo "  LINK    $$@"
 	@$$(CC) $$(CSTD) $$(WARN) $(2) $$(addprefix -I,$$(LAYER_$$(PART_$(3)))) $$(PKG_CFLAGS) \
-	    $$(PKG_CFLAGS_$$(PART_$(3))) $$(MAINS_$(3)) \
-	    $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$(l).a) \
-	    $$(PKG_LIBS_$$(PART_$(3))) $$(PKG_LIBS) -o $$@
+	    $$(MAINS_$(3)) $$(foreach l,$$(LIBS_$$(PART_$(3))),$(1)/lib/lib$$(l).a) \
+	    $$(PKG_LIBS) -o $$@
 endef
 define newline
 
@@ -153,6 +146,18 @@ HEADERS := $(wildcard proto/*.h proto/registry/*.h certs/*.h broker/*.h gateway/
                       gateway/cli/*.h tests/*.h tests/fuzz/*.h)
 $(foreach p,$(PROGRAMS),$(eval build/bin/$(p): $(HEADERS)))
 $(foreach p,$(PROGRAMS),$(eval build/asan/bin/$(p): $(HEADERS)))
+
+#   The sluice command writes JSON with jansson: its objects, and the
+#   programs of its part and of the tests (which link it), get jansson's
+#   flags; the daemons do not link it
+PKGS_cli       := jansson
+PKG_CFLAGS_cli  = $(shell pkg-config --cflags $(PKGS_cli) 2>/dev/null)
+PKG_LIBS_cli    = $(shell pkg-config --libs $(PKGS_cli) 2>/dev/null)
+PROGRAMS_cli   := $(foreach p,$(PROGRAMS),$(if $(filter cli tests,$(PART_$(p))),$(p)))
+$(foreach t,build build/asan,$(eval $(t)/obj/gateway/cli/%.o: PKG_CFLAGS += $$(PKG_CFLAGS_cli)))
+$(foreach t,build build/asan,$(foreach p,$(PROGRAMS_cli),\
+    $(eval $(t)/bin/$(p): PKG_CFLAGS += $$(PKG_CFLAGS_cli))\
+    $(eval $(t)/bin/$(p): PKG_LIBS += $$(PKG_LIBS_cli))))
 
 deps:
 	@sh .ci/deps
