@@ -171,6 +171,18 @@ HEADERS := $(wildcard proto/*.h proto/registry/*.h certs/*.h broker/*.h gateway/
 $(foreach p,$(PROGRAMS),$(eval build/bin/$(p): $(HEADERS)))
 $(foreach p,$(PROGRAMS),$(eval build/asan/bin/$(p): $(HEADERS)))
 
+#   The sluice command writes JSON with jansson: its objects, and the
+#   programs of its part and of the tests (which link it), get jansson's
+#   flags; the daemons do not link it
+PKGS_cli       := jansson
+PKG_CFLAGS_cli  = $(shell pkg-config --cflags $(PKGS_cli) 2>/dev/null)
+PKG_LIBS_cli    = $(shell pkg-config --libs $(PKGS_cli) 2>/dev/null)
+PROGRAMS_cli   := $(foreach p,$(PROGRAMS),$(if $(filter cli tests,$(PART_$(p))),$(p)))
+$(foreach t,build build/asan,$(eval $(t)/obj/gateway/cli/%.o: PKG_CFLAGS += $$(PKG_CFLAGS_cli)))
+$(foreach t,build build/asan,$(foreach p,$(PROGRAMS_cli),\
+    $(eval $(t)/bin/$(p): PKG_CFLAGS += $$(PKG_CFLAGS_cli))\
+    $(eval $(t)/bin/$(p): PKG_LIBS += $$(PKG_LIBS_cli))))
+
 deps:
 	@sh .ci/deps
 deps-quiet:

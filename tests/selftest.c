@@ -30,6 +30,7 @@
 #include "certs_cmd.h"
 #include "item.h"
 #include "catalog.h"
+#include "catalog_pub.h"
 #include "rowpack.h"
 #include "source.h"
 #include "agreement.h"
@@ -54,6 +55,8 @@
 #include "regclient.h"
 #include "localops.h"
 #include "cli.h"
+#include "cli_out.h"
+#include "cli_ask.h"
 #include "catalog_cmd.h"
 #include "peer.h"
 #include "zap.h"
@@ -94,6 +97,7 @@ static const s_class_t s_classes [] = {
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
     { "catalog", catalog_test },
+    { "catalog_pub", catalog_pub_test },
     { "rowpack", rowpack_test },
     { "source", source_test },
     { "names", names_test },
@@ -118,6 +122,8 @@ static const s_class_t s_classes [] = {
     { "regclient", regclient_test },
     { "localops", localops_test },
     { "cli", cli_test },
+    { "cli_out", cli_out_test },
+    { "cli_ask", cli_ask_test },
     { "catalog_cmd", catalog_cmd_test },
     { "zap", zap_test },
     { "directory", directory_test },

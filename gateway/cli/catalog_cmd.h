@@ -10,25 +10,19 @@
     has verified:
 
         { "department": str, "published": uint (ms since the epoch, when the
-          catalog statement was issued), "catalog": map (catalog_encode) }
+          catalog statement was issued), "catalog": map (catalog_pub.h) }
 
     A catalog that does not have that shape, or whose inner "department"
     differs from the row's, is skipped with a warning on stderr.
-
-    Exit status: 0 found something / done, 1 nothing matched (show, search),
-    3 failed (no answer, an error status or a malformed reply), 64 usage.
 */
 #ifndef SLUICE_CATALOG_CMD_H_INCLUDED
 #define SLUICE_CATALOG_CMD_H_INCLUDED
 
-#include <stdbool.h>
+#include "cli.h"
 
-//  Runs the command; argv [0] is "catalog", argv [1] the subcommand.
-//  Returns the exit status.
-int
-    catalog_cmd_main (int argc, char **argv);
+extern const cli_command_t catalog_cmd;
 
-//  Self test: runs every subcommand against a stand-in gateway on ipc://.
+//  Self test: runs every command against a stand-in gateway on ipc://.
 void
     catalog_cmd_test (bool verbose);
 

@@ -1,127 +1,165 @@
-/*  cli.h -- helpers shared by the `sluice` subcommands that talk to the
-    local gateway: option parsing, finding the gateway's local endpoint,
-    one request/reply call, and printing what the gateway sent, as text or
-    JSON, checked and escaped.
+/*  cli.h -- the frame of the `sluice` command.
 
-    Messages name the subcommand ("sluice COMMAND: ...") and go to stderr;
-    values are printed to stdout.
+    Every command is declared once, in a table (cli_command_t): its name,
+    its options, its operands, what it does, its exit codes and an example.
+    The table drives both the parsing, with getopt_long (`--config x` and
+    `--config=x` alike), and the usage text that `--help` prints. A group
+    (`sluice`, `sluice certs`, `sluice catalog`, ...) is a command made of
+    commands; each says "unknown command" the same way, and exits 64.
+
+    The exit codes are declared once (cli_exit_t); `sluice --help` lists
+    them, and each command's usage says which it uses and what they mean
+    there.
+
+    One error style: a helper that can fail returns an exit code (or 0 /
+    -1) and, for a person, a message in `char **error`; the command prints
+    it once, with cli_fail. Messages name the command ("sluice catalog
+    list: ...") and go to stderr; what a command shows goes to stdout.
 */
 #ifndef SLUICE_CLI_H_INCLUDED
 #define SLUICE_CLI_H_INCLUDED
 
-#include "localapi.h"
-#include "text.h"
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-//  Exit codes of the commands that ask the gateway (README "Exit codes")
-#define CLI_EXIT_FOUND      0
-#define CLI_EXIT_NOT_FOUND  1
-#define CLI_EXIT_REFUSED    2
-#define CLI_EXIT_FAILED     3
-#define CLI_EXIT_USAGE      64
+//  The exit codes of every `sluice` command
+typedef enum {
+    CLI_EXIT_OK         = 0,    //  done: found, shown, valid, intact
+    CLI_EXIT_NOT_FOUND  = 1,    //  not there, or not valid (see cli.c)
+    CLI_EXIT_REFUSED    = 2,    //  refused by the provider (13x, 16x)
+    CLI_EXIT_FAILED     = 3,    //  any other code, or no answer
+    CLI_EXIT_USAGE      = 64,   //  as sysexits.h EX_USAGE
+    CLI_EXIT_DATA       = 65,   //  EX_DATAERR: a file is not what it should be
+    CLI_EXIT_NO_FILE    = 66    //  EX_NOINPUT: a file does not exist
+} cli_exit_t;
 
-//  One option of a subcommand, in a table ended by { NULL }: a flag that
-//  takes a value (stored in *value, pointing into argv) or a switch (sets
-//  *set to true).
-typedef struct {
-    const char *flag;
-    const char **value;         //  where a value goes, or NULL for a switch
-    bool *set;                  //  for switches
-} cli_option_t;
-
-//  Parses argv [1 .. argc) against the table. Returns 0, or -1 with a
-//  message on an unknown argument or a flag without its value.
-int
-    cli_parse (int argc, char **argv, cli_option_t *options, const char *command);
-
-//  The gateway's local endpoint: `endpoint` if given, else `gateway/local`
-//  from the gateway's config file. Fresh string (caller frees), or NULL with
-//  a message if neither is given or the config does not load.
-char *
-    cli_endpoint (const char *endpoint, const char *config, const char *command);
-
-//  Sends one local API request and waits up to wait_ms for the reply.
-//  Returns 0 and fills reply, or -1 (message printed) if the gateway does not
-//  answer or the reply is malformed. Call localapi_reply_destroy on reply in
-//  every case.
-int
-    cli_call (const char *endpoint, localapi_request_t *request, int64_t wait_ms,
-              localapi_reply_t *reply, const char *command);
-
-//  Where a command writes what it shows, and what it had to change on the
-//  way. Everything the gateway or a remote party sent is printed through
-//  the functions below only: text is escaped as text.h says, every msgpack
-//  value is type-checked before it is printed, and cli_out_report tells,
-//  at the end, what could not be shown as it was.
-typedef struct {
-    FILE *file;                 //  stdout or stderr, borrowed
-    text_tally_t tally;         //  control characters, invalid UTF-8 escaped
-    size_t odd_keys;            //  map keys that were not strings
-    size_t unshown;             //  values with no text or JSON form (bin,
-                                //  ext, a float that is not a number)
-    size_t odd_rows;            //  rows that were not maps
-} cli_out_t;
-
-//  A cli_out_t writing to `file`, nothing counted yet.
-cli_out_t
-    cli_out (FILE *file);
-
-//  Text for people: data [0..size) escaped, then spaces up to `width`
-//  terminal columns (0: no padding).
+//  Writes the table of exit codes, one a line, for `sluice --help`.
 void
-    cli_text (cli_out_t *out, const char *data, size_t size, size_t width);
+    cli_exits_print (FILE *file);
 
-//  The same for a NUL-terminated string.
-void
-    cli_text_str (cli_out_t *out, const char *string, size_t width);
-
-//  The terminal columns cli_text would take for data [0..size).
-size_t
-    cli_text_width (const char *data, size_t size);
-
-//  A msgpack value for people, padded to `width` columns: strings bare
-//  (escaped), nil as "-", numbers and booleans as JSON, arrays and maps as
-//  JSON, bin and ext as <bin, N bytes> / <ext T, N bytes>.
-void
-    cli_text_value (cli_out_t *out, const msgpack_object *object, size_t width);
-
-//  A map key for people: a string as cli_text; anything else as
-//  cli_text_value, counted as a key that was not a string.
-void
-    cli_text_key (cli_out_t *out, const msgpack_object *key, size_t width);
-
-//  data [0..size) as a JSON string, quoted; always valid UTF-8 JSON.
-void
-    cli_json_string (cli_out_t *out, const char *data, size_t size);
-
-//  The same for a NUL-terminated string.
-void
-    cli_json_str (cli_out_t *out, const char *string);
-
-//  A msgpack value as JSON. Map keys that are not strings become strings
-//  (their JSON text), bin, ext and floats that are not finite numbers
-//  become null; each is counted.
-void
-    cli_json_value (cli_out_t *out, const msgpack_object *object);
-
-//  A map key as a JSON string, as cli_json_value writes keys.
-void
-    cli_json_key (cli_out_t *out, const msgpack_object *key);
-
-//  Counts a row that is not a map (the caller shows it as a value).
-void
-    cli_out_odd_row (cli_out_t *out);
-
-//  If `out` had to escape, convert or leave out anything, says what on
-//  stderr, naming the command ("sluice COMMAND: ..."). Returns true if it
-//  said something.
-bool
-    cli_out_report (const cli_out_t *out, const char *command);
-
-//  The exit code (CLI_EXIT_*) for a result code of the gateway or the
-//  provider: 0 OK, 1 NOT_FOUND, 2 refused by the provider (130..139 and
-//  160..169), 3 anything else.
+//  The exit code for a result code of the gateway or the provider: 0 OK,
+//  1 NOT_FOUND, 2 refused by the provider (130..139 and 160..169), 3 any
+//  other.
 int
     cli_exit_status (int status);
+
+//  One option of a command, in a table ended by { NULL }
+typedef struct {
+    const char *name;           //  without the leading "--"
+    const char *value;          //  its value, as the usage names it; NULL
+                                //  for a switch
+    unsigned flags;             //  CLI_REQUIRED, CLI_WANTED, CLI_EITHER
+    const char *help;           //  one line for --help
+} cli_option_t;
+
+#define CLI_REQUIRED    1       //  the command does not run without it
+#define CLI_WANTED      2       //  shown as needed, but the gateway judges
+                                //  its absence (with a code that says so)
+#define CLI_EITHER      4       //  this or the next option (and so on):
+                                //  "(a | b)", or "[a | b]"; CLI_REQUIRED on
+                                //  the first: one of them is needed
+
+//  What one exit code means for one command, in a table ended by
+//  { 0, NULL }; the usage code is added for every command
+typedef struct {
+    cli_exit_t code;
+    const char *meaning;
+} cli_exit_use_t;
+
+typedef struct _cli_t cli_t;
+typedef struct _cli_command_t cli_command_t;
+
+struct _cli_command_t {
+    const char *name;
+    const char *summary;            //  one line, in its group's list
+    int (*run) (cli_t *cli);        //  NULL for a group
+    const cli_option_t *options;    //  ended by { NULL }; NULL for none
+    const char *operands;           //  positional arguments, e.g. "FILE"
+                                    //  (one word each, all required)
+    const char *about;              //  what it does: lines ending in "\n"
+    const cli_exit_use_t *exits;
+    const char *example;            //  command lines ending in "\n"
+    const cli_command_t *const *commands;   //  a group's, ended by NULL
+    void (*epilogue) (FILE *file);  //  a group: what its usage says last
+};
+
+#define CLI_OPTIONS_MAX     24
+#define CLI_OPERANDS_MAX    4
+#define CLI_NAME_MAX        80
+
+//  A command as it was called: what its options and operands were
+struct _cli_t {
+    const cli_command_t *command;
+    char name [CLI_NAME_MAX];       //  "sluice agreement list"
+    const char *values [CLI_OPTIONS_MAX];       //  by option; "" for a switch
+    const char *operands [CLI_OPERANDS_MAX];
+    size_t operand_count;
+};
+
+//  Runs `command` as argv says; argv [0] is its own name (not read), `name`
+//  how messages call it ("sluice", "sluice certs"). A group runs the
+//  command argv [1] names. Returns the exit code.
+int
+    cli_main (const cli_command_t *command, const char *name, int argc, char **argv);
+
+//  The value of option `name` (which the command must declare), "" for a
+//  switch that is set, NULL if it was not given.
+const char *
+    cli_get (cli_t *self, const char *name);
+
+//  True if the option was given.
+bool
+    cli_has (cli_t *self, const char *name);
+
+//  True if the command has --json and it was given.
+bool
+    cli_json (cli_t *self);
+
+//  Operand `index` (the command declares how many it takes).
+const char *
+    cli_operand (cli_t *self, size_t index);
+
+//  Reads option `name` as a whole number from min to max into *number
+//  (kept if the option was not given). Returns 0, or CLI_EXIT_USAGE after
+//  saying what is wrong.
+int
+    cli_uint (cli_t *self, const char *name, uint64_t min, uint64_t max,
+              uint64_t *number);
+
+//  Copies option `name` ("" if not given) into buffer [0..size). Returns
+//  0, or CLI_EXIT_USAGE after saying that it is too long.
+int
+    cli_copy (cli_t *self, const char *name, char *buffer, size_t size);
+
+//  Says on stderr "NAME: MESSAGE", then the command's synopsis and where
+//  to read more. Returns CLI_EXIT_USAGE.
+int
+    cli_usage_error (cli_t *self, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
+//  Says on stderr "NAME: MESSAGE" (escaped: it may quote what others
+//  wrote) and returns `code`.
+int
+    cli_fail (cli_t *self, int code, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  The same with a message from a helper, *error (freed); none if it is
+//  NULL (the helper said it already). Returns `code`.
+int
+    cli_fail_with (cli_t *self, int code, char **error);
+
+//  The exit code for a file the command could not use: CLI_EXIT_NO_FILE if
+//  it does not exist (or is not readable), else `invalid`.
+int
+    cli_file_exit (const char *path, int invalid);
+
+//  For self-tests: runs `command` as cli_main does with the arguments
+//  given (NULL-terminated), stdout and stderr captured into *out and *err
+//  (fresh strings) when they are not NULL, else sent to /dev/null.
+int
+    cli_run_captured (const cli_command_t *command, const char *name,
+                      char **out, char **err, ...);
 
 void
     cli_test (bool verbose);

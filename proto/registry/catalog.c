@@ -8,6 +8,7 @@
 */
 
 #include "catalog.h"
+#include "catalog_pub.h"
 #include "codec.h"
 #include "status.h"
 #include "file.h"
@@ -199,69 +200,13 @@ catalog_next (catalog_t *self)
 
 
 //  --------------------------------------------------------------------------
-//  Packs the catalog as published; see catalog.h for the layout.
-
-static void
-s_pack_field (msgpack_packer *pk, const field_t *field)
-{
-    msgpack_pack_map (pk, 6);
-    codec_pack_kv_str (pk, "name", field->name);
-    codec_pack_kv_str (pk, "type", item_field_type_name (field->type));
-    codec_pack_kv_uint (pk, "sensitivity", (uint64_t) field->sensitivity);
-    codec_pack_kv_str (pk, "description", field->description? field->description: "");
-    codec_pack_kv_str (pk, "element", field->element? field->element: "");
-    codec_pack_str (pk, "personal");
-    if (field->personal)
-        msgpack_pack_true (pk);
-    else
-        msgpack_pack_false (pk);
-}
-
-static void
-s_pack_item (msgpack_packer *pk, item_t *item)
-{
-    msgpack_pack_map (pk, 13);
-    codec_pack_kv_str (pk, "name", item_name (item));
-    codec_pack_kv_str (pk, "title", item_title (item));
-    codec_pack_kv_str (pk, "description", item_description (item));
-    codec_pack_kv_str (pk, "category", item_category (item));
-    codec_pack_kv_str (pk, "key_type", ident_type_name (item_key_type (item)));
-    codec_pack_kv_str (pk, "share", item_share_name (item));
-    codec_pack_kv_str (pk, "conditions", item_conditions (item));
-    codec_pack_kv_str (pk, "legal_basis", item_legal_basis (item));
-    codec_pack_kv_str (pk, "update", item_update (item));
-    codec_pack_kv_str (pk, "format", item_format_name (item));
-    codec_pack_kv_str (pk, "method", item_method (item));
-    codec_pack_kv_uint (pk, "max_rows", (uint64_t) item_max_rows (item));
-    codec_pack_str (pk, "fields");
-    size_t count = item_field_count (item);
-    msgpack_pack_array (pk, count);
-    for (size_t index = 0; index < count; index++)
-        s_pack_field (pk, item_field (item, index));
-}
+//  The catalog as published: its keys are declared once, in catalog_pub.c,
+//  which also reads it back.
 
 uint8_t *
 catalog_encode (catalog_t *self, const char *department, size_t *size)
 {
-    assert (self);
-    assert (department);
-    assert (size);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 2);
-    codec_pack_kv_str (&pk, "department", department);
-    codec_pack_str (&pk, "items");
-    msgpack_pack_array (&pk, zlistx_size (self->items));
-    for (item_t *item = (item_t *) zlistx_first (self->items); item;
-         item = (item_t *) zlistx_next (self->items))
-        s_pack_item (&pk, item);
-    //  The sbuffer's memory becomes the caller's
-    *size = buffer.size;
-    uint8_t *data = (uint8_t *) msgpack_sbuffer_release (&buffer);
-    msgpack_sbuffer_destroy (&buffer);
-    return data;
+    return catalog_pub_encode (self, department, size);
 }
 
 statement_t *
@@ -609,6 +554,16 @@ catalog_test (bool verbose)
     assert (fields && fields->type == MSGPACK_OBJECT_ARRAY);
     assert (fields->via.array.size == 0);
     msgpack_unpacked_destroy (&unpacked);
+
+    //  The bytes of the published form stay what they were (PROTOCOL.md
+    //  16.4): the SHA-256 of this encoding
+    uint8_t digest [crypto_hash_sha256_BYTES];
+    crypto_hash_sha256 (digest, data, size);
+    char digest_hex [crypto_hash_sha256_BYTES * 2 + 1];
+    sodium_bin2hex (digest_hex, sizeof (digest_hex), digest, sizeof (digest));
+    assert (size == 900);
+    assert (streq (digest_hex,
+                   "adaa51b5089bc59b6cf650270e1e1c1d5185c6bf313fad3d5cecd890d14b1d9e"));
 
     //  Any cut of the encoding is refused by the strict decoder
     for (size_t cut = 0; cut < size; cut += 7) {

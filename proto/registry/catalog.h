@@ -36,7 +36,8 @@ item_t *catalog_next (catalog_t *self);
 //                "boolean"): str, "sensitivity": uint, "description",
 //                "element" ("" if none): str, "personal": bool }
 //
-//  Absent texts are "". Keys are packed in the order above. Moves the
+//  Absent texts are "". Keys are packed in the order above (the tables of
+//  catalog_pub.c, which also reads it back). Moves the
 //  catalog_first/catalog_next cursor.
 uint8_t *
     catalog_encode (catalog_t *self, const char *department, size_t *size);

@@ -1,0 +1,108 @@
+/*  cli_out.h -- where a `sluice` command writes what it shows: text for
+    people, or JSON (jansson), and at the end what it had to change.
+
+    Everything the gateway, a remote party or a file sent is printed through
+    these functions only: text is escaped as text.h says, every msgpack value
+    is type-checked before it is printed, JSON is always valid UTF-8 JSON,
+    and cli_out_report tells what could not be shown as it was.
+
+    JSON: strings are made valid UTF-8 first (each byte that is not becomes
+    U+FFFD) and jansson writes them, escaping quotes, backslashes and C0;
+    cli_json_print also escapes DEL, C1 and the characters that reorder or
+    break lines (text.h), which jansson writes as they are. Numbers stay
+    numbers (an integer above 2^63 - 1, which jansson cannot hold, becomes
+    the nearest real), booleans stay booleans, nil is null; bin, ext and a
+    float that is not finite are null; a map key that is not a string
+    becomes the string of its text form.
+*/
+#ifndef SLUICE_CLI_OUT_H_INCLUDED
+#define SLUICE_CLI_OUT_H_INCLUDED
+
+#include "text.h"
+#include <msgpack.h>
+#include <jansson.h>
+
+typedef struct {
+    FILE *file;                 //  stdout or stderr, borrowed
+    text_tally_t tally;         //  control characters, invalid UTF-8 escaped
+    size_t odd_keys;            //  map keys that were not strings
+    size_t unshown;             //  values with no text or JSON form (bin,
+                                //  ext, a float that is not a number)
+    size_t odd_rows;            //  rows that were not maps
+    size_t duplicates;          //  map keys given twice (JSON keeps the last)
+    size_t big_numbers;         //  integers beyond JSON's (jansson's) range
+    int precision;              //  digits the JSON reals need (15..17)
+} cli_out_t;
+
+//  A cli_out_t writing to `file`, nothing counted yet.
+cli_out_t
+    cli_out (FILE *file);
+
+//  --------------------------------------------------------------------------
+//  Text for people
+
+//  data [0..size) escaped, then spaces up to `width` terminal columns (0:
+//  no padding).
+void
+    cli_text (cli_out_t *out, const char *data, size_t size, size_t width);
+
+//  The same for a NUL-terminated string (NULL prints nothing).
+void
+    cli_text_str (cli_out_t *out, const char *string, size_t width);
+
+//  The terminal columns cli_text would take for data [0..size).
+size_t
+    cli_text_width (const char *data, size_t size);
+
+//  A msgpack value, padded to `width` columns: strings bare (escaped), nil
+//  as "-", numbers and booleans as JSON writes them, arrays and maps as
+//  JSON, bin and ext as <bin, N bytes> / <ext T, N bytes>, NaN as nan.
+void
+    cli_text_value (cli_out_t *out, const msgpack_object *object, size_t width);
+
+//  A map key: a string as cli_text; anything else as cli_text_value,
+//  counted as a key that was not a string.
+void
+    cli_text_key (cli_out_t *out, const msgpack_object *key, size_t width);
+
+//  Counts a row that is not a map (the caller shows it as a value).
+void
+    cli_out_odd_row (cli_out_t *out);
+
+//  --------------------------------------------------------------------------
+//  JSON: values are built with these (each returns a new reference), then
+//  printed once with cli_json_print
+
+//  data [0..size) as a JSON string, made valid UTF-8.
+json_t *
+    cli_json_text (cli_out_t *out, const char *data, size_t size);
+
+//  The same for a NUL-terminated string ("" for NULL).
+json_t *
+    cli_json_str (cli_out_t *out, const char *string);
+
+//  A msgpack value, as the header says.
+json_t *
+    cli_json_value (cli_out_t *out, const msgpack_object *object);
+
+//  Sets `key` (one of ours: ASCII) of object to value, taking the reference.
+void
+    cli_json_set (json_t *object, const char *key, json_t *value);
+
+//  Writes the value to out->file, compact, on one line, and destroys it
+//  (*json_p is nulled). Returns 0, or -1 if it could not be written.
+int
+    cli_json_print (cli_out_t *out, json_t **json_p);
+
+//  --------------------------------------------------------------------------
+
+//  If `out` had to escape, convert or leave out anything, says what on
+//  stderr, naming the command (`name`: "sluice query"). Returns true if it
+//  said something.
+bool
+    cli_out_report (const cli_out_t *out, const char *name);
+
+void
+    cli_out_test (bool verbose);
+
+#endif

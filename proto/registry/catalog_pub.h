@@ -1,0 +1,83 @@
+/*  catalog_pub.h -- a catalog as published to the federation (PROTOCOL.md
+    section 16.4, the payload of a catalog statement): its keys declared
+    once, in one table per map, which drive both the packing (for
+    catalog_encode) and the reading back (for whoever shows or uses a
+    catalog another department published).
+
+    catalog_pub_decode checks a catalog map for shape and bounds, key by key
+    as catalog_pub_pack writes them, and gives it as the views below. Every
+    text is a NUL-terminated copy of what was published, which may still
+    hold control characters or bytes that are not UTF-8: escape it before
+    showing it (text.h). Names and enumerations (type, key_type, format,
+    method) are not checked against this version's lists, except the share
+    class. Keys it does not know are allowed (a later version may add some,
+    and they need not be strings): they stay in each item's map as
+    published.
+*/
+#ifndef SLUICE_CATALOG_PUB_H_INCLUDED
+#define SLUICE_CATALOG_PUB_H_INCLUDED
+
+#include "item.h"
+#include <msgpack.h>
+
+//  The highest field sensitivity (item.c refuses a higher one)
+#define CATALOG_SENSITIVITY_MAX 5
+
+typedef struct {
+    const char *name;           //  1..ITEM_NAME_MAX bytes
+    const char *type;           //  "text", "integer", ...
+    uint64_t sensitivity;       //  0..CATALOG_SENSITIVITY_MAX
+    const char *description;
+    const char *element;        //  "" if none
+    bool personal;
+} catalog_pub_field_t;
+
+typedef struct {
+    const char *name;           //  1..ITEM_NAME_MAX bytes
+    const char *title, *description, *category;
+    const char *key_type;       //  an ident type name
+    const char *share;          //  "open", "conditional" or "closed"
+    const char *conditions, *legal_basis, *update;
+    const char *format;         //  "record" or "list"
+    const char *method;         //  "query" if absent (published before it)
+    uint64_t max_rows;          //  1..ITEM_ROWS_MAX
+    size_t field_count;         //  0..ITEM_FIELDS_MAX
+    const catalog_pub_field_t *fields;
+    const msgpack_object *map;  //  decoded: the item's map as published,
+                                //  borrowed from the object decoded
+} catalog_pub_item_t;
+
+typedef struct _catalog_pub_t catalog_pub_t;
+
+typedef struct _catalog_t catalog_t;
+
+//  The catalog as catalog_encode publishes it (catalog.h says the layout):
+//  a fresh buffer (caller frees) and its size in *size. Moves the
+//  catalog_first/catalog_next cursor.
+uint8_t *
+    catalog_pub_encode (catalog_t *catalog, const char *department, size_t *size);
+
+//  Reads `catalog`, a catalog map. Returns the views, valid while `catalog`
+//  is (each item's map points into it), or NULL with *error (fresh string,
+//  caller frees; NULL if not wanted) naming the first problem, e.g. "item
+//  2, field 1: 'sensitivity' is not a whole number from 0 to 5".
+catalog_pub_t *
+    catalog_pub_decode (const msgpack_object *catalog, char **error);
+void
+    catalog_pub_destroy (catalog_pub_t **self_p);
+
+//  The department the catalog names (1..ENVELOPE_DEPT_MAX bytes).
+const char *
+    catalog_pub_department (catalog_pub_t *self);
+
+//  Its number of items, and the item at `index` in catalog order (NULL
+//  past the last).
+size_t
+    catalog_pub_size (catalog_pub_t *self);
+const catalog_pub_item_t *
+    catalog_pub_item (catalog_pub_t *self, size_t index);
+
+void
+    catalog_pub_test (bool verbose);
+
+#endif
