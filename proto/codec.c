@@ -331,6 +331,26 @@ codec_pack_kv_bin (msgpack_packer *pk, const char *key,
     msgpack_pack_bin_body (pk, data, size);
 }
 
+bool
+codec_vector_equal (const msgpack_sbuffer *buffer, const char *expected, bool verbose)
+{
+    size_t size = strlen (expected);
+    bool equal = size == buffer->size * 2;
+    for (size_t byte = 0; equal && byte < buffer->size; byte++) {
+        char pair [3];
+        snprintf (pair, sizeof (pair), "%02x", (uint8_t) buffer->data [byte]);
+        equal = memcmp (expected + byte * 2, pair, 2) == 0;
+    }
+    if (!equal && verbose) {
+        printf ("\nvector: ");
+        for (size_t byte = 0; byte < buffer->size; byte++)
+            printf ("%02x", (uint8_t) buffer->data [byte]);
+        printf ("\n");
+        fflush (stdout);
+    }
+    return equal;
+}
+
 void
 codec_test (bool verbose)
 {

@@ -77,6 +77,13 @@ void
     codec_pack_kv_bin (msgpack_packer *pk, const char *key,
                        const uint8_t *data, size_t size);
 
+//  For the self-tests' vectors: true if `buffer` holds exactly the bytes
+//  that the lowercase hex text `expected` spells; if not and `verbose`,
+//  prints what it holds.
+bool
+    codec_vector_equal (const msgpack_sbuffer *buffer, const char *expected,
+                        bool verbose);
+
 void
     codec_test (bool verbose);
 

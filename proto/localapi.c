@@ -148,11 +148,89 @@ localapi_reply_destroy (localapi_reply_t *reply)
     reply->rows = NULL;
 }
 
+//  Test vectors: a query request, a register request with its text, and
+//  two replies, one with a row and one without rows
+#define S_VECTOR_QUERY \
+    "8ba26f70a57175657279a26964a0a86465636973696f6ea0a2746fa953482d50" \
+    "442d544158a46974656db0656e74657270726973652d6261736963a36b6579b2" \
+    "39313331303131354d41314b334254503242a66669656c6473ac6e616d652c61" \
+    "646472657373a7707572706f7365ac6372656469742d636865636ba76f666669" \
+    "636572a957616e672046616e67a4726f6c65a761756469746f72aa74696d656f" \
+    "75745f6d73cd07d0"
+#define S_VECTOR_REGISTER \
+    "8ca26f70a87265676973746572a26964a0a86465636973696f6ea0a474657874" \
+    "bb61677265656d656e740a202020206964203d20224147522d31220aa2746fa0" \
+    "a46974656da0a36b6579a0a66669656c6473a0a7707572706f7365a0a76f6666" \
+    "69636572a0a4726f6c65a0aa74696d656f75745f6d7300"
+#define S_VECTOR_ANSWERED \
+    "8aa673746174757300a46e616d65a24f4ba6726561736f6ea76772616e746564" \
+    "a56669656c64a0a466726f6da953482d50442d544158a46974656db0656e7465" \
+    "7270726973652d6261736963a56d73676964d920313031313132313331343135" \
+    "3136313731383139316131623163316431653166a97365727665645f6174cf00" \
+    "00019b76daa87ba961677265656d656e74a54147522d31a4726f77739181a46e" \
+    "616d65a3576569"
+#define S_VECTOR_REFUSED \
+    "8aa6737461747573cc84a46e616d65ac4e4f5f41475245454d454e54a6726561" \
+    "736f6eac6e6f2061677265656d656e74a56669656c64a0a466726f6da953482d" \
+    "50442d544158a46974656db0656e74657270726973652d6261736963a56d7367" \
+    "6964a0a97365727665645f617400a961677265656d656e74a0a4726f777390"
+
+static void
+s_test_vectors (bool verbose)
+{
+    localapi_request_t query = { "query", "SH-PD-TAX",
+        { "enterprise-basic", "91310115MA1K3BTP2B", "name,address", "credit-check",
+          "Wang Fang", "auditor" }, 2000 };
+    char text [] = "agreement\n    id = \"AGR-1\"\n";
+    localapi_request_t agreement = { "register", .text = text };
+    msgpack_sbuffer encoded [4];
+    for (int index = 0; index < 4; index++)
+        msgpack_sbuffer_init (&encoded [index]);
+    localapi_request_encode (&query, &encoded [0]);
+    localapi_request_encode (&agreement, &encoded [1]);
+    const uint8_t row [] = { 0x91, 0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa3, 'W', 'e', 'i' };
+    msgpack_unpacked rows;
+    msgpack_unpacked_init (&rows);
+    assert (codec_unpack (row, sizeof (row), &rows) == STATUS_OK);
+    localapi_reply_encode (&encoded [2], STATUS_OK, "granted", "", "SH-PD-TAX",
+                           "enterprise-basic", "101112131415161718191a1b1c1d1e1f",
+                           1767225600123ULL, "AGR-1", &rows.data);
+    localapi_reply_encode (&encoded [3], STATUS_NO_AGREEMENT, "no agreement", "",
+                           "SH-PD-TAX", "enterprise-basic", "", 0, "", NULL);
+    msgpack_unpacked_destroy (&rows);
+    const char *expected [4] = {
+        S_VECTOR_QUERY, S_VECTOR_REGISTER, S_VECTOR_ANSWERED, S_VECTOR_REFUSED
+    };
+    for (int index = 0; index < 4; index++)
+        assert (codec_vector_equal (&encoded [index], expected [index], verbose));
+
+    localapi_request_t back;
+    assert (localapi_request_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                     &back) == STATUS_OK);
+    assert (memcmp (&query, &back, sizeof (query)) == 0);
+    assert (localapi_request_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                     &back) == STATUS_OK);
+    assert (streq (back.op, "register") && streq (back.text, agreement.text));
+    localapi_request_clear (&back);
+    localapi_reply_t reply;
+    assert (localapi_reply_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                   &reply) == STATUS_OK);
+    assert (reply.status == STATUS_OK && reply.served_at == 1767225600123ULL);
+    assert (streq (reply.reason, "granted") && streq (reply.from, "SH-PD-TAX"));
+    assert (streq (reply.item, "enterprise-basic") && streq (reply.agreement, "AGR-1"));
+    assert (streq (reply.msgid, "101112131415161718191a1b1c1d1e1f"));
+    assert (reply.rows->via.array.size == 1);
+    localapi_reply_destroy (&reply);
+    for (int index = 0; index < 4; index++)
+        msgpack_sbuffer_destroy (&encoded [index]);
+}
+
 void
 localapi_test (bool verbose)
 {
     if (verbose)
         printf (" * localapi: ");
+    s_test_vectors (verbose);
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "query");

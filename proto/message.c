@@ -349,20 +349,6 @@ message_directory_destroy (message_directory_t *directory)
     "6469745f68656164c420abababababababababababababababababababababab" \
     "ababababababababababa4726f777390"
 
-//  Asserts that an encoded payload is the documented vector (hex)
-static void
-s_test_vector (const msgpack_sbuffer *encoded, const char *expected, bool verbose)
-{
-    char text [1024];
-    assert (encoded->size * 2 < sizeof (text));
-    for (size_t byte = 0; byte < encoded->size; byte++)
-        snprintf (text + byte * 2, 3, "%02x", (uint8_t) encoded->data [byte]);
-    text [encoded->size * 2] = 0;
-    if (verbose && !streq (text, expected))
-        printf ("\nvector: %s\n", text), fflush (stdout);
-    assert (streq (text, expected));
-}
-
 void
 message_test (bool verbose)
 {
@@ -407,7 +393,7 @@ message_test (bool verbose)
             S_VECTOR_PAGE, S_VECTOR_HELLO
         };
         for (int index = 0; index < 6; index++)
-            s_test_vector (&encoded [index], expected [index], verbose);
+            assert (codec_vector_equal (&encoded [index], expected [index], verbose));
         message_query_t query_back;
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
@@ -463,7 +449,7 @@ message_test (bool verbose)
             S_VECTOR_QUERY_HEAD, S_VECTOR_ERROR_HEAD, S_VECTOR_RESPONSE_HEAD
         };
         for (int index = 0; index < 3; index++)
-            s_test_vector (&encoded [index], with_head [index], verbose);
+            assert (codec_vector_equal (&encoded [index], with_head [index], verbose));
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
         assert (memcmp (&query, &query_back, sizeof (query)) == 0);

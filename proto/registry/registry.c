@@ -224,11 +224,141 @@ s_test_truncations (msgpack_sbuffer *buffer)
     }
 }
 
+//  Test vectors: the order body and the statement of PROTOCOL.md 16.7 (the
+//  put of it is the 288 bytes named there), an answer, and every REGISTRY
+//  operation's payload
+#define S_VECTOR_ORDER \
+    "85a870726f7669646572a953482d50442d4d5341a46974656db16d61726b6574" \
+    "2d76696f6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a7" \
+    "707572706f7365a87461782d7269736bab6c6567616c5f6261736973d924e380" \
+    "8ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e6" \
+    "9da1"
+#define S_VECTOR_ANSWER \
+    "83a86465636973696f6ea86163636570746564ab6c6567616c5f6261736973d9" \
+    "24e3808ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4" \
+    "ba94e69da1a961677265656d656e74b04147522d4f52442d5441582d30303031"
+#define S_VECTOR_PUT \
+    "83a26f70a3707574a673746174757300aa73746174656d656e747391c5010198" \
+    "b2736c756963652d73746174656d656e742d32a56f72646572a953482d50442d" \
+    "544158ac4f52442d5441582d3030303101cf0000019b76daa800c48285a87072" \
+    "6f7669646572a953482d50442d4d5341a46974656db16d61726b65742d76696f" \
+    "6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a770757270" \
+    "6f7365a87461782d7269736bab6c6567616c5f6261736973d924e3808ae7a88e" \
+    "e694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e69da1c440" \
+    "8f6b1147b048d5c042b78535d715d976bc683c67d35b464f0b8eb2b78329dc98" \
+    "ea9622ac65284eca5b260f00cd4ca894f78c06531e180faa34eb2ae1fe478a0e"
+#define S_VECTOR_DONE \
+    "84a26f70a4646f6e65a673746174757370a27265c41010111213141516171819" \
+    "1a1b1c1d1e1fa6726561736f6ed92c7468652062726f6b657220686f6c647320" \
+    "746869732076657273696f6e206f722061206e65776572206f6e65"
+#define S_VECTOR_LISTED \
+    "84a26f70a66c6973746564a673746174757300a27265c4101011121314151617" \
+    "18191a1b1c1d1e1faa73746174656d656e747390"
+#define S_VECTOR_PUSH \
+    "83a26f70a470757368a673746174757300aa73746174656d656e747390"
+#define S_VECTOR_LIST \
+    "83a26f70a46c697374a673746174757300a46b696e64a7636174616c6f67"
+#define S_VECTOR_LIST_ALL \
+    "82a26f70a46c697374a673746174757300"
+#define S_VECTOR_CRL \
+    "83a26f70a363726ca673746174757300a474657874a863726c2074657874"
+#define S_VECTOR_SYNC \
+    "84a26f70a473796e63a673746174757300a565706f6368d92030313233343536" \
+    "37383961626364656630313233343536373839616263646566a573696e636529"
+#define S_VECTOR_PAGE \
+    "87a26f70a470616765a673746174757300a27265c41010111213141516171819" \
+    "1a1b1c1d1e1faa73746174656d656e747390a565706f6368a26162a46e657874" \
+    "4da46d6f7265c3"
+
+static void
+s_test_vectors (bool verbose)
+{
+    order_t order = { "SH-PD-MSA", "market-violations", "case_no,kind", "tax-risk",
+                      "《税收征收管理法》第五条" };
+    order_answer_t answer = { "accepted", "《税收征收管理法》第五条", "AGR-ORD-TAX-0001" };
+    msgpack_sbuffer encoded [11];
+    for (int index = 0; index < 11; index++)
+        msgpack_sbuffer_init (&encoded [index]);
+    registry_order_encode (&order, &encoded [0]);
+    registry_answer_encode (&answer, &encoded [1]);
+
+    uint8_t seed [32], public_key [32], secret_key [64];
+    memset (seed, 0x02, sizeof (seed));
+    crypto_sign_seed_keypair (public_key, secret_key, seed);
+    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-TAX-0001", 1,
+                                            (uint8_t *) encoded [0].data, encoded [0].size);
+    statement_set_issued (statement, INT64_C (1767225600000));
+    statement_sign (statement, secret_key);
+    zlistx_t *one = zlistx_new ();
+    zlistx_add_end (one, statement);
+    zlistx_t *none = zlistx_new ();
+    const uint8_t re [ENVELOPE_ID_BYTES] = {
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+        0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+    registry_msg_encode (&encoded [2], "put", NULL, 0, NULL, NULL, one, NULL);
+    registry_msg_encode (&encoded [3], "done", re, STATUS_STALE,
+                         "the broker holds this version or a newer one", NULL, NULL, NULL);
+    registry_msg_encode (&encoded [4], "listed", re, 0, NULL, NULL, none, NULL);
+    registry_msg_encode (&encoded [5], "push", NULL, 0, NULL, NULL, none, NULL);
+    registry_msg_encode (&encoded [6], "list", NULL, 0, NULL, STATEMENT_CATALOG, NULL, NULL);
+    registry_msg_encode (&encoded [7], "list", NULL, 0, NULL, NULL, NULL, NULL);
+    registry_msg_encode (&encoded [8], "crl", NULL, 0, NULL, NULL, NULL, "crl text");
+    registry_sync_encode (&encoded [9], "0123456789abcdef0123456789abcdef", 41);
+    registry_page_encode (&encoded [10], re, "ab", 77, true, none);
+    const char *expected [11] = {
+        S_VECTOR_ORDER, S_VECTOR_ANSWER, S_VECTOR_PUT, S_VECTOR_DONE, S_VECTOR_LISTED,
+        S_VECTOR_PUSH, S_VECTOR_LIST, S_VECTOR_LIST_ALL, S_VECTOR_CRL, S_VECTOR_SYNC,
+        S_VECTOR_PAGE
+    };
+    for (int index = 0; index < 11; index++)
+        assert (codec_vector_equal (&encoded [index], expected [index], verbose));
+
+    //  And they decode back
+    order_t order_back;
+    assert (registry_order_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                   &order_back) == STATUS_OK);
+    assert (memcmp (&order, &order_back, sizeof (order)) == 0);
+    order_answer_t answer_back;
+    assert (registry_answer_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                    &answer_back) == STATUS_OK);
+    assert (memcmp (&answer, &answer_back, sizeof (answer)) == 0);
+    registry_msg_t msg;
+    assert (registry_msg_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "put") && msg.statements->via.array.size == 1);
+    const msgpack_object_bin *bin = &msg.statements->via.array.ptr [0].via.bin;
+    size_t statement_size;
+    const uint8_t *statement_bytes = statement_encoded (statement, &statement_size);
+    assert (bin->size == statement_size && memcmp (bin->ptr, statement_bytes, bin->size) == 0);
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [3].data, encoded [3].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "done") && msg.status == STATUS_STALE);
+    assert (memcmp (msg.re, re, ENVELOPE_ID_BYTES) == 0);
+    assert (streq (msg.reason, "the broker holds this version or a newer one"));
+    assert (!msg.statements && !msg.text && !*msg.kind && !*msg.epoch);
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [6].data, encoded [6].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "list") && streq (msg.kind, STATEMENT_CATALOG));
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [8].data, encoded [8].size,
+                                 &msg) == STATUS_OK);
+    assert (msg.text_size == 8 && memcmp (msg.text, "crl text", 8) == 0);
+    registry_msg_destroy (&msg);
+    for (int index = 0; index < 11; index++)
+        msgpack_sbuffer_destroy (&encoded [index]);
+    zlistx_destroy (&one);
+    zlistx_destroy (&none);
+    statement_destroy (&statement);
+}
+
 void
 registry_test (bool verbose)
 {
     if (verbose)
         printf (" * registry: ");
+    s_test_vectors (verbose);
     uint8_t public_key [32], secret_key [64];
     crypto_sign_keypair (public_key, secret_key);
 
