@@ -1,216 +1,187 @@
-/*  registry.c -- payloads of REGISTRY messages, orders and answers.  */
+/*  registry.c -- payloads of REGISTRY messages, orders and answers: each
+    one's keys declared once, in a table (fields.h) that both its encoder
+    and its decoder read (PROTOCOL.md 16.2, 16.3).  */
 
 #include "registry.h"
 #include "codec.h"
+#include "fields.h"
 #include "ident.h"
 #include "status.h"
 #include <sodium.h>
 
-static void
-s_pack_statements (msgpack_packer *pk, zlistx_t *statements)
+//  A REGISTRY payload. Its optional keys go only where they are given (the
+//  presence bools, and NULL statements or text), so that each operation
+//  writes its own keys, in the table's order
+#define S_MSG_AT(member)    FIELDS_AT (registry_msg_t, member)
+#define S_MSG_HAS(member)   FIELDS_HAS (registry_msg_t, has_##member)
+static const fields_row_t s_msg_rows [] = {
+    { "op",         FIELDS_STR,  S_MSG_AT (op), .flags = FIELDS_REQUIRED },
+    { "status",     FIELDS_UINT, S_MSG_AT (status), .max = 999, .flags = FIELDS_REQUIRED },
+    { "re",         FIELDS_BIN,  S_MSG_AT (re), S_MSG_HAS (re) },
+    { "reason",     FIELDS_STR,  S_MSG_AT (reason), S_MSG_HAS (reason) },
+    { "kind",       FIELDS_STR,  S_MSG_AT (kind), S_MSG_HAS (kind) },
+    { "statements", FIELDS_ARRAY, S_MSG_AT (statements), .element = MSGPACK_OBJECT_BIN,
+      .flags = FIELDS_OMIT_EMPTY },
+    { "text",       FIELDS_STR_REF, S_MSG_AT (text), .max = REGISTRY_TEXT_MAX,
+      FIELDS_LENGTH (registry_msg_t, text_size), .flags = FIELDS_OMIT_EMPTY },
+    { "epoch",      FIELDS_STR,  S_MSG_AT (epoch), S_MSG_HAS (epoch) },
+    { "since",      FIELDS_UINT, S_MSG_AT (since), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (since) },
+    { "next",       FIELDS_UINT, S_MSG_AT (next), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (next) },
+    { "more",       FIELDS_BOOL, S_MSG_AT (more), S_MSG_HAS (more) },
+};
+static const fields_t s_msg =
+    FIELDS_TABLE_UNPACKED ("REGISTRY", registry_msg_t, unpacked, s_msg_rows, NULL);
+
+//  The order body (16.2)
+static int
+s_order_check (const void *record)
 {
-    codec_pack_str (pk, "statements");
-    msgpack_pack_array (pk, zlistx_size (statements));
-    for (statement_t *statement = (statement_t *) zlistx_first (statements);
-         statement; statement = (statement_t *) zlistx_next (statements)) {
-        size_t size;
-        const uint8_t *encoded = statement_encoded (statement, &size);
-        msgpack_pack_bin (pk, size);
-        msgpack_pack_bin_body (pk, encoded, size);
-    }
+    const order_t *order = (const order_t *) record;
+    return ident_validate (IDENT_DEPARTMENT, order->provider, NULL, 0, NULL)? 0: -1;
 }
 
-void
+static const fields_row_t s_order_rows [] = {
+    { "provider",    FIELDS_STR, FIELDS_AT (order_t, provider), .flags = FIELDS_REQUIRED },
+    { "item",        FIELDS_STR, FIELDS_AT (order_t, item),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+    { "fields",      FIELDS_STR, FIELDS_AT (order_t, fields) },
+    { "purpose",     FIELDS_STR, FIELDS_AT (order_t, purpose),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+    { "legal_basis", FIELDS_STR, FIELDS_AT (order_t, legal_basis),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+};
+static const fields_t s_order = FIELDS_TABLE ("order", order_t, s_order_rows, s_order_check);
+
+//  The answer body (16.2): accepted, or refused with a legal basis
+static int
+s_answer_check (const void *record)
+{
+    const order_answer_t *answer = (const order_answer_t *) record;
+    if (streq (answer->decision, "accepted"))
+        return 0;
+    return streq (answer->decision, "refused") && *answer->legal_basis? 0: -1;
+}
+
+static const fields_row_t s_answer_rows [] = {
+    { "decision",    FIELDS_STR, FIELDS_AT (order_answer_t, decision),
+      .flags = FIELDS_REQUIRED },
+    { "legal_basis", FIELDS_STR, FIELDS_AT (order_answer_t, legal_basis) },
+    { "agreement",   FIELDS_STR, FIELDS_AT (order_answer_t, agreement) },
+};
+static const fields_t s_answer =
+    FIELDS_TABLE ("order answer", order_answer_t, s_answer_rows, s_answer_check);
+
+//  Encodes `msg` with its statements (a list of signed statement_t, or
+//  NULL) as the array of bins the table writes
+static int
+s_msg_encode (msgpack_sbuffer *buffer, registry_msg_t *msg, zlistx_t *statements)
+{
+    size_t count = statements? zlistx_size (statements): 0;
+    msgpack_object *encoded = (msgpack_object *) calloc (count? count: 1,
+                                                         sizeof (msgpack_object));
+    assert (encoded);
+    msgpack_object array = { .type = MSGPACK_OBJECT_ARRAY };
+    array.via.array.size = (uint32_t) count;
+    array.via.array.ptr = encoded;
+    size_t index = 0;
+    for (statement_t *statement = statements? (statement_t *) zlistx_first (statements): NULL;
+         statement; statement = (statement_t *) zlistx_next (statements), index++) {
+        size_t size;
+        encoded [index].type = MSGPACK_OBJECT_BIN;
+        encoded [index].via.bin.ptr = (const char *) statement_encoded (statement, &size);
+        encoded [index].via.bin.size = (uint32_t) size;
+    }
+    msg->statements = statements? &array: NULL;
+    int rc = fields_encode (&s_msg, msg, buffer);
+    msg->statements = NULL;
+    free (encoded);
+    return rc;
+}
+
+int
 registry_msg_encode (msgpack_sbuffer *buffer, const char *op,
                      const uint8_t *re, int status, const char *reason,
                      const char *kind, zlistx_t *statements, const char *text)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    size_t entries = 2 + (re? 1: 0) + (reason? 1: 0) + (kind? 1: 0)
-                   + (statements? 1: 0) + (text? 1: 0);
-    msgpack_pack_map (&pk, entries);
-    codec_pack_kv_str (&pk, "op", op);
-    codec_pack_kv_uint (&pk, "status", (uint64_t) status);
-    if (re)
-        codec_pack_kv_bin (&pk, "re", re, ENVELOPE_ID_BYTES);
-    if (reason)
-        codec_pack_kv_str (&pk, "reason", reason);
-    if (kind)
-        codec_pack_kv_str (&pk, "kind", kind);
-    if (statements)
-        s_pack_statements (&pk, statements);
-    if (text)
-        codec_pack_kv_str (&pk, "text", text);
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    msg.status = (uint32_t) status;
+    if ((msg.has_re = re != NULL))
+        memcpy (msg.re, re, ENVELOPE_ID_BYTES);
+    msg.has_reason = reason != NULL;
+    msg.has_kind = kind != NULL;
+    msg.text = text;
+    msg.text_size = text? strlen (text): 0;
+    if (fields_set_str (msg.op, sizeof (msg.op), op)
+    ||  fields_set_str (msg.reason, sizeof (msg.reason), reason)
+    ||  fields_set_str (msg.kind, sizeof (msg.kind), kind))
+        return -1;
+    return s_msg_encode (buffer, &msg, statements);
 }
 
-void
+int
 registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 4);
-    codec_pack_kv_str (&pk, "op", "sync");
-    codec_pack_kv_uint (&pk, "status", 0);
-    codec_pack_kv_str (&pk, "epoch", epoch);
-    codec_pack_kv_uint (&pk, "since", since);
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    strcpy (msg.op, "sync");
+    msg.since = since;
+    msg.has_epoch = msg.has_since = true;
+    if (fields_set_str (msg.epoch, sizeof (msg.epoch), epoch))
+        return -1;
+    return s_msg_encode (buffer, &msg, NULL);
 }
 
-void
+int
 registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re, const char *epoch,
                       uint64_t next, bool more, zlistx_t *statements)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 7);
-    codec_pack_kv_str (&pk, "op", "page");
-    codec_pack_kv_uint (&pk, "status", 0);
-    codec_pack_kv_bin (&pk, "re", re, ENVELOPE_ID_BYTES);
-    s_pack_statements (&pk, statements);
-    codec_pack_kv_str (&pk, "epoch", epoch);
-    codec_pack_kv_uint (&pk, "next", next);
-    codec_pack_str (&pk, "more");
-    if (more)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-}
-
-//  Reads the optional unsigned `key` into *value (0 if absent); -1 if it
-//  is present but not an unsigned integer up to max.
-static int
-s_get_optional_uint (const msgpack_object *map, const char *key, uint64_t *value,
-                     uint64_t max, bool *bad)
-{
-    *value = 0;
-    return codec_get (map, key, bad)? codec_get_uint (map, key, value, max): 0;
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    strcpy (msg.op, "page");
+    memcpy (msg.re, re, ENVELOPE_ID_BYTES);
+    msg.next = next;
+    msg.more = more;
+    msg.has_re = msg.has_epoch = msg.has_next = msg.has_more = true;
+    if (fields_set_str (msg.epoch, sizeof (msg.epoch), epoch))
+        return -1;
+    return s_msg_encode (buffer, &msg, statements);
 }
 
 int
 registry_msg_decode (const uint8_t *data, size_t size, registry_msg_t *msg)
 {
-    memset (msg, 0, sizeof (*msg));
-    msgpack_unpacked_init (&msg->unpacked);
-    int status = codec_unpack (data, size, &msg->unpacked);
-    const msgpack_object *map = &msg->unpacked.data;
-    uint64_t code = 0;
-    bool bad = false;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "op", msg->op, sizeof (msg->op), false)
-    ||  codec_get_uint (map, "status", &code, 999)
-    ||  codec_get_str (map, "reason", msg->reason, sizeof (msg->reason), true)
-    ||  codec_get_str (map, "kind", msg->kind, sizeof (msg->kind), true)
-    ||  codec_get_str (map, "epoch", msg->epoch, sizeof (msg->epoch), true)
-    ||  s_get_optional_uint (map, "since", &msg->since, REGISTRY_SEQ_MAX, &bad)
-    ||  s_get_optional_uint (map, "next", &msg->next, REGISTRY_SEQ_MAX, &bad)))
-        status = STATUS_MALFORMED;
-    const msgpack_object *more = status == STATUS_OK? codec_get (map, "more", &bad): NULL;
-    if (more && more->type != MSGPACK_OBJECT_BOOLEAN)
-        status = STATUS_MALFORMED;
-    else
-        msg->more = more && more->via.boolean;
-    msg->status = (uint32_t) code;
-    if (status == STATUS_OK && codec_get (map, "re", &bad)
-    &&  codec_get_bin (map, "re", msg->re, ENVELOPE_ID_BYTES))
-        status = STATUS_MALFORMED;
-    if (status == STATUS_OK) {
-        msg->statements = codec_get (map, "statements", &bad);
-        if (msg->statements) {
-            if (msg->statements->type != MSGPACK_OBJECT_ARRAY)
-                status = STATUS_MALFORMED;
-            else
-            for (uint32_t index = 0; index < msg->statements->via.array.size; index++)
-                if (msg->statements->via.array.ptr [index].type != MSGPACK_OBJECT_BIN)
-                    status = STATUS_MALFORMED;
-        }
-        const msgpack_object *text = codec_get (map, "text", &bad);
-        if (text) {
-            if (text->type != MSGPACK_OBJECT_STR || text->via.str.size > REGISTRY_TEXT_MAX)
-                status = STATUS_MALFORMED;
-            else {
-                msg->text = text->via.str.ptr;
-                msg->text_size = text->via.str.size;
-            }
-        }
-    }
-    if (bad)
-        status = STATUS_MALFORMED;
-    return status;
+    return fields_decode (&s_msg, data, size, msg);
 }
 
 void
 registry_msg_destroy (registry_msg_t *msg)
 {
-    msgpack_unpacked_destroy (&msg->unpacked);
-    msg->statements = NULL;
-    msg->text = NULL;
+    fields_destroy (&s_msg, msg);
 }
 
-void
+int
 registry_order_encode (const order_t *order, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 5);
-    codec_pack_kv_str (&pk, "provider", order->provider);
-    codec_pack_kv_str (&pk, "item", order->item);
-    codec_pack_kv_str (&pk, "fields", order->fields);
-    codec_pack_kv_str (&pk, "purpose", order->purpose);
-    codec_pack_kv_str (&pk, "legal_basis", order->legal_basis);
+    return fields_encode (&s_order, order, buffer);
 }
 
 int
 registry_order_decode (const uint8_t *data, size_t size, order_t *order)
 {
-    memset (order, 0, sizeof (*order));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "provider", order->provider, sizeof (order->provider), false)
-    ||  codec_get_str (map, "item", order->item, sizeof (order->item), false)
-    ||  codec_get_str (map, "fields", order->fields, sizeof (order->fields), true)
-    ||  codec_get_str (map, "purpose", order->purpose, sizeof (order->purpose), false)
-    ||  codec_get_str (map, "legal_basis", order->legal_basis,
-                       sizeof (order->legal_basis), false)
-    ||  !ident_validate (IDENT_DEPARTMENT, order->provider, NULL, 0, NULL)
-    ||  !*order->item || !*order->purpose || !*order->legal_basis))
-        status = STATUS_MALFORMED;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_order, data, size, order);
 }
 
-void
+int
 registry_answer_encode (const order_answer_t *answer, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 3);
-    codec_pack_kv_str (&pk, "decision", answer->decision);
-    codec_pack_kv_str (&pk, "legal_basis", answer->legal_basis);
-    codec_pack_kv_str (&pk, "agreement", answer->agreement);
+    return fields_encode (&s_answer, answer, buffer);
 }
 
 int
 registry_answer_decode (const uint8_t *data, size_t size, order_answer_t *answer)
 {
-    memset (answer, 0, sizeof (*answer));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "decision", answer->decision, sizeof (answer->decision), false)
-    ||  codec_get_str (map, "legal_basis", answer->legal_basis,
-                       sizeof (answer->legal_basis), true)
-    ||  codec_get_str (map, "agreement", answer->agreement,
-                       sizeof (answer->agreement), true)
-    ||  !(streq (answer->decision, "accepted") || streq (answer->decision, "refused"))
-    ||  (streq (answer->decision, "refused") && !*answer->legal_basis)))
-        status = STATUS_MALFORMED;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_answer, data, size, answer);
 }
 
 //  Every cut of an encoded payload is refused
@@ -358,6 +329,7 @@ registry_test (bool verbose)
 {
     if (verbose)
         printf (" * registry: ");
+    assert (fields_valid (&s_msg) && fields_valid (&s_order) && fields_valid (&s_answer));
     s_test_vectors (verbose);
     uint8_t public_key [32], secret_key [64];
     crypto_sign_keypair (public_key, secret_key);
