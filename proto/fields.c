@@ -57,6 +57,13 @@ s_borrows (const fields_row_t *row)
         || row->type == FIELDS_ARRAY;
 }
 
+//  A row whose value is a pointer, NULL when empty
+static bool
+s_is_pointer (const fields_row_t *row)
+{
+    return row->type == FIELDS_TEXT || s_borrows (row);
+}
+
 //  Empty is what an absent optional key reads as; a BIN is never empty
 static bool
 s_empty (const fields_row_t *row, const void *record)
@@ -68,13 +75,8 @@ s_empty (const fields_row_t *row, const void *record)
             return s_uint (row, record) == 0;
         case FIELDS_BOOL:
             return !*(const bool *) s_at (row, record);
-        case FIELDS_TEXT:
-        case FIELDS_STR_REF:
-        case FIELDS_BIN_REF:
-        case FIELDS_ARRAY:
-            return s_pointer (row, record) == NULL;
         default:
-            return false;
+            return s_is_pointer (row) && s_pointer (row, record) == NULL;
     }
 }
 
@@ -124,10 +126,7 @@ s_pack_str (msgpack_packer *pk, const void *data, size_t size)
 static int
 s_pack_value (msgpack_packer *pk, const fields_row_t *row, const void *record)
 {
-    const void *pointer = NULL;
-    if (row->type != FIELDS_STR && row->type != FIELDS_UINT && row->type != FIELDS_BOOL
-    &&  row->type != FIELDS_BIN && row->type != FIELDS_DERIVED)
-        pointer = s_pointer (row, record);
+    const void *pointer = s_is_pointer (row)? s_pointer (row, record): NULL;
     switch (row->type) {
         case FIELDS_STR:
             return codec_pack_str (pk, (const char *) s_at (row, record));
@@ -390,7 +389,7 @@ static bool
 s_row_valid (const fields_t *fields, size_t index)
 {
     const fields_row_t *row = &fields->rows [index];
-    bool pointer = row->type == FIELDS_TEXT || s_borrows (row);
+    bool pointer = s_is_pointer (row);
     if (!row->key || !*row->key
     ||  (row->type != FIELDS_DERIVED && row->offset + row->size > fields->size)
     ||  (pointer && row->size != sizeof (void *))
@@ -719,6 +718,25 @@ static const s_change_t s_accepted [] = {
     { S_SET,   "code", "cd03e7" },              //  999
 };
 
+//  The full record's map with one change decodes as expected; refused,
+//  nothing is left of what was read
+static void
+s_test_change (const msgpack_object *map, const s_change_t *change, int expected)
+{
+    msgpack_sbuffer changed;
+    msgpack_sbuffer_init (&changed);
+    s_change (map, change, &changed);
+    s_record_t back;
+    assert (fields_decode (&s_table, (uint8_t *) changed.data, changed.size, &back)
+            == expected);
+    if (expected == STATUS_OK)
+        assert (streq (back.name, "sluice") && back.rows);
+    else
+        assert (!*back.name && back.code == 0 && !back.text && !back.rows && !back.has_more);
+    fields_destroy (&s_table, &back);
+    msgpack_sbuffer_destroy (&changed);
+}
+
 static void
 s_test_refusals (void)
 {
@@ -738,28 +756,11 @@ s_test_refusals (void)
     msgpack_unpacked map;
     msgpack_unpacked_init (&map);
     assert (codec_unpack ((uint8_t *) buffer.data, buffer.size, &map) == STATUS_OK);
+    for (size_t index = 0; index < sizeof (s_refused) / sizeof (s_refused [0]); index++)
+        s_test_change (&map.data, &s_refused [index], STATUS_MALFORMED);
+    for (size_t index = 0; index < sizeof (s_accepted) / sizeof (s_accepted [0]); index++)
+        s_test_change (&map.data, &s_accepted [index], STATUS_OK);
     s_record_t back;
-    for (size_t index = 0; index < sizeof (s_refused) / sizeof (s_refused [0]); index++) {
-        msgpack_sbuffer changed;
-        msgpack_sbuffer_init (&changed);
-        s_change (&map.data, &s_refused [index], &changed);
-        assert (fields_decode (&s_table, (uint8_t *) changed.data, changed.size, &back)
-                == STATUS_MALFORMED);
-        //  Nothing is left of what was read
-        assert (!*back.name && back.code == 0 && !back.text && !back.rows && !back.has_more);
-        fields_destroy (&s_table, &back);
-        msgpack_sbuffer_destroy (&changed);
-    }
-    for (size_t index = 0; index < sizeof (s_accepted) / sizeof (s_accepted [0]); index++) {
-        msgpack_sbuffer changed;
-        msgpack_sbuffer_init (&changed);
-        s_change (&map.data, &s_accepted [index], &changed);
-        assert (fields_decode (&s_table, (uint8_t *) changed.data, changed.size, &back)
-                == STATUS_OK);
-        assert (streq (back.name, "sluice") && back.rows);
-        fields_destroy (&s_table, &back);
-        msgpack_sbuffer_destroy (&changed);
-    }
     //  Every cut of the map, and what is not a map, is refused
     for (size_t size = 0; size < buffer.size; size++) {
         assert (fields_decode (&s_table, (uint8_t *) buffer.data, size, &back)

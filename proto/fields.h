@@ -13,15 +13,23 @@
     unsigned formats only for a uint, bins of their exact size. So a key
     cannot be written under one name or bound and read under another.
 
-    A row names its value with FIELDS_AT (record type, member):
+    A row names its value with FIELDS_AT (record type, member), which gives
+    its offset and size:
 
-        static const fields_row_t s_rows [] = {
-            { "item", FIELDS_STR,  FIELDS_AT (message_query_t, item),
+        static const fields_row_t s_error_rows [] = {
+            { "re",     FIELDS_BIN,  FIELDS_AT (message_error_t, re),
               .flags = FIELDS_REQUIRED },
-            { "code", FIELDS_UINT, FIELDS_AT (message_error_t, code), .max = 999 },
+            { "code",   FIELDS_UINT, FIELDS_AT (message_error_t, code), .max = 999,
+              .flags = FIELDS_REQUIRED },
+            { "reason", FIELDS_STR,  FIELDS_AT (message_error_t, reason) },
         };
-        static const fields_t s_query = FIELDS_TABLE ("QUERY", message_query_t,
-                                                      s_rows, NULL);
+        static const fields_t s_error =
+            FIELDS_TABLE ("ERROR", message_error_t, s_error_rows, NULL);
+
+        fields_encode (&s_error, &error, &buffer);
+        int status = fields_decode (&s_error, data, size, &error);
+
+    The table is data, checked by fields_valid in the codec's self-test.
 */
 #ifndef SLUICE_FIELDS_H_INCLUDED
 #define SLUICE_FIELDS_H_INCLUDED
