@@ -339,6 +339,18 @@ s_read (const fields_t *fields, const msgpack_object *map, void *record)
 }
 
 int
+fields_read (const fields_t *fields, const msgpack_object *map, void *record)
+{
+    assert (!fields->unpacked);
+    memset (record, 0, fields->size);
+    if (s_read (fields, map, record)) {
+        fields_clear (fields, record);
+        return STATUS_MALFORMED;
+    }
+    return STATUS_OK;
+}
+
+int
 fields_decode (const fields_t *fields, const uint8_t *data, size_t size, void *record)
 {
     memset (record, 0, fields->size);
@@ -503,6 +515,16 @@ static const fields_row_t s_rows [] = {
 static const fields_t s_table =
     FIELDS_TABLE_UNPACKED ("TEST", s_record_t, unpacked, s_rows, s_check);
 
+//  A map inside a payload: an element of the record's rows
+typedef struct {
+    uint64_t a;
+} s_cell_t;
+
+static const fields_row_t s_cell_rows [] = {
+    { "a", FIELDS_UINT, FIELDS_AT (s_cell_t, a), .max = 9, .flags = FIELDS_REQUIRED },
+};
+static const fields_t s_cell_table = FIELDS_TABLE ("CELL", s_cell_t, s_cell_rows, NULL);
+
 //  Every row written
 #define S_VECTOR_FULL \
     "8da46e616d65a6736c75696365a4636f6465cc84a46b696e64ac4e4f5f414752" \
@@ -574,7 +596,7 @@ s_change (const msgpack_object *map, const s_change_t *change, msgpack_sbuffer *
 static void
 s_test_tables (void)
 {
-    assert (fields_valid (&s_table));
+    assert (fields_valid (&s_table) && fields_valid (&s_cell_table));
     //  Tables that are not well formed
     const fields_row_t twice [] = {
         { "a", FIELDS_UINT, FIELDS_AT (s_record_t, count) },
@@ -647,6 +669,11 @@ s_test_round_trip (bool verbose)
     assert (back.piece_size == 2 && memcmp (back.piece, piece, 2) == 0);
     assert (back.names->via.array.size == 2 && back.rows->via.array.size == 1);
     assert (back.seq == 5);
+    //  A map inside the payload, by a table of its own
+    s_cell_t cell;
+    assert (fields_read (&s_cell_table, &back.rows->via.array.ptr [0], &cell) == STATUS_OK);
+    assert (cell.a == 1);
+    assert (fields_read (&s_cell_table, back.names, &cell) == STATUS_MALFORMED);
     fields_destroy (&s_table, &back);
     fields_destroy (&s_table, &back);
     assert (!back.text && !back.rows && !*back.name);

@@ -146,6 +146,15 @@ int
     fields_decode (const fields_t *fields, const uint8_t *data, size_t size,
                    void *record);
 
+//  Reads `map`, a map object that was unpacked already (an element of an
+//  ARRAY row, say: a map inside a payload), into `record` by the table, as
+//  fields_decode reads a payload's map; the record is zeroed first, and its
+//  borrowed values point into `map`. For a table whose record holds its
+//  unpacked object, use fields_decode. STATUS_OK, or STATUS_MALFORMED with
+//  every row's value empty.
+int
+    fields_read (const fields_t *fields, const msgpack_object *map, void *record);
+
 //  Empties every row's value: frees the owned ones, forgets the borrowed.
 void
     fields_clear (const fields_t *fields, void *record);
