@@ -15,18 +15,28 @@
 #define S_MSG_AT(member)    FIELDS_AT (registry_msg_t, member)
 #define S_MSG_HAS(member)   FIELDS_HAS (registry_msg_t, has_##member)
 static const fields_row_t s_msg_rows [] = {
+    //  put, list, crl, sync (gateway to broker); done, listed, push, page
     { "op",         FIELDS_STR,  S_MSG_AT (op), .flags = FIELDS_REQUIRED },
+    //  the result of a put, crl or sync (done); 0 in the others
     { "status",     FIELDS_UINT, S_MSG_AT (status), .max = 999, .flags = FIELDS_REQUIRED },
+    //  the request answered (done, listed, page)
     { "re",         FIELDS_BIN,  S_MSG_AT (re), S_MSG_HAS (re) },
+    //  the status in words (done)
     { "reason",     FIELDS_STR,  S_MSG_AT (reason), S_MSG_HAS (reason) },
+    //  the statement kind to list (list)
     { "kind",       FIELDS_STR,  S_MSG_AT (kind), S_MSG_HAS (kind) },
+    //  encoded statements, each a bin (put: one)
     { "statements", FIELDS_ARRAY, S_MSG_AT (statements), .element = MSGPACK_OBJECT_BIN,
       .flags = FIELDS_OMIT_EMPTY },
+    //  a revocation list's text (crl)
     { "text",       FIELDS_STR_REF, S_MSG_AT (text), .max = REGISTRY_TEXT_MAX,
       FIELDS_LENGTH (registry_msg_t, text_size), .flags = FIELDS_OMIT_EMPTY },
+    //  the registry's epoch (sync: the one held; page: the broker's)
     { "epoch",      FIELDS_STR,  S_MSG_AT (epoch), S_MSG_HAS (epoch) },
+    //  the change number held (sync), the one after this page (page)
     { "since",      FIELDS_UINT, S_MSG_AT (since), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (since) },
     { "next",       FIELDS_UINT, S_MSG_AT (next), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (next) },
+    //  more pages follow (page)
     { "more",       FIELDS_BOOL, S_MSG_AT (more), S_MSG_HAS (more) },
 };
 static const fields_t s_msg =

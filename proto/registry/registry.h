@@ -1,22 +1,12 @@
 /*  registry.h -- payloads of REGISTRY messages, and of the statements that
     travel in them (orders and their answers).
 
-    A REGISTRY payload is a msgpack map:
-        op          str     put | list | crl | sync         (gateway -> broker)
-                            done | listed | push | page     (broker -> gateway)
-        re          bin 16  the request answered (done, listed, page)
-        status      uint    result code of a put, crl or sync (done)
-        reason      str     words for the status (done)
-        kind        str     statement kind to list (list)
-        statements  array   encoded statements, each bin (put: one)
-        text        str     a revocation list's text (crl)
-        epoch       str     the broker's registry epoch (sync, page)
-        since       uint    the change number the gateway holds (sync)
-        next        uint    the change number after this page (page)
-        more        bool    more pages follow (page)
-    See proto/PROTOCOL.md section 16.3. Each payload's keys are declared
-    once, in a table of registry.c (fields.h) that both its encoder and its
-    decoder read.
+    A REGISTRY payload is a msgpack map: op (put, list, crl, sync from a
+    gateway; done, listed, push, page from a broker), status, and what the
+    operation carries of re, reason, kind, statements, text, epoch, since,
+    next and more (proto/PROTOCOL.md section 16.3). Each payload's keys,
+    and the order and answer bodies', are declared once, in a table of
+    registry.c (fields.h) that both its encoder and its decoder read.
 */
 #ifndef SLUICE_REGISTRY_H_INCLUDED
 #define SLUICE_REGISTRY_H_INCLUDED
