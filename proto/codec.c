@@ -300,35 +300,56 @@ codec_get_bin (const msgpack_object *map, const char *key,
     return 0;
 }
 
-void
+int
 codec_pack_str (msgpack_packer *pk, const char *string)
 {
     size_t size = strlen (string);
-    msgpack_pack_str (pk, size);
-    msgpack_pack_str_body (pk, string, size);
+    int rc = msgpack_pack_str (pk, size);
+    if (size)
+        rc |= msgpack_pack_str_body (pk, string, size);
+    return rc? -1: 0;
 }
 
-void
+int
 codec_pack_kv_str (msgpack_packer *pk, const char *key, const char *value)
 {
-    codec_pack_str (pk, key);
-    codec_pack_str (pk, value? value: "");
+    return codec_pack_str (pk, key) | codec_pack_str (pk, value? value: "");
 }
 
-void
+int
 codec_pack_kv_uint (msgpack_packer *pk, const char *key, uint64_t value)
 {
-    codec_pack_str (pk, key);
-    msgpack_pack_uint64 (pk, value);
+    return codec_pack_str (pk, key) | (msgpack_pack_uint64 (pk, value)? -1: 0);
 }
 
-void
+int
 codec_pack_kv_bin (msgpack_packer *pk, const char *key,
                    const uint8_t *data, size_t size)
 {
-    codec_pack_str (pk, key);
-    msgpack_pack_bin (pk, size);
-    msgpack_pack_bin_body (pk, data, size);
+    int rc = codec_pack_str (pk, key) | msgpack_pack_bin (pk, size);
+    if (size)
+        rc |= msgpack_pack_bin_body (pk, data, size);
+    return rc? -1: 0;
+}
+
+bool
+codec_vector_equal (const msgpack_sbuffer *buffer, const char *expected, bool verbose)
+{
+    size_t size = strlen (expected);
+    bool equal = size == buffer->size * 2;
+    for (size_t byte = 0; equal && byte < buffer->size; byte++) {
+        char pair [3];
+        snprintf (pair, sizeof (pair), "%02x", (uint8_t) buffer->data [byte]);
+        equal = memcmp (expected + byte * 2, pair, 2) == 0;
+    }
+    if (!equal && verbose) {
+        printf ("\nvector: ");
+        for (size_t byte = 0; byte < buffer->size; byte++)
+            printf ("%02x", (uint8_t) buffer->data [byte]);
+        printf ("\n");
+        fflush (stdout);
+    }
+    return equal;
 }
 
 void

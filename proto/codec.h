@@ -64,18 +64,27 @@ int
     codec_get_bin (const msgpack_object *map, const char *key,
                    uint8_t *out, size_t size);
 
-//  Packs a NUL-terminated string (msgpack str).
-void
+//  Packs a NUL-terminated string (msgpack str). Returns 0, or -1 if the
+//  packer failed (as every packing function here).
+int
     codec_pack_str (msgpack_packer *pk, const char *string);
 
-//  Packs a key/value pair of strings, or string/uint, or string/bin.
-void
+//  Packs a key/value pair of strings (a NULL value as ""), or string/uint,
+//  or string/bin.
+int
     codec_pack_kv_str (msgpack_packer *pk, const char *key, const char *value);
-void
+int
     codec_pack_kv_uint (msgpack_packer *pk, const char *key, uint64_t value);
-void
+int
     codec_pack_kv_bin (msgpack_packer *pk, const char *key,
                        const uint8_t *data, size_t size);
+
+//  For the self-tests' vectors: true if `buffer` holds exactly the bytes
+//  that the lowercase hex text `expected` spells; if not and `verbose`,
+//  prints what it holds.
+bool
+    codec_vector_equal (const msgpack_sbuffer *buffer, const char *expected,
+                        bool verbose);
 
 void
     codec_test (bool verbose);

@@ -1,73 +1,74 @@
-/*  localapi.c -- the gateway's local API codec.  */
+/*  localapi.c -- the gateway's local API codec: the request's keys and the
+    reply's, each declared once in a table (fields.h) that both the encoder
+    and the decoder read (PROTOCOL.md 10).  */
 
 #include "localapi.h"
 #include "codec.h"
+#include "fields.h"
 #include "status.h"
+
+//  A request: every key but op optional; the query's keys with the limits
+//  of QUERY
+#define S_REQUEST_STR(key, member) \
+    { key, FIELDS_STR, FIELDS_AT (localapi_request_t, member) }
+static const fields_row_t s_request_rows [] = {
+    { "op", FIELDS_STR, FIELDS_AT (localapi_request_t, op), .flags = FIELDS_REQUIRED },
+    S_REQUEST_STR ("id", id),
+    S_REQUEST_STR ("decision", decision),
+    { "text", FIELDS_TEXT, FIELDS_AT (localapi_request_t, text), .max = LOCALAPI_TEXT_MAX,
+      .flags = FIELDS_OMIT_EMPTY },
+    S_REQUEST_STR ("to", to),
+    S_REQUEST_STR ("item", query.item),
+    S_REQUEST_STR ("key", query.key),
+    S_REQUEST_STR ("fields", query.fields),
+    S_REQUEST_STR ("purpose", query.purpose),
+    S_REQUEST_STR ("officer", query.officer),
+    S_REQUEST_STR ("role", query.role),
+    { "timeout_ms", FIELDS_UINT, FIELDS_AT (localapi_request_t, timeout_ms), .max = 3600000 },
+};
+static const fields_t s_request =
+    FIELDS_TABLE ("local request", localapi_request_t, s_request_rows, NULL);
+
+//  A reply: `name` is the status's, written for people and scripts and
+//  never read back
+static int
+s_pack_name (msgpack_packer *pk, const void *record)
+{
+    return codec_pack_str (pk, status_name ((int) ((const localapi_reply_t *) record)->status));
+}
+
+#define S_REPLY_STR(key, member) \
+    { key, FIELDS_STR, FIELDS_AT (localapi_reply_t, member) }
+static const fields_row_t s_reply_rows [] = {
+    { "status", FIELDS_UINT, FIELDS_AT (localapi_reply_t, status), .max = 999,
+      .flags = FIELDS_REQUIRED },
+    { "name", FIELDS_DERIVED, .pack = s_pack_name },
+    S_REPLY_STR ("reason", reason),
+    S_REPLY_STR ("field", field),
+    S_REPLY_STR ("from", from),
+    S_REPLY_STR ("item", item),
+    S_REPLY_STR ("msgid", msgid),
+    { "served_at", FIELDS_UINT, FIELDS_AT (localapi_reply_t, served_at), .max = UINT64_MAX,
+      .flags = FIELDS_REQUIRED },
+    S_REPLY_STR ("agreement", agreement),
+    { "rows", FIELDS_ARRAY, FIELDS_AT (localapi_reply_t, rows), .element = FIELDS_ANY,
+      .flags = FIELDS_REQUIRED },
+};
+static const fields_t s_reply =
+    FIELDS_TABLE_UNPACKED ("local reply", localapi_reply_t, unpacked, s_reply_rows, NULL);
 
 int
 localapi_request_encode (const localapi_request_t *request,
                          msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, request->text? 12: 11);
-    codec_pack_kv_str (&pk, "op", request->op);
-    codec_pack_kv_str (&pk, "id", request->id);
-    codec_pack_kv_str (&pk, "decision", request->decision);
-    if (request->text)
-        codec_pack_kv_str (&pk, "text", request->text);
-    codec_pack_kv_str (&pk, "to", request->to);
-    codec_pack_kv_str (&pk, "item", request->query.item);
-    codec_pack_kv_str (&pk, "key", request->query.key);
-    codec_pack_kv_str (&pk, "fields", request->query.fields);
-    codec_pack_kv_str (&pk, "purpose", request->query.purpose);
-    codec_pack_kv_str (&pk, "officer", request->query.officer);
-    codec_pack_kv_str (&pk, "role", request->query.role);
-    codec_pack_kv_uint (&pk, "timeout_ms", request->timeout_ms);
-    return 0;
+    return fields_encode (&s_request, request, buffer);
 }
 
 int
 localapi_request_decode (const uint8_t *data, size_t size,
                          localapi_request_t *request)
 {
-    memset (request, 0, sizeof (*request));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    message_query_t *query = &request->query;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "op", request->op, sizeof (request->op), false)
-    ||  codec_get_str (map, "to", request->to, sizeof (request->to), true)
-    ||  codec_get_str (map, "item", query->item, sizeof (query->item), true)
-    ||  codec_get_str (map, "key", query->key, sizeof (query->key), true)
-    ||  codec_get_str (map, "fields", query->fields, sizeof (query->fields), true)
-    ||  codec_get_str (map, "purpose", query->purpose, sizeof (query->purpose), true)
-    ||  codec_get_str (map, "officer", query->officer, sizeof (query->officer), true)
-    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)
-    ||  codec_get_str (map, "id", request->id, sizeof (request->id), true)
-    ||  codec_get_str (map, "decision", request->decision, sizeof (request->decision), true)))
-        status = STATUS_MALFORMED;
-    bool bad = false;
-    const msgpack_object *text = status == STATUS_OK? codec_get (map, "text", &bad): NULL;
-    if (text) {
-        if (text->type != MSGPACK_OBJECT_STR || text->via.str.size > LOCALAPI_TEXT_MAX
-        ||  (text->via.str.size && memchr (text->via.str.ptr, 0, text->via.str.size)))
-            status = STATUS_MALFORMED;
-        else
-            request->text = text->via.str.size? strndup (text->via.str.ptr, text->via.str.size):
-                                                strdup ("");
-    }
-    if (status == STATUS_OK && codec_get (map, "timeout_ms", &bad)
-    &&  codec_get_uint (map, "timeout_ms", &request->timeout_ms, 3600000))
-        status = STATUS_MALFORMED;
-    if (bad)
-        status = STATUS_MALFORMED;
-    if (status != STATUS_OK)
-        localapi_request_clear (request);
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_request, data, size, request);
 }
 
 void
@@ -84,68 +85,118 @@ localapi_reply_encode (msgpack_sbuffer *buffer, int status,
                        const char *msgid, uint64_t served_at,
                        const char *agreement, const msgpack_object *rows)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 10);
-    codec_pack_kv_uint (&pk, "status", (uint64_t) status);
-    codec_pack_kv_str (&pk, "name", status_name (status));
-    codec_pack_kv_str (&pk, "reason", reason);
-    codec_pack_kv_str (&pk, "field", field);
-    codec_pack_kv_str (&pk, "from", from);
-    codec_pack_kv_str (&pk, "item", item);
-    codec_pack_kv_str (&pk, "msgid", msgid);
-    codec_pack_kv_uint (&pk, "served_at", served_at);
-    codec_pack_kv_str (&pk, "agreement", agreement);
-    codec_pack_str (&pk, "rows");
-    if (rows)
-        msgpack_pack_object (&pk, *rows);
-    else
-        msgpack_pack_array (&pk, 0);
-    return 0;
+    localapi_reply_t reply;
+    memset (&reply, 0, sizeof (reply));
+    reply.status = (uint32_t) status;
+    reply.served_at = served_at;
+    reply.rows = rows;
+    if (fields_set_str (reply.reason, sizeof (reply.reason), reason)
+    ||  fields_set_str (reply.field, sizeof (reply.field), field)
+    ||  fields_set_str (reply.from, sizeof (reply.from), from)
+    ||  fields_set_str (reply.item, sizeof (reply.item), item)
+    ||  fields_set_str (reply.msgid, sizeof (reply.msgid), msgid)
+    ||  fields_set_str (reply.agreement, sizeof (reply.agreement), agreement))
+        return -1;
+    return fields_encode (&s_reply, &reply, buffer);
 }
 
 int
 localapi_reply_decode (const uint8_t *data, size_t size, localapi_reply_t *reply)
 {
-    memset (reply, 0, sizeof (*reply));
-    msgpack_unpacked_init (&reply->unpacked);
     //  msgpack-c points strings into the buffer: keep a copy that lives as
     //  long as the reply
-    reply->data = (uint8_t *) malloc (size? size: 1);
-    assert (reply->data);
+    uint8_t *copy = (uint8_t *) malloc (size? size: 1);
+    assert (copy);
     if (size)
-        memcpy (reply->data, data, size);
-    int status = codec_unpack (reply->data, size, &reply->unpacked);
-    const msgpack_object *map = &reply->unpacked.data;
-    uint64_t code = 0;
-    bool bad = false;
-    if (status == STATUS_OK
-    && (codec_get_uint (map, "status", &code, 999)
-    ||  codec_get_str (map, "reason", reply->reason, sizeof (reply->reason), true)
-    ||  codec_get_str (map, "field", reply->field, sizeof (reply->field), true)
-    ||  codec_get_str (map, "from", reply->from, sizeof (reply->from), true)
-    ||  codec_get_str (map, "item", reply->item, sizeof (reply->item), true)
-    ||  codec_get_str (map, "msgid", reply->msgid, sizeof (reply->msgid), true)
-    ||  codec_get_uint (map, "served_at", &reply->served_at, UINT64_MAX)
-    ||  codec_get_str (map, "agreement", reply->agreement,
-                       sizeof (reply->agreement), true)))
-        status = STATUS_MALFORMED;
-    if (status == STATUS_OK) {
-        reply->rows = codec_get (map, "rows", &bad);
-        if (bad || !reply->rows || reply->rows->type != MSGPACK_OBJECT_ARRAY)
-            status = STATUS_MALFORMED;
-    }
-    reply->status = (uint32_t) code;
+        memcpy (copy, data, size);
+    int status = fields_decode (&s_reply, copy, size, reply);
+    reply->data = copy;
     return status;
 }
 
 void
 localapi_reply_destroy (localapi_reply_t *reply)
 {
-    msgpack_unpacked_destroy (&reply->unpacked);
+    fields_destroy (&s_reply, reply);
     free (reply->data);
     reply->data = NULL;
-    reply->rows = NULL;
+}
+
+//  Test vectors: a query request, a register request with its text, and
+//  two replies, one with a row and one without rows
+#define S_VECTOR_QUERY \
+    "8ba26f70a57175657279a26964a0a86465636973696f6ea0a2746fa953482d50" \
+    "442d544158a46974656db0656e74657270726973652d6261736963a36b6579b2" \
+    "39313331303131354d41314b334254503242a66669656c6473ac6e616d652c61" \
+    "646472657373a7707572706f7365ac6372656469742d636865636ba76f666669" \
+    "636572a957616e672046616e67a4726f6c65a761756469746f72aa74696d656f" \
+    "75745f6d73cd07d0"
+#define S_VECTOR_REGISTER \
+    "8ca26f70a87265676973746572a26964a0a86465636973696f6ea0a474657874" \
+    "bb61677265656d656e740a202020206964203d20224147522d31220aa2746fa0" \
+    "a46974656da0a36b6579a0a66669656c6473a0a7707572706f7365a0a76f6666" \
+    "69636572a0a4726f6c65a0aa74696d656f75745f6d7300"
+#define S_VECTOR_ANSWERED \
+    "8aa673746174757300a46e616d65a24f4ba6726561736f6ea76772616e746564" \
+    "a56669656c64a0a466726f6da953482d50442d544158a46974656db0656e7465" \
+    "7270726973652d6261736963a56d73676964d920313031313132313331343135" \
+    "3136313731383139316131623163316431653166a97365727665645f6174cf00" \
+    "00019b76daa87ba961677265656d656e74a54147522d31a4726f77739181a46e" \
+    "616d65a3576569"
+#define S_VECTOR_REFUSED \
+    "8aa6737461747573cc84a46e616d65ac4e4f5f41475245454d454e54a6726561" \
+    "736f6eac6e6f2061677265656d656e74a56669656c64a0a466726f6da953482d" \
+    "50442d544158a46974656db0656e74657270726973652d6261736963a56d7367" \
+    "6964a0a97365727665645f617400a961677265656d656e74a0a4726f777390"
+
+static void
+s_test_vectors (bool verbose)
+{
+    localapi_request_t query = { "query", "SH-PD-TAX",
+        { "enterprise-basic", "91310115MA1K3BTP2B", "name,address", "credit-check",
+          "Wang Fang", "auditor" }, 2000 };
+    char text [] = "agreement\n    id = \"AGR-1\"\n";
+    localapi_request_t agreement = { "register", .text = text };
+    msgpack_sbuffer encoded [4];
+    for (int index = 0; index < 4; index++)
+        msgpack_sbuffer_init (&encoded [index]);
+    localapi_request_encode (&query, &encoded [0]);
+    localapi_request_encode (&agreement, &encoded [1]);
+    const uint8_t row [] = { 0x91, 0x81, 0xa4, 'n', 'a', 'm', 'e', 0xa3, 'W', 'e', 'i' };
+    msgpack_unpacked rows;
+    msgpack_unpacked_init (&rows);
+    assert (codec_unpack (row, sizeof (row), &rows) == STATUS_OK);
+    localapi_reply_encode (&encoded [2], STATUS_OK, "granted", "", "SH-PD-TAX",
+                           "enterprise-basic", "101112131415161718191a1b1c1d1e1f",
+                           1767225600123ULL, "AGR-1", &rows.data);
+    localapi_reply_encode (&encoded [3], STATUS_NO_AGREEMENT, "no agreement", "",
+                           "SH-PD-TAX", "enterprise-basic", "", 0, "", NULL);
+    msgpack_unpacked_destroy (&rows);
+    const char *expected [4] = {
+        S_VECTOR_QUERY, S_VECTOR_REGISTER, S_VECTOR_ANSWERED, S_VECTOR_REFUSED
+    };
+    for (int index = 0; index < 4; index++)
+        assert (codec_vector_equal (&encoded [index], expected [index], verbose));
+
+    localapi_request_t back;
+    assert (localapi_request_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                     &back) == STATUS_OK);
+    assert (memcmp (&query, &back, sizeof (query)) == 0);
+    assert (localapi_request_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                     &back) == STATUS_OK);
+    assert (streq (back.op, "register") && streq (back.text, agreement.text));
+    localapi_request_clear (&back);
+    localapi_reply_t reply;
+    assert (localapi_reply_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                   &reply) == STATUS_OK);
+    assert (reply.status == STATUS_OK && reply.served_at == 1767225600123ULL);
+    assert (streq (reply.reason, "granted") && streq (reply.from, "SH-PD-TAX"));
+    assert (streq (reply.item, "enterprise-basic") && streq (reply.agreement, "AGR-1"));
+    assert (streq (reply.msgid, "101112131415161718191a1b1c1d1e1f"));
+    assert (reply.rows->via.array.size == 1);
+    localapi_reply_destroy (&reply);
+    for (int index = 0; index < 4; index++)
+        msgpack_sbuffer_destroy (&encoded [index]);
 }
 
 void
@@ -153,6 +204,8 @@ localapi_test (bool verbose)
 {
     if (verbose)
         printf (" * localapi: ");
+    assert (fields_valid (&s_request) && fields_valid (&s_reply));
+    s_test_vectors (verbose);
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "query");

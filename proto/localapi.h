@@ -37,12 +37,12 @@ typedef struct {
 void
     localapi_request_clear (localapi_request_t *request);
 
-//  Packs a request; returns 0.
+//  Packs a request; returns 0, or -1 if the buffer could not grow.
 int
     localapi_request_encode (const localapi_request_t *request,
                              msgpack_sbuffer *buffer);
 
-//  STATUS_OK or STATUS_MALFORMED.
+//  STATUS_OK, or STATUS_MALFORMED with every field empty (no text).
 int
     localapi_request_decode (const uint8_t *data, size_t size,
                              localapi_request_t *request);
@@ -63,7 +63,9 @@ typedef struct {
     const msgpack_object *rows;             //  array of maps, borrowed
 } localapi_reply_t;
 
-//  Packs a reply. rows may be NULL (an empty array is packed).
+//  Packs a reply. rows may be NULL (an empty array is packed). Returns 0,
+//  or -1 if the buffer could not grow or a string is longer than its field
+//  of localapi_reply_t holds (then nothing is packed).
 int
     localapi_reply_encode (msgpack_sbuffer *buffer, int status,
                            const char *reason, const char *field,

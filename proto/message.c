@@ -1,226 +1,193 @@
-/*  message.c -- payloads of the message types, as msgpack maps.  */
+/*  message.c -- payloads of the message types, as msgpack maps: each
+    type's keys in one table (fields.h) that both its encoder and its
+    decoder read, in the order and with the bounds of PROTOCOL.md 6.  */
 
 #include "message.h"
 #include "codec.h"
+#include "fields.h"
 #include "status.h"
 
-static void
-s_packer (msgpack_packer *pk, msgpack_sbuffer *buffer)
-{
-    msgpack_packer_init (pk, buffer, msgpack_sbuffer_write);
-}
+//  The sender's audit head, as QUERY, RESPONSE and ERROR carry it: both
+//  keys or neither, written only for a head (seq > 0); audit_seq 1 to
+//  MESSAGE_HEAD_SEQ_MAX, audit_head 32 bytes (PROTOCOL.md 6.3)
+#define S_HEAD_ROWS(type) \
+    { "audit_seq",  FIELDS_UINT, FIELDS_AT (type, head.seq), .max = MESSAGE_HEAD_SEQ_MAX, \
+      .flags = FIELDS_OMIT_EMPTY | FIELDS_NOT_EMPTY }, \
+    { "audit_head", FIELDS_BIN,  FIELDS_AT (type, head.hash), \
+      .flags = FIELDS_WITH_PREVIOUS }
 
-//  The audit head keys are written together, and only for a head (seq > 0).
-static bool
-s_has_head (const message_head_t *head)
-{
-    return head && head->seq > 0;
-}
+//  QUERY (PROTOCOL.md 6.3)
+static const fields_row_t s_query_rows [] = {
+    { "item",    FIELDS_STR, FIELDS_AT (message_query_t, item), .flags = FIELDS_REQUIRED },
+    { "key",     FIELDS_STR, FIELDS_AT (message_query_t, key), .flags = FIELDS_REQUIRED },
+    { "fields",  FIELDS_STR, FIELDS_AT (message_query_t, fields) },
+    { "purpose", FIELDS_STR, FIELDS_AT (message_query_t, purpose) },
+    { "officer", FIELDS_STR, FIELDS_AT (message_query_t, officer) },
+    { "role",    FIELDS_STR, FIELDS_AT (message_query_t, role) },
+    S_HEAD_ROWS (message_query_t)
+};
+static const fields_t s_query =
+    FIELDS_TABLE ("QUERY", message_query_t, s_query_rows, NULL);
 
-static void
-s_head_pack (msgpack_packer *pk, const message_head_t *head)
-{
-    if (s_has_head (head)) {
-        codec_pack_kv_uint (pk, "audit_seq", head->seq);
-        codec_pack_kv_bin (pk, "audit_head", head->hash, MESSAGE_HEAD_BYTES);
-    }
-}
+//  RESPONSE (6.4): its rows come last, so that the source can pack them
+//  after the rest (message_response_begin_head)
+static const fields_row_t s_response_rows [] = {
+    { "re",        FIELDS_BIN,   FIELDS_AT (message_response_t, re),
+      .flags = FIELDS_REQUIRED },
+    { "item",      FIELDS_STR,   FIELDS_AT (message_response_t, item),
+      .flags = FIELDS_REQUIRED },
+    { "status",    FIELDS_UINT,  FIELDS_AT (message_response_t, status),
+      .max = STATUS_NOT_FOUND, .flags = FIELDS_REQUIRED },
+    { "served_at", FIELDS_UINT,  FIELDS_AT (message_response_t, served_at),
+      .max = UINT64_MAX, .flags = FIELDS_REQUIRED },
+    { "agreement", FIELDS_STR,   FIELDS_AT (message_response_t, agreement) },
+    S_HEAD_ROWS (message_response_t),
+    { "rows",      FIELDS_ARRAY, FIELDS_AT (message_response_t, rows),
+      .element = MSGPACK_OBJECT_MAP, .flags = FIELDS_REQUIRED },
+};
+static const fields_t s_response =
+    FIELDS_TABLE_UNPACKED ("RESPONSE", message_response_t, unpacked, s_response_rows, NULL);
 
-//  Reads the optional audit head: both keys or neither, audit_seq 1 to
-//  MESSAGE_HEAD_SEQ_MAX, audit_head 32 bytes. 0, or -1 if malformed.
+//  ERROR (6.5)
+static const fields_row_t s_error_rows [] = {
+    { "re",     FIELDS_BIN,  FIELDS_AT (message_error_t, re), .flags = FIELDS_REQUIRED },
+    { "code",   FIELDS_UINT, FIELDS_AT (message_error_t, code), .max = 999,
+      .flags = FIELDS_REQUIRED },
+    { "reason", FIELDS_STR,  FIELDS_AT (message_error_t, reason) },
+    { "field",  FIELDS_STR,  FIELDS_AT (message_error_t, field) },
+    S_HEAD_ROWS (message_error_t)
+};
+static const fields_t s_error =
+    FIELDS_TABLE ("ERROR", message_error_t, s_error_rows, NULL);
+
+//  HELLO (6.1): both keys or neither; version 0 (nothing held) is the
+//  empty map
+typedef struct {
+    uint64_t epoch;
+    uint64_t version;
+} s_hello_t;
+
+static const fields_row_t s_hello_rows [] = {
+    { "epoch",   FIELDS_UINT, FIELDS_AT (s_hello_t, epoch), .max = UINT64_MAX },
+    { "version", FIELDS_UINT, FIELDS_AT (s_hello_t, version), .max = UINT64_MAX,
+      .flags = FIELDS_OMIT_EMPTY | FIELDS_WITH_PREVIOUS },
+};
+static const fields_t s_hello =
+    FIELDS_TABLE ("HELLO", s_hello_t, s_hello_rows, NULL);
+
+//  WELCOME and DIRECTORY (6.2), one table for both
+#define S_PAGE_ROW(key, member, largest) \
+    { key, FIELDS_UINT, FIELDS_AT (message_directory_t, page.member), .max = (largest), \
+      .flags = FIELDS_REQUIRED }
+static const fields_row_t s_page_rows [] = {
+    { "broker", FIELDS_STR, FIELDS_AT (message_directory_t, page.broker),
+      .flags = FIELDS_REQUIRED },
+    S_PAGE_ROW ("heartbeat_ms", heartbeat_ms, 3600000),
+    S_PAGE_ROW ("epoch", epoch, UINT64_MAX),
+    S_PAGE_ROW ("version", version, UINT64_MAX),
+    S_PAGE_ROW ("since", since, UINT64_MAX),        //  not above version
+    S_PAGE_ROW ("page", page, UINT64_MAX),          //  not above pages
+    S_PAGE_ROW ("pages", pages, MESSAGE_PAGES_MAX),
+    { "certs", FIELDS_ARRAY, FIELDS_AT (message_directory_t, certs),
+      .element = MSGPACK_OBJECT_STR, .flags = FIELDS_REQUIRED },
+    { "crl", FIELDS_BIN_REF, FIELDS_AT (message_directory_t, crl_piece),
+      .max = MESSAGE_CRL_MAX, FIELDS_LENGTH (message_directory_t, crl_piece_size),
+      .flags = FIELDS_REQUIRED },              //  not larger than crl_size
+    S_PAGE_ROW ("crl_size", crl_size, MESSAGE_CRL_MAX),
+};
+
 static int
-s_head_decode (const msgpack_object *map, message_head_t *head)
+s_page_check (const void *record)
 {
-    memset (head, 0, sizeof (*head));
-    bool bad = false;
-    const msgpack_object *seq = codec_get (map, "audit_seq", &bad);
-    const msgpack_object *hash = codec_get (map, "audit_head", &bad);
-    if (bad || (!seq) != (!hash))
-        return -1;
-    if (!seq)
-        return 0;
-    if (codec_get_uint (map, "audit_seq", &head->seq, MESSAGE_HEAD_SEQ_MAX)
-    ||  head->seq == 0
-    ||  codec_get_bin (map, "audit_head", head->hash, MESSAGE_HEAD_BYTES)) {
-        memset (head, 0, sizeof (*head));
-        return -1;
-    }
-    return 0;
+    const message_directory_t *directory = (const message_directory_t *) record;
+    const message_page_t *page = &directory->page;
+    return page->since <= page->version && page->page <= page->pages
+        && directory->crl_piece_size <= page->crl_size? 0: -1;
 }
+
+static const fields_t s_page =
+    FIELDS_TABLE_UNPACKED ("DIRECTORY", message_directory_t, unpacked, s_page_rows,
+                           s_page_check);
 
 int
 message_query_encode (const message_query_t *query, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, s_has_head (&query->head)? 8: 6);
-    codec_pack_kv_str (&pk, "item", query->item);
-    codec_pack_kv_str (&pk, "key", query->key);
-    codec_pack_kv_str (&pk, "fields", query->fields);
-    codec_pack_kv_str (&pk, "purpose", query->purpose);
-    codec_pack_kv_str (&pk, "officer", query->officer);
-    codec_pack_kv_str (&pk, "role", query->role);
-    s_head_pack (&pk, &query->head);
-    return 0;
+    return fields_encode (&s_query, query, buffer);
 }
 
 int
 message_query_decode (const uint8_t *data, size_t size, message_query_t *query)
 {
-    memset (query, 0, sizeof (*query));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "item", query->item, sizeof (query->item), false)
-    ||  codec_get_str (map, "key", query->key, sizeof (query->key), false)
-    ||  codec_get_str (map, "fields", query->fields, sizeof (query->fields), true)
-    ||  codec_get_str (map, "purpose", query->purpose, sizeof (query->purpose), true)
-    ||  codec_get_str (map, "officer", query->officer, sizeof (query->officer), true)
-    ||  codec_get_str (map, "role", query->role, sizeof (query->role), true)
-    ||  s_head_decode (map, &query->head)))
-        status = STATUS_MALFORMED;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_query, data, size, query);
 }
 
 int
 message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, s_has_head (&error->head)? 6: 4);
-    codec_pack_kv_bin (&pk, "re", error->re, ENVELOPE_ID_BYTES);
-    codec_pack_kv_uint (&pk, "code", error->code);
-    codec_pack_kv_str (&pk, "reason", error->reason);
-    codec_pack_kv_str (&pk, "field", error->field);
-    s_head_pack (&pk, &error->head);
-    return 0;
+    return fields_encode (&s_error, error, buffer);
 }
 
 int
 message_error_decode (const uint8_t *data, size_t size, message_error_t *error)
 {
-    memset (error, 0, sizeof (*error));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    uint64_t code = 0;
-    if (status == STATUS_OK
-    && (codec_get_bin (map, "re", error->re, ENVELOPE_ID_BYTES)
-    ||  codec_get_uint (map, "code", &code, 999)
-    ||  codec_get_str (map, "reason", error->reason, sizeof (error->reason), true)
-    ||  codec_get_str (map, "field", error->field, sizeof (error->field), true)
-    ||  s_head_decode (map, &error->head)))
-        status = STATUS_MALFORMED;
-    error->code = (uint32_t) code;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_error, data, size, error);
 }
 
-void
+int
 message_response_begin (msgpack_packer *pk, const uint8_t *re,
                         const char *item, int status,
                         uint64_t served_at, const char *agreement)
 {
-    message_response_begin_head (pk, re, item, status, served_at, agreement, NULL);
+    return message_response_begin_head (pk, re, item, status, served_at, agreement, NULL);
 }
 
-void
+int
 message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
                              const char *item, int status,
                              uint64_t served_at, const char *agreement,
                              const message_head_t *head)
 {
-    msgpack_pack_map (pk, s_has_head (head)? 8: 6);
-    codec_pack_kv_bin (pk, "re", re, ENVELOPE_ID_BYTES);
-    codec_pack_kv_str (pk, "item", item);
-    codec_pack_kv_uint (pk, "status", (uint64_t) status);
-    codec_pack_kv_uint (pk, "served_at", served_at);
-    codec_pack_kv_str (pk, "agreement", agreement);
-    s_head_pack (pk, head);
-    codec_pack_str (pk, "rows");
+    message_response_t response;
+    memset (&response, 0, sizeof (response));
+    memcpy (response.re, re, ENVELOPE_ID_BYTES);
+    response.status = (uint32_t) status;
+    response.served_at = served_at;
+    if (head)
+        response.head = *head;
+    if (fields_set_str (response.item, sizeof (response.item), item)
+    ||  fields_set_str (response.agreement, sizeof (response.agreement), agreement))
+        return -1;
+    return fields_pack_open (&s_response, &response, pk);
 }
 
 int
 message_response_decode (const uint8_t *data, size_t size,
                          message_response_t *response)
 {
-    memset (response, 0, sizeof (*response));
-    msgpack_unpacked_init (&response->unpacked);
-    int status = codec_unpack (data, size, &response->unpacked);
-    const msgpack_object *map = &response->unpacked.data;
-    uint64_t code = 0;
-    bool bad = false;
-    if (status == STATUS_OK
-    && (codec_get_bin (map, "re", response->re, ENVELOPE_ID_BYTES)
-    ||  codec_get_str (map, "item", response->item, sizeof (response->item), false)
-    ||  codec_get_uint (map, "status", &code, STATUS_NOT_FOUND)
-    ||  codec_get_uint (map, "served_at", &response->served_at, UINT64_MAX)
-    ||  codec_get_str (map, "agreement", response->agreement,
-                       sizeof (response->agreement), true)
-    ||  s_head_decode (map, &response->head)))
-        status = STATUS_MALFORMED;
-    if (status == STATUS_OK) {
-        response->rows = codec_get (map, "rows", &bad);
-        if (bad || !response->rows || response->rows->type != MSGPACK_OBJECT_ARRAY)
-            status = STATUS_MALFORMED;
-        else
-        for (uint32_t index = 0; index < response->rows->via.array.size; index++)
-            if (response->rows->via.array.ptr [index].type != MSGPACK_OBJECT_MAP)
-                status = STATUS_MALFORMED;
-    }
-    response->status = (uint32_t) code;
-    return status;
+    return fields_decode (&s_response, data, size, response);
 }
 
 void
 message_response_destroy (message_response_t *response)
 {
-    msgpack_unpacked_destroy (&response->unpacked);
-    response->rows = NULL;
+    fields_destroy (&s_response, response);
 }
 
 int
 message_hello_encode (uint64_t epoch, uint64_t version, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    s_packer (&pk, buffer);
-    if (version == 0)
-        msgpack_pack_map (&pk, 0);
-    else {
-        msgpack_pack_map (&pk, 2);
-        codec_pack_kv_uint (&pk, "epoch", epoch);
-        codec_pack_kv_uint (&pk, "version", version);
-    }
-    return 0;
+    s_hello_t hello = { epoch, version };
+    return fields_encode (&s_hello, &hello, buffer);
 }
 
 int
 message_hello_decode (const uint8_t *data, size_t size,
                       uint64_t *epoch, uint64_t *version)
 {
-    *epoch = *version = 0;
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    bool bad = false;
-    if (status == STATUS_OK && map->type != MSGPACK_OBJECT_MAP)
-        status = STATUS_MALFORMED;
-    //  Both keys or neither: a version means nothing without its epoch
-    bool has_epoch = status == STATUS_OK && codec_get (map, "epoch", &bad);
-    bool has_version = status == STATUS_OK && codec_get (map, "version", &bad);
-    if (status == STATUS_OK
-    && (bad || has_epoch != has_version
-    ||  (has_epoch && (codec_get_uint (map, "epoch", epoch, UINT64_MAX)
-                   ||  codec_get_uint (map, "version", version, UINT64_MAX)))))
-        status = STATUS_MALFORMED;
-    if (status != STATUS_OK)
-        *epoch = *version = 0;
-    msgpack_unpacked_destroy (&result);
+    s_hello_t hello;
+    int status = fields_decode (&s_hello, data, size, &hello);
+    *epoch = hello.epoch;
+    *version = hello.version;
     return status;
 }
 
@@ -230,73 +197,39 @@ message_directory_encode (const message_page_t *page,
                           const uint8_t *crl_piece, size_t crl_piece_size,
                           msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    s_packer (&pk, buffer);
-    msgpack_pack_map (&pk, 10);
-    codec_pack_kv_str (&pk, "broker", page->broker);
-    codec_pack_kv_uint (&pk, "heartbeat_ms", page->heartbeat_ms);
-    codec_pack_kv_uint (&pk, "epoch", page->epoch);
-    codec_pack_kv_uint (&pk, "version", page->version);
-    codec_pack_kv_uint (&pk, "since", page->since);
-    codec_pack_kv_uint (&pk, "page", page->page);
-    codec_pack_kv_uint (&pk, "pages", page->pages);
-    codec_pack_str (&pk, "certs");
-    msgpack_pack_array (&pk, count);
-    for (size_t index = 0; index < count; index++)
-        codec_pack_str (&pk, cert_texts [index]);
-    codec_pack_kv_bin (&pk, "crl", crl_piece, crl_piece_size);
-    codec_pack_kv_uint (&pk, "crl_size", page->crl_size);
-    return 0;
+    //  The texts as the array object the table writes
+    msgpack_object *texts = (msgpack_object *) calloc (count? count: 1, sizeof (msgpack_object));
+    assert (texts);
+    for (size_t index = 0; index < count; index++) {
+        texts [index].type = MSGPACK_OBJECT_STR;
+        texts [index].via.str.ptr = cert_texts [index];
+        texts [index].via.str.size = (uint32_t) strlen (cert_texts [index]);
+    }
+    msgpack_object certs = { .type = MSGPACK_OBJECT_ARRAY };
+    certs.via.array.size = (uint32_t) count;
+    certs.via.array.ptr = texts;
+    message_directory_t directory;
+    memset (&directory, 0, sizeof (directory));
+    directory.page = *page;
+    directory.certs = &certs;
+    directory.crl_piece = crl_piece;
+    directory.crl_piece_size = crl_piece_size;
+    int rc = fields_encode (&s_page, &directory, buffer);
+    free (texts);
+    return rc;
 }
 
 int
 message_directory_decode (const uint8_t *data, size_t size,
                           message_directory_t *directory)
 {
-    memset (directory, 0, sizeof (*directory));
-    msgpack_unpacked_init (&directory->unpacked);
-    int status = codec_unpack (data, size, &directory->unpacked);
-    const msgpack_object *map = &directory->unpacked.data;
-    message_page_t *page = &directory->page;
-    bool bad = false;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "broker", page->broker, sizeof (page->broker), false)
-    ||  codec_get_uint (map, "heartbeat_ms", &page->heartbeat_ms, 3600000)
-    ||  codec_get_uint (map, "epoch", &page->epoch, UINT64_MAX)
-    ||  codec_get_uint (map, "version", &page->version, UINT64_MAX)
-    ||  codec_get_uint (map, "since", &page->since, page->version)
-    ||  codec_get_uint (map, "pages", &page->pages, MESSAGE_PAGES_MAX)
-    ||  codec_get_uint (map, "page", &page->page, page->pages)
-    ||  codec_get_uint (map, "crl_size", &page->crl_size, MESSAGE_CRL_MAX)))
-        status = STATUS_MALFORMED;
-    if (status == STATUS_OK) {
-        directory->certs = codec_get (map, "certs", &bad);
-        const msgpack_object *crl = codec_get (map, "crl", &bad);
-        if (bad || !directory->certs || !crl
-        ||  directory->certs->type != MSGPACK_OBJECT_ARRAY
-        ||  crl->type != MSGPACK_OBJECT_BIN
-        ||  crl->via.bin.size > page->crl_size)
-            status = STATUS_MALFORMED;
-        else {
-            directory->crl_piece = (const uint8_t *) crl->via.bin.ptr;
-            directory->crl_piece_size = crl->via.bin.size;
-            for (uint32_t index = 0; index < directory->certs->via.array.size; index++)
-                if (directory->certs->via.array.ptr [index].type != MSGPACK_OBJECT_STR)
-                    status = STATUS_MALFORMED;
-        }
-    }
-    if (status != STATUS_OK) {
-        directory->certs = NULL;
-        directory->crl_piece = NULL;
-        directory->crl_piece_size = 0;
-    }
-    return status;
+    return fields_decode (&s_page, data, size, directory);
 }
 
 void
 message_directory_destroy (message_directory_t *directory)
 {
-    msgpack_unpacked_destroy (&directory->unpacked);
+    fields_destroy (&s_page, directory);
 }
 
 //  Test vectors of PROTOCOL.md (the QUERY payload is also envelope_test's)
@@ -349,25 +282,13 @@ message_directory_destroy (message_directory_t *directory)
     "6469745f68656164c420abababababababababababababababababababababab" \
     "ababababababababababa4726f777390"
 
-//  Asserts that an encoded payload is the documented vector (hex)
-static void
-s_test_vector (const msgpack_sbuffer *encoded, const char *expected, bool verbose)
-{
-    char text [1024];
-    assert (encoded->size * 2 < sizeof (text));
-    for (size_t byte = 0; byte < encoded->size; byte++)
-        snprintf (text + byte * 2, 3, "%02x", (uint8_t) encoded->data [byte]);
-    text [encoded->size * 2] = 0;
-    if (verbose && !streq (text, expected))
-        printf ("\nvector: %s\n", text), fflush (stdout);
-    assert (streq (text, expected));
-}
-
 void
 message_test (bool verbose)
 {
     if (verbose)
         printf (" * message: ");
+    assert (fields_valid (&s_query) && fields_valid (&s_response) && fields_valid (&s_error)
+            && fields_valid (&s_hello) && fields_valid (&s_page));
     msgpack_sbuffer buffer;
 
     //  Test vectors: each payload encodes to the documented bytes, and those
@@ -407,7 +328,7 @@ message_test (bool verbose)
             S_VECTOR_PAGE, S_VECTOR_HELLO
         };
         for (int index = 0; index < 6; index++)
-            s_test_vector (&encoded [index], expected [index], verbose);
+            assert (codec_vector_equal (&encoded [index], expected [index], verbose));
         message_query_t query_back;
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
@@ -463,7 +384,7 @@ message_test (bool verbose)
             S_VECTOR_QUERY_HEAD, S_VECTOR_ERROR_HEAD, S_VECTOR_RESPONSE_HEAD
         };
         for (int index = 0; index < 3; index++)
-            s_test_vector (&encoded [index], with_head [index], verbose);
+            assert (codec_vector_equal (&encoded [index], with_head [index], verbose));
         assert (message_query_decode ((uint8_t *) encoded [0].data, encoded [0].size,
                                       &query_back) == STATUS_OK);
         assert (memcmp (&query, &query_back, sizeof (query)) == 0);

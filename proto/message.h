@@ -3,7 +3,9 @@
     Every payload is a map with string keys (PROTOCOL.md lists them); a
     receiver ignores keys it does not know and refuses missing, duplicated,
     mistyped or oversized ones. Strings are bounded by the fixed buffers
-    below, so decoding allocates nothing that the sender controls.
+    below, so decoding allocates nothing that the sender controls. Each
+    type's keys are declared once, in a table of message.c (fields.h) that
+    both its encoder and its decoder read.
 */
 #ifndef SLUICE_MESSAGE_H_INCLUDED
 #define SLUICE_MESSAGE_H_INCLUDED
@@ -55,11 +57,12 @@ typedef struct {
                                              //  before this answer's record
 } message_error_t;
 
-//  Packs into buffer (initialised by the caller). Returns 0.
+//  Packs into buffer (initialised by the caller). Returns 0, or -1 if the
+//  buffer could not grow (as every encoder here).
 int message_query_encode (const message_query_t *query, msgpack_sbuffer *buffer);
 int message_error_encode (const message_error_t *error, msgpack_sbuffer *buffer);
 
-//  Decodes; STATUS_OK or STATUS_MALFORMED.
+//  Decodes; STATUS_OK, or STATUS_MALFORMED with every field empty.
 int message_query_decode (const uint8_t *data, size_t size, message_query_t *query);
 int message_error_decode (const uint8_t *data, size_t size, message_error_t *error);
 
@@ -69,14 +72,15 @@ int message_error_decode (const uint8_t *data, size_t size, message_error_t *err
 //  message_response_begin packs everything but the rows value, whose key it
 //  writes last; it writes no audit head (as message_response_begin_head with
 //  head NULL). head: the provider's audit head before this answer's record;
-//  NULL or seq 0 for none.
-void message_response_begin (msgpack_packer *pk, const uint8_t *re,
-                             const char *item, int status,
-                             uint64_t served_at, const char *agreement);
-void message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
-                                  const char *item, int status,
-                                  uint64_t served_at, const char *agreement,
-                                  const message_head_t *head);
+//  NULL or seq 0 for none. Returns 0, or -1 if the packer failed or item or
+//  agreement is longer than MESSAGE_ITEM_MAX (then nothing is packed).
+int message_response_begin (msgpack_packer *pk, const uint8_t *re,
+                            const char *item, int status,
+                            uint64_t served_at, const char *agreement);
+int message_response_begin_head (msgpack_packer *pk, const uint8_t *re,
+                                 const char *item, int status,
+                                 uint64_t served_at, const char *agreement,
+                                 const message_head_t *head);
 
 //  The size chain that makes every answer fit one envelope: a RESPONSE is
 //  what message_response_begin_head packs (at most MESSAGE_RESPONSE_OVERHEAD
@@ -99,6 +103,8 @@ typedef struct {
     const msgpack_object *rows;             //  array of maps, borrowed
 } message_response_t;
 
+//  STATUS_OK or STATUS_MALFORMED; call message_response_destroy in every
+//  case.
 int  message_response_decode (const uint8_t *data, size_t size,
                               message_response_t *response);
 void message_response_destroy (message_response_t *response);

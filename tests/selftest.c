@@ -9,6 +9,7 @@
 #include "ident.h"
 #include "text.h"
 #include "codec.h"
+#include "fields.h"
 #include "settings.h"
 #include "log.h"
 #include "file.h"
@@ -76,6 +77,7 @@ static const s_class_t s_classes [] = {
     { "ident", ident_test },
     { "text", text_test },
     { "codec", codec_test },
+    { "fields", fields_test },
     { "log", log_test },
     { "file", file_test },
     { "zpl", zpl_test },

@@ -1,216 +1,197 @@
-/*  registry.c -- payloads of REGISTRY messages, orders and answers.  */
+/*  registry.c -- payloads of REGISTRY messages, orders and answers: each
+    one's keys declared once, in a table (fields.h) that both its encoder
+    and its decoder read (PROTOCOL.md 16.2, 16.3).  */
 
 #include "registry.h"
 #include "codec.h"
+#include "fields.h"
 #include "ident.h"
 #include "status.h"
 #include <sodium.h>
 
-static void
-s_pack_statements (msgpack_packer *pk, zlistx_t *statements)
+//  A REGISTRY payload. Its optional keys go only where they are given (the
+//  presence bools, and NULL statements or text), so that each operation
+//  writes its own keys, in the table's order
+#define S_MSG_AT(member)    FIELDS_AT (registry_msg_t, member)
+#define S_MSG_HAS(member)   FIELDS_HAS (registry_msg_t, has_##member)
+static const fields_row_t s_msg_rows [] = {
+    //  put, list, crl, sync (gateway to broker); done, listed, push, page
+    { "op",         FIELDS_STR,  S_MSG_AT (op), .flags = FIELDS_REQUIRED },
+    //  the result of a put, crl or sync (done); 0 in the others
+    { "status",     FIELDS_UINT, S_MSG_AT (status), .max = 999, .flags = FIELDS_REQUIRED },
+    //  the request answered (done, listed, page)
+    { "re",         FIELDS_BIN,  S_MSG_AT (re), S_MSG_HAS (re) },
+    //  the status in words (done)
+    { "reason",     FIELDS_STR,  S_MSG_AT (reason), S_MSG_HAS (reason) },
+    //  the statement kind to list (list)
+    { "kind",       FIELDS_STR,  S_MSG_AT (kind), S_MSG_HAS (kind) },
+    //  encoded statements, each a bin (put: one)
+    { "statements", FIELDS_ARRAY, S_MSG_AT (statements), .element = MSGPACK_OBJECT_BIN,
+      .flags = FIELDS_OMIT_EMPTY },
+    //  a revocation list's text (crl)
+    { "text",       FIELDS_STR_REF, S_MSG_AT (text), .max = REGISTRY_TEXT_MAX,
+      FIELDS_LENGTH (registry_msg_t, text_size), .flags = FIELDS_OMIT_EMPTY },
+    //  the registry's epoch (sync: the one held; page: the broker's)
+    { "epoch",      FIELDS_STR,  S_MSG_AT (epoch), S_MSG_HAS (epoch) },
+    //  the change number held (sync), the one after this page (page)
+    { "since",      FIELDS_UINT, S_MSG_AT (since), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (since) },
+    { "next",       FIELDS_UINT, S_MSG_AT (next), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (next) },
+    //  more pages follow (page)
+    { "more",       FIELDS_BOOL, S_MSG_AT (more), S_MSG_HAS (more) },
+};
+static const fields_t s_msg =
+    FIELDS_TABLE_UNPACKED ("REGISTRY", registry_msg_t, unpacked, s_msg_rows, NULL);
+
+//  The order body (16.2)
+static int
+s_order_check (const void *record)
 {
-    codec_pack_str (pk, "statements");
-    msgpack_pack_array (pk, zlistx_size (statements));
-    for (statement_t *statement = (statement_t *) zlistx_first (statements);
-         statement; statement = (statement_t *) zlistx_next (statements)) {
-        size_t size;
-        const uint8_t *encoded = statement_encoded (statement, &size);
-        msgpack_pack_bin (pk, size);
-        msgpack_pack_bin_body (pk, encoded, size);
-    }
+    const order_t *order = (const order_t *) record;
+    return ident_validate (IDENT_DEPARTMENT, order->provider, NULL, 0, NULL)? 0: -1;
 }
 
-void
+static const fields_row_t s_order_rows [] = {
+    { "provider",    FIELDS_STR, FIELDS_AT (order_t, provider), .flags = FIELDS_REQUIRED },
+    { "item",        FIELDS_STR, FIELDS_AT (order_t, item),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+    { "fields",      FIELDS_STR, FIELDS_AT (order_t, fields) },
+    { "purpose",     FIELDS_STR, FIELDS_AT (order_t, purpose),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+    { "legal_basis", FIELDS_STR, FIELDS_AT (order_t, legal_basis),
+      .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
+};
+static const fields_t s_order = FIELDS_TABLE ("order", order_t, s_order_rows, s_order_check);
+
+//  The answer body (16.2): accepted, or refused with a legal basis
+static int
+s_answer_check (const void *record)
+{
+    const order_answer_t *answer = (const order_answer_t *) record;
+    if (streq (answer->decision, "accepted"))
+        return 0;
+    return streq (answer->decision, "refused") && *answer->legal_basis? 0: -1;
+}
+
+static const fields_row_t s_answer_rows [] = {
+    { "decision",    FIELDS_STR, FIELDS_AT (order_answer_t, decision),
+      .flags = FIELDS_REQUIRED },
+    { "legal_basis", FIELDS_STR, FIELDS_AT (order_answer_t, legal_basis) },
+    { "agreement",   FIELDS_STR, FIELDS_AT (order_answer_t, agreement) },
+};
+static const fields_t s_answer =
+    FIELDS_TABLE ("order answer", order_answer_t, s_answer_rows, s_answer_check);
+
+//  Encodes `msg` with its statements (a list of signed statement_t, or
+//  NULL) as the array of bins the table writes
+static int
+s_msg_encode (msgpack_sbuffer *buffer, registry_msg_t *msg, zlistx_t *statements)
+{
+    size_t count = statements? zlistx_size (statements): 0;
+    msgpack_object *encoded = (msgpack_object *) calloc (count? count: 1,
+                                                         sizeof (msgpack_object));
+    assert (encoded);
+    msgpack_object array = { .type = MSGPACK_OBJECT_ARRAY };
+    array.via.array.size = (uint32_t) count;
+    array.via.array.ptr = encoded;
+    size_t index = 0;
+    for (statement_t *statement = statements? (statement_t *) zlistx_first (statements): NULL;
+         statement; statement = (statement_t *) zlistx_next (statements), index++) {
+        size_t size;
+        encoded [index].type = MSGPACK_OBJECT_BIN;
+        encoded [index].via.bin.ptr = (const char *) statement_encoded (statement, &size);
+        encoded [index].via.bin.size = (uint32_t) size;
+    }
+    msg->statements = statements? &array: NULL;
+    int rc = fields_encode (&s_msg, msg, buffer);
+    msg->statements = NULL;
+    free (encoded);
+    return rc;
+}
+
+int
 registry_msg_encode (msgpack_sbuffer *buffer, const char *op,
                      const uint8_t *re, int status, const char *reason,
                      const char *kind, zlistx_t *statements, const char *text)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    size_t entries = 2 + (re? 1: 0) + (reason? 1: 0) + (kind? 1: 0)
-                   + (statements? 1: 0) + (text? 1: 0);
-    msgpack_pack_map (&pk, entries);
-    codec_pack_kv_str (&pk, "op", op);
-    codec_pack_kv_uint (&pk, "status", (uint64_t) status);
-    if (re)
-        codec_pack_kv_bin (&pk, "re", re, ENVELOPE_ID_BYTES);
-    if (reason)
-        codec_pack_kv_str (&pk, "reason", reason);
-    if (kind)
-        codec_pack_kv_str (&pk, "kind", kind);
-    if (statements)
-        s_pack_statements (&pk, statements);
-    if (text)
-        codec_pack_kv_str (&pk, "text", text);
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    msg.status = (uint32_t) status;
+    if ((msg.has_re = re != NULL))
+        memcpy (msg.re, re, ENVELOPE_ID_BYTES);
+    msg.has_reason = reason != NULL;
+    msg.has_kind = kind != NULL;
+    msg.text = text;
+    msg.text_size = text? strlen (text): 0;
+    if (fields_set_str (msg.op, sizeof (msg.op), op)
+    ||  fields_set_str (msg.reason, sizeof (msg.reason), reason)
+    ||  fields_set_str (msg.kind, sizeof (msg.kind), kind))
+        return -1;
+    return s_msg_encode (buffer, &msg, statements);
 }
 
-void
+int
 registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 4);
-    codec_pack_kv_str (&pk, "op", "sync");
-    codec_pack_kv_uint (&pk, "status", 0);
-    codec_pack_kv_str (&pk, "epoch", epoch);
-    codec_pack_kv_uint (&pk, "since", since);
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    strcpy (msg.op, "sync");
+    msg.since = since;
+    msg.has_epoch = msg.has_since = true;
+    if (fields_set_str (msg.epoch, sizeof (msg.epoch), epoch))
+        return -1;
+    return s_msg_encode (buffer, &msg, NULL);
 }
 
-void
+int
 registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re, const char *epoch,
                       uint64_t next, bool more, zlistx_t *statements)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 7);
-    codec_pack_kv_str (&pk, "op", "page");
-    codec_pack_kv_uint (&pk, "status", 0);
-    codec_pack_kv_bin (&pk, "re", re, ENVELOPE_ID_BYTES);
-    s_pack_statements (&pk, statements);
-    codec_pack_kv_str (&pk, "epoch", epoch);
-    codec_pack_kv_uint (&pk, "next", next);
-    codec_pack_str (&pk, "more");
-    if (more)
-        msgpack_pack_true (&pk);
-    else
-        msgpack_pack_false (&pk);
-}
-
-//  Reads the optional unsigned `key` into *value (0 if absent); -1 if it
-//  is present but not an unsigned integer up to max.
-static int
-s_get_optional_uint (const msgpack_object *map, const char *key, uint64_t *value,
-                     uint64_t max, bool *bad)
-{
-    *value = 0;
-    return codec_get (map, key, bad)? codec_get_uint (map, key, value, max): 0;
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    strcpy (msg.op, "page");
+    memcpy (msg.re, re, ENVELOPE_ID_BYTES);
+    msg.next = next;
+    msg.more = more;
+    msg.has_re = msg.has_epoch = msg.has_next = msg.has_more = true;
+    if (fields_set_str (msg.epoch, sizeof (msg.epoch), epoch))
+        return -1;
+    return s_msg_encode (buffer, &msg, statements);
 }
 
 int
 registry_msg_decode (const uint8_t *data, size_t size, registry_msg_t *msg)
 {
-    memset (msg, 0, sizeof (*msg));
-    msgpack_unpacked_init (&msg->unpacked);
-    int status = codec_unpack (data, size, &msg->unpacked);
-    const msgpack_object *map = &msg->unpacked.data;
-    uint64_t code = 0;
-    bool bad = false;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "op", msg->op, sizeof (msg->op), false)
-    ||  codec_get_uint (map, "status", &code, 999)
-    ||  codec_get_str (map, "reason", msg->reason, sizeof (msg->reason), true)
-    ||  codec_get_str (map, "kind", msg->kind, sizeof (msg->kind), true)
-    ||  codec_get_str (map, "epoch", msg->epoch, sizeof (msg->epoch), true)
-    ||  s_get_optional_uint (map, "since", &msg->since, REGISTRY_SEQ_MAX, &bad)
-    ||  s_get_optional_uint (map, "next", &msg->next, REGISTRY_SEQ_MAX, &bad)))
-        status = STATUS_MALFORMED;
-    const msgpack_object *more = status == STATUS_OK? codec_get (map, "more", &bad): NULL;
-    if (more && more->type != MSGPACK_OBJECT_BOOLEAN)
-        status = STATUS_MALFORMED;
-    else
-        msg->more = more && more->via.boolean;
-    msg->status = (uint32_t) code;
-    if (status == STATUS_OK && codec_get (map, "re", &bad)
-    &&  codec_get_bin (map, "re", msg->re, ENVELOPE_ID_BYTES))
-        status = STATUS_MALFORMED;
-    if (status == STATUS_OK) {
-        msg->statements = codec_get (map, "statements", &bad);
-        if (msg->statements) {
-            if (msg->statements->type != MSGPACK_OBJECT_ARRAY)
-                status = STATUS_MALFORMED;
-            else
-            for (uint32_t index = 0; index < msg->statements->via.array.size; index++)
-                if (msg->statements->via.array.ptr [index].type != MSGPACK_OBJECT_BIN)
-                    status = STATUS_MALFORMED;
-        }
-        const msgpack_object *text = codec_get (map, "text", &bad);
-        if (text) {
-            if (text->type != MSGPACK_OBJECT_STR || text->via.str.size > REGISTRY_TEXT_MAX)
-                status = STATUS_MALFORMED;
-            else {
-                msg->text = text->via.str.ptr;
-                msg->text_size = text->via.str.size;
-            }
-        }
-    }
-    if (bad)
-        status = STATUS_MALFORMED;
-    return status;
+    return fields_decode (&s_msg, data, size, msg);
 }
 
 void
 registry_msg_destroy (registry_msg_t *msg)
 {
-    msgpack_unpacked_destroy (&msg->unpacked);
-    msg->statements = NULL;
-    msg->text = NULL;
+    fields_destroy (&s_msg, msg);
 }
 
-void
+int
 registry_order_encode (const order_t *order, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 5);
-    codec_pack_kv_str (&pk, "provider", order->provider);
-    codec_pack_kv_str (&pk, "item", order->item);
-    codec_pack_kv_str (&pk, "fields", order->fields);
-    codec_pack_kv_str (&pk, "purpose", order->purpose);
-    codec_pack_kv_str (&pk, "legal_basis", order->legal_basis);
+    return fields_encode (&s_order, order, buffer);
 }
 
 int
 registry_order_decode (const uint8_t *data, size_t size, order_t *order)
 {
-    memset (order, 0, sizeof (*order));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "provider", order->provider, sizeof (order->provider), false)
-    ||  codec_get_str (map, "item", order->item, sizeof (order->item), false)
-    ||  codec_get_str (map, "fields", order->fields, sizeof (order->fields), true)
-    ||  codec_get_str (map, "purpose", order->purpose, sizeof (order->purpose), false)
-    ||  codec_get_str (map, "legal_basis", order->legal_basis,
-                       sizeof (order->legal_basis), false)
-    ||  !ident_validate (IDENT_DEPARTMENT, order->provider, NULL, 0, NULL)
-    ||  !*order->item || !*order->purpose || !*order->legal_basis))
-        status = STATUS_MALFORMED;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_order, data, size, order);
 }
 
-void
+int
 registry_answer_encode (const order_answer_t *answer, msgpack_sbuffer *buffer)
 {
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 3);
-    codec_pack_kv_str (&pk, "decision", answer->decision);
-    codec_pack_kv_str (&pk, "legal_basis", answer->legal_basis);
-    codec_pack_kv_str (&pk, "agreement", answer->agreement);
+    return fields_encode (&s_answer, answer, buffer);
 }
 
 int
 registry_answer_decode (const uint8_t *data, size_t size, order_answer_t *answer)
 {
-    memset (answer, 0, sizeof (*answer));
-    msgpack_unpacked result;
-    msgpack_unpacked_init (&result);
-    int status = codec_unpack (data, size, &result);
-    const msgpack_object *map = &result.data;
-    if (status == STATUS_OK
-    && (codec_get_str (map, "decision", answer->decision, sizeof (answer->decision), false)
-    ||  codec_get_str (map, "legal_basis", answer->legal_basis,
-                       sizeof (answer->legal_basis), true)
-    ||  codec_get_str (map, "agreement", answer->agreement,
-                       sizeof (answer->agreement), true)
-    ||  !(streq (answer->decision, "accepted") || streq (answer->decision, "refused"))
-    ||  (streq (answer->decision, "refused") && !*answer->legal_basis)))
-        status = STATUS_MALFORMED;
-    msgpack_unpacked_destroy (&result);
-    return status;
+    return fields_decode (&s_answer, data, size, answer);
 }
 
 //  Every cut of an encoded payload is refused
@@ -224,11 +205,142 @@ s_test_truncations (msgpack_sbuffer *buffer)
     }
 }
 
+//  Test vectors: the order body and the statement of PROTOCOL.md 16.7 (the
+//  put of it is the 288 bytes named there), an answer, and every REGISTRY
+//  operation's payload
+#define S_VECTOR_ORDER \
+    "85a870726f7669646572a953482d50442d4d5341a46974656db16d61726b6574" \
+    "2d76696f6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a7" \
+    "707572706f7365a87461782d7269736bab6c6567616c5f6261736973d924e380" \
+    "8ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e6" \
+    "9da1"
+#define S_VECTOR_ANSWER \
+    "83a86465636973696f6ea86163636570746564ab6c6567616c5f6261736973d9" \
+    "24e3808ae7a88ee694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4" \
+    "ba94e69da1a961677265656d656e74b04147522d4f52442d5441582d30303031"
+#define S_VECTOR_PUT \
+    "83a26f70a3707574a673746174757300aa73746174656d656e747391c5010198" \
+    "b2736c756963652d73746174656d656e742d32a56f72646572a953482d50442d" \
+    "544158ac4f52442d5441582d3030303101cf0000019b76daa800c48285a87072" \
+    "6f7669646572a953482d50442d4d5341a46974656db16d61726b65742d76696f" \
+    "6c6174696f6e73a66669656c6473ac636173655f6e6f2c6b696e64a770757270" \
+    "6f7365a87461782d7269736bab6c6567616c5f6261736973d924e3808ae7a88e" \
+    "e694b6e5be81e694b6e7aea1e79086e6b395e3808be7acace4ba94e69da1c440" \
+    "8f6b1147b048d5c042b78535d715d976bc683c67d35b464f0b8eb2b78329dc98" \
+    "ea9622ac65284eca5b260f00cd4ca894f78c06531e180faa34eb2ae1fe478a0e"
+#define S_VECTOR_DONE \
+    "84a26f70a4646f6e65a673746174757370a27265c41010111213141516171819" \
+    "1a1b1c1d1e1fa6726561736f6ed92c7468652062726f6b657220686f6c647320" \
+    "746869732076657273696f6e206f722061206e65776572206f6e65"
+#define S_VECTOR_LISTED \
+    "84a26f70a66c6973746564a673746174757300a27265c4101011121314151617" \
+    "18191a1b1c1d1e1faa73746174656d656e747390"
+#define S_VECTOR_PUSH \
+    "83a26f70a470757368a673746174757300aa73746174656d656e747390"
+#define S_VECTOR_LIST \
+    "83a26f70a46c697374a673746174757300a46b696e64a7636174616c6f67"
+#define S_VECTOR_LIST_ALL \
+    "82a26f70a46c697374a673746174757300"
+#define S_VECTOR_CRL \
+    "83a26f70a363726ca673746174757300a474657874a863726c2074657874"
+#define S_VECTOR_SYNC \
+    "84a26f70a473796e63a673746174757300a565706f6368d92030313233343536" \
+    "37383961626364656630313233343536373839616263646566a573696e636529"
+#define S_VECTOR_PAGE \
+    "87a26f70a470616765a673746174757300a27265c41010111213141516171819" \
+    "1a1b1c1d1e1faa73746174656d656e747390a565706f6368a26162a46e657874" \
+    "4da46d6f7265c3"
+
+static void
+s_test_vectors (bool verbose)
+{
+    order_t order = { "SH-PD-MSA", "market-violations", "case_no,kind", "tax-risk",
+                      "《税收征收管理法》第五条" };
+    order_answer_t answer = { "accepted", "《税收征收管理法》第五条", "AGR-ORD-TAX-0001" };
+    msgpack_sbuffer encoded [11];
+    for (int index = 0; index < 11; index++)
+        msgpack_sbuffer_init (&encoded [index]);
+    registry_order_encode (&order, &encoded [0]);
+    registry_answer_encode (&answer, &encoded [1]);
+
+    uint8_t seed [32], public_key [32], secret_key [64];
+    memset (seed, 0x02, sizeof (seed));
+    crypto_sign_seed_keypair (public_key, secret_key, seed);
+    statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-TAX", "ORD-TAX-0001", 1,
+                                            (uint8_t *) encoded [0].data, encoded [0].size);
+    statement_set_issued (statement, INT64_C (1767225600000));
+    statement_sign (statement, secret_key);
+    zlistx_t *one = zlistx_new ();
+    zlistx_add_end (one, statement);
+    zlistx_t *none = zlistx_new ();
+    const uint8_t re [ENVELOPE_ID_BYTES] = {
+        0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+        0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+    registry_msg_encode (&encoded [2], "put", NULL, 0, NULL, NULL, one, NULL);
+    registry_msg_encode (&encoded [3], "done", re, STATUS_STALE,
+                         "the broker holds this version or a newer one", NULL, NULL, NULL);
+    registry_msg_encode (&encoded [4], "listed", re, 0, NULL, NULL, none, NULL);
+    registry_msg_encode (&encoded [5], "push", NULL, 0, NULL, NULL, none, NULL);
+    registry_msg_encode (&encoded [6], "list", NULL, 0, NULL, STATEMENT_CATALOG, NULL, NULL);
+    registry_msg_encode (&encoded [7], "list", NULL, 0, NULL, NULL, NULL, NULL);
+    registry_msg_encode (&encoded [8], "crl", NULL, 0, NULL, NULL, NULL, "crl text");
+    registry_sync_encode (&encoded [9], "0123456789abcdef0123456789abcdef", 41);
+    registry_page_encode (&encoded [10], re, "ab", 77, true, none);
+    const char *expected [11] = {
+        S_VECTOR_ORDER, S_VECTOR_ANSWER, S_VECTOR_PUT, S_VECTOR_DONE, S_VECTOR_LISTED,
+        S_VECTOR_PUSH, S_VECTOR_LIST, S_VECTOR_LIST_ALL, S_VECTOR_CRL, S_VECTOR_SYNC,
+        S_VECTOR_PAGE
+    };
+    for (int index = 0; index < 11; index++)
+        assert (codec_vector_equal (&encoded [index], expected [index], verbose));
+
+    //  And they decode back
+    order_t order_back;
+    assert (registry_order_decode ((uint8_t *) encoded [0].data, encoded [0].size,
+                                   &order_back) == STATUS_OK);
+    assert (memcmp (&order, &order_back, sizeof (order)) == 0);
+    order_answer_t answer_back;
+    assert (registry_answer_decode ((uint8_t *) encoded [1].data, encoded [1].size,
+                                    &answer_back) == STATUS_OK);
+    assert (memcmp (&answer, &answer_back, sizeof (answer)) == 0);
+    registry_msg_t msg;
+    assert (registry_msg_decode ((uint8_t *) encoded [2].data, encoded [2].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "put") && msg.statements->via.array.size == 1);
+    const msgpack_object_bin *bin = &msg.statements->via.array.ptr [0].via.bin;
+    size_t statement_size;
+    const uint8_t *statement_bytes = statement_encoded (statement, &statement_size);
+    assert (bin->size == statement_size && memcmp (bin->ptr, statement_bytes, bin->size) == 0);
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [3].data, encoded [3].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "done") && msg.status == STATUS_STALE);
+    assert (memcmp (msg.re, re, ENVELOPE_ID_BYTES) == 0);
+    assert (streq (msg.reason, "the broker holds this version or a newer one"));
+    assert (!msg.statements && !msg.text && !*msg.kind && !*msg.epoch);
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [6].data, encoded [6].size,
+                                 &msg) == STATUS_OK);
+    assert (streq (msg.op, "list") && streq (msg.kind, STATEMENT_CATALOG));
+    registry_msg_destroy (&msg);
+    assert (registry_msg_decode ((uint8_t *) encoded [8].data, encoded [8].size,
+                                 &msg) == STATUS_OK);
+    assert (msg.text_size == 8 && memcmp (msg.text, "crl text", 8) == 0);
+    registry_msg_destroy (&msg);
+    for (int index = 0; index < 11; index++)
+        msgpack_sbuffer_destroy (&encoded [index]);
+    zlistx_destroy (&one);
+    zlistx_destroy (&none);
+    statement_destroy (&statement);
+}
+
 void
 registry_test (bool verbose)
 {
     if (verbose)
         printf (" * registry: ");
+    assert (fields_valid (&s_msg) && fields_valid (&s_order) && fields_valid (&s_answer));
+    s_test_vectors (verbose);
     uint8_t public_key [32], secret_key [64];
     crypto_sign_keypair (public_key, secret_key);
 

@@ -1,20 +1,12 @@
 /*  registry.h -- payloads of REGISTRY messages, and of the statements that
     travel in them (orders and their answers).
 
-    A REGISTRY payload is a msgpack map:
-        op          str     put | list | crl | sync         (gateway -> broker)
-                            done | listed | push | page     (broker -> gateway)
-        re          bin 16  the request answered (done, listed, page)
-        status      uint    result code of a put, crl or sync (done)
-        reason      str     words for the status (done)
-        kind        str     statement kind to list (list)
-        statements  array   encoded statements, each bin (put: one)
-        text        str     a revocation list's text (crl)
-        epoch       str     the broker's registry epoch (sync, page)
-        since       uint    the change number the gateway holds (sync)
-        next        uint    the change number after this page (page)
-        more        bool    more pages follow (page)
-    See proto/PROTOCOL.md section 16.3.
+    A REGISTRY payload is a msgpack map: op (put, list, crl, sync from a
+    gateway; done, listed, push, page from a broker), status, and what the
+    operation carries of re, reason, kind, statements, text, epoch, since,
+    next and more (proto/PROTOCOL.md section 16.3). Each payload's keys,
+    and the order and answer bodies', are declared once, in a table of
+    registry.c (fields.h) that both its encoder and its decoder read.
 */
 #ifndef SLUICE_REGISTRY_H_INCLUDED
 #define SLUICE_REGISTRY_H_INCLUDED
@@ -48,11 +40,16 @@ typedef struct {
     uint64_t since;                     //  0 if absent
     uint64_t next;                      //  0 if absent
     bool more;                          //  false if absent
+    //  Whether each optional key of a fixed size was there (the encoder
+    //  writes it only then); statements and text are NULL when absent
+    bool has_re, has_reason, has_kind, has_epoch, has_since, has_next, has_more;
 } registry_msg_t;
 
 //  Packs a payload; re, reason, kind, statements, text may be NULL/absent.
-//  `statements` is a list of signed statement_t.
-void
+//  `statements` is a list of signed statement_t. Returns 0, or -1 if the
+//  buffer could not grow or op, reason or kind is over its bound (then
+//  nothing is packed), as the other encoders here.
+int
     registry_msg_encode (msgpack_sbuffer *buffer, const char *op,
                          const uint8_t *re, int status, const char *reason,
                          const char *kind, zlistx_t *statements,
@@ -60,17 +57,18 @@ void
 
 //  A gateway's request for the changes after `since` of the registry of
 //  `epoch` ("" if it holds none) that concern it.
-void
+int
     registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since);
 
 //  A broker's answer to a sync: one page of statements, the change number
 //  after it, and whether more follow.
-void
+int
     registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re,
                           const char *epoch, uint64_t next, bool more,
                           zlistx_t *statements);
 
-//  Decodes; STATUS_OK or STATUS_MALFORMED. Call registry_msg_destroy always.
+//  Decodes; STATUS_OK, or STATUS_MALFORMED with every field empty. Call
+//  registry_msg_destroy always.
 int
     registry_msg_decode (const uint8_t *data, size_t size, registry_msg_t *msg);
 void
@@ -93,10 +91,12 @@ typedef struct {
     char agreement [65];                //  id of the drafted agreement, if any
 } order_answer_t;
 
-void registry_order_encode (const order_t *order, msgpack_sbuffer *buffer);
-int  registry_order_decode (const uint8_t *data, size_t size, order_t *order);
-void registry_answer_encode (const order_answer_t *answer, msgpack_sbuffer *buffer);
-int  registry_answer_decode (const uint8_t *data, size_t size, order_answer_t *answer);
+//  Encoders return 0, or -1 if the buffer could not grow; decoders return
+//  STATUS_OK, or STATUS_MALFORMED with every field empty.
+int registry_order_encode (const order_t *order, msgpack_sbuffer *buffer);
+int registry_order_decode (const uint8_t *data, size_t size, order_t *order);
+int registry_answer_encode (const order_answer_t *answer, msgpack_sbuffer *buffer);
+int registry_answer_decode (const uint8_t *data, size_t size, order_answer_t *answer);
 
 void
     registry_test (bool verbose);

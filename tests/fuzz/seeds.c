@@ -204,6 +204,24 @@ s_payloads (s_out_t *out)
     zlistx_destroy (&none);
     registry_msg_encode (&buffer, "list", NULL, 0, NULL, "agreement", NULL, NULL);
     s_write_buffer (out, &buffer);
+
+    //  A record of fuzz_message's own table, a row of every type
+    msgpack_pack_map (&pk, 11);
+    codec_pack_kv_str (&pk, "n", "name");
+    codec_pack_kv_uint (&pk, "c", 7);
+    codec_pack_kv_uint (&pk, "u", 1ULL << 40);
+    codec_pack_str (&pk, "f");
+    msgpack_pack_true (&pk);
+    codec_pack_kv_bin (&pk, "i", (const uint8_t *) "\1\2\3\4", 4);
+    codec_pack_kv_str (&pk, "t", "some text");
+    codec_pack_kv_str (&pk, "s", "note");
+    codec_pack_kv_bin (&pk, "b", (const uint8_t *) "piece", 5);
+    codec_pack_str (&pk, "l");
+    msgpack_pack_array (&pk, 1);
+    msgpack_pack_map (&pk, 0);
+    codec_pack_kv_uint (&pk, "x", 3);
+    codec_pack_kv_uint (&pk, "y", 4);
+    s_write_buffer (out, &buffer);
     msgpack_sbuffer_destroy (&buffer);
 
     //  An ERROR whose code (an unsigned field) comes in a signed format:
