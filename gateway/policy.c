@@ -18,6 +18,7 @@
 #include "certfile.h"
 #include "status.h"
 #include "ident.h"
+#include "statedb.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -27,6 +28,16 @@
 
 #define S_SECONDS_PER_DAY   86400
 #define S_DAY_NONE          INT64_MIN       //  counter not loaded yet
+
+//  quota.db (statedb.h): one row per agreement and UTC day (days since the
+//  epoch), old rows kept as the usage history; and the version floor. A
+//  store from before versions were kept gets the floor table it may lack.
+static const statedb_schema_t s_quota_db = { "quota store", 1,
+    "CREATE TABLE IF NOT EXISTS quota (agreement_id TEXT NOT NULL,"
+    " day INTEGER NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (agreement_id, day));"
+    "CREATE TABLE IF NOT EXISTS agreement_floor (agreement_id TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL, digest BLOB NOT NULL);",
+    "NORMAL", 5000, SQLITE_OPEN_NOMUTEX };
 
 //  An agreement with its quota counter for one UTC day
 typedef struct {
@@ -131,36 +142,18 @@ policy_new (const char *department, truststore_t *trust,
     assert (self->by_pair);
     zhashx_set_destructor (self->by_pair, (zhashx_destructor_fn *) s_list_destroy);
 
-    int rc = sqlite3_open_v2 (state_db_path, &self->db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                              | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        status_set_error (error, "policy: cannot open %s: %s", state_db_path,
-                          self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+    self->db = statedb_open (state_db_path, &s_quota_db, NULL, error);
+    if (!self->db) {
         policy_destroy (&self);
         return NULL;
     }
-    sqlite3_busy_timeout (self->db, 5000);
-    //  The quota table: one row per agreement and UTC day (days since the
-    //  epoch). Old rows stay: they are the usage history.
-    if (s_exec (self, "PRAGMA journal_mode=WAL")
-    ||  s_exec (self, "PRAGMA synchronous=NORMAL")
-    ||  s_exec (self, "CREATE TABLE IF NOT EXISTS quota ("
-                      " agreement_id TEXT NOT NULL,"
-                      " day INTEGER NOT NULL,"
-                      " used INTEGER NOT NULL,"
-                      " PRIMARY KEY (agreement_id, day))")
-    ||  sqlite3_prepare_v2 (self->db,
+    if (sqlite3_prepare_v2 (self->db,
             "SELECT used FROM quota WHERE agreement_id = ?1 AND day = ?2",
             -1, &self->select_used, NULL) != SQLITE_OK
     ||  sqlite3_prepare_v2 (self->db,
             "INSERT INTO quota (agreement_id, day, used) VALUES (?1, ?2, ?3)"
             " ON CONFLICT (agreement_id, day) DO UPDATE SET used = excluded.used",
             -1, &self->upsert_used, NULL) != SQLITE_OK
-    ||  s_exec (self, "CREATE TABLE IF NOT EXISTS agreement_floor ("
-                      " agreement_id TEXT PRIMARY KEY,"
-                      " version INTEGER NOT NULL,"
-                      " digest BLOB NOT NULL)")
     ||  sqlite3_prepare_v2 (self->db,
             "SELECT version, digest FROM agreement_floor WHERE agreement_id = ?1",
             -1, &self->select_floor, NULL) != SQLITE_OK
@@ -1070,6 +1063,15 @@ policy_test (bool verbose)
     assert (error);
     zstr_free (&error);
     zstr_free (&bad_path);
+    //  A quota store that a newer version wrote (statedb.h)
+    sqlite3 *newer = NULL;
+    assert (sqlite3_open (db_path, &newer) == SQLITE_OK);
+    assert (sqlite3_exec (newer, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (newer);
+    assert (!policy_new ("SH-PD-MSA", trust, db_path, &error));
+    assert (error && strstr (error, "quota store has schema version 99"));
+    zstr_free (&error);
+    statedb_remove (db_path);
 
     policy_t *policy = policy_new ("SH-PD-MSA", trust, db_path, &error);
     assert (policy);

@@ -18,6 +18,7 @@
 #include "envelope.h"
 #include "message.h"
 #include "statement.h"
+#include "statedb.h"
 #include "ledger.h"
 #include "registry.h"
 #include "replay.h"
@@ -72,6 +73,7 @@ static const s_class_t s_classes [] = {
     { "envelope", envelope_test },
     { "message", message_test },
     { "statement", statement_test },
+    { "statedb", statedb_test },
     { "ledger", ledger_test },
     { "registry", registry_test },
     { "replay", replay_test },

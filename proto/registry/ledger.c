@@ -2,6 +2,7 @@
 
 #include "ledger.h"
 #include "status.h"
+#include "statedb.h"
 #include <sqlite3.h>
 #include <sodium.h>
 
@@ -17,9 +18,7 @@ struct _ledger_t {
 
 //  The change number `seq` is one more than the highest held, so it only
 //  grows: a replaced row gets a number above every other.
-static const char *s_schema =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = FULL;"
+static const char s_schema [] =
     "CREATE TABLE IF NOT EXISTS statement ("
     "  kind TEXT NOT NULL,"
     "  key TEXT NOT NULL,"
@@ -33,14 +32,33 @@ static const char *s_schema =
     "  PRIMARY KEY (kind, key));"
     "CREATE TABLE IF NOT EXISTS value ("
     "  name TEXT PRIMARY KEY,"
-    "  value TEXT NOT NULL);";
-
-//  After the check that the table has the columns of this format
-static const char *s_indexes =
+    "  value TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS statement_seq ON statement (seq);"
     "CREATE INDEX IF NOT EXISTS statement_party_a ON statement (party_a, seq);"
     "CREATE INDEX IF NOT EXISTS statement_party_b ON statement (party_b, seq);"
     "CREATE INDEX IF NOT EXISTS statement_author ON statement (kind, author);";
+
+//  A ledger from before schema versions were kept (version 0) is of this
+//  layout if its statements have versions and change numbers; the layout
+//  before statement versions cannot be read.
+static int
+s_upgrade (sqlite3 *db, const char *path, int from, void *arg, char **error)
+{
+    sqlite3_stmt *probe = NULL;
+    int rc = sqlite3_prepare_v2 (db, "SELECT version, seq FROM statement LIMIT 0",
+                                 -1, &probe, NULL);
+    sqlite3_finalize (probe);
+    if (rc == SQLITE_OK)
+        return 0;
+    status_set_error (error, "%s: a ledger of an older format (statements without "
+                      "versions), which this version cannot read", path);
+    return -1;
+}
+
+//  A ledger keeps what was acknowledged: every commit is synced
+static const statedb_schema_t s_ledger_db = {
+    "ledger", 1, s_schema, "FULL", 1000, 0, NULL, s_upgrade, NULL
+};
 
 static const struct {
     size_t offset;
@@ -84,32 +102,16 @@ ledger_new (const char *path, char **error)
     assert (path && error);
     ledger_t *self = (ledger_t *) zmalloc (sizeof (ledger_t));
     assert (self);
-    bool opened =
-        sqlite3_open_v2 (path, &self->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK
-    &&  sqlite3_busy_timeout (self->db, 1000) == SQLITE_OK
-    &&  sqlite3_exec (self->db, s_schema, NULL, NULL, NULL) == SQLITE_OK;
-    //  A table made by the format before versions lacks these columns
-    sqlite3_stmt *probe = NULL;
-    if (opened
-    &&  sqlite3_prepare_v2 (self->db, "SELECT version, seq FROM statement LIMIT 0",
-                            -1, &probe, NULL) != SQLITE_OK) {
-        *error = zsys_sprintf ("%s: a ledger of an older format (statements without "
-                               "versions), which this version cannot read", path);
-        sqlite3_finalize (probe);
-        ledger_destroy (&self);
-        return NULL;
-    }
-    sqlite3_finalize (probe);
-    opened = opened && sqlite3_exec (self->db, s_indexes, NULL, NULL, NULL) == SQLITE_OK;
+    self->db = statedb_open (path, &s_ledger_db, NULL, error);
+    bool opened = self->db != NULL;
     for (size_t index = 0; opened && index < S_PREPARED; index++)
         opened = sqlite3_prepare_v2 (self->db, s_prepared [index].sql, -1,
                                      s_slot (self, index), NULL) == SQLITE_OK;
-    if (!opened) {
-        *error = zsys_sprintf ("%s: cannot open the ledger: %s", path,
-                               self->db? sqlite3_errmsg (self->db): "out of memory");
+    if (self->db && !opened)
+        status_set_error (error, "%s: cannot open the ledger: %s", path,
+                          sqlite3_errmsg (self->db));
+    if (!opened)
         ledger_destroy (&self);
-    }
     return self;
 }
 
@@ -431,26 +433,37 @@ ledger_test (bool verbose)
     assert (!ledger_new ("/nonexistent/dir/ledger.db", &error));
     assert (error);
     zstr_free (&error);
-    zsys_file_delete (path);
-    char *wal = zsys_sprintf ("%s-wal", path);
-    zsys_file_delete (wal);
-    zstr_free (&wal);
-    wal = zsys_sprintf ("%s-shm", path);
-    zsys_file_delete (wal);
-    zstr_free (&wal);
+
+    //  Schema versions: a ledger of this layout from before versions were
+    //  kept is taken as version 1; one a newer version wrote is refused
+    sqlite3 *raw = NULL;
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (statedb_version (raw) == 1);
+    assert (sqlite3_exec (raw, "PRAGMA user_version = 0", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (raw);
+    ledger = ledger_new (path, &error);
+    assert (ledger);
+    ledger_destroy (&ledger);
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (statedb_version (raw) == 1);
+    assert (sqlite3_exec (raw, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (raw);
+    assert (!ledger_new (path, &error));
+    assert (error && strstr (error, path) && strstr (error, "ledger has schema version 99"));
+    zstr_free (&error);
+    statedb_remove (path);
 
     //  A ledger of the format before versions is refused with a reason
-    sqlite3 *old = NULL;
-    assert (sqlite3_open (path, &old) == SQLITE_OK);
-    assert (sqlite3_exec (old, "CREATE TABLE statement (kind TEXT NOT NULL, key TEXT NOT NULL,"
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (sqlite3_exec (raw, "CREATE TABLE statement (kind TEXT NOT NULL, key TEXT NOT NULL,"
                           " author TEXT NOT NULL, issued INTEGER NOT NULL, party_a TEXT"
                           " NOT NULL, party_b TEXT NOT NULL, encoded BLOB NOT NULL,"
                           " PRIMARY KEY (kind, key))", NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close (old);
+    sqlite3_close (raw);
     assert (!ledger_new (path, &error));
     assert (error && strstr (error, "older format"));
     zstr_free (&error);
-    zsys_file_delete (path);
+    statedb_remove (path);
     if (verbose)
         printf ("OK\n");
 }

@@ -22,9 +22,10 @@
 
 typedef struct _ledger_t ledger_t;
 
-//  Opens or creates the ledger at path. NULL and *error on failure, also
-//  for a ledger of the older format without versions, which this code
-//  cannot read.
+//  Opens or creates the ledger at path (statedb.h: schema version 1). NULL
+//  and *error on failure, also for a ledger of the older format without
+//  statement versions, which this code cannot read, and for one of a
+//  schema version that a newer Sluice wrote.
 ledger_t *
     ledger_new (const char *path, char **error);
 void
