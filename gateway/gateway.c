@@ -127,6 +127,7 @@ struct _gateway_t {
     int64_t catalogs_fetched;   //  monotonic ms of the last directory, or 0
     bool catalogs_fetching;     //  a directory is asked for, not yet here
     zlistx_t *held;             //  s_held_t, until the batch is committed
+    bool audit_failing;         //  the last audit commit failed
     int64_t heartbeat_ms;
     int64_t timeout_ms;
     uint64_t served, refused, asked;
@@ -403,7 +404,15 @@ s_commit (gateway_t *self)
 {
     if (audit_pending (self->audit) == 0 && zlistx_size (self->held) == 0)
         return;
-    bool durable = audit_commit (self->audit) == 0;
+    //  A failing disk is said once per failing spell, not once per batch
+    char *error = NULL;
+    bool durable = audit_commit (self->audit, &error) == 0;
+    if (!durable && !self->audit_failing)
+        zsys_error ("gateway: audit: %s", error? error: "cannot write");
+    if (durable && self->audit_failing)
+        zsys_info ("gateway: audit: the log is written again");
+    self->audit_failing = !durable;
+    zstr_free (&error);
     s_held_t *held;
     while ((held = (s_held_t *) zlistx_detach (self->held, NULL))) {
         if (held->envelope && durable) {

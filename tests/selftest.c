@@ -35,7 +35,11 @@
 #include "agreement.h"
 #include "names.h"
 #include "policy.h"
+#include "auditrecord.h"
+#include "auditfile.h"
 #include "audit.h"
+#include "auditverify.h"
+#include "auditprint.h"
 #include "localapi.h"
 #include "caller.h"
 #include "dirsync.h"
@@ -90,7 +94,11 @@ static const s_class_t s_classes [] = {
     { "names", names_test },
     { "agreement", agreement_test },
     { "policy", policy_test },
+    { "auditrecord", auditrecord_test },
+    { "auditfile", auditfile_test },
     { "audit", audit_test },
+    { "auditverify", auditverify_test },
+    { "auditprint", auditprint_test },
     { "localapi", localapi_test },
     { "caller", caller_test },
     { "dirsync", dirsync_test },

@@ -15,6 +15,8 @@
 #include "settings.h"
 #include "localapi.h"
 #include "audit.h"
+#include "auditverify.h"
+#include "auditprint.h"
 #include "agreement.h"
 #include "authority.h"
 #include "truststore.h"
@@ -417,7 +419,7 @@ s_audit_verify (const char *log, const char *certs, const char *witness,
     if (count < 0 || witness_count < 0)
         goto done;
     char *report = NULL;
-    int64_t records = audit_verify (log, keys, (size_t) count, &report);
+    int64_t records = auditverify_log (log, keys, (size_t) count, &report);
     rc = s_audit_exit (records, report);
     if (records == AUDIT_NOT_INTACT)
         s_audit_not_intact (log, report);
@@ -432,8 +434,9 @@ s_audit_verify (const char *log, const char *certs, const char *witness,
     if (records >= 0) {
         char *renewals = report;
         report = NULL;
-        int64_t witnessed = audit_witness (log, keys, (size_t) count, witness,
-                                           witness_keys, (size_t) witness_count, &report);
+        int64_t witnessed = auditverify_witness (log, keys, (size_t) count, witness,
+                                                 witness_keys, (size_t) witness_count,
+                                                 &report);
         rc = s_audit_exit (witnessed, report);
         if (witnessed == AUDIT_NOT_INTACT)
             s_audit_not_intact (log, report);
@@ -490,7 +493,7 @@ s_audit_renew (const char *log, const char *old_path, const char *new_path,
                  cert_serial (old_cert));
     else {
         char *report = NULL;
-        int check = audit_check_file (log, &report);
+        int check = auditfile_check (log, &report);
         int64_t seq = check? check: audit_renew (log, cert_department (old_cert),
                                                  cert_sign_secret (old_cert),
                                                  cert_serial (old_cert),
@@ -554,10 +557,12 @@ s_audit (int argc, char **argv)
     }
     if (show) {
         char *report = NULL;
-        int check = audit_check_file (log, &report);
+        int check = auditfile_check (log, &report);
         int rc = check? s_audit_exit (check, report):
-                 audit_print (log, stdout, last? strtoll (last, NULL, 10): 20) < 0?
-                 EXIT_NOT_INTACT: 0;
+                 auditprint_records (log, stdout, last? strtoll (last, NULL, 10): 20,
+                                     &report) < 0? EXIT_NOT_INTACT: 0;
+        if (!check && rc)
+            fprintf (stderr, "sluice audit: %s\n", report? report: "cannot read");
         zstr_free (&report);
         return rc;
     }
