@@ -22,6 +22,7 @@
 #include "source.h"
 #include "policy.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "audit.h"
 #include "replay.h"
 #include "ratelog.h"
@@ -978,7 +979,7 @@ static void
 s_op_register (gateway_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     agreement_t *agreement = request->text?
-        agreement_decode (request->text, strlen (request->text)): NULL;
+        agreementtext_decode (request->text, strlen (request->text), NULL): NULL;
     if (!agreement)
         s_local_reply (self, reply_to, STATUS_MALFORMED, "not a valid agreement file",
                        "", "", "", "", 0, "", NULL);
@@ -1562,7 +1563,7 @@ s_directory_certs (gateway_t *self, const msgpack_object *certs)
     size_t accepted = 0;
     for (uint32_t index = 0; index < certs->via.array.size; index++) {
         const msgpack_object_str *text = &certs->via.array.ptr [index].via.str;
-        cert_t *cert = cert_decode (text->ptr, text->size);
+        cert_t *cert = cert_decode (text->ptr, text->size, NULL);
         if (!cert)
             continue;
         char department [ENVELOPE_DEPT_MAX + 1];
@@ -1584,9 +1585,10 @@ s_directory_certs (gateway_t *self, const msgpack_object *certs)
 static void
 s_directory_crl (gateway_t *self, const char *text, size_t size)
 {
-    crl_t *crl = crl_decode (text, size);
+    char *error = NULL;
+    crl_t *crl = crl_decode (text, size, &error);
     if (!crl)
-        zsys_warning ("gateway: malformed revocation list from the broker");
+        zsys_warning ("gateway: malformed revocation list from the broker (%s)", error);
     else {
         int status = truststore_set_crl (self->trust, &crl);
         if (status == STATUS_OK)
@@ -1596,6 +1598,7 @@ s_directory_crl (gateway_t *self, const char *text, size_t size)
             zsys_warning ("gateway: revocation list refused: %s", status_name (status));
         crl_destroy (&crl);
     }
+    zstr_free (&error);
 }
 
 //  Takes a page of a broker's directory: a WELCOME (page 0) or a DIRECTORY
@@ -1964,16 +1967,24 @@ static int
 s_load_identity (gateway_t *self, char **error)
 {
     const char *path = conf_str (self->conf, "gateway/cert");
-    self->cert = cert_load (path);
-    if (!self->cert || !cert_has_secret (self->cert))
-        return s_fail (error, zsys_sprintf ("%s: cannot load this department's "
-                       "certificate with its secret keys (gateway/cert)", path));
+    char *reason = NULL;
+    self->cert = cert_load (path, &reason);
+    if (!self->cert || !cert_has_secret (self->cert)) {
+        s_fail (error, zsys_sprintf ("%s: cannot load this department's certificate"
+                " with its secret keys (gateway/cert): %s", path,
+                reason? reason: "it holds no secret keys"));
+        zstr_free (&reason);
+        return -1;
+    }
     self->id = cert_department (self->cert);
     path = conf_str (self->conf, "gateway/authority");
-    authority_t *authority = authority_load (path);
-    if (!authority)
-        return s_fail (error, zsys_sprintf ("%s: cannot load the authority key "
-                       "(gateway/authority)", path));
+    authority_t *authority = authority_load (path, &reason);
+    if (!authority) {
+        s_fail (error, zsys_sprintf ("%s: cannot load the authority key"
+                " (gateway/authority): %s", path, reason));
+        zstr_free (&reason);
+        return -1;
+    }
     memcpy (self->authority, authority_public (authority), 32);
     authority_destroy (&authority);
     if (cert_verify (self->cert, self->authority))
@@ -1990,12 +2001,14 @@ s_load_identity (gateway_t *self, char **error)
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
-        cert_t *cert = cert_load (broker);
+        cert_t *cert = cert_load (broker, &reason);
         if (!cert || cert_verify (cert, self->authority)
         ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
             cert_destroy (&cert);
             rc = s_fail (error, zsys_sprintf ("%s: not a broker certificate signed "
-                         "by this authority (gateway/broker-cert)", broker));
+                         "by this authority (gateway/broker-cert)%s%s", broker,
+                         reason? ": ": "", reason? reason: ""));
+            zstr_free (&reason);
         }
         else
             self->brokers [self->link_count++] = cert;

@@ -14,6 +14,7 @@
 */
 
 #include "policy.h"
+#include "agreementtext.h"
 #include "conf.h"
 #include "certfile.h"
 #include "status.h"
@@ -503,9 +504,10 @@ policy_add_dir (policy_t *self, const char *dir)
          name = (char *) zlistx_next (names)) {
         char *path = zsys_sprintf ("%s/%s", dir, name);
         assert (path);
-        agreement_t *agreement = agreement_load (path);
+        char *error = NULL;
+        agreement_t *agreement = agreementtext_load (path, &error);
         if (!agreement)
-            ;                   //  agreement_load logged why
+            zsys_warning ("policy: %s", error);
         else
         if (streq (agreement_consumer (agreement), self->department))
             agreement_destroy (&agreement);     //  our copy as consumer: the
@@ -515,6 +517,7 @@ policy_add_dir (policy_t *self, const char *dir)
             accepted++;
         else
             zsys_warning ("policy: %s refused", path);
+        zstr_free (&error);
         zstr_free (&path);
     }
     zlistx_destroy (&names);
@@ -923,7 +926,7 @@ s_test_agreement (const char *id, const char *provider, const char *consumer,
 {
     agreement_t *agreement = agreement_new (
         id, provider, consumer, item, fields, purposes,
-        "《优化营商环境条例》第三十七条", from, until, quota, roles);
+        "《优化营商环境条例》第三十七条", from, until, quota, roles, NULL);
     assert (agreement);
     if (signer1)
         assert (agreement_sign (agreement, signer1) == 0);
@@ -983,16 +986,16 @@ policy_test (bool verbose)
 
     //  Federation: the provider (market supervision), a consumer with
     //  clearance 2 (tax), another department, and one the store never saw
-    authority_t *authority = authority_new ("Test authority");
+    authority_t *authority = authority_new ("Test authority", NULL);
     assert (authority);
     cert_t *msa = cert_new ("SH-PD-MSA", "Market supervision", "department",
-                            5, 1, now - S_DAY, now + 365 * S_DAY);
+                            5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *tax = cert_new ("SH-PD-TAX", "Tax bureau", "department",
-                            2, 1, now - S_DAY, now + 365 * S_DAY);
+                            2, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *other = cert_new ("SH-PD-HR", "Human resources", "department",
-                              5, 1, now - S_DAY, now + 365 * S_DAY);
+                              5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *stranger = cert_new ("SH-PD-X", "Unknown", "department",
-                                 5, 1, now - S_DAY, now + 365 * S_DAY);
+                                 5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     assert (msa && tax && other && stranger);
     cert_sign_by (msa, authority);
     cert_sign_by (tax, authority);
@@ -1084,7 +1087,7 @@ policy_test (bool verbose)
         "name,address,status,capital", "tax-registration,credit-check",
         today - 10 * S_DAY, today + 10 * S_DAY, 3, "inspector,auditor",
         msa, tax);
-    char *main_text = agreement_encode (main_agreement);
+    char *main_text = agreementtext_encode (main_agreement);
     agreement_t *agreement = agreement_dup (main_agreement);
     assert (policy_add (policy, &agreement) == STATUS_OK);
     assert (agreement == NULL);
@@ -1120,7 +1123,7 @@ policy_test (bool verbose)
     assert (at);
     char *tampered = zsys_sprintf ("%.*slegal-person-id,%s",
                                    (int) (at - forged_text), forged_text, at);
-    agreement = agreement_decode (tampered, strlen (tampered));
+    agreement = agreementtext_decode (tampered, strlen (tampered), NULL);
     assert (agreement);
     assert (agreement_grants_field (agreement, "legal-person-id"));
     assert (policy_add (policy, &agreement) == STATUS_BAD_SIGNATURE);
@@ -1338,8 +1341,8 @@ policy_test (bool verbose)
     char *path_junk = zsys_sprintf ("%s/30-junk.agreement", agreements);
     char *path_other = zsys_sprintf ("%s/notes.txt", agreements);
     char *path_older = zsys_sprintf ("%s/05-older.agreement", agreements);
-    assert (agreement_save (second, path_good, false) == 0);
-    assert (agreement_save (main_agreement, path_older, false) == 0);
+    assert (agreementtext_save (second, path_good, false, NULL) == 0);
+    assert (agreementtext_save (main_agreement, path_older, false, NULL) == 0);
     FILE *file = fopen (path_forged, "w");
     assert (file);
     fputs (tampered, file);

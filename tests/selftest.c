@@ -32,7 +32,9 @@
 #include "item.h"
 #include "catalog.h"
 #include "source.h"
+#include "namelist.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "names.h"
 #include "policy.h"
 #include "auditrecord.h"
@@ -53,6 +55,8 @@
 #include "peer.h"
 #include "zap.h"
 #include "directory.h"
+#include "peers.h"
+#include "keeper.h"
 #include "connections.h"
 #include "broker.h"
 #include "gateway.h"
@@ -92,7 +96,9 @@ static const s_class_t s_classes [] = {
     { "catalog", catalog_test },
     { "source", source_test },
     { "names", names_test },
+    { "namelist", namelist_test },
     { "agreement", agreement_test },
+    { "agreementtext", agreementtext_test },
     { "policy", policy_test },
     { "auditrecord", auditrecord_test },
     { "auditfile", auditfile_test },
@@ -112,6 +118,8 @@ static const s_class_t s_classes [] = {
     { "zap", zap_test },
     { "directory", directory_test },
     { "connections", connections_test },
+    { "peers", peers_test },
+    { "keeper", keeper_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { "peer", peer_test },

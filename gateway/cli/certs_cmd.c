@@ -146,16 +146,18 @@ s_now (void)
 static authority_t *
 s_load_authority (s_args_t *args, const char *path, bool secret)
 {
-    authority_t *authority = authority_load (path);
+    char *error = NULL;
+    authority_t *authority = authority_load (path, &error);
     if (!authority)
-        fprintf (stderr, "sluice certs %s: cannot load the authority from %s\n",
-                 args->command, path);
+        fprintf (stderr, "sluice certs %s: cannot load the authority from %s: %s\n",
+                 args->command, path, error);
     else
     if (secret && !authority_has_secret (authority)) {
         fprintf (stderr, "sluice certs %s: %s holds no secret key; give the "
                  "authority.secret file\n", args->command, path);
         authority_destroy (&authority);
     }
+    zstr_free (&error);
     return authority;
 }
 
@@ -183,15 +185,17 @@ s_run_init (s_args_t *args)
     bool force = s_value (args, "force") != NULL;
     if (s_make_dir (dir, 0700))
         return S_EXIT_REFUSED;
-    authority_t *authority = authority_new (name);
+    authority_t *authority = authority_new (name, NULL);
     if (!authority) {
         fprintf (stderr, "sluice certs init: invalid --name '%s' (1 to 128 bytes, "
                  "no control characters or double quotes)\n", name);
         return S_EXIT_REFUSED;
     }
-    if (authority_save (authority, dir, force)) {
-        fprintf (stderr, "sluice certs init: authority files not written in %s%s\n",
-                 dir, force? "": " (use --force to replace existing ones)");
+    char *error = NULL;
+    if (authority_save (authority, dir, force, &error)) {
+        fprintf (stderr, "sluice certs init: authority files not written in %s%s: %s\n",
+                 dir, force? "": " (use --force to replace existing ones)", error);
+        zstr_free (&error);
         authority_destroy (&authority);
         return S_EXIT_REFUSED;
     }
@@ -261,16 +265,18 @@ s_run_issue (s_args_t *args)
         return s_usage_error (args, "--not-after must be an ISO 8601 UTC time "
                               "(2027-01-01T00:00:00Z) after the start of validity");
     }
+    char *error = NULL;
     cert_t *cert = cert_new (canon, name, role, (int) clearance, serial,
-                             not_before, not_after);
+                             not_before, not_after, &error);
     char *path = zsys_sprintf ("%s/%s.cert", out, canon);
     rc = S_EXIT_REFUSED;
     if (!cert)
-        fprintf (stderr, "sluice certs issue: cannot create the certificate\n");
+        fprintf (stderr, "sluice certs issue: cannot create the certificate: %s\n",
+                 error);
     else
     if (s_make_dir (out, 0755) == 0) {
         cert_sign_by (cert, authority);
-        if (cert_save (cert, path, s_value (args, "force") != NULL) == 0) {
+        if (cert_save (cert, path, s_value (args, "force") != NULL, &error) == 0) {
             char until_text [CERTFILE_TIME_SIZE];
             certfile_time_format (cert_not_after (cert), until_text);
             printf ("issued        %s (%s), serial %" PRIu64 ", clearance %d, "
@@ -281,9 +287,11 @@ s_run_issue (s_args_t *args)
             rc = S_EXIT_OK;
         }
         else
-            fprintf (stderr, "sluice certs issue: certificate not written to %s%s\n",
-                     path, s_value (args, "force")? "": " (use --force to replace)");
+            fprintf (stderr, "sluice certs issue: certificate not written to %s%s: %s\n",
+                     path, s_value (args, "force")? "": " (use --force to replace)",
+                     error);
     }
+    zstr_free (&error);
     zstr_free (&path);
     cert_destroy (&cert);
     authority_destroy (&authority);
@@ -294,9 +302,12 @@ static int
 s_run_show (s_args_t *args)
 {
     const char *path = args->args [0];
-    cert_t *cert = cert_load (path);
+    char *error = NULL;
+    cert_t *cert = cert_load (path, &error);
     if (!cert) {
-        fprintf (stderr, "sluice certs show: %s is not a valid certificate\n", path);
+        fprintf (stderr, "sluice certs show: %s is not a valid certificate: %s\n",
+                 path, error);
+        zstr_free (&error);
         return S_EXIT_REFUSED;
     }
     char not_before [CERTFILE_TIME_SIZE], not_after [CERTFILE_TIME_SIZE];
@@ -340,18 +351,19 @@ s_run_verify (s_args_t *args)
     authority_t *authority = s_load_authority (args, authority_path, false);
     if (!authority)
         return S_EXIT_REFUSED;
-    cert_t *cert = cert_load (path);
-    crl_t *crl = crl_path? crl_load (crl_path): NULL;
+    char *cert_error = NULL, *crl_error = NULL;
+    cert_t *cert = cert_load (path, &cert_error);
+    crl_t *crl = crl_path? crl_load (crl_path, &crl_error): NULL;
     const char *verdict = NULL;
     char detail [128] = "";
     rc = S_EXIT_REFUSED;
     int64_t now = s_now ();
     if (!cert)
-        fprintf (stderr, "sluice certs verify: %s is not a valid certificate\n", path);
+        fprintf (stderr, "sluice certs verify: %s is not a valid certificate: %s\n",
+                 path, cert_error);
     else
     if (crl_path && !crl)
-        fprintf (stderr, "sluice certs verify: %s is not a valid revocation list\n",
-                 crl_path);
+        fprintf (stderr, "sluice certs verify: %s\n", crl_error);
     else
     if (crl && crl_verify (crl, authority_public (authority)))
         fprintf (stderr, "sluice certs verify: revocation list %s is not signed by "
@@ -386,6 +398,8 @@ s_run_verify (s_args_t *args)
             rc = S_EXIT_OK;
         }
     }
+    zstr_free (&cert_error);
+    zstr_free (&crl_error);
     crl_destroy (&crl);
     cert_destroy (&cert);
     authority_destroy (&authority);
@@ -423,16 +437,17 @@ s_run_revoke (s_args_t *args)
     crl_t *next = NULL;
     rc = S_EXIT_REFUSED;
     if (certfile_exists (crl_path)) {
-        current = crl_load (crl_path);
+        char *error = NULL;
+        current = crl_load (crl_path, &error);
         if (!current)
-            fprintf (stderr, "sluice certs revoke: %s is not a valid revocation list\n",
-                     crl_path);
+            fprintf (stderr, "sluice certs revoke: %s\n", error);
         else
         if (crl_verify (current, authority_public (authority))) {
             fprintf (stderr, "sluice certs revoke: %s is not signed by the authority "
                      "in %s; not extended\n", crl_path, authority_path);
             crl_destroy (&current);
         }
+        zstr_free (&error);
         if (!current)
             goto done;
     }
@@ -445,14 +460,18 @@ s_run_revoke (s_args_t *args)
         rc = S_EXIT_OK;
         goto done;
     }
-    next = current? crl_next (current): crl_new (1);
-    if (!next || crl_add (next, department, serial, s_now (), reason)) {
-        fprintf (stderr, "sluice certs revoke: cannot add the entry to %s\n", crl_path);
+    next = current? crl_next (current): crl_new (1, NULL);
+    char *error = NULL;
+    if (!next || crl_add (next, department, serial, s_now (), reason, &error)) {
+        fprintf (stderr, "sluice certs revoke: cannot add the entry to %s%s%s\n",
+                 crl_path, error? ": ": "", error? error: "");
+        zstr_free (&error);
         goto done;
     }
     crl_sign_by (next, authority);
-    if (crl_save (next, crl_path)) {
-        fprintf (stderr, "sluice certs revoke: cannot write %s\n", crl_path);
+    if (crl_save (next, crl_path, &error)) {
+        fprintf (stderr, "sluice certs revoke: cannot write %s: %s\n", crl_path, error);
+        zstr_free (&error);
         goto done;
     }
     if (serial)
@@ -481,9 +500,11 @@ s_run_crl (s_args_t *args)
         if (!authority)
             return S_EXIT_REFUSED;
     }
-    crl_t *crl = crl_load (path);
+    char *error = NULL;
+    crl_t *crl = crl_load (path, &error);
     if (!crl) {
-        fprintf (stderr, "sluice certs crl: %s is not a valid revocation list\n", path);
+        fprintf (stderr, "sluice certs crl: %s\n", error);
+        zstr_free (&error);
         authority_destroy (&authority);
         return S_EXIT_REFUSED;
     }
@@ -808,7 +829,7 @@ certs_cmd_test (bool verbose)
                    "--name", "Pudong Market Supervision", "--clearance", "3",
                    "--serial", "1001", "--out", out, NULL) == S_EXIT_OK);
     assert (stat (cert_secret, &st) == 0 && (st.st_mode & 0777) == 0600);
-    cert_t *cert = cert_load (cert_path);
+    cert_t *cert = cert_load (cert_path, NULL);
     assert (cert);
     assert (cert_serial (cert) == 1001 && cert_clearance (cert) == 3);
     assert (cert_not_after (cert) - cert_not_before (cert) == 365 * 86400 + S_BACKDATE);
@@ -818,7 +839,7 @@ certs_cmd_test (bool verbose)
     assert (s_run ("certs", "issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out,
                    NULL) == S_EXIT_OK);
-    cert = cert_load (tax_secret);
+    cert = cert_load (tax_secret, NULL);
     assert (cert && cert_has_secret (cert) && streq (cert_role (cert), "broker"));
     assert (cert_serial (cert) > 0 && cert_clearance (cert) == 0);
     uint64_t first_serial = cert_serial (cert);
@@ -827,7 +848,7 @@ certs_cmd_test (bool verbose)
     assert (s_run ("certs", "issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out,
                    "--force", NULL) == S_EXIT_OK);
-    cert = cert_load (tax_path);
+    cert = cert_load (tax_path, NULL);
     assert (cert && cert_serial (cert) > first_serial);
     cert_destroy (&cert);
     assert (s_run ("certs", "show", cert_path, NULL) == S_EXIT_OK);
@@ -841,19 +862,19 @@ certs_cmd_test (bool verbose)
     assert (s_run ("certs", "verify", cert_path, NULL) == S_EXIT_USAGE);
 
     //  Expired and not yet valid
-    authority_t *authority = authority_load (secret_path);
+    authority_t *authority = authority_load (secret_path, NULL);
     assert (authority);
     int64_t now = s_now ();
     char *old_path = zsys_sprintf ("%s/old.cert", dir);
-    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 1, now - 1000, now - 10);
+    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 1, now - 1000, now - 10, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, false) == 0);
+    assert (cert_save (cert, old_path, false, NULL) == 0);
     cert_destroy (&cert);
     assert (s_run ("certs", "verify", "--authority", public_path, old_path, NULL)
             == S_EXIT_REFUSED);
-    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 2, now + 1000, now + 2000);
+    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 2, now + 1000, now + 2000, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, true) == 0);
+    assert (cert_save (cert, old_path, true, NULL) == 0);
     cert_destroy (&cert);
     assert (s_run ("certs", "verify", "--authority", public_path, old_path, NULL)
             == S_EXIT_REFUSED);
@@ -867,7 +888,7 @@ certs_cmd_test (bool verbose)
     assert (s_run ("certs", "revoke", "--authority", secret_path, "--crl", crl_path,
                    "--department", "SH-PD-MSA", "--serial", "999", "--reason",
                    "superseded", NULL) == S_EXIT_OK);
-    crl_t *crl = crl_load (crl_path);
+    crl_t *crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 1 && crl_size (crl) == 1);
     crl_destroy (&crl);
     assert (s_run ("certs", "verify", "--authority", public_path, "--crl", crl_path,
@@ -878,7 +899,7 @@ certs_cmd_test (bool verbose)
     assert (s_run ("certs", "revoke", "--authority", secret_path, "--crl", crl_path,
                    "--department", "SH-PD-MSA", "--serial", "1001", "--reason",
                    "again", NULL) == S_EXIT_OK);                                //  no change
-    crl = crl_load (crl_path);
+    crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 2 && crl_size (crl) == 2);
     crl_destroy (&crl);
     assert (s_run ("certs", "verify", "--authority", public_path, "--crl", crl_path,
@@ -898,7 +919,7 @@ certs_cmd_test (bool verbose)
                    tax_path, NULL) == S_EXIT_REFUSED);
     assert (s_run ("certs", "revoke", "--authority", other_secret, "--crl", crl_path,
                    "--department", "TAX", "--reason", "x", NULL) == S_EXIT_REFUSED);
-    crl = crl_load (crl_path);
+    crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 3 && crl_size (crl) == 3);
     crl_destroy (&crl);
 

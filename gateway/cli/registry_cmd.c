@@ -4,6 +4,7 @@
 #include "registry_cmd.h"
 #include "cli.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "certfile.h"
 #include "status.h"
 #include "codec.h"
@@ -107,9 +108,11 @@ registry_cmd_agreement_register (int argc, char **argv)
         return help? 0: CLI_EXIT_USAGE;
     }
     size_t size;
-    char *text = certfile_read (file, AGREEMENT_TEXT_MAX, &size);
+    char *error = NULL;
+    char *text = certfile_read (file, AGREEMENT_TEXT_MAX, &size, &error);
     if (!text) {
-        fprintf (stderr, "sluice agreement register: cannot read %s\n", file);
+        fprintf (stderr, "sluice agreement register: cannot read %s\n", error);
+        zstr_free (&error);
         return CLI_EXIT_USAGE;
     }
     localapi_request_t request;
@@ -385,12 +388,15 @@ s_order_accept (int argc, char **argv)
     char agreement_id [80];
     snprintf (agreement_id, sizeof (agreement_id), "AGR-%.58s", id);
     int64_t now = zclock_time () / 1000;
+    char *error = NULL;
     agreement_t *draft = agreement_new (agreement_id, provider, consumer, item,
                                         fields, purpose, basis,
                                         now, now + (int64_t) days_value * 86400,
-                                        (uint32_t) quota_value, roles);
-    if (!draft || agreement_save (draft, out, false)) {
-        fprintf (stderr, "sluice order accept: cannot write the draft %s\n", out);
+                                        (uint32_t) quota_value, roles, &error);
+    if (!draft || agreementtext_save (draft, out, false, &error)) {
+        fprintf (stderr, "sluice order accept: cannot write the draft %s: %s\n", out,
+                 error? error: "refused");
+        zstr_free (&error);
         agreement_destroy (&draft);
         return 1;
     }
@@ -453,9 +459,11 @@ registry_cmd_publish_crl (const char *config, const char *crl_path,
                           const char *command)
 {
     size_t size;
-    char *text = certfile_read (crl_path, 1024 * 1024, &size);
+    char *error = NULL;
+    char *text = certfile_read (crl_path, 1024 * 1024, &size, &error);
     if (!text) {
-        fprintf (stderr, "sluice %s: cannot read %s to publish it\n", command, crl_path);
+        fprintf (stderr, "sluice %s: cannot read %s to publish it\n", command, error);
+        zstr_free (&error);
         return 1;
     }
     localapi_request_t request;

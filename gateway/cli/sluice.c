@@ -18,6 +18,7 @@
 #include "auditverify.h"
 #include "auditprint.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "authority.h"
 #include "truststore.h"
 #include "certfile.h"
@@ -343,10 +344,13 @@ s_audit_keys (const char *list, audit_key_t **keys, char **department, int *exit
     assert (copy);
     char *save = NULL;
     for (char *path = strtok_r (copy, ",", &save); path; path = strtok_r (NULL, ",", &save)) {
-        cert_t *cert = zsys_file_exists (path)? cert_load (path): NULL;
+        char *error = NULL;
+        cert_t *cert = zsys_file_exists (path)? cert_load (path, &error): NULL;
         if (!cert) {
-            fprintf (stderr, "sluice audit: %s: %s\n", path, zsys_file_exists (path)?
-                     "not a certificate": "no such file");
+            fprintf (stderr, "sluice audit: %s: %s%s%s\n", path, zsys_file_exists (path)?
+                     "not a certificate": "no such file", error? ": ": "",
+                     error? error: "");
+            zstr_free (&error);
             *exit_code = zsys_file_exists (path)? EXIT_NOT_A_LOG: EXIT_NO_FILE;
             count = -1;
             break;
@@ -464,19 +468,23 @@ static int
 s_audit_renew (const char *log, const char *old_path, const char *new_path,
                const char *authority_path)
 {
-    cert_t *old_cert = cert_load (old_path);
-    cert_t *new_cert = cert_load (new_path);
-    authority_t *authority = authority_path? authority_load (authority_path): NULL;
+    char *error = NULL;
+    cert_t *old_cert = cert_load (old_path, &error);
+    cert_t *new_cert = old_cert? cert_load (new_path, &error): NULL;
+    authority_t *authority = new_cert && authority_path?
+                             authority_load (authority_path, &error): NULL;
     int rc = EXIT_NOT_A_LOG;
     if (!old_cert || !cert_has_secret (old_cert))
         fprintf (stderr, "sluice audit: %s: not a certificate with its secret keys"
-                 " (the old .cert_secret)\n", old_path);
+                 " (the old .cert_secret)%s%s\n", old_path, error? ": ": "",
+                 error? error: "");
     else
     if (!new_cert)
-        fprintf (stderr, "sluice audit: %s: not a certificate\n", new_path);
+        fprintf (stderr, "sluice audit: %s: not a certificate: %s\n", new_path, error);
     else
     if (authority_path && !authority)
-        fprintf (stderr, "sluice audit: %s: not an authority key\n", authority_path);
+        fprintf (stderr, "sluice audit: %s: not an authority key: %s\n",
+                 authority_path, error);
     else
     if (authority && (cert_verify (old_cert, authority_public (authority))
                   ||  cert_verify (new_cert, authority_public (authority))))
@@ -511,6 +519,7 @@ s_audit_renew (const char *log, const char *old_path, const char *new_path,
                     cert_department (new_cert));
         zstr_free (&report);
     }
+    zstr_free (&error);
     cert_destroy (&old_cert);
     cert_destroy (&new_cert);
     authority_destroy (&authority);
@@ -671,16 +680,21 @@ s_agreement_draft (int argc, char **argv)
         fprintf (stderr, "sluice agreement draft: bad --valid-until '%s'\n", valid_until);
         return EXIT_USAGE;
     }
+    char *error = NULL;
     agreement_t *agreement = agreement_new (id, provider, consumer, item, fields,
                                             purposes, basis, from, until,
-                                            (uint32_t) quota_value, roles);
+                                            (uint32_t) quota_value, roles, &error);
     if (!agreement) {
-        fprintf (stderr, "sluice agreement draft: the agreement is not valid (see above)\n");
+        fprintf (stderr, "sluice agreement draft: the agreement is not valid: %s\n", error);
+        zstr_free (&error);
         return 1;
     }
     int rc = agreement_set_version (agreement, version_value);
     assert (rc == 0);           //  in range, checked above
-    rc = agreement_save (agreement, out, force);
+    rc = agreementtext_save (agreement, out, force, &error);
+    if (rc)
+        fprintf (stderr, "sluice agreement draft: %s\n", error);
+    zstr_free (&error);
     if (rc == 0)
         printf ("drafted %s: %s -> %s, item %s, version %" PRIu64 "; now both departments "
                 "sign it\n", out, provider, consumer, item, version_value);
@@ -705,24 +719,29 @@ s_agreement_sign (int argc, char **argv)
             "names, and writes the file back.\n");
         return help? 0: EXIT_USAGE;
     }
-    cert_t *cert = cert_load (cert_path);
-    agreement_t *agreement = agreement_load (file);
+    char *error = NULL;
+    cert_t *cert = cert_load (cert_path, &error);
+    agreement_t *agreement = NULL;
     int rc = 1;
     if (!cert || !cert_has_secret (cert))
-        fprintf (stderr, "sluice agreement sign: %s: not a certificate with secret keys\n",
-                 cert_path);
+        fprintf (stderr, "sluice agreement sign: %s: not a certificate with secret keys%s%s\n",
+                 cert_path, error? ": ": "", error? error: "");
     else
-    if (!agreement)
-        fprintf (stderr, "sluice agreement sign: %s: not a valid agreement file\n", file);
+    if (!(agreement = agreementtext_load (file, &error)))
+        fprintf (stderr, "sluice agreement sign: %s: not a valid agreement file (%s)\n",
+                 file, error);
     else
     if (agreement_sign (agreement, cert))
         fprintf (stderr, "sluice agreement sign: %s is neither provider nor consumer "
                  "of %s\n", cert_department (cert), file);
     else
-    if (agreement_save (agreement, file, true) == 0) {
+    if (agreementtext_save (agreement, file, true, &error) == 0) {
         printf ("signed %s as %s\n", file, cert_department (cert));
         rc = 0;
     }
+    else
+        fprintf (stderr, "sluice agreement sign: %s\n", error);
+    zstr_free (&error);
     agreement_destroy (&agreement);
     cert_destroy (&cert);
     return rc;
@@ -747,24 +766,33 @@ s_agreement_show (int argc, char **argv)
             "departments' certificates; exit 1 if they do not verify.\n");
         return help? 0: EXIT_USAGE;
     }
-    agreement_t *agreement = agreement_load (file);
+    char *error = NULL;
+    agreement_t *agreement = agreementtext_load (file, &error);
     if (!agreement) {
-        fprintf (stderr, "sluice agreement show: %s: not a valid agreement file\n", file);
+        fprintf (stderr, "sluice agreement show: %s: not a valid agreement file (%s)\n",
+                 file, error);
+        zstr_free (&error);
         return 1;
     }
     cli_out_t out = cli_out (stdout);
     s_agreement_print (&out, agreement);
     int rc = 0;
     if (authority_path) {
-        authority_t *authority = authority_load (authority_path);
+        authority_t *authority = authority_load (authority_path, &error);
         if (!authority) {
-            fprintf (stderr, "sluice agreement show: %s: not an authority key\n",
-                     authority_path);
+            fprintf (stderr, "sluice agreement show: %s: not an authority key: %s\n",
+                     authority_path, error);
+            zstr_free (&error);
             rc = 1;
         }
         else {
             truststore_t *trust = truststore_new (authority_public (authority));
-            truststore_add_dir (trust, certs);
+            char *refused = NULL;
+            truststore_add_dir (trust, certs, &refused);
+            if (refused)
+                fprintf (stderr, "sluice agreement show: certificates refused:\n%s\n",
+                         refused);
+            zstr_free (&refused);
             int status = agreement_verify (agreement, trust, zclock_time () / 1000);
             printf ("signatures  %s\n", status == STATUS_OK? "verified":
                     status_text (status));

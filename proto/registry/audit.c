@@ -603,16 +603,6 @@ s_test_refusing_disk (audit_t *audit, const char *path)
     sqlite3_busy_timeout (audit->db, AUDITFILE_WRITE_BUSY_MS);
 }
 
-//  A certificate key for the tests: seed byte `fill` repeated
-static void
-s_test_key (uint8_t fill, uint64_t serial, uint8_t *secret, audit_key_t *key)
-{
-    uint8_t seed [crypto_sign_SEEDBYTES];
-    memset (seed, fill, sizeof (seed));
-    crypto_sign_seed_keypair (key->sign_public, secret, seed);
-    key->serial = serial;
-}
-
 //  Checks the log against `count` keys: `expected` records, or a report
 //  that contains `expected_report`
 static void
@@ -668,9 +658,9 @@ s_test_renewal (const char *path, const char *copy)
     uint8_t new_secret [crypto_sign_SECRETKEYBYTES];
     uint8_t third_secret [crypto_sign_SECRETKEYBYTES];
     audit_key_t keys [3];
-    s_test_key (0xA1, 1001, old_secret, &keys [0]);
-    s_test_key (0xB2, 1002, new_secret, &keys [1]);
-    s_test_key (0xC3, 1003, third_secret, &keys [2]);
+    keys [0] = auditverify_test_key (0xA1, 1001, old_secret);
+    keys [1] = auditverify_test_key (0xB2, 1002, new_secret);
+    keys [2] = auditverify_test_key (0xC3, 1003, third_secret);
     char *error = NULL;
     statedb_remove (path);
     audit_t *audit = audit_new (path, "pudong-tax", old_secret, &error);
@@ -732,8 +722,7 @@ audit_test (bool verbose)
         seed [index] = (uint8_t) index;
     crypto_sign_seed_keypair (sign_public, sign_secret, seed);
     uint8_t wrong_secret [crypto_sign_SECRETKEYBYTES];
-    audit_key_t wrong;
-    s_test_key (0x77, 0, wrong_secret, &wrong);
+    auditverify_test_key (0x77, 0, wrong_secret);
     audit_key_t key = { 0, { 0 } };
     memcpy (key.sign_public, sign_public, AUDIT_KEY_SIZE);
     char msgid [33];

@@ -454,14 +454,14 @@ auditverify_witness (const char *db_path, const audit_key_t *keys, size_t key_co
 //  --------------------------------------------------------------------------
 //  Self-test
 
-//  A certificate key for the tests: seed byte `fill` repeated
-static void
-s_test_key (uint8_t fill, uint64_t serial, uint8_t *secret, audit_key_t *key)
+audit_key_t
+auditverify_test_key (uint8_t fill, uint64_t serial, uint8_t *secret)
 {
+    audit_key_t key = { serial, { 0 } };
     uint8_t seed [crypto_sign_SEEDBYTES];
     memset (seed, fill, sizeof (seed));
-    crypto_sign_seed_keypair (key->sign_public, secret, seed);
-    key->serial = serial;
+    crypto_sign_seed_keypair (key.sign_public, secret, seed);
+    return key;
 }
 
 //  Appends records `first` .. of auditrecord_example to a log, committing
@@ -585,7 +585,7 @@ s_test_refusals (const char *dir, const char *path, const char *copy,
     char *report = NULL;
     uint8_t wrong_secret [crypto_sign_SECRETKEYBYTES];
     audit_key_t wrong;
-    s_test_key (0x77, 0, wrong_secret, &wrong);
+    wrong = auditverify_test_key (0x77, 0, wrong_secret);
     assert (auditverify_log (path, &wrong, 1, &report) == AUDIT_NOT_INTACT);
     assert (report && strstr (report, "signing key"));
     zstr_free (&report);
@@ -673,8 +673,8 @@ s_test_witness (const char *dir, const char *missing, bool verbose)
     uint8_t tax_secret [crypto_sign_SECRETKEYBYTES];
     uint8_t market_secret [crypto_sign_SECRETKEYBYTES];
     audit_key_t tax_key, market_key;
-    s_test_key (0x51, 0, tax_secret, &tax_key);
-    s_test_key (0x52, 0, market_secret, &market_key);
+    tax_key = auditverify_test_key (0x51, 0, tax_secret);
+    market_key = auditverify_test_key (0x52, 0, market_secret);
     char *error = NULL, *report = NULL;
     for (int number = 1; number <= 6; number++) {
         audit_t *tax = audit_new (tax_path, "pudong-tax", tax_secret, &error);
@@ -748,7 +748,7 @@ auditverify_test (bool verbose)
     char *other = zsys_sprintf ("%s/other.db", dir);
     uint8_t secret [crypto_sign_SECRETKEYBYTES];
     audit_key_t key;
-    s_test_key (0x11, 0, secret, &key);
+    key = auditverify_test_key (0x11, 0, secret);
     char *error = NULL, *report = NULL;
 
     //  A log of records 1 to 9, committed in batches

@@ -54,6 +54,12 @@ int64_t
                          const char *witness_path, const audit_key_t *witness_keys,
                          size_t witness_key_count, char **report);
 
+//  For the self-tests of the audit classes: a certificate key whose Ed25519
+//  seed is the byte `fill` repeated, naming `serial`; its secret key goes
+//  into `secret` (64 bytes).
+audit_key_t
+    auditverify_test_key (uint8_t fill, uint64_t serial, uint8_t *secret);
+
 void
     auditverify_test (bool verbose);
 
