@@ -378,12 +378,12 @@ directory_test (bool verbose)
 {
     if (verbose)
         printf (" * directory: ");
-    authority_t *authority = authority_new ("test authority");
+    authority_t *authority = authority_new ("test authority", NULL);
     truststore_t *trust = truststore_new (authority_public (authority));
     for (int index = 0; index < 40; index++) {
         char department [32];
         snprintf (department, sizeof (department), "SH-PD-T%03d", index);
-        cert_t *cert = cert_new (department, "test", "department", 1, 1, 0, 4102444800);
+        cert_t *cert = cert_new (department, "test", "department", 1, 1, 0, 4102444800, NULL);
         cert_sign_by (cert, authority);
         assert (truststore_add (trust, &cert) == STATUS_OK);
     }
@@ -399,7 +399,7 @@ directory_test (bool verbose)
     zlist_t *texts = s_receive (directory, transfer, 0, &crl_text);
     assert (zlist_size (texts) == 40 && !crl_text);
     assert (zlistx_size (transfer) > 8);
-    cert_t *first = cert_decode (zlist_first (texts), strlen (zlist_first (texts)));
+    cert_t *first = cert_decode (zlist_first (texts), strlen (zlist_first (texts)), NULL);
     assert (first && streq (cert_department (first), "SH-PD-T000"));
     cert_destroy (&first);
     zlist_destroy (&texts);
@@ -415,17 +415,17 @@ directory_test (bool verbose)
 
     //  A new department, a renewed one and a list long enough to be cut
     //  across pages: one version, and a delta of exactly those
-    cert_t *cert = cert_new ("SH-PD-NEW", "new", "department", 1, 1, 0, 4102444800);
+    cert_t *cert = cert_new ("SH-PD-NEW", "new", "department", 1, 1, 0, 4102444800, NULL);
     cert_sign_by (cert, authority);
     assert (truststore_add (trust, &cert) == STATUS_OK);
-    cert = cert_new ("SH-PD-T007", "renewed", "department", 1, 2, 0, 4102444800);
+    cert = cert_new ("SH-PD-T007", "renewed", "department", 1, 2, 0, 4102444800, NULL);
     cert_sign_by (cert, authority);
     assert (truststore_add (trust, &cert) == STATUS_OK);
-    crl_t *crl = crl_new (1);
+    crl_t *crl = crl_new (1, NULL);
     for (int index = 0; index < 200; index++) {
         char department [32];
         snprintf (department, sizeof (department), "SH-PD-GONE-%03d", index);
-        assert (crl_add (crl, department, 0, 1767225600, "left the federation") == 0);
+        assert (crl_add (crl, department, 0, 1767225600, "left the federation", NULL) == 0);
     }
     crl_sign_by (crl, authority);
     char *expected_crl = crl_encode (crl);
@@ -447,7 +447,7 @@ directory_test (bool verbose)
     assert (directory_size (directory) == 42);
     size_t renewed = 0;
     for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts)) {
-        cert_t *held = cert_decode (text, strlen (text));
+        cert_t *held = cert_decode (text, strlen (text), NULL);
         assert (held);
         if (streq (cert_department (held), "SH-PD-T007"))
             assert (cert_serial (held) == ++renewed);

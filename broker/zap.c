@@ -176,7 +176,7 @@ zap_test (bool verbose)
 {
     if (verbose)
         printf (" * zap: ");
-    authority_t *authority = authority_new ("test authority");
+    authority_t *authority = authority_new ("test authority", NULL);
     truststore_t *trust = truststore_new (authority_public (authority));
     const int64_t now = 1767225600;         //  2026-01-01
     const int64_t year = 365 * 86400;
@@ -188,7 +188,7 @@ zap_test (bool verbose)
         //  A broker's certificate carries no clearance
         cert_t *cert = cert_new (names [index], "test",
                                  index == 3? CERT_ROLE_BROKER: CERT_ROLE_DEPARTMENT,
-                                 index == 3? 0: 1, 1, now - year, not_after [index]);
+                                 index == 3? 0: 1, 1, now - year, not_after [index], NULL);
         assert (cert);
         cert_sign_by (cert, authority);
         memcpy (keys [index], cert_curve_public (cert), 32);
@@ -196,8 +196,8 @@ zap_test (bool verbose)
         assert (truststore_add (trust, &public_copy) == STATUS_OK);
         cert_destroy (&cert);
     }
-    crl_t *crl = crl_new (1);
-    assert (crl_add (crl, "SH-PD-BAD", 0, now - 5, "key compromise") == 0);
+    crl_t *crl = crl_new (1, NULL);
+    assert (crl_add (crl, "SH-PD-BAD", 0, now - 5, "key compromise", NULL) == 0);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (trust, &crl) == STATUS_OK);
     uint8_t stranger [32];

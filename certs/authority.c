@@ -9,6 +9,7 @@
 
 #include "authority.h"
 #include "certfile.h"
+#include "status.h"
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -23,11 +24,12 @@ struct _authority_t {
 };
 
 static authority_t *
-s_authority_alloc (const char *name)
+s_authority_alloc (const char *name, char **error)
 {
     if (!certfile_text_valid (name, AUTHORITY_NAME_MAX, false)) {
-        zsys_error ("authority: invalid name (1 to %d bytes of UTF-8 text, "
-                    "no control characters or double quotes)", AUTHORITY_NAME_MAX);
+        status_set_error (error, "authority: invalid name (1 to %d bytes of UTF-8"
+                          " text, no control characters or double quotes)",
+                          AUTHORITY_NAME_MAX);
         return NULL;
     }
     authority_t *self = (authority_t *) zmalloc (sizeof (authority_t));
@@ -37,9 +39,9 @@ s_authority_alloc (const char *name)
 }
 
 authority_t *
-authority_new (const char *name)
+authority_new (const char *name, char **error)
 {
-    authority_t *self = s_authority_alloc (name);
+    authority_t *self = s_authority_alloc (name, error);
     if (self) {
         crypto_sign_keypair (self->public_key, self->secret_key);
         self->has_secret = true;
@@ -73,11 +75,11 @@ s_authority_text (authority_t *self, bool secret)
 }
 
 authority_t *
-authority_load (const char *path)
+authority_load (const char *path, char **error)
 {
     assert (path);
     size_t size;
-    char *text = certfile_read (path, AUTHORITY_TEXT_MAX, &size);
+    char *text = certfile_read (path, AUTHORITY_TEXT_MAX, &size, error);
     if (!text)
         return NULL;
     zconfig_t *root = certfile_parse (text, size, AUTHORITY_TEXT_MAX);
@@ -89,20 +91,20 @@ authority_load (const char *path)
     if (!section
     ||  !streq (zconfig_name (section), "authority")
     ||  zconfig_next (section)) {
-        zsys_error ("authority: %s: expected one 'authority' section", path);
+        status_set_error (error, "%s: expected one 'authority' section", path);
         goto done;
     }
-    if (certfile_fields (section, path, names, 3, values))
+    if (certfile_fields (section, path, names, 3, values, error))
         goto done;
     if (!values [0] || !values [1]) {
-        zsys_error ("authority: %s: 'name' and 'sign-key' are required", path);
+        status_set_error (error, "%s: 'name' and 'sign-key' are required", path);
         goto done;
     }
-    self = s_authority_alloc (values [0]);
+    self = s_authority_alloc (values [0], error);
     if (!self)
         goto done;
     if (certfile_hex_parse (values [1], self->public_key, sizeof (self->public_key))) {
-        zsys_error ("authority: %s: 'sign-key' must be 64 lowercase hex digits", path);
+        status_set_error (error, "%s: 'sign-key' must be 64 lowercase hex digits", path);
         authority_destroy (&self);
         goto done;
     }
@@ -111,8 +113,8 @@ authority_load (const char *path)
         if (certfile_hex_parse (values [2], self->secret_key, sizeof (self->secret_key))
         ||  crypto_sign_ed25519_sk_to_pk (derived, self->secret_key)
         ||  sodium_memcmp (derived, self->public_key, sizeof (derived))) {
-            zsys_error ("authority: %s: 'sign-secret' is malformed or does not "
-                        "match 'sign-key'", path);
+            status_set_error (error, "%s: 'sign-secret' is malformed or does not"
+                              " match 'sign-key'", path);
             authority_destroy (&self);
             goto done;
         }
@@ -128,7 +130,7 @@ done:
 }
 
 int
-authority_save (authority_t *self, const char *dir, bool force)
+authority_save (authority_t *self, const char *dir, bool force, char **error)
 {
     assert (self);
     assert (dir);
@@ -138,20 +140,22 @@ authority_save (authority_t *self, const char *dir, bool force)
     char *secret_text = self->has_secret? s_authority_text (self, true): NULL;
     int rc = -1;
     if (!public_path || !secret_path || !public_text
-    || (self->has_secret && !secret_text))
+    || (self->has_secret && !secret_text)) {
+        status_set_error (error, "%s: out of memory", dir);
         goto done;
+    }
     //  Check both first, so that a refusal leaves nothing half-written
     if (!force && certfile_exists (public_path)) {
-        zsys_error ("authority: %s exists; not replaced without force", public_path);
+        status_set_error (error, "%s exists; not replaced without force", public_path);
         goto done;
     }
     if (!force && self->has_secret && certfile_exists (secret_path)) {
-        zsys_error ("authority: %s exists; not replaced without force", secret_path);
+        status_set_error (error, "%s exists; not replaced without force", secret_path);
         goto done;
     }
-    if (secret_text && certfile_write (secret_path, secret_text, true, force))
+    if (secret_text && certfile_write (secret_path, secret_text, true, force, error))
         goto done;
-    rc = certfile_write (public_path, public_text, false, force);
+    rc = certfile_write (public_path, public_text, false, force, error);
 done:
     if (secret_text) {
         sodium_memzero (secret_text, strlen (secret_text));
@@ -220,7 +224,7 @@ authority_test (bool verbose)
     char *secret_path = zsys_sprintf ("%s/authority.secret", dir);
 
     //  New, sign, save, load both files
-    authority_t *authority = authority_new ("Pudong federation 浦东");
+    authority_t *authority = authority_new ("Pudong federation 浦东", NULL);
     assert (authority);
     assert (authority_has_secret (authority));
     assert (streq (authority_name (authority), "Pudong federation 浦东"));
@@ -228,12 +232,15 @@ authority_test (bool verbose)
     assert (authority_sign (authority, (const uint8_t *) "hello", 5, sig) == 0);
     assert (crypto_sign_verify_detached (sig, (const uint8_t *) "hello", 5,
                                          authority_public (authority)) == 0);
-    assert (authority_save (authority, dir, false) == 0);
+    assert (authority_save (authority, dir, false, NULL) == 0);
     struct stat st;
     assert (stat (secret_path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    assert (authority_save (authority, dir, false) == -1);     //  no overwrite
+    char *error = NULL;
+    assert (authority_save (authority, dir, false, &error) == -1);     //  no overwrite
+    assert (error && strstr (error, "exists; not replaced without force"));
+    zstr_free (&error);
 
-    authority_t *loaded = authority_load (secret_path);
+    authority_t *loaded = authority_load (secret_path, &error);
     assert (loaded);
     assert (authority_has_secret (loaded));
     assert (streq (authority_name (loaded), authority_name (authority)));
@@ -243,7 +250,7 @@ authority_test (bool verbose)
     assert (memcmp (sig, sig2, sizeof (sig)) == 0);           //  Ed25519 is deterministic
     authority_destroy (&loaded);
 
-    loaded = authority_load (public_path);
+    loaded = authority_load (public_path, NULL);
     assert (loaded);
     assert (!authority_has_secret (loaded));
     assert (memcmp (authority_public (loaded), authority_public (authority), 32) == 0);
@@ -251,18 +258,20 @@ authority_test (bool verbose)
     authority_destroy (&loaded);
 
     //  Replace with force: a new key, still 0600
-    authority_t *other = authority_new ("Other");
-    assert (authority_save (other, dir, true) == 0);
+    authority_t *other = authority_new ("Other", NULL);
+    assert (authority_save (other, dir, true, NULL) == 0);
     assert (stat (secret_path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    loaded = authority_load (public_path);
+    loaded = authority_load (public_path, NULL);
     assert (loaded);
     assert (memcmp (authority_public (loaded), authority_public (other), 32) == 0);
     authority_destroy (&loaded);
 
     //  Bad names and bad files
-    assert (authority_new ("") == NULL);
-    assert (authority_new ("a \"quoted\" name") == NULL);
-    assert (authority_new ("line\nbreak") == NULL);
+    assert (authority_new ("", &error) == NULL);
+    assert (error && strstr (error, "invalid name"));
+    zstr_free (&error);
+    assert (authority_new ("a \"quoted\" name", NULL) == NULL);
+    assert (authority_new ("line\nbreak", NULL) == NULL);
     char *bad_path = zsys_sprintf ("%s/bad", dir);
     char *public_hex = certfile_hex (authority_public (authority), 32);
     char *secret_hex = certfile_hex ((const uint8_t *) "0123456789abcdef0123456789abcdef"
@@ -282,24 +291,30 @@ authority_test (bool verbose)
     };
     for (int index = 0; bad_texts [index]; index++) {
         unlink (bad_path);
-        assert (certfile_write (bad_path, bad_texts [index], false, false) == 0);
-        assert (authority_load (bad_path) == NULL);
+        assert (certfile_write (bad_path, bad_texts [index], false, false, NULL) == 0);
+        assert (authority_load (bad_path, &error) == NULL);
+        assert (error && strstr (error, bad_path));
+        if (verbose)
+            printf ("    %s\n", error);
+        zstr_free (&error);
         zstr_free (&bad_texts [index]);
     }
     //  The well-formed public text loads
     char *good = zsys_sprintf ("authority\n    name = \"x\"\n    sign-key = \"%s\"\n", public_hex);
-    assert (certfile_write (bad_path, good, false, true) == 0);
-    loaded = authority_load (bad_path);
+    assert (certfile_write (bad_path, good, false, true, NULL) == 0);
+    loaded = authority_load (bad_path, NULL);
     assert (loaded);
     authority_destroy (&loaded);
     zstr_free (&good);
     //  Oversized
     char *big = (char *) zmalloc (AUTHORITY_TEXT_MAX + 10);
     memset (big, '#', AUTHORITY_TEXT_MAX + 9);
-    assert (certfile_write (bad_path, big, false, true) == 0);
-    assert (authority_load (bad_path) == NULL);
+    assert (certfile_write (bad_path, big, false, true, NULL) == 0);
+    assert (authority_load (bad_path, NULL) == NULL);
     free (big);
-    assert (authority_load ("/nonexistent/authority.pub") == NULL);
+    assert (authority_load ("/nonexistent/authority.pub", &error) == NULL);
+    assert (error && strstr (error, "/nonexistent/authority.pub"));
+    zstr_free (&error);
 
     unlink (bad_path);
     unlink (public_path);

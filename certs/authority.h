@@ -13,19 +13,22 @@
 
 typedef struct _authority_t authority_t;
 
-//  New authority with a fresh key pair.
+//  New authority with a fresh key pair. NULL and *error (fresh string,
+//  caller frees; error may be NULL) if the name is not valid display text.
 authority_t *
-    authority_new (const char *name);
+    authority_new (const char *name, char **error);
 
 //  Loads `authority.secret` (with the secret key) or `authority.pub` (public
-//  only). Returns NULL, and logs why, on any problem.
+//  only). Returns NULL and *error (as authority_new), naming the file, on
+//  any problem. A secret file that others can read is loaded, with a
+//  warning in the log: nothing fails, the admin is told.
 authority_t *
-    authority_load (const char *path);
+    authority_load (const char *path, char **error);
 
-//  Writes DIR/authority.pub and DIR/authority.secret (0600); -1 if either
-//  exists and not `force`.
+//  Writes DIR/authority.pub and DIR/authority.secret (0600). 0, or -1 and
+//  *error, also if either exists and not `force`.
 int
-    authority_save (authority_t *self, const char *dir, bool force);
+    authority_save (authority_t *self, const char *dir, bool force, char **error);
 
 void
     authority_destroy (authority_t **self_p);

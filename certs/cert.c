@@ -29,6 +29,7 @@
 #include "authority.h"
 #include "certfile.h"
 #include "ident.h"
+#include "status.h"
 #include <sodium.h>
 #include <msgpack.h>
 #include <sys/stat.h>
@@ -81,54 +82,54 @@ s_role_valid (const char *role)
     return false;
 }
 
-//  Checks every field except the keys; logs what is wrong.
+//  Checks every field except the keys. true, or false and *error.
 static bool
 s_fields_valid (const char *department, const char *name, const char *role,
                 int clearance, uint64_t serial,
-                int64_t not_before, int64_t not_after)
+                int64_t not_before, int64_t not_after, char **error)
 {
-    if (!certfile_department_valid (department, "cert"))
+    const char *problem = NULL;
+    if (!certfile_department_valid (department, "cert", error))
         return false;
-    if (!certfile_text_valid (name, CERT_NAME_MAX, false)) {
-        zsys_error ("cert: invalid name (1 to %d bytes of UTF-8 text, "
-                    "no control characters or double quotes)", CERT_NAME_MAX);
-        return false;
-    }
-    if (!s_role_valid (role)) {
-        zsys_error ("cert: role must be 'department' or 'broker'");
-        return false;
-    }
-    if (clearance < 0 || clearance > CERT_CLEARANCE_MAX) {
-        zsys_error ("cert: clearance must be 0 to %d", CERT_CLEARANCE_MAX);
-        return false;
-    }
+    if (!certfile_text_valid (name, CERT_NAME_MAX, false))
+        problem = "invalid name (1 to 128 bytes of UTF-8 text, no control"
+                  " characters or double quotes)";
+    else
+    if (!s_role_valid (role))
+        problem = "role must be 'department' or 'broker'";
+    else
+    if (clearance < 0 || clearance > CERT_CLEARANCE_MAX)
+        problem = "clearance must be 0 to 5";
+    else
     //  A broker reads no field, so it is cleared for none
-    if (streq (role, CERT_ROLE_BROKER) && clearance != 0) {
-        zsys_error ("cert: a broker certificate carries no clearance (clearance 0)");
-        return false;
-    }
-    if (serial == 0 || serial > CERTFILE_UINT_MAX) {
-        zsys_error ("cert: serial must be 1 to 2^63-1");
-        return false;
-    }
-    if (not_before < 0 || not_after > CERTFILE_TIME_MAX || not_before >= not_after) {
-        zsys_error ("cert: validity must satisfy 1970 <= not-before < not-after <= 9999");
-        return false;
-    }
-    return true;
+    if (streq (role, CERT_ROLE_BROKER) && clearance != 0)
+        problem = "a broker certificate carries no clearance (clearance 0)";
+    else
+    if (serial == 0 || serial > CERTFILE_UINT_MAX)
+        problem = "serial must be 1 to 2^63-1";
+    else
+    if (not_before < 0 || not_after > CERTFILE_TIME_MAX || not_before >= not_after)
+        problem = "validity must satisfy 1970 <= not-before < not-after <= 9999";
+    if (problem)
+        status_set_error (error, "cert: %s", problem);
+    return problem == NULL;
 }
+_Static_assert (CERT_NAME_MAX == 128 && CERT_CLEARANCE_MAX == 5,
+                "the messages above name these bounds");
 
 static cert_t *
 s_cert_alloc (const char *department, const char *name, const char *role,
               int clearance, uint64_t serial,
-              int64_t not_before, int64_t not_after)
+              int64_t not_before, int64_t not_after, char **error)
 {
     if (!s_fields_valid (department, name, role, clearance, serial,
-                         not_before, not_after))
+                         not_before, not_after, error))
         return NULL;
     cert_t *self = (cert_t *) zmalloc (sizeof (cert_t));
-    if (!self)
+    if (!self) {
+        status_set_error (error, "cert: out of memory");
         return NULL;
+    }
     strcpy (self->department, department);
     strcpy (self->name, name);
     strcpy (self->role, role);
@@ -152,32 +153,33 @@ s_cert_make_zcert (cert_t *self)
 
 cert_t *
 cert_new (const char *department, const char *name, const char *role,
-          int clearance, uint64_t serial, int64_t not_before, int64_t not_after)
+          int clearance, uint64_t serial, int64_t not_before, int64_t not_after,
+          char **error)
 {
     cert_t *self = s_cert_alloc (department, name, role, clearance, serial,
-                                 not_before, not_after);
+                                 not_before, not_after, error);
     if (!self)
         return NULL;
     crypto_sign_keypair (self->sign_public, self->sign_secret);
     crypto_box_keypair (self->box_public, self->box_secret);
     zcert_t *curve = zcert_new ();
-    if (!curve) {
-        cert_destroy (&self);
-        return NULL;
+    if (curve) {
+        memcpy (self->curve_public, zcert_public_key (curve), CERT_KEY_BYTES);
+        memcpy (self->curve_secret, zcert_secret_key (curve), CERT_KEY_BYTES);
+        zcert_destroy (&curve);
+        self->has_secret = true;
     }
-    memcpy (self->curve_public, zcert_public_key (curve), CERT_KEY_BYTES);
-    memcpy (self->curve_secret, zcert_secret_key (curve), CERT_KEY_BYTES);
-    zcert_destroy (&curve);
-    self->has_secret = true;
-    if (s_cert_make_zcert (self))
+    if (!self->has_secret || s_cert_make_zcert (self)) {
+        status_set_error (error, "cert: cannot make a CURVE key pair");
         cert_destroy (&self);
+    }
     return self;
 }
 
-//  Builds a certificate from a parsed ZPL text. Secret fields are accepted
-//  only if `secret_ok`; if any is present, all must be, and must match.
-static cert_t *
-s_cert_from_config (zconfig_t *root, const char *what, bool secret_ok)
+//  The text's sections and their values, strictly. 0, or -1 and *error.
+static int
+s_sections_read (zconfig_t *root, const char *what, const char **values,
+                 const char **curve_values, char **error)
 {
     zconfig_t *metadata = NULL;
     zconfig_t *curve = NULL;
@@ -187,141 +189,186 @@ s_cert_from_config (zconfig_t *root, const char *what, bool secret_ok)
         zconfig_t **slot = streq (name, "metadata")? &metadata
                          : streq (name, "curve")? &curve: NULL;
         if (!slot || *slot) {
-            zsys_error ("cert: %s: unexpected or repeated section '%s'", what, name);
-            return NULL;
+            status_set_error (error, "cert: %s: unexpected or repeated section '%s'",
+                              what, name);
+            return -1;
         }
         *slot = section;
     }
     if (!metadata || !curve) {
-        zsys_error ("cert: %s: 'metadata' and 'curve' sections are required", what);
-        return NULL;
+        status_set_error (error, "cert: %s: 'metadata' and 'curve' sections are"
+                          " required", what);
+        return -1;
     }
-    const char *values [F_COUNT];
-    if (certfile_fields (metadata, what, s_field_names, F_COUNT, values))
-        return NULL;
     const char *curve_names [] = { "public-key", "secret-key" };
-    const char *curve_values [2];
-    if (certfile_fields (curve, what, curve_names, 2, curve_values))
-        return NULL;
+    if (certfile_fields (metadata, what, s_field_names, F_COUNT, values, error)
+    ||  certfile_fields (curve, what, curve_names, 2, curve_values, error))
+        return -1;
     for (int field = 0; field < F_SIGN_SECRET; field++)
         if (!values [field]) {
-            zsys_error ("cert: %s: field '%s' is missing", what, s_field_names [field]);
-            return NULL;
+            status_set_error (error, "cert: %s: field '%s' is missing", what,
+                              s_field_names [field]);
+            return -1;
         }
     if (!curve_values [0]) {
-        zsys_error ("cert: %s: curve 'public-key' is missing", what);
-        return NULL;
+        status_set_error (error, "cert: %s: curve 'public-key' is missing", what);
+        return -1;
     }
-    bool has_secret = values [F_SIGN_SECRET] || values [F_BOX_SECRET] || curve_values [1];
-    if (has_secret && !secret_ok) {
-        zsys_error ("cert: %s: secret keys in a public certificate", what);
-        return NULL;
-    }
-    if (has_secret && !(values [F_SIGN_SECRET] && values [F_BOX_SECRET] && curve_values [1])) {
-        zsys_error ("cert: %s: 'sign-secret', 'box-secret' and curve 'secret-key' "
-                    "go together", what);
-        return NULL;
-    }
+    return 0;
+}
+
+//  The metadata's numbers and times, into a fresh certificate without
+//  keys. The certificate, or NULL and *error.
+static cert_t *
+s_metadata_read (const char **values, const char *what, char **error)
+{
     uint64_t clearance, serial;
     int64_t not_before, not_after;
     if (certfile_uint_parse (values [F_CLEARANCE], CERT_CLEARANCE_MAX, &clearance)) {
-        zsys_error ("cert: %s: 'clearance' must be 0 to %d", what, CERT_CLEARANCE_MAX);
+        status_set_error (error, "cert: %s: 'clearance' must be 0 to %d", what,
+                          CERT_CLEARANCE_MAX);
         return NULL;
     }
     if (certfile_uint_parse (values [F_SERIAL], CERTFILE_UINT_MAX, &serial)) {
-        zsys_error ("cert: %s: 'serial' must be a decimal number", what);
+        status_set_error (error, "cert: %s: 'serial' must be a decimal number", what);
         return NULL;
     }
     if (certfile_time_parse (values [F_NOT_BEFORE], &not_before)
     ||  certfile_time_parse (values [F_NOT_AFTER], &not_after)) {
-        zsys_error ("cert: %s: validity times must be like 2026-11-26T00:00:00Z", what);
+        status_set_error (error, "cert: %s: validity times must be like"
+                          " 2026-11-26T00:00:00Z", what);
         return NULL;
     }
+    char *problem = NULL;
     cert_t *self = s_cert_alloc (values [F_DEPARTMENT], values [F_NAME],
                                  values [F_ROLE], (int) clearance, serial,
-                                 not_before, not_after);
-    if (!self) {
-        zsys_error ("cert: %s: invalid field (see above)", what);
-        return NULL;
-    }
-    const char *curve_txt = curve_values [0];
+                                 not_before, not_after, &problem);
+    if (!self)
+        status_set_error (error, "cert: %s: invalid field: %s", what, problem);
+    zstr_free (&problem);
+    return self;
+}
+
+//  The public keys and the signature. 0, or -1 and *error.
+static int
+s_public_keys_read (cert_t *self, const char **values, const char *curve_txt,
+                    const char *what, char **error)
+{
     if (certfile_hex_parse (values [F_SIGN_KEY], self->sign_public, CERT_KEY_BYTES)
     ||  certfile_hex_parse (values [F_BOX_KEY], self->box_public, CERT_KEY_BYTES)
     ||  certfile_hex_parse (values [F_SIGNATURE], self->signature, CERT_SIG_BYTES)) {
-        zsys_error ("cert: %s: keys must be 64 and the signature 128 lowercase "
-                    "hex digits", what);
-        cert_destroy (&self);
-        return NULL;
+        status_set_error (error, "cert: %s: keys must be 64 and the signature 128"
+                          " lowercase hex digits", what);
+        return -1;
     }
     if (strlen (curve_txt) != 40
     ||  !zmq_z85_decode (self->curve_public, curve_txt)) {
-        zsys_error ("cert: %s: curve 'public-key' must be 40 Z85 characters", what);
+        status_set_error (error, "cert: %s: curve 'public-key' must be 40 Z85"
+                          " characters", what);
+        return -1;
+    }
+    return 0;
+}
+
+//  The secret keys, each of which must belong to its public key. 0, or -1
+//  and *error.
+static int
+s_secret_keys_read (cert_t *self, const char **values, const char *curve_secret,
+                    const char *what, char **error)
+{
+    uint8_t derived [CERT_KEY_BYTES];
+    bool ok = certfile_hex_parse (values [F_SIGN_SECRET], self->sign_secret,
+                                  CERT_SIGN_SECRET) == 0
+           && certfile_hex_parse (values [F_BOX_SECRET], self->box_secret,
+                                  CERT_KEY_BYTES) == 0
+           && strlen (curve_secret) == 40
+           && zmq_z85_decode (self->curve_secret, curve_secret);
+    ok = ok && crypto_sign_ed25519_sk_to_pk (derived, self->sign_secret) == 0
+            && sodium_memcmp (derived, self->sign_public, CERT_KEY_BYTES) == 0;
+    ok = ok && crypto_scalarmult_base (derived, self->box_secret) == 0
+            && sodium_memcmp (derived, self->box_public, CERT_KEY_BYTES) == 0;
+    ok = ok && crypto_scalarmult_base (derived, self->curve_secret) == 0
+            && sodium_memcmp (derived, self->curve_public, CERT_KEY_BYTES) == 0;
+    if (!ok) {
+        status_set_error (error, "cert: %s: a secret key is malformed or does not"
+                          " match its public key", what);
+        return -1;
+    }
+    self->has_secret = true;
+    return 0;
+}
+
+//  Builds a certificate from a parsed ZPL text. Secret fields are accepted
+//  only if `secret_ok`; if any is present, all must be, and must match.
+static cert_t *
+s_cert_from_config (zconfig_t *root, const char *what, bool secret_ok, char **error)
+{
+    const char *values [F_COUNT];
+    const char *curve_values [2];
+    if (s_sections_read (root, what, values, curve_values, error))
+        return NULL;
+    bool has_secret = values [F_SIGN_SECRET] || values [F_BOX_SECRET] || curve_values [1];
+    if (has_secret && !secret_ok) {
+        status_set_error (error, "cert: %s: secret keys in a public certificate", what);
+        return NULL;
+    }
+    if (has_secret && !(values [F_SIGN_SECRET] && values [F_BOX_SECRET] && curve_values [1])) {
+        status_set_error (error, "cert: %s: 'sign-secret', 'box-secret' and curve"
+                          " 'secret-key' go together", what);
+        return NULL;
+    }
+    cert_t *self = s_metadata_read (values, what, error);
+    if (!self
+    ||  s_public_keys_read (self, values, curve_values [0], what, error)
+    ||  (has_secret && s_secret_keys_read (self, values, curve_values [1], what, error))) {
         cert_destroy (&self);
         return NULL;
     }
-    if (has_secret) {
-        uint8_t derived [CERT_KEY_BYTES];
-        bool ok = certfile_hex_parse (values [F_SIGN_SECRET], self->sign_secret,
-                                      CERT_SIGN_SECRET) == 0
-               && certfile_hex_parse (values [F_BOX_SECRET], self->box_secret,
-                                      CERT_KEY_BYTES) == 0
-               && strlen (curve_values [1]) == 40
-               && zmq_z85_decode (self->curve_secret, curve_values [1]);
-        //  Each secret must belong to its public key
-        ok = ok && crypto_sign_ed25519_sk_to_pk (derived, self->sign_secret) == 0
-                && sodium_memcmp (derived, self->sign_public, CERT_KEY_BYTES) == 0;
-        ok = ok && crypto_scalarmult_base (derived, self->box_secret) == 0
-                && sodium_memcmp (derived, self->box_public, CERT_KEY_BYTES) == 0;
-        ok = ok && crypto_scalarmult_base (derived, self->curve_secret) == 0
-                && sodium_memcmp (derived, self->curve_public, CERT_KEY_BYTES) == 0;
-        if (!ok) {
-            zsys_error ("cert: %s: a secret key is malformed or does not match "
-                        "its public key", what);
-            cert_destroy (&self);
-            return NULL;
-        }
-        self->has_secret = true;
-    }
     if (s_cert_make_zcert (self)) {
+        status_set_error (error, "cert: %s: out of memory", what);
         cert_destroy (&self);
         return NULL;
     }
     //  One spelling per key: Z85 text must be what encoding gives back
-    if (!streq (self->curve_public_txt, curve_txt)) {
-        zsys_error ("cert: %s: curve 'public-key' is not canonical Z85", what);
+    if (!streq (self->curve_public_txt, curve_values [0])) {
+        status_set_error (error, "cert: %s: curve 'public-key' is not canonical Z85",
+                          what);
         cert_destroy (&self);
     }
     return self;
 }
 
 cert_t *
-cert_decode (const char *text, size_t size)
+cert_decode (const char *text, size_t size, char **error)
 {
     zconfig_t *root = certfile_parse (text, size, CERT_TEXT_MAX);
-    if (!root)
+    if (!root) {
+        status_set_error (error, "cert: certificate text is not valid ZPL text");
         return NULL;
-    cert_t *self = s_cert_from_config (root, "certificate text", false);
+    }
+    cert_t *self = s_cert_from_config (root, "certificate text", false, error);
     zconfig_destroy (&root);
     return self;
 }
 
 cert_t *
-cert_load (const char *path)
+cert_load (const char *path, char **error)
 {
     assert (path);
     size_t size;
-    char *text = certfile_read (path, CERT_TEXT_MAX, &size);
+    char *text = certfile_read (path, CERT_TEXT_MAX, &size, error);
     if (!text)
         return NULL;
     zconfig_t *root = certfile_parse (text, size, CERT_TEXT_MAX);
     sodium_memzero (text, size);
     free (text);
     if (!root) {
-        zsys_error ("cert: %s is not valid ZPL text", path);
+        status_set_error (error, "cert: %s is not valid ZPL text", path);
         return NULL;
     }
-    cert_t *self = s_cert_from_config (root, path, true);
+    cert_t *self = s_cert_from_config (root, path, true, error);
     zconfig_destroy (&root);
+    //  Nothing fails here: the admin is told, in the log, where the file is
     struct stat st;
     if (self && self->has_secret && stat (path, &st) == 0 && (st.st_mode & 077))
         zsys_warning ("cert: %s holds secret keys but is readable by others; "
@@ -391,7 +438,7 @@ cert_encode (cert_t *self)
 }
 
 int
-cert_save (cert_t *self, const char *path, bool force)
+cert_save (cert_t *self, const char *path, bool force, char **error)
 {
     assert (self);
     assert (path);
@@ -399,20 +446,22 @@ cert_save (cert_t *self, const char *path, bool force)
     char *public_text = s_cert_text (self, false);
     char *secret_text = self->has_secret? s_cert_text (self, true): NULL;
     int rc = -1;
-    if (!secret_path || !public_text || (self->has_secret && !secret_text))
+    if (!secret_path || !public_text || (self->has_secret && !secret_text)) {
+        status_set_error (error, "cert: %s: out of memory", path);
         goto done;
+    }
     //  Check both first, so that a refusal leaves nothing half-written
     if (!force && certfile_exists (path)) {
-        zsys_error ("cert: %s exists; not replaced without force", path);
+        status_set_error (error, "%s exists; not replaced without force", path);
         goto done;
     }
     if (!force && self->has_secret && certfile_exists (secret_path)) {
-        zsys_error ("cert: %s exists; not replaced without force", secret_path);
+        status_set_error (error, "%s exists; not replaced without force", secret_path);
         goto done;
     }
-    if (secret_text && certfile_write (secret_path, secret_text, true, force))
+    if (secret_text && certfile_write (secret_path, secret_text, true, force, error))
         goto done;
-    rc = certfile_write (path, public_text, false, force);
+    rc = certfile_write (path, public_text, false, force, error);
 done:
     if (secret_text) {
         sodium_memzero (secret_text, strlen (secret_text));
@@ -593,15 +642,16 @@ cert_canonical (cert_t *self, size_t *size)
     return certfile_packed (&buffer, rc, size);
 }
 
-void
+int
 cert_sign_by (cert_t *self, authority_t *authority)
 {
     assert (self);
     assert (authority);
     size_t size = 0;
     uint8_t *canonical = cert_canonical (self, &size);
-    certfile_sign (canonical, size, authority, self->signature, "cert");
+    int rc = certfile_sign (canonical, size, authority, self->signature);
     free (canonical);
+    return rc;
 }
 
 int
@@ -653,7 +703,7 @@ s_vector_cert (void)
     assert (certfile_time_parse ("2026-01-01T00:00:00Z", &not_before) == 0);
     assert (certfile_time_parse ("2027-01-01T00:00:00Z", &not_after) == 0);
     cert_t *self = s_cert_alloc ("SH-PD-MSA", "Pudong Market Supervision",
-                                 "department", 3, 1001, not_before, not_after);
+                                 "department", 3, 1001, not_before, not_after, NULL);
     assert (self);
     uint8_t seed [32];
     s_seed (seed, 0x20);
@@ -713,7 +763,7 @@ cert_test (bool verbose)
     assert (text);
     assert (strstr (text, "sign-secret") == NULL);
     assert (strstr (text, "secret-key") == NULL);
-    cert_t *decoded = cert_decode (text, strlen (text));
+    cert_t *decoded = cert_decode (text, strlen (text), NULL);
     assert (decoded);
     assert (!cert_has_secret (decoded));
     assert (cert_sign_secret (decoded) == NULL);
@@ -745,7 +795,7 @@ cert_test (bool verbose)
     };
     for (size_t index = 0; index < sizeof (tampers) / sizeof (tampers [0]); index++) {
         char *tampered = s_text_replace (text, tampers [index][0], tampers [index][1]);
-        cert_t *cert = cert_decode (tampered, strlen (tampered));
+        cert_t *cert = cert_decode (tampered, strlen (tampered), NULL);
         assert (cert);
         assert (cert_verify (cert, authority_pk) == -1);
         cert_destroy (&cert);
@@ -756,9 +806,9 @@ cert_test (bool verbose)
     //  with clearance 0 it decodes, and the signature breaks
     {
         char *broker = s_text_replace (text, "role = \"department\"", "role = \"broker\"");
-        assert (cert_decode (broker, strlen (broker)) == NULL);
+        assert (cert_decode (broker, strlen (broker), NULL) == NULL);
         char *cleared = s_text_replace (broker, "clearance = \"3\"", "clearance = \"0\"");
-        cert_t *cert = cert_decode (cleared, strlen (cleared));
+        cert_t *cert = cert_decode (cleared, strlen (cleared), NULL);
         assert (cert && streq (cert_role (cert), CERT_ROLE_BROKER));
         assert (cert_clearance (cert) == 0);
         assert (cert_verify (cert, authority_pk) == -1);
@@ -772,7 +822,7 @@ cert_test (bool verbose)
         char *other = strdup (key);
         other [0] = other [0] == 'a'? 'b': 'a';
         char *tampered = s_text_replace (text, key, other);
-        cert_t *cert = cert_decode (tampered, strlen (tampered));
+        cert_t *cert = cert_decode (tampered, strlen (tampered), NULL);
         assert (cert);
         assert (cert_verify (cert, authority_pk) == -1);
         cert_destroy (&cert);
@@ -810,40 +860,40 @@ cert_test (bool verbose)
         char *bad = s_text_replace (text, malformed [index][0], malformed [index][1]);
         if (verbose)
             printf ("malformed %zu\n", index);
-        assert (cert_decode (bad, strlen (bad)) == NULL);
+        assert (cert_decode (bad, strlen (bad), NULL) == NULL);
         zstr_free (&bad);
     }
     {
         //  Curve key: wrong length, bad characters
         char *bad = s_text_replace (text, cert_curve_public_txt (vector), "short");
-        assert (cert_decode (bad, strlen (bad)) == NULL);
+        assert (cert_decode (bad, strlen (bad), NULL) == NULL);
         zstr_free (&bad);
         bad = s_text_replace (text, cert_curve_public_txt (vector),
                               "\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"");
-        assert (cert_decode (bad, strlen (bad)) == NULL);
+        assert (cert_decode (bad, strlen (bad), NULL) == NULL);
         zstr_free (&bad);
         bad = s_text_replace (text, cert_curve_public_txt (vector),
                               "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~");
-        assert (cert_decode (bad, strlen (bad)) == NULL);
+        assert (cert_decode (bad, strlen (bad), NULL) == NULL);
         zstr_free (&bad);
     }
     //  Truncated at every length (but the final newline, which is
     //  optional), garbage, oversized, NULL
     for (size_t length = 0; length < strlen (text) - 1; length++)
-        assert (cert_decode (text, length) == NULL);
-    assert (cert_decode (NULL, 10) == NULL);
-    assert (cert_decode ("\x00\x01\x02\xff", 4) == NULL);
+        assert (cert_decode (text, length, NULL) == NULL);
+    assert (cert_decode (NULL, 10, NULL) == NULL);
+    assert (cert_decode ("\x00\x01\x02\xff", 4, NULL) == NULL);
     char *big = (char *) zmalloc (CERT_TEXT_MAX + 2);
     memcpy (big, text, strlen (text));
     memset (big + strlen (text), '#', CERT_TEXT_MAX + 1 - strlen (text));
-    assert (cert_decode (big, CERT_TEXT_MAX + 1) == NULL);
+    assert (cert_decode (big, CERT_TEXT_MAX + 1, NULL) == NULL);
     free (big);
     //  Bytes after the given size are never read
     {
         char *copy = strdup (text);
         size_t length = strlen (copy);
         copy [length - 1] = 'X';           //  the final newline becomes junk
-        cert_t *cert = cert_decode (copy, length - 1);
+        cert_t *cert = cert_decode (copy, length - 1, NULL);
         assert (cert);
         cert_destroy (&cert);
         zstr_free (&copy);
@@ -851,20 +901,25 @@ cert_test (bool verbose)
 
     //  Invalid arguments
     int64_t now = zclock_time () / 1000;
-    assert (cert_new ("Not An Id!", "x", "department", 2, 1, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "", "department", 2, 1, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "x", "admin", 2, 1, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "x", "department", 6, 1, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "x", "department", -1, 1, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "x", "department", 2, 0, now, now + 10) == NULL);
-    assert (cert_new ("SH-PD-MSA", "x", "department", 2, 1, now, now) == NULL);
-    assert (cert_new ("BROKER", "x", "broker", 1, 1, now, now + 10) == NULL);
+    char *error = NULL;
+    assert (cert_new ("Not An Id!", "x", "department", 2, 1, now, now + 10, &error) == NULL);
+    assert (error && strstr (error, "cert: invalid department id"));
+    assert (cert_new ("SH-PD-MSA", "", "department", 2, 1, now, now + 10, NULL) == NULL);
+    assert (cert_new ("SH-PD-MSA", "x", "admin", 2, 1, now, now + 10, NULL) == NULL);
+    assert (cert_new ("SH-PD-MSA", "x", "department", 6, 1, now, now + 10, NULL) == NULL);
+    assert (cert_new ("SH-PD-MSA", "x", "department", -1, 1, now, now + 10, NULL) == NULL);
+    assert (cert_new ("SH-PD-MSA", "x", "department", 2, 0, now, now + 10, NULL) == NULL);
+    assert (cert_new ("SH-PD-MSA", "x", "department", 2, 1, now, now, NULL) == NULL);
+    assert (cert_new ("BROKER", "x", "broker", 1, 1, now, now + 10, &error) == NULL);
+    assert (error && streq (error, "cert: a broker certificate carries no clearance"
+                                   " (clearance 0)"));
+    zstr_free (&error);
 
     //  A fresh certificate, signed by a fresh authority
-    authority_t *authority = authority_new ("Test federation");
-    authority_t *stranger = authority_new ("Stranger");
+    authority_t *authority = authority_new ("Test federation", NULL);
+    authority_t *stranger = authority_new ("Stranger", NULL);
     assert (authority && stranger);
-    cert_t *cert = cert_new ("SH-PD-MSA", "市场监管局", "broker", 0, 42, now - 60, now + 86400);
+    cert_t *cert = cert_new ("SH-PD-MSA", "市场监管局", "broker", 0, 42, now - 60, now + 86400, NULL);
     assert (cert);
     assert (cert_has_secret (cert));
     assert (cert_verify (cert, authority_public (authority)) == -1);    //  unsigned
@@ -882,22 +937,22 @@ cert_test (bool verbose)
     assert (mkdir (dir, 0700) == 0);
     char *path = zsys_sprintf ("%s/market.cert", dir);
     char *secret_path = zsys_sprintf ("%s/market.cert_secret", dir);
-    assert (cert_save (cert, path, false) == 0);
+    assert (cert_save (cert, path, false, NULL) == 0);
     struct stat st;
     assert (stat (secret_path, &st) == 0 && (st.st_mode & 0777) == 0600);
     assert (stat (path, &st) == 0 && (st.st_mode & 0077) != 0077);
-    assert (cert_save (cert, path, false) == -1);
-    assert (cert_save (cert, path, true) == 0);
+    assert (cert_save (cert, path, false, NULL) == -1);
+    assert (cert_save (cert, path, true, NULL) == 0);
     assert (stat (secret_path, &st) == 0 && (st.st_mode & 0777) == 0600);
 
-    cert_t *loaded = cert_load (path);
+    cert_t *loaded = cert_load (path, NULL);
     assert (loaded);
     assert (!cert_has_secret (loaded));
     assert (cert_verify (loaded, authority_public (authority)) == 0);
     assert (streq (cert_name (loaded), "市场监管局"));
     cert_destroy (&loaded);
 
-    loaded = cert_load (secret_path);
+    loaded = cert_load (secret_path, NULL);
     assert (loaded);
     assert (cert_has_secret (loaded));
     assert (memcmp (cert_sign_secret (loaded), cert_sign_secret (cert), 64) == 0);
@@ -930,16 +985,18 @@ cert_test (bool verbose)
     //  Secret text given as public text is refused; a secret whose key does
     //  not match is refused
     size_t secret_size;
-    char *secret_text = certfile_read (secret_path, CERT_TEXT_MAX, &secret_size);
+    char *secret_text = certfile_read (secret_path, CERT_TEXT_MAX, &secret_size, NULL);
     assert (secret_text);
-    assert (cert_decode (secret_text, secret_size) == NULL);
+    assert (cert_decode (secret_text, secret_size, NULL) == NULL);
     char *mismatch_path = zsys_sprintf ("%s/mismatch.cert_secret", dir);
     char *box_secret = certfile_hex (cert_box_secret (cert), 32);
     char *other_secret = strdup (box_secret);
     other_secret [0] = other_secret [0] == 'a'? 'b': 'a';
     char *mismatch = s_text_replace (secret_text, box_secret, other_secret);
-    assert (certfile_write (mismatch_path, mismatch, true, false) == 0);
-    assert (cert_load (mismatch_path) == NULL);
+    assert (certfile_write (mismatch_path, mismatch, true, false, NULL) == 0);
+    assert (cert_load (mismatch_path, &error) == NULL);
+    assert (error && strstr (error, "does not match its public key"));
+    zstr_free (&error);
     unlink (mismatch_path);
     zstr_free (&mismatch);
     zstr_free (&box_secret);
@@ -947,7 +1004,9 @@ cert_test (bool verbose)
     zstr_free (&mismatch_path);
     sodium_memzero (secret_text, secret_size);
     zstr_free (&secret_text);
-    assert (cert_load ("/nonexistent/x.cert") == NULL);
+    assert (cert_load ("/nonexistent/x.cert", &error) == NULL);
+    assert (error && strstr (error, "/nonexistent/x.cert"));
+    zstr_free (&error);
 
     unlink (path);
     unlink (secret_path);

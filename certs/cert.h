@@ -34,33 +34,37 @@ typedef struct _cert_t cert_t;
 typedef struct _authority_t authority_t;
 
 //  Creates a certificate with fresh key pairs (holding the secrets), not yet
-//  signed. Returns NULL if the department id or another argument is invalid
-//  (a broker certificate with a clearance above 0 included).
+//  signed. Returns NULL and *error (fresh string, caller frees; error may be
+//  NULL) if the department id or another argument is invalid (a broker
+//  certificate with a clearance above 0 included).
 cert_t *
     cert_new (const char *department, const char *name, const char *role,
               int clearance, uint64_t serial,
-              int64_t not_before, int64_t not_after);
+              int64_t not_before, int64_t not_after, char **error);
 
 //  Loads a certificate from `path`: a public `.cert` file, or a
 //  `.cert_secret` file (then the secret keys are loaded too). Strict: returns
-//  NULL, and logs why, on any missing, malformed or oversized field. Does not
-//  verify the authority signature: use cert_verify.
+//  NULL and *error (as cert_new), naming the file, on any missing,
+//  malformed or oversized field; errno is kept (EMFILE: descriptors ran
+//  out). Does not verify the authority signature: use cert_verify. A secret
+//  file that others can read is loaded, with a warning in the log.
 cert_t *
-    cert_load (const char *path);
+    cert_load (const char *path, char **error);
 
 //  Decodes the public certificate text (as written by cert_save / cert_encode).
-//  Returns NULL on any malformed input; never reads past `size`.
+//  Returns NULL and *error on any malformed input; never reads past `size`.
 cert_t *
-    cert_decode (const char *text, size_t size);
+    cert_decode (const char *text, size_t size, char **error);
 
 //  Returns the public certificate text, a fresh string the caller frees.
 char *
     cert_encode (cert_t *self);
 
 //  Writes `path` (public) and `path`_secret (0600, only if the cert holds
-//  secrets). Refuses (-1) to replace an existing file unless `force`.
+//  secrets). 0, or -1 and *error; refuses to replace an existing file
+//  unless `force`.
 int
-    cert_save (cert_t *self, const char *path, bool force);
+    cert_save (cert_t *self, const char *path, bool force, char **error);
 
 void
     cert_destroy (cert_t **self_p);
@@ -96,8 +100,9 @@ zcert_t *
 uint8_t *
     cert_canonical (cert_t *self, size_t *size);
 
-//  Signs the certificate with the authority's key.
-void
+//  Signs the certificate with the authority's key. 0, or -1 if the
+//  authority holds no secret key (or memory is short).
+int
     cert_sign_by (cert_t *self, authority_t *authority);
 
 //  0 if the authority signature verifies against `authority_public`

@@ -4,6 +4,7 @@
 #include "authority.h"
 #include "ident.h"
 #include "file.h"
+#include "status.h"
 #include <sodium.h>
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -12,20 +13,20 @@
 #include <errno.h>
 
 char *
-certfile_read (const char *path, size_t max, size_t *size_p)
+certfile_read (const char *path, size_t max, size_t *size_p, char **error)
 {
     assert (path);
     assert (size_p);
     char *reason = NULL;
     char *text = file_read (path, max, size_p, &reason);
-    //  errno is kept for the caller across the log line: a shortage of
+    //  errno is kept for the caller across the message: a shortage of
     //  descriptors (EMFILE) is not a bad file (the broker's reload tries
     //  again)
-    int error = errno;
+    int cause = errno;
     if (!text)
-        zsys_error ("certs: %s: %s", path, reason);
+        status_set_error (error, "%s: %s", path, reason? reason: "cannot be read");
     zstr_free (&reason);
-    errno = error;
+    errno = cause;
     return text;
 }
 
@@ -45,40 +46,49 @@ s_write_all (int fd, const char *text)
     return fsync (fd);
 }
 
+//  Writes a new file; never replaces one. 0 or -1 and *error.
+static int
+s_write_new (const char *path, const char *text, mode_t mode, char **error)
+{
+    //  O_EXCL: creation and the existence check are one step
+    int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd == -1) {
+        if (errno == EEXIST)
+            status_set_error (error, "%s exists; not replaced without force", path);
+        else
+            status_set_error (error, "cannot create %s: %s", path, strerror (errno));
+        return -1;
+    }
+    int rc = s_write_all (fd, text);
+    if (close (fd) == -1)
+        rc = -1;
+    if (rc == -1) {
+        status_set_error (error, "cannot write %s: %s", path, strerror (errno));
+        unlink (path);
+    }
+    return rc;
+}
+
 int
-certfile_write (const char *path, const char *text, bool secret, bool force)
+certfile_write (const char *path, const char *text, bool secret, bool force,
+                char **error)
 {
     assert (path);
     assert (text);
     mode_t mode = secret? 0600: 0644;
-    if (!force) {
-        //  O_EXCL: creation and the existence check are one step
-        int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-        if (fd == -1) {
-            if (errno == EEXIST)
-                zsys_error ("certs: %s exists; not replaced without force", path);
-            else
-                zsys_error ("certs: cannot create %s: %s", path, strerror (errno));
-            return -1;
-        }
-        int rc = s_write_all (fd, text);
-        if (close (fd) == -1)
-            rc = -1;
-        if (rc == -1) {
-            zsys_error ("certs: cannot write %s: %s", path, strerror (errno));
-            unlink (path);
-        }
-        return rc;
-    }
+    if (!force)
+        return s_write_new (path, text, mode, error);
     //  Replace: mkstemp creates the temporary file with mode 0600, so a
     //  secret is never readable by others; then rename over the target
     char *temp = zsys_sprintf ("%s.tmp-XXXXXX", path);
-    if (!temp)
+    if (!temp) {
+        status_set_error (error, "cannot write %s: out of memory", path);
         return -1;
+    }
     int fd = mkstemp (temp);
     if (fd == -1) {
-        zsys_error ("certs: cannot create a file beside %s: %s",
-                    path, strerror (errno));
+        status_set_error (error, "cannot create a file beside %s: %s",
+                          path, strerror (errno));
         zstr_free (&temp);
         return -1;
     }
@@ -92,7 +102,7 @@ certfile_write (const char *path, const char *text, bool secret, bool force)
     if (rc == 0 && rename (temp, path) == -1)
         rc = -1;
     if (rc == -1) {
-        zsys_error ("certs: cannot write %s: %s", path, strerror (errno));
+        status_set_error (error, "cannot write %s: %s", path, strerror (errno));
         unlink (temp);
     }
     zstr_free (&temp);
@@ -126,7 +136,8 @@ certfile_parse (const char *text, size_t size, size_t max)
 
 int
 certfile_fields (zconfig_t *section, const char *what,
-                 const char **names, size_t count, const char **values)
+                 const char **names, size_t count, const char **values,
+                 char **error)
 {
     assert (section);
     for (size_t index = 0; index < count; index++)
@@ -139,15 +150,15 @@ certfile_fields (zconfig_t *section, const char *what,
             if (name && streq (name, names [index]))
                 break;
         if (index == count) {
-            zsys_error ("certs: %s: unknown field '%s'", what, name? name: "");
+            status_set_error (error, "%s: unknown field '%s'", what, name? name: "");
             return -1;
         }
         if (values [index]) {
-            zsys_error ("certs: %s: field '%s' appears twice", what, name);
+            status_set_error (error, "%s: field '%s' appears twice", what, name);
             return -1;
         }
         if (zconfig_child (child)) {
-            zsys_error ("certs: %s: field '%s' has children", what, name);
+            status_set_error (error, "%s: field '%s' has children", what, name);
             return -1;
         }
         values [index] = zconfig_value (child)? zconfig_value (child): "";
@@ -351,19 +362,20 @@ certfile_text_valid (const char *text, size_t max, bool empty_ok)
 }
 
 bool
-certfile_department_valid (const char *department, const char *what)
+certfile_department_valid (const char *department, const char *what, char **error)
 {
     assert (what);
     char canon [IDENT_MAX + 1];
     const char *reason = NULL;
     if (!department
     ||  !ident_validate (IDENT_DEPARTMENT, department, canon, 0, &reason)) {
-        zsys_error ("%s: invalid department id: %s", what, reason? reason: "missing");
+        status_set_error (error, "%s: invalid department id: %s", what,
+                          reason? reason: "missing");
         return false;
     }
     if (!streq (canon, department)) {
-        zsys_error ("%s: department id '%s' is not in canonical form '%s'",
-                    what, department, canon);
+        status_set_error (error, "%s: department id '%s' is not in canonical form"
+                          " '%s'", what, department, canon);
         return false;
     }
     return true;
@@ -393,16 +405,15 @@ certfile_packed (msgpack_sbuffer *buffer, int rc, size_t *size)
     return (uint8_t *) msgpack_sbuffer_release (buffer);
 }
 
-void
+int
 certfile_sign (const uint8_t *canonical, size_t size, authority_t *authority,
-               uint8_t *signature, const char *what)
+               uint8_t *signature)
 {
     assert (authority);
     assert (signature);
-    assert (what);
     if (!canonical || authority_sign (authority, canonical, size, signature))
-        zsys_error ("%s: cannot sign: %s", what,
-                    canonical? "authority without secret key": "out of memory");
+        return -1;
+    return 0;
 }
 
 int
@@ -502,25 +513,37 @@ certfile_test (bool verbose)
     assert (root);
     const char *names [] = { "a", "b", "c" };
     const char *values [3];
-    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 3, values) == 0);
+    char *error = NULL;
+    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 3, values,
+                             &error) == 0 && !error);
     assert (streq (values [0], "1") && streq (values [1], "2") && values [2] == NULL);
-    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 1, values) == -1);
+    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 1, values,
+                             &error) == -1);
+    assert (error && streq (error, "test: unknown field 'b'"));
+    zstr_free (&error);
     zconfig_destroy (&root);
     zpl = "s\n    a = \"1\"\n    a = \"2\"\n";
     root = certfile_parse (zpl, strlen (zpl), 100);
     assert (root);
-    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 3, values) == -1);
+    assert (certfile_fields (zconfig_locate (root, "s"), "test", names, 3, values,
+                             &error) == -1);
+    assert (error && streq (error, "test: field 'a' appears twice"));
+    zstr_free (&error);
     zconfig_destroy (&root);
     assert (certfile_parse (zpl, strlen (zpl), 10) == NULL);        //  too large
     assert (certfile_parse ("s\0x", 3, 100) == NULL);               //  NUL inside
     assert (certfile_parse (zpl, 0, 100) == NULL);
 
     //  Department ids: canonical only
-    assert (certfile_department_valid ("SH-PD-MSA", "test"));
-    assert (!certfile_department_valid ("sh-pd-msa", "test"));
-    assert (!certfile_department_valid ("Not An Id!", "test"));
-    assert (!certfile_department_valid ("", "test"));
-    assert (!certfile_department_valid (NULL, "test"));
+    assert (certfile_department_valid ("SH-PD-MSA", "test", &error) && !error);
+    assert (!certfile_department_valid ("sh-pd-msa", "test", &error));
+    assert (error && strstr (error, "test: invalid department id: a department id is"
+                                    " upper case"));
+    assert (!certfile_department_valid ("Not An Id!", "test", &error));
+    assert (error && strstr (error, "test: invalid department id"));
+    assert (!certfile_department_valid ("", "test", NULL));
+    assert (!certfile_department_valid (NULL, "test", &error));
+    zstr_free (&error);
 
     //  Canonical encodings, signed by an authority and verified
     msgpack_sbuffer buffer;
@@ -534,10 +557,10 @@ certfile_test (bool verbose)
     uint8_t *canonical = certfile_packed (&buffer, rc, &canonical_size);
     assert (canonical && canonical_size == 16);
     assert (canonical [0] == 0x92 && canonical [1] == 0xAD && canonical [15] == 0xA0);
-    authority_t *authority = authority_new ("Test federation");
+    authority_t *authority = authority_new ("Test federation", NULL);
     assert (authority);
     uint8_t signature [64] = { 0 };
-    certfile_sign (canonical, canonical_size, authority, signature, "test");
+    assert (certfile_sign (canonical, canonical_size, authority, signature) == 0);
     assert (certfile_verify (canonical, canonical_size, signature,
                              authority_public (authority)) == 0);
     canonical [2] ^= 1;
@@ -546,7 +569,7 @@ certfile_test (bool verbose)
     assert (certfile_verify (NULL, 0, signature, authority_public (authority)) == -1);
     //  An encoding that failed signs nothing
     uint8_t untouched [64] = { 0 };
-    certfile_sign (NULL, 0, authority, untouched, "test");
+    assert (certfile_sign (NULL, 0, authority, untouched) == -1);
     assert (sodium_is_zero (untouched, sizeof (untouched)));
     free (canonical);
     msgpack_sbuffer_init (&buffer);
@@ -558,29 +581,35 @@ certfile_test (bool verbose)
     char *dir = zsys_sprintf ("/tmp/sluice-certfile-%d", getpid ());
     assert (mkdir (dir, 0700) == 0);
     char *path = zsys_sprintf ("%s/secret", dir);
-    assert (certfile_write (path, "one\n", true, false) == 0);
+    assert (certfile_write (path, "one\n", true, false, &error) == 0);
     struct stat st;
     assert (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    assert (certfile_write (path, "two\n", true, false) == -1);
+    assert (certfile_write (path, "two\n", true, false, &error) == -1);
+    assert (error && strstr (error, "exists; not replaced without force"));
+    zstr_free (&error);
     assert (certfile_exists (path));
     size_t size;
-    char *read = certfile_read (path, 100, &size);
+    char *read = certfile_read (path, 100, &size, &error);
     assert (read && size == 4 && streq (read, "one\n"));
     free (read);
-    assert (certfile_write (path, "three\n", true, true) == 0);
+    assert (certfile_write (path, "three\n", true, true, NULL) == 0);
     assert (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    read = certfile_read (path, 100, &size);
+    read = certfile_read (path, 100, &size, NULL);
     assert (read && streq (read, "three\n"));
     free (read);
-    assert (certfile_read (path, 5, &size) == NULL);                //  too large
-    assert (certfile_read (dir, 100, &size) == NULL);               //  a directory
+    assert (certfile_read (path, 5, &size, NULL) == NULL);          //  too large
+    assert (certfile_read (dir, 100, &size, &error) == NULL);       //  a directory
+    assert (error && strstr (error, "a directory, not a regular file"));
+    zstr_free (&error);
     char *public = zsys_sprintf ("%s/public", dir);
-    assert (certfile_write (public, "p\n", false, true) == 0);
+    assert (certfile_write (public, "p\n", false, true, &error) == 0);
     assert (stat (public, &st) == 0 && (st.st_mode & 0777) == 0644);
     unlink (public);
     unlink (path);
     assert (!certfile_exists (path));
-    assert (certfile_read (path, 100, &size) == NULL);              //  missing
+    assert (certfile_read (path, 100, &size, &error) == NULL);      //  missing
+    assert (error && strstr (error, path));
+    zstr_free (&error);
     rmdir (dir);
     zstr_free (&public);
     zstr_free (&path);

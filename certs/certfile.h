@@ -26,19 +26,21 @@
 typedef struct _authority_t authority_t;
 
 //  Reads a whole regular file of at most `max` bytes into a fresh
-//  NUL-terminated string (caller frees), its length in *size_p. Returns NULL,
-//  and logs why, if the file is missing, not a regular file or too large.
+//  NUL-terminated string (caller frees), its length in *size_p. Returns NULL
+//  and *error (fresh string, caller frees; error may be NULL), e.g.
+//  "PATH: a directory, not a regular file", if the file is missing, not a
+//  regular file or too large; errno is kept (EMFILE: descriptors ran out).
 char *
-    certfile_read (const char *path, size_t max, size_t *size_p);
+    certfile_read (const char *path, size_t max, size_t *size_p, char **error);
 
 //  Writes `text` to `path`. A `secret` file is created with mode 0600 from
 //  the start (it is never readable by others, not even while being written);
 //  a public one with 0644. Without `force`, refuses (-1) if `path` exists;
 //  with `force`, replaces it atomically (temporary file, then rename).
-//  Returns 0 or -1, and logs why.
+//  Returns 0, or -1 and *error (as certfile_read).
 int
     certfile_write (const char *path, const char *text, bool secret,
-                    bool force);
+                    bool force, char **error);
 
 //  True if `path` exists (as anything).
 bool
@@ -52,10 +54,12 @@ zconfig_t *
 //  Strict section reading: every child of `section` must be a leaf whose
 //  name is in `names` (of `count`), at most once. On success writes each
 //  child's value into `values` (index as in `names`; NULL if absent) and
-//  returns 0; else -1 and logs the offending name under `what`.
+//  returns 0; else -1 and *error naming the offending field under `what`
+//  (a path, "agreement").
 int
     certfile_fields (zconfig_t *section, const char *what,
-                     const char **names, size_t count, const char **values);
+                     const char **names, size_t count, const char **values,
+                     char **error);
 
 //  Time as ISO 8601 UTC "2026-11-26T00:00:00Z" <-> seconds since the epoch.
 //  Parsing is exact (that form only, a real calendar date, years 1970 to
@@ -84,10 +88,11 @@ char *
 bool
     certfile_text_valid (const char *text, size_t max, bool empty_ok);
 
-//  True if `department` is a department id in its canonical form; else logs
-//  why, under `what` ("cert", "crl"), and returns false.
+//  True if `department` is a department id in its canonical form; else
+//  false and *error saying why, under `what` ("cert", "crl").
 bool
-    certfile_department_valid (const char *department, const char *what);
+    certfile_department_valid (const char *department, const char *what,
+                               char **error);
 
 //  Appends a msgpack string to a canonical encoding; 0 or -1, so that
 //  callers can OR the results of a whole encoding together.
@@ -102,12 +107,11 @@ uint8_t *
 
 //  Signs `canonical` (`size` bytes) with the authority's key into
 //  `signature` (64 bytes). A NULL `canonical` means its encoding failed.
-//  On failure logs why, under `what`, and leaves `signature` as it was.
-//  Does not take ownership of `canonical`.
-void
+//  Returns 0, or -1 (memory, or an authority without its secret key)
+//  leaving `signature` as it was. Does not take ownership of `canonical`.
+int
     certfile_sign (const uint8_t *canonical, size_t size,
-                   authority_t *authority, uint8_t *signature,
-                   const char *what);
+                   authority_t *authority, uint8_t *signature);
 
 //  0 if `signature` (64 bytes) over `canonical` (`size` bytes) verifies
 //  against `authority_public` (32 bytes); -1 if not, or if `canonical` is

@@ -20,6 +20,7 @@
 #include "crl.h"
 #include "certfile.h"
 #include "ident.h"
+#include "status.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <msgpack.h>
@@ -43,10 +44,10 @@ struct _crl_t {
 };
 
 crl_t *
-crl_new (uint64_t version)
+crl_new (uint64_t version, char **error)
 {
     if (version == 0 || version > CERTFILE_UINT_MAX) {
-        zsys_error ("crl: version must be 1 to 2^63-1");
+        status_set_error (error, "crl: version must be 1 to 2^63-1");
         return NULL;
     }
     crl_t *self = (crl_t *) zmalloc (sizeof (crl_t));
@@ -98,35 +99,37 @@ s_lower_bound (crl_t *self, const char *department, uint64_t serial)
 
 int
 crl_add (crl_t *self, const char *department, uint64_t serial,
-         int64_t revoked_at, const char *reason)
+         int64_t revoked_at, const char *reason, char **error)
 {
     assert (self);
     if (!reason)
         reason = "";
-    if (!certfile_department_valid (department, "crl"))
+    if (!certfile_department_valid (department, "crl", error))
         return -1;
     if (serial > CERTFILE_UINT_MAX || revoked_at < 0 || revoked_at > CERTFILE_TIME_MAX) {
-        zsys_error ("crl: serial or revocation time out of range");
+        status_set_error (error, "crl: serial or revocation time out of range");
         return -1;
     }
     if (!certfile_text_valid (reason, CRL_REASON_MAX, true)) {
-        zsys_error ("crl: invalid reason (at most %d bytes of UTF-8 text, "
-                    "no control characters or double quotes)", CRL_REASON_MAX);
+        status_set_error (error, "crl: invalid reason (at most %d bytes of UTF-8 text,"
+                          " no control characters or double quotes)", CRL_REASON_MAX);
         return -1;
     }
     size_t index = s_lower_bound (self, department, serial);
     if (index < self->size && s_compare (department, serial, &self->entries [index]) == 0)
         return 0;               //  already on the list: keep the first entry
     if (self->size >= CRL_ENTRIES_MAX) {
-        zsys_error ("crl: the list is full (%d entries)", CRL_ENTRIES_MAX);
+        status_set_error (error, "crl: the list is full (%d entries)", CRL_ENTRIES_MAX);
         return -1;
     }
     if (self->size == self->capacity) {
         size_t capacity = self->capacity? self->capacity * 2: 16;
         s_entry_t *entries = (s_entry_t *) realloc (self->entries,
                                                     capacity * sizeof (s_entry_t));
-        if (!entries)
+        if (!entries) {
+            status_set_error (error, "crl: out of memory");
             return -1;
+        }
         self->entries = entries;
         self->capacity = capacity;
     }
@@ -205,11 +208,11 @@ crl_t *
 crl_next (crl_t *self)
 {
     assert (self);
-    crl_t *next = crl_new (self->version + 1);
+    crl_t *next = crl_new (self->version + 1, NULL);
     for (size_t index = 0; next && index < self->size; index++) {
         s_entry_t *entry = &self->entries [index];
         if (crl_add (next, entry->department, entry->serial,
-                     entry->revoked_at, entry->reason))
+                     entry->revoked_at, entry->reason, NULL))
             crl_destroy (&next);
     }
     return next;
@@ -239,7 +242,7 @@ s_crl_canonical (crl_t *self, size_t *size)
     return certfile_packed (&buffer, rc, size);
 }
 
-void
+int
 crl_sign_by (crl_t *self, authority_t *authority)
 {
     assert (self);
@@ -247,8 +250,9 @@ crl_sign_by (crl_t *self, authority_t *authority)
     self->issued = zclock_time () / 1000;
     size_t size = 0;
     uint8_t *canonical = s_crl_canonical (self, &size);
-    certfile_sign (canonical, size, authority, self->signature, "crl");
+    int rc = certfile_sign (canonical, size, authority, self->signature);
     free (canonical);
+    return rc;
 }
 
 int
@@ -301,43 +305,47 @@ crl_encode (crl_t *self)
 
 //  Reads one entry section, appending it; it must sort after the last one
 static int
-s_decode_entry (crl_t *self, zconfig_t *item, size_t number)
+s_decode_entry (crl_t *self, zconfig_t *item, size_t number, char **error)
 {
     char name [32];
     snprintf (name, sizeof (name), "entry-%zu", number);
     if (!streq (zconfig_name (item), name)) {
-        zsys_error ("crl: expected section '%s', found '%s'", name, zconfig_name (item));
+        status_set_error (error, "crl: expected section '%s', found '%s'", name,
+                          zconfig_name (item));
         return -1;
     }
     const char *names [] = { "department", "serial", "revoked-at", "reason" };
     const char *values [4];
-    if (certfile_fields (item, name, names, 4, values))
+    if (certfile_fields (item, name, names, 4, values, error))
         return -1;
     uint64_t serial;
     int64_t revoked_at;
     if (!values [0] || !values [1] || !values [2] || !values [3]
     ||  certfile_uint_parse (values [1], CERTFILE_UINT_MAX, &serial)
     ||  certfile_time_parse (values [2], &revoked_at)) {
-        zsys_error ("crl: %s: missing or malformed field", name);
+        status_set_error (error, "crl: %s: missing or malformed field", name);
         return -1;
     }
     if (self->size > 0
     &&  s_compare (values [0], serial, &self->entries [self->size - 1]) <= 0) {
-        zsys_error ("crl: %s: entries are not in canonical order", name);
+        status_set_error (error, "crl: %s: entries are not in canonical order", name);
         return -1;
     }
     size_t size = self->size;
-    if (crl_add (self, values [0], serial, revoked_at, values [3]) || self->size != size + 1)
+    if (crl_add (self, values [0], serial, revoked_at, values [3], error))
         return -1;
+    assert (self->size == size + 1);    //  in order, so new
     return 0;
 }
 
 crl_t *
-crl_decode (const char *text, size_t size)
+crl_decode (const char *text, size_t size, char **error)
 {
     zconfig_t *root = certfile_parse (text, size, CRL_TEXT_MAX);
-    if (!root)
+    if (!root) {
+        status_set_error (error, "crl: not valid ZPL text");
         return NULL;
+    }
     crl_t *self = NULL;
     zconfig_t *header = zconfig_child (root);
     zconfig_t *revoked = header? zconfig_next (header): NULL;
@@ -345,34 +353,37 @@ crl_decode (const char *text, size_t size)
     ||  !streq (zconfig_name (header), "crl")
     ||  !streq (zconfig_name (revoked), "revoked")
     || (zconfig_value (revoked) && *zconfig_value (revoked))) {
-        zsys_error ("crl: expected a 'crl' then a 'revoked' section");
+        status_set_error (error, "crl: expected a 'crl' then a 'revoked' section");
         goto done;
     }
     const char *names [] = { "version", "issued", "authority-signature" };
     const char *values [3];
-    if (certfile_fields (header, "crl", names, 3, values))
+    if (certfile_fields (header, "crl", names, 3, values, error))
         goto done;
     uint64_t version;
     int64_t issued;
     if (!values [0] || !values [1] || !values [2]
     ||  certfile_uint_parse (values [0], CERTFILE_UINT_MAX, &version)
     ||  certfile_time_parse (values [1], &issued)) {
-        zsys_error ("crl: 'version', 'issued' or 'authority-signature' is "
-                    "missing or malformed");
+        status_set_error (error, "crl: 'version', 'issued' or 'authority-signature'"
+                          " is missing or malformed");
         goto done;
     }
-    self = crl_new (version);
+    self = crl_new (version, error);
     if (!self)
         goto done;
     self->issued = issued;
     if (certfile_hex_parse (values [2], self->signature, sizeof (self->signature))) {
-        zsys_error ("crl: 'authority-signature' must be 128 lowercase hex digits");
+        status_set_error (error, "crl: 'authority-signature' must be 128 lowercase"
+                          " hex digits");
         crl_destroy (&self);
         goto done;
     }
     size_t number = 0;
     for (zconfig_t *item = zconfig_child (revoked); item; item = zconfig_next (item)) {
-        if (++number > CRL_ENTRIES_MAX || s_decode_entry (self, item, number)) {
+        if (++number > CRL_ENTRIES_MAX)
+            status_set_error (error, "crl: more than %d entries", CRL_ENTRIES_MAX);
+        if (number > CRL_ENTRIES_MAX || s_decode_entry (self, item, number, error)) {
             crl_destroy (&self);
             goto done;
         }
@@ -383,29 +394,34 @@ done:
 }
 
 crl_t *
-crl_load (const char *path)
+crl_load (const char *path, char **error)
 {
     assert (path);
     size_t size;
-    char *text = certfile_read (path, CRL_TEXT_MAX, &size);
+    char *text = certfile_read (path, CRL_TEXT_MAX, &size, error);
     if (!text)
         return NULL;
-    crl_t *self = crl_decode (text, size);
+    char *problem = NULL;
+    crl_t *self = crl_decode (text, size, &problem);
     free (text);
     if (!self)
-        zsys_error ("crl: %s is not a valid revocation list", path);
+        status_set_error (error, "%s: not a valid revocation list: %s", path,
+                          problem? problem: "malformed");
+    zstr_free (&problem);
     return self;
 }
 
 int
-crl_save (crl_t *self, const char *path)
+crl_save (crl_t *self, const char *path, char **error)
 {
     assert (self);
     assert (path);
     char *text = crl_encode (self);
-    if (!text)
+    if (!text) {
+        status_set_error (error, "%s: out of memory", path);
         return -1;
-    int rc = certfile_write (path, text, false, true);
+    }
+    int rc = certfile_write (path, text, false, true, error);
     zstr_free (&text);
     return rc;
 }
@@ -435,14 +451,14 @@ crl_test (bool verbose)
     for (int index = 0; index < 32; index++)
         seed [index] = (uint8_t) index;
     crypto_sign_seed_keypair (authority_pk, authority_sk, seed);
-    crl_t *vector = crl_new (2);
+    crl_t *vector = crl_new (2, NULL);
     assert (vector);
     int64_t time;
     assert (certfile_time_parse ("2026-06-01T00:00:00Z", &vector->issued) == 0);
     assert (certfile_time_parse ("2026-05-31T12:00:00Z", &time) == 0);
     //  Added out of order: the list sorts itself
-    assert (crl_add (vector, "TAX", 0, time, "department left the federation") == 0);
-    assert (crl_add (vector, "SH-PD-MSA", 1001, time, "key compromise") == 0);
+    assert (crl_add (vector, "TAX", 0, time, "department left the federation", NULL) == 0);
+    assert (crl_add (vector, "SH-PD-MSA", 1001, time, "key compromise", NULL) == 0);
     size_t size;
     uint8_t *canonical = s_crl_canonical (vector, &size);
     assert (canonical);
@@ -461,7 +477,7 @@ crl_test (bool verbose)
     free (canonical);
 
     //  Round trip
-    crl_t *decoded = crl_decode (text, strlen (text));
+    crl_t *decoded = crl_decode (text, strlen (text), NULL);
     assert (decoded);
     assert (crl_version (decoded) == 2);
     assert (crl_issued (decoded) == vector->issued);
@@ -503,7 +519,7 @@ crl_test (bool verbose)
         assert (at);
         char *tampered = zsys_sprintf ("%.*s%s%s", (int) (at - text), text,
                                        tampers [index][1], at + strlen (tampers [index][0]));
-        crl_t *crl = crl_decode (tampered, strlen (tampered));
+        crl_t *crl = crl_decode (tampered, strlen (tampered), NULL);
         assert (crl);
         assert (crl_verify (crl, authority_pk) == -1);
         crl_destroy (&crl);
@@ -516,7 +532,7 @@ crl_test (bool verbose)
         assert (first && second);
         char *dropped = zsys_sprintf ("%.*s    entry-1%s", (int) (first - text), text,
                                       second + strlen ("    entry-2"));
-        crl_t *crl = crl_decode (dropped, strlen (dropped));
+        crl_t *crl = crl_decode (dropped, strlen (dropped), NULL);
         assert (crl);
         assert (crl_size (crl) == 1);
         assert (crl_verify (crl, authority_pk) == -1);
@@ -545,13 +561,16 @@ crl_test (bool verbose)
         assert (at);
         char *bad = zsys_sprintf ("%.*s%s%s", (int) (at - text), text,
                                   malformed [index][1], at + strlen (malformed [index][0]));
+        char *error = NULL;
+        assert (crl_decode (bad, strlen (bad), &error) == NULL);
+        assert (error && strncmp (error, "crl: ", 5) == 0);
         if (verbose)
-            printf ("malformed %zu\n", index);
-        assert (crl_decode (bad, strlen (bad)) == NULL);
+            printf ("malformed %zu: %s\n", index, error);
+        zstr_free (&error);
         zstr_free (&bad);
     }
     for (size_t length = 0; length < strlen (text) - 1; length++) {
-        crl_t *crl = crl_decode (text, length);
+        crl_t *crl = crl_decode (text, length, NULL);
         //  A cut may leave a shorter but well-formed list (the final newline
         //  alone is optional); it cannot verify
         if (crl) {
@@ -559,35 +578,39 @@ crl_test (bool verbose)
             crl_destroy (&crl);
         }
     }
-    assert (crl_decode ("\x00garbage", 8) == NULL);
-    assert (crl_decode (NULL, 8) == NULL);
-    assert (crl_decode (text, CRL_TEXT_MAX + 1) == NULL);
+    assert (crl_decode ("\x00garbage", 8, NULL) == NULL);
+    assert (crl_decode (NULL, 8, NULL) == NULL);
+    assert (crl_decode (text, CRL_TEXT_MAX + 1, NULL) == NULL);
 
     //  Bad arguments
-    assert (crl_new (0) == NULL);
-    assert (crl_add (vector, "Not An Id!", 1, time, "x") == -1);
-    assert (crl_add (vector, "SH-PD-MSA", 1, time, "two\nlines") == -1);
-    assert (crl_add (vector, "SH-PD-MSA", 1, -5, "x") == -1);
+    char *error = NULL;
+    assert (crl_new (0, &error) == NULL);
+    assert (error && strstr (error, "version must be"));
+    assert (crl_add (vector, "Not An Id!", 1, time, "x", &error) == -1);
+    assert (error && strstr (error, "crl: invalid department id"));
+    zstr_free (&error);
+    assert (crl_add (vector, "SH-PD-MSA", 1, time, "two\nlines", NULL) == -1);
+    assert (crl_add (vector, "SH-PD-MSA", 1, -5, "x", NULL) == -1);
     assert (crl_size (vector) == 2);
-    assert (crl_add (vector, "SH-PD-MSA", 1001, time + 5, "again") == 0);     //  already there
+    assert (crl_add (vector, "SH-PD-MSA", 1001, time + 5, "again", NULL) == 0);     //  already there
     assert (crl_size (vector) == 2);
 
     //  Versions grow; signing by a real authority, saving and loading
-    authority_t *authority = authority_new ("Test federation");
-    authority_t *stranger = authority_new ("Stranger");
+    authority_t *authority = authority_new ("Test federation", NULL);
+    authority_t *stranger = authority_new ("Stranger", NULL);
     crl_t *next = crl_next (vector);
     assert (next);
     assert (crl_version (next) == 3);
     assert (crl_size (next) == 2);
     assert (crl_verify (next, authority_public (authority)) == -1);     //  unsigned
-    assert (crl_add (next, "CUSTOMS", 7, time, "") == 0);
-    crl_sign_by (next, authority);
+    assert (crl_add (next, "CUSTOMS", 7, time, "", NULL) == 0);
+    assert (crl_sign_by (next, authority) == 0);
     assert (crl_verify (next, authority_public (authority)) == 0);
     assert (crl_verify (next, authority_public (stranger)) == -1);
     char *path = zsys_sprintf ("/tmp/sluice-crl-%d.crl", getpid ());
-    assert (crl_save (next, path) == 0);
-    assert (crl_save (next, path) == 0);        //  replacing is normal for a list
-    crl_t *loaded = crl_load (path);
+    assert (crl_save (next, path, NULL) == 0);
+    assert (crl_save (next, path, NULL) == 0);        //  replacing is normal for a list
+    crl_t *loaded = crl_load (path, NULL);
     assert (loaded);
     assert (crl_version (loaded) == 3);
     assert (crl_size (loaded) == 3);
@@ -595,14 +618,28 @@ crl_test (bool verbose)
     assert (crl_verify (loaded, authority_public (authority)) == 0);
     crl_destroy (&loaded);
     unlink (path);
-    assert (crl_load (path) == NULL);
+    assert (crl_load (path, &error) == NULL);
+    assert (error && strstr (error, path));
+    zstr_free (&error);
+    assert (crl_save (next, "/nonexistent/dir/x.crl", &error) == -1);
+    assert (error && strstr (error, "/nonexistent/dir/x.crl"));
+    zstr_free (&error);
+    //  A file that is not a list says so, with the reason
+    FILE *junk = fopen (path, "w");
+    assert (junk);
+    fputs ("crl\n    version = \"not a number\n", junk);
+    fclose (junk);
+    assert (crl_load (path, &error) == NULL);
+    assert (error && strstr (error, "not a valid revocation list"));
+    zstr_free (&error);
+    unlink (path);
     zstr_free (&path);
 
     //  An empty list round-trips
-    crl_t *empty = crl_new (1);
+    crl_t *empty = crl_new (1, NULL);
     crl_sign_by (empty, authority);
     char *empty_text = crl_encode (empty);
-    crl_t *empty_back = crl_decode (empty_text, strlen (empty_text));
+    crl_t *empty_back = crl_decode (empty_text, strlen (empty_text), NULL);
     assert (empty_back);
     assert (crl_size (empty_back) == 0);
     assert (crl_verify (empty_back, authority_public (authority)) == 0);
@@ -611,16 +648,18 @@ crl_test (bool verbose)
     crl_destroy (&empty);
 
     //  The list is bounded
-    crl_t *full = crl_new (1);
+    crl_t *full = crl_new (1, NULL);
     char name [IDENT_MAX + 1];
     int rc = 0;
     for (int index = 0; index < CRL_ENTRIES_MAX && rc == 0; index++) {
         snprintf (name, sizeof (name), "DEPT%d", index);
-        rc = crl_add (full, name, 1, time, "r");
+        rc = crl_add (full, name, 1, time, "r", NULL);
     }
     assert (rc == 0);
     assert (crl_size (full) == CRL_ENTRIES_MAX);
-    assert (crl_add (full, "SH-PD-MSA", 1, time, "r") == -1);
+    assert (crl_add (full, "SH-PD-MSA", 1, time, "r", &error) == -1);
+    assert (error && strstr (error, "the list is full"));
+    zstr_free (&error);
     crl_destroy (&full);
 
     zstr_free (&text);

@@ -147,8 +147,6 @@ truststore_add (truststore_t *self, cert_t **cert_p)
         return STATUS_MALFORMED;
     const char *department = cert_department (cert);
     if (cert_verify (cert, self->authority)) {
-        zsys_warning ("truststore: certificate of '%s' (serial %" PRIu64 ") is "
-                      "not signed by the authority", department, cert_serial (cert));
         cert_destroy (&cert);
         return STATUS_BAD_SIGNATURE;
     }
@@ -157,18 +155,12 @@ truststore_add (truststore_t *self, cert_t **cert_p)
         return s_supersede (self, cert);
     if (held && cert_serial (cert) == cert_serial (held)) {
         bool same = s_same_content (cert, held);
-        if (!same)
-            zsys_warning ("truststore: certificate of '%s' serial %" PRIu64 " is "
-                          "stale: serial %" PRIu64 " is held", department,
-                          cert_serial (cert), cert_serial (held));
         cert_destroy (&cert);
         return same? STATUS_OK: STATUS_STALE;
     }
     //  A CURVE key names exactly one department
     cert_t *owner = (cert_t *) zhashx_lookup (self->by_curve, cert_curve_public_txt (cert));
     if (owner && owner != held) {
-        zsys_warning ("truststore: certificate of '%s' reuses the CURVE key of '%s'",
-                      department, cert_department (owner));
         cert_destroy (&cert);
         return STATUS_MALFORMED;
     }
@@ -189,18 +181,25 @@ s_name_compare (void *one, void *other)
     return strcmp ((const char *) one, (const char *) other);
 }
 
+//  Adds a line to the refusals
+static void
+s_refused (char **refused, const char *path, const char *why)
+{
+    if (refused)
+        status_set_error (refused, "%s%s%s%s", *refused? *refused: "",
+                          *refused? "\n": "", path, why);
+}
+
 int
-truststore_add_dir (truststore_t *self, const char *dir)
+truststore_add_dir (truststore_t *self, const char *dir, char **refused)
 {
     assert (self);
     assert (dir);
+    if (refused)
+        *refused = NULL;
     DIR *handle = opendir (dir);
-    if (!handle) {
-        int error = errno;
-        zsys_error ("truststore: cannot read directory %s: %s", dir, strerror (error));
-        errno = error;
-        return -1;
-    }
+    if (!handle)
+        return -1;              //  errno says why
     //  Sorted names, so that the outcome does not depend on directory order
     zlist_t *names = zlist_new ();
     if (!names) {
@@ -221,24 +220,31 @@ truststore_add_dir (truststore_t *self, const char *dir)
          name = (const char *) zlist_next (names)) {
         char *path = zsys_sprintf ("%s/%s", dir, name);
         errno = 0;
-        cert_t *cert = path? cert_load (path): NULL;
+        char *error = NULL;
+        cert_t *cert = path? cert_load (path, &error): NULL;
         //  A file that cannot be opened for want of descriptors is not a bad
         //  certificate: the directory cannot be read in full now
         if (!cert && (errno == EMFILE || errno == ENFILE)) {
-            int error = errno;
+            int cause = errno;
+            zstr_free (&error);
             zstr_free (&path);
             zlist_destroy (&names);
-            errno = error;
+            errno = cause;
             return -1;
         }
-        if (!cert)
-            zsys_warning ("truststore: %s refused: not a valid certificate", path);
+        if (!cert) {
+            //  The certificate's own error names the file
+            s_refused (refused, "", error? error: path);
+            zstr_free (&error);
+        }
         else {
             status_t status = truststore_add (self, &cert);
+            char why [160];
+            snprintf (why, sizeof (why), ": refused: %s", status_text (status));
             if (status == STATUS_OK)
                 accepted++;
             else
-                zsys_warning ("truststore: %s refused: %s", path, status_text (status));
+                s_refused (refused, path, why);
         }
         zstr_free (&path);
     }
@@ -256,8 +262,6 @@ truststore_set_crl (truststore_t *self, crl_t **crl_p)
     if (!crl)
         return STATUS_MALFORMED;
     if (crl_verify (crl, self->authority)) {
-        zsys_warning ("truststore: revocation list version %" PRIu64 " is not "
-                      "signed by the authority", crl_version (crl));
         crl_destroy (&crl);
         return STATUS_BAD_SIGNATURE;
     }
@@ -431,8 +435,8 @@ truststore_test (bool verbose)
     if (verbose)
         printf ("\n");
 
-    authority_t *authority = authority_new ("Test federation");
-    authority_t *stranger = authority_new ("Stranger");
+    authority_t *authority = authority_new ("Test federation", NULL);
+    authority_t *stranger = authority_new ("Stranger", NULL);
     assert (authority && stranger);
     truststore_t *store = truststore_new (authority_public (authority));
     assert (store);
@@ -440,7 +444,7 @@ truststore_test (bool verbose)
     int64_t now = zclock_time () / 1000;
 
     //  A signed certificate is kept; an unsigned or foreign one is not
-    cert_t *market = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000);
+    cert_t *market = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000, NULL);
     cert_sign_by (market, authority);
     char *market_curve = strdup (cert_curve_public_txt (market));
     //  What serial 10's key signs, checked again after renewals below
@@ -452,11 +456,11 @@ truststore_test (bool verbose)
     assert (truststore_add (store, &market) == STATUS_OK);
     assert (market == NULL);
     assert (truststore_size (store) == 1);
-    cert_t *tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000);
+    cert_t *tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000, NULL);
     cert_sign_by (tax, stranger);
     assert (truststore_add (store, &tax) == STATUS_BAD_SIGNATURE);
     assert (tax == NULL);
-    tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000);
+    tax = cert_new ("TAX", "Tax", "department", 2, 5, now - 10, now + 1000, NULL);
     assert (truststore_add (store, &tax) == STATUS_BAD_SIGNATURE);     //  unsigned
     assert (truststore_lookup (store, "TAX") == NULL);
     assert (truststore_add (store, &tax) == STATUS_MALFORMED);         //  NULL
@@ -480,23 +484,23 @@ truststore_test (bool verbose)
     //  other content is stale
     assert (truststore_add (store, &market_copy) == STATUS_OK);
     assert (truststore_size (store) == 1);
-    cert_t *older = cert_new ("SH-PD-MSA", "Market", "department", 3, 9, now - 10, now + 1000);
+    cert_t *older = cert_new ("SH-PD-MSA", "Market", "department", 3, 9, now - 10, now + 1000, NULL);
     cert_sign_by (older, authority);
     char *older_curve = strdup (cert_curve_public_txt (older));
     assert (truststore_add (store, &older) == STATUS_OK);
     assert (truststore_size (store) == 2);
     assert (truststore_by_curve (store, older_curve) == NULL);
-    cert_t *same_serial = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000);
+    cert_t *same_serial = cert_new ("SH-PD-MSA", "Market", "department", 3, 10, now - 10, now + 1000, NULL);
     cert_sign_by (same_serial, authority);
     assert (truststore_add (store, &same_serial) == STATUS_STALE);
-    same_serial = cert_new ("SH-PD-MSA", "Market", "department", 3, 9, now - 10, now + 1000);
+    same_serial = cert_new ("SH-PD-MSA", "Market", "department", 3, 9, now - 10, now + 1000, NULL);
     cert_sign_by (same_serial, authority);
     assert (truststore_add (store, &same_serial) == STATUS_STALE);
     assert (cert_serial (truststore_lookup (store, "SH-PD-MSA")) == 10);
     assert (truststore_size (store) == 2);
 
     //  A newer serial replaces, and the old CURVE key is forgotten
-    cert_t *newer = cert_new ("SH-PD-MSA", "Market", "department", 4, 11, now - 10, now + 1000);
+    cert_t *newer = cert_new ("SH-PD-MSA", "Market", "department", 4, 11, now - 10, now + 1000, NULL);
     cert_sign_by (newer, authority);
     char *newer_curve = strdup (cert_curve_public_txt (newer));
     assert (truststore_add (store, &newer) == STATUS_OK);
@@ -520,25 +524,25 @@ truststore_test (bool verbose)
     //  At most TRUSTSTORE_SUPERSEDED_MAX superseded certificates, the newest
     for (uint64_t serial = 1; serial <= 8; serial++) {
         cert_t *renewed = cert_new ("SH-PD-FDA", "Food", "department", 2, serial,
-                                    now - 10, now + 1000);
+                                    now - 10, now + 1000, NULL);
         cert_sign_by (renewed, authority);
         assert (truststore_add (store, &renewed) == STATUS_OK);
     }
     assert (truststore_size (store) == 4 + TRUSTSTORE_SUPERSEDED_MAX);
-    cert_t *oldest = cert_new ("SH-PD-FDA", "Food", "department", 2, 2, now - 10, now + 1000);
+    cert_t *oldest = cert_new ("SH-PD-FDA", "Food", "department", 2, 2, now - 10, now + 1000, NULL);
     cert_sign_by (oldest, authority);
     assert (truststore_add (store, &oldest) == STATUS_STALE);
     assert (truststore_size (store) == 4 + TRUSTSTORE_SUPERSEDED_MAX);
 
     //  Revocation lists: verified, newer only, honoured by the checks
     assert (truststore_crl (store) == NULL);
-    crl_t *crl = crl_new (1);
-    assert (crl_add (crl, "SH-PD-MSA", 11, now, "key compromise") == 0);
+    crl_t *crl = crl_new (1, NULL);
+    assert (crl_add (crl, "SH-PD-MSA", 11, now, "key compromise", NULL) == 0);
     crl_t *crl_copy = crl_next (crl);               //  version 2, kept for later
     crl_sign_by (crl, stranger);
     assert (truststore_set_crl (store, &crl) == STATUS_BAD_SIGNATURE);
     assert (crl == NULL);
-    crl = crl_new (1);
+    crl = crl_new (1, NULL);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (store, &crl) == STATUS_OK);
     assert (truststore_check (store, "SH-PD-MSA", now, NULL) == STATUS_OK);
@@ -550,10 +554,10 @@ truststore_test (bool verbose)
     assert (truststore_check_cert (store, truststore_lookup (store, "SH-PD-MSA"), now)
             == STATUS_CERT_REVOKED);
     assert (truststore_check_cert (store, NULL, now) == STATUS_CERT_UNKNOWN);
-    crl = crl_new (2);
+    crl = crl_new (2, NULL);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (store, &crl) == STATUS_STALE);       //  not newer
-    crl = crl_new (1);
+    crl = crl_new (1, NULL);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (store, &crl) == STATUS_STALE);       //  older
     assert (crl_version (truststore_crl (store)) == 2);
@@ -561,23 +565,23 @@ truststore_test (bool verbose)
     //  With serial 11 revoked, what serial 10 signed still stands
     assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10)
             == STATUS_OK);
-    crl = crl_new (3);
-    assert (crl_add (crl, "TAX", 0, now, "left the federation") == 0);
-    assert (crl_add (crl, "SH-PD-MSA", 10, now, "old key lost") == 0);
+    crl = crl_new (3, NULL);
+    assert (crl_add (crl, "TAX", 0, now, "left the federation", NULL) == 0);
+    assert (crl_add (crl, "SH-PD-MSA", 10, now, "old key lost", NULL) == 0);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (store, &crl) == STATUS_OK);
     //  ... until serial 10 is revoked too
     assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10)
             == STATUS_CERT_REVOKED);
     assert (truststore_check (store, "SH-PD-MSA", now, NULL) == STATUS_OK);
-    tax = cert_new ("TAX", "Tax", "department", 2, 77, now - 10, now + 1000);
+    tax = cert_new ("TAX", "Tax", "department", 2, 77, now - 10, now + 1000, NULL);
     cert_sign_by (tax, authority);
     assert (truststore_add (store, &tax) == STATUS_OK);
     assert (truststore_check (store, "TAX", now, NULL) == STATUS_CERT_REVOKED);
 
     //  Only departments are peers: a valid broker certificate is held, and
     //  valid as such, but never passes the check of a department
-    cert_t *broker = cert_new ("BROKER-2", "Broker", CERT_ROLE_BROKER, 0, 1, now - 10, now + 1000);
+    cert_t *broker = cert_new ("BROKER-2", "Broker", CERT_ROLE_BROKER, 0, 1, now - 10, now + 1000, NULL);
     cert_sign_by (broker, authority);
     s_test_signed_t by_broker = { signed_text, sizeof (signed_text), { 0 } };
     crypto_sign_detached (by_broker.signature, NULL, signed_text, sizeof (signed_text),
@@ -615,22 +619,32 @@ truststore_test (bool verbose)
     const char *departments [] = { "CUSTOMS", "HEALTH", "POLICE" };
     for (int index = 0; index < 3; index++) {
         cert_t *cert = cert_new (departments [index], "Dept", "department", 1, 1,
-                                 now - 10, now + 1000);
+                                 now - 10, now + 1000, NULL);
         cert_sign_by (cert, index == 2? stranger: authority);
         char *path = zsys_sprintf ("%s/%s.cert", dir, departments [index]);
-        assert (cert_save (cert, path, false) == 0);
+        assert (cert_save (cert, path, false, NULL) == 0);
         zstr_free (&path);
         cert_destroy (&cert);
     }
     char *junk = zsys_sprintf ("%s/junk.cert", dir);
-    assert (certfile_write (junk, "not a certificate\n", false, false) == 0);
+    assert (certfile_write (junk, "not a certificate\n", false, false, NULL) == 0);
     truststore_t *loaded = truststore_new (authority_public (authority));
-    assert (truststore_add_dir (loaded, dir) == 2);
+    char *refused = NULL;
+    assert (truststore_add_dir (loaded, dir, &refused) == 2);
+    //  Each refused file is said, one line each, in name order
+    if (verbose)
+        printf ("%s\n", refused);
+    assert (refused && strstr (refused, "/POLICE.cert: refused: the signature does not verify"));
+    assert (strstr (refused, "junk.cert"));
+    assert (strchr (refused, '\n') && !strchr (strchr (refused, '\n') + 1, '\n'));
+    assert (strstr (refused, "POLICE.cert") < strstr (refused, "junk.cert"));
+    zstr_free (&refused);
     assert (truststore_size (loaded) == 2);
     assert (truststore_lookup (loaded, "CUSTOMS"));
     assert (truststore_lookup (loaded, "POLICE") == NULL);
     assert (!cert_has_secret (truststore_lookup (loaded, "HEALTH")));
-    assert (truststore_add_dir (loaded, "/nonexistent/dir") == -1);
+    assert (truststore_add_dir (loaded, "/nonexistent/dir", NULL) == -1);
+    assert (errno == ENOENT);
     truststore_destroy (&loaded);
     unlink (junk);
     zstr_free (&junk);

@@ -32,20 +32,24 @@ void
 //  certificate if its serial is higher than the held one's (which becomes
 //  superseded), else as a superseded one. STATUS_STALE if that serial is
 //  held with other content (or is older than every superseded one kept),
-//  STATUS_BAD_SIGNATURE if not signed by the authority; the cert is then
-//  destroyed.
+//  STATUS_BAD_SIGNATURE if not signed by the authority, STATUS_MALFORMED if
+//  its CURVE key is another department's; the cert is then destroyed. The
+//  status is the whole report: the caller says what it refused.
 status_t
     truststore_add (truststore_t *self, cert_t **cert_p);
 
 //  Adds every *.cert file in `dir` (not *_secret); returns how many were
 //  accepted, -1 if the directory cannot be read, or one of its files
 //  cannot be opened for want of descriptors (errno EMFILE or ENFILE: then
-//  some may have been added). Logs each refused file.
+//  some may have been added). Each file refused is said in *refused (fresh
+//  string, caller frees; NULL if none was; refused may be NULL), one line
+//  each, "PATH: why", for the caller to log or print.
 int
-    truststore_add_dir (truststore_t *self, const char *dir);
+    truststore_add_dir (truststore_t *self, const char *dir, char **refused);
 
 //  Takes ownership of *crl_p. STATUS_OK if it verified and is newer than
-//  the one held; STATUS_BAD_SIGNATURE, or STATUS_STALE if not newer.
+//  the one held; STATUS_BAD_SIGNATURE, or STATUS_STALE if not newer (the
+//  caller says what it refused).
 status_t
     truststore_set_crl (truststore_t *self, crl_t **crl_p);
 

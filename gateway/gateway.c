@@ -59,6 +59,7 @@ struct _gateway_t {
     zlistx_t *held;             //  s_held_t, until the batch is committed
     zloop_t *loop;
     ratelog_t *refusal_log;     //  messages from departments refused
+    bool audit_failing;         //  the last audit commit failed
 };
 
 static void
@@ -152,7 +153,15 @@ s_commit (gateway_t *self)
     startup_t *parts = self->parts;
     if (audit_pending (parts->audit) == 0 && zlistx_size (self->held) == 0)
         return;
-    bool durable = audit_commit (parts->audit) == 0;
+    //  A failing disk is said once per failing spell, not once per batch
+    char *error = NULL;
+    bool durable = audit_commit (parts->audit, &error) == 0;
+    if (!durable && !self->audit_failing)
+        zsys_error ("gateway: audit: %s", error? error: "cannot write");
+    if (durable && self->audit_failing)
+        zsys_info ("gateway: audit: the log is written again");
+    self->audit_failing = !durable;
+    zstr_free (&error);
     s_held_t *held;
     while ((held = (s_held_t *) zlistx_detach (self->held, NULL))) {
         if (held->envelope && durable) {

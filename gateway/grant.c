@@ -407,7 +407,7 @@ s_test_agreement_rules (cert_t *consumer, int64_t now)
     item_t *item = s_test_item ("conditional");
     agreement_t *agreement = agreement_new ("AGR-1", "SH-PD-MSA", "SH-PD-TAX",
         "enterprise-basic", "name,capital", "tax-registration", "basis",
-        now - 86400, now + 86400, 2, "inspector");
+        now - 86400, now + 86400, 2, "inspector", NULL);
     assert (agreement);
     policy_request_t request;
     policy_decision_t decision;
@@ -486,7 +486,7 @@ grant_test (bool verbose)
         printf (" * grant: ");
     int64_t now = (int64_t) time (NULL);
     cert_t *consumer = cert_new ("SH-PD-TAX", "Tax bureau", "department", 2, 1,
-                                 now - 86400, now + 86400);
+                                 now - 86400, now + 86400, NULL);
     assert (consumer);
     s_test_item_rules (consumer, now);
     s_test_agreement_rules (consumer, now);

@@ -339,8 +339,8 @@ link_test (bool verbose)
 {
     if (verbose)
         printf (" * link: ");
-    cert_t *own = cert_new ("SH-PD-TEST", "test", "department", 1, 1, 0, 4102444800);
-    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, 0, 4102444800);
+    cert_t *own = cert_new ("SH-PD-TEST", "test", "department", 1, 1, 0, 4102444800, NULL);
+    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, 0, 4102444800, NULL);
     char *error = NULL;
     //  Nothing listens there: the link exists, is not registered, and a
     //  send fails at once instead of queueing

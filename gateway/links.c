@@ -240,7 +240,7 @@ links_test (bool verbose)
 {
     if (verbose)
         printf (" * links: ");
-    cert_t *own = cert_new ("SH-PD-TEST", "test", "department", 1, 1, 0, 4102444800);
+    cert_t *own = cert_new ("SH-PD-TEST", "test", "department", 1, 1, 0, 4102444800, NULL);
     assert (own);
     links_t *links = links_new ();
     zsock_t *servers [2];
@@ -248,7 +248,7 @@ links_test (bool verbose)
     zlist_autofree (endpoints);
     for (size_t index = 0; index < 2; index++) {
         cert_t *broker = cert_new (index? "BROKER-2": "BROKER", "broker", "broker",
-                                   0, 1, 0, 4102444800);
+                                   0, 1, 0, 4102444800, NULL);
         char endpoint [64];
         servers [index] = s_test_broker (broker, endpoint, sizeof (endpoint));
         zlist_append (endpoints, endpoint);
@@ -298,10 +298,10 @@ links_test (bool verbose)
 
     //  No more than LINKS_MAX brokers
     while (links_size (links) < LINKS_MAX) {
-        cert_t *broker = cert_new ("BROKER-X", "broker", "broker", 0, 1, 0, 4102444800);
+        cert_t *broker = cert_new ("BROKER-X", "broker", "broker", 0, 1, 0, 4102444800, NULL);
         assert (links_add_broker (links, &broker) == 0);
     }
-    cert_t *extra = cert_new ("BROKER-Y", "broker", "broker", 0, 1, 0, 4102444800);
+    cert_t *extra = cert_new ("BROKER-Y", "broker", "broker", 0, 1, 0, 4102444800, NULL);
     assert (links_add_broker (links, &extra) == -1 && extra);
     cert_destroy (&extra);
     links_destroy (&links);

@@ -4,6 +4,7 @@
 
 #include "localops.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "codec.h"
 #include "ident.h"
 #include "registry.h"
@@ -243,7 +244,7 @@ s_op_register (localops_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     const char *id = self->parts->id;
     agreement_t *agreement = request->text?
-        agreement_decode (request->text, strlen (request->text)): NULL;
+        agreementtext_decode (request->text, strlen (request->text), NULL): NULL;
     if (!agreement)
         s_refuse (self, reply_to, STATUS_MALFORMED, "not a valid agreement file");
     else
@@ -486,9 +487,9 @@ localops_test (bool verbose)
     snprintf (request.op, sizeof (request.op), "register");
     s_test_op (ops, caller, reply_to, &request, STATUS_MALFORMED, "not a valid agreement");
     agreement_t *theirs = agreement_new ("AGR-X", "SH-PD-HR", "SH-PD-TAX", "item", "name",
-                                         "audit", "basis", 0, 4102444800, 1, "*");
+                                         "audit", "basis", 0, 4102444800, 1, "*", NULL);
     snprintf (request.op, sizeof (request.op), "register");
-    request.text = agreement_encode (theirs);
+    request.text = agreementtext_encode (theirs);
     agreement_destroy (&theirs);
     s_test_op (ops, caller, reply_to, &request, STATUS_SENDER_MISMATCH,
                "this department is not a party");

@@ -97,7 +97,7 @@ s_take_certs (peers_t *self, const msgpack_object *certs)
     size_t accepted = 0;
     for (uint32_t index = 0; index < certs->via.array.size; index++) {
         const msgpack_object_str *text = &certs->via.array.ptr [index].via.str;
-        cert_t *cert = cert_decode (text->ptr, text->size);
+        cert_t *cert = cert_decode (text->ptr, text->size, NULL);
         if (!cert)
             continue;
         char department [ENVELOPE_DEPT_MAX + 1];
@@ -119,9 +119,12 @@ s_take_certs (peers_t *self, const msgpack_object *certs)
 static void
 s_take_crl (peers_t *self, const char *text, size_t size)
 {
-    crl_t *crl = crl_decode (text, size);
-    if (!crl)
-        zsys_warning ("gateway: malformed revocation list from the broker");
+    char *error = NULL;
+    crl_t *crl = crl_decode (text, size, &error);
+    if (!crl) {
+        zsys_warning ("gateway: malformed revocation list from the broker (%s)", error);
+        zstr_free (&error);
+    }
     else {
         int status = truststore_set_crl (self->trust, &crl);
         if (status == STATUS_OK)
@@ -202,10 +205,10 @@ peers_test (bool verbose)
     if (verbose)
         printf (" * peers: ");
     int64_t now = zclock_time () / 1000;
-    authority_t *authority = authority_new ("Test authority");
-    cert_t *own = cert_new ("SH-PD-MSA", "msa", "department", 3, 1, now - 60, now + 3600);
-    cert_t *tax = cert_new ("SH-PD-TAX", "tax", "department", 3, 1, now - 60, now + 3600);
-    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, now - 60, now + 3600);
+    authority_t *authority = authority_new ("Test authority", NULL);
+    cert_t *own = cert_new ("SH-PD-MSA", "msa", "department", 3, 1, now - 60, now + 3600, NULL);
+    cert_t *tax = cert_new ("SH-PD-TAX", "tax", "department", 3, 1, now - 60, now + 3600, NULL);
+    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, now - 60, now + 3600, NULL);
     assert (authority && own && tax && broker);
     cert_sign_by (own, authority);
     cert_sign_by (tax, authority);

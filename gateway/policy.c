@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "grant.h"
 #include "quota.h"
+#include "agreementtext.h"
 #include "conf.h"
 #include "status.h"
 #include "ident.h"
@@ -322,11 +323,13 @@ policy_add_dir (policy_t *self, const char *dir, char **error)
          name = (char *) zlistx_next (names)) {
         char *path = zsys_sprintf ("%s/%s", dir, name);
         assert (path);
-        agreement_t *agreement = agreement_load (path);
         char *refusal = NULL;
+        agreement_t *agreement = agreementtext_load (path, &refusal);
         int status = STATUS_OK;
-        if (!agreement)
-            ;                   //  agreement_load logged why
+        if (!agreement) {
+            zsys_warning ("policy: %s", refusal);
+            zstr_free (&refusal);
+        }
         else
         if (streq (agreement_consumer (agreement), self->department))
             agreement_destroy (&agreement);     //  our copy as consumer: the
@@ -481,7 +484,7 @@ s_test_agreement (const char *id, const char *provider, const char *consumer,
 {
     agreement_t *agreement = agreement_new (
         id, provider, consumer, item, fields, purposes,
-        "《优化营商环境条例》第三十七条", from, until, quota, roles);
+        "《优化营商环境条例》第三十七条", from, until, quota, roles, NULL);
     assert (agreement);
     if (signer1)
         assert (agreement_sign (agreement, signer1) == 0);
@@ -547,16 +550,16 @@ policy_test (bool verbose)
 
     //  Federation: the provider (market supervision), a consumer with
     //  clearance 2 (tax), another department, and one the store never saw
-    authority_t *authority = authority_new ("Test authority");
+    authority_t *authority = authority_new ("Test authority", NULL);
     assert (authority);
     cert_t *msa = cert_new ("SH-PD-MSA", "Market supervision", "department",
-                            5, 1, now - S_DAY, now + 365 * S_DAY);
+                            5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *tax = cert_new ("SH-PD-TAX", "Tax bureau", "department",
-                            2, 1, now - S_DAY, now + 365 * S_DAY);
+                            2, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *other = cert_new ("SH-PD-HR", "Human resources", "department",
-                              5, 1, now - S_DAY, now + 365 * S_DAY);
+                              5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     cert_t *stranger = cert_new ("SH-PD-X", "Unknown", "department",
-                                 5, 1, now - S_DAY, now + 365 * S_DAY);
+                                 5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
     assert (msa && tax && other && stranger);
     cert_sign_by (msa, authority);
     cert_sign_by (tax, authority);
@@ -639,7 +642,7 @@ policy_test (bool verbose)
         "name,address,status,capital", "tax-registration,credit-check",
         today - 10 * S_DAY, today + 10 * S_DAY, 3, "inspector,auditor",
         msa, tax);
-    char *main_text = agreement_encode (main_agreement);
+    char *main_text = agreementtext_encode (main_agreement);
     agreement_t *agreement = agreement_dup (main_agreement);
     assert (policy_add (policy, &agreement, NULL) == STATUS_OK);
     assert (agreement == NULL);
@@ -675,7 +678,7 @@ policy_test (bool verbose)
     assert (at);
     char *tampered = zsys_sprintf ("%.*slegal-person-id,%s",
                                    (int) (at - forged_text), forged_text, at);
-    agreement = agreement_decode (tampered, strlen (tampered));
+    agreement = agreementtext_decode (tampered, strlen (tampered), NULL);
     assert (agreement);
     assert (agreement_grants_field (agreement, "legal-person-id"));
     assert (policy_add (policy, &agreement, NULL) == STATUS_BAD_SIGNATURE);
@@ -894,8 +897,8 @@ policy_test (bool verbose)
     zsys_dir_create ("%s", agreements);
     char *path_good = zsys_sprintf ("%s/10-main.agreement", agreements);
     char *path_older = zsys_sprintf ("%s/05-older.agreement", agreements);
-    assert (agreement_save (second, path_good, false) == 0);
-    assert (agreement_save (main_agreement, path_older, false) == 0);
+    assert (agreementtext_save (second, path_good, false, NULL) == 0);
+    assert (agreementtext_save (main_agreement, path_older, false, NULL) == 0);
     //  A forged one, junk, and an agreement in a file of another name
     const char *files [][2] = {
         { "20-forged.agreement", tampered },

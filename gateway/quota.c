@@ -9,28 +9,22 @@
 
 #include "quota.h"
 #include "status.h"
+#include "statedb.h"
 #include <czmq.h>
 #include <sodium.h>
 #include <sqlite3.h>
 
 #define S_DIGEST_BYTES  32          //  of an agreement's canonical text
 
-//  The schema, as it has always been: a database written by an earlier
-//  gateway opens unchanged
-static const char *s_schema [] = {
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
-    "CREATE TABLE IF NOT EXISTS quota ("
-    " agreement_id TEXT NOT NULL,"
-    " day INTEGER NOT NULL,"
-    " used INTEGER NOT NULL,"
-    " PRIMARY KEY (agreement_id, day))",
-    "CREATE TABLE IF NOT EXISTS agreement_floor ("
-    " agreement_id TEXT PRIMARY KEY,"
-    " version INTEGER NOT NULL,"
-    " digest BLOB NOT NULL)",
-    NULL
-};
+//  quota.db (statedb.h): one row per agreement and UTC day (days since the
+//  epoch), old rows kept as the usage history; and the version floor. A
+//  store from before versions were kept gets the floor table it may lack.
+static const statedb_schema_t s_quota_db = { "quota store", 1,
+    "CREATE TABLE IF NOT EXISTS quota (agreement_id TEXT NOT NULL,"
+    " day INTEGER NOT NULL, used INTEGER NOT NULL, PRIMARY KEY (agreement_id, day));"
+    "CREATE TABLE IF NOT EXISTS agreement_floor (agreement_id TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL, digest BLOB NOT NULL);",
+    "NORMAL", 5000, SQLITE_OPEN_NOMUTEX };
 
 #define S_DAY_NONE  INT64_MIN       //  no day counted yet
 
@@ -93,20 +87,12 @@ quota_new (const char *path, char **error)
     self->counters = zhashx_new ();
     assert (self->counters);
     zhashx_set_destructor (self->counters, (zhashx_destructor_fn *) s_counter_destroy);
-    int rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                              | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        status_set_error (error, "cannot open %s: %s", path,
-                          self->db? sqlite3_errmsg (self->db): sqlite3_errstr (rc));
+    self->db = statedb_open (path, &s_quota_db, NULL, error);
+    if (!self->db) {
         quota_destroy (&self);
         return NULL;
     }
-    sqlite3_busy_timeout (self->db, 5000);
-    int failed = 0;
-    for (const char **sql = s_schema; *sql && !failed; sql++)
-        failed = s_exec (self, *sql, NULL);
-    if (failed
-    ||  s_prepare (self, "SELECT used FROM quota WHERE agreement_id = ?1 AND day = ?2",
+    if (s_prepare (self, "SELECT used FROM quota WHERE agreement_id = ?1 AND day = ?2",
                    &self->select_used)
     ||  s_prepare (self, "INSERT INTO quota (agreement_id, day, used) VALUES (?1, ?2, ?3)"
                    " ON CONFLICT (agreement_id, day) DO UPDATE SET used = excluded.used",
@@ -379,9 +365,9 @@ quota_test (bool verbose)
 
     //  The floor only goes up; at it, only the same terms pass
     agreement_t *agreement = agreement_new ("AGR-1", "SH-PD-MSA", "SH-PD-TAX",
-        "enterprise-basic", "name", "audit", "basis", 0, 4102444800, 5, "*");
+        "enterprise-basic", "name", "audit", "basis", 0, 4102444800, 5, "*", NULL);
     agreement_t *other = agreement_new ("AGR-1", "SH-PD-MSA", "SH-PD-TAX",
-        "enterprise-basic", "name,address", "audit", "basis", 0, 4102444800, 5, "*");
+        "enterprise-basic", "name,address", "audit", "basis", 0, 4102444800, 5, "*", NULL);
     assert (agreement && other);
     assert (quota_admit (quota, agreement, &error) == STATUS_OK);
     assert (quota_admit (quota, agreement, &error) == STATUS_OK);

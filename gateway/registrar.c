@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "ledger.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "codec.h"
 #include "status.h"
 #include "certfile.h"
@@ -102,8 +103,8 @@ registrar_verify (registrar_t *self, statement_t *statement)
 static agreement_t *
 s_agreement_of (statement_t *statement)
 {
-    return agreement_decode ((const char *) statement_payload (statement),
-                             statement_payload_size (statement));
+    return agreementtext_decode ((const char *) statement_payload (statement),
+                             statement_payload_size (statement), NULL);
 }
 
 //  Puts an agreement in force, unless revoked; only as provider. The
@@ -134,10 +135,14 @@ s_take (registrar_t *self, statement_t *statement, bool own)
     rules_verdict_t verdict;
     memset (&verdict, 0, sizeof (verdict));
     int status = STATUS_MALFORMED;
+    char *error = NULL;
     if (streq (statement_kind (statement), STATEMENT_CATALOG))
         snprintf (verdict.reason, sizeof (verdict.reason), "a catalog is not pushed");
     else
-        status = rules_admit (self->rules, statement, &verdict);
+        status = rules_admit (self->rules, statement, &verdict, &error);
+    if (error)
+        zsys_error ("registrar: %s", error);
+    zstr_free (&error);
     const char *kind = statement_kind (statement);
     const char *key = statement_key (statement);
     if (status == STATUS_OK) {
@@ -200,22 +205,39 @@ registrar_next_version (registrar_t *self, uint64_t *version)
     }
     char value [24];
     snprintf (value, sizeof (value), "%" PRIu64, next);
-    if (ledger_set_value (self->ledger, S_OWN_VERSION, value))
+    char *error = NULL;
+    if (ledger_set_value (self->ledger, S_OWN_VERSION, value, &error)) {
+        zsys_error ("registrar: %s", error);
+        zstr_free (&error);
         return STATUS_INTERNAL;
+    }
     *version = next;
     return STATUS_OK;
+}
+
+//  The statements of `kind` this department is a party to; a disk that
+//  fails is said here and gives an empty list
+static zlistx_t *
+s_list (registrar_t *self, const char *kind)
+{
+    char *error = NULL;
+    zlistx_t *list = ledger_list (self->ledger, kind, self->department, &error);
+    if (error)
+        zsys_error ("registrar: %s", error);
+    zstr_free (&error);
+    return list;
 }
 
 void
 registrar_apply (registrar_t *self)
 {
-    zlistx_t *list = ledger_list (self->ledger, STATEMENT_AGREEMENT, self->department);
+    zlistx_t *list = s_list (self, STATEMENT_AGREEMENT);
     for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
          statement = (statement_t *) zlistx_next (list))
         s_apply_agreement (self, statement);
     zlistx_destroy (&list);
     //  Revocations win over agreements from any other source (files)
-    list = ledger_list (self->ledger, STATEMENT_REVOCATION, self->department);
+    list = s_list (self, STATEMENT_REVOCATION);
     for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
          statement = (statement_t *) zlistx_next (list))
         policy_remove (self->policy, statement_key (statement));
@@ -238,7 +260,11 @@ registrar_holds (registrar_t *self, const char *kind, const char *key)
 void
 registrar_load_crl (registrar_t *self, truststore_t *trust)
 {
-    crl_t *crl = rules_kept_crl (self->rules);
+    char *error = NULL;
+    crl_t *crl = rules_kept_crl (self->rules, &error);
+    if (error)
+        zsys_error ("registrar: %s", error);
+    zstr_free (&error);
     if (!crl)
         return;
     uint64_t version = crl_version (crl);
@@ -255,8 +281,10 @@ void
 registrar_keep_crl (registrar_t *self, truststore_t *trust)
 {
     crl_t *crl = truststore_crl (trust);
-    if (crl)
-        rules_keep_crl (self->rules, crl);
+    char *error = NULL;
+    if (crl && rules_keep_crl (self->rules, crl, &error))
+        zsys_error ("registrar: cannot keep the revocation list: %s", error);
+    zstr_free (&error);
 }
 
 
@@ -348,7 +376,10 @@ registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page
     if (!round->frozen) {
         char *name = zsys_sprintf ("%s%s", S_MARK_PREFIX, broker);
         char *value = zsys_sprintf ("%s %" PRIu64, page->epoch, page->next);
-        ledger_set_value (self->ledger, name, value);
+        char *error = NULL;
+        if (ledger_set_value (self->ledger, name, value, &error))
+            zsys_error ("registrar: catch-up from %s: %s", broker, error);
+        zstr_free (&error);
         zstr_free (&name);
         zstr_free (&value);
     }
@@ -461,7 +492,7 @@ s_from_file (registrar_t *self, agreement_t *enforced)
 void
 registrar_pack_agreements (registrar_t *self, msgpack_packer *pk)
 {
-    zlistx_t *list = ledger_list (self->ledger, STATEMENT_AGREEMENT, self->department);
+    zlistx_t *list = s_list (self, STATEMENT_AGREEMENT);
     zlistx_t *decoded = zlistx_new ();
     zlistx_set_destructor (decoded, (zlistx_destructor_fn *) agreement_destroy);
     for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
@@ -497,7 +528,7 @@ registrar_pack_agreements (registrar_t *self, msgpack_packer *pk)
 void
 registrar_pack_orders (registrar_t *self, msgpack_packer *pk)
 {
-    zlistx_t *list = ledger_list (self->ledger, STATEMENT_ORDER, self->department);
+    zlistx_t *list = s_list (self, STATEMENT_ORDER);
     msgpack_pack_array (pk, zlistx_size (list));
     int64_t now = zclock_time ();
     for (statement_t *statement = (statement_t *) zlistx_first (list); statement;
@@ -577,10 +608,10 @@ s_test_agreement (cert_t *msa, cert_t *tax, uint64_t version, const char *fields
     int64_t now = zclock_time () / 1000;
     agreement_t *agreement = agreement_new ("AGR-T-1", "SH-PD-MSA", "SH-PD-TAX", "licences",
                                             fields, "audit", "a legal basis",
-                                            now - 60, now + 86400, 10, "*");
+                                            now - 60, now + 86400, 10, "*", NULL);
     assert (agreement && agreement_set_version (agreement, version) == 0);
     assert (agreement_sign (agreement, msa) == 0 && agreement_sign (agreement, tax) == 0);
-    char *text = agreement_encode (agreement);
+    char *text = agreementtext_encode (agreement);
     statement_t *statement = statement_new (STATEMENT_AGREEMENT, cert_department (author),
                                             "AGR-T-1", version, (uint8_t *) text,
                                             strlen (text));
@@ -599,11 +630,11 @@ registrar_test (bool verbose)
     //  Driven through the real daemons by tests/run.sh and tests/suites,
     //  including a hostile broker; here the version rules at a provider
     //  and the bookkeeping of the catch-up
-    authority_t *authority = authority_new ("Test authority");
+    authority_t *authority = authority_new ("Test authority", NULL);
     truststore_t *trust = truststore_new (authority_public (authority));
     int64_t now = zclock_time () / 1000;
-    cert_t *msa = cert_new ("SH-PD-MSA", "MSA", "department", 3, 1, now - 60, now + 86400);
-    cert_t *tax = cert_new ("SH-PD-TAX", "TAX", "department", 3, 1, now - 60, now + 86400);
+    cert_t *msa = cert_new ("SH-PD-MSA", "MSA", "department", 3, 1, now - 60, now + 86400, NULL);
+    cert_t *tax = cert_new ("SH-PD-TAX", "TAX", "department", 3, 1, now - 60, now + 86400, NULL);
     cert_sign_by (msa, authority);
     cert_sign_by (tax, authority);
     cert_t *copy = cert_dup (msa);

@@ -368,7 +368,7 @@ s_test_policy (s_fixture_t *self, int64_t now)
     zstr_free (&path);
     agreement_t *agreement = agreement_new ("AGR-1", "SH-PD-MSA", "SH-PD-TAX",
         "enterprise-basic", "name", "tax-registration", "basis", now - 86400,
-        now + 86400, 3, "inspector");
+        now + 86400, 3, "inspector", NULL);
     assert (agreement_sign (agreement, self->msa) == 0);
     assert (agreement_sign (agreement, self->tax) == 0);
     assert (policy_add (self->policy, &agreement, NULL) == STATUS_OK);
@@ -381,9 +381,9 @@ s_test_setup (s_fixture_t *self)
     int64_t now = zclock_time () / 1000;
     self->dir = zsys_sprintf ("/tmp/sluice-serve-test-%d", getpid ());
     assert (zsys_dir_create ("%s", self->dir) == 0);
-    self->authority = authority_new ("Test authority");
-    self->msa = cert_new ("SH-PD-MSA", "msa", "department", 3, 1, now - 60, now + 3600);
-    self->tax = cert_new ("SH-PD-TAX", "tax", "department", 2, 1, now - 60, now + 3600);
+    self->authority = authority_new ("Test authority", NULL);
+    self->msa = cert_new ("SH-PD-MSA", "msa", "department", 3, 1, now - 60, now + 3600, NULL);
+    self->tax = cert_new ("SH-PD-TAX", "tax", "department", 2, 1, now - 60, now + 3600, NULL);
     assert (self->authority && self->msa && self->tax);
     cert_sign_by (self->msa, self->authority);
     cert_sign_by (self->tax, self->authority);

@@ -24,7 +24,7 @@ static int
 s_identity (startup_t *self, char **error)
 {
     const char *path = conf_str (self->conf, "gateway/cert");
-    self->cert = cert_load (path);
+    self->cert = cert_load (path, NULL);
     if (!self->cert || !cert_has_secret (self->cert)) {
         status_set_error (error, "%s: cannot load this department's certificate with "
                           "its secret keys (gateway/cert)", path);
@@ -32,7 +32,7 @@ s_identity (startup_t *self, char **error)
     }
     self->id = cert_department (self->cert);
     const char *authority_path = conf_str (self->conf, "gateway/authority");
-    authority_t *authority = authority_load (authority_path);
+    authority_t *authority = authority_load (authority_path, NULL);
     if (!authority) {
         status_set_error (error, "%s: cannot load the authority key (gateway/authority)",
                           authority_path);
@@ -66,7 +66,7 @@ s_brokers (startup_t *self, char **error)
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
-        cert_t *cert = cert_load (broker);
+        cert_t *cert = cert_load (broker, NULL);
         if (!cert || cert_verify (cert, self->authority)
         ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
             status_set_error (error, "%s: not a broker certificate signed by this "
@@ -320,19 +320,19 @@ static void
 s_test_certs (const char *dir)
 {
     int64_t now = zclock_time () / 1000;
-    authority_t *authority = authority_new ("Test authority");
-    assert (authority && authority_save (authority, dir, true) == 0);
+    authority_t *authority = authority_new ("Test authority", NULL);
+    assert (authority && authority_save (authority, dir, true, NULL) == 0);
     cert_t *department = cert_new ("SH-PD-MSA", "msa", "department", 3, 1, now - 60,
-                                   now + 86400);
-    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, now - 60, now + 86400);
+                                   now + 86400, NULL);
+    cert_t *broker = cert_new ("BROKER", "broker", "broker", 0, 1, now - 60, now + 86400, NULL);
     assert (department && broker);
     cert_sign_by (department, authority);
     cert_sign_by (broker, authority);
     char *path = s_test_path (dir, "SH-PD-MSA.cert");
-    assert (cert_save (department, path, true) == 0);
+    assert (cert_save (department, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_test_path (dir, "BROKER.cert");
-    assert (cert_save (broker, path, true) == 0);
+    assert (cert_save (broker, path, true, NULL) == 0);
     zstr_free (&path);
     cert_destroy (&department);
     cert_destroy (&broker);

@@ -789,9 +789,9 @@ s_crypto_floor (s_bench_t *self)
     int64_t now = zclock_time () / 1000;
     s_crypto_t crypto;
     crypto.requester = cert_new ("SH-PD-TAX", "bench requester", "department", 3, 1,
-                                 now - 60, now + 3600);
+                                 now - 60, now + 3600, NULL);
     crypto.provider = cert_new ("SH-PD-MSA", "bench provider", "department", 3, 2,
-                                now - 60, now + 3600);
+                                now - 60, now + 3600, NULL);
     int rc = -1;
     uint8_t other [crypto_box_BEFORENMBYTES];
     if (!crypto.requester || !crypto.provider

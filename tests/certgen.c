@@ -49,7 +49,7 @@ main (int argc, char **argv)
     int count = atoi (argv [3]);
     if (count < 1 || count > S_COUNT_MAX || strlen (argv [4]) > 24)
         return s_usage ();
-    authority_t *authority = authority_load (argv [1]);
+    authority_t *authority = authority_load (argv [1], NULL);
     if (!authority || !authority_has_secret (authority)) {
         fprintf (stderr, "sluice-certgen: %s is not an authority's secret file\n", argv [1]);
         authority_destroy (&authority);
@@ -62,7 +62,7 @@ main (int argc, char **argv)
         snprintf (department, sizeof (department), "%s-%05d", argv [4], number);
         snprintf (name, sizeof (name), "Generated department %d", number);
         cert_t *cert = cert_new (department, name, "department", 2, 1, now - 60,
-                                 now + 365 * 86400);
+                                 now + 365 * 86400, NULL);
         if (!cert) {
             fprintf (stderr, "sluice-certgen: %s is not a department id\n", department);
             break;
@@ -71,7 +71,7 @@ main (int argc, char **argv)
         char *path = zsys_sprintf ("%s/%s.cert", argv [2], department);
         int rc = -1;
         if (s_wanted (number, argc, argv))
-            rc = cert_save (cert, path, true);
+            rc = cert_save (cert, path, true, NULL);
         else {
             //  The public text written plainly: cert_save makes each file
             //  durable (fsync), which for ten thousand files takes minutes

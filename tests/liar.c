@@ -38,6 +38,7 @@
 #include "truststore.h"
 #include "certfile.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -294,7 +295,7 @@ static void
 s_push_agreement (s_liar_t *self, s_peer_t *peer, agreement_t *agreement,
                   int64_t age_ms, const char *what)
 {
-    char *text = agreement_encode (agreement);
+    char *text = agreementtext_encode (agreement);
     statement_t *statement = s_statement (STATEMENT_AGREEMENT, cert_department (self->signer),
                                           agreement_id (agreement),
                                           agreement_version (agreement), text, strlen (text),
@@ -340,14 +341,14 @@ static agreement_t *
 s_agreement_altered (agreement_t *agreement, const char *key, const char *value,
                      const char *key2, const char *value2)
 {
-    char *text = agreement_encode (agreement);
+    char *text = agreementtext_encode (agreement);
     char *altered = s_replace_value (text, key, value);
     if (altered && key2) {
         char *twice = s_replace_value (altered, key2, value2);
         zstr_free (&altered);
         altered = twice;
     }
-    agreement_t *result = altered? agreement_decode (altered, strlen (altered)): NULL;
+    agreement_t *result = altered? agreementtext_decode (altered, strlen (altered), NULL): NULL;
     if (result) {
         size_t size, altered_size;
         uint8_t *canonical = agreement_canonical (agreement, &size);
@@ -559,7 +560,7 @@ s_strike_forged_revocation (s_liar_t *self, s_peer_t *peer)
     agreement_t *swapped = s_agreement_altered (agreement, "provider", provider,
                                                 "consumer", consumer);
     if (swapped && streq (agreement_provider (swapped), signer)) {
-        char *text = agreement_encode (swapped);
+        char *text = agreementtext_encode (swapped);
         statement_t *revocation = s_statement (STATEMENT_REVOCATION, signer,
                                                agreement_id (agreement), 0, text,
                                                strlen (text), 0,
@@ -782,9 +783,9 @@ s_setup_forged_cert (s_liar_t *self)
 {
     int64_t now = zclock_time () / 1000;
     //  A department the authority never certified, signed by another key
-    authority_t *fake_authority = authority_new ("Forged authority");
+    authority_t *fake_authority = authority_new ("Forged authority", NULL);
     self->fake = cert_new (S_FAKE_DEPT, "Forged department", "department",
-                           CERT_CLEARANCE_MAX, 1, now - 60, now + 86400);
+                           CERT_CLEARANCE_MAX, 1, now - 60, now + 86400, NULL);
     if (!fake_authority || !self->fake) {
         authority_destroy (&fake_authority);
         fprintf (stderr, "sluice-liar: cannot make the forged certificate\n");
@@ -811,7 +812,7 @@ s_setup_forged_cert (s_liar_t *self)
     strcat (hex, "\"");
     text = cert_encode (real);
     char *forged = s_replace_value (text, "sign-key", hex);
-    cert_t *check = forged? cert_decode (forged, strlen (forged)): NULL;
+    cert_t *check = forged? cert_decode (forged, strlen (forged), NULL): NULL;
     int rc = 0;
     if (!check || memcmp (cert_sign_public (check), sign_public, CERT_KEY_BYTES)) {
         fprintf (stderr, "sluice-liar: cannot replace the key of %s\n",
@@ -891,12 +892,12 @@ s_strike_forged_cert (s_liar_t *self, s_peer_t *peer)
 static int
 s_setup_forged_crl (s_liar_t *self)
 {
-    authority_t *fake_authority = authority_new ("Forged authority");
-    crl_t *crl = crl_new (S_FAKE_CRL_VERSION);
+    authority_t *fake_authority = authority_new ("Forged authority", NULL);
+    crl_t *crl = crl_new (S_FAKE_CRL_VERSION, NULL);
     int rc = -1;
     if (fake_authority && crl
     &&  crl_add (crl, self->args.department, 0, zclock_time () / 1000,
-                 "forged by a lying broker") == 0) {
+                 "forged by a lying broker", NULL) == 0) {
         crl_sign_by (crl, fake_authority);
         self->crl_text = crl_encode (crl);
         rc = 0;
@@ -1006,7 +1007,7 @@ s_strike_order_flood (s_liar_t *self, s_peer_t *peer)
 static char *
 s_crl_text (const char *path)
 {
-    crl_t *crl = path? crl_load (path): NULL;
+    crl_t *crl = path? crl_load (path, NULL): NULL;
     char *text = crl? crl_encode (crl): NULL;
     crl_destroy (&crl);
     return text;
@@ -1430,11 +1431,11 @@ s_liar_new (const s_args_t *args, const s_attack_t *attack, FILE *out)
     }
     if (!problem) {
         self->trust = truststore_new (self->authority);
-        if (truststore_add_dir (self->trust, args->certs) < 0)
+        if (truststore_add_dir (self->trust, args->certs, NULL) < 0)
             problem = "cannot read --certs";
     }
     if (!problem && args->agreement) {
-        self->agreement = agreement_load (args->agreement);
+        self->agreement = agreementtext_load (args->agreement, NULL);
         if (!self->agreement)
             problem = "cannot load --agreement";
     }

@@ -160,7 +160,7 @@ int
 peer_authority_load (const char *path, uint8_t *authority)
 {
     assert (authority);
-    authority_t *loaded = path? authority_load (path): NULL;
+    authority_t *loaded = path? authority_load (path, NULL): NULL;
     if (!loaded)
         return -1;
     memcpy (authority, authority_public (loaded), CERT_KEY_BYTES);
@@ -171,7 +171,7 @@ peer_authority_load (const char *path, uint8_t *authority)
 cert_t *
 peer_cert_load (const char *path, const uint8_t *authority, bool with_secret)
 {
-    cert_t *cert = path? cert_load (path): NULL;
+    cert_t *cert = path? cert_load (path, NULL): NULL;
     if (cert && ((with_secret && !cert_has_secret (cert))
              ||  (authority && cert_verify (cert, authority))))
         cert_destroy (&cert);
@@ -304,13 +304,13 @@ peer_test (bool verbose)
     //  Trust: an authority, a certificate it signed and one it did not
     char *dir = zsys_sprintf ("/tmp/sluice-peer-test-%d", getpid ());
     assert (zsys_dir_create ("%s", dir) == 0);
-    authority_t *authority = authority_new ("Test authority");
-    assert (authority && authority_save (authority, dir, true) == 0);
+    authority_t *authority = authority_new ("Test authority", NULL);
+    assert (authority && authority_save (authority, dir, true, NULL) == 0);
     int64_t now = zclock_time () / 1000;
     cert_t *signed_cert = cert_new ("SH-PD-TEST", "Test", "department", 1, 1,
-                                    now - 60, now + 3600);
+                                    now - 60, now + 3600, NULL);
     cert_t *unsigned_cert = cert_new ("SH-PD-OTHER", "Other", "department", 1, 2,
-                                      now - 60, now + 3600);
+                                      now - 60, now + 3600, NULL);
     assert (signed_cert && unsigned_cert);
     cert_sign_by (signed_cert, authority);
     char *signed_path = zsys_sprintf ("%s/signed.cert", dir);
@@ -319,8 +319,8 @@ peer_test (bool verbose)
     char *unsigned_secret = zsys_sprintf ("%s/unsigned.cert_secret", dir);
     char *authority_path = zsys_sprintf ("%s/authority.pub", dir);
     char *missing_path = zsys_sprintf ("%s/missing", dir);
-    assert (cert_save (signed_cert, signed_path, true) == 0);
-    assert (cert_save (unsigned_cert, unsigned_path, true) == 0);
+    assert (cert_save (signed_cert, signed_path, true, NULL) == 0);
+    assert (cert_save (unsigned_cert, unsigned_path, true, NULL) == 0);
 
     uint8_t key [CERT_KEY_BYTES];
     assert (peer_authority_load (authority_path, key) == 0);

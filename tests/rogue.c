@@ -505,7 +505,7 @@ s_directory_load (s_rogue_t *self, const uint8_t *payload, size_t size, bool wel
     else {
         for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
             const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
-            cert_t *cert = cert_decode (text->ptr, text->size);
+            cert_t *cert = cert_decode (text->ptr, text->size, NULL);
             if (cert && cert_verify (cert, self->authority) == 0)
                 zhashx_update (self->directory, cert_department (cert), cert);
             else {

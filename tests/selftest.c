@@ -19,6 +19,7 @@
 #include "envelope.h"
 #include "message.h"
 #include "statement.h"
+#include "statedb.h"
 #include "ledger.h"
 #include "registry.h"
 #include "replay.h"
@@ -34,12 +35,18 @@
 #include "catalog_pub.h"
 #include "rowpack.h"
 #include "source.h"
+#include "namelist.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "names.h"
 #include "quota.h"
 #include "grant.h"
 #include "policy.h"
+#include "auditrecord.h"
+#include "auditfile.h"
 #include "audit.h"
+#include "auditverify.h"
+#include "auditprint.h"
 #include "localapi.h"
 #include "caller.h"
 #include "dirsync.h"
@@ -62,6 +69,8 @@
 #include "peer.h"
 #include "zap.h"
 #include "directory.h"
+#include "members.h"
+#include "keeper.h"
 #include "connections.h"
 #include "broker.h"
 #include "gateway.h"
@@ -87,6 +96,7 @@ static const s_class_t s_classes [] = {
     { "envelope", envelope_test },
     { "message", message_test },
     { "statement", statement_test },
+    { "statedb", statedb_test },
     { "ledger", ledger_test },
     { "registry", registry_test },
     { "replay", replay_test },
@@ -103,11 +113,17 @@ static const s_class_t s_classes [] = {
     { "rowpack", rowpack_test },
     { "source", source_test },
     { "names", names_test },
+    { "namelist", namelist_test },
     { "agreement", agreement_test },
     { "quota", quota_test },
     { "grant", grant_test },
+    { "agreementtext", agreementtext_test },
     { "policy", policy_test },
+    { "auditrecord", auditrecord_test },
+    { "auditfile", auditfile_test },
     { "audit", audit_test },
+    { "auditverify", auditverify_test },
+    { "auditprint", auditprint_test },
     { "localapi", localapi_test },
     { "caller", caller_test },
     { "dirsync", dirsync_test },
@@ -130,6 +146,8 @@ static const s_class_t s_classes [] = {
     { "zap", zap_test },
     { "directory", directory_test },
     { "connections", connections_test },
+    { "members", members_test },
+    { "keeper", keeper_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
     { "peer", peer_test },

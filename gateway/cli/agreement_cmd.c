@@ -10,6 +10,7 @@
 #include "agreement_cmd.h"
 #include "cli_ask.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "authority.h"
 #include "truststore.h"
 #include "certfile.h"
@@ -146,12 +147,12 @@ s_draft (cli_t *cli)
     agreement_t *agreement = agreement_new (
         cli_get (cli, "id"), cli_get (cli, "provider"), cli_get (cli, "consumer"),
         cli_get (cli, "item"), cli_get (cli, "fields"), cli_get (cli, "purposes"),
-        cli_get (cli, "legal-basis"), from, until, (uint32_t) quota, roles? roles: "*");
+        cli_get (cli, "legal-basis"), from, until, (uint32_t) quota, roles? roles: "*", NULL);
     if (!agreement)
         return cli_fail (cli, CLI_EXIT_NOT_FOUND, "the agreement is not valid (see above)");
     int rc = agreement_set_version (agreement, version);
     assert (rc == 0);           //  in range, checked above
-    rc = agreement_save (agreement, out, cli_has (cli, "force"));
+    rc = agreementtext_save (agreement, out, cli_has (cli, "force"), NULL);
     if (rc == 0)
         printf ("drafted %s: %s -> %s, item %s, version %" PRIu64 "; now both departments "
                 "sign it\n", out, cli_get (cli, "provider"), cli_get (cli, "consumer"),
@@ -189,8 +190,8 @@ static int
 s_sign (cli_t *cli)
 {
     const char *cert_path = cli_get (cli, "cert"), *file = cli_get (cli, "file");
-    cert_t *cert = cert_load (cert_path);
-    agreement_t *agreement = cert? agreement_load (file): NULL;
+    cert_t *cert = cert_load (cert_path, NULL);
+    agreement_t *agreement = cert? agreementtext_load (file, NULL): NULL;
     int rc = CLI_EXIT_NOT_FOUND;
     if (!cert || !cert_has_secret (cert))
         rc = cli_fail (cli, cli_file_exit (cert_path, CLI_EXIT_NOT_FOUND),
@@ -204,7 +205,7 @@ s_sign (cli_t *cli)
         cli_fail (cli, rc, "%s is neither provider nor consumer of %s",
                   cert_department (cert), file);
     else
-    if (agreement_save (agreement, file, true) == 0) {
+    if (agreementtext_save (agreement, file, true, NULL) == 0) {
         printf ("signed %s as %s\n", file, cert_department (cert));
         rc = CLI_EXIT_OK;
     }
@@ -234,13 +235,13 @@ static int
 s_show_verify (agreement_t *agreement, const char *authority_path, const char *certs,
                const char **verdict, int *status, char **error)
 {
-    authority_t *authority = authority_load (authority_path);
+    authority_t *authority = authority_load (authority_path, NULL);
     if (!authority) {
         status_set_error (error, "%s: not an authority key", authority_path);
         return cli_file_exit (authority_path, CLI_EXIT_NOT_FOUND);
     }
     truststore_t *trust = truststore_new (authority_public (authority));
-    truststore_add_dir (trust, certs);
+    truststore_add_dir (trust, certs, NULL);
     *status = agreement_verify (agreement, trust, zclock_time () / 1000);
     *verdict = *status == STATUS_OK? "verified": status_text (*status);
     truststore_destroy (&trust);
@@ -255,7 +256,7 @@ s_show (cli_t *cli)
     const char *authority_path = cli_get (cli, "authority"), *certs = cli_get (cli, "certs");
     if (!authority_path != !certs)
         return cli_usage_error (cli, "--authority and --certs go together");
-    agreement_t *agreement = agreement_load (file);
+    agreement_t *agreement = agreementtext_load (file, NULL);
     if (!agreement)
         return cli_fail (cli, cli_file_exit (file, CLI_EXIT_NOT_FOUND),
                          "%s: not a valid agreement file", file);
@@ -301,7 +302,7 @@ s_register (cli_t *cli)
 {
     const char *file = cli_get (cli, "file");
     size_t size;
-    char *text = certfile_read (file, AGREEMENT_TEXT_MAX, &size);
+    char *text = certfile_read (file, AGREEMENT_TEXT_MAX, &size, NULL);
     if (!text)
         return cli_fail (cli, cli_file_exit (file, CLI_EXIT_DATA), "cannot read %s", file);
     localapi_request_t request;

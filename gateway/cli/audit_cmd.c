@@ -9,12 +9,15 @@
 #include "audit_cmd.h"
 #include "cli_out.h"
 #include "audit.h"
+#include "auditfile.h"
+#include "auditverify.h"
+#include "auditprint.h"
 #include "authority.h"
 #include "cert.h"
 #include "status.h"
 
-//  The exit code for a result of audit_verify, audit_witness or
-//  audit_check_file that is not a count
+//  The exit code for a result of auditverify_log, auditverify_witness or
+//  auditfile_check that is not a count
 static int
 s_exit (int64_t result)
 {
@@ -43,7 +46,7 @@ s_keys_clear (s_keys_t *self)
 static int
 s_keys_add (s_keys_t *self, const char *path, char **error)
 {
-    cert_t *cert = cert_load (path);
+    cert_t *cert = cert_load (path, NULL);
     if (!cert) {
         int code = cli_file_exit (path, CLI_EXIT_DATA);
         status_set_error (error, "%s: %s", path, code == CLI_EXIT_NO_FILE?
@@ -164,7 +167,7 @@ static int
 s_verify_logs (s_verified_t *self, char **error)
 {
     char *report = NULL;
-    self->records = audit_verify (self->log, self->keys.keys, self->keys.count, &report);
+    self->records = auditverify_log (self->log, self->keys.keys, self->keys.count, &report);
     if (self->records == AUDIT_NOT_INTACT)
         self->problem = report;
     else
@@ -178,9 +181,9 @@ s_verify_logs (s_verified_t *self, char **error)
     if (!self->witness || self->problem)
         return CLI_EXIT_OK;
     report = NULL;
-    self->witnessed = audit_witness (self->log, self->keys.keys, self->keys.count,
-                                     self->witness, self->witness_keys.keys,
-                                     self->witness_keys.count, &report);
+    self->witnessed = auditverify_witness (self->log, self->keys.keys, self->keys.count,
+                                           self->witness, self->witness_keys.keys,
+                                           self->witness_keys.count, &report);
     if (self->witnessed == AUDIT_NOT_INTACT)
         self->problem = report;
     else
@@ -254,10 +257,13 @@ s_show (cli_t *cli)
     if (cli_uint (cli, "last", 0, INT64_MAX, &last))
         return CLI_EXIT_USAGE;
     char *report = NULL;
-    int check = audit_check_file (log, &report);
+    int check = auditfile_check (log, &report);
     if (check)
         return cli_fail_with (cli, s_exit (check), &report);
-    return audit_print (log, stdout, (int64_t) last) < 0? CLI_EXIT_NOT_FOUND: CLI_EXIT_OK;
+    int64_t printed = auditprint_records (log, stdout, (int64_t) last, &report);
+    if (printed < 0)
+        return cli_fail_with (cli, s_exit (printed), &report);
+    return CLI_EXIT_OK;
 }
 
 static const cli_option_t s_show_options [] = {
@@ -323,13 +329,13 @@ s_renew (cli_t *cli)
 {
     const char *log = cli_get (cli, "log");
     const char *authority_path = cli_get (cli, "authority");
-    cert_t *old_cert = cert_load (cli_get (cli, "cert"));
-    cert_t *new_cert = cert_load (cli_get (cli, "new-cert"));
-    authority_t *authority = authority_path? authority_load (authority_path): NULL;
+    cert_t *old_cert = cert_load (cli_get (cli, "cert"), NULL);
+    cert_t *new_cert = cert_load (cli_get (cli, "new-cert"), NULL);
+    authority_t *authority = authority_path? authority_load (authority_path, NULL): NULL;
     char *error = NULL;
     int rc = s_renew_check (cli, old_cert, new_cert, authority, &error);
     if (rc == CLI_EXIT_OK) {
-        int check = audit_check_file (log, &error);
+        int check = auditfile_check (log, &error);
         rc = s_exit (check);
     }
     int64_t seq = 0;

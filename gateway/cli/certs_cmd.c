@@ -67,14 +67,16 @@ s_init (cli_t *cli)
     char *error = NULL;
     if (s_make_dir (dir, 0700, &error))
         return cli_fail_with (cli, CLI_EXIT_NOT_FOUND, &error);
-    authority_t *authority = authority_new (name);
+    authority_t *authority = authority_new (name, NULL);
     if (!authority)
         return cli_fail (cli, CLI_EXIT_NOT_FOUND, "invalid --name '%s' (1 to 128 bytes, "
                          "no control characters or double quotes)", name);
-    if (authority_save (authority, dir, force)) {
+    if (authority_save (authority, dir, force, &error)) {
         authority_destroy (&authority);
-        return cli_fail (cli, CLI_EXIT_NOT_FOUND, "authority files not written in %s%s",
-                         dir, force? "": " (use --force to replace existing ones)");
+        int rc = cli_fail (cli, CLI_EXIT_NOT_FOUND, "authority files not written in %s%s: %s",
+                           dir, force? "": " (use --force to replace existing ones)", error);
+        zstr_free (&error);
+        return rc;
     }
     printf ("authority     %s\n", authority_name (authority));
     certs_cmd_print_hex ("sign key", authority_public (authority), 32);
@@ -182,7 +184,7 @@ s_issue (cli_t *cli)
     bool force = cli_has (cli, "force");
     cert_t *cert = cert_new (self.department, cli_get (cli, "name"), self.role,
                              (int) self.clearance, self.serial, self.not_before,
-                             self.not_after);
+                             self.not_after, NULL);
     char *path = zsys_sprintf ("%s/%s.cert", out, self.department);
     rc = CLI_EXIT_NOT_FOUND;
     if (!cert)
@@ -190,7 +192,8 @@ s_issue (cli_t *cli)
     else
     if (s_make_dir (out, 0755, &error) == 0) {
         cert_sign_by (cert, authority);
-        if (cert_save (cert, path, force) == 0) {
+        char *reason = NULL;
+        if (cert_save (cert, path, force, &reason) == 0) {
             char until [CERTFILE_TIME_SIZE];
             certfile_time_format (cert_not_after (cert), until);
             printf ("issued        %s (%s), serial %" PRIu64 ", clearance %d, valid until "
@@ -202,8 +205,9 @@ s_issue (cli_t *cli)
             rc = CLI_EXIT_OK;
         }
         else
-            status_set_error (&error, "certificate not written to %s%s", path,
-                              force? "": " (use --force to replace)");
+            status_set_error (&error, "certificate not written to %s%s: %s", path,
+                              force? "": " (use --force to replace)", reason);
+        zstr_free (&reason);
     }
     if (rc)
         cli_fail_with (cli, rc, &error);
@@ -253,10 +257,14 @@ s_publish (cli_t *cli)
 {
     const char *crl_path = cli_get (cli, "crl");
     size_t size;
-    char *text = certfile_read (crl_path, LOCALAPI_TEXT_MAX, &size);
-    if (!text)
-        return cli_fail (cli, cli_file_exit (crl_path, CLI_EXIT_DATA),
-                         "cannot read %s to publish it", crl_path);
+    char *error = NULL;
+    char *text = certfile_read (crl_path, LOCALAPI_TEXT_MAX, &size, &error);
+    if (!text) {
+        int rc = cli_fail (cli, cli_file_exit (crl_path, CLI_EXIT_DATA),
+                           "cannot read %s to publish it (%s)", crl_path, error);
+        zstr_free (&error);
+        return rc;
+    }
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "crl");
@@ -306,7 +314,7 @@ s_revoke_current (const char *crl_path, authority_t *authority, crl_t **current,
     *current = NULL;
     if (!certfile_exists (crl_path))
         return CLI_EXIT_OK;
-    *current = crl_load (crl_path);
+    *current = crl_load (crl_path, NULL);
     if (!*current) {
         status_set_error (error, "%s is not a valid revocation list", crl_path);
         return CLI_EXIT_NOT_FOUND;
@@ -335,13 +343,13 @@ s_revoke_write (cli_t *cli, crl_t *current, authority_t *authority, uint64_t ser
         printf ("; %s unchanged (version %" PRIu64 ")\n", crl_path, crl_version (current));
         return CLI_EXIT_OK;
     }
-    crl_t *next = current? crl_next (current): crl_new (1);
+    crl_t *next = current? crl_next (current): crl_new (1, NULL);
     int rc = CLI_EXIT_NOT_FOUND;
-    if (!next || crl_add (next, department, serial, s_now (), cli_get (cli, "reason")))
+    if (!next || crl_add (next, department, serial, s_now (), cli_get (cli, "reason"), NULL))
         status_set_error (error, "cannot add the entry to %s", crl_path);
     else {
         crl_sign_by (next, authority);
-        if (crl_save (next, crl_path))
+        if (crl_save (next, crl_path, NULL))
             status_set_error (error, "cannot write %s", crl_path);
         else
             rc = CLI_EXIT_OK;
@@ -531,22 +539,22 @@ s_test_show (const char *cert_path, const char *public_path, const char *other_p
 static void
 s_test_validity (const char *dir, const char *secret_path, const char *public_path)
 {
-    authority_t *authority = authority_load (secret_path);
+    authority_t *authority = authority_load (secret_path, NULL);
     assert (authority);
     int64_t now = s_now ();
     char *old_path = zsys_sprintf ("%s/old.cert", dir);
-    cert_t *cert = cert_new ("CUSTOMS", "Customs", "department", 1, 1, now - 1000, now - 10);
+    cert_t *cert = cert_new ("CUSTOMS", "Customs", "department", 1, 1, now - 1000, now - 10, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, false) == 0);
+    assert (cert_save (cert, old_path, false, NULL) == 0);
     cert_destroy (&cert);
     char *out = NULL;
     assert (S_SHOW (&out, "verify", "--authority", public_path, old_path)
             == CLI_EXIT_NOT_FOUND);
     assert (strstr (out, "old.cert: expired (on "));
     freen (out);
-    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 2, now + 1000, now + 2000);
+    cert = cert_new ("CUSTOMS", "Customs", "department", 1, 2, now + 1000, now + 2000, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, true) == 0);
+    assert (cert_save (cert, old_path, true, NULL) == 0);
     cert_destroy (&cert);
     assert (S_SHOW (&out, "verify", "--authority", public_path, "--json", old_path)
             == CLI_EXIT_NOT_FOUND);
@@ -572,7 +580,7 @@ s_test_revoke (const char *secret_path, const char *public_path, const char *oth
                    "--department", "SH-PD-MSA", "--reason", "x") == CLI_EXIT_NOT_FOUND);
     assert (S_RUN ("revoke", "--authority", secret_path, "--crl", crl_path, "--department",
                    "SH-PD-MSA", "--serial", "999", "--reason", "superseded") == CLI_EXIT_OK);
-    crl_t *crl = crl_load (crl_path);
+    crl_t *crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 1 && crl_size (crl) == 1);
     crl_destroy (&crl);
     assert (S_RUN ("verify", "--authority", public_path, "--crl", crl_path, cert_path)
@@ -582,7 +590,7 @@ s_test_revoke (const char *secret_path, const char *public_path, const char *oth
             == CLI_EXIT_OK);
     assert (S_RUN ("revoke", "--authority", secret_path, "--crl", crl_path, "--department",
                    "SH-PD-MSA", "--serial", "1001", "--reason", "again") == CLI_EXIT_OK);
-    crl = crl_load (crl_path);
+    crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 2 && crl_size (crl) == 2);
     crl_destroy (&crl);
     assert (S_RUN ("verify", "--authority", public_path, "--crl", crl_path, cert_path)
@@ -609,7 +617,7 @@ s_test_revoke (const char *secret_path, const char *public_path, const char *oth
             == CLI_EXIT_NOT_FOUND);
     assert (S_RUN ("revoke", "--authority", other_secret, "--crl", crl_path,
                    "--department", "TAX", "--reason", "x") == CLI_EXIT_NOT_FOUND);
-    crl = crl_load (crl_path);
+    crl = crl_load (crl_path, NULL);
     assert (crl && crl_version (crl) == 3 && crl_size (crl) == 3);
     crl_destroy (&crl);
     //  Publishing needs a gateway: none answers here
@@ -658,7 +666,7 @@ certs_cmd_test (bool verbose)
                    "--name", "Pudong Market Supervision", "--clearance", "3",
                    "--serial", "1001", "--out", out) == CLI_EXIT_OK);
     assert (stat (cert_secret, &st) == 0 && (st.st_mode & 0777) == 0600);
-    cert_t *cert = cert_load (cert_path);
+    cert_t *cert = cert_load (cert_path, NULL);
     assert (cert);
     assert (cert_serial (cert) == 1001 && cert_clearance (cert) == 3);
     assert (cert_not_after (cert) - cert_not_before (cert) == 365 * 86400 + S_BACKDATE);
@@ -667,7 +675,7 @@ certs_cmd_test (bool verbose)
                    "--name", "Pudong Market Supervision", "--out", out) == CLI_EXIT_NOT_FOUND);
     assert (S_RUN ("issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out) == 0);
-    cert = cert_load (tax_secret);
+    cert = cert_load (tax_secret, NULL);
     assert (cert && cert_has_secret (cert) && streq (cert_role (cert), "broker"));
     assert (cert_serial (cert) > 0 && cert_clearance (cert) == 0);
     uint64_t first_serial = cert_serial (cert);
@@ -676,7 +684,7 @@ certs_cmd_test (bool verbose)
     assert (S_RUN ("issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out,
                    "--force") == CLI_EXIT_OK);
-    cert = cert_load (tax_path);
+    cert = cert_load (tax_path, NULL);
     assert (cert && cert_serial (cert) > first_serial);
     cert_destroy (&cert);
     assert (S_RUN ("show", cert_secret) == CLI_EXIT_OK);

@@ -24,7 +24,7 @@ s_now (void)
 int
 certs_cmd_authority (const char *path, bool secret, authority_t **authority, char **error)
 {
-    *authority = authority_load (path);
+    *authority = authority_load (path, NULL);
     if (!*authority) {
         status_set_error (error, "cannot load the authority from %s", path);
         return cli_file_exit (path, CLI_EXIT_NOT_FOUND);
@@ -123,7 +123,7 @@ static int
 s_show (cli_t *cli)
 {
     const char *path = cli_operand (cli, 0);
-    cert_t *cert = cert_load (path);
+    cert_t *cert = cert_load (path, NULL);
     if (!cert)
         return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
                          "%s is not a valid certificate", path);
@@ -222,8 +222,8 @@ s_verify (cli_t *cli)
     int rc = certs_cmd_authority (authority_path, false, &authority, &error);
     if (rc)
         return cli_fail_with (cli, rc, &error);
-    cert_t *cert = cert_load (path);
-    crl_t *crl = crl_path? crl_load (crl_path): NULL;
+    cert_t *cert = cert_load (path, NULL);
+    crl_t *crl = crl_path? crl_load (crl_path, NULL): NULL;
     if (!cert)
         rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
                        "%s is not a valid certificate", path);
@@ -373,7 +373,7 @@ s_crl (cli_t *cli)
                              CLI_EXIT_OK;
     if (rc)
         return cli_fail_with (cli, rc, &error);
-    crl_t *crl = crl_load (path);
+    crl_t *crl = crl_load (path, NULL);
     if (!crl) {
         authority_destroy (&authority);
         return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),

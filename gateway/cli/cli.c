@@ -569,7 +569,7 @@ static char *
 s_slurp (const char *path)
 {
     size_t size = 0;
-    char *text = certfile_read (path, 64 * 1024 * 1024, &size);
+    char *text = certfile_read (path, 64 * 1024 * 1024, &size, NULL);
     unlink (path);
     return text? text: strdup ("");
 }

@@ -3,6 +3,7 @@
 #include "order_cmd.h"
 #include "cli_ask.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "codec.h"
 #include "status.h"
 
@@ -175,8 +176,8 @@ s_accept (cli_t *cli)
     agreement_t *draft = agreement_new (agreement_id, order.provider, order.consumer,
                                         order.item, order.fields, order.purpose,
                                         order.basis, now, now + (int64_t) days * 86400,
-                                        (uint32_t) quota, roles? roles: "*");
-    rc = !draft || agreement_save (draft, out, false);
+                                        (uint32_t) quota, roles? roles: "*", NULL);
+    rc = !draft || agreementtext_save (draft, out, false, NULL);
     agreement_destroy (&draft);
     if (rc)
         return cli_fail (cli, CLI_EXIT_NOT_FOUND, "cannot write the draft %s", out);

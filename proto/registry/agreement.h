@@ -14,8 +14,8 @@
     in force, and only both parties together can make a higher one. The
     provider's gateway never lets the version of an id go back (policy.h).
 
-    On disk an agreement is ZPL text (`NAME.agreement`), at most
-    AGREEMENT_TEXT_MAX bytes.
+    On disk and in the registry an agreement is ZPL text (`NAME.agreement`),
+    at most AGREEMENT_TEXT_MAX bytes: agreementtext.h reads and writes it.
 */
 #ifndef SLUICE_AGREEMENT_H_INCLUDED
 #define SLUICE_AGREEMENT_H_INCLUDED
@@ -46,42 +46,22 @@ typedef struct _agreement_t agreement_t;
 //  comma-separated lists ("name,address"; blanks around names are ignored;
 //  no duplicates); `roles` may be "*" for any officer role. Times are seconds
 //  since the epoch, UTC, valid_from < valid_until. daily_quota is 1 to
-//  AGREEMENT_QUOTA_MAX. Returns NULL, and logs why, if any argument is
-//  invalid (see README "Agreement file" for every rule).
+//  AGREEMENT_QUOTA_MAX. Returns NULL and *error (fresh string, caller
+//  frees; error may be NULL), e.g. "agreement 'AGR-1': fields: a name
+//  appears twice in list", if any argument is invalid (see README
+//  "Agreement file" for every rule).
 agreement_t *
     agreement_new (const char *id, const char *provider, const char *consumer,
                    const char *item, const char *fields, const char *purposes,
                    const char *legal_basis, int64_t valid_from,
                    int64_t valid_until, uint32_t daily_quota,
-                   const char *roles);
+                   const char *roles, char **error);
 
 //  Sets the version of an agreement being drafted: 1 to
 //  AGREEMENT_VERSION_MAX. A new version drops the signatures it has (they
 //  do not cover it). Returns 0, or -1 if out of range (nothing changed).
 int
     agreement_set_version (agreement_t *self, uint64_t version);
-
-//  Loads an agreement file (at most AGREEMENT_TEXT_MAX bytes). Strict:
-//  returns NULL, and logs why, on any unknown, repeated, missing or malformed
-//  key. Does not verify signatures: use agreement_verify.
-agreement_t *
-    agreement_load (const char *path);
-
-//  Decodes agreement text of `size` bytes (no NUL needed; a NUL inside is
-//  refused). Same rules as agreement_load; never reads past `size`.
-agreement_t *
-    agreement_decode (const char *text, size_t size);
-
-//  Returns the agreement as ZPL text (with the signatures it has), a fresh
-//  string the caller frees. agreement_decode of the result gives back an
-//  agreement with the same canonical bytes and signatures.
-char *
-    agreement_encode (agreement_t *self);
-
-//  Writes the text to `path` (mode 0644). Refuses (-1) to replace an
-//  existing file unless `force`; replacement is atomic. 0 on success.
-int
-    agreement_save (agreement_t *self, const char *path, bool force);
 
 void
     agreement_destroy (agreement_t **self_p);
@@ -113,6 +93,18 @@ const char *agreement_role (agreement_t *self, size_t index);
 //  verifies: use agreement_verify).
 bool agreement_provider_signed (agreement_t *self);
 bool agreement_consumer_signed (agreement_t *self);
+
+//  The AGREEMENT_SIG_BYTES of a party's signature, borrowed; NULL if that
+//  party has not signed.
+const uint8_t *agreement_provider_signature (agreement_t *self);
+const uint8_t *agreement_consumer_signature (agreement_t *self);
+
+//  Sets the signatures an agreement carries as they were read (each
+//  AGREEMENT_SIG_BYTES, or NULL for none), replacing those it had; nothing
+//  is checked here: agreement_verify does that.
+void
+    agreement_set_signatures (agreement_t *self, const uint8_t *provider_signature,
+                              const uint8_t *consumer_signature);
 
 //  Canonical bytes that both departments sign: the msgpack array
 //  [AGREEMENT_TAG, id, version, provider, consumer, item, [fields],

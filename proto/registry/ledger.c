@@ -2,6 +2,7 @@
 
 #include "ledger.h"
 #include "status.h"
+#include "statedb.h"
 #include <sqlite3.h>
 #include <sodium.h>
 
@@ -17,9 +18,7 @@ struct _ledger_t {
 
 //  The change number `seq` is one more than the highest held, so it only
 //  grows: a replaced row gets a number above every other.
-static const char *s_schema =
-    "PRAGMA journal_mode = WAL;"
-    "PRAGMA synchronous = FULL;"
+static const char s_schema [] =
     "CREATE TABLE IF NOT EXISTS statement ("
     "  kind TEXT NOT NULL,"
     "  key TEXT NOT NULL,"
@@ -33,14 +32,33 @@ static const char *s_schema =
     "  PRIMARY KEY (kind, key));"
     "CREATE TABLE IF NOT EXISTS value ("
     "  name TEXT PRIMARY KEY,"
-    "  value TEXT NOT NULL);";
-
-//  After the check that the table has the columns of this format
-static const char *s_indexes =
+    "  value TEXT NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS statement_seq ON statement (seq);"
     "CREATE INDEX IF NOT EXISTS statement_party_a ON statement (party_a, seq);"
     "CREATE INDEX IF NOT EXISTS statement_party_b ON statement (party_b, seq);"
     "CREATE INDEX IF NOT EXISTS statement_author ON statement (kind, author);";
+
+//  A ledger from before schema versions were kept (version 0) is of this
+//  layout if its statements have versions and change numbers; the layout
+//  before statement versions cannot be read.
+static int
+s_upgrade (sqlite3 *db, const char *path, int from, void *arg, char **error)
+{
+    sqlite3_stmt *probe = NULL;
+    int rc = sqlite3_prepare_v2 (db, "SELECT version, seq FROM statement LIMIT 0",
+                                 -1, &probe, NULL);
+    sqlite3_finalize (probe);
+    if (rc == SQLITE_OK)
+        return 0;
+    status_set_error (error, "%s: a ledger of an older format (statements without "
+                      "versions), which this version cannot read", path);
+    return -1;
+}
+
+//  A ledger keeps what was acknowledged: every commit is synced
+static const statedb_schema_t s_ledger_db = {
+    "ledger", 1, s_schema, "FULL", 1000, 0, NULL, s_upgrade, NULL
+};
 
 static const struct {
     size_t offset;
@@ -84,32 +102,16 @@ ledger_new (const char *path, char **error)
     assert (path && error);
     ledger_t *self = (ledger_t *) zmalloc (sizeof (ledger_t));
     assert (self);
-    bool opened =
-        sqlite3_open_v2 (path, &self->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) == SQLITE_OK
-    &&  sqlite3_busy_timeout (self->db, 1000) == SQLITE_OK
-    &&  sqlite3_exec (self->db, s_schema, NULL, NULL, NULL) == SQLITE_OK;
-    //  A table made by the format before versions lacks these columns
-    sqlite3_stmt *probe = NULL;
-    if (opened
-    &&  sqlite3_prepare_v2 (self->db, "SELECT version, seq FROM statement LIMIT 0",
-                            -1, &probe, NULL) != SQLITE_OK) {
-        *error = zsys_sprintf ("%s: a ledger of an older format (statements without "
-                               "versions), which this version cannot read", path);
-        sqlite3_finalize (probe);
-        ledger_destroy (&self);
-        return NULL;
-    }
-    sqlite3_finalize (probe);
-    opened = opened && sqlite3_exec (self->db, s_indexes, NULL, NULL, NULL) == SQLITE_OK;
+    self->db = statedb_open (path, &s_ledger_db, NULL, error);
+    bool opened = self->db != NULL;
     for (size_t index = 0; opened && index < S_PREPARED; index++)
         opened = sqlite3_prepare_v2 (self->db, s_prepared [index].sql, -1,
                                      s_slot (self, index), NULL) == SQLITE_OK;
-    if (!opened) {
-        *error = zsys_sprintf ("%s: cannot open the ledger: %s", path,
-                               self->db? sqlite3_errmsg (self->db): "out of memory");
+    if (self->db && !opened)
+        status_set_error (error, "%s: cannot open the ledger: %s", path,
+                          sqlite3_errmsg (self->db));
+    if (!opened)
         ledger_destroy (&self);
-    }
     return self;
 }
 
@@ -136,7 +138,7 @@ s_done (sqlite3_stmt *statement)
 
 int
 ledger_put (ledger_t *self, statement_t *statement,
-            const char *party_a, const char *party_b)
+            const char *party_a, const char *party_b, char **error)
 {
     assert (self && statement);
     size_t size;
@@ -156,7 +158,8 @@ ledger_put (ledger_t *self, statement_t *statement,
     int changes = sqlite3_changes (self->db);
     s_done (put);
     if (rc != SQLITE_DONE) {
-        zsys_error ("ledger: cannot store a statement: %s", sqlite3_errmsg (self->db));
+        status_set_error (error, "ledger: cannot store a statement: %s",
+                          sqlite3_errmsg (self->db));
         return STATUS_INTERNAL;
     }
     return changes > 0? STATUS_OK: STATUS_STALE;
@@ -186,7 +189,7 @@ s_statement_list (void)
 }
 
 zlistx_t *
-ledger_list (ledger_t *self, const char *kind, const char *party)
+ledger_list (ledger_t *self, const char *kind, const char *party, char **error)
 {
     assert (self);
     zlistx_t *list = s_statement_list ();
@@ -196,18 +199,23 @@ ledger_list (ledger_t *self, const char *kind, const char *party)
             " WHERE (?1 IS NULL OR kind = ?1)"
             "   AND (?2 IS NULL OR party_a = ?2 OR party_b = ?2 OR author = ?2)"
             " ORDER BY seq", -1, &select, NULL) != SQLITE_OK) {
-        zsys_error ("ledger: cannot list: %s", sqlite3_errmsg (self->db));
+        status_set_error (error, "ledger: cannot list: %s", sqlite3_errmsg (self->db));
         return list;
     }
     if (kind)
         sqlite3_bind_text (select, 1, kind, -1, SQLITE_STATIC);
     if (party)
         sqlite3_bind_text (select, 2, party, -1, SQLITE_STATIC);
-    while (sqlite3_step (select) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step (select)) == SQLITE_ROW) {
         statement_t *statement = statement_decode (sqlite3_column_blob (select, 0),
                                      (size_t) sqlite3_column_bytes (select, 0));
         if (statement)
             zlistx_add_end (list, statement);
+    }
+    if (rc != SQLITE_DONE) {
+        status_set_error (error, "ledger: cannot list: %s", sqlite3_errmsg (self->db));
+        zlistx_purge (list);
     }
     sqlite3_finalize (select);
     return list;
@@ -215,7 +223,7 @@ ledger_list (ledger_t *self, const char *kind, const char *party)
 
 zlistx_t *
 ledger_page (ledger_t *self, const char *party, const char *skip_kind,
-             uint64_t since, size_t budget, uint64_t *next, bool *more)
+             uint64_t since, size_t budget, uint64_t *next, bool *more, char **error)
 {
     assert (self && party && next && more);
     sqlite3_stmt *page = self->page;
@@ -241,7 +249,8 @@ ledger_page (ledger_t *self, const char *party, const char *skip_kind,
         *next = (uint64_t) sqlite3_column_int64 (page, 0);
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        zsys_error ("ledger: cannot read changes: %s", sqlite3_errmsg (self->db));
+        status_set_error (error, "ledger: cannot read changes: %s",
+                          sqlite3_errmsg (self->db));
         zlistx_destroy (&list);
     }
     s_done (page);
@@ -249,7 +258,7 @@ ledger_page (ledger_t *self, const char *party, const char *skip_kind,
 }
 
 int64_t
-ledger_open_orders (ledger_t *self, const char *consumer)
+ledger_open_orders (ledger_t *self, const char *consumer, char **error)
 {
     assert (self && consumer);
     sqlite3_bind_text (self->open_orders, 1, consumer, -1, SQLITE_STATIC);
@@ -257,7 +266,8 @@ ledger_open_orders (ledger_t *self, const char *consumer)
     if (sqlite3_step (self->open_orders) == SQLITE_ROW)
         count = sqlite3_column_int64 (self->open_orders, 0);
     else
-        zsys_error ("ledger: cannot count orders: %s", sqlite3_errmsg (self->db));
+        status_set_error (error, "ledger: cannot count orders: %s",
+                          sqlite3_errmsg (self->db));
     s_done (self->open_orders);
     return count;
 }
@@ -277,7 +287,7 @@ ledger_value (ledger_t *self, const char *name)
 }
 
 int
-ledger_set_value (ledger_t *self, const char *name, const char *value)
+ledger_set_value (ledger_t *self, const char *name, const char *value, char **error)
 {
     assert (self && name && value);
     sqlite3_bind_text (self->set_value, 1, name, -1, SQLITE_STATIC);
@@ -285,7 +295,8 @@ ledger_set_value (ledger_t *self, const char *name, const char *value)
     int rc = sqlite3_step (self->set_value);
     s_done (self->set_value);
     if (rc != SQLITE_DONE) {
-        zsys_error ("ledger: cannot store '%s': %s", name, sqlite3_errmsg (self->db));
+        status_set_error (error, "ledger: cannot store '%s': %s", name,
+                          sqlite3_errmsg (self->db));
         return -1;
     }
     return 0;
@@ -316,35 +327,55 @@ ledger_test (bool verbose)
     crypto_sign_keypair (public_key, secret_key);
 
     statement_t *first = s_test_statement (STATEMENT_ORDER, "ORD-1", 5, "a", secret_key);
-    assert (ledger_put (ledger, first, "SH-PD-TAX", "SH-PD-MSA") == STATUS_OK);
+    assert (ledger_put (ledger, first, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_OK);
     //  The same again, or a lower version, is stale and changes nothing,
     //  whatever its issue time says
-    assert (ledger_put (ledger, first, "SH-PD-TAX", "SH-PD-MSA") == STATUS_STALE);
+    assert (ledger_put (ledger, first, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_STALE);
     statement_t *older = s_test_statement (STATEMENT_ORDER, "ORD-1", 4, "old", secret_key);
     statement_set_issued (older, statement_issued (first) + 3600000);
     statement_sign (older, secret_key);
-    assert (ledger_put (ledger, older, "SH-PD-TAX", "SH-PD-MSA") == STATUS_STALE);
+    assert (ledger_put (ledger, older, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_STALE);
     statement_t *same = s_test_statement (STATEMENT_ORDER, "ORD-1", 5, "same", secret_key);
-    assert (ledger_put (ledger, same, "SH-PD-TAX", "SH-PD-MSA") == STATUS_STALE);
+    assert (ledger_put (ledger, same, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_STALE);
     statement_t *newer = s_test_statement (STATEMENT_ORDER, "ORD-1", 6, "new", secret_key);
     statement_set_issued (newer, 1000);        //  an earlier time, a higher version
     statement_sign (newer, secret_key);
-    assert (ledger_put (ledger, newer, "SH-PD-TAX", "SH-PD-MSA") == STATUS_OK);
+    assert (ledger_put (ledger, newer, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_OK);
     statement_t *unsigned_one = statement_new (STATEMENT_CATALOG, "SH-PD-FDA", "SH-PD-FDA",
                                                1, NULL, 0);
-    assert (ledger_put (ledger, unsigned_one, NULL, NULL) == STATUS_MALFORMED);
+    assert (ledger_put (ledger, unsigned_one, NULL, NULL, NULL) == STATUS_MALFORMED);
     statement_sign (unsigned_one, secret_key);
-    assert (ledger_put (ledger, unsigned_one, NULL, NULL) == STATUS_OK);
-    assert (ledger_open_orders (ledger, "SH-PD-TAX") == 1);
+    assert (ledger_put (ledger, unsigned_one, NULL, NULL, NULL) == STATUS_OK);
+    assert (ledger_open_orders (ledger, "SH-PD-TAX", NULL) == 1);
     statement_t *answer = s_test_statement (STATEMENT_ANSWER, "ORD-1", 1, "b", secret_key);
-    assert (ledger_put (ledger, answer, "SH-PD-TAX", "SH-PD-MSA") == STATUS_OK);
-    assert (ledger_open_orders (ledger, "SH-PD-TAX") == 0);
-    assert (ledger_open_orders (ledger, "SH-PD-MSA") == 0);
+    assert (ledger_put (ledger, answer, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_OK);
+    assert (ledger_open_orders (ledger, "SH-PD-TAX", NULL) == 0);
+    assert (ledger_open_orders (ledger, "SH-PD-MSA", NULL) == 0);
+
+    //  A disk that refuses (another writer holds the lock): said to the
+    //  caller, nothing changed
+    {
+        sqlite3 *blocker = NULL;
+        assert (sqlite3_open (path, &blocker) == SQLITE_OK);
+        assert (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        statement_t *blocked = s_test_statement (STATEMENT_ORDER, "ORD-B", 1, "b", secret_key);
+        assert (ledger_put (ledger, blocked, "SH-PD-TAX", "SH-PD-MSA", &error)
+                == STATUS_INTERNAL);
+        assert (error && strstr (error, "ledger: cannot store a statement"));
+        zstr_free (&error);
+        assert (ledger_set_value (ledger, "epoch", "x", &error) == -1);
+        assert (error && strstr (error, "ledger: cannot store 'epoch'"));
+        zstr_free (&error);
+        statement_destroy (&blocked);
+        assert (sqlite3_exec (blocker, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (blocker);
+        assert (!ledger_get (ledger, STATEMENT_ORDER, "ORD-B"));
+    }
 
     //  Values
     assert (ledger_value (ledger, "epoch") == NULL);
-    assert (ledger_set_value (ledger, "epoch", "abc") == 0);
-    assert (ledger_set_value (ledger, "epoch", "def") == 0);
+    assert (ledger_set_value (ledger, "epoch", "abc", NULL) == 0);
+    assert (ledger_set_value (ledger, "epoch", "def", NULL) == 0);
 
     //  Survives closing and reopening
     ledger_destroy (&ledger);
@@ -358,17 +389,17 @@ ledger_test (bool verbose)
     assert (statement_verify (held, public_key) == 0);
     statement_destroy (&held);
     assert (!ledger_get (ledger, STATEMENT_ORDER, "ORD-2"));
-    zlistx_t *list = ledger_list (ledger, NULL, NULL);
+    zlistx_t *list = ledger_list (ledger, NULL, NULL, NULL);
     assert (zlistx_size (list) == 3);
     zlistx_destroy (&list);
-    list = ledger_list (ledger, STATEMENT_ORDER, "SH-PD-MSA");
+    list = ledger_list (ledger, STATEMENT_ORDER, "SH-PD-MSA", NULL);
     assert (zlistx_size (list) == 1);
     zlistx_destroy (&list);
-    list = ledger_list (ledger, NULL, "SH-PD-HR");
+    list = ledger_list (ledger, NULL, "SH-PD-HR", NULL);
     assert (zlistx_size (list) == 0);
     zlistx_destroy (&list);
     //  A key with SQL in it is data
-    list = ledger_list (ledger, "order' OR '1'='1", NULL);
+    list = ledger_list (ledger, "order' OR '1'='1", NULL, NULL);
     assert (zlistx_size (list) == 0);
     zlistx_destroy (&list);
 
@@ -376,7 +407,7 @@ ledger_test (bool verbose)
     //  (no party: never in a page), the answer 4; then ten more orders
     uint64_t next;
     bool more;
-    list = ledger_page (ledger, "SH-PD-MSA", NULL, 0, 1000000, &next, &more);
+    list = ledger_page (ledger, "SH-PD-MSA", NULL, 0, 1000000, &next, &more, NULL);
     assert (list && zlistx_size (list) == 2 && next == 4 && !more);
     assert (streq (statement_kind ((statement_t *) zlistx_first (list)), STATEMENT_ORDER));
     zlistx_destroy (&list);
@@ -386,17 +417,17 @@ ledger_test (bool verbose)
         snprintf (key, sizeof (key), "ORD-X-%d", index);
         statement_t *order = s_test_statement (STATEMENT_ORDER, key, 1, "0123456789",
                                                secret_key);
-        assert (ledger_put (ledger, order, "SH-PD-TAX", "SH-PD-MSA") == STATUS_OK);
+        assert (ledger_put (ledger, order, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_OK);
         statement_encoded (order, &size_each);
         statement_destroy (&order);
     }
-    assert (ledger_open_orders (ledger, "SH-PD-TAX") == 10);
+    assert (ledger_open_orders (ledger, "SH-PD-TAX", NULL) == 10);
     //  Three a page, from after change 4
     uint64_t since = 4;
     size_t pages = 0, seen = 0;
     do {
         list = ledger_page (ledger, "SH-PD-MSA", STATEMENT_ANSWER, since,
-                            3 * size_each, &next, &more);
+                            3 * size_each, &next, &more, NULL);
         assert (list && zlistx_size (list) <= 3 && next > since);
         seen += zlistx_size (list);
         zlistx_destroy (&list);
@@ -405,17 +436,17 @@ ledger_test (bool verbose)
     } while (more);
     assert (seen == 10 && pages == 4 && since == 14);
     //  A budget smaller than one statement still gives one
-    list = ledger_page (ledger, "SH-PD-MSA", NULL, 4, 1, &next, &more);
+    list = ledger_page (ledger, "SH-PD-MSA", NULL, 4, 1, &next, &more, NULL);
     assert (zlistx_size (list) == 1 && next == 5 && more);
     zlistx_destroy (&list);
     //  Nothing new: an empty page
-    list = ledger_page (ledger, "SH-PD-MSA", NULL, 14, 1000, &next, &more);
+    list = ledger_page (ledger, "SH-PD-MSA", NULL, 14, 1000, &next, &more, NULL);
     assert (zlistx_size (list) == 0 && next == 14 && !more);
     zlistx_destroy (&list);
     //  The answer kind skipped, the order replaced: it shows again, last
     statement_t *third = s_test_statement (STATEMENT_ORDER, "ORD-1", 7, "c", secret_key);
-    assert (ledger_put (ledger, third, "SH-PD-TAX", "SH-PD-MSA") == STATUS_OK);
-    list = ledger_page (ledger, "SH-PD-MSA", STATEMENT_ANSWER, 14, 1000, &next, &more);
+    assert (ledger_put (ledger, third, "SH-PD-TAX", "SH-PD-MSA", NULL) == STATUS_OK);
+    list = ledger_page (ledger, "SH-PD-MSA", STATEMENT_ANSWER, 14, 1000, &next, &more, NULL);
     assert (zlistx_size (list) == 1 && next == 15 && !more);
     assert (statement_version ((statement_t *) zlistx_first (list)) == 7);
     zlistx_destroy (&list);
@@ -431,26 +462,37 @@ ledger_test (bool verbose)
     assert (!ledger_new ("/nonexistent/dir/ledger.db", &error));
     assert (error);
     zstr_free (&error);
-    zsys_file_delete (path);
-    char *wal = zsys_sprintf ("%s-wal", path);
-    zsys_file_delete (wal);
-    zstr_free (&wal);
-    wal = zsys_sprintf ("%s-shm", path);
-    zsys_file_delete (wal);
-    zstr_free (&wal);
+
+    //  Schema versions: a ledger of this layout from before versions were
+    //  kept is taken as version 1; one a newer version wrote is refused
+    sqlite3 *raw = NULL;
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (statedb_version (raw) == 1);
+    assert (sqlite3_exec (raw, "PRAGMA user_version = 0", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (raw);
+    ledger = ledger_new (path, &error);
+    assert (ledger);
+    ledger_destroy (&ledger);
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (statedb_version (raw) == 1);
+    assert (sqlite3_exec (raw, "PRAGMA user_version = 99", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (raw);
+    assert (!ledger_new (path, &error));
+    assert (error && strstr (error, path) && strstr (error, "ledger has schema version 99"));
+    zstr_free (&error);
+    statedb_remove (path);
 
     //  A ledger of the format before versions is refused with a reason
-    sqlite3 *old = NULL;
-    assert (sqlite3_open (path, &old) == SQLITE_OK);
-    assert (sqlite3_exec (old, "CREATE TABLE statement (kind TEXT NOT NULL, key TEXT NOT NULL,"
+    assert (sqlite3_open (path, &raw) == SQLITE_OK);
+    assert (sqlite3_exec (raw, "CREATE TABLE statement (kind TEXT NOT NULL, key TEXT NOT NULL,"
                           " author TEXT NOT NULL, issued INTEGER NOT NULL, party_a TEXT"
                           " NOT NULL, party_b TEXT NOT NULL, encoded BLOB NOT NULL,"
                           " PRIMARY KEY (kind, key))", NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close (old);
+    sqlite3_close (raw);
     assert (!ledger_new (path, &error));
     assert (error && strstr (error, "older format"));
     zstr_free (&error);
-    zsys_file_delete (path);
+    statedb_remove (path);
     if (verbose)
         printf ("OK\n");
 }

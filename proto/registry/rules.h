@@ -97,21 +97,26 @@ int
     rules_verify (rules_t *self, statement_t *statement);
 
 //  Judges a statement and, if it is admitted, keeps it in the ledger.
-//  Returns STATUS_OK or the refusal; fills *verdict either way.
+//  Returns STATUS_OK or the refusal; fills *verdict either way (its reason
+//  goes to the statement's sender). STATUS_INTERNAL means the ledger's disk
+//  failed: *error (fresh string, caller frees; error may be NULL) says how,
+//  for the caller's log.
 int
-    rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict);
+    rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict,
+                 char **error);
 
 //  The revocation list kept in the ledger: the newest one accepted, so that
 //  after a restart nothing older (or nothing at all) un-revokes anyone.
-//  A fresh list the caller destroys (to verify again), or NULL if none.
+//  A fresh list the caller destroys (to verify again), or NULL if none, or
+//  NULL and *error if the one kept does not decode.
 crl_t *
-    rules_kept_crl (rules_t *self);
+    rules_kept_crl (rules_t *self, char **error);
 
 //  Keeps `crl` (borrowed, already verified) if its version is above the
-//  kept one's. 0 (kept, or already as new), or -1 (logged) if the disk
-//  failed.
+//  kept one's. 0 (kept, or already as new), or -1 and *error if the disk
+//  failed (or the one kept does not decode).
 int
-    rules_keep_crl (rules_t *self, crl_t *crl);
+    rules_keep_crl (rules_t *self, crl_t *crl, char **error);
 
 void
     rules_test (bool verbose);

@@ -20,6 +20,7 @@
 #include "crl.h"
 #include "certfile.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "text.h"
 #include "ident.h"
 #include "fuzz_common.h"
@@ -68,7 +69,7 @@ s_cert_check (cert_t *cert)
 static void
 s_cert (const char *text, size_t size)
 {
-    cert_t *cert = cert_decode (text, size);
+    cert_t *cert = cert_decode (text, size, NULL);
     if (!cert)
         return;
     s_cert_check (cert);
@@ -79,7 +80,7 @@ s_cert (const char *text, size_t size)
     //  Encoding is a fixed point and keeps the signed bytes
     char *encoded = cert_encode (cert);
     S_REQUIRE (encoded);
-    cert_t *back = cert_decode (encoded, strlen (encoded));
+    cert_t *back = cert_decode (encoded, strlen (encoded), NULL);
     S_REQUIRE (back);
     char *again = cert_encode (back);
     S_REQUIRE (again && strcmp (again, encoded) == 0);
@@ -109,7 +110,7 @@ s_cert (const char *text, size_t size)
 static void
 s_crl (const char *text, size_t size)
 {
-    crl_t *crl = crl_decode (text, size);
+    crl_t *crl = crl_decode (text, size, NULL);
     if (!crl)
         return;
     S_REQUIRE (crl_version (crl) >= 1 && crl_version (crl) <= CERTFILE_UINT_MAX);
@@ -139,7 +140,7 @@ s_crl (const char *text, size_t size)
 
     char *encoded = crl_encode (crl);
     S_REQUIRE (encoded);
-    crl_t *back = crl_decode (encoded, strlen (encoded));
+    crl_t *back = crl_decode (encoded, strlen (encoded), NULL);
     S_REQUIRE (back);
     S_REQUIRE (crl_version (back) == crl_version (crl));
     S_REQUIRE (crl_issued (back) == crl_issued (crl));
@@ -163,7 +164,7 @@ s_crl (const char *text, size_t size)
 static void
 s_agreement (const char *text, size_t size)
 {
-    agreement_t *agreement = agreement_decode (text, size);
+    agreement_t *agreement = agreementtext_decode (text, size, NULL);
     if (!agreement)
         return;
     S_REQUIRE (agreement_id (agreement) && agreement_provider (agreement)
@@ -210,11 +211,11 @@ s_agreement (const char *text, size_t size)
     size_t canonical_size = 0;
     uint8_t *canonical = agreement_canonical (agreement, &canonical_size);
     S_REQUIRE (canonical && canonical_size > 0);
-    char *encoded = agreement_encode (agreement);
+    char *encoded = agreementtext_encode (agreement);
     S_REQUIRE (encoded);
-    agreement_t *back = agreement_decode (encoded, strlen (encoded));
+    agreement_t *back = agreementtext_decode (encoded, strlen (encoded), NULL);
     S_REQUIRE (back);
-    char *again = agreement_encode (back);
+    char *again = agreementtext_encode (back);
     S_REQUIRE (again && strcmp (again, encoded) == 0);
     size_t back_size = 0;
     uint8_t *back_canonical = agreement_canonical (back, &back_size);
@@ -227,7 +228,7 @@ s_agreement (const char *text, size_t size)
 
     agreement_t *copy = agreement_dup (agreement);
     S_REQUIRE (copy);
-    char *copied = agreement_encode (copy);
+    char *copied = agreementtext_encode (copy);
     S_REQUIRE (copied && strcmp (copied, encoded) == 0);
 
     free (copied);

@@ -17,6 +17,7 @@
 #include "zpl.h"
 #include "catalog.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "cert.h"
 #include "crl.h"
 #include "authority.h"
@@ -118,13 +119,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_conf (settings_gateway);
     s_conf (settings_broker);
     s_catalog ();
-    agreement_t *agreement = agreement_load (s_path);
+    agreement_t *agreement = agreementtext_load (s_path, NULL);
     agreement_destroy (&agreement);
-    crl_t *crl = crl_load (s_path);
+    crl_t *crl = crl_load (s_path, NULL);
     crl_destroy (&crl);
-    cert_t *cert = cert_load (s_path);
+    cert_t *cert = cert_load (s_path, NULL);
     cert_destroy (&cert);
-    authority_t *authority = authority_load (s_path);
+    authority_t *authority = authority_load (s_path, NULL);
     authority_destroy (&authority);
     return 0;
 }

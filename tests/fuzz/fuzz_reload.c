@@ -117,27 +117,27 @@ static void
 s_federation (void)
 {
     int64_t now = zclock_time () / 1000;
-    authority_t *authority = authority_new ("Fuzz authority");
-    S_REQUIRE (authority && authority_save (authority, s_dir, true) == 0);
+    authority_t *authority = authority_new ("Fuzz authority", NULL);
+    S_REQUIRE (authority && authority_save (authority, s_dir, true, NULL) == 0);
     cert_t *broker = cert_new ("BROKER", "Fuzz broker", "broker", 0, 1,
-                               now - 3600, now + 365 * 86400);
+                               now - 3600, now + 365 * 86400, NULL);
     cert_t *department = cert_new ("SH-PD-MSA", "Fuzz department", "department", 3, 2,
-                                   now - 3600, now + 365 * 86400);
+                                   now - 3600, now + 365 * 86400, NULL);
     S_REQUIRE (broker && department);
     cert_sign_by (broker, authority);
     cert_sign_by (department, authority);
     char *path = s_at ("BROKER.cert");
-    S_REQUIRE (cert_save (broker, path, true) == 0);
+    S_REQUIRE (cert_save (broker, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("SH-PD-MSA.cert");
-    S_REQUIRE (cert_save (department, path, true) == 0);
+    S_REQUIRE (cert_save (department, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("certs");
     S_REQUIRE (mkdir (path, 0700) == 0);
     zstr_free (&path);
     cert_t *public = cert_dup (department);
     path = s_at ("certs/SH-PD-MSA.cert");
-    S_REQUIRE (public && cert_save (public, path, true) == 0);
+    S_REQUIRE (public && cert_save (public, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("agreements");
     S_REQUIRE (mkdir (path, 0700) == 0);

@@ -19,6 +19,7 @@
 #include "crl.h"
 #include "authority.h"
 #include "agreement.h"
+#include "agreementtext.h"
 #include "fuzz_common.h"
 #include <errno.h>
 #include <sys/stat.h>
@@ -334,28 +335,28 @@ static void
 s_cert (s_out_t *out)
 {
     s_target (out, "fuzz_cert");
-    authority_t *authority = authority_new ("Fuzz authority");
+    authority_t *authority = authority_new ("Fuzz authority", NULL);
     S_REQUIRE (authority);
     cert_t *cert = cert_new ("SH-PD-MSA", "Market supervision", "department",
-                             3, 1, 1735689600, 1893456000);
+                             3, 1, 1735689600, 1893456000, NULL);
     S_REQUIRE (cert);
     cert_sign_by (cert, authority);
     s_write_text (out, cert_encode (cert));
     cert_t *broker = cert_new ("BROKER", "Broker", "broker", 0, 7,
-                               0, 253402300799);
+                               0, 253402300799, NULL);
     S_REQUIRE (broker);
     s_write_text (out, cert_encode (broker));
     cert_destroy (&broker);
 
-    crl_t *crl = crl_new (3);
+    crl_t *crl = crl_new (3, NULL);
     S_REQUIRE (crl);
-    S_REQUIRE (crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise") == 0);
-    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 5, 1749945600, "superseded") == 0);
-    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 2, 1749945600, "") == 0);
+    S_REQUIRE (crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise", NULL) == 0);
+    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 5, 1749945600, "superseded", NULL) == 0);
+    S_REQUIRE (crl_add (crl, "SH-PD-MSA", 2, 1749945600, "", NULL) == 0);
     crl_sign_by (crl, authority);
     s_write_text (out, crl_encode (crl));
     crl_destroy (&crl);
-    crl = crl_new (1);
+    crl = crl_new (1, NULL);
     S_REQUIRE (crl);
     s_write_text (out, crl_encode (crl));
     crl_destroy (&crl);
@@ -364,15 +365,15 @@ s_cert (s_out_t *out)
         "AGR-SH-PD-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX", "enterprise-basic",
         "status, name,address", "tax-registration,credit-check",
         "Regulation on information sharing, article 12", 1735689600,
-        1893456000, 1000, "inspector,auditor");
+        1893456000, 1000, "inspector,auditor", NULL);
     S_REQUIRE (agreement);
     S_REQUIRE (agreement_sign (agreement, cert) == 0);
-    s_write_text (out, agreement_encode (agreement));
+    s_write_text (out, agreementtext_encode (agreement));
     agreement_destroy (&agreement);
     agreement = agreement_new ("A-1", "TAX", "MSA", "x", "a", "p", "basis",
-                               0, 1, 1, "*");
+                               0, 1, 1, "*", NULL);
     S_REQUIRE (agreement);
-    s_write_text (out, agreement_encode (agreement));
+    s_write_text (out, agreementtext_encode (agreement));
     agreement_destroy (&agreement);
     cert_destroy (&cert);
     authority_destroy (&authority);
@@ -427,12 +428,12 @@ s_file_texts (void)
         "        key-type = \"uscc\"\n"
         "        share = \"closed\"\n"
         "        legal-basis = \"《行政处罚法》第四十八条\"\n");
-    authority_t *authority = authority_new ("Fuzz authority");
+    authority_t *authority = authority_new ("Fuzz authority", NULL);
     S_REQUIRE (authority);
     char dir [64];
     snprintf (dir, sizeof (dir), "/tmp/sluice-seeds-%d", getpid ());
     S_REQUIRE (mkdir (dir, 0700) == 0 || errno == EEXIST);
-    S_REQUIRE (authority_save (authority, dir, true) == 0);
+    S_REQUIRE (authority_save (authority, dir, true, NULL) == 0);
     for (int secret = 0; secret < 2; secret++) {
         char *path = zsys_sprintf ("%s/authority.%s", dir, secret? "secret": "pub");
         zchunk_t *chunk = zchunk_slurp (path, 0);
@@ -446,14 +447,14 @@ s_file_texts (void)
     }
     rmdir (dir);
     cert_t *cert = cert_new ("SH-PD-MSA", "Market supervision", "department",
-                             3, 1, 1735689600, 1893456000);
+                             3, 1, 1735689600, 1893456000, NULL);
     S_REQUIRE (cert);
     cert_sign_by (cert, authority);
     char *text = cert_encode (cert);
     zlist_append (texts, text);
     zstr_free (&text);
-    crl_t *crl = crl_new (3);
-    S_REQUIRE (crl && crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise") == 0);
+    crl_t *crl = crl_new (3, NULL);
+    S_REQUIRE (crl && crl_add (crl, "SH-PD-BAD", 0, 1749945600, "key compromise", NULL) == 0);
     crl_sign_by (crl, authority);
     text = crl_encode (crl);
     zlist_append (texts, text);
@@ -462,9 +463,9 @@ s_file_texts (void)
     agreement_t *agreement = agreement_new (
         "AGR-MSA-TAX-0001", "SH-PD-MSA", "SH-PD-TAX", "enterprise-basic",
         "name", "tax-registration", "Regulation, article 12", 1735689600,
-        1893456000, 1000, "auditor");
+        1893456000, 1000, "auditor", NULL);
     S_REQUIRE (agreement && agreement_sign (agreement, cert) == 0);
-    text = agreement_encode (agreement);
+    text = agreementtext_encode (agreement);
     zlist_append (texts, text);
     zstr_free (&text);
     agreement_destroy (&agreement);
