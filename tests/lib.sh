@@ -389,6 +389,32 @@ fed_start () {
             setup_failed "the $folder gateway registers" "$(tail -5 "$WORK/$folder.log")"
     done
 }
+# fed_start_both [FOLDER...]: as fed_start, then the second broker, every
+# gateway registered with it too
+fed_start_both () {
+    local folder
+    fed_start "$@"
+    start_broker2
+    for folder in ${*:-msa tax fda}; do
+        wait_link "$folder" BROKER-2 ||
+            setup_failed "the $folder gateway registers with the second broker"
+    done
+}
+# member DEPT FOLDER [ISSUE-ARGS]: a department the authority certifies
+# ($F/FOLDER/DEPT.cert and .cert_secret), trusted by the first broker;
+# revoked_member DEPT FOLDER: one that the revocation list the broker
+# starts with ($F/broker/federation.crl) revokes
+member () {
+    local dept=$1 folder=$2; shift 2
+    "$SLUICE" certs issue --authority "$F/authority/authority.secret" --department "$dept" \
+        --name "$dept, a member for tests" --out "$F/$folder" "$@" >/dev/null 2>&1 &&
+    cp "$F/$folder/$dept.cert" "$F/broker/certs/"
+}
+revoked_member () {
+    member "$1" "$2" &&
+    "$SLUICE" certs revoke --authority "$F/authority/authority.secret" \
+        --crl "$F/broker/federation.crl" --department "$1" --reason "key compromise" >/dev/null
+}
 # setup_failed WHAT [OUTPUT]: a set-up step failed; the feature ends here
 setup_failed () {
     fail "set-up: $1" "${2:-}"

@@ -12,11 +12,7 @@ for dept in msa tax; do
         -e 's|^    broker-cert = .*|    broker-cert = "BROKER.cert"|' "$F/$dept/gateway.cfg"
 done
 printf '    order-limit = 320\n' >>"$F/broker/broker.cfg"
-for n in 1 2 3; do
-    "$SLUICE" certs issue --authority "$F/authority/authority.secret" --department "SH-PD-C$n" \
-        --name "Consumer $n" --out "$F/c$n" >/dev/null 2>&1
-    cp "$F/c$n/SH-PD-C$n.cert" "$F/broker/certs/"
-done
+for n in 1 2 3; do member "SH-PD-C$n" "c$n"; done
 cu_rogue () {   # consumer-number attack [more]
     n=$1; attack=$2; shift 2
     "$BIN/sluice-rogue" --broker "$ENDPOINT" --broker-cert "$F/broker/BROKER.cert" \

@@ -9,17 +9,12 @@ fed_start
 # the broker; judged once the broker has loaded it and the time has passed
 OLD_UNTIL=$(($(date +%s) + 2))
 trusting=$(trusting_count "$WORK/broker.log")
-"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-OLD \
-    --name "Expired department" --not-after "$(date -u -d "@$OLD_UNTIL" +%Y-%m-%dT%H:%M:%SZ)" \
-    --out "$F/old" >/dev/null 2>&1
-cp "$F/old/SH-PD-OLD.cert" "$F/broker/certs/"
+member SH-PD-OLD old --not-after "$(date -u -d "@$OLD_UNTIL" +%Y-%m-%dT%H:%M:%SZ)"
 reloaded "$WORK/broker.log" "$trusting" || setup_failed "the broker loads SH-PD-OLD's certificate"
 wait_until_time "$OLD_UNTIL"
 expect "expired certificate gets nothing" "no-reply" 0 \
     rogue old SH-PD-OLD SH-PD-MSA valid --timeout-ms 1500
-"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-BAD \
-    --name "Department to revoke" --out "$F/bad" >/dev/null 2>&1
-cp "$F/bad/SH-PD-BAD.cert" "$F/broker/certs/"
+member SH-PD-BAD bad
 # Admitted once the broker trusts it and MSA's gateway holds its certificate
 eventually "new department admitted before revocation" "status=OK" 0 \
     rogue bad SH-PD-BAD SH-PD-MSA valid --key "$KEY"

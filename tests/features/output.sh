@@ -7,11 +7,7 @@
 # fields take unsigned formats only. The checks of bytes and JSON are the
 # library's (safely, as_json).
 fed_setup --rogue
-fed_start
-start_broker2
-for folder in msa tax fda; do
-    wait_link "$folder" BROKER-2 || setup_failed "the $folder gateway registers with the second broker"
-done
+fed_start_both
 ROGUE_ESCAPED='\\x1b\[2J\\x1b\]0;owned\\x07 \\u009b31m \\xff\\xfe 税务登记'
 rogue2 () {   # attack [more args]: sluice-rogue through the second broker
     attack=$1; shift

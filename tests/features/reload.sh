@@ -5,12 +5,7 @@
 # (The failed reload used to read freed memory, conf_str.) SH-PD-BAD is
 # revoked by the list the broker starts with.
 fed_setup
-"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-BAD \
-    --name "Department to revoke" --out "$F/bad" >/dev/null 2>&1
-cp "$F/bad/SH-PD-BAD.cert" "$F/broker/certs/"
-"$SLUICE" certs revoke --authority "$F/authority/authority.secret" \
-    --crl "$F/broker/federation.crl" --department SH-PD-BAD --reason "key compromise" >/dev/null ||
-    setup_failed "SH-PD-BAD revoked"
+revoked_member SH-PD-BAD bad || setup_failed "SH-PD-BAD revoked"
 fed_start msa tax
 
 RELOAD_CRL="$F/broker/federation.crl"

@@ -3,11 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
-fed_start
-start_broker2
-for folder in msa tax fda; do
-    wait_link "$folder" BROKER-2 || setup_failed "the $folder gateway registers with the second broker"
-done
+fed_start_both
 
 expect "the authority revokes SH-PD-FDA and publishes it" "published" 0 \
     "$SLUICE" certs revoke --authority "$F/authority/authority.secret" \

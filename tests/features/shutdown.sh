@@ -3,11 +3,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
-fed_start
-start_broker2
-for folder in msa tax fda; do
-    wait_link "$folder" BROKER-2 || setup_failed "the $folder gateway registers with the second broker"
-done
+fed_start_both
 # Some work done first, so that each daemon has something to free
 query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor >/dev/null 2>&1
 

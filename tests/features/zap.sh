@@ -10,16 +10,8 @@
 # by the list it starts with.
 fed_setup --rogue
 OLD_UNTIL=$(($(date +%s) + 2))
-"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-OLD \
-    --name "Expired department" --not-after "$(date -u -d "@$OLD_UNTIL" +%Y-%m-%dT%H:%M:%SZ)" \
-    --out "$F/old" >/dev/null 2>&1
-cp "$F/old/SH-PD-OLD.cert" "$F/broker/certs/"
-"$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-BAD \
-    --name "Department to revoke" --out "$F/bad" >/dev/null 2>&1
-cp "$F/bad/SH-PD-BAD.cert" "$F/broker/certs/"
-"$SLUICE" certs revoke --authority "$F/authority/authority.secret" \
-    --crl "$F/broker/federation.crl" --department SH-PD-BAD --reason "key compromise" >/dev/null ||
-    setup_failed "SH-PD-BAD revoked"
+member SH-PD-OLD old --not-after "$(date -u -d "@$OLD_UNTIL" +%Y-%m-%dT%H:%M:%SZ)" &&
+revoked_member SH-PD-BAD bad || setup_failed "SH-PD-OLD and SH-PD-BAD certified"
 start_broker
 wait_listening "$PORT" || setup_failed "the broker listens"
 wait_until_time "$OLD_UNTIL"
