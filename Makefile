@@ -188,7 +188,8 @@ deps:
 deps-quiet:
 	@sh .ci/deps >/dev/null || sh .ci/deps
 
-#   sluice-bench also drives the load of tests/suites/30-audit.sh
+#   Every program, the test tools too: sluice-bench also drives the load
+#   of tests/features/audit-durability.sh. tests/README.md tells the layout.
 TEST_PROGRAMS := $(PROGRAMS)
 test: deps-quiet layers $(addprefix build/asan/bin/,$(TEST_PROGRAMS))
 	@bash tests/run.sh build/asan/bin

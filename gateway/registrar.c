@@ -627,7 +627,7 @@ registrar_test (bool verbose)
 {
     if (verbose)
         printf (" * registrar: ");
-    //  Driven through the real daemons by tests/run.sh and tests/suites,
+    //  Driven through the real daemons by the features of tests/features,
     //  including a hostile broker; here the version rules at a provider
     //  and the bookkeeping of the catch-up
     authority_t *authority = authority_new ("Test authority", NULL);

@@ -11,7 +11,7 @@ going: a connection the server closes is opened again at the next round
 process is stopped. After
 each round it rewrites STATUS-FILE with one line: "rounds=R open=N
 reopened=M" (open: connections established and not closed by the server).
-The tests run it against the real broker (tests/suites/20-large-federation.sh).
+The tests run it against the real broker (tests/features/large-federation.sh).
 """
 
 import errno

@@ -1,11 +1,15 @@
-# A gateway's links to the brokers (issue 6, items 3 and 7): a gateway the
-# broker refused at the handshake connects again and says why it is not
-# registered; UNKNOWN_DEPARTMENT is retried through another broker; more
-# broker certificates than links is refused (a department of its own,
-# SH-PD-TWO, with FDA's data); what a source returns always fits an answer.
-# Sourced by tests/run.sh with the federation running.
-echo "== a gateway's links to the brokers"
+#!/bin/bash
+# a gateway's links to the brokers: refused at the handshake and saying why, retried through another broker, at most 8; every answer fits
+. "$(dirname "$0")/../lib.sh"
 
+# A gateway the broker refused at the handshake connects again and says
+# why it is not registered; UNKNOWN_DEPARTMENT is retried through another
+# broker; more broker certificates than links is refused (a department of
+# its own, SH-PD-TWO, with FDA's data); what a source returns always fits
+# an answer.
+fed_setup
+fed_start tax fda
+start_broker2
 TWO="$F/two"
 mkdir -p "$TWO/state" "$TWO/agreements"
 "$SLUICE" certs issue --authority "$F/authority/authority.secret" --department SH-PD-TWO \
@@ -42,20 +46,7 @@ gateway
 CFG
 }
 two_status () { "$SLUICE" status --config "$TWO/gateway.cfg"; }
-# Waits (5 s at most) until a broker has reloaded its certificates since
-# its log had BEFORE lines saying whom it trusts
-reloaded () {   # log before
-    for _ in $(seq 1 20); do
-        [ "$(grep -c "trusting" "$1")" -gt "$2" ] && return 0
-        sleep 0.25
-    done
-    return 1
-}
-start_two () {
-    "$BIN/sluice-gateway" --config "$TWO/gateway.cfg" >>"$WORK/two.log" 2>&1 &
-    TWO_PID=$!
-    PIDS="$PIDS $TWO_PID"
-}
+start_two () { start_gateway two; TWO_PID=$two_PID; }
 
 # More broker certificates than a gateway has links: a clear refusal
 nine_endpoints=$(for _ in 1 2 3 4 5 6 7 8 9; do printf '%s, ' "$ENDPOINT"; done)
@@ -70,38 +61,37 @@ expect "a gateway given 9 brokers refuses the configuration" \
 two_config gateway.cfg "$ENDPOINT" "BROKER.cert"
 # The broker's refusal lines for SH-PD-TWO's key (at most a few a second)
 two_key=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$TWO/SH-PD-TWO.cert")
-refusals_before=$(grep -cF "CURVE key $two_key:" "$WORK/broker.log")
-two_refused () { echo "$(($(grep -cF "CURVE key $two_key:" "$WORK/broker.log") - refusals_before))"; }
+two_refusals () { log_count "$WORK/broker.log" CERT_UNKNOWN "CURVE key $two_key"; }
+refusals_before=$(two_refusals)
+two_refused () { echo "$(($(two_refusals) - refusals_before))"; }
 start_two
-check "refused at the handshake: sluice status says why" \
-    registry_wait "registered +no \(BROKER: authentication refused" two_status
-sleep 2
+eventually "refused at the handshake: sluice status says why" \
+    "registered +no \(BROKER: authentication refused" 1 two_status
 expect "refused at the handshake: sluice status exits 1" "NOT_REGISTERED" 1 two_status
-check "refused at the handshake: the gateway keeps trying, with backoff" \
-    registry_wait "^([3-9]|[1-9][0-9]+)$" two_refused
+eventually "refused at the handshake: the gateway keeps trying, with backoff" \
+    "^([3-9]|[1-9][0-9]+)$" 0 two_refused
 expect "refused at the handshake: the log says why, once" "^1$" 0 \
     grep -c "not registered with broker BROKER.*authentication refused" "$WORK/two.log"
 cp "$TWO/SH-PD-TWO.cert" "$F/broker/certs/"
-check "admitted: the gateway registers within seconds, without a restart" \
-    registry_wait "^ +registered +yes" two_status
+check "admitted: the gateway registers within seconds, without a restart" wait_registered two
 expect "admitted: sluice status exits 0" "registered +yes" 0 two_status
 stop_clean "SH-PD-TWO's gateway stops cleanly" "$TWO_PID"
-trusting=$(grep -c "trusting" "$WORK/broker.log")
+trusting=$(trusting_count "$WORK/broker.log")
 rm -f "$F/broker/certs/SH-PD-TWO.cert"
 check "the first broker forgets SH-PD-TWO" reloaded "$WORK/broker.log" "$trusting"
 
 # Certified at the second broker only: the first answers UNKNOWN_DEPARTMENT,
 # and the query goes through the second
-trusting=$(grep -c "trusting" "$WORK/broker2.log")
+trusting=$(trusting_count "$WORK/broker2.log")
 cp "$TWO/SH-PD-TWO.cert" "$F/broker2/certs/"
 check "the second broker trusts SH-PD-TWO" reloaded "$WORK/broker2.log" "$trusting"
 two_config gateway.cfg "$ENDPOINT, tcp://127.0.0.1:$((PORT + 1))" "BROKER.cert, BROKER-2.cert"
 start_two
-check "certified at one broker: registered through it, the other link says why" \
-    registry_wait "BROKER: authentication refused.*BROKER-2: registered" two_status
+eventually "certified at one broker: registered through it, the other link says why" \
+    "BROKER: authentication refused.*BROKER-2: registered" 0 two_status
 expect "certified at one broker: sluice status exits 0" "registered +yes" 0 two_status
-check "the consumer learns the department from the second broker's directory" \
-    registry_wait "OK|NOT_FOUND" query tax SH-PD-TWO food-licence "$KEY" --purpose p --role auditor
+eventually "the consumer learns the department from the second broker's directory" \
+    "OK|NOT_FOUND" "0|1" query tax SH-PD-TWO food-licence "$KEY" --purpose p --role auditor
 unknown_failures=0
 for _ in 1 2 3 4 5 6; do
     output=$(query tax SH-PD-TWO food-licence "$KEY" --purpose p --role auditor 2>&1); rc=$?
@@ -136,13 +126,14 @@ cat >>"$F/fda/catalog.cfg" <<'CAT'
             type = "text"
             sensitivity = 0
 CAT
-check "a source row of 1,048,000 bytes is answered whole" registry_wait "OK \(1 row\)" \
+eventually "a source row of 1,048,000 bytes is answered whole" "OK \(1 row\)" 0 \
     query tax SH-PD-FDA big-fits "$KEY" --purpose p --role auditor
 expect "a source row of 1,048,500 bytes is TOO_LARGE, at once" "TOO_LARGE" 3 \
     query tax SH-PD-FDA big-too-large "$KEY" --purpose p --role auditor --timeout-ms 3000
 check "the provider is alive after it" kill -0 "$fda_PID"
-check "the provider's audit log records the refusal" registry_wait "refused: TOO_LARGE" \
+eventually "the provider's audit log records the refusal" "TOO_LARGE" 0 \
     "$SLUICE" audit show --log "$F/fda/state/audit.db" --last 1
 cp "$WORK/fda-catalog.before-big" "$F/fda/catalog.cfg"
-check "FDA's catalog is as it was" registry_wait "UNKNOWN_ITEM" \
+eventually "FDA's catalog is as it was" "UNKNOWN_ITEM" 2 \
     query tax SH-PD-FDA big-fits "$KEY" --purpose p --role auditor
+finish

@@ -1,12 +1,15 @@
-# A federation of its own: 10,000 certified departments behind one broker
-# (ports PORT+120..), run under a low descriptor limit. The directory goes
-# in pages with deltas; one sender's flood makes only itself BUSY; a
-# thousand silent connections from another address neither exhaust the
-# broker's descriptors nor stop it serving, welcoming or reloading, and do
-# not make it spin.
-echo "== a federation of 10,000 departments: paged directory, floods, descriptors"
+#!/bin/bash
+# a large federation: 10,000 departments behind one broker under a low descriptor limit -- paged directory, floods, silent connections
+. "$(dirname "$0")/../lib.sh"
+
+# The directory goes in pages with deltas; one sender's flood makes only
+# itself BUSY; a thousand silent connections from another address neither
+# exhaust the broker's descriptors nor stop it serving, welcoming or
+# reloading, and do not make it spin. The Pudong federation gives the
+# authority and the departments' data; its own brokers do not run.
+fed_setup
 BIG="$WORK/big"
-BIG_PORT=$((PORT + 120))
+BIG_PORT=$PORT
 BIG_ENDPOINT="tcp://127.0.0.1:$BIG_PORT"
 BIG_COUNT=10000
 BIG_LAST=SH-PD-G-$BIG_COUNT
@@ -31,10 +34,9 @@ broker
 CFG
 # The broker gets 256 descriptors in all: a thousand connections would
 # exhaust them
-( ulimit -n 256 && exec "$BIN/sluice-broker" --config "$BIG/broker/broker.cfg" ) \
-    >>"$WORK/big-broker.log" 2>&1 &
-BIG_BROKER_PID=$!
-PIDS="$PIDS $BIG_BROKER_PID"
+daemon big-broker "large federation: the broker" \
+    bash -c 'ulimit -n 256 && exec "$0" --config "$1"' "$BIN/sluice-broker" "$BIG/broker/broker.cfg"
+BIG_BROKER_PID=$DAEMON_PID
 
 big_gateway () {   # folder department catalog database [setting line]
     dir="$BIG/$1"
@@ -56,9 +58,8 @@ gateway
     timeout-ms = 4000
 ${5:-}
 CFG
-    "$BIN/sluice-gateway" --config "$dir/gateway.cfg" >>"$WORK/big-$1.log" 2>&1 &
-    eval "big_${1}_PID=$!"
-    PIDS="$PIDS $!"
+    daemon "big-$1" "large federation: $1 gateway" "$BIN/sluice-gateway" --config "$dir/gateway.cfg"
+    eval "big_${1}_PID=$DAEMON_PID"
 }
 big_status () { "$SLUICE" status --config "$BIG/$1/gateway.cfg"; }
 big_query () {   # from-folder to [more]
@@ -79,19 +80,19 @@ big_gateway ask SH-PD-G-00001 msa.cfg market.db
 big_gateway last "$BIG_LAST" fda.cfg food.db "    replay-capacity = 300"
 mkdir -p "$BIG/rogue"
 mv "$BIG/broker/certs/$BIG_ROGUE.cert_secret" "$BIG/rogue/"
-check "the asking gateway registers" registry_wait "registered +yes" big_status ask
-check "the 10,000th department's gateway registers" registry_wait "registered +yes" big_status last
-check "every certificate reaches the gateway, in pages" \
-    registry_wait "certificates +1000[0-9]$" big_status ask
-refute "the broker welcomed every gateway" "could not be welcomed|cannot send" \
+check "the asking gateway registers" wait_registered ask "$BIG"
+check "the 10,000th department's gateway registers" wait_registered last "$BIG"
+eventually "every certificate reaches the gateway, in pages" "certificates +1000[0-9]$" 0 \
+    big_status ask
+refute "the broker welcomed every gateway" "could not be welcomed|cannot send" 0 \
     cat "$WORK/big-broker.log"
-check "a gateway asks the department whose certificate is the 10,000th" \
-    registry_wait "OK \(1 row\)" big_query ask "$BIG_LAST"
+eventually "a gateway asks the department whose certificate is the 10,000th" "OK \(1 row\)" 0 \
+    big_query ask "$BIG_LAST"
 
 # A certificate added later travels as a delta from the version held
 "$BIN/sluice-certgen" "$F/authority/authority.secret" "$BIG/broker/certs" 1 SH-PD-H >/dev/null
-check "a certificate added later reaches the gateway as a delta" registry_wait \
-    "directory of broker BROKER-BIG at version 2 \(a delta since version 1\)" cat "$WORK/big-ask.log"
+eventually "a certificate added later reaches the gateway as a delta" \
+    "directory of broker BROKER-BIG at version 2 \(a delta since version 1\)" 0 cat "$WORK/big-ask.log"
 expect "and the gateway knows that department now (offline, not unknown)" \
     "DEPARTMENT_OFFLINE" 3 big_query ask SH-PD-H-00001
 expect "the delta is the one certificate" "certificates +10001$" 0 big_status ask
@@ -109,22 +110,21 @@ expect "while the flooder stays BUSY" "^status=BUSY from=$BIG_LAST " 0 big_rogue
 python3 "$ROOT/tests/holdopen.py" 127.0.0.1 "$BIG_PORT" 1200 127.0.0.2 \
     "$WORK/big-holdopen.status" >"$WORK/big-holdopen.log" 2>&1 &
 HOLD_PID=$!
-PIDS="$PIDS $HOLD_PID"
-check "1,200 silent connections from 127.0.0.2 are refused over the caps" \
-    registry_wait "refused a connection from 127.0.0.2" cat "$WORK/big-broker.log"
-sleep 2
-check "the silent connections keep coming" registry_wait "rounds=([5-9]|[1-9][0-9]+) " \
+track "$HOLD_PID"
+eventually "1,200 silent connections from 127.0.0.2 are refused over the caps" \
+    "refused a connection from 127.0.0.2" 0 cat "$WORK/big-broker.log"
+eventually "the silent connections keep coming" "rounds=([5-9]|[1-9][0-9]+) " 0 \
     cat "$WORK/big-holdopen.status"
 expect "meanwhile the registered gateways are served" "OK \(1 row\)" 0 \
     big_query ask "$BIG_LAST"
 big_gateway new SH-PD-G-00002 tax.cfg tax.db
-check "and a new gateway registers within seconds" registry_wait "registered +yes" big_status new
-check "with the whole directory" registry_wait "certificates +1000[0-9]$" big_status new
+check "and a new gateway registers within seconds" wait_registered new "$BIG"
+eventually "with the whole directory" "certificates +1000[0-9]$" 0 big_status new
 expect "and asks" "OK \(1 row\)" 0 big_query new "$BIG_LAST"
-big_lines=$(wc -l <"$WORK/big-broker.log")
+big_lines=$(log_mark "$WORK/big-broker.log")
 echo "not a revocation list" >"$BIG/broker/federation.crl"
-check "a reload failure meanwhile is logged" registry_wait \
-    "reload failed, keeping the previous trust: .*federation.crl: not a valid revocation list" \
+eventually "a reload failure meanwhile is logged" \
+    "reload failed, keeping the previous trust: .*federation.crl: not a valid revocation list" 0 \
     tail -n +"$big_lines" "$WORK/big-broker.log"
 check "and harmless: the broker runs" kill -0 "$BIG_BROKER_PID"
 expect "and serves" "OK \(1 row\)" 0 big_query ask "$BIG_LAST"
@@ -132,12 +132,12 @@ expect "and serves" "OK \(1 row\)" 0 big_query ask "$BIG_LAST"
 # and 15, in clock ticks): well under one core
 big_cpu () { awk '{ print $14 + $15 }' "/proc/$BIG_BROKER_PID/stat"; }
 cpu_before=$(big_cpu)
-sleep 3
+hold_for 3          # the window measured, not a wait for something to happen
 cpu_after=$(big_cpu)
 ticks=$(getconf CLK_TCK)
 check "the broker is not spinning: $((cpu_after - cpu_before)) ticks of $((3 * ticks)) in 3 s" \
     test $((cpu_after - cpu_before)) -lt $((3 * ticks / 2))
-kill -TERM "$HOLD_PID" 2>/dev/null; wait "$HOLD_PID" 2>/dev/null
+stop_quietly "$HOLD_PID"
 rm -f "$BIG/broker/federation.crl"
 echo "        (10,000 departments: $(($(date +%s) - BIG_START)) s)"
 
@@ -146,3 +146,4 @@ for folder in ask last new; do
     stop_clean "large federation: $folder gateway stops cleanly" "$pid"
 done
 stop_clean "large federation: the broker stops cleanly" "$BIG_BROKER_PID"
+finish

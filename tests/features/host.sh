@@ -1,9 +1,13 @@
+#!/bin/bash
+# the host: private state, a local API that knows its caller, one daemon per state directory, SIGHUP, --version, log times, files that are not regular files
+. "$(dirname "$0")/../lib.sh"
+
 # The department's host: private state and a group setting, a local API
 # that identifies its caller, one daemon per state directory, SIGHUP,
 # --version, log times, configuration errors that say where, and files
-# that are not regular files (sourced by tests/run.sh).
-echo "== the host boundary and the daemons' behaviour on their host"
-
+# that are not regular files.
+fed_setup --slow
+fed_start
 H_STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} '
 h_mode () { stat -c %a "$1"; }
 # h_modes DIR: "NAME MODE GROUP" for each entry, sorted
@@ -43,10 +47,10 @@ check "the state lock holds the gateway's pid" test "$(cat "$F/msa/state/lock")"
 
 # Log lines: ISO 8601 time with milliseconds and the zone, program, level
 check "broker log lines carry ISO 8601 times with their zone" \
-    grep -Eq "${H_STAMP}sluice-broker I: broker: .* listening on" "$WORK/broker.log"
+    grep -Eq "${H_STAMP}sluice-broker I: .*listening on" "$WORK/broker.log"
 check "gateway log lines too" \
-    grep -Eq "${H_STAMP}sluice-gateway I: gateway: SH-PD-MSA serving" "$WORK/msa.log"
-refute "no log line in czmq's format without a zone" "^[EWNID]: [0-9]{2}-|^[EWNID]: \(" \
+    grep -Eq "${H_STAMP}sluice-gateway I: .*SH-PD-MSA serving" "$WORK/msa.log"
+refute "no log line in czmq's format without a zone" "^[EWNID]: [0-9]{2}-|^[EWNID]: \(" 0 \
     cat "$WORK/broker.log" "$WORK/msa.log" "$WORK/tax.log"
 
 # One daemon per state directory: the second names the first and leaves
@@ -57,7 +61,7 @@ expect "a second gateway on the same state directory names the one holding it" \
 expect "a second broker on the same state directory is refused the same way" \
     "state is in use by sluice-broker \(pid $BROKER_PID\)" 1 \
     timeout -k 5 20 "$BIN/sluice-broker" --config "$F/broker/broker.cfg" \
-    --endpoint "tcp://127.0.0.1:$((PORT + 199))"
+    --endpoint "tcp://127.0.0.1:$((PORT + 39))"
 check "the first gateway is still registered and serving" wait_registered msa
 expect "and answers" "OK \(1 row\)" 0 \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor
@@ -83,11 +87,13 @@ expect "a missing setting says where to add it" \
     "missing required setting 'gateway/catalog' .*add 'catalog = \.\.\.' under 'gateway' \(line 2\)" 2 \
     "$BIN/sluice-gateway" --config "$H_CONF"
 
-# A federation of this suite's own, in a directory that other users can
-# pass through (the test's $WORK is private): a broker and MSA's gateway
-H_DIR=$(mktemp -d /tmp/sluice-host.XXXXXX)
+# A broker and MSA's gateway of their own, in a directory that other users
+# can pass through ($WORK is private: opened to passing through only)
+chmod 711 "$WORK"
+H_DIR="$WORK/host"
+mkdir -p "$H_DIR"
 chmod 711 "$H_DIR"
-H_BROKER="tcp://127.0.0.1:$((PORT + 190))"
+H_BROKER="tcp://127.0.0.1:$((PORT + 30))"
 mkdir -p "$H_DIR/bin" "$H_DIR/broker" "$H_DIR/gw"
 cp "$SLUICE" "$H_DIR/bin/sluice"
 chmod 755 "$H_DIR/bin" "$H_DIR/bin/sluice"
@@ -119,16 +125,14 @@ CFG
 H_GW="$H_DIR/gw/gateway.cfg"
 H_LOCAL="ipc://$H_DIR/gw/state/local.ipc"
 h_broker () {
-    "$BIN/sluice-broker" --config "$H_DIR/broker/broker.cfg" >>"$WORK/host-broker.log" 2>&1 &
-    H_BROKER_PID=$!
-    PIDS="$PIDS $H_BROKER_PID"
+    daemon host-broker "this suite's broker" "$BIN/sluice-broker" --config "$H_DIR/broker/broker.cfg"
+    H_BROKER_PID=$DAEMON_PID
 }
 h_gateway () {   # [flags]
-    "$BIN/sluice-gateway" --config "$H_GW" "$@" >>"$WORK/host-gw.log" 2>&1 &
-    H_GW_PID=$!
-    PIDS="$PIDS $H_GW_PID"
+    daemon host-gw "this suite's gateway" "$BIN/sluice-gateway" --config "$H_GW" "$@"
+    H_GW_PID=$DAEMON_PID
 }
-h_registered () { registry_wait "registered.*yes" "$SLUICE" status --config "$H_GW"; }
+h_registered () { wait_registered gw "$H_DIR"; }
 # As another user: nobody, in no group but the ones given
 h_nobody () {   # gid command...
     gid=$1; shift
@@ -146,33 +150,35 @@ expect "another local user is refused: NOT_PERMITTED, named by the kernel" \
     "NOT_PERMITTED.*nobody \(uid 65534\) may not use this gateway" 3 \
     h_nobody 65534 "$H_DIR/bin/sluice" query --gateway "$H_LOCAL" --to SH-PD-TAX \
     --item taxpayer-status --key "$KEY" --purpose p --officer "Claimed Officer"
-check "the gateway logs the refused caller" \
-    grep -q "local caller refused: nobody (uid 65534) may not use this gateway" "$WORK/host-gw.log"
+expect "the gateway logs the refused caller" \
+    "local caller refused: nobody \(uid 65534\) may not use this gateway" 0 cat "$WORK/host-gw.log"
 expect "its own user (root here) is served" "registered +yes" 0 "$SLUICE" status --gateway "$H_LOCAL"
 "$SLUICE" agreement list --config "$H_GW" >/dev/null 2>&1
-check "the gateway names each caller of a registry operation" \
-    grep -q "gateway: local agreements by root (uid 0)" "$WORK/host-gw.log"
+expect "the gateway names each caller of a registry operation" \
+    "local agreements by root \(uid 0\)" 0 cat "$WORK/host-gw.log"
 
 # SIGHUP: each daemon reloads its files now, keeps running and stops cleanly
 cp -p "$H_DIR/gw/catalog.cfg" "$WORK/host-catalog.bak"
 sed -i 's/^    item = "slow-report"/    item = "slow-report-2"/' "$H_DIR/gw/catalog.cfg"
 cat "$WORK/host-catalog.bak" | sed -n '/^    item = "slow-report"/,$p' >>"$H_DIR/gw/catalog.cfg"
 touch -r "$WORK/host-catalog.bak" "$H_DIR/gw/catalog.cfg"
-sleep 1.5
+hold_for 1.5        # longer than the catalog timer's period (1 s)
 refute "a catalog edited with its old time stamp is not noticed by the timer" \
-    "catalog changed" cat "$WORK/host-gw.log"
+    "catalog changed" 0 cat "$WORK/host-gw.log"
 kill -HUP "$H_GW_PID"
-eventually "SIGHUP: the gateway loads its catalog and agreements again" "$WORK/host-gw.log" \
-    "SIGHUP: loading the catalog and the agreement files again"
-eventually "and the edited catalog is in service" "$WORK/host-gw.log" "catalog changed, [0-9]+ items now"
+eventually "SIGHUP: the gateway loads its catalog and agreements again" \
+    "SIGHUP: loading the catalog and the agreement files again" 0 cat "$WORK/host-gw.log"
+eventually "and the edited catalog is in service" "catalog changed, [0-9]+ items now" 0 \
+    cat "$WORK/host-gw.log"
 check "the gateway survives SIGHUP" kill -0 "$H_GW_PID"
 mkdir "$H_DIR/broker/certs/directory.cert"
 kill -HUP "$H_BROKER_PID"
-eventually "SIGHUP: the broker reloads certificates and revocation list" "$WORK/host-broker.log" \
-    "SIGHUP: reloading the certificates and the revocation list"
-eventually "a directory among the certificates is refused, the rest trusted" "$WORK/host-broker.log" \
-    "directory.cert: a directory, not a regular file"
-count_at_least "the broker loaded its trust again" "$WORK/host-broker.log" "trusting [0-9]+ certificates" 2
+eventually "SIGHUP: the broker reloads certificates and revocation list" \
+    "SIGHUP: reloading the certificates and the revocation list" 0 cat "$WORK/host-broker.log"
+eventually "a directory among the certificates is refused, the rest trusted" \
+    "directory.cert: a directory, not a regular file" 0 cat "$WORK/host-broker.log"
+lines_at_least "the broker loaded its trust again" "$WORK/host-broker.log" 2 \
+    "trusting [0-9]+ certificates"
 check "the broker survives SIGHUP" kill -0 "$H_BROKER_PID"
 check "and the gateway is still registered" h_registered
 rmdir "$H_DIR/broker/certs/directory.cert"
@@ -181,13 +187,14 @@ rmdir "$H_DIR/broker/certs/directory.cert"
 # log line, and the gateway keeps serving with the catalog it has
 mv "$H_DIR/gw/catalog.cfg" "$WORK/host-catalog.real"
 mkfifo "$H_DIR/gw/catalog.cfg"
-eventually "a FIFO in place of the catalog is refused and logged" "$WORK/host-gw.log" \
-    "catalog change not applied.*catalog.cfg: a FIFO, not a regular file"
+eventually "a FIFO in place of the catalog is refused and logged" \
+    "catalog change not applied.*catalog.cfg: a FIFO, not a regular file" 0 cat "$WORK/host-gw.log"
 expect "the gateway keeps serving meanwhile" "registered +yes" 0 "$SLUICE" status --config "$H_GW"
 rm -f "$H_DIR/gw/catalog.cfg"
 mv "$WORK/host-catalog.real" "$H_DIR/gw/catalog.cfg"
 touch "$H_DIR/gw/catalog.cfg"
-count_at_least "the real catalog back: loaded again" "$WORK/host-gw.log" "catalog changed, [0-9]+ items now" 2
+lines_at_least "the real catalog back: loaded again" "$WORK/host-gw.log" 2 \
+    "catalog changed, [0-9]+ items now"
 
 # Files that are not regular files, at start: a clear error, never a hang.
 # Each start uses a state directory of its own (the running gateway holds
@@ -214,7 +221,7 @@ expect "a FIFO as the configuration file" "cannot read the configuration file: a
     timeout -k 5 20 "$BIN/sluice-gateway" --config "$H_DIR/gw/fifo"
 expect "a FIFO as the broker's revocation list" "a FIFO, not a regular file" 1 \
     timeout -k 5 20 "$BIN/sluice-broker" --config "$H_DIR/broker/broker.cfg" --crl "$H_DIR/gw/fifo" \
-    --state "$H_DIR/broker/other" --endpoint "tcp://127.0.0.1:$((PORT + 191))"
+    --state "$H_DIR/broker/other" --endpoint "tcp://127.0.0.1:$((PORT + 31))"
 mkdir -p "$H_DIR/gw/other"
 mkfifo "$H_DIR/gw/other/audit.db"
 expect "a FIFO in the state directory stops the start" "audit.db is a FIFO" 1 \
@@ -226,15 +233,15 @@ rm -rf "$H_DIR/gw/other" "$H_DIR/gw/fifo" "$H_DIR/gw/zero" "$H_DIR/gw/big.cfg"
 # name, and then its callers are "unidentified"
 h_refused "a tcp local endpoint is refused at start, saying why" \
     "cannot tell who is asking.*gateway/local-unidentified = 1" 1 \
-    --local "tcp://127.0.0.1:$((PORT + 192))"
-"$BIN/sluice-gateway" --config "$H_GW" --state "$H_DIR/gw/other" \
-    --broker "tcp://127.0.0.1:$((PORT + 193))" \
-    --local "tcp://127.0.0.1:$((PORT + 192))" --local-unidentified 1 >"$WORK/host-tcp.log" 2>&1 &
-h_tcp=$!
-check "accepted by name, it serves" registry_wait "department" \
-    "$SLUICE" status --gateway "tcp://127.0.0.1:$((PORT + 192))"
-check "and warns that its callers are not identified" \
-    grep -q "does not identify its callers" "$WORK/host-tcp.log"
+    --local "tcp://127.0.0.1:$((PORT + 32))"
+daemon host-tcp "the gateway on tcp" "$BIN/sluice-gateway" --config "$H_GW" \
+    --state "$H_DIR/gw/other" --broker "tcp://127.0.0.1:$((PORT + 33))" \
+    --local "tcp://127.0.0.1:$((PORT + 32))" --local-unidentified 1
+h_tcp=$DAEMON_PID
+eventually "accepted by name, it serves" "department" 1 \
+    "$SLUICE" status --gateway "tcp://127.0.0.1:$((PORT + 32))"
+expect "and warns that its callers are not identified" "does not identify its callers" 0 \
+    cat "$WORK/host-tcp.log"
 stop_clean "the gateway on tcp stops cleanly" $h_tcp
 rm -rf "$H_DIR/gw/other"
 
@@ -260,4 +267,4 @@ expect "and reads the state it shares" "SQLite format 3" 0 \
     h_nobody 65534 head -c 15 "$H_DIR/gw/state/audit.db"
 stop_clean "the gateway with a group stops cleanly" "$H_GW_PID"
 stop_clean "this suite's broker stops cleanly after SIGHUP" "$H_BROKER_PID"
-rm -rf "$H_DIR"
+finish

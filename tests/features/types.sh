@@ -1,21 +1,27 @@
+#!/bin/bash
+# message types a department may not send to a department: BAD_TYPE from the broker, and from a gateway behind one that delivers them
+. "$(dirname "$0")/../lib.sh"
+
 # Version 1 carries QUERY, RESPONSE and ERROR between departments. The
 # broker refuses the others sealed to a department (its own types, the
 # reserved ones) with BAD_TYPE at once; a gateway refuses whatever it does
 # not serve the same way, before it takes a place in the replay cache; and
 # both log it, a few lines however large the flood.
-echo "== message types a department may not send to a department"
+fed_setup --rogue
+fed_start msa
+liar_setup
 for type in 1 2 3 7 32 16 17 18; do
     expect "type $type sealed to a department: BAD_TYPE from the broker" \
-        "^status=BAD_TYPE from=BROKER reason=[A-Z]+ is not carried between departments$" 0 \
+        "^status=BAD_TYPE from=BROKER( |$)" 0 \
         rogue rogue SH-PD-ROGUE SH-PD-MSA typed --type "$type"
 done
-types_lines=$(wc -l <"$WORK/broker.log")
+types_lines=$(log_mark "$WORK/broker.log")
 expect "a flood of a reserved type: every message refused at once" \
     "^replies=500 ok=0 errors=500 BAD_TYPE=500( last=|$)" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-MSA typed-flood --type 17 --count 500 --timeout-ms 10000
 expect "the flooder's queries are still answered" "status=OK" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-MSA valid --key "$KEY"
-types_logged=$(tail -n +"$types_lines" "$WORK/broker.log" | grep -c "RECEIPT to SH-PD-MSA: BAD_TYPE")
+types_logged=$(LOG_FROM=$types_lines log_count "$WORK/broker.log" BAD_TYPE "RECEIPT to SH-PD-MSA")
 check "the broker logs them, a few lines for 500 ($types_logged)" \
     test "$types_logged" -ge 1 -a "$types_logged" -le 40
 
@@ -23,9 +29,8 @@ check "the broker logs them, a few lines for 500 ($types_logged)" \
 # the gateway refuses them itself. It remembers at most 300 message ids:
 # had the 400 refused messages taken places, the sender's query would be
 # BUSY.
-LIAR_PORT=$((PORT + 129))
 liar_start honest --agreement "$LA/good.agreement" --signer "$TAX_SECRET"
-kill -TERM "$LIAR_GW_PID"; wait "$LIAR_GW_PID" 2>/dev/null
+stop_quietly "$LIAR_GW_PID"
 sed -i 's/^    heartbeat-ms = 500$/    heartbeat-ms = 500\n    replay-capacity = 300/' \
     "$LIAR_DIR/gateway.cfg"
 liar_gateway
@@ -37,17 +42,17 @@ types_rogue () {
 }
 for type in 16 1 7; do
     expect "type $type delivered to a gateway: BAD_TYPE from the gateway" \
-        "^status=BAD_TYPE from=SH-PD-MSA reason=a version 1 gateway does not serve" 0 \
+        "^status=BAD_TYPE from=SH-PD-MSA( |$)" 0 \
         types_rogue --attack typed --type "$type"
 done
-types_lines=$(wc -l <"$LIAR_LOG")
+types_lines=$(log_mark "$LIAR_LOG")
 expect "a flood of 400 delivered: each refused by the gateway" \
     "^replies=400 ok=0 errors=400 BAD_TYPE=400( last=|$)" 0 \
     types_rogue --attack typed-flood --type 16 --count 400 --timeout-ms 10000
 expect "they took no place in the replay cache: the sender's query is answered" \
     "$LIAR_GRANTED" 0 liar_query
-types_logged=$(tail -n +"$types_lines" "$LIAR_LOG" | grep -c "NOTICE from SH-PD-TAX refused: BAD_TYPE")
+types_logged=$(LOG_FROM=$types_lines log_count "$LIAR_LOG" BAD_TYPE "NOTICE from SH-PD-TAX")
 check "the gateway logs them, a few lines for 400 ($types_logged)" \
     test "$types_logged" -ge 1 -a "$types_logged" -le 60
 liar_stop
-rm -rf "$LIAR_DIR"
+finish

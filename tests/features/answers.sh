@@ -1,10 +1,13 @@
-# The consumer checks answers (issue 6, item 7): a provider that lies
-# (sluice-rogue lying-provider, a certified member) answers TAX's queries
-# with each kind of bad RESPONSE; TAX refuses each whole with BAD_ANSWER,
-# logs it as the provider's fault, audits it, and passes on nothing of it.
-# Sourced by tests/run.sh with the federation running.
-echo "== the consumer checks answers"
+#!/bin/bash
+# the consumer checks answers: a lying provider's every kind of bad RESPONSE refused whole (BAD_ANSWER), logged and audited
+. "$(dirname "$0")/../lib.sh"
 
+# A provider that lies (sluice-rogue lying-provider, a certified member)
+# answers TAX's queries with each kind of bad RESPONSE; TAX refuses each
+# whole with BAD_ANSWER, logs it as the provider's fault, audits it, and
+# passes on nothing of it.
+fed_setup --rogue
+fed_start tax
 cat >"$WORK/rogue-catalog.cfg" <<'CAT'
 catalog
     item = "rogue-record"
@@ -42,7 +45,7 @@ lie () {
     rogue rogue SH-PD-ROGUE SH-PD-TAX lying-provider --answer "$lie_mode" \
         --timeout-ms 20000 "$@" >"$WORK/lie.out" 2>"$WORK/lie.err" &
     lie_pid=$!
-    if ! registry_wait "waiting for a query" cat "$WORK/lie.err"; then
+    if ! wait_output "waiting for a query" cat "$WORK/lie.err"; then
         LIE_OUTPUT="the lying provider did not start: $(cat "$WORK/lie.out" "$WORK/lie.err")"
         LIE_RC=99
         kill "$lie_pid" 2>/dev/null; wait "$lie_pid" 2>/dev/null
@@ -57,7 +60,7 @@ lie () {
 # as the provider's fault, in the log and in the audit log
 refused () {
     lie_name=$1
-    log_before=$(grep -c "answer from SH-PD-ROGUE to .* refused, the provider's fault: BAD_ANSWER" "$WORK/tax.log")
+    log_before=$(log_count "$WORK/tax.log" BAD_ANSWER "answer from SH-PD-ROGUE" "the provider's fault")
     lie "$@"
     if [ "$LIE_RC" = 3 ] && echo "$LIE_OUTPUT" | grep -q "BAD_ANSWER" \
     && ! echo "$LIE_OUTPUT" | grep -q "$LIE_LIES" \
@@ -67,10 +70,10 @@ refused () {
         fail "$lie_name: refused whole (BAD_ANSWER, exit 3)" "exit $LIE_RC: $LIE_OUTPUT
 $(cat "$WORK/lie.out")"
     fi
-    log_after=$(grep -c "answer from SH-PD-ROGUE to .* refused, the provider's fault: BAD_ANSWER" "$WORK/tax.log")
+    log_after=$(log_count "$WORK/tax.log" BAD_ANSWER "answer from SH-PD-ROGUE" "the provider's fault")
     [ "$log_after" -gt "$log_before" ] && pass "$lie_name: logged as the provider's fault" \
         || fail "$lie_name: logged as the provider's fault" "$(tail -3 "$WORK/tax.log")"
-    check "$lie_name: audited as refused" registry_wait "SH-PD-ROGUE.*BAD_ANSWER" \
+    eventually "$lie_name: audited as refused" "SH-PD-ROGUE.*BAD_ANSWER" 0 \
         "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 1
 }
 # answered NAME PATTERN MODE ITEM FIELDS [rogue args]: the answer comes through
@@ -98,8 +101,8 @@ refused "an ERROR that says OK" error-ok rogue-record name
 # With the catalog the provider published (the consumer fetches it)
 answered "lying provider publishes its catalog, answers honestly" "OK \(1 row\)" \
     honest rogue-record name --catalog "$WORK/rogue-catalog.cfg"
-check "the consumer holds the lying provider's catalog" registry_wait \
-    "SH-PD-ROGUE +rogue-record" "$SLUICE" catalog list --config "$F/tax/gateway.cfg"
+eventually "the consumer holds the lying provider's catalog" "SH-PD-ROGUE +rogue-record" 0 \
+    "$SLUICE" catalog list --config "$F/tax/gateway.cfg"
 refused "a field the published catalog does not have" unlisted-field rogue-record ""
 refused "two rows for a record item" record-rows rogue-record ""
 refused "a field above the consumer's clearance" above-clearance rogue-record ""
@@ -108,3 +111,4 @@ answered "two rows of a list item (max-rows 3) come through" "OK \(2 rows\)" \
     record-rows rogue-list ""
 check "answers: the consumer's audit log is intact" "$SLUICE" audit verify \
     --log "$F/tax/state/audit.db" --cert "$F/tax/SH-PD-TAX.cert"
+finish

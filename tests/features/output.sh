@@ -1,78 +1,17 @@
+#!/bin/bash
+# what is shown: text from others escaped, UTF-8 intact end to end, every --json valid, refusals that say what happened
+. "$(dirname "$0")/../lib.sh"
+
 # What a remote party sends is shown safely; UTF-8 stays intact end to end;
 # every --json output is valid JSON; refusals say what happened; unsigned
-# fields take unsigned formats only. Sourced by tests/run.sh (see there).
-
-echo "== what a remote party sends is shown safely (sluice-rogue answers)"
-
-# shown_safely FILE [SEPARATORS]: the bytes hold no control character but
-# newline and SEPARATORS (C0, DEL, C1, ESC included) and are valid UTF-8
-shown_safely () {
-    python3 - "$1" "${2:-}" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read()
-allowed = '\n' + sys.argv[2]
-try:
-    text = data.decode('utf-8')
-except UnicodeDecodeError as error:
-    sys.exit('not UTF-8: %s' % error)
-bad = sorted({'%#04x' % ord(c) for c in text
-              if (ord(c) < 0x20 and c not in allowed) or 0x7f <= ord(c) <= 0x9f})
-if bad:
-    sys.exit('raw control characters: %s' % ' '.join(bad))
-PY
-}
-# json_valid FILE [PYTHON]: FILE is one JSON document (valid UTF-8, no raw
-# control character) and the expression PYTHON on it (`doc`) is true
-json_valid () {
-    python3 - "$1" "${2:-True}" <<'PY'
-import json, sys
-data = open(sys.argv[1], 'rb').read()
-text = data.decode('utf-8')
-if any(0x7f <= ord(c) <= 0x9f for c in text):
-    sys.exit('a raw DEL or C1 character')
-doc = json.loads(text)
-if not eval(sys.argv[2], {'doc': doc}):
-    sys.exit('not true: ' + sys.argv[2])
-PY
-}
-SAFE_OUT="$WORK/safe.out"
-SAFE_ERR="$WORK/safe.err"
-# safely NAME CODE PATTERN COMMAND...: exits CODE, stdout and stderr
-# together, their lines joined by spaces, match PATTERN (ERE), and neither
-# holds a raw control byte (but the tabs between the columns of `sluice
-# audit show` when SAFE_TABS is set)
-safely () {
-    name=$1; code=$2; pattern=$3; shift 3
-    "$@" >"$SAFE_OUT" 2>"$SAFE_ERR"; rc=$?
-    if [ "$rc" != "$code" ]; then
-        fail "$name" "exit $rc (wanted $code): $(cat "$SAFE_ERR" "$SAFE_OUT" | od -c | head -12)"
-    elif ! cat "$SAFE_OUT" "$SAFE_ERR" | tr '\n' ' ' | grep -Eq -- "$pattern"; then
-        fail "$name" "no match for $pattern in: $(cat "$SAFE_OUT" "$SAFE_ERR")"
-    elif ! why=$(shown_safely "$SAFE_OUT" "${SAFE_TABS:+	}" 2>&1 \
-                 && shown_safely "$SAFE_ERR" 2>&1); then
-        fail "$name" "$why: $(cat "$SAFE_OUT" "$SAFE_ERR" | od -c | head -12)"
-    else
-        pass "$name"
-    fi
-}
-# as_json NAME CODE PYTHON COMMAND...: exits CODE, stdout is valid JSON for
-# which PYTHON holds, stderr holds no raw control byte
-as_json () {
-    name=$1; code=$2; test=$3; shift 3
-    "$@" >"$SAFE_OUT" 2>"$SAFE_ERR"; rc=$?
-    if [ "$rc" != "$code" ]; then
-        fail "$name" "exit $rc (wanted $code): $(cat "$SAFE_ERR" "$SAFE_OUT" | head -5)"
-    elif ! why=$(json_valid "$SAFE_OUT" "$test" 2>&1 && shown_safely "$SAFE_ERR" 2>&1); then
-        fail "$name" "$why: $(od -c "$SAFE_OUT" | head -12)"
-    else
-        pass "$name"
-    fi
-}
+# fields take unsigned formats only. The checks of bytes and JSON are the
+# library's (safely, as_json).
+fed_setup --rogue
+fed_start_both
 ROGUE_ESCAPED='\\x1b\[2J\\x1b\]0;owned\\x07 \\u009b31m \\xff\\xfe 税务登记'
-BROKER2_ENDPOINT="tcp://127.0.0.1:$((PORT + 1))"
 rogue2 () {   # attack [more args]: sluice-rogue through the second broker
     attack=$1; shift
-    "$BIN/sluice-rogue" --broker "$BROKER2_ENDPOINT" --broker-cert "$F/broker2/BROKER-2.cert" \
+    "$BIN/sluice-rogue" --broker "$ENDPOINT2" --broker-cert "$F/broker2/BROKER-2.cert" \
         --authority "$F/authority/authority.pub" --cert "$F/rogue/SH-PD-ROGUE.cert_secret" \
         --to SH-PD-TAX --attack "$attack" "$@"
 }
@@ -83,7 +22,7 @@ expect "hostile catalog and order published (first broker)" "^done=OK" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-TAX publish --item hostile-values
 expect "hostile catalog and order published (second broker)" "^done=OK" 0 \
     rogue2 publish --item hostile-values
-check "the hostile catalog reaches the directory" registry_wait "SH-PD-ROGUE" \
+eventually "the hostile catalog reaches the directory" "SH-PD-ROGUE" 0 \
     "$SLUICE" catalog list --config "$F/tax/gateway.cfg" --department SH-PD-ROGUE
 safely "catalog list: hostile texts escaped, nothing raw" 0 "$ROGUE_ESCAPED" \
     "$SLUICE" catalog list --config "$F/tax/gateway.cfg" --department SH-PD-ROGUE
@@ -97,7 +36,7 @@ as_json "catalog JSON: valid, a key that is not a string made one" 0 \
     "$SLUICE" catalog list --config "$F/tax/gateway.cfg" --department SH-PD-ROGUE --json
 as_json "catalog search JSON: valid" 0 "len(doc) >= 1" \
     "$SLUICE" catalog search --config "$F/tax/gateway.cfg" --text hostile --json
-check "the hostile orders reach their provider" registry_wait "ORD-SH-PD-ROGUE-" \
+eventually "the hostile orders reach their provider" "ORD-SH-PD-ROGUE-" 0 \
     "$SLUICE" order list --config "$F/tax/gateway.cfg"
 safely "order list: hostile purpose and legal basis escaped" 0 \
     "open .*SH-PD-ROGUE +SH-PD-TAX +hostile-values +$ROGUE_ESCAPED +《\\\\x1b\[31m法\\\\x1b\[0m》\\\\x07 \\\\u009b \\\\xe7\\\\xa8" \
@@ -112,12 +51,12 @@ as_json "order list JSON: valid, invalid UTF-8 replaced" 0 \
     --authority "$F/authority/authority.pub" --cert "$F/rogue/SH-PD-ROGUE.cert_secret" \
     --to SH-PD-TAX --attack serve --count 9 --timeout-ms 30000 >"$WORK/serve.out" 2>&1 &
 SERVE_PID=$!
-PIDS="$PIDS $SERVE_PID"
+track "$SERVE_PID"
 rogue_query () {   # item [more args]
     item=$1; shift
     query tax SH-PD-ROGUE "$item" "$KEY" --purpose 税务登记 --role auditor "$@"
 }
-check "the rogue answers once it is registered" registry_wait "OK \(1 row\)" \
+eventually "the rogue answers once it is registered" "OK \(1 row\)" 0 \
     rogue_query hostile-values
 safely "hostile values: escaped, Chinese kept, no raw control byte" 0 \
     "note +$ROGUE_ESCAPED" rogue_query hostile-values
@@ -146,7 +85,7 @@ safely "a hostile refusal: reason and field escaped" 2 \
     rogue_query hostile-error
 as_json "a hostile refusal as JSON: valid" 2 \
     "doc['code'] == 134 and doc['field'] == 'f\x1b[1m\ufffd'" rogue_query hostile-error --json
-for _ in $(seq 1 100); do kill -0 $SERVE_PID 2>/dev/null || break; sleep 0.1; done
+WAIT_SECONDS=10 wait_for gone "$SERVE_PID"
 wait $SERVE_PID
 expect "the rogue served every query" "^served=9" 0 cat "$WORK/serve.out"
 check "daemons alive after the hostile answers" kill -0 $BROKER_PID $tax_PID
@@ -158,13 +97,13 @@ SAFE_TABS=1 safely "audit show: what the rogue sent is shown escaped" 0 \
     "asked	SH-PD-ROGUE	.*refused: ITEM_CLOSED \(closed under 《\\\\x1b\[31m法" \
     "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 0
 
-echo "== unsigned fields take unsigned formats only"
+# --- unsigned fields take unsigned formats only
 expect "a header time as a signed int 64 is refused: MALFORMED" "^status=MALFORMED from=" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-MSA signed-time
 expect "the same query in unsigned formats is answered" "^status=(OK rows|NOT_FOUND)" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-MSA valid
 
-echo "== UTF-8 text intact end to end, and --json always valid"
+# --- UTF-8 text intact end to end, and --json always valid
 ZH_PURPOSE="税务登记"
 ZH_BASIS="《税收征收管理法》第十五条"
 "$SLUICE" agreement draft --id AGR-MSA-TAX-ZH --provider SH-PD-MSA --consumer SH-PD-TAX \
@@ -176,8 +115,7 @@ safely "an agreement whose purpose is Chinese: shown as it is" 0 \
     "purposes    $ZH_PURPOSE" "$SLUICE" agreement show --file "$WORK/zh.agreement"
 expect "and registered" "registered" 0 \
     "$SLUICE" agreement register --config "$F/tax/gateway.cfg" --file "$WORK/zh.agreement"
-check "in force at the provider" registry_wait "AGR-MSA-TAX-ZH +in force" \
-    "$SLUICE" agreement list --config "$F/msa/gateway.cfg"
+eventually "in force at the provider" "AGR-MSA-TAX-ZH +in force" 0 agreements_of msa
 as_json "agreement list JSON: the purpose intact" 0 \
     "any(a['id'] == 'AGR-MSA-TAX-ZH' and a['purposes'] == '$ZH_PURPOSE' for a in doc)" \
     "$SLUICE" agreement list --config "$F/tax/gateway.cfg" --json
@@ -198,8 +136,7 @@ SAFE_TABS=1 safely "the requester's audit log: the granted purpose intact" 0 \
 expect "an order with a Chinese purpose and legal basis" "registered" 0 \
     "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item market-violations \
     --fields case_no,kind --purpose "$ZH_PURPOSE" --legal-basis "$ZH_BASIS" --id ORD-TAX-ZH
-check "reaches the provider intact" registry_wait "ORD-TAX-ZH +open .*$ZH_PURPOSE +$ZH_BASIS" \
-    "$SLUICE" order list --config "$F/msa/gateway.cfg"
+eventually "reaches the provider intact" "ORD-TAX-ZH +open .*$ZH_PURPOSE +$ZH_BASIS" 0 orders_of msa
 as_json "order list JSON: purpose and legal basis intact" 0 \
     "any(o['id'] == 'ORD-TAX-ZH' and o['purpose'] == '$ZH_PURPOSE' and o['legal_basis'] == '$ZH_BASIS' for o in doc)" \
     "$SLUICE" order list --config "$F/msa/gateway.cfg" --json
@@ -231,7 +168,7 @@ as_json "and as JSON: valid UTF-8, bad bytes replaced, controls escaped" 0 \
     "doc['rows'][0]['name'] == '浦东\ufffd\x1b[2J\x07\x9b\n\t' and doc['rows'][0]['address'] == '\ufffd\ufffd\ufffd上'" \
     query tax SH-PD-MSA enterprise-basic "$ZH_BAD_KEY" --purpose p --role auditor --json
 
-echo "== every --json output of these commands parses"
+# --- every --json output of these commands parses
 as_json "query --json (open item)" 0 "doc['status'] == 'OK'" \
     query tax SH-PD-MSA enterprise-basic "$KEY" --purpose p --role auditor --json
 as_json "query --json (refused)" 2 "doc['status'] == 'ITEM_CLOSED'" \
@@ -249,7 +186,7 @@ as_json "order list --json" 0 "len(doc) > 0" \
     "$SLUICE" order list --config "$F/tax/gateway.cfg" --json
 as_json "status --json" 0 "doc['code'] == 0" "$SLUICE" status --config "$F/msa/gateway.cfg" --json
 
-echo "== every refusal says what happened"
+# --- every refusal says what happened
 safely "purpose not agreed: PURPOSE_NOT_AGREED, with the purposes allowed" 2 \
     "PURPOSE_NOT_AGREED -- purpose 'marketing' not agreed in '[A-Z0-9-]+', which allows: .*tax-registration" \
     query tax SH-PD-MSA enterprise-legal-rep "$KEY" --purpose marketing --role auditor
@@ -287,9 +224,9 @@ safely "a gateway that is not running: said so" 3 "no answer from the gateway at
 expect "the rogue withdraws its catalog (first broker)" "^done=OK" 0 \
     rogue rogue SH-PD-ROGUE SH-PD-TAX withdraw
 expect "the rogue withdraws its catalog (second broker)" "^done=OK" 0 rogue2 withdraw
-for order in $("$SLUICE" order list --config "$F/tax/gateway.cfg" | grep -o '^ORD-SH-PD-ROGUE-[0-9]*'); do
+for order in $("$SLUICE" order list --config "$F/tax/gateway.cfg" 2>/dev/null | grep -o '^ORD-SH-PD-ROGUE-[0-9]*'); do
     "$SLUICE" order refuse --config "$F/tax/gateway.cfg" --id "$order" \
         --legal-basis "test order" >/dev/null 2>&1
 done
-check "the rogue's orders are answered" registry_wait "^ORD-SH-PD-ROGUE-[0-9]+ +refused" \
-    "$SLUICE" order list --config "$F/tax/gateway.cfg"
+eventually "the rogue's orders are answered" "^ORD-SH-PD-ROGUE-[0-9]+ +refused" 0 orders_of tax
+finish

@@ -1,15 +1,16 @@
-# The install (sourced by tests/run.sh): make install into a DESTDIR puts
-# every file where the FHS says and no demo or test tool anywhere; each
-# installed man page renders without a warning; systemd-analyze verifies
-# the installed units; the daemons tell a (fake) systemd READY=1,
-# RELOADING=1 and STOPPING=1, and write to a (fake) journal with
-# priorities; make uninstall takes it all away but what was changed; the
-# docs' links all lead somewhere. Needs nothing of the running federation.
-echo "== make install, the units, the man pages and the docs"
+#!/bin/bash
+# the install: make install into a DESTDIR after the FHS, the man pages, the systemd units, sd_notify and the journal, make uninstall, the README's quick start and the docs' links
+. "$(dirname "$0")/../lib.sh"
 
+# make install into a DESTDIR puts every file where the FHS says and no
+# demo or test tool anywhere; each installed man page renders without a
+# warning; systemd-analyze verifies the installed units; the daemons tell
+# a (fake) systemd READY=1, RELOADING=1 and STOPPING=1, and write to a
+# (fake) journal with priorities; make uninstall takes it all away but
+# what was changed; the docs' links all lead somewhere.
 I_WORK="$WORK/install"
 I_ROOT="$I_WORK/root"
-I_PORT=$((PORT + 700))
+I_PORT=$((PORT + 30))
 mkdir -p "$I_WORK"
 # The tree the binaries under test come from, as the Makefile names it
 # (build or build/asan); other binaries install the release build
@@ -128,13 +129,11 @@ with open(told, "a") as out:
 PY
 i_listener=$!
 PIDS="$PIDS $i_listener"
-for _ in $(seq 1 40); do [ -S "$I_NOTIFY" ] && break; sleep 0.05; done
-# i_told N PATTERN: the Nth message told matches PATTERN (waits up to 10 s)
+wait_for test -S "$I_NOTIFY"
+# i_told N PATTERN: the Nth message told matches PATTERN (polled)
+s_told () { sed -n "${1}p" "$I_TOLD" | grep -Eq -- "$2"; }
 i_told () {
-    for _ in $(seq 1 100); do
-        sed -n "${1}p" "$I_TOLD" | grep -Eq -- "$2" && return 0
-        sleep 0.1
-    done
+    wait_for s_told "$1" "$2" && return 0
     echo "messages told so far:"; cat "$I_TOLD"; return 1
 }
 
@@ -185,8 +184,7 @@ NOTIFY_SOCKET="$I_NOTIFY" "$I_ROOT/usr/sbin/sluice-gateway" \
 i_gateway=$!
 PIDS="$PIDS $i_gateway"
 check "the gateway tells READY=1 once its sockets are up" i_told 4 "^READY=1 STATUS=serving$"
-check "and it serves, registered with its broker" registry_wait "registered +yes" \
-    "$SLUICE" status --config "$I_FED/msa/gateway.cfg"
+check "and it serves, registered with its broker" wait_registered msa "$I_FED"
 stop_clean "the gateway stops cleanly" "$i_gateway"
 check "telling STOPPING=1 first" i_told 5 "^STOPPING=1 STATUS=stopping$"
 stop_clean "the broker stops cleanly" "$i_broker"
@@ -281,3 +279,4 @@ print("\n".join(bad) if bad else "links: %d checked" % checked)
 PY
 check "the README fits on a few screens (under 300 lines)" \
     test "$(wc -l <"$ROOT/README.md")" -lt 300
+finish

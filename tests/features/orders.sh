@@ -1,0 +1,41 @@
+#!/bin/bash
+# orders (点菜): filed by a consumer, listed at both ends, accepted into a draft or refused with a legal basis
+. "$(dirname "$0")/../lib.sh"
+
+fed_setup
+fed_start
+mkdir -p "$A"
+
+expect "a consumer files an order" "registered" 0 "$SLUICE" order file --config "$F/tax/gateway.cfg" \
+    --to SH-PD-MSA --item market-violations --fields case_no,kind,penalty --purpose tax-risk \
+    --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-0001
+expect "an order without legal basis is refused" "legal-basis|usage" 64 "$SLUICE" order file \
+    --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item market-violations --purpose x
+"$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item complaint-files \
+    --purpose curiosity --legal-basis "none" --id ORD-TAX-0002 >/dev/null
+eventually "the provider sees open orders with their age" "ORD-TAX-0001 +open +[0-9]+ +SH-PD-TAX" 0 \
+    orders_of msa
+expect "the consumer sees them too" "ORD-TAX-0002 +open" 0 orders_of tax
+expect "the provider accepts: a draft prefilled from the order" "draft.*written" 0 \
+    "$SLUICE" order accept --config "$F/msa/gateway.cfg" --id ORD-TAX-0001 --out "$A/from-order.agreement"
+expect "the draft carries the order's item, fields and purpose" "market-violations" 0 \
+    "$SLUICE" agreement show --file "$A/from-order.agreement"
+expect "a refusal must cite its legal basis" "usage" 64 \
+    "$SLUICE" order refuse --config "$F/msa/gateway.cfg" --id ORD-TAX-0002
+expect "the provider refuses with its legal basis" "registered" 0 "$SLUICE" order refuse \
+    --config "$F/msa/gateway.cfg" --id ORD-TAX-0002 --legal-basis "《投诉举报处理暂行办法》第二十九条"
+eventually "the consumer sees the answers" "ORD-TAX-0002 +refused.*第二十九条" 0 orders_of tax
+expect "only the provider answers an order" "SENDER_MISMATCH" 3 "$SLUICE" order refuse \
+    --config "$F/fda/gateway.cfg" --id ORD-TAX-0001 --legal-basis "not mine"
+expect "an answer is final, also when sent around the CLI" "STALE" 3 \
+    "$SLUICE" order refuse --config "$F/msa/gateway.cfg" --id ORD-TAX-0001 --legal-basis "changed mind"
+expect "another department cannot take over an order's id" "SENDER_MISMATCH" 3 \
+    "$SLUICE" order file --config "$F/fda/gateway.cfg" --to SH-PD-MSA --item market-violations \
+    --purpose x --legal-basis y --id ORD-TAX-0001
+expect "an accepted order cannot be accepted twice" "already accepted" 1 \
+    "$SLUICE" order accept --config "$F/msa/gateway.cfg" --id ORD-TAX-0001 --out "$A/again.agreement"
+sign_both from-order.agreement msa tax
+expect "the agreement from the order is registered" "registered" 0 \
+    "$SLUICE" agreement register --config "$F/tax/gateway.cfg" --file "$A/from-order.agreement"
+eventually "and in force" "AGR-ORD-TAX-0001 +in force" 0 agreements_of msa
+finish
