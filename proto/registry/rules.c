@@ -296,7 +296,7 @@ rules_verify (rules_t *self, statement_t *statement)
     assert (self && statement);
     return truststore_verify_by (self->trust, statement_author (statement),
                                  zclock_time () / 1000, s_statement_signed_by,
-                                 statement);
+                                 statement, NULL);
 }
 
 int
