@@ -462,10 +462,20 @@ s_pack_agreement (msgpack_packer *pk, agreement_t *agreement, const char *state,
     codec_pack_kv_str (pk, "registered_by", registered_by);
 }
 
+//  True if an agreement the policy holds grants nothing for its signers:
+//  a certificate that signed it has since been revoked or expired (grant.h)
+static bool
+s_signers_lapsed (registrar_t *self, agreement_t *enforced)
+{
+    return agreement_check_signers (enforced, self->trust, zclock_time () / 1000, NULL)
+           != STATUS_OK;
+}
+
 //  The state of a registered agreement: revoked; at the provider, in force
 //  only if the policy holds this very version ("superseded" if it holds a
 //  higher one, from a file or the registry, "not in force" if none, e.g.
-//  refused); elsewhere from its validity (NULL).
+//  refused, or if a certificate that signed it is no longer valid);
+//  elsewhere from its validity (NULL).
 static const char *
 s_registered_state (registrar_t *self, agreement_t *agreement)
 {
@@ -475,7 +485,8 @@ s_registered_state (registrar_t *self, agreement_t *agreement)
         return NULL;
     agreement_t *enforced = policy_agreement (self->policy, agreement_id (agreement));
     return !enforced? "not in force":
-           agreement_version (enforced) > agreement_version (agreement)? "superseded": NULL;
+           agreement_version (enforced) > agreement_version (agreement)? "superseded":
+           s_signers_lapsed (self, enforced)? "not in force": NULL;
 }
 
 //  True if the policy's agreement is not the one registered (then it came
@@ -520,7 +531,8 @@ registrar_pack_agreements (registrar_t *self, msgpack_packer *pk)
     for (agreement_t *agreement = policy_first (self->policy); agreement;
          agreement = policy_next (self->policy))
         if (s_from_file (self, agreement))
-            s_pack_agreement (pk, agreement, NULL, "file", now);
+            s_pack_agreement (pk, agreement, s_signers_lapsed (self, agreement)?
+                              "not in force": NULL, "file", now);
     zlistx_destroy (&decoded);
     zlistx_destroy (&list);
 }
