@@ -11,6 +11,7 @@
 #include "certfile.h"
 #include "authority.h"
 #include <sodium.h>
+#include <sqlite3.h>
 
 //  A round of the catch-up with one broker
 typedef struct {
@@ -277,14 +278,22 @@ registrar_load_crl (registrar_t *self, truststore_t *trust)
                       "refused: %s", status_name (status));
 }
 
-void
+int
 registrar_keep_crl (registrar_t *self, truststore_t *trust)
 {
+    assert (self && trust);
     crl_t *crl = truststore_crl (trust);
+    if (!crl)
+        return 0;
     char *error = NULL;
-    if (crl && rules_keep_crl (self->rules, crl, &error))
-        zsys_error ("registrar: cannot keep the revocation list: %s", error);
+    int rc = rules_keep_crl (self->rules, crl, &error);
+    if (rc)
+        zsys_error ("registrar: cannot keep revocation list version %" PRIu64 " in the "
+                    "ledger: %s; it is in force until the gateway stops, and a restart "
+                    "would start from the list kept before", crl_version (crl),
+                    error? error: "no reason given");
     zstr_free (&error);
+    return rc;
 }
 
 
@@ -767,6 +776,27 @@ registrar_test (bool verbose)
     //  After the restart the registered v2 is applied again: in force
     registrar_apply (registrar);
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 2);
+
+
+    //  The revocation list kept: a disk that refuses is said (logged) and
+    //  returned; kept once the disk takes it, and loaded after a restart
+    crl_t *crl = crl_new (1, NULL);
+    assert (crl && crl_add (crl, "SH-PD-FDA", 0, now, "left", NULL) == 0);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    {
+        sqlite3 *blocker = NULL;
+        assert (sqlite3_open (ledger, &blocker) == SQLITE_OK);
+        assert (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        assert (registrar_keep_crl (registrar, trust) == -1);
+        assert (sqlite3_exec (blocker, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (blocker);
+    }
+    assert (registrar_keep_crl (registrar, trust) == 0);
+    truststore_t *restarted = truststore_new (authority_public (authority));
+    registrar_load_crl (registrar, restarted);
+    assert (truststore_crl (restarted) && crl_version (truststore_crl (restarted)) == 1);
+    truststore_destroy (&restarted);
 
     registrar_destroy (&registrar);
     policy_destroy (&policy);

@@ -8,6 +8,7 @@
 #include "status.h"
 #include "authority.h"
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 
 struct _rules_t {
@@ -369,13 +370,20 @@ int
 rules_keep_crl (rules_t *self, crl_t *crl, char **error)
 {
     assert (self && crl);
-    crl_t *kept = rules_kept_crl (self, error);
+    //  A kept list that does not decode is no floor: the verified one
+    //  replaces it (rules_kept_crl says so to whoever loads it)
+    crl_t *kept = rules_kept_crl (self, NULL);
     bool newer = !kept || crl_version (crl) > crl_version (kept);
     crl_destroy (&kept);
     if (!newer)
         return 0;
     char *text = crl_encode (crl);
-    int rc = text? ledger_set_value (self->ledger, S_CRL_VALUE, text, error): -1;
+    if (!text) {
+        status_set_error (error, "cannot encode revocation list version %" PRIu64,
+                          crl_version (crl));
+        return -1;
+    }
+    int rc = ledger_set_value (self->ledger, S_CRL_VALUE, text, error);
     zstr_free (&text);
     return rc;
 }
@@ -701,6 +709,34 @@ rules_test (bool verbose)
     crl_t *kept = rules_kept_crl (test.rules, NULL);
     assert (kept && crl_version (kept) == 2 && crl_size (kept) == 1);
     assert (crl_verify (kept, authority_public (test.authority)) == 0);
+    crl_destroy (&kept);
+    //  A disk that refuses says why, and keeps what it had
+    {
+        sqlite3 *blocker = NULL;
+        assert (sqlite3_open (test.path, &blocker) == SQLITE_OK);
+        assert (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        crl_t *newer = crl_next (crl);
+        crl_sign_by (newer, test.authority);
+        char *error = NULL;
+        assert (rules_keep_crl (test.rules, newer, &error) == -1);
+        assert (error && strstr (error, "ledger: cannot store 'crl'"));
+        zstr_free (&error);
+        assert (sqlite3_exec (blocker, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (blocker);
+        kept = rules_kept_crl (test.rules, NULL);
+        assert (kept && crl_version (kept) == 2);
+        crl_destroy (&kept);
+        crl_destroy (&newer);
+    }
+    //  A kept list that does not decode is said when loaded, and replaced
+    assert (ledger_set_value (test.ledger, "crl", "not a list", NULL) == 0);
+    char *problem = NULL;
+    assert (rules_kept_crl (test.rules, &problem) == NULL);
+    assert (problem && strstr (problem, "does not decode"));
+    zstr_free (&problem);
+    assert (rules_keep_crl (test.rules, older, &problem) == 0 && !problem);
+    kept = rules_kept_crl (test.rules, NULL);
+    assert (kept && crl_version (kept) == 1);
     crl_destroy (&kept);
     crl_destroy (&older);
     crl_destroy (&crl);
