@@ -23,19 +23,24 @@ s_mtime (const char *path)
 static int
 s_identity (startup_t *self, char **error)
 {
+    //  The loaders' own reasons name the file and say what is wrong with it
     const char *path = conf_str (self->conf, "gateway/cert");
-    self->cert = cert_load (path, NULL);
+    char *why = NULL;
+    self->cert = cert_load (path, &why);
     if (!self->cert || !cert_has_secret (self->cert)) {
         status_set_error (error, "%s: cannot load this department's certificate with "
-                          "its secret keys (gateway/cert)", path);
+                          "its secret keys (gateway/cert)%s%s", path, why? ": ": "",
+                          why? why: "");
+        zstr_free (&why);
         return -1;
     }
     self->id = cert_department (self->cert);
     const char *authority_path = conf_str (self->conf, "gateway/authority");
-    authority_t *authority = authority_load (authority_path, NULL);
+    authority_t *authority = authority_load (authority_path, &why);
     if (!authority) {
-        status_set_error (error, "%s: cannot load the authority key (gateway/authority)",
-                          authority_path);
+        status_set_error (error, "%s: cannot load the authority key (gateway/authority)"
+                          "%s%s", authority_path, why? ": ": "", why? why: "");
+        zstr_free (&why);
         return -1;
     }
     memcpy (self->authority, authority_public (authority), 32);
