@@ -123,7 +123,11 @@ static int
 s_show (cli_t *cli)
 {
     const char *path = cli_operand (cli, 0);
-    cert_t *cert = cert_load (path, NULL);
+    //  The loader's reason names the file and says what is wrong with it
+    char *error = NULL;
+    cert_t *cert = cert_load (path, &error);
+    if (!cert && error)
+        return cli_fail_with (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND), &error);
     if (!cert)
         return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
                          "%s is not a valid certificate", path);
