@@ -7,7 +7,7 @@
     certificate, or an older serial that arrives later, is kept among the
     department's superseded certificates (the newest TRUSTSTORE_SUPERSEDED_MAX),
     which only ever verify what their key signed before a renewal
-    (truststore_verify_signed): never a connection, a message or a seal.
+    (truststore_verify_by): never a connection, a message or a seal.
 */
 
 #include "truststore.h"
@@ -330,16 +330,45 @@ truststore_check (truststore_t *self, const char *department, int64_t now,
     return status;
 }
 
+cert_t *
+truststore_lookup_serial (truststore_t *self, const char *department, uint64_t serial)
+{
+    assert (self);
+    cert_t *current = truststore_lookup (self, department);
+    if (!current || cert_serial (current) == serial)
+        return current;
+    zlistx_t *list = (zlistx_t *) zhashx_lookup (self->superseded, department);
+    for (cert_t *cert = list? (cert_t *) zlistx_first (list): NULL; cert;
+         cert = (cert_t *) zlistx_next (list))
+        if (cert_serial (cert) == serial)
+            return cert;
+    return NULL;
+}
+
+status_t
+truststore_check_serial (truststore_t *self, const char *department, uint64_t serial,
+                         int64_t now)
+{
+    assert (self);
+    return s_check_department (self, truststore_lookup_serial (self, department, serial),
+                               now);
+}
+
 status_t
 truststore_verify_by (truststore_t *self, const char *department, int64_t now,
-                      truststore_verify_fn *verify, void *argument)
+                      truststore_verify_fn *verify, void *argument, uint64_t *serial_p)
 {
     assert (self);
     assert (department && verify);
+    if (serial_p)
+        *serial_p = 0;
     cert_t *current = truststore_lookup (self, department);
     status_t status = s_check_department (self, current, now);
-    if (status == STATUS_OK && verify (cert_sign_public (current), argument) == 0)
+    if (status == STATUS_OK && verify (cert_sign_public (current), argument) == 0) {
+        if (serial_p)
+            *serial_p = cert_serial (current);
         return STATUS_OK;
+    }
     //  A superseded certificate verifies what its key signed while it is
     //  itself valid, not revoked, and a department's
     status_t superseded = STATUS_BAD_SIGNATURE;
@@ -348,8 +377,11 @@ truststore_verify_by (truststore_t *self, const char *department, int64_t now,
          cert = (cert_t *) zlistx_next (list))
         if (verify (cert_sign_public (cert), argument) == 0) {
             superseded = s_check_department (self, cert, now);
-            if (superseded == STATUS_OK)
+            if (superseded == STATUS_OK) {
+                if (serial_p)
+                    *serial_p = cert_serial (cert);
                 return STATUS_OK;
+            }
         }
     return superseded != STATUS_BAD_SIGNATURE || status == STATUS_OK?
            superseded: status;
@@ -510,16 +542,31 @@ truststore_test (bool verbose)
     assert (truststore_size (store) == 3);          //  11, and 10 and 9 superseded
 
     //  What the renewed-away key signed still verifies, while its
-    //  certificate is valid; anything else does not
-    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10)
-            == STATUS_OK);
+    //  certificate is valid, and says which certificate that was; anything
+    //  else does not
+    uint64_t signer = 0;
+    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10,
+                                  &signer) == STATUS_OK);
+    assert (signer == 10);
+    assert (cert_serial (truststore_lookup_serial (store, "SH-PD-MSA", 10)) == 10);
+    assert (truststore_lookup_serial (store, "SH-PD-MSA", 11)
+            == truststore_lookup (store, "SH-PD-MSA"));
+    assert (truststore_lookup_serial (store, "SH-PD-MSA", 12) == NULL);
+    assert (truststore_lookup_serial (store, "NOBODY", 10) == NULL);
+    //  ... checked again later, by its serial, as any certificate
+    assert (truststore_check_serial (store, "SH-PD-MSA", 10, now) == STATUS_OK);
+    assert (truststore_check_serial (store, "SH-PD-MSA", 10, now + 2000)
+            == STATUS_CERT_EXPIRED);
+    assert (truststore_check_serial (store, "SH-PD-MSA", 12, now) == STATUS_CERT_UNKNOWN);
+    assert (truststore_check_serial (store, "NOBODY", 10, now) == STATUS_CERT_UNKNOWN);
     assert (truststore_verify_by (store, "SH-PD-MSA", now + 2000, s_test_signed_by,
-                                  &by_10) == STATUS_CERT_EXPIRED);
+                                  &by_10, &signer) == STATUS_CERT_EXPIRED);
+    assert (signer == 0);
     s_test_signed_t forged = by_10;
     forged.signature [0] ^= 1;
-    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &forged)
+    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &forged, NULL)
             == STATUS_BAD_SIGNATURE);
-    assert (truststore_verify_by (store, "NOBODY", now, s_test_signed_by, &by_10)
+    assert (truststore_verify_by (store, "NOBODY", now, s_test_signed_by, &by_10, NULL)
             == STATUS_CERT_UNKNOWN);
     //  At most TRUSTSTORE_SUPERSEDED_MAX superseded certificates, the newest
     for (uint64_t serial = 1; serial <= 8; serial++) {
@@ -563,16 +610,19 @@ truststore_test (bool verbose)
     assert (crl_version (truststore_crl (store)) == 2);
     //  Serial 0 revokes every certificate of a department
     //  With serial 11 revoked, what serial 10 signed still stands
-    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10)
+    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10, NULL)
             == STATUS_OK);
+    assert (truststore_check_serial (store, "SH-PD-MSA", 11, now) == STATUS_CERT_REVOKED);
+    assert (truststore_check_serial (store, "SH-PD-MSA", 10, now) == STATUS_OK);
     crl = crl_new (3, NULL);
     assert (crl_add (crl, "TAX", 0, now, "left the federation", NULL) == 0);
     assert (crl_add (crl, "SH-PD-MSA", 10, now, "old key lost", NULL) == 0);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (store, &crl) == STATUS_OK);
     //  ... until serial 10 is revoked too
-    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10)
+    assert (truststore_verify_by (store, "SH-PD-MSA", now, s_test_signed_by, &by_10, NULL)
             == STATUS_CERT_REVOKED);
+    assert (truststore_check_serial (store, "SH-PD-MSA", 10, now) == STATUS_CERT_REVOKED);
     assert (truststore_check (store, "SH-PD-MSA", now, NULL) == STATUS_OK);
     tax = cert_new ("TAX", "Tax", "department", 2, 77, now - 10, now + 1000, NULL);
     cert_sign_by (tax, authority);
@@ -593,8 +643,9 @@ truststore_test (bool verbose)
             == STATUS_OK);
     assert (truststore_check (store, "BROKER-2", now + 2000, NULL) == STATUS_CERT_EXPIRED);
     //  ... nor does what its key signs verify as a department's
-    assert (truststore_verify_by (store, "BROKER-2", now, s_test_signed_by, &by_broker)
+    assert (truststore_verify_by (store, "BROKER-2", now, s_test_signed_by, &by_broker, NULL)
             == STATUS_CERT_ROLE);
+    assert (truststore_check_serial (store, "BROKER-2", 1, now) == STATUS_CERT_ROLE);
 
     //  Iteration: the current certificates, then the superseded ones
     //  (a lookup meanwhile would move the hash table's cursor)

@@ -7,7 +7,7 @@
     connections, its messages and sealing to it. After a renewal the
     replaced certificates are kept as superseded: they verify only what
     their key signed (agreements, statements), and only while they are
-    valid and not revoked (truststore_verify_signed).
+    valid and not revoked (truststore_verify_by).
 */
 #ifndef SLUICE_TRUSTSTORE_H_INCLUDED
 #define SLUICE_TRUSTSTORE_H_INCLUDED
@@ -77,6 +77,22 @@ status_t
     truststore_check (truststore_t *self, const char *department,
                       int64_t now, cert_t **cert_p);
 
+//  The certificate of `department` with this serial, the current one or a
+//  superseded one (borrowed); NULL if none is held (unknown, or dropped
+//  past TRUSTSTORE_SUPERSEDED_MAX).
+cert_t *
+    truststore_lookup_serial (truststore_t *self, const char *department,
+                              uint64_t serial);
+
+//  The check of truststore_check for the certificate of this serial,
+//  current or superseded: for what a certificate signed once (an
+//  agreement), checked again whenever it is relied on. STATUS_OK, or
+//  STATUS_CERT_UNKNOWN if no such certificate is held, STATUS_CERT_REVOKED,
+//  STATUS_CERT_EXPIRED, STATUS_CERT_ROLE.
+status_t
+    truststore_check_serial (truststore_t *self, const char *department,
+                             uint64_t serial, int64_t now);
+
 //  Validity alone (signature was checked when it was added, revocation,
 //  period) for an already looked-up certificate, whatever its role: for
 //  checks that name the role themselves (the broker's ZAP handler).
@@ -94,9 +110,12 @@ typedef int (truststore_verify_fn) (const uint8_t *sign_public, void *argument);
 //  key passed but that is expired, revoked or not a department's
 //  (STATUS_CERT_EXPIRED, STATUS_CERT_REVOKED, STATUS_CERT_ROLE), or of the
 //  current certificate (STATUS_CERT_UNKNOWN, ...), or STATUS_BAD_SIGNATURE.
+//  On STATUS_OK, *serial_p (if not NULL) is the serial of the certificate
+//  whose key passed, for truststore_check_serial later; else 0.
 status_t
     truststore_verify_by (truststore_t *self, const char *department, int64_t now,
-                          truststore_verify_fn *verify, void *argument);
+                          truststore_verify_fn *verify, void *argument,
+                          uint64_t *serial_p);
 
 //  Number of certificates held (current and superseded), and the first/next
 //  for iteration (borrowed): every current certificate, then every

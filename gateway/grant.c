@@ -259,15 +259,41 @@ s_fields (agreement_t *agreement, const policy_request_t *request,
     return GRANT_NONE;
 }
 
+//  The rule of the signers: the certificates whose keys signed the
+//  agreement, as verified when it was put in force, are still valid and
+//  not revoked now. GRANT_NONE, or GRANT_SIGNERS with the refusal.
+static grant_stage_t
+s_signers (agreement_t *agreement, const policy_request_t *request,
+           truststore_t *trust, policy_decision_t *decision)
+{
+    bool provider = false;
+    status_t status = agreement_check_signers (agreement, trust, request->now, &provider);
+    if (status == STATUS_OK)
+        return GRANT_NONE;
+    s_decide (decision, STATUS_NO_AGREEMENT, "agreement signer no longer valid",
+              "agreement '%s' was signed by %s with certificate serial %" PRIu64
+              ", which is %s: it is no longer in force", agreement_id (agreement),
+              provider? agreement_provider (agreement): agreement_consumer (agreement),
+              provider? agreement_provider_signer (agreement):
+                         agreement_consumer_signer (agreement),
+              status == STATUS_CERT_REVOKED? "revoked":
+              status == STATUS_CERT_EXPIRED? "not valid now":
+              status == STATUS_BAD_SIGNATURE? "not verified": "not held here");
+    return GRANT_SIGNERS;
+}
+
 grant_stage_t
 grant_agreement (agreement_t *agreement, const policy_request_t *request,
-                 grant_count_fn *count, void *argument, policy_decision_t *decision)
+                 truststore_t *trust, grant_count_fn *count, void *argument,
+                 policy_decision_t *decision)
 {
-    assert (agreement && request && count && decision);
+    assert (agreement && request && trust && count && decision);
     grant_reset (decision);
     decision->agreement_id = agreement_id (agreement);
     uint64_t wanted = 0, granted = 0;
-    grant_stage_t stage = s_terms (agreement, request, decision);
+    grant_stage_t stage = s_signers (agreement, request, trust, decision);
+    if (stage == GRANT_NONE)
+        stage = s_terms (agreement, request, decision);
     if (stage == GRANT_NONE)
         stage = s_fields (agreement, request, decision, &wanted);
     if (stage != GRANT_NONE)
@@ -400,15 +426,112 @@ s_test_item_rules (cert_t *consumer, int64_t now)
     item_destroy (&conditional);
 }
 
+//  The federation of the rules' tests: the authority, the provider, the
+//  consumer, and a trust store holding both
+typedef struct {
+    authority_t *authority;
+    cert_t *provider, *consumer;
+    truststore_t *trust;
+} s_test_parties_t;
+
+static cert_t *
+s_test_cert (s_test_parties_t *parties, const char *department, int clearance,
+             uint64_t serial, int64_t not_after)
+{
+    int64_t now = (int64_t) time (NULL);
+    cert_t *cert = cert_new (department, department, "department", clearance, serial,
+                             now - 86400, not_after, NULL);
+    assert (cert && cert_sign_by (cert, parties->authority) == 0);
+    cert_t *copy = cert_dup (cert);
+    assert (truststore_add (parties->trust, &copy) == STATUS_OK);
+    return cert;
+}
+
+//  A CRL of `version` revoking the department's certificate `serial`
+static void
+s_test_revoke (s_test_parties_t *parties, uint64_t version, const char *department,
+               uint64_t serial)
+{
+    crl_t *crl = crl_new (version, NULL);
+    assert (crl && crl_add (crl, department, serial, 0, "test", NULL) == 0);
+    assert (crl_sign_by (crl, parties->authority) == 0);
+    assert (truststore_set_crl (parties->trust, &crl) == STATUS_OK);
+}
+
+//  The rule of the signers: checked at each decision, whatever was
+//  verified when the agreement was put in force
+static void
+s_test_signer_rules (s_test_parties_t *parties, int64_t now)
+{
+    item_t *item = s_test_item ("conditional");
+    agreement_t *agreement = agreement_new ("AGR-S", "SH-PD-MSA", "SH-PD-TAX",
+        "enterprise-basic", "name", "tax-registration", "basis",
+        now - 86400, now + 86400 * 30, 5, "*", NULL);
+    assert (agreement);
+    assert (agreement_sign (agreement, parties->provider) == 0);
+    assert (agreement_sign (agreement, parties->consumer) == 0);
+    policy_request_t request;
+    policy_decision_t decision;
+    s_test_count_t counter = { 0, false, 0 };
+    s_test_request (&request, item, parties->consumer, now);
+    //  Never verified: no agreement
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_SIGNERS);
+    assert (decision.status == STATUS_NO_AGREEMENT);
+    assert (agreement_verify (agreement, parties->trust, now) == STATUS_OK);
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_GRANTED);
+    //  The consumer renews (serial 2): what serial 1 signed still grants
+    cert_t *renewed = s_test_cert (parties, "SH-PD-TAX", 2, 2, now + 86400 * 60);
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_GRANTED);
+    //  ... until serial 1 expires (the consumer's current certificate
+    //  is valid all the while) ...
+    request.now = now + 86400 * 20;
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_SIGNERS);
+    assert (decision.status == STATUS_NO_AGREEMENT);
+    assert (streq (decision.rule, "agreement signer no longer valid"));
+    assert (strstr (decision.reason, "signed by SH-PD-TAX with certificate serial 1, "
+                    "which is not valid now"));
+    //  ... or is revoked: refused at once, counted nothing
+    request.now = now;
+    s_test_revoke (parties, 1, "SH-PD-TAX", 1);
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_SIGNERS);
+    assert (decision.status == STATUS_NO_AGREEMENT && decision.granted == 0);
+    assert (strstr (decision.reason, "serial 1, which is revoked"));
+    assert (counter.calls == 2);
+    //  Signed again by the new key, and verified: granted again
+    assert (agreement_sign (agreement, renewed) == 0);
+    assert (agreement_verify (agreement, parties->trust, now) == STATUS_OK);
+    assert (agreement_consumer_signer (agreement) == 2);
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_GRANTED);
+    //  The provider's signer revoked: the provider is named
+    s_test_revoke (parties, 2, "SH-PD-MSA", 1);
+    assert (grant_agreement (agreement, &request, parties->trust, s_test_count, &counter,
+                             &decision) == GRANT_SIGNERS);
+    assert (strstr (decision.reason, "signed by SH-PD-MSA with certificate serial 1"));
+    cert_destroy (&renewed);
+    agreement_destroy (&agreement);
+    item_destroy (&item);
+}
+
 //  An agreement's rules, each before the next; the count only when asked
 static void
-s_test_agreement_rules (cert_t *consumer, int64_t now)
+s_test_agreement_rules (s_test_parties_t *parties, int64_t now)
 {
+    cert_t *consumer = parties->consumer;
+    truststore_t *trust = parties->trust;
     item_t *item = s_test_item ("conditional");
     agreement_t *agreement = agreement_new ("AGR-1", "SH-PD-MSA", "SH-PD-TAX",
         "enterprise-basic", "name,capital", "tax-registration", "basis",
         now - 86400, now + 86400, 2, "inspector", NULL);
     assert (agreement);
+    assert (agreement_sign (agreement, parties->provider) == 0);
+    assert (agreement_sign (agreement, consumer) == 0);
+    assert (agreement_verify (agreement, trust, now) == STATUS_OK);
     policy_request_t request;
     policy_decision_t decision;
     s_test_count_t counter = { 0, false, 0 };
@@ -417,33 +540,33 @@ s_test_agreement_rules (cert_t *consumer, int64_t now)
     request.purpose = "marketing";
     request.role = "clerk";
     request.requested = 2;
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_VALIDITY);
     assert (decision.status == STATUS_AGREEMENT_EXPIRED);
     assert (streq (decision.agreement_id, "AGR-1"));
     request.now = now;
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_PURPOSE);
     request.purpose = "tax-registration";
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_ROLE);
     request.role = "inspector";
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_CLEARANCE);
     assert (counter.calls == 0);
     //  "All": capital dropped; the count is read, and it decides
     request.requested = 0;
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_GRANTED);
     assert (decision.granted == 1 && counter.calls == 1);
     counter.used = 2;
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_QUOTA);
     assert (decision.status == STATUS_QUOTA_EXCEEDED && decision.granted == 0);
     assert (strstr (decision.reason, "allows 2 requests a UTC day"));
     //  A count that cannot be had refuses, saying only that
     counter.fails = true;
-    assert (grant_agreement (agreement, &request, s_test_count, &counter, &decision)
+    assert (grant_agreement (agreement, &request, trust, s_test_count, &counter, &decision)
             == GRANT_QUOTA);
     assert (decision.status == STATUS_INTERNAL);
     assert (streq (decision.rule, "quota state unavailable"));
@@ -485,16 +608,25 @@ grant_test (bool verbose)
     if (verbose)
         printf (" * grant: ");
     int64_t now = (int64_t) time (NULL);
-    cert_t *consumer = cert_new ("SH-PD-TAX", "Tax bureau", "department", 2, 1,
-                                 now - 86400, now + 86400, NULL);
-    assert (consumer);
+    s_test_parties_t parties;
+    parties.authority = authority_new ("Test authority", NULL);
+    assert (parties.authority);
+    parties.trust = truststore_new (authority_public (parties.authority));
+    assert (parties.trust);
+    parties.provider = s_test_cert (&parties, "SH-PD-MSA", 3, 1, now + 86400 * 100);
+    parties.consumer = s_test_cert (&parties, "SH-PD-TAX", 2, 1, now + 86400 * 10);
+    cert_t *consumer = parties.consumer;
     s_test_item_rules (consumer, now);
-    s_test_agreement_rules (consumer, now);
+    s_test_agreement_rules (&parties, now);
+    s_test_signer_rules (&parties, now);
     s_test_long_reason (consumer, now);
     assert (grant_utc_day (0) == 0 && grant_utc_day (86399) == 0);
     assert (grant_utc_day (86400) == 1 && grant_utc_day (-1) == -1);
     assert (grant_utc_day (-86400) == -1 && grant_utc_day (-86401) == -2);
-    cert_destroy (&consumer);
+    truststore_destroy (&parties.trust);
+    cert_destroy (&parties.provider);
+    cert_destroy (&parties.consumer);
+    authority_destroy (&parties.authority);
     if (verbose)
         printf ("OK\n");
 }

@@ -5,7 +5,9 @@
     purpose; a closed item is never answered; the fields must be the item's;
     an open item is answered within the consumer's clearance. A conditional
     item is answered only under an agreement, whose rules follow in order:
-    validity, purpose, officer role, fields, clearance, the daily quota.
+    its signers (the certificates that signed it still valid and not
+    revoked), validity, purpose, officer role, fields, clearance, the
+    daily quota.
 
     The rules read the request and the agreement and write the decision;
     they keep nothing. Which agreements apply, and how many requests each
@@ -21,6 +23,7 @@
 //  of a pair that refuse, the one that got furthest says why
 typedef enum {
     GRANT_NONE = 0,
+    GRANT_SIGNERS,
     GRANT_VALIDITY,
     GRANT_PURPOSE,
     GRANT_ROLE,
@@ -50,11 +53,15 @@ void
     grant_no_agreement (const policy_request_t *request, policy_decision_t *decision);
 
 //  Applies one agreement's rules to the request; fills *decision and
-//  returns how far the request got. `count` gives the agreement's count of
-//  the request's day. Counts nothing.
+//  returns how far the request got. The certificates that signed the
+//  agreement (agreement_check_signers) are checked in `trust` at the
+//  request's time, first: an agreement whose signer has since been
+//  revoked or expired, a superseded certificate after a renewal too, is
+//  no agreement (NO_AGREEMENT). `count` gives the agreement's count of the
+//  request's day. Counts nothing.
 grant_stage_t
     grant_agreement (agreement_t *agreement, const policy_request_t *request,
-                     grant_count_fn *count, void *argument,
+                     truststore_t *trust, grant_count_fn *count, void *argument,
                      policy_decision_t *decision);
 
 //  The UTC day (days since the epoch) of `now` (seconds since the epoch).

@@ -114,8 +114,10 @@ s_take_certs (peers_t *self, const msgpack_object *certs)
     return accepted;
 }
 
-//  Applies the revocation list a transfer carried; one accepted is kept in
-//  the ledger, so that no broker can take it back after a restart.
+//  Applies the revocation list a transfer carried; the list held is kept
+//  in the ledger, so that no broker can take it back after a restart. A
+//  keep that failed (logged by the registrar) is tried again with the
+//  next transfer, which carries the same list (stale then, but not kept).
 static void
 s_take_crl (peers_t *self, const char *text, size_t size)
 {
@@ -127,10 +129,9 @@ s_take_crl (peers_t *self, const char *text, size_t size)
     }
     else {
         int status = truststore_set_crl (self->trust, &crl);
-        if (status == STATUS_OK)
+        if (status == STATUS_OK || status == STATUS_STALE)
             registrar_keep_crl (self->registrar, self->trust);
         else
-        if (status != STATUS_STALE)
             zsys_warning ("gateway: revocation list refused: %s", status_name (status));
         crl_destroy (&crl);
     }

@@ -443,8 +443,8 @@ policy_decide (policy_t *self, const policy_request_t *request,
     for (agreement_t *agreement = (agreement_t *) zlistx_first (list); agreement;
          agreement = (agreement_t *) zlistx_next (list)) {
         s_counting_t counting = { self, agreement };
-        grant_stage_t stage = grant_agreement (agreement, request, s_count, &counting,
-                                               &trial);
+        grant_stage_t stage = grant_agreement (agreement, request, self->trust,
+                                               s_count, &counting, &trial);
         if (stage > best) {
             best = stage;
             *decision = trial;
@@ -549,17 +549,19 @@ policy_test (bool verbose)
     char *error = NULL;
 
     //  Federation: the provider (market supervision), a consumer with
-    //  clearance 2 (tax), another department, and one the store never saw
+    //  clearance 2 (tax), another department, and one the store never saw;
+    //  valid from 20 days back, since an agreement's signers are checked
+    //  at each decision's time, and the tests decide up to 11 days back
     authority_t *authority = authority_new ("Test authority", NULL);
     assert (authority);
     cert_t *msa = cert_new ("SH-PD-MSA", "Market supervision", "department",
-                            5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
+                            5, 1, now - 20 * S_DAY, now + 365 * S_DAY, NULL);
     cert_t *tax = cert_new ("SH-PD-TAX", "Tax bureau", "department",
-                            2, 1, now - S_DAY, now + 365 * S_DAY, NULL);
+                            2, 1, now - 20 * S_DAY, now + 365 * S_DAY, NULL);
     cert_t *other = cert_new ("SH-PD-HR", "Human resources", "department",
-                              5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
+                              5, 1, now - 20 * S_DAY, now + 365 * S_DAY, NULL);
     cert_t *stranger = cert_new ("SH-PD-X", "Unknown", "department",
-                                 5, 1, now - S_DAY, now + 365 * S_DAY, NULL);
+                                 5, 1, now - 20 * S_DAY, now + 365 * S_DAY, NULL);
     assert (msa && tax && other && stranger);
     cert_sign_by (msa, authority);
     cert_sign_by (tax, authority);
@@ -973,6 +975,38 @@ policy_test (bool verbose)
     agreement = agreement_dup (second);
     assert (policy_add (policy, &agreement, NULL) == STATUS_STALE);
     assert (agreement_version (policy_agreement (policy, "AGR-1")) == 3);
+    //  The consumer renews; then the certificate that signed version 3 is
+    //  revoked: the agreement held grants no more, at once, with no new
+    //  policy_add (NO_AGREEMENT, as after a restart, which refuses it)
+    s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
+              today + 3 * S_DAY, STATUS_OK, "granted under agreement",
+              &decision, verbose);
+    cert_t *renewed = cert_new ("SH-PD-TAX", "Tax bureau", "department",
+                                2, 2, now - 20 * S_DAY, now + 365 * S_DAY, NULL);
+    assert (renewed && cert_sign_by (renewed, authority) == 0);
+    copy = cert_dup (renewed);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+    s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
+              today + 3 * S_DAY, STATUS_OK, "granted under agreement",
+              &decision, verbose);
+    crl_t *crl = crl_new (1, NULL);
+    assert (crl && crl_add (crl, "SH-PD-TAX", 1, now, "renewed", NULL) == 0);
+    assert (crl_sign_by (crl, authority) == 0);
+    assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
+              today + 3 * S_DAY, STATUS_NO_AGREEMENT, "agreement signer no longer valid",
+              &decision, verbose);
+    assert (streq (decision.agreement_id, "AGR-1"));
+    assert (strstr (decision.reason, "signed by SH-PD-TAX with certificate serial 1, "
+                    "which is revoked"));
+    //  Signed again by the new key: in force again
+    agreement = agreement_dup (policy_agreement (policy, "AGR-1"));
+    assert (agreement_sign (agreement, renewed) == 0);
+    assert (policy_add (policy, &agreement, NULL) == STATUS_OK);
+    s_expect (policy, tax, basic, NAME, officer, "inspector", purpose,
+              today + 3 * S_DAY, STATUS_OK, "granted under agreement",
+              &decision, verbose);
+    cert_destroy (&renewed);
     policy_destroy (&policy);
 
     char *command = zsys_sprintf ("rm -rf %s", dir);

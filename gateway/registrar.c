@@ -11,6 +11,7 @@
 #include "certfile.h"
 #include "authority.h"
 #include <sodium.h>
+#include <sqlite3.h>
 
 //  A round of the catch-up with one broker
 typedef struct {
@@ -277,14 +278,22 @@ registrar_load_crl (registrar_t *self, truststore_t *trust)
                       "refused: %s", status_name (status));
 }
 
-void
+int
 registrar_keep_crl (registrar_t *self, truststore_t *trust)
 {
+    assert (self && trust);
     crl_t *crl = truststore_crl (trust);
+    if (!crl)
+        return 0;
     char *error = NULL;
-    if (crl && rules_keep_crl (self->rules, crl, &error))
-        zsys_error ("registrar: cannot keep the revocation list: %s", error);
+    int rc = rules_keep_crl (self->rules, crl, &error);
+    if (rc)
+        zsys_error ("registrar: cannot keep revocation list version %" PRIu64 " in the "
+                    "ledger: %s; it is in force until the gateway stops, and a restart "
+                    "would start from the list kept before", crl_version (crl),
+                    error? error: "no reason given");
     zstr_free (&error);
+    return rc;
 }
 
 
@@ -462,10 +471,20 @@ s_pack_agreement (msgpack_packer *pk, agreement_t *agreement, const char *state,
     codec_pack_kv_str (pk, "registered_by", registered_by);
 }
 
+//  True if an agreement the policy holds grants nothing for its signers:
+//  a certificate that signed it has since been revoked or expired (grant.h)
+static bool
+s_signers_lapsed (registrar_t *self, agreement_t *enforced)
+{
+    return agreement_check_signers (enforced, self->trust, zclock_time () / 1000, NULL)
+           != STATUS_OK;
+}
+
 //  The state of a registered agreement: revoked; at the provider, in force
 //  only if the policy holds this very version ("superseded" if it holds a
 //  higher one, from a file or the registry, "not in force" if none, e.g.
-//  refused); elsewhere from its validity (NULL).
+//  refused, or if a certificate that signed it is no longer valid);
+//  elsewhere from its validity (NULL).
 static const char *
 s_registered_state (registrar_t *self, agreement_t *agreement)
 {
@@ -475,7 +494,8 @@ s_registered_state (registrar_t *self, agreement_t *agreement)
         return NULL;
     agreement_t *enforced = policy_agreement (self->policy, agreement_id (agreement));
     return !enforced? "not in force":
-           agreement_version (enforced) > agreement_version (agreement)? "superseded": NULL;
+           agreement_version (enforced) > agreement_version (agreement)? "superseded":
+           s_signers_lapsed (self, enforced)? "not in force": NULL;
 }
 
 //  True if the policy's agreement is not the one registered (then it came
@@ -520,7 +540,8 @@ registrar_pack_agreements (registrar_t *self, msgpack_packer *pk)
     for (agreement_t *agreement = policy_first (self->policy); agreement;
          agreement = policy_next (self->policy))
         if (s_from_file (self, agreement))
-            s_pack_agreement (pk, agreement, NULL, "file", now);
+            s_pack_agreement (pk, agreement, s_signers_lapsed (self, agreement)?
+                              "not in force": NULL, "file", now);
     zlistx_destroy (&decoded);
     zlistx_destroy (&list);
 }
@@ -755,6 +776,27 @@ registrar_test (bool verbose)
     //  After the restart the registered v2 is applied again: in force
     registrar_apply (registrar);
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 2);
+
+
+    //  The revocation list kept: a disk that refuses is said (logged) and
+    //  returned; kept once the disk takes it, and loaded after a restart
+    crl_t *crl = crl_new (1, NULL);
+    assert (crl && crl_add (crl, "SH-PD-FDA", 0, now, "left", NULL) == 0);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    {
+        sqlite3 *blocker = NULL;
+        assert (sqlite3_open (ledger, &blocker) == SQLITE_OK);
+        assert (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        assert (registrar_keep_crl (registrar, trust) == -1);
+        assert (sqlite3_exec (blocker, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (blocker);
+    }
+    assert (registrar_keep_crl (registrar, trust) == 0);
+    truststore_t *restarted = truststore_new (authority_public (authority));
+    registrar_load_crl (registrar, restarted);
+    assert (truststore_crl (restarted) && crl_version (truststore_crl (restarted)) == 1);
+    truststore_destroy (&restarted);
 
     registrar_destroy (&registrar);
     policy_destroy (&policy);

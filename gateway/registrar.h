@@ -82,7 +82,10 @@ void
     registrar_load_crl (registrar_t *self, truststore_t *trust);
 
 //  Keeps the list the trust store now holds, if newer than the kept one.
-void
+//  0, or -1 if the ledger cannot keep it: then logged with the reason (the
+//  list is in force all the same, but a restart would start from the one
+//  kept before).
+int
     registrar_keep_crl (registrar_t *self, truststore_t *trust);
 
 //  A sync request to `broker` (its id) for the changes after the mark held

@@ -23,6 +23,7 @@ s_mtime (const char *path)
 static int
 s_identity (startup_t *self, char **error)
 {
+    //  The loaders' own reasons name the file and say what is wrong with it
     const char *path = conf_str (self->conf, "gateway/cert");
     char *reason = NULL;
     self->cert = cert_load (path, &reason);

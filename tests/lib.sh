@@ -304,7 +304,7 @@ s_exits () {
 wait_link () { wait_output "(^| )$2: registered" status_of "$1" "${3:-$F}"; }
 # certificates_of FOLDER [DIR]: how many certificates the gateway holds
 certificates_of () {
-    status_of "$@" --json 2>/dev/null | python3 -c \
+    "$SLUICE" status --config "${2:-$F}/$1/gateway.cfg" --json 2>/dev/null | python3 -c \
         'import json, sys; print (json.load (sys.stdin) ["rows"] [0] ["certificates"])'
 }
 # reloaded LOG BEFORE: until a broker's log says whom it trusts more often

@@ -53,6 +53,10 @@ struct _agreement_t {
     bool consumer_signed;
     uint8_t provider_signature [AGREEMENT_SIG_BYTES];
     uint8_t consumer_signature [AGREEMENT_SIG_BYTES];
+    //  The serials of the certificates whose keys verified the signatures
+    //  (agreement_verify), 0 while not verified
+    uint64_t provider_signer;
+    uint64_t consumer_signer;
 };
 
 //  --------------------------------------------------------------------------
@@ -215,6 +219,8 @@ agreement_set_version (agreement_t *self, uint64_t version)
         self->version = version;
         self->provider_signed = false;
         self->consumer_signed = false;
+        self->provider_signer = 0;
+        self->consumer_signer = 0;
     }
     return 0;
 }
@@ -408,6 +414,8 @@ agreement_set_signatures (agreement_t *self, const uint8_t *provider_signature,
                           const uint8_t *consumer_signature)
 {
     assert (self);
+    self->provider_signer = 0;
+    self->consumer_signer = 0;
     self->provider_signed = provider_signature != NULL;
     if (provider_signature)
         memcpy (self->provider_signature, provider_signature, AGREEMENT_SIG_BYTES);
@@ -478,17 +486,21 @@ agreement_sign (agreement_t *self, cert_t *signer)
         return -1;
     uint8_t *signature;
     bool *flag;
+    uint64_t *verified_by;
     if (streq (cert_department (signer), self->provider)) {
         signature = self->provider_signature;
         flag = &self->provider_signed;
+        verified_by = &self->provider_signer;
     }
     else
     if (streq (cert_department (signer), self->consumer)) {
         signature = self->consumer_signature;
         flag = &self->consumer_signed;
+        verified_by = &self->consumer_signer;
     }
     else
         return -1;
+    *verified_by = 0;           //  a new signature, not verified yet
 
     size_t size;
     uint8_t *canonical = agreement_canonical (self, &size);
@@ -525,14 +537,16 @@ s_signed_by (const uint8_t *sign_public, void *argument)
 static status_t
 s_verify_party (truststore_t *trust, const char *department, int64_t now,
                 bool is_signed, const uint8_t *signature,
-                const uint8_t *canonical, size_t size)
+                const uint8_t *canonical, size_t size, uint64_t *signer)
 {
+    *signer = 0;
     if (!is_signed) {
         status_t status = truststore_check (trust, department, now, NULL);
         return status != STATUS_OK? status: STATUS_BAD_SIGNATURE;
     }
     s_signed_t signed_bytes = { signature, canonical, size };
-    return truststore_verify_by (trust, department, now, s_signed_by, &signed_bytes);
+    return truststore_verify_by (trust, department, now, s_signed_by, &signed_bytes,
+                                 signer);
 }
 
 status_t
@@ -542,16 +556,59 @@ agreement_verify (agreement_t *self, truststore_t *trust, int64_t now)
     assert (trust);
     size_t size;
     uint8_t *canonical = agreement_canonical (self, &size);
+    self->consumer_signer = 0;
     status_t status = s_verify_party (trust, self->provider, now,
                                       self->provider_signed,
                                       self->provider_signature,
-                                      canonical, size);
+                                      canonical, size, &self->provider_signer);
     if (status == STATUS_OK)
         status = s_verify_party (trust, self->consumer, now,
                                  self->consumer_signed,
                                  self->consumer_signature,
-                                 canonical, size);
+                                 canonical, size, &self->consumer_signer);
     free (canonical);
+    if (status != STATUS_OK) {
+        self->provider_signer = 0;
+        self->consumer_signer = 0;
+    }
+    return status;
+}
+
+uint64_t
+agreement_provider_signer (agreement_t *self)
+{
+    assert (self);
+    return self->provider_signer;
+}
+
+uint64_t
+agreement_consumer_signer (agreement_t *self)
+{
+    assert (self);
+    return self->consumer_signer;
+}
+
+//  One party's signer certificate, by the serial verify recorded
+static status_t
+s_check_signer (truststore_t *trust, const char *department, uint64_t serial,
+                int64_t now)
+{
+    return serial? truststore_check_serial (trust, department, serial, now):
+                   STATUS_BAD_SIGNATURE;
+}
+
+status_t
+agreement_check_signers (agreement_t *self, truststore_t *trust, int64_t now,
+                         bool *provider_p)
+{
+    assert (self);
+    assert (trust);
+    status_t status = s_check_signer (trust, self->provider, self->provider_signer, now);
+    bool provider = status != STATUS_OK;
+    if (!provider)
+        status = s_check_signer (trust, self->consumer, self->consumer_signer, now);
+    if (provider_p)
+        *provider_p = provider;
     return status;
 }
 
@@ -858,7 +915,32 @@ agreement_test (bool verbose)
     assert (agreement_verify (agreement, trust, now) == STATUS_BAD_SIGNATURE);
     assert (agreement_sign (agreement, tax) == 0);
     assert (agreement_consumer_signed (agreement));
+    assert (agreement_check_signers (agreement, trust, now, NULL) == STATUS_BAD_SIGNATURE);
+    assert (agreement_provider_signer (agreement) == 0);
     assert (agreement_verify (agreement, trust, now) == STATUS_OK);
+    //  Which certificates signed is recorded, and checked again on demand
+    assert (agreement_provider_signer (agreement) == 1);
+    assert (agreement_consumer_signer (agreement) == 1);
+    assert (agreement_check_signers (agreement, trust, now, NULL) == STATUS_OK);
+    bool by_provider = false;
+    assert (agreement_check_signers (agreement, trust, now + 86400 * 400, &by_provider)
+            == STATUS_CERT_EXPIRED);
+    assert (by_provider);
+    {
+        //  A copy keeps what was verified; a new signature or version does not
+        agreement_t *copy_of = agreement_dup (agreement);
+        assert (agreement_check_signers (copy_of, trust, now, NULL) == STATUS_OK);
+        assert (agreement_sign (copy_of, tax) == 0);
+        assert (agreement_consumer_signer (copy_of) == 0);
+        assert (agreement_provider_signer (copy_of) == 1);
+        assert (agreement_check_signers (copy_of, trust, now, &by_provider)
+                == STATUS_BAD_SIGNATURE);
+        assert (!by_provider);
+        assert (agreement_verify (copy_of, trust, now) == STATUS_OK);
+        assert (agreement_set_version (copy_of, 7) == 0);
+        assert (agreement_provider_signer (copy_of) == 0);
+        agreement_destroy (&copy_of);
+    }
     //  Certificates valid at `now` only
     assert (agreement_verify (agreement, trust, now + 86400 * 400)
             == STATUS_CERT_EXPIRED);
@@ -885,13 +967,31 @@ agreement_test (bool verbose)
     assert (truststore_add (trust, &copy) == STATUS_OK);
     assert (cert_serial (truststore_lookup (trust, "SH-PD-TAX")) == 2);
     assert (agreement_verify (agreement, trust, now) == STATUS_OK);
+    assert (agreement_consumer_signer (agreement) == 1);     //  the superseded one
     assert (agreement_verify (agreement, trust, now + 86400 * 400) == STATUS_CERT_EXPIRED);
-    //  A revoked provider certificate: CERT_REVOKED (the provider is first)
+    assert (agreement_consumer_signer (agreement) == 0);     //  a failure records none
+    assert (agreement_verify (agreement, trust, now) == STATUS_OK);
+    //  The superseded consumer certificate revoked: what it signed no
+    //  longer stands, though the consumer's current certificate does
     crl_t *crl = crl_new (1, NULL);
     assert (crl);
+    assert (crl_add (crl, "SH-PD-TAX", 1, now, "renewed; old key retired", NULL) == 0);
+    crl_t *next = crl_next (crl);
+    crl_sign_by (crl, authority);
+    assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    assert (agreement_check_signers (agreement, trust, now, &by_provider)
+            == STATUS_CERT_REVOKED);
+    assert (!by_provider);
+    assert (agreement_consumer_signer (agreement) == 1);
+    //  A revoked provider certificate: CERT_REVOKED (the provider is first)
+    crl = next;
     assert (crl_add (crl, "SH-PD-MSA", 1, now, "key compromise", NULL) == 0);
     crl_sign_by (crl, authority);
     assert (truststore_set_crl (trust, &crl) == STATUS_OK);
+    //  What was verified before the list came stands no longer
+    assert (agreement_check_signers (agreement, trust, now, &by_provider)
+            == STATUS_CERT_REVOKED);
+    assert (by_provider);
     assert (agreement_verify (agreement, trust, now) == STATUS_CERT_REVOKED);
 
     truststore_destroy (&trust);

@@ -125,9 +125,30 @@ int
 //  `now`. Else the truststore_check status of the first party whose
 //  certificate fails (CERT_UNKNOWN, CERT_EXPIRED, CERT_REVOKED), or
 //  STATUS_BAD_SIGNATURE for a missing or wrong signature. The provider is
-//  checked first.
+//  checked first. Records which certificate (its serial: the current one,
+//  or after a renewal a superseded one) verified each signature, for
+//  agreement_check_signers; a failure records none.
 status_t
     agreement_verify (agreement_t *self, truststore_t *trust, int64_t now);
+
+//  The serial of the certificate whose key verified the party's signature
+//  at the last agreement_verify that passed; 0 if none did since the
+//  agreement was made, read, signed or given another version.
+uint64_t agreement_provider_signer (agreement_t *self);
+uint64_t agreement_consumer_signer (agreement_t *self);
+
+//  Whether the agreement still stands on its signatures: the certificates
+//  that verified them (recorded by agreement_verify) are each still held,
+//  valid at `now`, not revoked and a department's. An agreement is only
+//  as good as its signers, and a certificate can be revoked or expire
+//  after it signed, also a superseded one after a renewal: whoever relies
+//  on an agreement checks this each time. STATUS_OK, or the
+//  truststore_check_serial status of the first signer that fails (the
+//  provider first; *provider_p, if not NULL, says whether it was the
+//  provider), or STATUS_BAD_SIGNATURE if the agreement was never verified.
+status_t
+    agreement_check_signers (agreement_t *self, truststore_t *trust, int64_t now,
+                             bool *provider_p);
 
 //  Rules used by the provider's policy. Names are matched exactly.
 bool

@@ -8,6 +8,7 @@
 #include "status.h"
 #include "authority.h"
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 
 struct _rules_t {
@@ -174,8 +175,17 @@ s_order (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
         return s_refuse (verdict, STATUS_MALFORMED,
                          "not a valid order (provider, item, purpose and legal basis)");
     s_set_parties (verdict, statement_author (statement), order.provider);
-    if (!truststore_lookup (self->trust, order.provider))
+    //  The provider is a peer like any other: a department with a valid
+    //  certificate, never a broker, nor one revoked or expired
+    int status = truststore_check (self->trust, order.provider, zclock_time () / 1000,
+                                   NULL);
+    if (status == STATUS_CERT_UNKNOWN)
         return s_refuse (verdict, STATUS_UNKNOWN_DEPARTMENT, "no such department");
+    if (status != STATUS_OK)
+        return s_refuse (verdict, status, "the provider %s %s", order.provider,
+                         status == STATUS_CERT_REVOKED? "is revoked":
+                         status == STATUS_CERT_EXPIRED? "has no certificate valid now":
+                         "is not a department");
     return STATUS_OK;
 }
 
@@ -296,7 +306,7 @@ rules_verify (rules_t *self, statement_t *statement)
     assert (self && statement);
     return truststore_verify_by (self->trust, statement_author (statement),
                                  zclock_time () / 1000, s_statement_signed_by,
-                                 statement);
+                                 statement, NULL);
 }
 
 int
@@ -360,13 +370,20 @@ int
 rules_keep_crl (rules_t *self, crl_t *crl, char **error)
 {
     assert (self && crl);
-    crl_t *kept = rules_kept_crl (self, error);
+    //  A kept list that does not decode is no floor: the verified one
+    //  replaces it (rules_kept_crl says so to whoever loads it)
+    crl_t *kept = rules_kept_crl (self, NULL);
     bool newer = !kept || crl_version (crl) > crl_version (kept);
     crl_destroy (&kept);
     if (!newer)
         return 0;
     char *text = crl_encode (crl);
-    int rc = text? ledger_set_value (self->ledger, S_CRL_VALUE, text, error): -1;
+    if (!text) {
+        status_set_error (error, "cannot encode revocation list version %" PRIu64,
+                          crl_version (crl));
+        return -1;
+    }
+    int rc = ledger_set_value (self->ledger, S_CRL_VALUE, text, error);
     zstr_free (&text);
     return rc;
 }
@@ -510,6 +527,25 @@ rules_test (bool verbose)
     test.msa = s_test_cert (&test, "SH-PD-MSA");
     test.tax = s_test_cert (&test, "SH-PD-TAX");
     test.fda = s_test_cert (&test, "SH-PD-FDA");
+    //  Providers no order may name: revoked, expired, a broker
+    {
+        int64_t now = zclock_time () / 1000;
+        cert_t *gone = s_test_cert (&test, "SH-PD-GONE");
+        cert_t *expired = cert_new ("SH-PD-OLD", "old", "department", 3, 1,
+                                    now - 86400, now - 60, NULL);
+        cert_t *broker = cert_new ("BROKER", "broker", CERT_ROLE_BROKER, 0, 1,
+                                   now - 60, now + 86400, NULL);
+        assert (expired && broker);
+        cert_sign_by (expired, test.authority);
+        cert_sign_by (broker, test.authority);
+        assert (truststore_add (test.trust, &expired) == STATUS_OK);
+        assert (truststore_add (test.trust, &broker) == STATUS_OK);
+        crl_t *crl = crl_new (1, NULL);
+        assert (crl_add (crl, "SH-PD-GONE", 0, now, "left", NULL) == 0);
+        crl_sign_by (crl, test.authority);
+        assert (truststore_set_crl (test.trust, &crl) == STATUS_OK);
+        cert_destroy (&gone);
+    }
     rules_verdict_t verdict;
 
     //  As a broker: any department's statements
@@ -605,6 +641,10 @@ rules_test (bool verbose)
         { false, test.fda, "ORD-F1", 1, "SH-PD-MSA", STATUS_OK },
         { true,  test.msa, "ORD-2", 1, NULL, STATUS_OK },
         { false, test.tax, "ORD-5", 1, "SH-PD-MSA", STATUS_OK },
+        //  The provider is checked as every peer is
+        { false, test.fda, "ORD-F2", 1, "SH-PD-GONE", STATUS_CERT_REVOKED },
+        { false, test.fda, "ORD-F3", 1, "SH-PD-OLD", STATUS_CERT_EXPIRED },
+        { false, test.fda, "ORD-F4", 1, "BROKER", STATUS_CERT_ROLE },
     };
     for (size_t index = 0; index < sizeof (steps) / sizeof (steps [0]); index++) {
         if (index == 9)
@@ -623,6 +663,8 @@ rules_test (bool verbose)
         if (status == STATUS_LIMIT_REACHED)
             assert (strstr (verdict.reason, "3 open orders")
                  && strstr (verdict.reason, "order-limit 3"));
+        if (status == STATUS_CERT_ROLE)
+            assert (streq (verdict.reason, "the provider BROKER is not a department"));
     }
     s_test_close (&test);
 
@@ -667,6 +709,34 @@ rules_test (bool verbose)
     crl_t *kept = rules_kept_crl (test.rules, NULL);
     assert (kept && crl_version (kept) == 2 && crl_size (kept) == 1);
     assert (crl_verify (kept, authority_public (test.authority)) == 0);
+    crl_destroy (&kept);
+    //  A disk that refuses says why, and keeps what it had
+    {
+        sqlite3 *blocker = NULL;
+        assert (sqlite3_open (test.path, &blocker) == SQLITE_OK);
+        assert (sqlite3_exec (blocker, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+        crl_t *newer = crl_next (crl);
+        crl_sign_by (newer, test.authority);
+        char *error = NULL;
+        assert (rules_keep_crl (test.rules, newer, &error) == -1);
+        assert (error && strstr (error, "ledger: cannot store 'crl'"));
+        zstr_free (&error);
+        assert (sqlite3_exec (blocker, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+        sqlite3_close (blocker);
+        kept = rules_kept_crl (test.rules, NULL);
+        assert (kept && crl_version (kept) == 2);
+        crl_destroy (&kept);
+        crl_destroy (&newer);
+    }
+    //  A kept list that does not decode is said when loaded, and replaced
+    assert (ledger_set_value (test.ledger, "crl", "not a list", NULL) == 0);
+    char *problem = NULL;
+    assert (rules_kept_crl (test.rules, &problem) == NULL);
+    assert (problem && strstr (problem, "does not decode"));
+    zstr_free (&problem);
+    assert (rules_keep_crl (test.rules, older, &problem) == 0 && !problem);
+    kept = rules_kept_crl (test.rules, NULL);
+    assert (kept && crl_version (kept) == 1);
     crl_destroy (&kept);
     crl_destroy (&older);
     crl_destroy (&crl);

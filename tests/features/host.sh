@@ -45,6 +45,30 @@ h_all_private "broker state private: directory 0700, every file 0600" "$F/broker
 check "the local API socket is private too" test "$(h_mode "$F/msa/state/local.ipc")" = 600
 check "the state lock holds the gateway's pid" test "$(cat "$F/msa/state/lock")" = "$msa_PID"
 
+# State as an earlier version may have left it, open to everyone (the
+# directory 0755, every file 0644: the databases, their -wal and -shm, the
+# lock): both daemons make it private again when they start
+stop_clean "the gateway stops, its state then opened up" "$msa_PID"
+stop_clean "the broker stops, its state then opened up" "$BROKER_PID"
+for dir in "$F/msa/state" "$F/broker/state"; do
+    chmod 0755 "$dir"
+    find "$dir" -maxdepth 1 -type f -exec chmod 0644 {} +
+done
+h_opened () {   # DIR: the directory 755, its databases 644
+    [ "$(h_mode "$1")" = 755 ] && h_modes "$1" | grep -q "\.db 644 " &&
+        ! h_modes "$1" | grep -q "\.db 600 "
+}
+check "the gateway's state is left open: directory 0755, databases 0644" h_opened "$F/msa/state"
+check "the broker's state is left open too" h_opened "$F/broker/state"
+start_broker
+start_gateway msa
+check "the gateway with its opened-up state registers again" wait_registered msa
+check "so does the requester, with the restarted broker" wait_registered tax
+h_all_private "gateway state made private again at start: directory 0700, every file 0600" \
+    "$F/msa/state" 600
+h_all_private "broker state made private again at start: directory 0700, every file 0600" \
+    "$F/broker/state" 600
+
 # Log lines: ISO 8601 time with milliseconds and the zone, program, level
 check "broker log lines carry ISO 8601 times with their zone" \
     grep -Eq "${H_STAMP}sluice-broker I: .*listening on" "$WORK/broker.log"

@@ -3,6 +3,10 @@
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
+revoked_member SH-PD-GONE gone || setup_failed "a revoked member"
+# The directory carries a second broker's certificate: a broker's identity,
+# known to all, never a party to an order
+cp "$F/broker2/BROKER-2.cert" "$F/broker/certs/"
 fed_start
 mkdir -p "$A"
 
@@ -32,6 +36,17 @@ expect "an answer is final, also when sent around the CLI" "STALE" 3 \
 expect "another department cannot take over an order's id" "SENDER_MISMATCH" 3 \
     "$SLUICE" order file --config "$F/fda/gateway.cfg" --to SH-PD-MSA --item market-violations \
     --purpose x --legal-basis y --id ORD-TAX-0001
+# The provider of an order is checked as every peer is: a department with
+# a valid certificate, by the brokers and by every gateway
+o_file () {     # ID PROVIDER: TAX files an order with PROVIDER
+    "$SLUICE" order file --config "$F/tax/gateway.cfg" --to "$2" --item market-violations \
+        --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id "$1"
+}
+expect "an order to a revoked department is refused" "CERT_REVOKED" 3 o_file ORD-TAX-0003 SH-PD-GONE
+expect "an order to a broker is refused" "CERT_ROLE" 3 o_file ORD-TAX-0004 BROKER-2
+expect "an order to an unknown department is refused" "UNKNOWN_DEPARTMENT" 3 \
+    o_file ORD-TAX-0005 SH-PD-NOBODY
+refute "none of them is listed" "ORD-TAX-000[345]" 0 orders_of tax
 expect "an accepted order cannot be accepted twice" "already accepted" 1 \
     "$SLUICE" order accept --config "$F/msa/gateway.cfg" --id ORD-TAX-0001 --out "$A/again.agreement"
 sign_both from-order.agreement msa tax
