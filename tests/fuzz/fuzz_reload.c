@@ -42,9 +42,16 @@ static char s_dir [64];
 static zactor_t *s_broker, *s_gateway;
 static conf_t *s_broker_conf, *s_gateway_conf;
 
+//  At exit (libFuzzer's time is up): the daemons are stopped before czmq's
+//  own exit handler (registered before this one, so run after it) ends the
+//  context under their sockets, then their files removed
 static void
 s_cleanup (void)
 {
+    zactor_destroy (&s_gateway);
+    zactor_destroy (&s_broker);
+    conf_destroy (&s_gateway_conf);
+    conf_destroy (&s_broker_conf);
     s_fuzz_remove_tree (s_dir);
 }
 
