@@ -1062,6 +1062,34 @@ s_strike_broker_peer (s_liar_t *self, s_peer_t *peer)
 }
 
 
+//  --------------------------------------------------------------------------
+//  Versions ahead of the clock
+
+//  An order from the signer numbered 2^63-1, which would freeze its id for
+//  good, then the same id numbered by the clock
+static void
+s_strike_version_ahead (s_liar_t *self, s_peer_t *peer)
+{
+    const char *signer = cert_department (self->signer);
+    const char *purposes [2] = { "numbered ahead", "numbered by the clock" };
+    uint64_t versions [2] = { STATEMENT_VERSION_MAX, 0 };
+    for (size_t index = 0; index < 2; index++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        s_order_body (self, peer, purposes [index], "none: versions", &buffer);
+        statement_t *statement = s_statement (STATEMENT_ORDER, signer, "ORD-LIAR-AHEAD",
+                                              versions [index], buffer.data, buffer.size,
+                                              0, cert_sign_secret (self->signer));
+        if (statement) {
+            s_push (self, peer, statement);
+            s_report (self, "sent: order ORD-LIAR-AHEAD from %s version %" PRIu64 " (%s)",
+                      signer, statement_version (statement), purposes [index]);
+        }
+        statement_destroy (&statement);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
 static const s_attack_t s_attacks [] = {
     { "honest", true, true, false, NULL, s_strike_honest, NULL,
       "push --agreement as it is, by --signer (the control: it is granted)" },
@@ -1098,6 +1126,9 @@ static const s_attack_t s_attacks [] = {
     { "broker-peer", false, true, false, s_setup_broker_peer, s_strike_broker_peer, NULL,
       "ask (and order) as --signer, another broker, and as this broker, each with "
       "its own keys" },
+    { .name = "version-ahead", .needs_signer = true, .strike = s_strike_version_ahead,
+      .help = "push an order from --signer numbered 2^63-1, then the same id "
+              "numbered by the clock" },
 };
 
 

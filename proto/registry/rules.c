@@ -305,8 +305,17 @@ rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict,
 {
     assert (self && statement && verdict);
     memset (verdict, 0, sizeof (*verdict));
-    if (statement_issued (statement) > zclock_time () + RULES_SKEW_MS)
+    int64_t now = zclock_time ();
+    if (statement_issued (statement) > now + RULES_SKEW_MS)
         return s_refuse (verdict, STATUS_STALE, "the statement is issued in the future");
+    //  An author numbers its own statements (an agreement's both parties):
+    //  a version far ahead of every clock would win over anything it makes
+    //  later, and freeze the key for good
+    uint64_t bound = (uint64_t) (now + RULES_SKEW_MS);
+    if (statement_version (statement) > bound)
+        return s_refuse (verdict, STATUS_VERSION_AHEAD, "version %" PRIu64 " is ahead of "
+                         "the clock: above %" PRIu64 ", this registry's time in ms plus %d s",
+                         statement_version (statement), bound, RULES_SKEW_MS / 1000);
     int status = rules_verify (self, statement);
     if (status == STATUS_BAD_SIGNATURE)
         return s_refuse (verdict, status, "the statement's signature does not verify");
@@ -576,6 +585,26 @@ rules_test (bool verbose)
     statement = s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA", 6, "\x80", 1);
     statement_sign (statement, cert_sign_secret (test.tax));
     assert (s_try (&test, statement, &verdict) == STATUS_BAD_SIGNATURE);
+    //  A version ahead of the clock (beyond the skew) would freeze the key:
+    //  refused, of every kind an author numbers; up to the skew is taken,
+    //  and a later statement numbered by the clock still replaces nothing
+    //  below it
+    uint64_t ahead = (uint64_t) (zclock_time () + RULES_SKEW_MS + 60000);
+    uint64_t within = (uint64_t) (zclock_time () + RULES_SKEW_MS - 60000);
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            STATEMENT_VERSION_MAX, "\x80", 1), &verdict)
+            == STATUS_VERSION_AHEAD);
+    assert (strstr (verdict.reason, "ahead of the clock"));
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            ahead, "\x80", 1), &verdict)
+            == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_order (test.tax, "ORD-AHEAD", STATEMENT_VERSION_MAX,
+                                        "SH-PD-MSA"), &verdict) == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_statement (STATEMENT_REVOCATION, test.msa, "AGR-1", ahead,
+                                            "", 0), &verdict) == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            within, "\x80", 1), &verdict) == STATUS_OK);
+    assert (!s_holds (test.rules, STATEMENT_ORDER, "ORD-AHEAD"));
     //  Orders, in turn: an id is its author's; an answer only by the
     //  provider, final; an answered order stays as it was. Then the bound
     //  on open orders, three here: a new version of an open order takes no

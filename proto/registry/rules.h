@@ -11,7 +11,10 @@
     A statement is admitted only if all of these hold, in this order (the
     first that fails is the answer, with a reason in words):
 
-    1.  it is not issued in the future (beyond RULES_SKEW_MS): STALE;
+    1.  it is not issued in the future (beyond RULES_SKEW_MS): STALE; its
+        version is not above the judge's clock in ms plus RULES_SKEW_MS:
+        VERSION_AHEAD (a version chosen far ahead would win over all the
+        author makes later, and freeze its key for good);
     2.  its author has a certificate valid now in the trust store, and the
         signature verifies with it: CERT_UNKNOWN, CERT_EXPIRED,
         CERT_REVOKED, BAD_SIGNATURE;
