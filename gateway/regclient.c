@@ -15,6 +15,7 @@ typedef struct {
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     char op [LOCALAPI_OP_MAX + 1];      //  the local operation
     char key [STATEMENT_KEY_MAX + 1];   //  of the statement put, if any
+    uint64_t version;                   //  publish: our catalog's
     int64_t deadline;
     envelope_t *envelope;               //  as sent, to send again
     bool waiting;                       //  for a broker to know us again
@@ -27,6 +28,8 @@ struct _regclient_t {
     catalogs_t *catalogs;               //  borrowed
     asking_t *asking;                   //  borrowed
     zhashx_t *requests;                 //  msgid hex -> s_request_t
+    zhashx_t *catalog_refusals;         //  broker id -> the status name of its
+                                        //  last refusal of our catalog, logged
 };
 
 static void
@@ -52,6 +55,9 @@ regclient_new (startup_t *parts, catalogs_t *catalogs, asking_t *asking)
     self->requests = zhashx_new ();
     assert (self->requests);
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
+    self->catalog_refusals = zhashx_new ();
+    assert (self->catalog_refusals);
+    zhashx_set_destructor (self->catalog_refusals, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
 
@@ -61,6 +67,7 @@ regclient_destroy (regclient_t **self_p)
     assert (self_p);
     if (*self_p) {
         zhashx_destroy (&(*self_p)->requests);
+        zhashx_destroy (&(*self_p)->catalog_refusals);
         free (*self_p);
         *self_p = NULL;
     }
@@ -80,6 +87,26 @@ s_reply (regclient_t *self, zmsg_t *reply_to, int status, const char *reason,
 
 //  --------------------------------------------------------------------------
 //  What we send
+
+//  A request sent as `envelope` (taken), now waiting for `answers_due`
+//  brokers' answers until the timeout
+static s_request_t *
+s_request_add (regclient_t *self, envelope_t **envelope_p, zmsg_t *reply_to,
+               const char *local_op, const char *key, size_t answers_due)
+{
+    s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
+    assert (request);
+    request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
+    envelope_id_hex (envelope_header (*envelope_p)->id, request->msgid);
+    snprintf (request->op, sizeof (request->op), "%s", local_op);
+    snprintf (request->key, sizeof (request->key), "%s", key? key: "");
+    request->deadline = zclock_mono () + self->parts->timeout_ms;
+    request->answers_due = answers_due;
+    request->envelope = *envelope_p;
+    *envelope_p = NULL;
+    zhashx_insert (self->requests, request->msgid, request);
+    return request;
+}
 
 size_t
 regclient_send (regclient_t *self, zmsg_t *reply_to, const char *local_op,
@@ -103,20 +130,9 @@ regclient_send (regclient_t *self, zmsg_t *reply_to, const char *local_op,
     if (!sent)
         s_reply (self, reply_to, STATUS_NOT_REGISTERED,
                  "this gateway is not connected to a broker", NULL);
-    else {
-        s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
-        assert (request);
-        request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
-        envelope_id_hex (envelope_header (envelope)->id, request->msgid);
-        snprintf (request->op, sizeof (request->op), "%s", local_op);
-        if (statement)
-            snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
-        request->deadline = zclock_mono () + self->parts->timeout_ms;
-        request->answers_due = sent;
-        request->envelope = envelope;
-        envelope = NULL;
-        zhashx_insert (self->requests, request->msgid, request);
-    }
+    else
+        s_request_add (self, &envelope, reply_to, local_op,
+                       statement? statement_key (statement): NULL, sent);
     envelope_destroy (&envelope);
     return sent;
 }
@@ -187,6 +203,9 @@ regclient_publish (regclient_t *self, link_t *only)
                 zsys_warning ("gateway: the catalog was not sent to broker %s now; "
                               "it is sent when the broker welcomes us again",
                               link_broker_id (link));
+            else    //  its answer is judged by s_catalog_done
+                s_request_add (self, &envelope, NULL, "publish", parts->id, 1)->version =
+                    version;
             envelope_destroy (&envelope);
         }
     }
@@ -275,8 +294,40 @@ s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
     }
 }
 
-//  The answer to one of our requests; or a refusal of our catalog or our
-//  catch-up, which is asked again
+//  A broker's answer to our catalog. A refusal is logged once per broker
+//  and status, and again only after that broker took a catalog of ours:
+//  the catalog goes out at every welcome and every change, and would say
+//  the same each time. STALE means the broker holds a catalog of ours of a
+//  higher version (signed with our key: by another gateway holding our
+//  certificate, or numbered while our clock was ahead), which stays in
+//  force there until we publish above it.
+static void
+s_catalog_done (regclient_t *self, link_t *link, s_request_t *request,
+                registry_msg_t *msg)
+{
+    const char *broker = link_broker_id (link);
+    const char *status = status_name ((int) msg->status);
+    const char *said = (const char *) zhashx_lookup (self->catalog_refusals, broker);
+    if (msg->status == STATUS_OK)
+        zhashx_delete (self->catalog_refusals, broker);
+    else
+    if (said && streq (said, status))
+        SLUICE_DEBUG (self->parts->level, "gateway: broker %s refused our catalog version %"
+                      PRIu64 " again: %s (%s)", broker, request->version, status,
+                      msg->reason);
+    else {
+        zsys_warning ("gateway: broker %s refused our catalog version %" PRIu64 ": %s "
+                      "(%s)%s", broker, request->version, status, msg->reason,
+                      msg->status == STATUS_STALE? "; it holds a catalog of ours of a "
+                      "higher version, which the others read there instead of this one "
+                      "until we publish above it (not said again until it takes one)":
+                      "");
+        zhashx_update (self->catalog_refusals, broker, strdup (status));
+    }
+}
+
+//  The answer to one of our requests; or a refusal of our catch-up, which
+//  is asked again
 static void
 s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
 {
@@ -285,6 +336,11 @@ s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
     s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
     if (request && streq (msg->op, "listed") && streq (request->op, "catalogs"))
         s_take_listed (self, request, msg);
+    else
+    if (request && streq (msg->op, "done") && streq (request->op, "publish")) {
+        s_catalog_done (self, link, request, msg);
+        zhashx_delete (self->requests, msgid);
+    }
     else
     if (request && streq (msg->op, "done")) {
         localapi_reply_t reply = {
@@ -355,9 +411,10 @@ regclient_error (regclient_t *self, link_t *link, const message_error_t *error)
     s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
     if (!request)
         return false;
-    if (error->code == STATUS_NOT_REGISTERED)
+    if (error->code == STATUS_NOT_REGISTERED && !streq (request->op, "publish"))
         //  The broker does not know us (it restarted, or closed every
-        //  connection): it is sent when the broker welcomes us back
+        //  connection): it is sent when the broker welcomes us back (our
+        //  catalog is published anew then, numbered again)
         request->waiting = true;
     else
     if (streq (request->op, "catalogs") && request->answers_due > 1) {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# the registry at a real broker: a version ahead of the clock refused (VERSION_AHEAD), so no id freezes
+# the registry at a real broker: a version ahead of the clock refused (VERSION_AHEAD), so no id freezes; a department's catalog refused as STALE said once
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup --rogue
@@ -20,4 +20,25 @@ expect "an order numbered 2^63-1 is refused" "^replies=1 ok=0 errors=1 .*last=VE
     rogue rogue SH-PD-ROGUE SH-PD-MSA orders --count 1 --statement-version "$RB_MAX"
 logged "the broker logs the refusal, with the version" "$WORK/broker.log" VERSION_AHEAD \
     "SH-PD-ROGUE put catalog SH-PD-ROGUE version $RB_MAX"
+
+# --- A catalog of MSA's signed with its key and numbered 4 minutes ahead
+# (within the bound), registered while MSA's gateway is away: MSA's own
+# catalog is refused as STALE when it comes back, and says so once
+stop_clean "MSA's gateway stops" "$msa_PID"
+expect "a catalog of MSA numbered 4 minutes ahead is taken (within the bound)" "^done=OK " 0 \
+    rogue msa SH-PD-MSA SH-PD-TAX withdraw --statement-version "$(($(rb_now) + 240000))"
+RB_FROM=$(log_mark "$WORK/msa.log")
+start_gateway msa
+check "MSA's gateway registers again" wait_registered msa
+LOG_FROM=$RB_FROM logged "MSA says its catalog was refused as STALE, with both versions" \
+    "$WORK/msa.log" STALE "broker BROKER refused our catalog version" "which is registered"
+RB_PUTS=$(log_count "$WORK/broker.log" STALE "SH-PD-MSA put catalog SH-PD-MSA")
+kill -HUP "$msa_PID"
+logged_times "MSA publishes again (SIGHUP): refused again" "$WORK/broker.log" \
+    $((RB_PUTS + 1)) STALE "SH-PD-MSA put catalog SH-PD-MSA"
+# The broker answers MSA in order: once this list is in, so is that refusal
+check "MSA lists the catalogs after its second publication" \
+    "$SLUICE" catalog list --config "$F/msa/gateway.cfg"
+rb_refusals () { LOG_FROM=$RB_FROM log_count "$WORK/msa.log" STALE "refused our catalog"; }
+expect "said once, not at each publication" "^1$" 0 rb_refusals
 finish
