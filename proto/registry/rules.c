@@ -87,6 +87,16 @@ s_agreement_of (statement_t *statement)
                              statement_payload_size (statement), NULL);
 }
 
+//  True if `held` is an order filed with `provider`
+static bool
+s_ordered_from (statement_t *held, const char *provider)
+{
+    order_t order;
+    return registry_order_decode (statement_payload (held), statement_payload_size (held),
+                                  &order) == STATUS_OK
+        && streq (order.provider, provider);
+}
+
 static bool
 s_holds (rules_t *self, const char *kind, const char *key)
 {
@@ -174,6 +184,11 @@ s_order (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
         return s_refuse (verdict, STATUS_MALFORMED,
                          "not a valid order (provider, item, purpose and legal basis)");
     s_set_parties (verdict, statement_author (statement), order.provider);
+    //  An order to oneself would be answered by oneself, and each answer
+    //  frees a place of the bound on open orders: without end
+    if (streq (order.provider, statement_author (statement)))
+        return s_refuse (verdict, STATUS_SENDER_MISMATCH,
+                         "a department does not order from itself");
     if (!truststore_lookup (self->trust, order.provider))
         return s_refuse (verdict, STATUS_UNKNOWN_DEPARTMENT, "no such department");
     return STATUS_OK;
@@ -242,6 +257,11 @@ s_continuity (rules_t *self, statement_t *statement, rules_verdict_t *verdict,
     if (held && !streq (statement_author (held), statement_author (statement)))
         status = s_refuse (verdict, STATUS_SENDER_MISMATCH,
                            "this id belongs to a statement of another department");
+    else
+    if (held && streq (kind, STATEMENT_ORDER) && !s_ordered_from (held, verdict->party_b))
+        //  Else the first provider would hold an order it can never answer
+        status = s_refuse (verdict, STATUS_SENDER_MISMATCH,
+                           "this order was filed with another provider, and keeps it");
     if (status == STATUS_OK && streq (kind, STATEMENT_ORDER)
     &&  s_holds (self, STATEMENT_ANSWER, statement_key (statement)))
         status = s_refuse (verdict, STATUS_STALE,
@@ -608,7 +628,8 @@ rules_test (bool verbose)
     //  Orders, in turn: an id is its author's; an answer only by the
     //  provider, final; an answered order stays as it was. Then the bound
     //  on open orders, three here: a new version of an open order takes no
-    //  new place, another consumer has its own bound, an answer frees one
+    //  new place, another consumer has its own bound, an answer frees one.
+    //  An order keeps its provider, and none is filed with its own author
     struct {
         bool answer;            //  an answer by `author`, else an order
         cert_t *author;
@@ -634,6 +655,10 @@ rules_test (bool verbose)
         { false, test.fda, "ORD-F1", 1, "SH-PD-MSA", STATUS_OK },
         { true,  test.msa, "ORD-2", 1, NULL, STATUS_OK },
         { false, test.tax, "ORD-5", 1, "SH-PD-MSA", STATUS_OK },
+        { false, test.tax, "ORD-4", 3, "SH-PD-FDA", STATUS_SENDER_MISMATCH },
+        { false, test.tax, "ORD-4", 3, "SH-PD-MSA", STATUS_OK },
+        { false, test.tax, "ORD-6", 1, "SH-PD-TAX", STATUS_SENDER_MISMATCH },
+        { true,  test.tax, "ORD-6", 1, NULL, STATUS_UNKNOWN_ITEM },
     };
     for (size_t index = 0; index < sizeof (steps) / sizeof (steps [0]); index++) {
         if (index == 9)
@@ -652,6 +677,8 @@ rules_test (bool verbose)
         if (status == STATUS_LIMIT_REACHED)
             assert (strstr (verdict.reason, "3 open orders")
                  && strstr (verdict.reason, "order-limit 3"));
+        if (status == STATUS_SENDER_MISMATCH && index >= 17)
+            assert (strstr (verdict.reason, index == 17? "another provider": "from itself"));
     }
     s_test_close (&test);
 

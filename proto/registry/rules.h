@@ -29,7 +29,9 @@
         agreement-revocation
                     the ledger holds the agreement (NO_AGREEMENT), the author
                     is its provider (SENDER_MISMATCH)
-        order       the body decodes (MALFORMED), the provider has a
+        order       the body decodes (MALFORMED), the provider is not its
+                    author (SENDER_MISMATCH: answering oneself would free
+                    the bound of step 6 without end), the provider has a
                     certificate (UNKNOWN_DEPARTMENT)
         order-answer
                     the ledger holds the order (UNKNOWN_ITEM), the author is
@@ -38,7 +40,8 @@
     4.  for a gateway, it concerns that department (SENDER_MISMATCH);
     5.  against the statement held for its kind and key: an answer is final
         (STALE); an agreement keeps its two parties, any other kind its
-        author (SENDER_MISMATCH); an answered order is final too (STALE);
+        author, and an order its provider too (SENDER_MISMATCH); an answered
+        order is final too (STALE);
         the version is strictly higher than the held one (STALE);
     6.  a new order keeps its author within the bound of open orders
         (LIMIT_REACHED);
