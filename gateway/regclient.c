@@ -242,23 +242,40 @@ regclient_sync (regclient_t *self, link_t *link)
 //  --------------------------------------------------------------------------
 //  What the brokers send
 
-//  Keeps the verified catalogs of a directory (rows as registrar_pack_catalogs
-//  packs them).
+//  Keeps the verified catalogs of a directory, each by its version (the
+//  author's numbering, not the time it claims)
 static void
-s_keep_catalogs (regclient_t *self, const msgpack_object *rows)
+s_keep_catalogs (regclient_t *self, zlistx_t *verified)
 {
-    for (uint32_t index = 0; rows && index < rows->via.array.size; index++) {
-        const msgpack_object *row = &rows->via.array.ptr [index];
-        char department [ENVELOPE_DEPT_MAX + 1];
-        uint64_t published;
-        bool bad = false;
-        const msgpack_object *catalog = codec_get (row, "catalog", &bad);
-        if (codec_get_str (row, "department", department, sizeof (department), false)
-        ||  codec_get_uint (row, "published", &published, UINT64_MAX)
-        ||  bad || !catalog
-        ||  catalogs_take (self->catalogs, department, published, catalog))
+    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
+         statement = (statement_t *) zlistx_next (verified)) {
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        if (codec_unpack (statement_payload (statement), statement_payload_size (statement),
+                          &unpacked) != STATUS_OK
+        ||  catalogs_take (self->catalogs, statement_author (statement),
+                           statement_version (statement), &unpacked.data))
             zsys_warning ("gateway: a catalog of %s cannot be read; its answers are "
-                          "checked without it", department);
+                          "checked without it", statement_author (statement));
+        msgpack_unpacked_destroy (&unpacked);
+    }
+}
+
+//  The verified catalogs as rows of the local API: {department, published
+//  (the issued time, ms), catalog}
+static void
+s_pack_catalogs (zlistx_t *verified, msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, zlistx_size (verified));
+    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
+         statement = (statement_t *) zlistx_next (verified)) {
+        msgpack_pack_map (pk, 3);
+        codec_pack_kv_str (pk, "department", statement_author (statement));
+        codec_pack_kv_uint (pk, "published", (uint64_t) statement_issued (statement));
+        codec_pack_str (pk, "catalog");
+        //  The payload is one msgpack object (verified so): copied as it is
+        pk->callback (pk->data, (const char *) statement_payload (statement),
+                      statement_payload_size (statement));
     }
 }
 
@@ -268,15 +285,18 @@ s_keep_catalogs (regclient_t *self, const msgpack_object *rows)
 static void
 s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
 {
+    zlistx_t *verified = registrar_verify_catalogs (self->parts->registrar,
+                                                    msg->statements);
+    s_keep_catalogs (self, verified);
     msgpack_sbuffer rows;
     msgpack_sbuffer_init (&rows);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
-    registrar_pack_catalogs (self->parts->registrar, msg->statements, &pk);
+    s_pack_catalogs (verified, &pk);
+    zlistx_destroy (&verified);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
-    s_keep_catalogs (self, &unpacked.data);
     localapi_reply_t reply = {
         .status = STATUS_OK, .reason = "catalogs",
         .served_at = (uint64_t) zclock_time (), .rows = &unpacked.data

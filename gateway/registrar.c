@@ -562,10 +562,10 @@ registrar_pack_orders (registrar_t *self, msgpack_packer *pk)
     zlistx_destroy (&list);
 }
 
-void
-registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
-                         msgpack_packer *pk)
+zlistx_t *
+registrar_verify_catalogs (registrar_t *self, const msgpack_object *statements)
 {
+    assert (self);
     zlistx_t *verified = zlistx_new ();
     zlistx_set_destructor (verified, (zlistx_destructor_fn *) statement_destroy);
     for (uint32_t index = 0; statements && index < statements->via.array.size; index++) {
@@ -585,18 +585,7 @@ registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
             statement_destroy (&statement);
         }
     }
-    msgpack_pack_array (pk, zlistx_size (verified));
-    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
-         statement = (statement_t *) zlistx_next (verified)) {
-        msgpack_pack_map (pk, 3);
-        codec_pack_kv_str (pk, "department", statement_author (statement));
-        codec_pack_kv_uint (pk, "published", (uint64_t) statement_issued (statement));
-        codec_pack_str (pk, "catalog");
-        //  The payload is one msgpack object (scanned above): copy it as is
-        pk->callback (pk->data, (const char *) statement_payload (statement),
-                      statement_payload_size (statement));
-    }
-    zlistx_destroy (&verified);
+    return verified;
 }
 
 //  An agreement MSA -> TAX at `version`, signed by both, in a statement by

@@ -121,12 +121,13 @@ void
 void
     registrar_pack_orders (registrar_t *self, msgpack_packer *pk);
 
-//  Packs verified catalogs from a "listed" array of encoded statements, as
-//  an array of {department, published, catalog}; unverifiable
-//  ones are left out and logged.
-void
-    registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
-                             msgpack_packer *pk);
+//  The catalogs of a "listed" array of encoded statements (may be NULL)
+//  that verify: of kind catalog, keyed by their author, signed with the
+//  author's certificate, the payload one msgpack object. A fresh list of
+//  statements (the caller destroys it); the others are left out and
+//  logged.
+zlistx_t *
+    registrar_verify_catalogs (registrar_t *self, const msgpack_object *statements);
 
 //  True if the ledger holds a statement of this kind and key.
 bool
