@@ -380,16 +380,16 @@ s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
     }
 }
 
-//  Statements pushed to us
+//  Statements pushed to us by the broker of `link`
 static void
-s_take_push (regclient_t *self, registry_msg_t *msg)
+s_take_push (regclient_t *self, link_t *link, registry_msg_t *msg)
 {
     for (uint32_t index = 0; msg->statements && index < msg->statements->via.array.size;
          index++) {
         const msgpack_object_bin *bin = &msg->statements->via.array.ptr [index].via.bin;
         statement_t *statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
         if (statement)
-            registrar_take (self->parts->registrar, statement);
+            registrar_take (self->parts->registrar, link_broker_id (link), statement);
         else
             zsys_warning ("gateway: malformed statement from the broker, refused");
         statement_destroy (&statement);
@@ -416,7 +416,7 @@ regclient_take (regclient_t *self, link_t *link, envelope_t *envelope)
     }
     else
     if (streq (msg.op, "push"))
-        s_take_push (self, &msg);
+        s_take_push (self, link, &msg);
     else
         s_take_answer (self, link, &msg);
     registry_msg_destroy (&msg);
@@ -463,6 +463,22 @@ regclient_welcome (regclient_t *self, link_t *link)
          request = (s_request_t *) zhashx_next (self->requests))
         if (request->waiting && link_send_sealed (link, request->envelope) == 0)
             request->waiting = false;
+}
+
+void
+regclient_retry (regclient_t *self, int64_t now)
+{
+    assert (self);
+    links_t *links = self->parts->links;
+    for (size_t index = 0; index < links_size (links); index++) {
+        link_t *link = links_at (links, index);
+        if (link_registered (link)
+        &&  registrar_sync_due (self->parts->registrar, link_broker_id (link), now)) {
+            SLUICE_INFO (self->parts->level, "gateway: asking %s again for the "
+                         "registry's changes", link_broker_id (link));
+            regclient_sync (self, link);
+        }
+    }
 }
 
 void

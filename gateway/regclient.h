@@ -79,6 +79,13 @@ bool
 void
     regclient_welcome (regclient_t *self, link_t *link);
 
+//  Starts a round of the catch-up with each registered broker whose last
+//  round left something to ask again, or of which a pushed statement
+//  could not be kept, once its backoff has passed at `now` (monotonic ms;
+//  registrar_sync_due).
+void
+    regclient_retry (regclient_t *self, int64_t now);
+
 //  Requests past their deadline at `now` (monotonic ms) get TIMEOUT.
 void
     regclient_expire (regclient_t *self, int64_t now);

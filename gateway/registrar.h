@@ -48,11 +48,13 @@ void
 void
     registrar_set_order_limit (registrar_t *self, size_t limit);
 
-//  Judges a statement from a broker, keeps and applies it. Returns
-//  STATUS_OK, STATUS_STALE (already held, or older), or the refusal
-//  (logged).
+//  Judges a statement `broker` (its id) pushed, keeps and applies it.
+//  Returns STATUS_OK, STATUS_STALE (already held, or older), or the refusal
+//  (logged). One that could not be kept (STATUS_INTERNAL: the disk failed)
+//  makes another catch-up round with that broker wanted, which brings it
+//  again (registrar_sync_due).
 int
-    registrar_take (registrar_t *self, statement_t *statement);
+    registrar_take (registrar_t *self, const char *broker, statement_t *statement);
 
 //  The version for the next statement this department signs: above every
 //  version it used before, and kept durably before it is returned.
@@ -91,21 +93,30 @@ void
     registrar_sync_request (registrar_t *self, const char *broker,
                             msgpack_sbuffer *buffer);
 
-//  Takes a page of the catch-up from `broker`: each statement as
-//  registrar_take, then keeps the broker's epoch and change number as the
+//  Takes a page of the catch-up from `broker`: each statement judged, kept
+//  and applied, then the broker's epoch and change number kept as the
 //  mark, unless a statement could not be judged yet (its author's
 //  certificate unknown here, or the disk failed): then the kept mark stays
-//  before that page until the next round. Returns true if more pages
+//  before that page and another round is wanted. Returns true if more pages
 //  follow, with the sync for the next one in `next` (send it).
 bool
     registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
                          msgpack_sbuffer *next);
 
-//  True if the last round with `broker` left statements to judge again,
-//  or was interrupted: the gateway starts another round when the broker's
-//  next directory transfer is complete (its certificates held).
+//  True if another round with `broker` is wanted: the last one left
+//  statements to judge again or was interrupted, or a pushed statement
+//  could not be kept. The gateway starts one when the broker's next
+//  directory transfer is complete (its certificates held), or when it is
+//  due (registrar_sync_due).
 bool
     registrar_sync_wanted (registrar_t *self, const char *broker);
+
+//  True if a round with `broker` is wanted, none is under way, and its
+//  backoff has passed at `now` (monotonic ms): 1 s after the first failure,
+//  doubling to at most a minute while rounds keep failing, back to 1 s
+//  after a round that left nothing.
+bool
+    registrar_sync_due (registrar_t *self, const char *broker, int64_t now);
 
 //  The broker could not answer a round (a page it could not build or send):
 //  another round is wanted.

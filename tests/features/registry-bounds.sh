@@ -1,5 +1,5 @@
 #!/bin/bash
-# the registry at a real broker: a version ahead of the clock refused (VERSION_AHEAD), so no id freezes; a department's catalog refused as STALE said once
+# the registry at a real broker: a version ahead of the clock refused (VERSION_AHEAD), so no id freezes; a department's catalog refused as STALE said once; a pushed statement a gateway could not keep asked for again
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup --rogue
@@ -41,4 +41,29 @@ check "MSA lists the catalogs after its second publication" \
     "$SLUICE" catalog list --config "$F/msa/gateway.cfg"
 rb_refusals () { LOG_FROM=$RB_FROM log_count "$WORK/msa.log" STALE "refused our catalog"; }
 expect "said once, not at each publication" "^1$" 0 rb_refusals
+
+# --- A pushed statement that MSA's gateway cannot keep (another writer
+# holds its ledger, as a full disk would refuse it): asked for again with a
+# catch-up round of its own, not only at the next WELCOME
+RB_LEDGER="$F/msa/state/ledger.db"
+mkfifo "$WORK/rb-lock.fifo"
+sqlite3 "$RB_LEDGER" <"$WORK/rb-lock.fifo" >/dev/null 2>&1 &
+RB_LOCK=$!
+track "$RB_LOCK"
+exec 7>"$WORK/rb-lock.fifo"
+echo "BEGIN IMMEDIATE;" >&7
+rb_locked () {
+    ! sqlite3 "$RB_LEDGER" "PRAGMA busy_timeout = 0; BEGIN IMMEDIATE; ROLLBACK;" >/dev/null 2>&1
+}
+check "another writer holds MSA's ledger" wait_for rb_locked
+expect "TAX files an order with MSA" "registered" 0 "$SLUICE" order file \
+    --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item market-violations --purpose tax-risk \
+    --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-LOCKED
+logged "MSA could not keep the pushed order, and says it is asked for again" "$WORK/msa.log" \
+    INTERNAL "order ORD-TAX-LOCKED from SH-PD-TAX" "asked for again"
+echo "ROLLBACK;" >&7
+exec 7>&-
+wait "$RB_LOCK"
+eventually "once its ledger is writable, MSA asks again and keeps the order" \
+    "ORD-TAX-LOCKED +open +[0-9]+ +SH-PD-TAX" 0 orders_of msa
 finish
