@@ -410,7 +410,7 @@ regclient_take (regclient_t *self, link_t *link, envelope_t *envelope)
         msgpack_sbuffer next;
         msgpack_sbuffer_init (&next);
         if (registrar_take_page (self->parts->registrar, link_broker_id (link), &msg,
-                                 &next))
+                                 dirsync_held (link_directory (link)), &next))
             s_sync_send (self, link, &next);
         msgpack_sbuffer_destroy (&next);
     }

@@ -141,7 +141,8 @@ s_apply_agreement (registrar_t *self, statement_t *statement)
 //  Where a statement comes from, for what is logged of it
 typedef enum {
     S_PUSHED,                   //  a broker's push
-    S_PAGE,                     //  a page of the catch-up
+    S_PAGE,                     //  a page of the catch-up (which sums up the
+                                //  authors unknown here)
     S_OWN                       //  this department's own, as it leaves
 } s_origin_t;
 
@@ -185,6 +186,10 @@ s_take (registrar_t *self, statement_t *statement, s_origin_t origin)
     if (status == STATUS_INTERNAL)
         zsys_warning ("registrar: %s %s from %s could not be kept: %s (%s); it is asked "
                       "for again with the next catch-up round", kind, key,
+                      statement_author (statement), status_name (status), verdict.reason);
+    else
+    if (status == STATUS_CERT_UNKNOWN && origin == S_PAGE)
+        SLUICE_DEBUG (self->level, "registrar: %s %s from %s: %s (%s)", kind, key,
                       statement_author (statement), status_name (status), verdict.reason);
     else
     if (status == STATUS_STALE && !verdict.older)
@@ -391,14 +396,16 @@ registrar_sync_request (registrar_t *self, const char *broker, msgpack_sbuffer *
 
 bool
 registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
-                     msgpack_sbuffer *next)
+                     bool directory_held, msgpack_sbuffer *next)
 {
     assert (self && broker && page && next);
     char epoch [REGISTRY_EPOCH_MAX + 1];
     uint64_t seq;
     s_mark (self, broker, epoch, &seq);
     s_round_t *round = s_round (self, broker);
-    size_t taken = 0, count = page->statements? page->statements->via.array.size: 0;
+    size_t taken = 0, unknown = 0;
+    size_t count = page->statements? page->statements->via.array.size: 0;
+    char first_unknown [STATEMENT_KEY_MAX + 2 * IDENT_MAX + 64] = "";
     bool transient = false;
     for (size_t index = 0; index < count; index++) {
         const msgpack_object_bin *bin = &page->statements->via.array.ptr [index].via.bin;
@@ -408,11 +415,24 @@ registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page
             zsys_warning ("registrar: malformed statement from %s, refused", broker);
         if (status == STATUS_OK)
             taken++;
-        //  What may be judged otherwise later: keep it for the next round
-        if (status == STATUS_CERT_UNKNOWN || status == STATUS_INTERNAL)
+        if (status == STATUS_CERT_UNKNOWN && !unknown++)
+            snprintf (first_unknown, sizeof (first_unknown), "%s %s from %s",
+                      statement_kind (statement), statement_key (statement),
+                      statement_author (statement));
+        //  What may be judged otherwise later keeps the page for the next
+        //  round: a disk that failed, and an author whose certificate may
+        //  still come with a directory transfer. Once the broker's directory
+        //  is held whole, an author it does not name stays unknown
+        if (status == STATUS_INTERNAL || (status == STATUS_CERT_UNKNOWN && !directory_held))
             transient = true;
         statement_destroy (&statement);
     }
+    if (unknown)
+        zsys_warning ("registrar: catch-up from %s: %zu statements whose authors have no "
+                      "certificate here (%s), the first %s: %s", broker, unknown,
+                      status_name (STATUS_CERT_UNKNOWN), first_unknown, directory_held?
+                      "the broker's directory is held whole, so they are skipped for good":
+                      "asked for again once the broker's directory is held whole");
     if (transient && !round->frozen) {
         round->frozen = true;
         zsys_warning ("registrar: catch-up from %s: statements that cannot be judged "
@@ -743,7 +763,7 @@ registrar_test (bool verbose)
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
     msgpack_sbuffer next;
     msgpack_sbuffer_init (&next);
-    assert (!registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (!registrar_take_page (registrar, "BROKER", &page, true, &next));
     assert (next.size == 0);
     assert (!registrar_sync_wanted (registrar, "BROKER"));
     registrar_sync_interrupted (registrar, "BROKER-3");
@@ -765,7 +785,7 @@ registrar_test (bool verbose)
     msgpack_sbuffer_clear (&buffer);
     registry_page_encode (&buffer, re, "epoch-1", 50, true, list);
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    assert (registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (registrar_take_page (registrar, "BROKER", &page, false, &next));
     registry_msg_t sync;
     assert (registry_msg_decode ((uint8_t *) next.data, next.size, &sync) == STATUS_OK);
     assert (streq (sync.op, "sync") && sync.since == 50);
@@ -776,7 +796,7 @@ registrar_test (bool verbose)
     zlistx_purge (list);
     registry_page_encode (&buffer, re, "epoch-1", 60, false, list);
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    assert (!registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (!registrar_take_page (registrar, "BROKER", &page, false, &next));
     assert (registrar_sync_wanted (registrar, "BROKER"));
     registry_msg_destroy (&page);
     msgpack_sbuffer_destroy (&buffer);
@@ -807,6 +827,31 @@ registrar_test (bool verbose)
     //  After the restart the registered v2 is applied again: in force
     registrar_apply (registrar);
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 2);
+
+    //  The same statement of an unknown author once the broker's directory
+    //  is held whole: skipped for good, the mark moves on, nothing wanted
+    statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-2", 1, NULL, 0);
+    statement_sign (statement, secret_key);
+    list = zlistx_new ();
+    zlistx_add_end (list, statement);
+    msgpack_sbuffer_init (&buffer);
+    registrar_sync_request (registrar, "BROKER", &buffer);
+    msgpack_sbuffer_clear (&buffer);
+    registry_page_encode (&buffer, re, "epoch-1", 70, false, list);
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
+    msgpack_sbuffer_init (&next);
+    assert (!registrar_take_page (registrar, "BROKER", &page, true, &next));
+    assert (!registrar_sync_wanted (registrar, "BROKER"));
+    registry_msg_destroy (&page);
+    msgpack_sbuffer_clear (&buffer);
+    registrar_sync_request (registrar, "BROKER", &buffer);
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &sync) == STATUS_OK);
+    assert (sync.since == 70);
+    registry_msg_destroy (&sync);
+    msgpack_sbuffer_destroy (&buffer);
+    msgpack_sbuffer_destroy (&next);
+    zlistx_destroy (&list);
+    statement_destroy (&statement);
 
     //  A round wanted is due after its backoff, which doubles while rounds
     //  keep failing, and never while one is under way
@@ -847,7 +892,7 @@ registrar_test (bool verbose)
     registry_page_encode (&buffer, re, "epoch-4", 5, false, list);
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
     msgpack_sbuffer_init (&next);
-    assert (!registrar_take_page (registrar, "BROKER-4", &page, &next));
+    assert (!registrar_take_page (registrar, "BROKER-4", &page, true, &next));
     assert (!registrar_sync_wanted (registrar, "BROKER-4"));
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 3);
     registry_msg_destroy (&page);

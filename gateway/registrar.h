@@ -95,13 +95,18 @@ void
 
 //  Takes a page of the catch-up from `broker`: each statement judged, kept
 //  and applied, then the broker's epoch and change number kept as the
-//  mark, unless a statement could not be judged yet (its author's
-//  certificate unknown here, or the disk failed): then the kept mark stays
-//  before that page and another round is wanted. Returns true if more pages
-//  follow, with the sync for the next one in `next` (send it).
+//  mark, unless a statement could not be judged yet: then the kept mark
+//  stays before that page and another round is wanted. A statement cannot
+//  be judged yet if the disk failed, or if its author has no certificate
+//  here while `directory_held` is false (a directory transfer from that
+//  broker is under way or none is complete: the certificate may still
+//  come). With the broker's directory held whole, an author it does not
+//  name is unknown for good: that statement is skipped (logged once, with
+//  the page) and the mark moves on. Returns true if more pages follow,
+//  with the sync for the next one in `next` (send it).
 bool
     registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
-                         msgpack_sbuffer *next);
+                         bool directory_held, msgpack_sbuffer *next);
 
 //  True if another round with `broker` is wanted: the last one left
 //  statements to judge again or was interrupted, or a pushed statement
