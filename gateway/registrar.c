@@ -694,6 +694,47 @@ s_test_agreement (cert_t *msa, cert_t *tax, uint64_t version, const char *fields
     return statement;
 }
 
+//  A round of the catch-up with `broker`: its sync, then one last page up
+//  to change `seq` of `epoch` holding `statement` (borrowed), taken with the
+//  broker's directory held whole or not
+static void
+s_test_round (registrar_t *registrar, const char *broker, const char *epoch, uint64_t seq,
+              statement_t *statement, bool directory_held)
+{
+    msgpack_sbuffer buffer, next;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_sbuffer_init (&next);
+    registrar_sync_request (registrar, broker, &buffer);
+    msgpack_sbuffer_clear (&buffer);
+    zlistx_t *list = zlistx_new ();
+    zlistx_add_end (list, statement);
+    uint8_t re [ENVELOPE_ID_BYTES] = { 0 };
+    registry_page_encode (&buffer, re, epoch, seq, false, list);
+    zlistx_destroy (&list);
+    registry_msg_t page;
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
+    assert (!registrar_take_page (registrar, broker, &page, directory_held, &next));
+    assert (next.size == 0);
+    registry_msg_destroy (&page);
+    msgpack_sbuffer_destroy (&next);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  Where the next round with `broker` starts: the change number of its sync
+static uint64_t
+s_test_since (registrar_t *registrar, const char *broker)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registrar_sync_request (registrar, broker, &buffer);
+    registry_msg_t sync;
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &sync) == STATUS_OK);
+    uint64_t since = sync.since;
+    registry_msg_destroy (&sync);
+    msgpack_sbuffer_destroy (&buffer);
+    return since;
+}
+
 void
 registrar_test (bool verbose)
 {
@@ -832,25 +873,9 @@ registrar_test (bool verbose)
     //  is held whole: skipped for good, the mark moves on, nothing wanted
     statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-2", 1, NULL, 0);
     statement_sign (statement, secret_key);
-    list = zlistx_new ();
-    zlistx_add_end (list, statement);
-    msgpack_sbuffer_init (&buffer);
-    registrar_sync_request (registrar, "BROKER", &buffer);
-    msgpack_sbuffer_clear (&buffer);
-    registry_page_encode (&buffer, re, "epoch-1", 70, false, list);
-    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    msgpack_sbuffer_init (&next);
-    assert (!registrar_take_page (registrar, "BROKER", &page, true, &next));
+    s_test_round (registrar, "BROKER", "epoch-1", 70, statement, true);
     assert (!registrar_sync_wanted (registrar, "BROKER"));
-    registry_msg_destroy (&page);
-    msgpack_sbuffer_clear (&buffer);
-    registrar_sync_request (registrar, "BROKER", &buffer);
-    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &sync) == STATUS_OK);
-    assert (sync.since == 70);
-    registry_msg_destroy (&sync);
-    msgpack_sbuffer_destroy (&buffer);
-    msgpack_sbuffer_destroy (&next);
-    zlistx_destroy (&list);
+    assert (s_test_since (registrar, "BROKER") == 70);
     statement_destroy (&statement);
 
     //  A round wanted is due after its backoff, which doubles while rounds
@@ -883,22 +908,9 @@ registrar_test (bool verbose)
     assert (registrar_sync_due (registrar, "BROKER-4", mono + S_RETRY_FIRST_MS + 1500));
     assert (sqlite3_exec (writer, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close (writer);
-    list = zlistx_new ();
-    zlistx_add_end (list, statement);
-    msgpack_sbuffer_init (&buffer);
-    registrar_sync_request (registrar, "BROKER-4", &buffer);
-    assert (!registrar_sync_wanted (registrar, "BROKER-4"));
-    msgpack_sbuffer_clear (&buffer);
-    registry_page_encode (&buffer, re, "epoch-4", 5, false, list);
-    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    msgpack_sbuffer_init (&next);
-    assert (!registrar_take_page (registrar, "BROKER-4", &page, true, &next));
+    s_test_round (registrar, "BROKER-4", "epoch-4", 5, statement, true);
     assert (!registrar_sync_wanted (registrar, "BROKER-4"));
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 3);
-    registry_msg_destroy (&page);
-    msgpack_sbuffer_destroy (&buffer);
-    msgpack_sbuffer_destroy (&next);
-    zlistx_destroy (&list);
     statement_destroy (&statement);
 
     registrar_destroy (&registrar);
