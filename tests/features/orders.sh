@@ -33,15 +33,15 @@ expect "another department cannot take over an order's id" "SENDER_MISMATCH" 3 \
     "$SLUICE" order file --config "$F/fda/gateway.cfg" --to SH-PD-MSA --item market-violations \
     --purpose x --legal-basis y --id ORD-TAX-0001
 "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item complaint-files \
-    --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-0003 >/dev/null
-eventually "an open order at the provider" "ORD-TAX-0003 +open +[0-9]+ +SH-PD-TAX" 0 orders_of msa
+    --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-KEEP >/dev/null
+eventually "an open order at the provider" "ORD-TAX-KEEP +open +[0-9]+ +SH-PD-TAX" 0 orders_of msa
 expect "an order keeps its provider: filed again with the same id to another, refused" \
     "SENDER_MISMATCH" 3 "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-FDA \
-    --item food-licence --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-0003
+    --item food-licence --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-KEEP
 expect "so the first provider can still answer it" "registered" 0 "$SLUICE" order refuse \
-    --config "$F/msa/gateway.cfg" --id ORD-TAX-0003 --legal-basis "《投诉举报处理暂行办法》第二十九条"
-eventually "and the consumer sees that answer" "ORD-TAX-0003 +refused" 0 orders_of tax
-refute "the other provider never got it" "ORD-TAX-0003" 0 orders_of fda
+    --config "$F/msa/gateway.cfg" --id ORD-TAX-KEEP --legal-basis "《投诉举报处理暂行办法》第二十九条"
+eventually "and the consumer sees that answer" "ORD-TAX-KEEP +refused" 0 orders_of tax
+refute "the other provider never got it" "ORD-TAX-KEEP" 0 orders_of fda
 expect "a department does not order from itself" "SENDER_MISMATCH" 3 \
     "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-TAX --item taxpayer-accounts \
     --purpose x --legal-basis y --id ORD-TAX-SELF
