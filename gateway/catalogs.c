@@ -9,7 +9,7 @@
 //  One department's catalog: the bytes, and the object unpacked over them
 //  (msgpack-c's objects point into the bytes they were unpacked from).
 typedef struct {
-    uint64_t published;
+    uint64_t version;           //  of the catalog statement: the floor
     msgpack_sbuffer bytes;
     msgpack_unpacked unpacked;
 } s_entry_t;
@@ -84,20 +84,23 @@ s_readable (const msgpack_object *catalog)
 }
 
 int
-catalogs_take (catalogs_t *self, const char *department, uint64_t published,
+catalogs_take (catalogs_t *self, const char *department, uint64_t version,
                const msgpack_object *catalog)
 {
     assert (self);
     assert (department);
     assert (catalog);
+    //  The version orders catalogs, never the time they claim (a clock set
+    //  back makes later catalogs seem older); the one held is the floor,
+    //  whatever an older copy listed by a broker says
     s_entry_t *held = (s_entry_t *) zhashx_lookup (self->entries, department);
-    if (held && held->published > published)
+    if (held && held->version >= version)
         return 0;
     s_entry_t *entry = (s_entry_t *) zmalloc (sizeof (s_entry_t));
     assert (entry);
     msgpack_sbuffer_init (&entry->bytes);
     msgpack_unpacked_init (&entry->unpacked);
-    entry->published = published;
+    entry->version = version;
     msgpack_packer pk;
     msgpack_packer_init (&pk, &entry->bytes, msgpack_sbuffer_write);
     if (msgpack_pack_object (&pk, *catalog)
@@ -170,8 +173,8 @@ catalogs_test (bool verbose)
     assert (streq (department, "SH-PD-MSA"));
     assert (catalogs_size (catalogs) == 1);
 
-    //  An older copy does not replace it; something a check cannot read is
-    //  refused and changes nothing
+    //  An older version does not replace it, nor does the same version
+    //  again; something a check cannot read is refused and changes nothing
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
@@ -194,7 +197,9 @@ catalogs_test (bool verbose)
     assert (codec_unpack ((uint8_t *) buffer.data, buffer.size, &unpacked) == STATUS_OK);
     assert (catalogs_take (catalogs, "SH-PD-MSA", 1000, &unpacked.data) == 0);
     assert (catalogs_get (catalogs, "SH-PD-MSA") == held);
-    //  A newer one does
+    assert (catalogs_take (catalogs, "SH-PD-MSA", 2000, &unpacked.data) == 0);
+    assert (catalogs_get (catalogs, "SH-PD-MSA") == held);
+    //  A higher version does
     assert (catalogs_take (catalogs, "SH-PD-MSA", 4000, &unpacked.data) == 0);
     held = catalogs_get (catalogs, "SH-PD-MSA");
     assert (held && held->via.map.size == 1);

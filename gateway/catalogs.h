@@ -3,10 +3,12 @@
     PROTOCOL.md), kept to check their answers (answer.h).
 
     Only catalogs the registrar verified against their authors' certificates
-    are given to it; each is kept as the author published it, the newest per
-    department, and only if a check can read it: items with a name, format,
-    max_rows and at most ITEM_FIELDS_MAX fields, each with a name, type and
-    sensitivity.
+    are given to it; each is kept as the author published it, the highest
+    version per department (the author's numbering, inside the signed bytes;
+    never the time the statement claims), and only if a check can read it:
+    items with a name, format, max_rows and at most ITEM_FIELDS_MAX fields,
+    each with a name, type and sensitivity. The version held is a floor: a
+    broker that lists an older copy never takes this gateway back to it.
 */
 #ifndef SLUICE_CATALOGS_H_INCLUDED
 #define SLUICE_CATALOGS_H_INCLUDED
@@ -22,11 +24,11 @@ void
     catalogs_destroy (catalogs_t **self_p);
 
 //  Keeps a copy of `catalog` (the map a catalog statement carries), which
-//  `department` published at `published` (ms since the epoch), unless the
-//  copy held is newer. Returns 0, or -1 if a check could not read it (then
-//  nothing changes).
+//  `department` published as `version` (its statement's), unless the copy
+//  held is of that version or a higher one. Returns 0, or -1 if a check
+//  could not read it (then nothing changes).
 int
-    catalogs_take (catalogs_t *self, const char *department, uint64_t published,
+    catalogs_take (catalogs_t *self, const char *department, uint64_t version,
                    const msgpack_object *catalog);
 
 //  The catalog held for `department` (borrowed, valid until the next

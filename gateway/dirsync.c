@@ -10,6 +10,8 @@ struct _dirsync_t {
     char *crl;                  //  the list's text, put together
     size_t crl_got;
     bool crl_ready;             //  a complete transfer carried a list
+    bool whole;                 //  the last transfer was DIRSYNC_DONE, and
+                                //  none is under way
 };
 
 dirsync_t *
@@ -45,10 +47,18 @@ dirsync_version (dirsync_t *self)
     return self->held_version;
 }
 
+bool
+dirsync_held (dirsync_t *self)
+{
+    assert (self);
+    return self->whole && !self->active;
+}
+
 static void
 s_drop (dirsync_t *self)
 {
     self->active = false;
+    self->whole = false;
     self->crl_ready = false;
     self->crl_got = 0;
     free (self->crl);
@@ -93,6 +103,7 @@ s_finish (dirsync_t *self)
         self->held_epoch = transfer->epoch;
         self->held_version = transfer->version;
     }
+    self->whole = true;
     return DIRSYNC_DONE;
 }
 
@@ -194,14 +205,18 @@ dirsync_test (bool verbose)
         printf (" * dirsync: ");
     dirsync_t *sync = dirsync_new ();
     assert (dirsync_epoch (sync) == 0 && dirsync_version (sync) == 0);
+    assert (!dirsync_held (sync));
 
-    //  A full transfer: WELCOME, three pages, the list in two pieces
+    //  A full transfer: WELCOME, three pages, the list in two pieces; the
+    //  directory is held whole once it is complete
     message_page_t head = { "BROKER", 500, 77, 5, 0, 0, 3, 10 };
     s_take (sync, head, 0, NULL, DIRSYNC_MORE);
     s_take (sync, head, 1, NULL, DIRSYNC_MORE);
     s_take (sync, head, 2, "crl-p", DIRSYNC_MORE);
     assert (!dirsync_crl (sync, NULL));
+    assert (!dirsync_held (sync));
     s_take (sync, head, 3, "iece!", DIRSYNC_DONE);
+    assert (dirsync_held (sync));
     size_t size;
     assert (streq (dirsync_crl (sync, &size), "crl-piece!") && size == 10);
     assert (dirsync_epoch (sync) == 77 && dirsync_version (sync) == 5);
@@ -221,6 +236,7 @@ dirsync_test (bool verbose)
     message_page_t ahead = { "BROKER", 500, 77, 9, 8, 0, 1, 0 };
     s_take (sync, ahead, 1, NULL, DIRSYNC_BEHIND);
     assert (dirsync_version (sync) == 6);
+    assert (!dirsync_held (sync));
 
     //  A page missing: broken, nothing held changes, the next page of it
     //  is broken too, and a new transfer starts cleanly
@@ -230,10 +246,13 @@ dirsync_test (bool verbose)
     s_take (sync, next, 3, NULL, DIRSYNC_BROKEN);
     s_take (sync, next, 2, NULL, DIRSYNC_BROKEN);
     assert (dirsync_version (sync) == 6);
+    assert (!dirsync_held (sync));
     s_take (sync, next, 1, NULL, DIRSYNC_MORE);
     s_take (sync, next, 2, NULL, DIRSYNC_MORE);
+    assert (!dirsync_held (sync));
     s_take (sync, next, 3, NULL, DIRSYNC_DONE);
     assert (dirsync_version (sync) == 8);
+    assert (dirsync_held (sync));
 
     //  A page of another transfer in the middle of one: broken
     message_page_t one = { "BROKER", 500, 77, 10, 8, 0, 2, 0 };

@@ -37,6 +37,12 @@ void
 uint64_t dirsync_epoch (dirsync_t *self);
 uint64_t dirsync_version (dirsync_t *self);
 
+//  True if the broker's directory is held whole: the last transfer
+//  completed with nothing missed (DIRSYNC_DONE) and no other is under way.
+//  Then a certificate the broker has is held here (PROTOCOL.md 16.6).
+bool
+    dirsync_held (dirsync_t *self);
+
 //  Takes a decoded page: a WELCOME (welcome true: must be page 0) or a
 //  DIRECTORY page (1 .. pages). Returns what it means (above).
 dirsync_result_t

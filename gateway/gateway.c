@@ -604,6 +604,7 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
     int64_t now = zclock_mono ();
     asking_expire (self->asking, now);
     regclient_expire (self->registry, now);
+    regclient_retry (self->registry, now);
     s_commit (self);                //  the records of these ends, then their replies
     return 0;
 }

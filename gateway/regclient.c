@@ -15,6 +15,7 @@ typedef struct {
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     char op [LOCALAPI_OP_MAX + 1];      //  the local operation
     char key [STATEMENT_KEY_MAX + 1];   //  of the statement put, if any
+    uint64_t version;                   //  publish: our catalog's
     int64_t deadline;
     envelope_t *envelope;               //  as sent, to send again
     bool waiting;                       //  for a broker to know us again
@@ -27,6 +28,8 @@ struct _regclient_t {
     catalogs_t *catalogs;               //  borrowed
     asking_t *asking;                   //  borrowed
     zhashx_t *requests;                 //  msgid hex -> s_request_t
+    zhashx_t *catalog_refusals;         //  broker id -> the status name of its
+                                        //  last refusal of our catalog, logged
 };
 
 static void
@@ -52,6 +55,9 @@ regclient_new (startup_t *parts, catalogs_t *catalogs, asking_t *asking)
     self->requests = zhashx_new ();
     assert (self->requests);
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) s_request_destroy);
+    self->catalog_refusals = zhashx_new ();
+    assert (self->catalog_refusals);
+    zhashx_set_destructor (self->catalog_refusals, (zhashx_destructor_fn *) zstr_free);
     return self;
 }
 
@@ -61,6 +67,7 @@ regclient_destroy (regclient_t **self_p)
     assert (self_p);
     if (*self_p) {
         zhashx_destroy (&(*self_p)->requests);
+        zhashx_destroy (&(*self_p)->catalog_refusals);
         free (*self_p);
         *self_p = NULL;
     }
@@ -80,6 +87,26 @@ s_reply (regclient_t *self, zmsg_t *reply_to, int status, const char *reason,
 
 //  --------------------------------------------------------------------------
 //  What we send
+
+//  A request sent as `envelope` (taken), now waiting for `answers_due`
+//  brokers' answers until the timeout
+static s_request_t *
+s_request_add (regclient_t *self, envelope_t **envelope_p, zmsg_t *reply_to,
+               const char *local_op, const char *key, size_t answers_due)
+{
+    s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
+    assert (request);
+    request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
+    envelope_id_hex (envelope_header (*envelope_p)->id, request->msgid);
+    snprintf (request->op, sizeof (request->op), "%s", local_op);
+    snprintf (request->key, sizeof (request->key), "%s", key? key: "");
+    request->deadline = zclock_mono () + self->parts->timeout_ms;
+    request->answers_due = answers_due;
+    request->envelope = *envelope_p;
+    *envelope_p = NULL;
+    zhashx_insert (self->requests, request->msgid, request);
+    return request;
+}
 
 size_t
 regclient_send (regclient_t *self, zmsg_t *reply_to, const char *local_op,
@@ -103,20 +130,9 @@ regclient_send (regclient_t *self, zmsg_t *reply_to, const char *local_op,
     if (!sent)
         s_reply (self, reply_to, STATUS_NOT_REGISTERED,
                  "this gateway is not connected to a broker", NULL);
-    else {
-        s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
-        assert (request);
-        request->reply_to = reply_to? zmsg_dup (reply_to): NULL;
-        envelope_id_hex (envelope_header (envelope)->id, request->msgid);
-        snprintf (request->op, sizeof (request->op), "%s", local_op);
-        if (statement)
-            snprintf (request->key, sizeof (request->key), "%s", statement_key (statement));
-        request->deadline = zclock_mono () + self->parts->timeout_ms;
-        request->answers_due = sent;
-        request->envelope = envelope;
-        envelope = NULL;
-        zhashx_insert (self->requests, request->msgid, request);
-    }
+    else
+        s_request_add (self, &envelope, reply_to, local_op,
+                       statement? statement_key (statement): NULL, sent);
     envelope_destroy (&envelope);
     return sent;
 }
@@ -187,6 +203,9 @@ regclient_publish (regclient_t *self, link_t *only)
                 zsys_warning ("gateway: the catalog was not sent to broker %s now; "
                               "it is sent when the broker welcomes us again",
                               link_broker_id (link));
+            else    //  its answer is judged by s_catalog_done
+                s_request_add (self, &envelope, NULL, "publish", parts->id, 1)->version =
+                    version;
             envelope_destroy (&envelope);
         }
     }
@@ -223,23 +242,40 @@ regclient_sync (regclient_t *self, link_t *link)
 //  --------------------------------------------------------------------------
 //  What the brokers send
 
-//  Keeps the verified catalogs of a directory (rows as registrar_pack_catalogs
-//  packs them).
+//  Keeps the verified catalogs of a directory, each by its version (the
+//  author's numbering, not the time it claims)
 static void
-s_keep_catalogs (regclient_t *self, const msgpack_object *rows)
+s_keep_catalogs (regclient_t *self, zlistx_t *verified)
 {
-    for (uint32_t index = 0; rows && index < rows->via.array.size; index++) {
-        const msgpack_object *row = &rows->via.array.ptr [index];
-        char department [ENVELOPE_DEPT_MAX + 1];
-        uint64_t published;
-        bool bad = false;
-        const msgpack_object *catalog = codec_get (row, "catalog", &bad);
-        if (codec_get_str (row, "department", department, sizeof (department), false)
-        ||  codec_get_uint (row, "published", &published, UINT64_MAX)
-        ||  bad || !catalog
-        ||  catalogs_take (self->catalogs, department, published, catalog))
+    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
+         statement = (statement_t *) zlistx_next (verified)) {
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        if (codec_unpack (statement_payload (statement), statement_payload_size (statement),
+                          &unpacked) != STATUS_OK
+        ||  catalogs_take (self->catalogs, statement_author (statement),
+                           statement_version (statement), &unpacked.data))
             zsys_warning ("gateway: a catalog of %s cannot be read; its answers are "
-                          "checked without it", department);
+                          "checked without it", statement_author (statement));
+        msgpack_unpacked_destroy (&unpacked);
+    }
+}
+
+//  The verified catalogs as rows of the local API: {department, published
+//  (the issued time, ms), catalog}
+static void
+s_pack_catalogs (zlistx_t *verified, msgpack_packer *pk)
+{
+    msgpack_pack_array (pk, zlistx_size (verified));
+    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
+         statement = (statement_t *) zlistx_next (verified)) {
+        msgpack_pack_map (pk, 3);
+        codec_pack_kv_str (pk, "department", statement_author (statement));
+        codec_pack_kv_uint (pk, "published", (uint64_t) statement_issued (statement));
+        codec_pack_str (pk, "catalog");
+        //  The payload is one msgpack object (verified so): copied as it is
+        pk->callback (pk->data, (const char *) statement_payload (statement),
+                      statement_payload_size (statement));
     }
 }
 
@@ -249,15 +285,18 @@ s_keep_catalogs (regclient_t *self, const msgpack_object *rows)
 static void
 s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
 {
+    zlistx_t *verified = registrar_verify_catalogs (self->parts->registrar,
+                                                    msg->statements);
+    s_keep_catalogs (self, verified);
     msgpack_sbuffer rows;
     msgpack_sbuffer_init (&rows);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
-    registrar_pack_catalogs (self->parts->registrar, msg->statements, &pk);
+    s_pack_catalogs (verified, &pk);
+    zlistx_destroy (&verified);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
-    s_keep_catalogs (self, &unpacked.data);
     localapi_reply_t reply = {
         .status = STATUS_OK, .reason = "catalogs",
         .served_at = (uint64_t) zclock_time (), .rows = &unpacked.data
@@ -275,8 +314,40 @@ s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
     }
 }
 
-//  The answer to one of our requests; or a refusal of our catalog or our
-//  catch-up, which is asked again
+//  A broker's answer to our catalog. A refusal is logged once per broker
+//  and status, and again only after that broker took a catalog of ours:
+//  the catalog goes out at every welcome and every change, and would say
+//  the same each time. STALE means the broker holds a catalog of ours of a
+//  higher version (signed with our key: by another gateway holding our
+//  certificate, or numbered while our clock was ahead), which stays in
+//  force there until we publish above it.
+static void
+s_catalog_done (regclient_t *self, link_t *link, s_request_t *request,
+                registry_msg_t *msg)
+{
+    const char *broker = link_broker_id (link);
+    const char *status = status_name ((int) msg->status);
+    const char *said = (const char *) zhashx_lookup (self->catalog_refusals, broker);
+    if (msg->status == STATUS_OK)
+        zhashx_delete (self->catalog_refusals, broker);
+    else
+    if (said && streq (said, status))
+        SLUICE_DEBUG (self->parts->level, "gateway: broker %s refused our catalog version %"
+                      PRIu64 " again: %s (%s)", broker, request->version, status,
+                      msg->reason);
+    else {
+        zsys_warning ("gateway: broker %s refused our catalog version %" PRIu64 ": %s "
+                      "(%s)%s", broker, request->version, status, msg->reason,
+                      msg->status == STATUS_STALE? "; it holds a catalog of ours of a "
+                      "higher version, which the others read there instead of this one "
+                      "until we publish above it (not said again until it takes one)":
+                      "");
+        zhashx_update (self->catalog_refusals, broker, strdup (status));
+    }
+}
+
+//  The answer to one of our requests; or a refusal of our catch-up, which
+//  is asked again
 static void
 s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
 {
@@ -285,6 +356,11 @@ s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
     s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
     if (request && streq (msg->op, "listed") && streq (request->op, "catalogs"))
         s_take_listed (self, request, msg);
+    else
+    if (request && streq (msg->op, "done") && streq (request->op, "publish")) {
+        s_catalog_done (self, link, request, msg);
+        zhashx_delete (self->requests, msgid);
+    }
     else
     if (request && streq (msg->op, "done")) {
         localapi_reply_t reply = {
@@ -304,16 +380,16 @@ s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
     }
 }
 
-//  Statements pushed to us
+//  Statements pushed to us by the broker of `link`
 static void
-s_take_push (regclient_t *self, registry_msg_t *msg)
+s_take_push (regclient_t *self, link_t *link, registry_msg_t *msg)
 {
     for (uint32_t index = 0; msg->statements && index < msg->statements->via.array.size;
          index++) {
         const msgpack_object_bin *bin = &msg->statements->via.array.ptr [index].via.bin;
         statement_t *statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
         if (statement)
-            registrar_take (self->parts->registrar, statement);
+            registrar_take (self->parts->registrar, link_broker_id (link), statement);
         else
             zsys_warning ("gateway: malformed statement from the broker, refused");
         statement_destroy (&statement);
@@ -334,13 +410,13 @@ regclient_take (regclient_t *self, link_t *link, envelope_t *envelope)
         msgpack_sbuffer next;
         msgpack_sbuffer_init (&next);
         if (registrar_take_page (self->parts->registrar, link_broker_id (link), &msg,
-                                 &next))
+                                 dirsync_held (link_directory (link)), &next))
             s_sync_send (self, link, &next);
         msgpack_sbuffer_destroy (&next);
     }
     else
     if (streq (msg.op, "push"))
-        s_take_push (self, &msg);
+        s_take_push (self, link, &msg);
     else
         s_take_answer (self, link, &msg);
     registry_msg_destroy (&msg);
@@ -355,9 +431,10 @@ regclient_error (regclient_t *self, link_t *link, const message_error_t *error)
     s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
     if (!request)
         return false;
-    if (error->code == STATUS_NOT_REGISTERED)
+    if (error->code == STATUS_NOT_REGISTERED && !streq (request->op, "publish"))
         //  The broker does not know us (it restarted, or closed every
-        //  connection): it is sent when the broker welcomes us back
+        //  connection): it is sent when the broker welcomes us back (our
+        //  catalog is published anew then, numbered again)
         request->waiting = true;
     else
     if (streq (request->op, "catalogs") && request->answers_due > 1) {
@@ -386,6 +463,22 @@ regclient_welcome (regclient_t *self, link_t *link)
          request = (s_request_t *) zhashx_next (self->requests))
         if (request->waiting && link_send_sealed (link, request->envelope) == 0)
             request->waiting = false;
+}
+
+void
+regclient_retry (regclient_t *self, int64_t now)
+{
+    assert (self);
+    links_t *links = self->parts->links;
+    for (size_t index = 0; index < links_size (links); index++) {
+        link_t *link = links_at (links, index);
+        if (link_registered (link)
+        &&  registrar_sync_due (self->parts->registrar, link_broker_id (link), now)) {
+            SLUICE_INFO (self->parts->level, "gateway: asking %s again for the "
+                         "registry's changes", link_broker_id (link));
+            regclient_sync (self, link);
+        }
+    }
 }
 
 void

@@ -6,7 +6,8 @@
     each one as it leaves), its own catalog (published at each welcome and
     when the file changes), revocation lists, and the lists it asks for (the
     catalog directory: there every broker's list counts, the newest copy of
-    each catalog kept). Each request waits for the brokers until the
+    each catalog kept; a broker's refusal of our catalog is logged once per
+    broker and status). Each request waits for the brokers until the
     gateway's timeout; one a broker did not take because it does not know us
     is sent again when that broker welcomes us back.
 
@@ -77,6 +78,13 @@ bool
 //  `link` welcomed us: the requests it did not take go out through it.
 void
     regclient_welcome (regclient_t *self, link_t *link);
+
+//  Starts a round of the catch-up with each registered broker whose last
+//  round left something to ask again, or of which a pushed statement
+//  could not be kept, once its backoff has passed at `now` (monotonic ms;
+//  registrar_sync_due).
+void
+    regclient_retry (regclient_t *self, int64_t now);
 
 //  Requests past their deadline at `now` (monotonic ms) get TIMEOUT.
 void

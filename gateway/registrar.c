@@ -17,11 +17,21 @@
 typedef struct {
     char epoch [REGISTRY_EPOCH_MAX + 1];    //  where the round has got to
     uint64_t next;
+    bool active;                //  a sync is out, the round's last page not in
     bool frozen;                //  a statement could not be judged yet: the
                                 //  kept mark stays where it was
-    bool wanted;                //  a round ended frozen, or was interrupted:
-                                //  start another
+    bool wanted;                //  a round ended frozen, was interrupted, or a
+                                //  pushed statement could not be kept: start
+                                //  another
+    int64_t due;                //  wanted: when to start it (monotonic ms)
+    int64_t backoff;            //  the wait before the next, doubling while
+                                //  rounds are wanted again; 0 after a clean one
 } s_round_t;
+
+//  The wait before another round is asked for, after the first failure and
+//  at most, however often it fails
+#define S_RETRY_FIRST_MS    1000
+#define S_RETRY_MAX_MS      60000
 
 struct _registrar_t {
     ledger_t *ledger;
@@ -128,10 +138,21 @@ s_apply_agreement (registrar_t *self, statement_t *statement)
     agreement_destroy (&agreement);
 }
 
-//  Judges, keeps and applies; logs as `whose` says. A catalog is never
+//  Where a statement comes from, for what is logged of it
+typedef enum {
+    S_PUSHED,                   //  a broker's push
+    S_PAGE,                     //  a page of the catch-up (which sums up the
+                                //  authors unknown here)
+    S_OWN                       //  this department's own, as it leaves
+} s_origin_t;
+
+static s_round_t *s_round (registrar_t *self, const char *broker);
+static void s_want (s_round_t *round);
+
+//  Judges, keeps and applies; logs as `origin` says. A catalog is never
 //  kept by a gateway: catalogs are read from the brokers when asked for.
 static int
-s_take (registrar_t *self, statement_t *statement, bool own)
+s_take (registrar_t *self, statement_t *statement, s_origin_t origin)
 {
     rules_verdict_t verdict;
     memset (&verdict, 0, sizeof (verdict));
@@ -157,10 +178,19 @@ s_take (registrar_t *self, statement_t *statement, bool own)
             SLUICE_INFO (self->level, "registrar: agreement %s revoked by its provider", key);
     }
     else
-    if (own)
+    if (origin == S_OWN)
         SLUICE_INFO (self->level, "registrar: our %s %s version %" PRIu64 " not kept "
                      "here: %s (%s); the brokers judge it too", kind, key,
                      statement_version (statement), status_name (status), verdict.reason);
+    else
+    if (status == STATUS_INTERNAL)
+        zsys_warning ("registrar: %s %s from %s could not be kept: %s (%s); it is asked "
+                      "for again with the next catch-up round", kind, key,
+                      statement_author (statement), status_name (status), verdict.reason);
+    else
+    if (status == STATUS_CERT_UNKNOWN && origin == S_PAGE)
+        SLUICE_DEBUG (self->level, "registrar: %s %s from %s: %s (%s)", kind, key,
+                      statement_author (statement), status_name (status), verdict.reason);
     else
     if (status == STATUS_STALE && !verdict.older)
         SLUICE_DEBUG (self->level, "registrar: %s %s version %" PRIu64 " from %s: %s",
@@ -174,17 +204,21 @@ s_take (registrar_t *self, statement_t *statement, bool own)
 }
 
 int
-registrar_take (registrar_t *self, statement_t *statement)
+registrar_take (registrar_t *self, const char *broker, statement_t *statement)
 {
-    assert (self && statement);
-    return s_take (self, statement, false);
+    assert (self && broker && statement);
+    int status = s_take (self, statement, S_PUSHED);
+    //  Not kept, though it may be later: the catch-up brings it again
+    if (status == STATUS_INTERNAL)
+        s_want (s_round (self, broker));
+    return status;
 }
 
 int
 registrar_take_own (registrar_t *self, statement_t *statement)
 {
     assert (self && statement);
-    return s_take (self, statement, true);
+    return s_take (self, statement, S_OWN);
 }
 
 int
@@ -318,6 +352,22 @@ s_mark (registrar_t *self, const char *broker, char *epoch, uint64_t *seq)
     zstr_free (&value);
 }
 
+//  Another round is wanted: started after the backoff, which doubles each
+//  time rounds are wanted again (a disk that stays full is not asked every
+//  second)
+static void
+s_want (s_round_t *round)
+{
+    if (!round->wanted) {
+        if (!round->backoff)
+            round->backoff = S_RETRY_FIRST_MS;
+        round->due = zclock_mono () + round->backoff;
+        round->backoff = round->backoff * 2 > S_RETRY_MAX_MS? S_RETRY_MAX_MS:
+                         round->backoff * 2;
+    }
+    round->wanted = true;
+}
+
 static s_round_t *
 s_round (registrar_t *self, const char *broker)
 {
@@ -346,6 +396,7 @@ registrar_sync_request (registrar_t *self, const char *broker, msgpack_sbuffer *
     assert (self && broker && buffer);
     s_round_t *round = s_round (self, broker);
     s_mark (self, broker, round->epoch, &round->next);
+    round->active = true;
     round->frozen = false;
     round->wanted = false;
     s_sync_encode (self, broker, round, buffer);
@@ -353,33 +404,49 @@ registrar_sync_request (registrar_t *self, const char *broker, msgpack_sbuffer *
 
 bool
 registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
-                     msgpack_sbuffer *next)
+                     bool directory_held, msgpack_sbuffer *next)
 {
     assert (self && broker && page && next);
     char epoch [REGISTRY_EPOCH_MAX + 1];
     uint64_t seq;
     s_mark (self, broker, epoch, &seq);
     s_round_t *round = s_round (self, broker);
-    size_t taken = 0, count = page->statements? page->statements->via.array.size: 0;
+    size_t taken = 0, unknown = 0;
+    size_t count = page->statements? page->statements->via.array.size: 0;
+    char first_unknown [STATEMENT_KEY_MAX + 2 * IDENT_MAX + 64] = "";
     bool transient = false;
     for (size_t index = 0; index < count; index++) {
         const msgpack_object_bin *bin = &page->statements->via.array.ptr [index].via.bin;
         statement_t *statement = statement_decode ((const uint8_t *) bin->ptr, bin->size);
-        int status = statement? registrar_take (self, statement): STATUS_MALFORMED;
+        int status = statement? s_take (self, statement, S_PAGE): STATUS_MALFORMED;
         if (!statement)
             zsys_warning ("registrar: malformed statement from %s, refused", broker);
         if (status == STATUS_OK)
             taken++;
-        //  What may be judged otherwise later: keep it for the next round
-        if (status == STATUS_CERT_UNKNOWN || status == STATUS_INTERNAL)
+        if (status == STATUS_CERT_UNKNOWN && !unknown++)
+            snprintf (first_unknown, sizeof (first_unknown), "%s %s from %s",
+                      statement_kind (statement), statement_key (statement),
+                      statement_author (statement));
+        //  What may be judged otherwise later keeps the page for the next
+        //  round: a disk that failed, and an author whose certificate may
+        //  still come with a directory transfer. Once the broker's directory
+        //  is held whole, an author it does not name stays unknown
+        if (status == STATUS_INTERNAL || (status == STATUS_CERT_UNKNOWN && !directory_held))
             transient = true;
         statement_destroy (&statement);
     }
+    if (unknown)
+        zsys_warning ("registrar: catch-up from %s: %zu statements whose authors have no "
+                      "certificate here (%s), the first %s: %s", broker, unknown,
+                      status_name (STATUS_CERT_UNKNOWN), first_unknown, directory_held?
+                      "the broker's directory is held whole, so they are skipped for good":
+                      "asked for again once the broker's directory is held whole");
     if (transient && !round->frozen) {
         round->frozen = true;
         zsys_warning ("registrar: catch-up from %s: statements that cannot be judged "
-                      "yet; asked again from change %" PRIu64 " at its next directory",
-                      broker, seq);
+                      "yet; asked again from change %" PRIu64 " in a round of their own "
+                      "(soon, or when the next directory transfer is complete)", broker,
+                      seq);
     }
     //  The kept mark moves only while nothing is left to judge again
     if (!round->frozen) {
@@ -400,8 +467,14 @@ registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page
     if (page->more)
         s_sync_encode (self, broker, round, next);
     else {
-        round->wanted = round->frozen;
+        //  A push not kept during the round may be after its pages: it
+        //  stays wanted
+        round->active = false;
+        if (round->frozen)
+            s_want (round);
         round->frozen = false;
+        if (!round->wanted)
+            round->backoff = 0;
     }
     return page->more;
 }
@@ -411,8 +484,9 @@ registrar_sync_interrupted (registrar_t *self, const char *broker)
 {
     assert (self && broker);
     s_round_t *round = s_round (self, broker);
+    round->active = false;
     round->frozen = false;
-    round->wanted = true;
+    s_want (round);
 }
 
 bool
@@ -421,6 +495,14 @@ registrar_sync_wanted (registrar_t *self, const char *broker)
     assert (self && broker);
     s_round_t *round = (s_round_t *) zhashx_lookup (self->rounds, broker);
     return round && round->wanted;
+}
+
+bool
+registrar_sync_due (registrar_t *self, const char *broker, int64_t now)
+{
+    assert (self && broker);
+    s_round_t *round = (s_round_t *) zhashx_lookup (self->rounds, broker);
+    return round && round->wanted && !round->active && now >= round->due;
 }
 
 
@@ -583,10 +665,10 @@ registrar_pack_orders (registrar_t *self, msgpack_packer *pk)
     zlistx_destroy (&list);
 }
 
-void
-registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
-                         msgpack_packer *pk)
+zlistx_t *
+registrar_verify_catalogs (registrar_t *self, const msgpack_object *statements)
 {
+    assert (self);
     zlistx_t *verified = zlistx_new ();
     zlistx_set_destructor (verified, (zlistx_destructor_fn *) statement_destroy);
     for (uint32_t index = 0; statements && index < statements->via.array.size; index++) {
@@ -606,18 +688,7 @@ registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
             statement_destroy (&statement);
         }
     }
-    msgpack_pack_array (pk, zlistx_size (verified));
-    for (statement_t *statement = (statement_t *) zlistx_first (verified); statement;
-         statement = (statement_t *) zlistx_next (verified)) {
-        msgpack_pack_map (pk, 3);
-        codec_pack_kv_str (pk, "department", statement_author (statement));
-        codec_pack_kv_uint (pk, "published", (uint64_t) statement_issued (statement));
-        codec_pack_str (pk, "catalog");
-        //  The payload is one msgpack object (scanned above): copy it as is
-        pk->callback (pk->data, (const char *) statement_payload (statement),
-                      statement_payload_size (statement));
-    }
-    zlistx_destroy (&verified);
+    return verified;
 }
 
 //  An agreement MSA -> TAX at `version`, signed by both, in a statement by
@@ -641,6 +712,47 @@ s_test_agreement (cert_t *msa, cert_t *tax, uint64_t version, const char *fields
     zstr_free (&text);
     agreement_destroy (&agreement);
     return statement;
+}
+
+//  A round of the catch-up with `broker`: its sync, then one last page up
+//  to change `seq` of `epoch` holding `statement` (borrowed), taken with the
+//  broker's directory held whole or not
+static void
+s_test_round (registrar_t *registrar, const char *broker, const char *epoch, uint64_t seq,
+              statement_t *statement, bool directory_held)
+{
+    msgpack_sbuffer buffer, next;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_sbuffer_init (&next);
+    registrar_sync_request (registrar, broker, &buffer);
+    msgpack_sbuffer_clear (&buffer);
+    zlistx_t *list = zlistx_new ();
+    zlistx_add_end (list, statement);
+    uint8_t re [ENVELOPE_ID_BYTES] = { 0 };
+    registry_page_encode (&buffer, re, epoch, seq, false, list);
+    zlistx_destroy (&list);
+    registry_msg_t page;
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
+    assert (!registrar_take_page (registrar, broker, &page, directory_held, &next));
+    assert (next.size == 0);
+    registry_msg_destroy (&page);
+    msgpack_sbuffer_destroy (&next);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  Where the next round with `broker` starts: the change number of its sync
+static uint64_t
+s_test_since (registrar_t *registrar, const char *broker)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registrar_sync_request (registrar, broker, &buffer);
+    registry_msg_t sync;
+    assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &sync) == STATUS_OK);
+    uint64_t since = sync.since;
+    registry_msg_destroy (&sync);
+    msgpack_sbuffer_destroy (&buffer);
+    return since;
 }
 
 void
@@ -678,7 +790,7 @@ registrar_test (bool verbose)
     crypto_sign_keypair (public_key, secret_key);
     statement_t *statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-1", 1, NULL, 0);
     statement_sign (statement, secret_key);
-    assert (registrar_take (registrar, statement) == STATUS_CERT_UNKNOWN);
+    assert (registrar_take (registrar, "BROKER", statement) == STATUS_CERT_UNKNOWN);
     assert (!registrar_holds (registrar, STATEMENT_ORDER, "ORD-1"));
     statement_destroy (&statement);
 
@@ -690,14 +802,14 @@ registrar_test (bool verbose)
     //  v1 from the broker, then our own v2 (kept at once), then v1 again:
     //  stale, v2 stays in force
     statement = s_test_agreement (msa, tax, 1, "kind,licence_no", tax);
-    assert (registrar_take (registrar, statement) == STATUS_OK);
+    assert (registrar_take (registrar, "BROKER", statement) == STATUS_OK);
     statement_destroy (&statement);
     assert (agreement_grants_field (policy_agreement (policy, "AGR-T-1"), "kind"));
     statement = s_test_agreement (msa, tax, 2, "licence_no", msa);
     assert (registrar_take_own (registrar, statement) == STATUS_OK);
     statement_destroy (&statement);
     statement = s_test_agreement (msa, tax, 1, "kind,licence_no", tax);
-    assert (registrar_take (registrar, statement) == STATUS_STALE);
+    assert (registrar_take (registrar, "BROKER", statement) == STATUS_STALE);
     assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 2);
     assert (!agreement_grants_field (policy_agreement (policy, "AGR-T-1"), "kind"));
 
@@ -712,7 +824,7 @@ registrar_test (bool verbose)
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
     msgpack_sbuffer next;
     msgpack_sbuffer_init (&next);
-    assert (!registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (!registrar_take_page (registrar, "BROKER", &page, true, &next));
     assert (next.size == 0);
     assert (!registrar_sync_wanted (registrar, "BROKER"));
     registrar_sync_interrupted (registrar, "BROKER-3");
@@ -734,7 +846,7 @@ registrar_test (bool verbose)
     msgpack_sbuffer_clear (&buffer);
     registry_page_encode (&buffer, re, "epoch-1", 50, true, list);
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    assert (registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (registrar_take_page (registrar, "BROKER", &page, false, &next));
     registry_msg_t sync;
     assert (registry_msg_decode ((uint8_t *) next.data, next.size, &sync) == STATUS_OK);
     assert (streq (sync.op, "sync") && sync.since == 50);
@@ -745,7 +857,7 @@ registrar_test (bool verbose)
     zlistx_purge (list);
     registry_page_encode (&buffer, re, "epoch-1", 60, false, list);
     assert (registry_msg_decode ((uint8_t *) buffer.data, buffer.size, &page) == STATUS_OK);
-    assert (!registrar_take_page (registrar, "BROKER", &page, &next));
+    assert (!registrar_take_page (registrar, "BROKER", &page, false, &next));
     assert (registrar_sync_wanted (registrar, "BROKER"));
     registry_msg_destroy (&page);
     msgpack_sbuffer_destroy (&buffer);
@@ -797,6 +909,49 @@ registrar_test (bool verbose)
     registrar_load_crl (registrar, restarted);
     assert (truststore_crl (restarted) && crl_version (truststore_crl (restarted)) == 1);
     truststore_destroy (&restarted);
+    //  The same statement of an unknown author once the broker's directory
+    //  is held whole: skipped for good, the mark moves on, nothing wanted
+    statement = statement_new (STATEMENT_ORDER, "SH-PD-FDA", "ORD-2", 1, NULL, 0);
+    statement_sign (statement, secret_key);
+    s_test_round (registrar, "BROKER", "epoch-1", 70, statement, true);
+    assert (!registrar_sync_wanted (registrar, "BROKER"));
+    assert (s_test_since (registrar, "BROKER") == 70);
+    statement_destroy (&statement);
+
+    //  A round wanted is due after its backoff, which doubles while rounds
+    //  keep failing, and never while one is under way
+    int64_t mono = zclock_mono ();
+    assert (!registrar_sync_due (registrar, "BROKER-3", mono));
+    registrar_sync_interrupted (registrar, "BROKER-3");
+    assert (!registrar_sync_due (registrar, "BROKER-3", mono));
+    assert (registrar_sync_due (registrar, "BROKER-3", mono + S_RETRY_FIRST_MS + 500));
+    msgpack_sbuffer_init (&buffer);
+    registrar_sync_request (registrar, "BROKER-3", &buffer);
+    msgpack_sbuffer_destroy (&buffer);
+    assert (!registrar_sync_due (registrar, "BROKER-3", mono + S_RETRY_MAX_MS * 10));
+    mono = zclock_mono ();
+    registrar_sync_interrupted (registrar, "BROKER-3");
+    assert (!registrar_sync_due (registrar, "BROKER-3", mono + S_RETRY_FIRST_MS + 500));
+    assert (registrar_sync_due (registrar, "BROKER-3", mono + 2 * S_RETRY_FIRST_MS + 500));
+
+    //  A pushed statement that cannot be kept (here another writer holds
+    //  the ledger, as a full disk would refuse it): another round is
+    //  wanted, which brings it again; one that leaves nothing ends the
+    //  backoff
+    sqlite3 *writer = NULL;
+    assert (sqlite3_open (ledger, &writer) == SQLITE_OK);
+    assert (sqlite3_exec (writer, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK);
+    statement = s_test_agreement (msa, tax, 3, "licence_no", tax);
+    mono = zclock_mono ();
+    assert (registrar_take (registrar, "BROKER-4", statement) == STATUS_INTERNAL);
+    assert (registrar_sync_wanted (registrar, "BROKER-4"));
+    assert (registrar_sync_due (registrar, "BROKER-4", mono + S_RETRY_FIRST_MS + 1500));
+    assert (sqlite3_exec (writer, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close (writer);
+    s_test_round (registrar, "BROKER-4", "epoch-4", 5, statement, true);
+    assert (!registrar_sync_wanted (registrar, "BROKER-4"));
+    assert (agreement_version (policy_agreement (policy, "AGR-T-1")) == 3);
+    statement_destroy (&statement);
 
     registrar_destroy (&registrar);
     policy_destroy (&policy);

@@ -48,11 +48,13 @@ void
 void
     registrar_set_order_limit (registrar_t *self, size_t limit);
 
-//  Judges a statement from a broker, keeps and applies it. Returns
-//  STATUS_OK, STATUS_STALE (already held, or older), or the refusal
-//  (logged).
+//  Judges a statement `broker` (its id) pushed, keeps and applies it.
+//  Returns STATUS_OK, STATUS_STALE (already held, or older), or the refusal
+//  (logged). One that could not be kept (STATUS_INTERNAL: the disk failed)
+//  makes another catch-up round with that broker wanted, which brings it
+//  again (registrar_sync_due).
 int
-    registrar_take (registrar_t *self, statement_t *statement);
+    registrar_take (registrar_t *self, const char *broker, statement_t *statement);
 
 //  The version for the next statement this department signs: above every
 //  version it used before, and kept durably before it is returned.
@@ -94,21 +96,35 @@ void
     registrar_sync_request (registrar_t *self, const char *broker,
                             msgpack_sbuffer *buffer);
 
-//  Takes a page of the catch-up from `broker`: each statement as
-//  registrar_take, then keeps the broker's epoch and change number as the
-//  mark, unless a statement could not be judged yet (its author's
-//  certificate unknown here, or the disk failed): then the kept mark stays
-//  before that page until the next round. Returns true if more pages
-//  follow, with the sync for the next one in `next` (send it).
+//  Takes a page of the catch-up from `broker`: each statement judged, kept
+//  and applied, then the broker's epoch and change number kept as the
+//  mark, unless a statement could not be judged yet: then the kept mark
+//  stays before that page and another round is wanted. A statement cannot
+//  be judged yet if the disk failed, or if its author has no certificate
+//  here while `directory_held` is false (a directory transfer from that
+//  broker is under way or none is complete: the certificate may still
+//  come). With the broker's directory held whole, an author it does not
+//  name is unknown for good: that statement is skipped (logged once, with
+//  the page) and the mark moves on. Returns true if more pages follow,
+//  with the sync for the next one in `next` (send it).
 bool
     registrar_take_page (registrar_t *self, const char *broker, registry_msg_t *page,
-                         msgpack_sbuffer *next);
+                         bool directory_held, msgpack_sbuffer *next);
 
-//  True if the last round with `broker` left statements to judge again,
-//  or was interrupted: the gateway starts another round when the broker's
-//  next directory transfer is complete (its certificates held).
+//  True if another round with `broker` is wanted: the last one left
+//  statements to judge again or was interrupted, or a pushed statement
+//  could not be kept. The gateway starts one when the broker's next
+//  directory transfer is complete (its certificates held), or when it is
+//  due (registrar_sync_due).
 bool
     registrar_sync_wanted (registrar_t *self, const char *broker);
+
+//  True if a round with `broker` is wanted, none is under way, and its
+//  backoff has passed at `now` (monotonic ms): 1 s after the first failure,
+//  doubling to at most a minute while rounds keep failing, back to 1 s
+//  after a round that left nothing.
+bool
+    registrar_sync_due (registrar_t *self, const char *broker, int64_t now);
 
 //  The broker could not answer a round (a page it could not build or send):
 //  another round is wanted.
@@ -124,12 +140,13 @@ void
 void
     registrar_pack_orders (registrar_t *self, msgpack_packer *pk);
 
-//  Packs verified catalogs from a "listed" array of encoded statements, as
-//  an array of {department, published, catalog}; unverifiable
-//  ones are left out and logged.
-void
-    registrar_pack_catalogs (registrar_t *self, const msgpack_object *statements,
-                             msgpack_packer *pk);
+//  The catalogs of a "listed" array of encoded statements (may be NULL)
+//  that verify: of kind catalog, keyed by their author, signed with the
+//  author's certificate, the payload one msgpack object. A fresh list of
+//  statements (the caller destroys it); the others are left out and
+//  logged.
+zlistx_t *
+    registrar_verify_catalogs (registrar_t *self, const msgpack_object *statements);
 
 //  True if the ledger holds a statement of this kind and key.
 bool

@@ -51,6 +51,7 @@ static const s_status_row_t s_table [] = {
     { STATUS_BAD_ANSWER,         "BAD_ANSWER",         "the provider's answer broke the protocol and was refused" },
     { STATUS_PURPOSE_NOT_AGREED, "PURPOSE_NOT_AGREED", "the purpose is not one the agreement allows" },
     { STATUS_ROLE_NOT_AGREED,    "ROLE_NOT_AGREED",    "the officer's role is not one the agreement allows" },
+    { STATUS_VERSION_AHEAD,      "VERSION_AHEAD",      "the statement's version is ahead of the clock (above the time in ms plus the allowed skew)" },
     { STATUS_CERT_ROLE,          "CERT_ROLE",          "the certificate is not a department's: only departments ask and answer" },
     { STATUS_INTERNAL,           "INTERNAL",           "internal error" },
 };

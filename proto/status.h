@@ -60,6 +60,9 @@ typedef enum {
     STATUS_PURPOSE_NOT_AGREED = 160,
     STATUS_ROLE_NOT_AGREED    = 161,
 
+    //  17x: the registry's versions
+    STATUS_VERSION_AHEAD      = 170,  //  a version above the judge's clock + skew
+
     //  18x: roles in the federation
     STATUS_CERT_ROLE          = 180,  //  a valid certificate, but not of a department
 

@@ -49,6 +49,7 @@
 #define S_HOUR_MS           (3600 * INT64_C(1000))
 #define S_TEN_YEARS         (10 * 365 * INT64_C(86400))
 #define S_FAKE_DEPT         "SH-PD-FAKE"
+#define S_GHOST_DEPT        "SH-PD-GHOST"   //  no certificate anywhere
 #define S_FAKE_CRL_VERSION  1000000     //  newer than any real list
 #define S_DEFAULT_ITEM      "enterprise-basic"
 #define S_DEFAULT_KEY       "91310115MA1K3BTP2B"
@@ -132,6 +133,10 @@ typedef void (s_list_fn) (s_liar_t *self, zlistx_t *statements);
 //  A statement the gateway put (not a catalog); true if the hook took it
 //  (then it is not echoed back as a broker would)
 typedef bool (s_put_fn) (s_liar_t *self, s_peer_t *peer, statement_t *statement);
+//  The statements of a catch-up page for a sync after `since` of `epoch`
+//  (added to `statements`), and the page's change number
+typedef uint64_t (s_sync_fn) (s_liar_t *self, s_peer_t *peer, const char *epoch,
+                              uint64_t since, zlistx_t *statements);
 
 typedef struct {
     const char *name;
@@ -144,6 +149,7 @@ typedef struct {
     const char *help;
     s_put_fn *put;              //  NULL: every put is echoed
     s_strike_fn *again;         //  after each later catalog (a restart); or NULL
+    s_sync_fn *sync;            //  NULL: a registry with nothing in it
 } s_attack_t;
 
 struct _s_liar_t {
@@ -169,6 +175,7 @@ struct _s_liar_t {
     uint8_t replaced_sign_secret [CERT_SIGN_SECRET];   //  forged-cert
     zlistx_t *catalogs;         //  honest catalog statements received
     bool awaiting_revocation;   //  replay-revoked, without --revoker
+    uint8_t ghost_secret [CERT_SIGN_SECRET];    //  unknown-author: S_GHOST_DEPT's key
 };
 
 
@@ -1062,6 +1069,75 @@ s_strike_broker_peer (s_liar_t *self, s_peer_t *peer)
 }
 
 
+//  --------------------------------------------------------------------------
+//  Versions ahead of the clock, and authors unknown in a catch-up
+
+//  An order from the signer numbered 2^63-1, which would freeze its id for
+//  good, then the same id numbered by the clock
+static void
+s_strike_version_ahead (s_liar_t *self, s_peer_t *peer)
+{
+    const char *signer = cert_department (self->signer);
+    const char *purposes [2] = { "numbered ahead", "numbered by the clock" };
+    uint64_t versions [2] = { STATEMENT_VERSION_MAX, 0 };
+    for (size_t index = 0; index < 2; index++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        s_order_body (self, peer, purposes [index], "none: versions", &buffer);
+        statement_t *statement = s_statement (STATEMENT_ORDER, signer, "ORD-LIAR-AHEAD",
+                                              versions [index], buffer.data, buffer.size,
+                                              0, cert_sign_secret (self->signer));
+        if (statement) {
+            s_push (self, peer, statement);
+            s_report (self, "sent: order ORD-LIAR-AHEAD from %s version %" PRIu64 " (%s)",
+                      signer, statement_version (statement), purposes [index]);
+        }
+        statement_destroy (&statement);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
+static int
+s_setup_unknown_author (s_liar_t *self)
+{
+    uint8_t public_key [CERT_KEY_BYTES];
+    crypto_sign_keypair (public_key, self->ghost_secret);
+    return 0;
+}
+
+//  The catch-up holds, at change 1, an order from S_GHOST_DEPT, whom no
+//  certificate names (its directory is whole without it), and at change 2
+//  one from the signer; after change 2, nothing
+static uint64_t
+s_sync_unknown_author (s_liar_t *self, s_peer_t *peer, const char *epoch, uint64_t since,
+                       zlistx_t *statements)
+{
+    if (streq (epoch, "liar") && since >= 2)
+        return since;
+    struct {
+        const char *author, *key;
+        const uint8_t *sign_secret;
+    } orders [2] = {
+        { S_GHOST_DEPT, "ORD-LIAR-GHOST", self->ghost_secret },
+        { cert_department (self->signer), "ORD-LIAR-KNOWN", cert_sign_secret (self->signer) }
+    };
+    for (size_t index = 0; index < 2; index++) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        s_order_body (self, peer, "catch-up", "none: a catch-up", &buffer);
+        statement_t *statement = s_statement (STATEMENT_ORDER, orders [index].author,
+                                              orders [index].key, 0, buffer.data,
+                                              buffer.size, 0, orders [index].sign_secret);
+        if (statement)
+            zlistx_add_end (statements, statement);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+    s_report (self, "sent: catch-up page to %s: order ORD-LIAR-GHOST from %s (no "
+              "certificate), order ORD-LIAR-KNOWN from %s; up to change 2",
+              peer->department, S_GHOST_DEPT, cert_department (self->signer));
+    return 2;
+}
+
 static const s_attack_t s_attacks [] = {
     { "honest", true, true, false, NULL, s_strike_honest, NULL,
       "push --agreement as it is, by --signer (the control: it is granted)" },
@@ -1098,6 +1174,13 @@ static const s_attack_t s_attacks [] = {
     { "broker-peer", false, true, false, s_setup_broker_peer, s_strike_broker_peer, NULL,
       "ask (and order) as --signer, another broker, and as this broker, each with "
       "its own keys" },
+    { .name = "version-ahead", .needs_signer = true, .strike = s_strike_version_ahead,
+      .help = "push an order from --signer numbered 2^63-1, then the same id "
+              "numbered by the clock" },
+    { .name = "unknown-author", .needs_signer = true, .setup = s_setup_unknown_author,
+      .sync = s_sync_unknown_author,
+      .help = "catch-up: an order from " S_GHOST_DEPT ", whom no certificate names,\n"
+              "                     then one from --signer" },
 };
 
 
@@ -1285,14 +1368,19 @@ s_registry (s_liar_t *self, s_peer_t *peer, zmsg_t *msg, const envelope_header_t
         s_list (self, peer, header, &request);
     else
     if (streq (request.op, "sync")) {
-        //  An honest registry with nothing in it
-        zlistx_t *none = zlistx_new ();
+        //  An honest registry with nothing in it, unless the attack says
+        s_report (self, "sync: from %s after %s:%" PRIu64, peer->department,
+                  *request.epoch? request.epoch: "-", request.since);
+        zlistx_t *statements = zlistx_new ();
+        zlistx_set_destructor (statements, (zlistx_destructor_fn *) statement_destroy);
+        uint64_t next = self->attack->sync?
+            self->attack->sync (self, peer, request.epoch, request.since, statements): 0;
         msgpack_sbuffer buffer;
         msgpack_sbuffer_init (&buffer);
-        registry_page_encode (&buffer, header->id, "liar", 0, false, none);
+        registry_page_encode (&buffer, header->id, "liar", next, false, statements);
         s_send_own (self, peer, MSG_REGISTRY, (uint8_t *) buffer.data, buffer.size);
         msgpack_sbuffer_destroy (&buffer);
-        zlistx_destroy (&none);
+        zlistx_destroy (&statements);
     }
     else        //  "crl" and anything else: said to be done, and dropped
         s_registry_send (self, peer, "done", header->id, STATUS_OK, "published", NULL);
@@ -1382,6 +1470,7 @@ s_liar_destroy (s_liar_t **self_p)
         zstr_free (&self->old_crl_text);
         cert_destroy (&self->fake);
         sodium_memzero (self->replaced_sign_secret, sizeof (self->replaced_sign_secret));
+        sodium_memzero (self->ghost_secret, sizeof (self->ghost_secret));
         agreement_destroy (&self->agreement);
         cert_destroy (&self->signer);
         cert_destroy (&self->revoker);

@@ -38,6 +38,7 @@
 #include "statement.h"
 #include "registry.h"
 #include "dirsync.h"
+#include "certfile.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +74,8 @@ typedef struct {
     const char *type;
     const char *skew;
     const char *kill;
+    const char *version;
+    const char *backdate;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -110,6 +113,12 @@ static const peer_flag_t s_flags [] = {
       "MS          added to a correct query's header time (-600000..600000)" },
     { "--kill",        offsetof (s_args_t, kill),        false,
       "PID            record: SIGKILL this process the instant the answer arrives" },
+    { "--statement-version", offsetof (s_args_t, version), false,
+      "N publish, withdraw, orders, lying-provider: the version of\n"
+      "                        every statement put (1..2^63-1; default: the clock in ms)" },
+    { "--backdate-ms", offsetof (s_args_t, backdate),    false,
+      "MS      publish, withdraw, orders, lying-provider: every statement\n"
+      "                        put says it was issued MS ago (0..600000; its version as ever)" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -193,6 +202,8 @@ typedef struct {
     int type;                   //  of typed messages
     int64_t skew_ms;            //  --skew-ms
     long kill_pid;              //  --kill, 0 if none
+    uint64_t version;           //  --statement-version, 0: by the clock
+    int64_t backdate_ms;        //  --backdate-ms
     cert_t *me;                 //  with secrets
     cert_t *broker;             //  verified against the authority
     cert_t *other;              //  may be NULL
@@ -1096,6 +1107,22 @@ s_run_handshake_uncertified (s_rogue_t *self)
     return rc;
 }
 
+//  A statement of ours, signed: of `version` unless --statement-version
+//  gives another, issued now or --backdate-ms ago. NULL if out of bounds.
+static statement_t *
+s_own_statement (s_rogue_t *self, const char *kind, const char *key, uint64_t version,
+                 const uint8_t *payload, size_t size)
+{
+    statement_t *statement = statement_new (kind, cert_department (self->me), key,
+                                            self->version? self->version: version,
+                                            payload, size);
+    if (statement && self->backdate_ms)
+        statement_set_issued (statement, zclock_time () - self->backdate_ms);
+    if (statement)
+        statement_sign (statement, cert_sign_secret (self->me));
+    return statement;
+}
+
 //  Puts one order for --item with --to, its legal basis ORDER_TEXT_MAX
 //  bytes long, and waits for the broker's answer. 0, or -1 if it cannot
 //  be sent.
@@ -1112,13 +1139,11 @@ s_put_order (s_rogue_t *self, const char *key, uint64_t version)
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     registry_order_encode (&order, &buffer);
-    statement_t *statement = statement_new (STATEMENT_ORDER, cert_department (self->me),
-                                            key, version, (uint8_t *) buffer.data,
-                                            buffer.size);
+    statement_t *statement = s_own_statement (self, STATEMENT_ORDER, key, version,
+                                              (uint8_t *) buffer.data, buffer.size);
     msgpack_sbuffer_destroy (&buffer);
     if (!statement)
         return -1;
-    statement_sign (statement, cert_sign_secret (self->me));
     zlistx_t *one = zlistx_new ();
     zlistx_add_end (one, statement);
     msgpack_sbuffer_init (&buffer);
@@ -1184,9 +1209,12 @@ s_publish_catalog (s_rogue_t *self)
         return -1;
     }
     //  Versions by the clock: a later withdraw outranks the publish
-    statement_t *statement = catalog_statement (catalog, cert_department (self->me),
-                                                (uint64_t) zclock_time (),
-                                                cert_sign_secret (self->me));
+    size_t size;
+    uint8_t *payload = catalog_encode (catalog, cert_department (self->me), &size);
+    statement_t *statement = s_own_statement (self, STATEMENT_CATALOG,
+                                              cert_department (self->me),
+                                              (uint64_t) zclock_time (), payload, size);
+    free (payload);
     catalog_destroy (&catalog);
     if (!statement) {
         fprintf (stderr, "sluice-rogue: the catalog does not fit a statement\n");
@@ -1611,13 +1639,12 @@ s_put (s_rogue_t *self, const char *kind, const char *key, const uint8_t *payloa
        size_t size)
 {
     //  Versions by the clock: a later withdraw outranks the publish
-    statement_t *statement = statement_new (kind, cert_department (self->me), key,
-                                            (uint64_t) zclock_time (), payload, size);
+    statement_t *statement = s_own_statement (self, kind, key, (uint64_t) zclock_time (),
+                                              payload, size);
     if (!statement) {
         fprintf (stderr, "sluice-rogue: cannot make a %s statement\n", kind);
         return -1;
     }
-    statement_sign (statement, cert_sign_secret (self->me));
     zlistx_t *list = zlistx_new ();
     zlistx_add_end (list, statement);
     msgpack_sbuffer buffer;
@@ -1907,6 +1934,7 @@ s_rogue_new (const s_args_t *args)
     bool negative = args->skew && *args->skew == '-';
     long skew = args->skew? s_number (args->skew + negative, 0, S_SKEW_MS): 0;
     long kill_pid = args->kill? s_number (args->kill, 1, INT32_MAX): 0;
+    long backdate = args->backdate? s_number (args->backdate, 0, S_SKEW_MS): 0;
     const char *problem = NULL;
     if (timeout < 0)
         problem = "--timeout-ms must be 1 to 600000";
@@ -1922,8 +1950,16 @@ s_rogue_new (const s_args_t *args)
     else
     if (kill_pid < 0)
         problem = "--kill must be a process id";
+    else
+    if (backdate < 0)
+        problem = "--backdate-ms must be 0 to 600000";
+    else
+    if (args->version && (certfile_uint_parse (args->version, STATEMENT_VERSION_MAX,
+                                               &self->version) || !self->version))
+        problem = "--statement-version must be 1 to 9223372036854775807";
     self->skew_ms = negative? -skew: skew;
     self->kill_pid = kill_pid;
+    self->backdate_ms = backdate;
     if (!problem) {
         self->timeout_ms = (int) timeout;
         self->count = (int) count;

@@ -88,6 +88,16 @@ s_agreement_of (statement_t *statement)
                              statement_payload_size (statement), NULL);
 }
 
+//  True if `held` is an order filed with `provider`
+static bool
+s_ordered_from (statement_t *held, const char *provider)
+{
+    order_t order;
+    return registry_order_decode (statement_payload (held), statement_payload_size (held),
+                                  &order) == STATUS_OK
+        && streq (order.provider, provider);
+}
+
 static bool
 s_holds (rules_t *self, const char *kind, const char *key)
 {
@@ -175,6 +185,11 @@ s_order (rules_t *self, statement_t *statement, rules_verdict_t *verdict)
         return s_refuse (verdict, STATUS_MALFORMED,
                          "not a valid order (provider, item, purpose and legal basis)");
     s_set_parties (verdict, statement_author (statement), order.provider);
+    //  An order to oneself would be answered by oneself, and each answer
+    //  frees a place of the bound on open orders: without end
+    if (streq (order.provider, statement_author (statement)))
+        return s_refuse (verdict, STATUS_SENDER_MISMATCH,
+                         "a department does not order from itself");
     //  The provider is a peer like any other: a department with a valid
     //  certificate, never a broker, nor one revoked or expired
     int status = truststore_check (self->trust, order.provider, zclock_time () / 1000,
@@ -252,6 +267,11 @@ s_continuity (rules_t *self, statement_t *statement, rules_verdict_t *verdict,
     if (held && !streq (statement_author (held), statement_author (statement)))
         status = s_refuse (verdict, STATUS_SENDER_MISMATCH,
                            "this id belongs to a statement of another department");
+    else
+    if (held && streq (kind, STATEMENT_ORDER) && !s_ordered_from (held, verdict->party_b))
+        //  Else the first provider would hold an order it can never answer
+        status = s_refuse (verdict, STATUS_SENDER_MISMATCH,
+                           "this order was filed with another provider, and keeps it");
     if (status == STATUS_OK && streq (kind, STATEMENT_ORDER)
     &&  s_holds (self, STATEMENT_ANSWER, statement_key (statement)))
         status = s_refuse (verdict, STATUS_STALE,
@@ -315,8 +335,17 @@ rules_admit (rules_t *self, statement_t *statement, rules_verdict_t *verdict,
 {
     assert (self && statement && verdict);
     memset (verdict, 0, sizeof (*verdict));
-    if (statement_issued (statement) > zclock_time () + RULES_SKEW_MS)
+    int64_t now = zclock_time ();
+    if (statement_issued (statement) > now + RULES_SKEW_MS)
         return s_refuse (verdict, STATUS_STALE, "the statement is issued in the future");
+    //  An author numbers its own statements (an agreement's both parties):
+    //  a version far ahead of every clock would win over anything it makes
+    //  later, and freeze the key for good
+    uint64_t bound = (uint64_t) (now + RULES_SKEW_MS);
+    if (statement_version (statement) > bound)
+        return s_refuse (verdict, STATUS_VERSION_AHEAD, "version %" PRIu64 " is ahead of "
+                         "the clock: above %" PRIu64 ", this registry's time in ms plus %d s",
+                         statement_version (statement), bound, RULES_SKEW_MS / 1000);
     int status = rules_verify (self, statement);
     if (status == STATUS_BAD_SIGNATURE)
         return s_refuse (verdict, status, "the statement's signature does not verify");
@@ -612,10 +641,31 @@ rules_test (bool verbose)
     statement = s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA", 6, "\x80", 1);
     statement_sign (statement, cert_sign_secret (test.tax));
     assert (s_try (&test, statement, &verdict) == STATUS_BAD_SIGNATURE);
+    //  A version ahead of the clock (beyond the skew) would freeze the key:
+    //  refused, of every kind an author numbers; up to the skew is taken,
+    //  and a later statement numbered by the clock still replaces nothing
+    //  below it
+    uint64_t ahead = (uint64_t) (zclock_time () + RULES_SKEW_MS + 60000);
+    uint64_t within = (uint64_t) (zclock_time () + RULES_SKEW_MS - 60000);
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            STATEMENT_VERSION_MAX, "\x80", 1), &verdict)
+            == STATUS_VERSION_AHEAD);
+    assert (strstr (verdict.reason, "ahead of the clock"));
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            ahead, "\x80", 1), &verdict)
+            == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_order (test.tax, "ORD-AHEAD", STATEMENT_VERSION_MAX,
+                                        "SH-PD-MSA"), &verdict) == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_statement (STATEMENT_REVOCATION, test.msa, "AGR-1", ahead,
+                                            "", 0), &verdict) == STATUS_VERSION_AHEAD);
+    assert (s_try (&test, s_test_statement (STATEMENT_CATALOG, test.fda, "SH-PD-FDA",
+                                            within, "\x80", 1), &verdict) == STATUS_OK);
+    assert (!s_holds (test.rules, STATEMENT_ORDER, "ORD-AHEAD"));
     //  Orders, in turn: an id is its author's; an answer only by the
     //  provider, final; an answered order stays as it was. Then the bound
     //  on open orders, three here: a new version of an open order takes no
-    //  new place, another consumer has its own bound, an answer frees one
+    //  new place, another consumer has its own bound, an answer frees one.
+    //  An order keeps its provider, and none is filed with its own author
     struct {
         bool answer;            //  an answer by `author`, else an order
         cert_t *author;
@@ -645,6 +695,10 @@ rules_test (bool verbose)
         { false, test.fda, "ORD-F2", 1, "SH-PD-GONE", STATUS_CERT_REVOKED },
         { false, test.fda, "ORD-F3", 1, "SH-PD-OLD", STATUS_CERT_EXPIRED },
         { false, test.fda, "ORD-F4", 1, "BROKER", STATUS_CERT_ROLE },
+        { false, test.tax, "ORD-4", 3, "SH-PD-FDA", STATUS_SENDER_MISMATCH },
+        { false, test.tax, "ORD-4", 3, "SH-PD-MSA", STATUS_OK },
+        { false, test.tax, "ORD-6", 1, "SH-PD-TAX", STATUS_SENDER_MISMATCH },
+        { true,  test.tax, "ORD-6", 1, NULL, STATUS_UNKNOWN_ITEM },
     };
     for (size_t index = 0; index < sizeof (steps) / sizeof (steps [0]); index++) {
         if (index == 9)
@@ -665,6 +719,10 @@ rules_test (bool verbose)
                  && strstr (verdict.reason, "order-limit 3"));
         if (status == STATUS_CERT_ROLE)
             assert (streq (verdict.reason, "the provider BROKER is not a department"));
+        if (status == STATUS_SENDER_MISMATCH && streq (steps [index].key, "ORD-4"))
+            assert (strstr (verdict.reason, "another provider"));
+        if (status == STATUS_SENDER_MISMATCH && streq (steps [index].key, "ORD-6"))
+            assert (strstr (verdict.reason, "from itself"));
     }
     s_test_close (&test);
 

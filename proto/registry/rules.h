@@ -11,7 +11,10 @@
     A statement is admitted only if all of these hold, in this order (the
     first that fails is the answer, with a reason in words):
 
-    1.  it is not issued in the future (beyond RULES_SKEW_MS): STALE;
+    1.  it is not issued in the future (beyond RULES_SKEW_MS): STALE; its
+        version is not above the judge's clock in ms plus RULES_SKEW_MS:
+        VERSION_AHEAD (a version chosen far ahead would win over all the
+        author makes later, and freeze its key for good);
     2.  its author has a certificate valid now in the trust store, and the
         signature verifies with it: CERT_UNKNOWN, CERT_EXPIRED,
         CERT_REVOKED, BAD_SIGNATURE;
@@ -26,7 +29,9 @@
         agreement-revocation
                     the ledger holds the agreement (NO_AGREEMENT), the author
                     is its provider (SENDER_MISMATCH)
-        order       the body decodes (MALFORMED), the provider has a
+        order       the body decodes (MALFORMED), the provider is not its
+                    author (SENDER_MISMATCH: answering oneself would free
+                    the bound of step 6 without end), the provider has a
                     certificate (UNKNOWN_DEPARTMENT)
         order-answer
                     the ledger holds the order (UNKNOWN_ITEM), the author is
@@ -35,7 +40,8 @@
     4.  for a gateway, it concerns that department (SENDER_MISMATCH);
     5.  against the statement held for its kind and key: an answer is final
         (STALE); an agreement keeps its two parties, any other kind its
-        author (SENDER_MISMATCH); an answered order is final too (STALE);
+        author, and an order its provider too (SENDER_MISMATCH); an answered
+        order is final too (STALE);
         the version is strictly higher than the held one (STALE);
     6.  a new order keeps its author within the bound of open orders
         (LIMIT_REACHED);

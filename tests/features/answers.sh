@@ -1,5 +1,5 @@
 #!/bin/bash
-# the consumer checks answers: a lying provider's every kind of bad RESPONSE refused whole (BAD_ANSWER), logged and audited
+# the consumer checks answers: a lying provider's every kind of bad RESPONSE refused whole (BAD_ANSWER), logged and audited; the provider's catalogs ordered by version, not by the time they claim
 . "$(dirname "$0")/../lib.sh"
 
 # A provider that lies (sluice-rogue lying-provider, a certified member)
@@ -109,6 +109,16 @@ refused "a field above the consumer's clearance" above-clearance rogue-record ""
 refused "a value not of the field's published type" wrong-type rogue-record name
 answered "two rows of a list item (max-rows 3) come through" "OK \(2 rows\)" \
     record-rows rogue-list ""
+# A newer catalog (a higher version) that says it was issued 10 minutes
+# ago, before the one the consumer holds (as after a clock set back): the
+# version decides, so an answer with its new field comes through
+sed -e 's|^        field = "secret"|        field = "note"\
+            type = "text"\
+            sensitivity = 0\
+        field = "secret"|' "$WORK/rogue-catalog.cfg" >"$WORK/rogue-catalog-2.cfg"
+answered "a newer catalog issued earlier replaces the one held: its new field comes through" \
+    "OK \(1 row\)" honest rogue-record name,note --catalog "$WORK/rogue-catalog-2.cfg" \
+    --backdate-ms 600000
 check "answers: the consumer's audit log is intact" "$SLUICE" audit verify \
     --log "$F/tax/state/audit.db" --cert "$F/tax/SH-PD-TAX.cert"
 finish

@@ -1,5 +1,5 @@
 #!/bin/bash
-# a broker that lies cannot roll back an agreement, overfill a gateway's orders, or take back a revocation after a restart
+# a broker that lies cannot roll back an agreement, overfill a gateway's orders, take back a revocation after a restart, freeze an id with a version ahead of the clock, or stall the catch-up on an unknown author
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
@@ -84,4 +84,34 @@ for old in "$LV/old.crl" ""; do
         CERT_REVOKED "QUERY from SH-PD-TAX"
     liar_stop
 done
+
+# A version ahead of the clock would freeze the order's id for good: the
+# gateway refuses it, and takes the same id numbered by the clock
+liar_start version-ahead --signer "$TAX_SECRET"
+eventually "liar version-ahead: an order numbered 2^63-1, then by the clock" \
+    "^sent: order ORD-LIAR-AHEAD .*numbered by the clock" 0 cat "$LIAR_OUT"
+logged "liar version-ahead: the gateway refuses the version ahead" "$LIAR_LOG" \
+    VERSION_AHEAD "order ORD-LIAR-AHEAD" SH-PD-TAX
+eventually "liar version-ahead: and takes the one numbered by the clock" \
+    "order ORD-LIAR-AHEAD from SH-PD-TAX accepted \(version [0-9]{13}\)" 0 cat "$LIAR_LOG"
+refute "liar version-ahead: the version ahead is never kept" \
+    "ORD-LIAR-AHEAD from SH-PD-TAX accepted \(version 9223372036854775807\)" 0 cat "$LIAR_LOG"
+liar_stop
+
+# A catch-up page with a statement whose author no certificate names, once
+# the broker's directory is held whole: skipped for good (said once), the
+# rest taken, and the next round goes on after it
+liar_start unknown-author --signer "$TAX_SECRET"
+eventually "liar unknown-author: the page holds an order from an unknown author" \
+    "^sent: catch-up page to SH-PD-MSA: order ORD-LIAR-GHOST from SH-PD-GHOST" 0 cat "$LIAR_OUT"
+logged "liar unknown-author: said, with the author" "$LIAR_LOG" CERT_UNKNOWN \
+    "ORD-LIAR-GHOST from SH-PD-GHOST" "skipped for good"
+eventually "liar unknown-author: the order after it is taken" "^ORD-LIAR-KNOWN +open" 0 \
+    "$SLUICE" order list --config "$LIAR_DIR/gateway.cfg"
+liar_restart
+eventually "liar unknown-author: the next round asks after the page, not from the start" \
+    "^sync: from SH-PD-MSA after liar:2$" 0 cat "$LIAR_OUT"
+expect "liar unknown-author: the unknown author is said once" "^1$" 0 \
+    log_count "$LIAR_LOG" CERT_UNKNOWN SH-PD-GHOST
+liar_stop
 finish

@@ -1,5 +1,5 @@
 #!/bin/bash
-# orders (点菜): filed by a consumer, listed at both ends, accepted into a draft or refused with a legal basis
+# orders (点菜): filed by a consumer, listed at both ends, accepted into a draft or refused with a legal basis; an order keeps its provider, and none is filed with oneself
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
@@ -47,6 +47,20 @@ expect "an order to a broker is refused" "CERT_ROLE" 3 o_file ORD-TAX-0004 BROKE
 expect "an order to an unknown department is refused" "UNKNOWN_DEPARTMENT" 3 \
     o_file ORD-TAX-0005 SH-PD-NOBODY
 refute "none of them is listed" "ORD-TAX-000[345]" 0 orders_of tax
+"$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-MSA --item complaint-files \
+    --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-KEEP >/dev/null
+eventually "an open order at the provider" "ORD-TAX-KEEP +open +[0-9]+ +SH-PD-TAX" 0 orders_of msa
+expect "an order keeps its provider: filed again with the same id to another, refused" \
+    "SENDER_MISMATCH" 3 "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-FDA \
+    --item food-licence --purpose tax-risk --legal-basis "《税收征收管理法》第五条" --id ORD-TAX-KEEP
+expect "so the first provider can still answer it" "registered" 0 "$SLUICE" order refuse \
+    --config "$F/msa/gateway.cfg" --id ORD-TAX-KEEP --legal-basis "《投诉举报处理暂行办法》第二十九条"
+eventually "and the consumer sees that answer" "ORD-TAX-KEEP +refused" 0 orders_of tax
+refute "the other provider never got it" "ORD-TAX-KEEP" 0 orders_of fda
+expect "a department does not order from itself" "SENDER_MISMATCH" 3 \
+    "$SLUICE" order file --config "$F/tax/gateway.cfg" --to SH-PD-TAX --item taxpayer-accounts \
+    --purpose x --legal-basis y --id ORD-TAX-SELF
+refute "and keeps no such order" "ORD-TAX-SELF" 0 orders_of tax
 expect "an accepted order cannot be accepted twice" "already accepted" 1 \
     "$SLUICE" order accept --config "$F/msa/gateway.cfg" --id ORD-TAX-0001 --out "$A/again.agreement"
 sign_both from-order.agreement msa tax
