@@ -11,6 +11,7 @@
         replies=N ok=N errors=N [last=NAME reason=TEXT]
                                               the tally of flood and orders
                                               (with the last refusal)
+        sent=N                                deaf-flood: the queries sent
         served=N                              serve: the queries answered
         done=NAME reason=TEXT                 publish, withdraw: the broker's
                                               answer to the last put
@@ -167,7 +168,8 @@ typedef enum {
     S_SERVED,                   //  we answered a query (serve)
     S_DONE,                     //  a broker answered a put (publish)
     S_ANSWERED,                 //  lying-provider answered a query
-    S_HANDSHAKE                 //  what a handshake did (handshake)
+    S_HANDSHAKE,                //  what a handshake did (handshake)
+    S_SENT                      //  how many went out (deaf-flood)
 } s_kind_t;
 
 #define S_CODES 1000                        //  result codes are 0..999
@@ -180,6 +182,7 @@ typedef struct {
     size_t rows;
     size_t replies, ok, errors;             //  the flood's tally
     size_t served;                          //  serve: queries answered
+    size_t sent;                            //  deaf-flood: queries sent
     int last_code;                          //  ... and its last refusal
     char last_reason [MESSAGE_REASON_MAX + 1];
     uint32_t *codes;                        //  errors by code (S_CODES)
@@ -202,6 +205,7 @@ typedef struct {
     zhashx_t *directory;        //  department -> cert_t, verified
     dirsync_t *sync;            //  the directory transfer in progress
     bool welcomed;
+    bool deaf;                  //  reads as little as it can (deaf-flood)
     s_outcome_t outcome;
     const s_answer_t *answer;   //  lying-provider's mode, else NULL
 } s_rogue_t;
@@ -301,6 +305,9 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             break;
         case S_HANDSHAKE:
             fprintf (file, "handshake=%s\n", outcome->handshake);
+            break;
+        case S_SENT:
+            fprintf (file, "sent=%zu\n", outcome->sent);
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
@@ -795,6 +802,12 @@ s_connect (s_rogue_t *self, zcert_t *curve)
     zsock_set_linger (self->dealer, 0);
     zsock_set_sndtimeo (self->dealer, self->timeout_ms);
     zsock_set_maxmsgsize (self->dealer, ENVELOPE_BODY_MAX + 4096);
+    if (self->deaf) {
+        //  Takes in one message and a few KiB at a time: what is sent to
+        //  us waits at the broker
+        zsock_set_rcvhwm (self->dealer, 1);
+        zsock_set_rcvbuf (self->dealer, 4096);
+    }
     zcert_apply (curve, self->dealer);
     zsock_set_curve_serverkey (self->dealer, cert_curve_public_txt (self->broker));
     if (zsock_connect (self->dealer, "%s", self->args.broker)) {
@@ -995,6 +1008,27 @@ static int
 s_run_flood (s_rogue_t *self)
 {
     return s_flood (self, s_send_default_query);
+}
+
+//  --count correct queries, then reads nothing for --timeout-ms: the
+//  answers wait at the broker until its queue for us is full, and the
+//  broker answers the provider BUSY for each one after that (which the
+//  provider hears about a query it no longer waits on).
+static int
+s_run_deaf_flood (s_rogue_t *self)
+{
+    self->deaf = true;
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    size_t sent = 0;
+    while (sent < (size_t) self->count && s_send_default_query (self) == 0)
+        sent++;
+    zclock_sleep (self->timeout_ms);        //  deaf, and still connected
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_SENT;
+    self->outcome.sent = sent;
+    return 0;
 }
 
 //  --count messages of --type without waiting, then counts the replies.
@@ -1776,6 +1810,9 @@ static const s_attack_t s_attacks [] = {
       .help = "key \"" S_INJECTION_KEY "\" or --key (INVALID_KEY)" },
     { .name = "flood",          .run = s_run_flood,
       .help = "--count queries without waiting; prints replies=N ok=N errors=N ..." },
+    { .name = "deaf-flood",     .run = s_run_deaf_flood,
+      .help = "--count queries, then reads nothing for --timeout-ms (the broker answers "
+              "the provider BUSY); prints sent=N" },
     { .name = "signed-time",    .bend = s_bend_signed_time,
       .help = "a correct query whose header time is a signed int 64, signed as sent (MALFORMED)" },
     { .name = "serve",          .run = s_run_serve,
