@@ -12,6 +12,9 @@
                                               the tally of flood and orders
                                               (with the last refusal)
         sent=N                                deaf-flood: the queries sent
+        held=N most=N refused=N ended=N       hold: connections up at the end
+                                              and at most at once, refused
+                                              at ZAP, ended otherwise
         served=N                              serve: the queries answered
         done=NAME reason=TEXT                 publish, withdraw: the broker's
                                               answer to the last put
@@ -43,6 +46,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #define S_TIMEOUT_DEFAULT   3000
 #define S_TIMEOUT_MAX       600000
@@ -54,6 +58,9 @@
 #define S_DEFAULT_KEY       "91310115MA1K3BTP2B"
 #define S_INJECTION_KEY     "' OR '1'='1"
 #define S_UNKNOWN_DEPT      "NO-SUCH-DEPT"
+#define S_HOLD_MAX          1000        //  hold: connections at most
+#define S_HOLD_BACKOFF_MS   100         //  hold: first wait to connect again
+#define S_HOLD_BACKOFF_MAX  3200        //  ... doubling to this
 
 //  Command-line values, borrowed from argv.
 typedef struct {
@@ -74,6 +81,7 @@ typedef struct {
     const char *type;
     const char *skew;
     const char *kill;
+    const char *source;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -111,6 +119,8 @@ static const peer_flag_t s_flags [] = {
       "MS          added to a correct query's header time (-600000..600000)" },
     { "--kill",        offsetof (s_args_t, kill),        false,
       "PID            record: SIGKILL this process the instant the answer arrives" },
+    { "--source",      offsetof (s_args_t, source),      false,
+      "ADDRESS      hold: connect from this local address (e.g. 127.0.0.2)" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -169,7 +179,8 @@ typedef enum {
     S_DONE,                     //  a broker answered a put (publish)
     S_ANSWERED,                 //  lying-provider answered a query
     S_HANDSHAKE,                //  what a handshake did (handshake)
-    S_SENT                      //  how many went out (deaf-flood)
+    S_SENT,                     //  how many went out (deaf-flood)
+    S_HELD                      //  connections held (hold)
 } s_kind_t;
 
 #define S_CODES 1000                        //  result codes are 0..999
@@ -183,6 +194,7 @@ typedef struct {
     size_t replies, ok, errors;             //  the flood's tally
     size_t served;                          //  serve: queries answered
     size_t sent;                            //  deaf-flood: queries sent
+    size_t held, most, refused, ended;      //  hold
     int last_code;                          //  ... and its last refusal
     char last_reason [MESSAGE_REASON_MAX + 1];
     uint32_t *codes;                        //  errors by code (S_CODES)
@@ -308,6 +320,10 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             break;
         case S_SENT:
             fprintf (file, "sent=%zu\n", outcome->sent);
+            break;
+        case S_HELD:
+            fprintf (file, "held=%zu most=%zu refused=%zu ended=%zu\n", outcome->held,
+                     outcome->most, outcome->refused, outcome->ended);
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
@@ -1029,6 +1045,150 @@ s_run_deaf_flood (s_rogue_t *self)
     self->outcome.kind = S_SENT;
     self->outcome.sent = sent;
     return 0;
+}
+
+//  One connection of hold: a DEALER with our certificate and its monitor.
+typedef struct {
+    zsock_t *dealer;
+    zsock_t *monitor;
+    bool up;                    //  through its handshake, not lost
+    int64_t retry_at;           //  monotonic ms to connect again
+    int64_t backoff_ms;
+} s_hold_t;
+
+static void
+s_hold_close (s_hold_t *hold, int64_t now)
+{
+    if (hold->monitor)
+        zmq_socket_monitor (zsock_resolve (hold->dealer), NULL, 0);
+    zsock_destroy (&hold->monitor);
+    zsock_destroy (&hold->dealer);
+    hold->up = false;
+    hold->retry_at = now + hold->backoff_ms;
+    hold->backoff_ms = hold->backoff_ms * 2 > S_HOLD_BACKOFF_MAX?
+                       S_HOLD_BACKOFF_MAX: hold->backoff_ms * 2;
+}
+
+//  Connects one: 0, or -1 (said on stderr).
+static int
+s_hold_open (s_rogue_t *self, s_hold_t *hold, const char *endpoint)
+{
+    hold->dealer = zsock_new (ZMQ_DEALER);
+    hold->monitor = zsock_new (ZMQ_PAIR);
+    if (!hold->dealer || !hold->monitor) {
+        fprintf (stderr, "sluice-rogue: cannot create a socket\n");
+        return -1;
+    }
+    char inproc [64];
+    snprintf (inproc, sizeof (inproc), "inproc://rogue-hold-%p", (void *) hold->dealer);
+    zsock_set_linger (hold->dealer, 0);
+    zsock_set_sndtimeo (hold->dealer, 0);
+    zcert_apply (cert_zcert (self->me), hold->dealer);
+    zsock_set_curve_serverkey (hold->dealer, cert_curve_public_txt (self->broker));
+    if (zmq_socket_monitor (zsock_resolve (hold->dealer), inproc,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+    ||  zsock_connect (hold->monitor, "%s", inproc)
+    ||  zsock_connect (hold->dealer, "%s", endpoint)) {
+        fprintf (stderr, "sluice-rogue: cannot connect to %s\n", endpoint);
+        return -1;
+    }
+    return 0;
+}
+
+//  What one connection's monitor says; a connection up says HELLO, so
+//  that it is a registered department's connection like any gateway's.
+static void
+s_hold_events (s_rogue_t *self, s_hold_t *hold, int64_t now)
+{
+    zframe_t *frame;
+    while (hold->monitor && (frame = zframe_recv_nowait (hold->monitor))) {
+        uint16_t event = 0;
+        if (zframe_size (frame) == 6)
+            memcpy (&event, zframe_data (frame), 2);
+        zframe_destroy (&frame);
+        zframe_t *endpoint = zframe_recv_nowait (hold->monitor);
+        zframe_destroy (&endpoint);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            hold->up = true;
+            hold->backoff_ms = S_HOLD_BACKOFF_MS;
+            envelope_t *envelope = peer_envelope_new (MSG_HELLO, cert_department (self->me),
+                                                      "", (const uint8_t *) "\x80", 1, 0,
+                                                      cert_sign_secret (self->me), NULL);
+            zmsg_t *msg = envelope? envelope_encode (envelope): NULL;
+            if (msg && zmsg_send (&msg, hold->dealer))
+                zmsg_destroy (&msg);
+            envelope_destroy (&envelope);
+        }
+        else {
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                self->outcome.refused++;
+            else
+                self->outcome.ended++;
+            s_hold_close (hold, now);
+        }
+    }
+    //  What the broker sends (its WELCOME, the directory) is read and left
+    zmsg_t *msg;
+    while (hold->up && zsock_events (hold->dealer) & ZMQ_POLLIN
+       &&  (msg = zmsg_recv (hold->dealer)))
+        zmsg_destroy (&msg);
+}
+
+//  --count connections with our certificate, held open for --timeout-ms
+//  or until SIGTERM; one the broker refuses or ends is opened again, after
+//  100 ms doubling to 3.2 s (as a gateway does); from --source, if given.
+static int
+s_run_hold (s_rogue_t *self)
+{
+    if (self->count > S_HOLD_MAX) {
+        fprintf (stderr, "sluice-rogue: hold takes at most %d connections\n", S_HOLD_MAX);
+        return -1;
+    }
+    //  Two sockets and a descriptor or two a connection
+    zsys_set_max_sockets (0);
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &limit);
+    }
+    char endpoint [256];
+    const char *broker = self->args.broker;
+    if (self->args.source && strncmp (broker, "tcp://", 6) == 0)
+        snprintf (endpoint, sizeof (endpoint), "tcp://%s:0;%s", self->args.source,
+                  broker + 6);
+    else
+        snprintf (endpoint, sizeof (endpoint), "%s", broker);
+    s_hold_t *holds = (s_hold_t *) calloc ((size_t) self->count, sizeof (s_hold_t));
+    assert (holds);
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_HELD;
+    int rc = 0;
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (rc == 0 && zclock_mono () < deadline && !zsys_interrupted) {
+        int64_t now = zclock_mono ();
+        size_t up = 0;
+        for (int index = 0; rc == 0 && index < self->count; index++) {
+            s_hold_t *hold = &holds [index];
+            if (!hold->dealer && now >= hold->retry_at) {
+                if (!hold->backoff_ms)
+                    hold->backoff_ms = S_HOLD_BACKOFF_MS;
+                rc = s_hold_open (self, hold, endpoint);
+            }
+            s_hold_events (self, hold, now);
+            up += hold->up;
+        }
+        if (up > self->outcome.most)
+            self->outcome.most = up;
+        self->outcome.held = up;
+        zclock_sleep (20);
+    }
+    for (int index = 0; index < self->count; index++)
+        s_hold_close (&holds [index], 0);
+    free (holds);
+    return rc;
 }
 
 //  --count messages of --type without waiting, then counts the replies.
@@ -1813,6 +1973,11 @@ static const s_attack_t s_attacks [] = {
     { .name = "deaf-flood",     .run = s_run_deaf_flood,
       .help = "--count queries, then reads nothing for --timeout-ms (the broker answers "
               "the provider BUSY); prints sent=N" },
+    { .name = "hold",           .run = s_run_hold,
+      .help = "--count connections with our certificate, each saying HELLO once up, held\n"
+              "                         for --timeout-ms or until SIGTERM (from --source); one\n"
+              "                         refused or ended is opened again with backoff; prints\n"
+              "                         held=N most=N refused=N ended=N" },
     { .name = "signed-time",    .bend = s_bend_signed_time,
       .help = "a correct query whose header time is a signed int 64, signed as sent (MALFORMED)" },
     { .name = "serve",          .run = s_run_serve,
