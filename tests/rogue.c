@@ -1922,6 +1922,23 @@ s_run_publish (s_rogue_t *self)
     return rc;
 }
 
+//  Registers and publishes --catalog; the outcome is the broker's answer
+static int
+s_run_publish_catalog (s_rogue_t *self)
+{
+    if (!self->args.catalog) {
+        fprintf (stderr, "sluice-rogue: publish-catalog needs --catalog FILE\n");
+        return -1;
+    }
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    if (s_publish_catalog (self))
+        return -1;
+    s_wait (self);
+    return 0;
+}
+
 //  Registers and publishes a catalog of no items, which takes back what
 //  publish published
 static int
@@ -1987,6 +2004,8 @@ static const s_attack_t s_attacks [] = {
     { .name = "publish",        .run = s_run_publish,
       .help = "publish a catalog, then file an order with --to for --item, texts hostile; "
               "prints done=STATUS reason=TEXT" },
+    { .name = "publish-catalog", .run = s_run_publish_catalog,
+      .help = "publish --catalog as our catalog; prints done=STATUS reason=TEXT" },
     { .name = "withdraw",       .run = s_run_withdraw,
       .help = "publish a catalog of no items (takes back publish's); prints done=..." },
     { .name = "orders",         .run = s_run_orders,
