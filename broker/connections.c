@@ -53,6 +53,7 @@
 #include "conf.h"
 #include "envelope.h"
 #include <sodium.h>
+#include <stdarg.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -150,6 +151,10 @@ connections_destroy (connections_t **self_p)
     assert (self_p);
     if (*self_p) {
         connections_t *self = *self_p;
+        //  The monitor stops before its socket goes: libzmq's I/O thread
+        //  blocks on an event for a monitor whose peer has gone, and every
+        //  connection of the process with it
+        zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
         zsock_destroy (&self->monitor);
         zlistx_destroy (&self->pending);
         zlistx_destroy (&self->silent);
@@ -171,6 +176,27 @@ connections_socket (connections_t *self)
 {
     assert (self);
     return self->monitor;
+}
+
+//  A warning of one kind, as often as `log` allows at `now`; the one
+//  written says how many were not
+static void
+s_warn (ratelog_t *log, int64_t now, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_warn (ratelog_t *log, int64_t now, const char *format, ...)
+{
+    uint64_t skipped = 0;
+    if (!ratelog_allow (log, now, &skipped))
+        return;
+    va_list arguments;
+    va_start (arguments, format);
+    char *text = zsys_vprintf (format, arguments);
+    va_end (arguments);
+    char note [64];
+    zsys_warning ("%s%s", text, ratelog_note (skipped, note, sizeof (note)));
+    zstr_free (&text);
 }
 
 static size_t *
@@ -278,12 +304,8 @@ s_silence (connections_t *self, int64_t now)
         s_unsilence (self, record);
         shutdown (record->fd, SHUT_RDWR);
         self->silenced++;
-        uint64_t skipped = 0;
-        char note [64];
-        if (ratelog_allow (self->silence_log, now, &skipped))
-            zsys_warning ("broker: closed a connection from %s that said nothing in %d ms%s",
-                          *record->address? record->address: "?", (int) quiet_ms,
-                          ratelog_note (skipped, note, sizeof (note)));
+        s_warn (self->silence_log, now, "broker: closed a connection from %s that said "
+                "nothing in %d ms", *record->address? record->address: "?", (int) quiet_ms);
     }
     s_admission_t *admission;
     while ((admission = (s_admission_t *) zlistx_first (self->admissions))
@@ -365,12 +387,8 @@ s_accepted (connections_t *self, int fd)
         //  that ZAP has not admitted
         shutdown (fd, SHUT_RDWR);
         self->refused++;
-        uint64_t skipped = 0;
-        char note [64];
-        if (ratelog_allow (self->refusal_log, now, &skipped))
-            zsys_warning ("broker: refused a connection from %s: %s%s",
-                          *record->address? record->address: "?", why,
-                          ratelog_note (skipped, note, sizeof (note)));
+        s_warn (self->refusal_log, now, "broker: refused a connection from %s: %s",
+                *record->address? record->address: "?", why);
     }
     else {
         record->handle = zlistx_add_end (self->pending, record);
@@ -660,6 +678,23 @@ s_ended (int fd)
     return false;
 }
 
+//  The test's CURVE ROUTER on a port of its own (*port), with `server`'s
+//  keys, a second of handshake and the ZAP domain `domain` (NULL: none)
+static zsock_t *
+s_test_router (zcert_t *server, const char *domain, int *port)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    assert (router);
+    zsock_set_handshake_ivl (router, 1000);
+    if (domain)
+        zsock_set_zap_domain (router, domain);
+    zsock_set_curve_server (router, 1);
+    zcert_apply (server, router);
+    *port = zsock_bind (router, "tcp://127.0.0.1:*");
+    assert (*port > 0);
+    return router;
+}
+
 //  A client of the test's ROUTER with a key of its own; `name` is its
 //  department, as the test's ZAP handler says (s_test_zap)
 typedef struct {
@@ -762,13 +797,8 @@ s_test_admitted (zcert_t *server)
 {
     zsock_t *zap = zsock_new_rep ("inproc://zeromq.zap.01");
     assert (zap);
-    zsock_t *router = zsock_new (ZMQ_ROUTER);
-    zsock_set_handshake_ivl (router, 1000);
-    zsock_set_zap_domain (router, "test");
-    zsock_set_curve_server (router, 1);
-    zcert_apply (server, router);
-    int port = zsock_bind (router, "tcp://127.0.0.1:*");
-    assert (port > 0);
+    int port;
+    zsock_t *router = s_test_router (server, "test", &port);
     connections_caps_t caps = { 100, 100, 100, 1000, 2, 3 };
     connections_t *connections = connections_new (router, &caps, 0);
     assert (connections);
@@ -830,16 +860,11 @@ connections_test (bool verbose)
 {
     if (verbose)
         printf (" * connections: ");
-    zsock_t *router = zsock_new (ZMQ_ROUTER);
-    assert (router);
     //  A second of handshake: long enough that a loaded machine reports the
     //  refusals below before libzmq ends the silent connections
-    zsock_set_handshake_ivl (router, 1000);
-    zsock_set_curve_server (router, 1);
     zcert_t *server = zcert_new ();
-    zcert_apply (server, router);
-    int port = zsock_bind (router, "tcp://127.0.0.1:*");
-    assert (port > 0);
+    int port;
+    zsock_t *router = s_test_router (server, NULL, &port);
     connections_caps_t caps = { 5, 3, 2, 1000, 10, 10 };
     connections_t *connections = connections_new (router, &caps, 0);
     assert (connections);
