@@ -252,6 +252,16 @@ s_put (s_request_t *request)
     statement_destroy (&statement);
 }
 
+//  A page of the registry could not be read: logged, answered INTERNAL
+static void
+s_page_unread (s_request_t *request, const char *what, uint64_t since, char **error)
+{
+    zsys_error ("broker: %s for %s after %" PRIu64 " could not be read: %s", what,
+                request->header->from, since, *error);
+    zstr_free (error);
+    s_done (request, STATUS_INTERNAL, "the broker cannot read its registry");
+}
+
 //  The catch-up: one page of the changes that concern the department after
 //  the change number it holds from this registry (from the start if it
 //  holds another epoch), catalogs excepted (they are read with list).
@@ -267,10 +277,7 @@ s_sync (s_request_t *request)
     zlistx_t *page = ledger_page (self->ledger, from, STATEMENT_CATALOG, since,
                                   REGISTRY_PAGE_BUDGET, &next, &more, &error);
     if (!page) {
-        zsys_error ("broker: catch-up page for %s after %" PRIu64 " could not be built:"
-                    " %s", from, since, error);
-        zstr_free (&error);
-        s_done (request, STATUS_INTERNAL, "the broker cannot read its registry");
+        s_page_unread (request, "a catch-up page", since, &error);
         return;
     }
     msgpack_sbuffer buffer;
@@ -302,10 +309,7 @@ s_list (s_request_t *request)
     zlistx_t *page = ledger_list_page (self->ledger, kind, public_kind? NULL: from, since,
                                        REGISTRY_PAGE_BUDGET, &next, &more, &error);
     if (!page) {
-        zsys_error ("broker: registry: a listing for %s after %" PRIu64 " could not be "
-                    "read: %s", from, since, error);
-        zstr_free (&error);
-        s_done (request, STATUS_INTERNAL, "the broker cannot read its registry");
+        s_page_unread (request, "a listing", since, &error);
         return;
     }
     msgpack_sbuffer buffer;

@@ -1398,6 +1398,21 @@ s_publish_catalog (s_rogue_t *self)
     return rc;
 }
 
+//  Registers and publishes --catalog, if given, waiting for the broker's
+//  answer: 1 if it took it (or there was none), 0 if not (the outcome says
+//  what happened), -1 on a setup problem
+static int
+s_join_publishing (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1 || !self->args.catalog)
+        return rc;
+    if (s_publish_catalog (self))
+        return -1;
+    s_wait (self);
+    return self->outcome.kind == S_DONE && self->outcome.code == STATUS_OK? 1: 0;
+}
+
 //  A provider that lies: registers, publishes --catalog if given, then
 //  answers the first QUERY as --answer says.
 static int
@@ -1407,16 +1422,9 @@ s_run_lying_provider (s_rogue_t *self)
         fprintf (stderr, "sluice-rogue: lying-provider needs --answer MODE\n");
         return -1;
     }
-    int rc = s_join (self);
+    int rc = s_join_publishing (self);
     if (rc != 1)
-        return rc;
-    if (self->args.catalog) {
-        if (s_publish_catalog (self))
-            return -1;
-        s_wait (self);
-        if (self->outcome.kind != S_DONE || self->outcome.code != STATUS_OK)
-            return 0;           //  the outcome says what the broker said
-    }
+        return rc;              //  the outcome says what the broker said
     fprintf (stderr, "sluice-rogue: %s waiting for a query, to answer it %s\n",
              cert_department (self->me), self->answer->name);
     s_wait (self);
@@ -1930,13 +1938,8 @@ s_run_publish_catalog (s_rogue_t *self)
         fprintf (stderr, "sluice-rogue: publish-catalog needs --catalog FILE\n");
         return -1;
     }
-    int rc = s_join (self);
-    if (rc != 1)
-        return rc;
-    if (s_publish_catalog (self))
-        return -1;
-    s_wait (self);
-    return 0;
+    int rc = s_join_publishing (self);
+    return rc < 0? -1: 0;
 }
 
 //  Registers and publishes a catalog of no items, which takes back what

@@ -9,16 +9,8 @@
 # kernel's buffers do not take them all.
 fed_setup --rogue
 printf '    queue-limit = 100\n' >>"$F/broker/broker.cfg"
-cat >>"$F/msa/catalog.cfg" <<'CAT'
-    item = "large-record"
-        title = "a record of 64 KiB, for tests"
-        key-type = "uscc"
-        share = "open"
-        sql = "SELECT hex(zeroblob(32768)) AS large WHERE :key IS NOT NULL"
-        field = "large"
-            type = "text"
-            sensitivity = 0
-CAT
+catalog_item large-record "SELECT hex(zeroblob(32768)) AS large WHERE :key IS NOT NULL" \
+    large >>"$F/msa/catalog.cfg"
 fed_start
 msa_errors () { log_count "$WORK/msa.log" BUSY "error from BROKER"; }
 errors_before=$(msa_errors)

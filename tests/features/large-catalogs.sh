@@ -21,17 +21,8 @@ DESCRIPTION=$(printf 'x%.0s' $(seq 1 4000))
 {
     echo "catalog"
     for item in $(seq 1 24); do
-        cat <<ITEM
-    item = "bulky-$item"
-        title = "a bulky item, for tests"
-        description = "$DESCRIPTION"
-        key-type = "uscc"
-        share = "open"
-        sql = "SELECT name FROM t WHERE k = :key"
-        field = "name"
-            type = "text"
-            sensitivity = 0
-ITEM
+        ITEM_DESCRIPTION=$DESCRIPTION catalog_item "bulky-$item" \
+            "SELECT name FROM t WHERE k = :key" name
     done
 } >"$WORK/bulky.cfg"
 published=0
@@ -43,20 +34,10 @@ for number in 01 02 03 04 05 06 07 08 09 10 11 12; do
         published=$((published + 1))
 done
 check "twelve catalogs of about 100 KiB each published ($published)" test "$published" = 12
-cat >"$WORK/rogue-catalog.cfg" <<'CAT'
-catalog
-    item = "rogue-record"
-        title = "a record item of the lying provider"
-        key-type = "uscc"
-        share = "open"
-        sql = "SELECT name, status FROM t WHERE k = :key"
-        field = "name"
-            type = "text"
-            sensitivity = 0
-        field = "status"
-            type = "text"
-            sensitivity = 0
-CAT
+{
+    echo "catalog"
+    catalog_item rogue-record "SELECT name, status FROM t WHERE k = :key" name status
+} >"$WORK/rogue-catalog.cfg"
 expect "and the hostile member's catalog, the last one" "^done=OK " 0 \
     rogue rogue SH-PD-ROGUE SH-PD-TAX publish-catalog --catalog "$WORK/rogue-catalog.cfg"
 
