@@ -59,6 +59,9 @@ struct _broker_t {
     ratelog_t *refusal_log;     //  refused messages
     ratelog_t *zap_log;         //  refused connections: a flood of bad
                                 //  messages does not hide them
+    ratelog_t *department_cap_log;  //  connections refused over a cap, one
+    ratelog_t *address_cap_log;     //  log for each: a flood of one kind of
+                                    //  refusal hides no other kind
     ratelog_t *reload_log;      //  reloads that wait for descriptors
 };
 
@@ -321,12 +324,15 @@ static int
 s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     broker_t *self = (broker_t *) argument;
-    zmsg_t *msg = zmsg_recv (reader);
+    //  The department ZAP admitted the connection as, its User-Id; the
+    //  connection is bound to it (the caps on admitted connections,
+    //  connections.h)
+    char user [ENVELOPE_DEPT_MAX + 1];
+    zmsg_t *msg = connections_recv (self->connections, reader, user, sizeof (user));
     if (!msg)
         return 0;
     zframe_t *routing = zmsg_pop (msg);
     zframe_t *header_frame = zmsg_first (msg);
-    const char *user = header_frame? zframe_meta (header_frame, "User-Id"): NULL;
     envelope_header_t header;
     int status = STATUS_MALFORMED;
     if (header_frame && zmsg_size (msg) == 2) {
@@ -335,7 +341,7 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
             envelope_header_decode (zframe_data (header_frame),
                                     zframe_size (header_frame), &header);
     }
-    if (!user || !*user) {
+    if (!*user) {
         zsys_warning ("broker: message without an authenticated department, dropped");
         status = -1;
     }
@@ -372,8 +378,9 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
 }
 
 //  ZAP: admit a CURVE client only if its key belongs to a certificate the
-//  authority signed, valid now and not revoked (zap.c decides). The
-//  department id becomes the connection's User-Id, which every message
+//  authority signed, valid now and not revoked, and neither its department
+//  nor its address holds as many connections as allowed (zap.c decides).
+//  The department id becomes the connection's User-Id, which every message
 //  then carries. The monitor is drained first: connections.c explains why
 //  that keeps its shutdowns off admitted connections.
 static int
@@ -386,11 +393,16 @@ s_zap_event (zloop_t *loop, zsock_t *reader, void *argument)
     if (!request)
         return 0;
     char *refusal = NULL;
-    zmsg_t *reply = zap_reply (request, self->trust, zclock_time () / 1000, &refusal);
+    zap_verdict_t verdict;
+    zmsg_t *reply = zap_reply (request, self->trust, zclock_time () / 1000,
+                               self->connections, &refusal, &verdict);
     if (refusal) {
         uint64_t skipped = 0;
         char note [64];
-        if (ratelog_allow (self->zap_log, zclock_mono (), &skipped))
+        ratelog_t *log = !verdict.cap? self->zap_log:
+                         streq (verdict.cap, CONNECTIONS_CAP_DEPARTMENT)?
+                         self->department_cap_log: self->address_cap_log;
+        if (ratelog_allow (log, zclock_mono (), &skipped))
             zsys_warning ("broker: %s%s", refusal, ratelog_note (skipped, note, sizeof (note)));
         zstr_free (&refusal);
     }
@@ -612,10 +624,16 @@ s_set_caps (broker_t *self)
     self->caps.handshakes_per_address =
         (size_t) conf_int (self->conf, "broker/handshakes-per-address");
     self->caps.handshake_ms = conf_int (self->conf, "broker/handshake-ms");
+    self->caps.admitted_per_department =
+        (size_t) conf_int (self->conf, "broker/connections-per-department");
+    self->caps.admitted_per_address =
+        (size_t) conf_int (self->conf, "broker/connections-per-address");
     SLUICE_INFO (self->level, "broker: %zu descriptors: at most %zu connections, %zu in "
-                 "their handshake (%zu from one address), each given %d ms",
-                 descriptors, self->caps.connections_max, self->caps.handshakes_max,
-                 self->caps.handshakes_per_address, (int) self->caps.handshake_ms);
+                 "their handshake (%zu from one address), each given %d ms; %zu admitted "
+                 "of one department, %zu from one address", descriptors,
+                 self->caps.connections_max, self->caps.handshakes_max,
+                 self->caps.handshakes_per_address, (int) self->caps.handshake_ms,
+                 self->caps.admitted_per_department, self->caps.admitted_per_address);
 }
 
 
@@ -668,6 +686,8 @@ broker_new (conf_t *conf, char **error)
     self->level = conf_level (conf, "broker/log-level");
     self->refusal_log = ratelog_new (20, 10000);
     self->zap_log = ratelog_new (20, 10000);
+    self->department_cap_log = ratelog_new (20, 10000);
+    self->address_cap_log = ratelog_new (20, 10000);
     self->reload_log = ratelog_new (1, 10000);
     s_set_caps (self);
     if (s_load_identity (self, error)) {
@@ -718,6 +738,8 @@ broker_destroy (broker_t **self_p)
         directory_destroy (&self->directory);
         ratelog_destroy (&self->refusal_log);
         ratelog_destroy (&self->zap_log);
+        ratelog_destroy (&self->department_cap_log);
+        ratelog_destroy (&self->address_cap_log);
         ratelog_destroy (&self->reload_log);
         free (self);
         *self_p = NULL;

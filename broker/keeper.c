@@ -252,6 +252,16 @@ s_put (s_request_t *request)
     statement_destroy (&statement);
 }
 
+//  A page of the registry could not be read: logged, answered INTERNAL
+static void
+s_page_unread (s_request_t *request, const char *what, uint64_t since, char **error)
+{
+    zsys_error ("broker: %s for %s after %" PRIu64 " could not be read: %s", what,
+                request->header->from, since, *error);
+    zstr_free (error);
+    s_done (request, STATUS_INTERNAL, "the broker cannot read its registry");
+}
+
 //  The catch-up: one page of the changes that concern the department after
 //  the change number it holds from this registry (from the start if it
 //  holds another epoch), catalogs excepted (they are read with list).
@@ -267,10 +277,7 @@ s_sync (s_request_t *request)
     zlistx_t *page = ledger_page (self->ledger, from, STATEMENT_CATALOG, since,
                                   REGISTRY_PAGE_BUDGET, &next, &more, &error);
     if (!page) {
-        zsys_error ("broker: catch-up page for %s after %" PRIu64 " could not be built:"
-                    " %s", from, since, error);
-        zstr_free (&error);
-        s_done (request, STATUS_INTERNAL, "the broker cannot read its registry");
+        s_page_unread (request, "a catch-up page", since, &error);
         return;
     }
     msgpack_sbuffer buffer;
@@ -287,23 +294,35 @@ s_sync (s_request_t *request)
 }
 
 //  Statements a department may read: every catalog; of the rest, those it
-//  is a party to.
+//  is a party to. In pages, as the catch-up: the one after the change
+//  number the request names (`since`, 0 if none), and whether more follow.
 static void
 s_list (s_request_t *request)
 {
+    keeper_t *self = request->self;
     const char *from = request->header->from;
     const char *kind = *request->request->kind? request->request->kind: NULL;
     bool public_kind = kind && streq (kind, STATEMENT_CATALOG);
+    uint64_t since = request->request->since, next;
+    bool more;
     char *error = NULL;
-    zlistx_t *list = ledger_list (request->self->ledger, kind, public_kind? NULL: from,
-                                  &error);
-    if (error)
-        zsys_error ("broker: registry: %s", error);
-    zstr_free (&error);
-    if (s_send (request, from, "listed", request->header->id, STATUS_OK, NULL, list))
-        s_done (request, STATUS_TOO_LARGE,
-                "the listing could not be sent (see the broker's log)");
-    zlistx_destroy (&list);
+    zlistx_t *page = ledger_list_page (self->ledger, kind, public_kind? NULL: from, since,
+                                       REGISTRY_PAGE_BUDGET, &next, &more, &error);
+    if (!page) {
+        s_page_unread (request, "a listing", since, &error);
+        return;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_listed_encode (&buffer, request->header->id, next, more, page);
+    SLUICE_DEBUG (self->level, "broker: listing %s for %s after change %" PRIu64 ": %zu "
+                  "statements (%zu bytes) up to %" PRIu64 "%s", kind? kind: "everything",
+                  from, since, zlistx_size (page), buffer.size, next,
+                  more? ", more follow": "");
+    if (s_send_payload (request, from, "listed", (uint8_t *) buffer.data, buffer.size))
+        s_done (request, STATUS_INTERNAL, "the listing could not be sent; ask again");
+    msgpack_sbuffer_destroy (&buffer);
+    zlistx_destroy (&page);
 }
 
 //  The authority's new revocation list, carried by a department's admin:
@@ -399,6 +418,28 @@ s_test_send (void *arg, const char *department, const uint8_t *payload, size_t s
     return streq (department, "SH-PD-MSA")? STATUS_NOT_REGISTERED: STATUS_OK;
 }
 
+//  What one listed page held, as the test's sender sees it
+typedef struct {
+    bool listed, more;
+    size_t statements, size;
+    uint64_t next;
+} s_test_page_t;
+
+static int
+s_test_page_send (void *arg, const char *department, const uint8_t *payload, size_t size)
+{
+    s_test_page_t *page = (s_test_page_t *) arg;
+    registry_msg_t message;
+    assert (registry_msg_decode (payload, size, &message) == STATUS_OK);
+    page->listed = streq (message.op, "listed");
+    page->statements = message.statements? message.statements->via.array.size: 0;
+    page->next = message.next;
+    page->more = message.more;
+    page->size = size;
+    registry_msg_destroy (&message);
+    return STATUS_OK;
+}
+
 //  A REGISTRY request from `cert`'s department, signed
 static envelope_t *
 s_test_request (cert_t *cert, const char *op, const char *kind, zlistx_t *statements,
@@ -440,6 +481,51 @@ s_test_handle (keeper_t *keeper, truststore_t *trust, envelope_t *request,
     zlist_destroy (&sent);
     envelope_destroy (&request);
     return published;
+}
+
+//  Catalogs of `count` departments, each of about `size` bytes, as if
+//  published (their authors need no certificate: the ledger is filled
+//  directly); a list of them comes in pages that hold them all, once, each
+//  page within the budget
+static void
+s_test_listing (keeper_t *keeper, truststore_t *trust, cert_t *asker)
+{
+    char *payload = (char *) malloc (100 * 1024);
+    assert (payload);
+    memset (payload, 'x', 100 * 1024);
+    for (int index = 0; index < 12; index++) {
+        char department [32];
+        snprintf (department, sizeof (department), "SH-PD-L%02d", index);
+        statement_t *statement = statement_new (STATEMENT_CATALOG, department, department, 1,
+                                                (uint8_t *) payload, 100 * 1024);
+        statement_sign (statement, cert_sign_secret (asker));
+        assert (ledger_put (keeper->ledger, statement, department, "", NULL) == STATUS_OK);
+        statement_destroy (&statement);
+    }
+    free (payload);
+    uint64_t since = 0;
+    size_t pages = 0, seen = 0;
+    bool more = true;
+    while (more) {
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        registry_list_encode (&buffer, STATEMENT_CATALOG, since);
+        envelope_t *request = envelope_new (MSG_REGISTRY, cert_department (asker), "");
+        assert (envelope_seal (request, (uint8_t *) buffer.data, buffer.size,
+                               cert_sign_secret (asker), NULL) == 0);
+        msgpack_sbuffer_destroy (&buffer);
+        s_test_page_t page = { 0 };
+        keeper_handle (keeper, trust, envelope_header (request), request,
+                       s_test_page_send, &page);
+        envelope_destroy (&request);
+        assert (page.listed && page.size < ENVELOPE_PAYLOAD_MAX);
+        assert (page.next > since || !page.more);
+        seen += page.statements;
+        since = page.next;
+        more = page.more;
+        pages++;
+    }
+    assert (seen == 12 && pages >= 4);
 }
 
 void
@@ -488,6 +574,7 @@ keeper_test (bool verbose)
                    "SH-PD-TAX done BAD_TYPE");
     s_test_handle (keeper, trust, s_test_request (tax, "list", "catalog", NULL, NULL),
                    "SH-PD-TAX listed OK");
+    s_test_listing (keeper, trust, tax);
     s_test_handle (keeper, trust, s_test_request (tax, "sync", NULL, NULL, NULL),
                    "SH-PD-TAX page OK");
     assert (!s_test_handle (keeper, trust, s_test_request (tax, "crl", NULL, NULL, "x"),

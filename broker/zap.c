@@ -1,6 +1,7 @@
 /*  zap.c -- the broker's admission decision (ZAP, ZeroMQ RFC 27).  */
 
 #include "zap.h"
+#include "connections.h"
 #include "status.h"
 #include "authority.h"
 #include <sodium.h>
@@ -17,6 +18,7 @@ typedef struct {
     const char *text;
     const char *user;           //  the department id, if admitted
     char *refusal;              //  fresh log line, if refused
+    zap_verdict_t verdict;
 } s_decision_t;
 
 static char *
@@ -27,8 +29,8 @@ s_frame_text (zframe_t *frame)
 
 //  Refuses with `code`; the log line names address, key and department.
 static void
-s_refuse (s_decision_t *decision, const s_request_t *request, const char *code,
-          const char *text, const char *why, cert_t *cert)
+s_refuse (s_decision_t *decision, const s_request_t *request, int status,
+          const char *code, const char *text, const char *why, cert_t *cert)
 {
     char *address = s_frame_text (request->address);
     char key [41] = "";
@@ -37,6 +39,8 @@ s_refuse (s_decision_t *decision, const s_request_t *request, const char *code,
     decision->code = code;
     decision->text = text;
     decision->user = "";
+    decision->verdict.status = status;
+    decision->verdict.cap = NULL;
     decision->refusal = zsys_sprintf (
         "refused connection from %s%s%s: %s%s%s%s", *address? address: "?",
         *key? ", CURVE key ": "", key, why,
@@ -46,15 +50,15 @@ s_refuse (s_decision_t *decision, const s_request_t *request, const char *code,
 
 static void
 s_decide (const s_request_t *request, truststore_t *trust, int64_t now,
-          s_decision_t *decision)
+          connections_t *connections, s_decision_t *decision)
 {
     if (!request->mechanism || !zframe_streq (request->version, "1.0")) {
-        s_refuse (decision, request, "500", "not a ZAP 1.0 request",
+        s_refuse (decision, request, STATUS_MALFORMED, "500", "not a ZAP 1.0 request",
                   "not a ZAP 1.0 request", NULL);
         return;
     }
     if (!zframe_streq (request->domain, ZAP_DOMAIN)) {
-        s_refuse (decision, request, "400", "wrong ZAP domain",
+        s_refuse (decision, request, STATUS_NOT_PERMITTED, "400", "wrong ZAP domain",
                   "ZAP domain is not \"" ZAP_DOMAIN "\"", NULL);
         return;
     }
@@ -63,14 +67,16 @@ s_decide (const s_request_t *request, truststore_t *trust, int64_t now,
         char why [64];
         snprintf (why, sizeof (why), "mechanism %.16s, only CURVE is admitted", mechanism);
         free (mechanism);
-        s_refuse (decision, request, "400", "only CURVE is admitted", why, NULL);
+        s_refuse (decision, request, STATUS_NOT_PERMITTED, "400", "only CURVE is admitted",
+                  why, NULL);
         return;
     }
     if (!request->key || zframe_size (request->key) != 32) {
         char why [64];
         snprintf (why, sizeof (why), "a CURVE key of %zu bytes, not 32",
                   request->key? zframe_size (request->key): (size_t) 0);
-        s_refuse (decision, request, "400", "malformed CURVE key", why, NULL);
+        s_refuse (decision, request, STATUS_MALFORMED, "400", "malformed CURVE key", why,
+                  NULL);
         return;
     }
     char text [41];
@@ -78,24 +84,43 @@ s_decide (const s_request_t *request, truststore_t *trust, int64_t now,
     cert_t *cert = truststore_by_curve (trust, text);
     int check = cert? (int) truststore_check_cert (trust, cert, now): STATUS_CERT_UNKNOWN;
     if (check != STATUS_OK) {
-        s_refuse (decision, request, "400", status_text (check), status_name (check), cert);
+        s_refuse (decision, request, check, "400", status_text (check), status_name (check),
+                  cert);
         return;
     }
     if (!streq (cert_role (cert), CERT_ROLE_DEPARTMENT)) {
         char why [64];
         snprintf (why, sizeof (why), "role %.16s, only departments connect", cert_role (cert));
-        s_refuse (decision, request, "400", "only department certificates connect",
-                  why, cert);
+        s_refuse (decision, request, STATUS_CERT_ROLE, "400",
+                  "only department certificates connect", why, cert);
+        return;
+    }
+    //  Last, so that only an admission counts against the caps
+    char *address = s_frame_text (request->address);
+    char capped [192];
+    const char *cap = connections? connections_admit (connections, cert_department (cert),
+                                                      address, capped, sizeof (capped)):
+                                   NULL;
+    free (address);
+    if (cap) {
+        char why [224];
+        snprintf (why, sizeof (why), "LIMIT_REACHED: %s", capped);
+        s_refuse (decision, request, STATUS_LIMIT_REACHED, "400",
+                  status_text (STATUS_LIMIT_REACHED), why, cert);
+        decision->verdict.cap = cap;
         return;
     }
     decision->code = "200";
     decision->text = "OK";
     decision->user = cert_department (cert);
     decision->refusal = NULL;
+    decision->verdict.status = STATUS_OK;
+    decision->verdict.cap = NULL;
 }
 
 zmsg_t *
-zap_reply (zmsg_t *request, truststore_t *trust, int64_t now, char **refusal)
+zap_reply (zmsg_t *request, truststore_t *trust, int64_t now, connections_t *connections,
+           char **refusal, zap_verdict_t *verdict)
 {
     assert (request && trust && refusal);
     s_request_t frames = { NULL };
@@ -107,7 +132,7 @@ zap_reply (zmsg_t *request, truststore_t *trust, int64_t now, char **refusal)
          index++, frame = zmsg_next (request))
         *slots [index] = frame;
     s_decision_t decision;
-    s_decide (&frames, trust, now, &decision);
+    s_decide (&frames, trust, now, connections, &decision);
     zmsg_t *reply = zmsg_new ();
     assert (reply);
     zmsg_addstr (reply, "1.0");
@@ -118,6 +143,8 @@ zap_reply (zmsg_t *request, truststore_t *trust, int64_t now, char **refusal)
     zmsg_addstr (reply, decision.user);
     zmsg_addmem (reply, NULL, 0);               //  no metadata
     *refusal = decision.refusal;
+    if (verdict)
+        *verdict = decision.verdict;
     return reply;
 }
 
@@ -142,13 +169,19 @@ s_request (const char *version, const char *domain, const char *mechanism,
     return request;
 }
 
-//  Checks the reply's frames; returns the refusal line (caller frees).
+//  Checks the reply's frames, judged with `connections` (may be NULL);
+//  returns the refusal line (caller frees).
 static char *
-s_expect (zmsg_t *request, truststore_t *trust, int64_t now, const char *code,
-          const char *user)
+s_expect_with (zmsg_t *request, truststore_t *trust, int64_t now,
+               connections_t *connections, const char *code, const char *user)
 {
     char *refusal = NULL;
-    zmsg_t *reply = zap_reply (request, trust, now, &refusal);
+    zap_verdict_t verdict = { -1, NULL };
+    zmsg_t *reply = zap_reply (request, trust, now, connections, &refusal, &verdict);
+    assert (streq (code, "200") == (verdict.status == STATUS_OK));
+    assert ((verdict.status == STATUS_LIMIT_REACHED) == (verdict.cap != NULL));
+    if (verdict.cap)
+        assert (strstr (refusal, verdict.cap));
     assert (zmsg_size (reply) == 6);
     char *version = zmsg_popstr (reply);
     char *sequence = zmsg_popstr (reply);
@@ -171,6 +204,75 @@ s_expect (zmsg_t *request, truststore_t *trust, int64_t now, const char *code,
     return refusal;
 }
 
+static char *
+s_expect (zmsg_t *request, truststore_t *trust, int64_t now, const char *code,
+          const char *user)
+{
+    return s_expect_with (request, trust, now, NULL, code, user);
+}
+
+//  A request from `address` with `key`, as libzmq builds it
+static zmsg_t *
+s_request_from (const char *address, const uint8_t *key)
+{
+    zmsg_t *request = s_request ("1.0", ZAP_DOMAIN, "CURVE", key, 32);
+    zframe_t *frame = zmsg_first (request);
+    for (int index = 0; index < 3; index++)
+        frame = zmsg_next (request);
+    zframe_reset (frame, address, strlen (address));
+    return request;
+}
+
+//  The caps on admitted connections: one department at most 2, one address
+//  at most 3; a refusal over either says LIMIT_REACHED and which cap, a
+//  refusal for any other reason counts against neither
+static void
+s_test_caps (truststore_t *trust, int64_t now, uint8_t keys [][32], bool verbose)
+{
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    assert (router);
+    connections_caps_t caps = { 100, 100, 100, 1000, 2, 3 };
+    connections_t *connections = connections_new (router, &caps, 0);
+    assert (connections);
+    struct {
+        const char *address;
+        int key;                    //  index in keys
+        const char *code;
+        const char *needle;         //  in the refusal
+    } cases [] = {
+        { "10.0.0.1", 0, "200", NULL },
+        { "10.0.0.2", 0, "200", NULL },
+        { "10.0.0.3", 0, "400", "LIMIT_REACHED: SH-PD-MSA holds 2 admitted connections, "
+                                "the most one department may" },
+        { "10.0.0.1", 1, "400", "CERT_EXPIRED" },
+        { "10.0.0.1", 2, "400", "CERT_REVOKED" },
+        { "10.0.0.1", 4, "200", NULL },
+        { "10.0.0.1", 4, "200", NULL },
+        { "10.0.0.1", 5, "400", "LIMIT_REACHED: 10.0.0.1 holds 3 admitted connections, "
+                                "the most one address may" },
+        { "10.0.0.4", 5, "200", NULL },
+    };
+    for (size_t index = 0; index < sizeof (cases) / sizeof (cases [0]); index++) {
+        const char *user = streq (cases [index].code, "200")?
+                           (cases [index].key == 0? "SH-PD-MSA":
+                            cases [index].key == 4? "SH-PD-TAX": "SH-PD-FDA"): "";
+        char *refusal = s_expect_with (s_request_from (cases [index].address,
+                                                       keys [cases [index].key]),
+                                       trust, now, connections, cases [index].code, user);
+        if (verbose && refusal)
+            printf ("\n   %s", refusal);
+        assert (!cases [index].needle || (refusal && strstr (refusal, cases [index].needle)));
+        zstr_free (&refusal);
+    }
+    assert (connections_admitted_by (connections, "SH-PD-MSA") == 2);
+    assert (connections_admitted_by (connections, "SH-PD-TAX") == 2);
+    assert (connections_admitted_by (connections, "SH-PD-OLD") == 0);
+    assert (connections_admitted_from (connections, "10.0.0.1") == 3);
+    assert (connections_admitted_from (connections, "10.0.0.4") == 1);
+    connections_destroy (&connections);
+    zsock_destroy (&router);
+}
+
 void
 zap_test (bool verbose)
 {
@@ -180,11 +282,14 @@ zap_test (bool verbose)
     truststore_t *trust = truststore_new (authority_public (authority));
     const int64_t now = 1767225600;         //  2026-01-01
     const int64_t year = 365 * 86400;
-    //  A valid department, an expired one, one to revoke, a broker
-    const char *names [] = { "SH-PD-MSA", "SH-PD-OLD", "SH-PD-BAD", "BROKER" };
-    int64_t not_after [] = { now + year, now - 10, now + year, now + year };
-    uint8_t keys [4][32];
-    for (int index = 0; index < 4; index++) {
+    //  A valid department, an expired one, one to revoke, a broker, two
+    //  more valid ones
+    const char *names [] = { "SH-PD-MSA", "SH-PD-OLD", "SH-PD-BAD", "BROKER",
+                             "SH-PD-TAX", "SH-PD-FDA" };
+    int64_t not_after [] = { now + year, now - 10, now + year, now + year,
+                             now + year, now + year };
+    uint8_t keys [6][32];
+    for (int index = 0; index < 6; index++) {
         //  A broker's certificate carries no clearance
         cert_t *cert = cert_new (names [index], "test",
                                  index == 3? CERT_ROLE_BROKER: CERT_ROLE_DEPARTMENT,
@@ -259,6 +364,7 @@ zap_test (bool verbose)
                         trust, now + 2 * year, "400", "");
     assert (strstr (refusal, "CERT_EXPIRED (certificate of SH-PD-MSA)"));
     zstr_free (&refusal);
+    s_test_caps (trust, now, keys, verbose);
 
     truststore_destroy (&trust);
     authority_destroy (&authority);

@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "ident.h"
 #include "status.h"
+#include "ratelog.h"
 #include <sodium.h>
 
 //  Copies `text` (NULL: "") into one of a reply's strings, as far as it fits
@@ -83,6 +84,7 @@ struct _asking_t {
     int64_t fetched;            //  monotonic ms of the last directory, or 0
     bool fetching;              //  a directory is asked for, not yet here
     uint64_t asked;
+    ratelog_t *uncataloged_log; //  answers checked without their catalog
 };
 
 //  How a query ends, for its reply and its record
@@ -125,6 +127,8 @@ asking_new (const asking_hooks_t *hooks, void *argument, catalogs_t *catalogs,
     self->pending = zhashx_new ();
     assert (self->pending);
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
+    self->uncataloged_log = ratelog_new (20, 10000);
+    assert (self->uncataloged_log);
     return self;
 }
 
@@ -134,6 +138,7 @@ asking_destroy (asking_t **self_p)
     assert (self_p);
     if (*self_p) {
         zhashx_destroy (&(*self_p)->pending);
+        ratelog_destroy (&(*self_p)->uncataloged_log);
         free (*self_p);
         *self_p = NULL;
     }
@@ -279,8 +284,18 @@ s_verdict (asking_t *self, s_pending_t *pending, const uint8_t *payload, size_t 
         memcpy (pending->answer_digest, digest, 32);
         next = S_HELD;
     }
-    else
+    else {
+        //  Said, never silent: without the catalog the rules that need
+        //  none are all that hold
+        uint64_t skipped = 0;
+        char note [64];
+        if (!catalog && ratelog_allow (self->uncataloged_log, now, &skipped))
+            zsys_warning ("gateway: the answer from %s to %s is checked without a catalog "
+                          "of %s: none is held (none published, or the catalogs could "
+                          "not be fetched)%s", pending->to, pending->msgid, pending->to,
+                          ratelog_note (skipped, note, sizeof (note)));
         next = s_settle (self, pending, &response, &verdict, digest);
+    }
     message_response_destroy (&response);
     return next;
 }

@@ -59,6 +59,10 @@ struct _gateway_t {
     zlistx_t *held;             //  s_held_t, until the batch is committed
     zloop_t *loop;
     ratelog_t *refusal_log;     //  messages from departments refused
+    ratelog_t *error_log;       //  ERRORs about nothing we wait for (a
+                                //  flood's answers the broker could not
+                                //  deliver: BUSY, DEPARTMENT_OFFLINE)
+    ratelog_t *caller_log;      //  local callers refused
     bool audit_failing;         //  the last audit commit failed
 };
 
@@ -261,9 +265,13 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
     bool ours = (from_broker && regclient_error (self->registry, link, &error))
              || asking_error (self->asking, &error, digest, header->from, from_broker,
                               links_index (self->parts->links, link), zclock_mono ());
-    if (!ours && !unknown_here)
-        zsys_warning ("gateway: error from %s: %s (%s)", header->from,
-                      status_name ((int) error.code), error.reason);
+    uint64_t skipped = 0;
+    char note [64];
+    if (!ours && !unknown_here
+    &&  ratelog_allow (self->error_log, zclock_mono (), &skipped))
+        zsys_warning ("gateway: error from %s: %s (%s)%s", header->from,
+                      status_name ((int) error.code), error.reason,
+                      ratelog_note (skipped, note, sizeof (note)));
 }
 
 
@@ -552,8 +560,13 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     //  Who asks is the connection's, never the request's to say
     char caller [CALLER_NAME_MAX + 1], refusal [CALLER_REASON_MAX + 1];
     if (!frame || caller_check (self->parts->callers, frame, caller, refusal)) {
-        zsys_warning ("gateway: local caller refused: %s",
-                      frame? refusal: "an empty message");
+        //  Each is answered; a caller refused in a loop fills no disk
+        uint64_t skipped = 0;
+        char note [64];
+        if (ratelog_allow (self->caller_log, zclock_mono (), &skipped))
+            zsys_warning ("gateway: local caller refused: %s%s",
+                          frame? refusal: "an empty message",
+                          ratelog_note (skipped, note, sizeof (note)));
         localapi_reply_t reply = { .status = STATUS_NOT_PERMITTED };
         LOCALOPS_COPY (reply.reason, frame? refusal: "");
         localops_reply (local, reply_to, &reply);
@@ -675,6 +688,8 @@ gateway_new (conf_t *conf, char **error)
     self->held = zlistx_new ();
     zlistx_set_destructor (self->held, (zlistx_destructor_fn *) s_held_destroy);
     self->refusal_log = ratelog_new (50, 10000);
+    self->error_log = ratelog_new (20, 10000);
+    self->caller_log = ratelog_new (20, 10000);
     SLUICE_INFO (parts->level, "gateway: %s serving %zu catalog items, %zu agreements",
                  parts->id, catalog_size (parts->catalog), policy_size (parts->policy));
     return self;
@@ -694,6 +709,8 @@ gateway_destroy (gateway_t **self_p)
         zlistx_destroy (&self->held);       //  empty: every handler commits
         startup_destroy (&self->parts);
         ratelog_destroy (&self->refusal_log);
+        ratelog_destroy (&self->error_log);
+        ratelog_destroy (&self->caller_log);
         free (self);
         *self_p = NULL;
     }

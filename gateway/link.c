@@ -25,6 +25,9 @@ struct _link_t {
     int level;
     int64_t hello_sent;         //  monotonic ms of the last HELLO
     bool handshaken;            //  the last handshake succeeded, still up
+    bool ever_handshaken;       //  one succeeded with this broker's key
+    bool refused;               //  the last handshake was refused at ZAP,
+                                //  none succeeded since
     int64_t reconnect_at;       //  monotonic ms to connect again; 0: none
     int64_t backoff_ms;         //  the wait after the next refusal
     char state [LINK_STATE_MAX];    //  why not registered, in words
@@ -230,21 +233,52 @@ s_send_own (link_t *self, int type)
     msgpack_sbuffer_destroy (&buffer);
 }
 
-void
-link_monitor_event (link_t *self)
+//  Why a handshake failed, in words: what is known, and the likely causes
+//  in order, never one guessed as the cause. The client learns only how it
+//  ended. A refusal at ZAP (status 400) comes from a broker that opened our
+//  HELLO, so the broker's certificate is right; the broker does not say why
+//  (its log does): our certificate is not in its directory, is revoked or
+//  expired there, or its cap of connections for this department or address
+//  is reached. A connection the broker ends in the handshake without a word
+//  is one over its caps of connections, or one whose HELLO it could not
+//  open because gateway/broker-cert is not its certificate; once a
+//  handshake succeeded with that certificate, the second is the less
+//  likely. The end of a connection that follows a refusal is that refusal.
+static void
+s_handshake_failed (link_t *self, uint16_t event, uint32_t value)
 {
-    zmsg_t *msg = zmsg_recv (self->monitor);
-    zframe_t *frame = msg? zmsg_first (msg): NULL;
-    if (!frame || zframe_size (frame) != 6) {
-        zmsg_destroy (&msg);
-        return;
-    }
-    uint16_t event;
-    uint32_t value;
-    memcpy (&event, zframe_data (frame), 2);
-    memcpy (&value, zframe_data (frame) + 2, 4);
-    zmsg_destroy (&msg);
     const char *broker = cert_department (self->broker);
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        self->refused = true;
+        if (value == 400)
+            s_set_state (self, true, "authentication refused by the broker (ZAP 400) at "
+                         "the handshake; likely, in order: its certificates directory "
+                         "lacks this department's certificate, holds it revoked or "
+                         "expired, or its cap of connections for this department or "
+                         "address is reached");
+        else
+            s_set_state (self, true, "authentication refused by the broker (ZAP %u) at "
+                         "the handshake%s", (unsigned) value,
+                         value == 300? ", for now": "");
+    }
+    else
+    if (self->refused)
+        ;           //  the refusal's connection ending: the refusal is the news
+    else
+    if (self->ever_handshaken)
+        s_set_state (self, true, "the broker ended the connection in the CURVE handshake; "
+                     "likely, in order: its cap of connections is reached, or it no "
+                     "longer uses the certificate of %s in gateway/broker-cert", broker);
+    else
+        s_set_state (self, true, "the broker ended the connection in the CURVE handshake; "
+                     "likely, in order: gateway/broker-cert does not hold %s's "
+                     "certificate, or its cap of connections is reached", broker);
+}
+
+//  One event of the socket monitor (see link_monitor_event).
+static void
+s_event (link_t *self, uint16_t event, uint32_t value)
+{
     switch (event) {
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
@@ -254,16 +288,12 @@ link_monitor_event (link_t *self)
             self->reconnect_at = zclock_mono () + self->backoff_ms;
             self->backoff_ms = self->backoff_ms * 2 > LINK_BACKOFF_MAX_MS?
                                LINK_BACKOFF_MAX_MS: self->backoff_ms * 2;
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-                s_set_state (self, true, "authentication refused by the broker (ZAP %u): "
-                             "it holds no valid certificate for this gateway's key",
-                             (unsigned) value);
-            else
-                s_set_state (self, true, "the CURVE handshake failed (is %s's certificate "
-                             "in gateway/broker-cert the right one?)", broker);
+            s_handshake_failed (self, event, value);
             break;
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             self->handshaken = true;
+            self->ever_handshaken = true;
+            self->refused = false;
             self->backoff_ms = LINK_BACKOFF_MIN_MS;
             s_set_state (self, false, "connected, waiting for the broker's WELCOME");
             break;
@@ -284,6 +314,21 @@ link_monitor_event (link_t *self)
         default:
             break;
     }
+}
+
+void
+link_monitor_event (link_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->monitor);
+    zframe_t *frame = msg? zmsg_first (msg): NULL;
+    if (frame && zframe_size (frame) == 6) {
+        uint16_t event;
+        uint32_t value;
+        memcpy (&event, zframe_data (frame), 2);
+        memcpy (&value, zframe_data (frame) + 2, 4);
+        s_event (self, event, value);
+    }
+    zmsg_destroy (&msg);
 }
 
 void
@@ -334,6 +379,49 @@ link_tick (link_t *self)
     s_send_own (self, self->registered? MSG_HEARTBEAT: MSG_HELLO);
 }
 
+//  What the state says after each way a handshake fails: what is known,
+//  the likely causes in order, and the end of a refused connection never
+//  taken for another cause
+static void
+s_test_states (cert_t *own, cert_t *broker)
+{
+    char *error = NULL;
+    link_t *link = link_new (own, broker, "tcp://127.0.0.1:9", 1000, 0, &error);
+    assert (link);
+    //  Ended in the handshake before any succeeded: the broker's
+    //  certificate first, the caps next
+    s_event (link, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 32);
+    const char *cert_cause = strstr (link_state (link), "gateway/broker-cert");
+    const char *cap_cause = strstr (link_state (link), "cap of connections");
+    assert (cert_cause && cap_cause && cert_cause < cap_cause);
+    //  Refused at ZAP: the broker's certificate is right; the three causes
+    //  the broker may have, in order; the connection's end changes nothing
+    s_event (link, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 400);
+    char refused [LINK_STATE_MAX];
+    snprintf (refused, sizeof (refused), "%s", link_state (link));
+    assert (strstr (refused, "authentication refused by the broker (ZAP 400)"));
+    assert (!strstr (refused, "broker-cert"));
+    const char *unknown = strstr (refused, "lacks this department's certificate");
+    const char *revoked = strstr (refused, "revoked or expired");
+    const char *capped = strstr (refused, "cap of connections");
+    assert (unknown && revoked && capped && unknown < revoked && revoked < capped);
+    s_event (link, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 32);
+    s_event (link, ZMQ_EVENT_DISCONNECTED, 13);
+    assert (streq (link_state (link), refused));
+    s_event (link, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, 300);
+    assert (strstr (link_state (link), "(ZAP 300) at the handshake, for now"));
+    //  Once a handshake succeeded with this certificate, an end in the
+    //  handshake is the caps first
+    s_event (link, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+    assert (strstr (link_state (link), "waiting for the broker's WELCOME"));
+    s_event (link, ZMQ_EVENT_DISCONNECTED, 13);
+    s_event (link, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, 32);
+    cert_cause = strstr (link_state (link), "gateway/broker-cert");
+    cap_cause = strstr (link_state (link), "cap of connections");
+    assert (cert_cause && cap_cause && cap_cause < cert_cause);
+    link_destroy (&link);
+}
+
 void
 link_test (bool verbose)
 {
@@ -357,6 +445,7 @@ link_test (bool verbose)
     link_unregister (link);
     assert (!link_registered (link));
     link_destroy (&link);
+    s_test_states (own, broker);
     assert (!link_new (own, broker, "bogus://x", 1000, 2, &error));
     assert (error);
     zstr_free (&error);

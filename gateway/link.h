@@ -26,7 +26,7 @@ typedef struct _link_t link_t;
 
 #define LINK_BACKOFF_MIN_MS     100     //  first wait after a refused handshake
 #define LINK_BACKOFF_MAX_MS     3200    //  the longest wait between two tries
-#define LINK_STATE_MAX          160     //  link_state text, bytes
+#define LINK_STATE_MAX          320     //  link_state text, bytes
 
 //  Connects to `endpoint` as `own` (borrowed: must outlive the link), trusting
 //  `broker` (borrowed) as the broker there. Returns NULL and sets *error.
@@ -45,7 +45,9 @@ const char *link_endpoint (link_t *self);
 bool        link_registered (link_t *self);
 
 //  Where the link stands, in words: "registered", or why it is not (e.g.
-//  "authentication refused by the broker (ZAP 400): ..."). Borrowed.
+//  "authentication refused by the broker (ZAP 400) at the handshake;
+//  likely, in order: ..."): after a failed handshake, what is known and the
+//  likely causes in order (link.c, s_handshake_failed). Borrowed.
 const char *link_state (link_t *self);
 
 //  What we hold of this broker's directory (owned by the link); every

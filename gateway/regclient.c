@@ -21,6 +21,13 @@ typedef struct {
     bool waiting;                       //  for a broker to know us again
     size_t answers_due;                 //  catalog lists: brokers yet to answer
     bool listed;                        //  catalog lists: one answer came
+    //  A catalog list comes in pages, each asked for by a request of its
+    //  own that names the first (`parent`); the first keeps the rows of
+    //  the broker whose list answers the local caller (`lister`)
+    char parent [ENVELOPE_ID_BYTES * 2 + 1];    //  "" for the first
+    char lister [ENVELOPE_DEPT_MAX + 1];
+    msgpack_sbuffer rows;               //  its rows so far, one after another
+    size_t row_count;
 } s_request_t;
 
 struct _regclient_t {
@@ -38,6 +45,7 @@ s_request_destroy (s_request_t **request_p)
     if (*request_p) {
         zmsg_destroy (&(*request_p)->reply_to);
         envelope_destroy (&(*request_p)->envelope);
+        msgpack_sbuffer_destroy (&(*request_p)->rows);
         free (*request_p);
         *request_p = NULL;
     }
@@ -279,12 +287,97 @@ s_pack_catalogs (zlistx_t *verified, msgpack_packer *pk)
     }
 }
 
-//  A broker's list of catalogs: the first answers the local caller; every
-//  broker's adds to the directory, which answers are judged on once all
-//  have come
-static void
-s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
+//  The first request of a catalog list that `request` (a page's) belongs
+//  to, or NULL if that ended
+static s_request_t *
+s_listing (regclient_t *self, s_request_t *request)
 {
+    return *request->parent? (s_request_t *) zhashx_lookup (self->requests, request->parent):
+                             request;
+}
+
+//  One broker's list of catalogs is over: all its pages came (`status`
+//  OK), or not (the status and `reason` say why). The lister's rows, or
+//  why they are short, answer the local caller; once every broker's list
+//  is over, answers waiting for the catalogs are judged.
+static void
+s_listing_over (regclient_t *self, s_request_t *listing, const char *broker, int status,
+                const char *reason)
+{
+    bool complete = status == STATUS_OK;
+    if (!complete && listing->reply_to && streq (listing->lister, broker)) {
+        s_reply (self, listing->reply_to, status, reason, listing->msgid);
+        zmsg_destroy (&listing->reply_to);
+    }
+    if (complete && listing->reply_to && streq (listing->lister, broker)) {
+        msgpack_sbuffer rows;
+        msgpack_sbuffer_init (&rows);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+        msgpack_pack_array (&pk, (uint32_t) listing->row_count);
+        msgpack_sbuffer_write (&rows, listing->rows.data, listing->rows.size);
+        msgpack_unpacked unpacked;
+        msgpack_unpacked_init (&unpacked);
+        codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
+        localapi_reply_t reply = {
+            .status = STATUS_OK, .reason = "catalogs",
+            .served_at = (uint64_t) zclock_time (), .rows = &unpacked.data
+        };
+        localops_reply (self->parts->local, listing->reply_to, &reply);
+        msgpack_unpacked_destroy (&unpacked);
+        msgpack_sbuffer_destroy (&rows);
+        zmsg_destroy (&listing->reply_to);
+    }
+    listing->listed |= complete;
+    if (listing->answers_due > 0)
+        listing->answers_due--;
+    if (listing->answers_due == 0) {
+        bool listed = listing->listed;
+        zhashx_delete (self->requests, listing->msgid);
+        asking_catalogs (self->asking, listed, zclock_mono ());
+    }
+}
+
+//  Asks the broker of `link` for the page of catalogs after change number
+//  `since`, for `listing`; true if it went
+static bool
+s_list_next (regclient_t *self, link_t *link, s_request_t *listing, uint64_t since)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    registry_list_encode (&buffer, STATEMENT_CATALOG, since);
+    envelope_t *envelope = envelope_new (MSG_REGISTRY, self->parts->id, "");
+    int rc = envelope? link_send (link, envelope, (uint8_t *) buffer.data, buffer.size, NULL):
+                       -1;
+    msgpack_sbuffer_destroy (&buffer);
+    if (rc) {
+        envelope_destroy (&envelope);
+        return false;
+    }
+    s_request_t *page = (s_request_t *) zmalloc (sizeof (s_request_t));
+    assert (page);
+    envelope_id_hex (envelope_header (envelope)->id, page->msgid);
+    snprintf (page->op, sizeof (page->op), "%s", listing->op);
+    snprintf (page->parent, sizeof (page->parent), "%s", listing->msgid);
+    page->deadline = listing->deadline;
+    page->answers_due = 1;
+    page->envelope = envelope;
+    msgpack_sbuffer_init (&page->rows);
+    zhashx_insert (self->requests, page->msgid, page);
+    return true;
+}
+
+//  A page of a broker's list of catalogs: its verified catalogs are kept at
+//  once; the first broker's pages are the local caller's answer; the next
+//  page is asked for while more follow
+static void
+s_take_listed (regclient_t *self, link_t *link, s_request_t *request, registry_msg_t *msg)
+{
+    s_request_t *listing = s_listing (self, request);
+    if (request != listing)
+        zhashx_delete (self->requests, request->msgid);     //  a page's request ends
+    if (!listing)
+        return;                                             //  the list timed out
     zlistx_t *verified = registrar_verify_catalogs (self->parts->registrar,
                                                     msg->statements);
     s_keep_catalogs (self, verified);
@@ -297,21 +390,24 @@ s_take_listed (regclient_t *self, s_request_t *request, registry_msg_t *msg)
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     codec_unpack ((uint8_t *) rows.data, rows.size, &unpacked);
-    localapi_reply_t reply = {
-        .status = STATUS_OK, .reason = "catalogs",
-        .served_at = (uint64_t) zclock_time (), .rows = &unpacked.data
-    };
-    localops_reply (self->parts->local, request->reply_to, &reply);
+    const char *broker = link_broker_id (link);
+    if (listing->reply_to && (!*listing->lister || streq (listing->lister, broker))) {
+        snprintf (listing->lister, sizeof (listing->lister), "%s", broker);
+        msgpack_packer into;
+        msgpack_packer_init (&into, &listing->rows, msgpack_sbuffer_write);
+        for (uint32_t index = 0; index < unpacked.data.via.array.size; index++)
+            msgpack_pack_object (&into, unpacked.data.via.array.ptr [index]);
+        listing->row_count += unpacked.data.via.array.size;
+    }
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&rows);
-    zmsg_destroy (&request->reply_to);
-    request->listed = true;
-    if (request->answers_due > 0)
-        request->answers_due--;
-    if (request->answers_due == 0) {
-        zhashx_delete (self->requests, request->msgid);
-        asking_catalogs (self->asking, true, zclock_mono ());
-    }
+    if (msg->more && s_list_next (self, link, listing, msg->next))
+        return;
+    if (msg->more)
+        zsys_warning ("gateway: the next page of the catalogs could not be asked of %s; "
+                      "the catalogs held so far are used", broker);
+    s_listing_over (self, listing, broker, msg->more? STATUS_NOT_REGISTERED: STATUS_OK,
+                    "the broker could not be asked for the rest of the catalogs");
 }
 
 //  A broker's answer to our catalog. A refusal is logged once per broker
@@ -355,7 +451,7 @@ s_take_answer (regclient_t *self, link_t *link, registry_msg_t *msg)
     envelope_id_hex (msg->re, msgid);
     s_request_t *request = (s_request_t *) zhashx_lookup (self->requests, msgid);
     if (request && streq (msg->op, "listed") && streq (request->op, "catalogs"))
-        s_take_listed (self, request, msg);
+        s_take_listed (self, link, request, msg);
     else
     if (request && streq (msg->op, "done") && streq (request->op, "publish")) {
         s_catalog_done (self, link, request, msg);
@@ -436,6 +532,15 @@ regclient_error (regclient_t *self, link_t *link, const message_error_t *error)
         //  connection): it is sent when the broker welcomes us back (our
         //  catalog is published anew then, numbered again)
         request->waiting = true;
+    else
+    if (*request->parent) {
+        //  A page of a catalog list: that broker's list is over, short
+        s_request_t *listing = s_listing (self, request);
+        zhashx_delete (self->requests, msgid);
+        if (listing)
+            s_listing_over (self, listing, link_broker_id (link), (int) error->code,
+                            error->reason);
+    }
     else
     if (streq (request->op, "catalogs") && request->answers_due > 1) {
         //  Another broker's list is still to come

@@ -7,7 +7,9 @@
     when the file changes), revocation lists, and the lists it asks for (the
     catalog directory: there every broker's list counts, the newest copy of
     each catalog kept; a broker's refusal of our catalog is logged once per
-    broker and status). Each request waits for the brokers until the
+    broker and status; each list comes in pages, the next asked for while
+    more follow, and the first broker's pages answer the local caller once
+    all have come). Each request waits for the brokers until the
     gateway's timeout; one a broker did not take because it does not know us
     is sent again when that broker welcomes us back.
 

@@ -69,6 +69,10 @@ const conf_key_t settings_broker [] = {
       "connections in their handshake at once, in all" },
     { "broker/handshakes-per-address", CONF_INTEGER, false, 1, 1000000, "32",
       "connections in their handshake at once from one address" },
+    { "broker/connections-per-department", CONF_INTEGER, false, 1, 1000000, "8",
+      "admitted connections one department may hold at once" },
+    { "broker/connections-per-address", CONF_INTEGER, false, 1, 1000000, "64",
+      "admitted connections one address may hold at once" },
     { NULL }
 };
 
@@ -100,6 +104,8 @@ settings_test (bool verbose)
     conf = conf_new (settings_broker);
     assert (conf);
     assert (conf_int (conf, "broker/order-limit") == 1000);
+    assert (conf_int (conf, "broker/connections-per-department") == 8);
+    assert (conf_int (conf, "broker/connections-per-address") == 64);
     conf_destroy (&conf);
     if (verbose)
         printf ("OK\n");

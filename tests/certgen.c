@@ -10,21 +10,40 @@
     .cert_secret (to run a gateway as that department). What `sluice certs
     issue` does, in one process, without making each file durable: issuing
     ten thousand certificates with the command takes minutes, with this a
-    few seconds. Prints how many it
-    wrote; exit status 0, or 2 on a usage or setup problem.
+    few seconds. Prints how many it wrote; exit status 0, or 2 on a usage
+    or setup problem. --help prints the usage, --version the version (as
+    every program does, version.h), both on standard output with status 0.
 */
 
 #include "authority.h"
 #include "cert.h"
+#include "version.h"
 #include <sodium.h>
 
 #define S_COUNT_MAX 100000
 
+#define S_USAGE "usage: sluice-certgen AUTHORITY.secret DIR COUNT PREFIX [N ...]\n"
+
 static int
 s_usage (void)
 {
-    fprintf (stderr, "usage: sluice-certgen AUTHORITY.secret DIR COUNT PREFIX [N ...]\n");
+    fprintf (stderr, S_USAGE "(sluice-certgen --help says more)\n");
     return 2;
+}
+
+static void
+s_help (FILE *out)
+{
+    fprintf (out, S_USAGE "\n"
+        "Issues COUNT department certificates (1 to %d) signed by the authority of\n"
+        "AUTHORITY.secret, for PREFIX-00001 .. PREFIX-COUNT (PREFIX at most 24\n"
+        "bytes): role department, clearance 2, valid from a minute ago for a year.\n"
+        "Writes DIR/PREFIX-NNNNN.cert for each, and DIR/PREFIX-NNNNN.cert_secret\n"
+        "as well for each number N listed. For tests of a large federation.\n\n"
+        "  --help       this text\n"
+        "  --version    the version\n\n"
+        "exit 0 when every certificate was written, 2 on a usage or setup problem\n",
+        S_COUNT_MAX);
 }
 
 static bool
@@ -39,10 +58,13 @@ s_wanted (int number, int argc, char **argv)
 int
 main (int argc, char **argv)
 {
-    if (argc >= 2 && (streq (argv [1], "--help") || streq (argv [1], "-h"))) {
-        printf ("usage: sluice-certgen AUTHORITY.secret DIR COUNT PREFIX [N ...]\n");
+    if (version_asked (argc, argv, "sluice-certgen", stdout))
         return 0;
-    }
+    for (int index = 1; index < argc; index++)
+        if (streq (argv [index], "--help") || streq (argv [index], "-h")) {
+            s_help (stdout);
+            return 0;
+        }
     if (argc < 5 || sodium_init () < 0)
         return s_usage ();
     zsys_init ();

@@ -437,6 +437,19 @@ rogue () {
         --authority "$F/authority/authority.pub" --cert "$F/$folder/$dept.cert_secret" \
         --to "$to" --attack "$attack" --other "$F/fda/SH-PD-FDA.cert" "$@"
 }
+# catalog_item NAME SQL FIELD...: an open item of a catalog file, keyed
+# by uscc, its FIELDs text of sensitivity 0, and ITEM_DESCRIPTION (if set)
+# its description: for a catalog a feature writes or adds to
+catalog_item () {
+    local name=$1 sql=$2 field; shift 2
+    printf '    item = "%s"\n        title = "%s, an item for tests"\n' "$name" "$name"
+    [ -n "${ITEM_DESCRIPTION:-}" ] && printf '        description = "%s"\n' "$ITEM_DESCRIPTION"
+    printf '        key-type = "uscc"\n        share = "open"\n        sql = "%s"\n' "$sql"
+    for field in "$@"; do
+        printf '        field = "%s"\n            type = "text"\n            sensitivity = 0\n' \
+            "$field"
+    done
+}
 # draft FILE ID PROVIDER CONSUMER ITEM FIELDS PURPOSES [ARGS]: an agreement
 # drafted into $A/FILE
 A="$WORK/agreements"

@@ -11,6 +11,10 @@
         replies=N ok=N errors=N [last=NAME reason=TEXT]
                                               the tally of flood and orders
                                               (with the last refusal)
+        sent=N                                deaf-flood: the queries sent
+        held=N most=N refused=N ended=N       hold: connections up at the end
+                                              and at most at once, refused
+                                              at ZAP, ended otherwise
         served=N                              serve: the queries answered
         done=NAME reason=TEXT                 publish, withdraw: the broker's
                                               answer to the last put
@@ -43,6 +47,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #define S_TIMEOUT_DEFAULT   3000
 #define S_TIMEOUT_MAX       600000
@@ -54,6 +59,9 @@
 #define S_DEFAULT_KEY       "91310115MA1K3BTP2B"
 #define S_INJECTION_KEY     "' OR '1'='1"
 #define S_UNKNOWN_DEPT      "NO-SUCH-DEPT"
+#define S_HOLD_MAX          1000        //  hold: connections at most
+#define S_HOLD_BACKOFF_MS   100         //  hold: first wait to connect again
+#define S_HOLD_BACKOFF_MAX  3200        //  ... doubling to this
 
 //  Command-line values, borrowed from argv.
 typedef struct {
@@ -76,6 +84,7 @@ typedef struct {
     const char *kill;
     const char *version;
     const char *backdate;
+    const char *source;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -119,6 +128,8 @@ static const peer_flag_t s_flags [] = {
     { "--backdate-ms", offsetof (s_args_t, backdate),    false,
       "MS      publish, withdraw, orders, lying-provider: every statement\n"
       "                        put says it was issued MS ago (0..600000; its version as ever)" },
+    { "--source",      offsetof (s_args_t, source),      false,
+      "ADDRESS      hold: connect from this local address (e.g. 127.0.0.2)" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -176,7 +187,9 @@ typedef enum {
     S_SERVED,                   //  we answered a query (serve)
     S_DONE,                     //  a broker answered a put (publish)
     S_ANSWERED,                 //  lying-provider answered a query
-    S_HANDSHAKE                 //  what a handshake did (handshake)
+    S_HANDSHAKE,                //  what a handshake did (handshake)
+    S_SENT,                     //  how many went out (deaf-flood)
+    S_HELD                      //  connections held (hold)
 } s_kind_t;
 
 #define S_CODES 1000                        //  result codes are 0..999
@@ -189,6 +202,8 @@ typedef struct {
     size_t rows;
     size_t replies, ok, errors;             //  the flood's tally
     size_t served;                          //  serve: queries answered
+    size_t sent;                            //  deaf-flood: queries sent
+    size_t held, most, refused, ended;      //  hold
     int last_code;                          //  ... and its last refusal
     char last_reason [MESSAGE_REASON_MAX + 1];
     uint32_t *codes;                        //  errors by code (S_CODES)
@@ -213,6 +228,7 @@ typedef struct {
     zhashx_t *directory;        //  department -> cert_t, verified
     dirsync_t *sync;            //  the directory transfer in progress
     bool welcomed;
+    bool deaf;                  //  reads as little as it can (deaf-flood)
     s_outcome_t outcome;
     const s_answer_t *answer;   //  lying-provider's mode, else NULL
 } s_rogue_t;
@@ -312,6 +328,13 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
             break;
         case S_HANDSHAKE:
             fprintf (file, "handshake=%s\n", outcome->handshake);
+            break;
+        case S_SENT:
+            fprintf (file, "sent=%zu\n", outcome->sent);
+            break;
+        case S_HELD:
+            fprintf (file, "held=%zu most=%zu refused=%zu ended=%zu\n", outcome->held,
+                     outcome->most, outcome->refused, outcome->ended);
             break;
         case S_WELCOMED:
             fprintf (file, "welcomed\n");
@@ -806,6 +829,12 @@ s_connect (s_rogue_t *self, zcert_t *curve)
     zsock_set_linger (self->dealer, 0);
     zsock_set_sndtimeo (self->dealer, self->timeout_ms);
     zsock_set_maxmsgsize (self->dealer, ENVELOPE_BODY_MAX + 4096);
+    if (self->deaf) {
+        //  Takes in one message and a few KiB at a time: what is sent to
+        //  us waits at the broker
+        zsock_set_rcvhwm (self->dealer, 1);
+        zsock_set_rcvbuf (self->dealer, 4096);
+    }
     zcert_apply (curve, self->dealer);
     zsock_set_curve_serverkey (self->dealer, cert_curve_public_txt (self->broker));
     if (zsock_connect (self->dealer, "%s", self->args.broker)) {
@@ -1006,6 +1035,171 @@ static int
 s_run_flood (s_rogue_t *self)
 {
     return s_flood (self, s_send_default_query);
+}
+
+//  --count correct queries, then reads nothing for --timeout-ms: the
+//  answers wait at the broker until its queue for us is full, and the
+//  broker answers the provider BUSY for each one after that (which the
+//  provider hears about a query it no longer waits on).
+static int
+s_run_deaf_flood (s_rogue_t *self)
+{
+    self->deaf = true;
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    size_t sent = 0;
+    while (sent < (size_t) self->count && s_send_default_query (self) == 0)
+        sent++;
+    zclock_sleep (self->timeout_ms);        //  deaf, and still connected
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_SENT;
+    self->outcome.sent = sent;
+    return 0;
+}
+
+//  One connection of hold: a DEALER with our certificate and its monitor.
+typedef struct {
+    zsock_t *dealer;
+    zsock_t *monitor;
+    bool up;                    //  through its handshake, not lost
+    int64_t retry_at;           //  monotonic ms to connect again
+    int64_t backoff_ms;
+} s_hold_t;
+
+static void
+s_hold_close (s_hold_t *hold, int64_t now)
+{
+    if (hold->monitor)
+        zmq_socket_monitor (zsock_resolve (hold->dealer), NULL, 0);
+    zsock_destroy (&hold->monitor);
+    zsock_destroy (&hold->dealer);
+    hold->up = false;
+    hold->retry_at = now + hold->backoff_ms;
+    hold->backoff_ms = hold->backoff_ms * 2 > S_HOLD_BACKOFF_MAX?
+                       S_HOLD_BACKOFF_MAX: hold->backoff_ms * 2;
+}
+
+//  Connects one: 0, or -1 (said on stderr).
+static int
+s_hold_open (s_rogue_t *self, s_hold_t *hold, const char *endpoint)
+{
+    hold->dealer = zsock_new (ZMQ_DEALER);
+    hold->monitor = zsock_new (ZMQ_PAIR);
+    if (!hold->dealer || !hold->monitor) {
+        fprintf (stderr, "sluice-rogue: cannot create a socket\n");
+        return -1;
+    }
+    char inproc [64];
+    snprintf (inproc, sizeof (inproc), "inproc://rogue-hold-%p", (void *) hold->dealer);
+    zsock_set_linger (hold->dealer, 0);
+    zsock_set_sndtimeo (hold->dealer, 0);
+    zcert_apply (cert_zcert (self->me), hold->dealer);
+    zsock_set_curve_serverkey (hold->dealer, cert_curve_public_txt (self->broker));
+    if (zmq_socket_monitor (zsock_resolve (hold->dealer), inproc,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                          | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+    ||  zsock_connect (hold->monitor, "%s", inproc)
+    ||  zsock_connect (hold->dealer, "%s", endpoint)) {
+        fprintf (stderr, "sluice-rogue: cannot connect to %s\n", endpoint);
+        return -1;
+    }
+    return 0;
+}
+
+//  What one connection's monitor says; a connection up says HELLO, so
+//  that it is a registered department's connection like any gateway's.
+static void
+s_hold_events (s_rogue_t *self, s_hold_t *hold, int64_t now)
+{
+    zframe_t *frame;
+    while (hold->monitor && (frame = zframe_recv_nowait (hold->monitor))) {
+        uint16_t event = 0;
+        if (zframe_size (frame) == 6)
+            memcpy (&event, zframe_data (frame), 2);
+        zframe_destroy (&frame);
+        zframe_t *endpoint = zframe_recv_nowait (hold->monitor);
+        zframe_destroy (&endpoint);
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            hold->up = true;
+            hold->backoff_ms = S_HOLD_BACKOFF_MS;
+            envelope_t *envelope = peer_envelope_new (MSG_HELLO, cert_department (self->me),
+                                                      "", (const uint8_t *) "\x80", 1, 0,
+                                                      cert_sign_secret (self->me), NULL);
+            zmsg_t *msg = envelope? envelope_encode (envelope): NULL;
+            if (msg && zmsg_send (&msg, hold->dealer))
+                zmsg_destroy (&msg);
+            envelope_destroy (&envelope);
+        }
+        else {
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                self->outcome.refused++;
+            else
+                self->outcome.ended++;
+            s_hold_close (hold, now);
+        }
+    }
+    //  What the broker sends (its WELCOME, the directory) is read and left
+    zmsg_t *msg;
+    while (hold->up && zsock_events (hold->dealer) & ZMQ_POLLIN
+       &&  (msg = zmsg_recv (hold->dealer)))
+        zmsg_destroy (&msg);
+}
+
+//  --count connections with our certificate, held open for --timeout-ms
+//  or until SIGTERM; one the broker refuses or ends is opened again, after
+//  100 ms doubling to 3.2 s (as a gateway does); from --source, if given.
+static int
+s_run_hold (s_rogue_t *self)
+{
+    if (self->count > S_HOLD_MAX) {
+        fprintf (stderr, "sluice-rogue: hold takes at most %d connections\n", S_HOLD_MAX);
+        return -1;
+    }
+    //  Two sockets and a descriptor or two a connection
+    zsys_set_max_sockets (0);
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &limit);
+    }
+    char endpoint [256];
+    const char *broker = self->args.broker;
+    if (self->args.source && strncmp (broker, "tcp://", 6) == 0)
+        snprintf (endpoint, sizeof (endpoint), "tcp://%s:0;%s", self->args.source,
+                  broker + 6);
+    else
+        snprintf (endpoint, sizeof (endpoint), "%s", broker);
+    s_hold_t *holds = (s_hold_t *) calloc ((size_t) self->count, sizeof (s_hold_t));
+    assert (holds);
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_HELD;
+    int rc = 0;
+    int64_t deadline = zclock_mono () + self->timeout_ms;
+    while (rc == 0 && zclock_mono () < deadline && !zsys_interrupted) {
+        int64_t now = zclock_mono ();
+        size_t up = 0;
+        for (int index = 0; rc == 0 && index < self->count; index++) {
+            s_hold_t *hold = &holds [index];
+            if (!hold->dealer && now >= hold->retry_at) {
+                if (!hold->backoff_ms)
+                    hold->backoff_ms = S_HOLD_BACKOFF_MS;
+                rc = s_hold_open (self, hold, endpoint);
+            }
+            s_hold_events (self, hold, now);
+            up += hold->up;
+        }
+        if (up > self->outcome.most)
+            self->outcome.most = up;
+        self->outcome.held = up;
+        zclock_sleep (20);
+    }
+    for (int index = 0; index < self->count; index++)
+        s_hold_close (&holds [index], 0);
+    free (holds);
+    return rc;
 }
 
 //  --count messages of --type without waiting, then counts the replies.
@@ -1232,6 +1426,21 @@ s_publish_catalog (s_rogue_t *self)
     return rc;
 }
 
+//  Registers and publishes --catalog, if given, waiting for the broker's
+//  answer: 1 if it took it (or there was none), 0 if not (the outcome says
+//  what happened), -1 on a setup problem
+static int
+s_join_publishing (s_rogue_t *self)
+{
+    int rc = s_join (self);
+    if (rc != 1 || !self->args.catalog)
+        return rc;
+    if (s_publish_catalog (self))
+        return -1;
+    s_wait (self);
+    return self->outcome.kind == S_DONE && self->outcome.code == STATUS_OK? 1: 0;
+}
+
 //  A provider that lies: registers, publishes --catalog if given, then
 //  answers the first QUERY as --answer says.
 static int
@@ -1241,16 +1450,9 @@ s_run_lying_provider (s_rogue_t *self)
         fprintf (stderr, "sluice-rogue: lying-provider needs --answer MODE\n");
         return -1;
     }
-    int rc = s_join (self);
+    int rc = s_join_publishing (self);
     if (rc != 1)
-        return rc;
-    if (self->args.catalog) {
-        if (s_publish_catalog (self))
-            return -1;
-        s_wait (self);
-        if (self->outcome.kind != S_DONE || self->outcome.code != STATUS_OK)
-            return 0;           //  the outcome says what the broker said
-    }
+        return rc;              //  the outcome says what the broker said
     fprintf (stderr, "sluice-rogue: %s waiting for a query, to answer it %s\n",
              cert_department (self->me), self->answer->name);
     s_wait (self);
@@ -1755,6 +1957,18 @@ s_run_publish (s_rogue_t *self)
     return rc;
 }
 
+//  Registers and publishes --catalog; the outcome is the broker's answer
+static int
+s_run_publish_catalog (s_rogue_t *self)
+{
+    if (!self->args.catalog) {
+        fprintf (stderr, "sluice-rogue: publish-catalog needs --catalog FILE\n");
+        return -1;
+    }
+    int rc = s_join_publishing (self);
+    return rc < 0? -1: 0;
+}
+
 //  Registers and publishes a catalog of no items, which takes back what
 //  publish published
 static int
@@ -1803,6 +2017,14 @@ static const s_attack_t s_attacks [] = {
       .help = "key \"" S_INJECTION_KEY "\" or --key (INVALID_KEY)" },
     { .name = "flood",          .run = s_run_flood,
       .help = "--count queries without waiting; prints replies=N ok=N errors=N ..." },
+    { .name = "deaf-flood",     .run = s_run_deaf_flood,
+      .help = "--count queries, then reads nothing for --timeout-ms (the broker answers "
+              "the provider BUSY); prints sent=N" },
+    { .name = "hold",           .run = s_run_hold,
+      .help = "--count connections with our certificate, each saying HELLO once up, held\n"
+              "                         for --timeout-ms or until SIGTERM (from --source); one\n"
+              "                         refused or ended is opened again with backoff; prints\n"
+              "                         held=N most=N refused=N ended=N" },
     { .name = "signed-time",    .bend = s_bend_signed_time,
       .help = "a correct query whose header time is a signed int 64, signed as sent (MALFORMED)" },
     { .name = "serve",          .run = s_run_serve,
@@ -1812,6 +2034,8 @@ static const s_attack_t s_attacks [] = {
     { .name = "publish",        .run = s_run_publish,
       .help = "publish a catalog, then file an order with --to for --item, texts hostile; "
               "prints done=STATUS reason=TEXT" },
+    { .name = "publish-catalog", .run = s_run_publish_catalog,
+      .help = "publish --catalog as our catalog; prints done=STATUS reason=TEXT" },
     { .name = "withdraw",       .run = s_run_withdraw,
       .help = "publish a catalog of no items (takes back publish's); prints done=..." },
     { .name = "orders",         .run = s_run_orders,

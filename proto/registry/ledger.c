@@ -11,6 +11,7 @@ struct _ledger_t {
     sqlite3_stmt *get;
     sqlite3_stmt *put;
     sqlite3_stmt *page;
+    sqlite3_stmt *list_page;
     sqlite3_stmt *open_orders;
     sqlite3_stmt *value;
     sqlite3_stmt *set_value;
@@ -77,6 +78,10 @@ static const struct {
       "SELECT seq, encoded FROM statement"
       " WHERE seq > ?1 AND (party_a = ?2 OR party_b = ?2)"
       "   AND (?3 IS NULL OR kind != ?3) ORDER BY seq" },
+    { offsetof (ledger_t, list_page),
+      "SELECT seq, encoded FROM statement"
+      " WHERE seq > ?1 AND (?2 IS NULL OR kind = ?2)"
+      "   AND (?3 IS NULL OR party_a = ?3 OR party_b = ?3 OR author = ?3) ORDER BY seq" },
     { offsetof (ledger_t, open_orders),
       "SELECT count (*) FROM statement AS o"
       " WHERE o.kind = '" STATEMENT_ORDER "' AND o.author = ?1"
@@ -221,16 +226,12 @@ ledger_list (ledger_t *self, const char *kind, const char *party, char **error)
     return list;
 }
 
-zlistx_t *
-ledger_page (ledger_t *self, const char *party, const char *skip_kind,
-             uint64_t since, size_t budget, uint64_t *next, bool *more, char **error)
+//  One page of what `page` (bound, its ?1 the change number after which it
+//  starts) selects, "seq, encoded" in change order: as ledger_page says.
+static zlistx_t *
+s_page (ledger_t *self, sqlite3_stmt *page, uint64_t since, size_t budget,
+        uint64_t *next, bool *more, char **error)
 {
-    assert (self && party && next && more);
-    sqlite3_stmt *page = self->page;
-    sqlite3_bind_int64 (page, 1, since > INT64_MAX? INT64_MAX: (sqlite3_int64) since);
-    sqlite3_bind_text (page, 2, party, -1, SQLITE_STATIC);
-    if (skip_kind)
-        sqlite3_bind_text (page, 3, skip_kind, -1, SQLITE_STATIC);
     zlistx_t *list = s_statement_list ();
     size_t used = 0;
     *next = since;
@@ -255,6 +256,37 @@ ledger_page (ledger_t *self, const char *party, const char *skip_kind,
     }
     s_done (page);
     return list;
+}
+
+static void
+s_bind_since (sqlite3_stmt *page, uint64_t since)
+{
+    sqlite3_bind_int64 (page, 1, since > INT64_MAX? INT64_MAX: (sqlite3_int64) since);
+}
+
+zlistx_t *
+ledger_page (ledger_t *self, const char *party, const char *skip_kind,
+             uint64_t since, size_t budget, uint64_t *next, bool *more, char **error)
+{
+    assert (self && party && next && more);
+    s_bind_since (self->page, since);
+    sqlite3_bind_text (self->page, 2, party, -1, SQLITE_STATIC);
+    if (skip_kind)
+        sqlite3_bind_text (self->page, 3, skip_kind, -1, SQLITE_STATIC);
+    return s_page (self, self->page, since, budget, next, more, error);
+}
+
+zlistx_t *
+ledger_list_page (ledger_t *self, const char *kind, const char *party, uint64_t since,
+                  size_t budget, uint64_t *next, bool *more, char **error)
+{
+    assert (self && next && more);
+    s_bind_since (self->list_page, since);
+    if (kind)
+        sqlite3_bind_text (self->list_page, 2, kind, -1, SQLITE_STATIC);
+    if (party)
+        sqlite3_bind_text (self->list_page, 3, party, -1, SQLITE_STATIC);
+    return s_page (self, self->list_page, since, budget, next, more, error);
 }
 
 int64_t
@@ -449,6 +481,31 @@ ledger_test (bool verbose)
     list = ledger_page (ledger, "SH-PD-MSA", STATEMENT_ANSWER, 14, 1000, &next, &more, NULL);
     assert (zlistx_size (list) == 1 && next == 15 && !more);
     assert (statement_version ((statement_t *) zlistx_first (list)) == 7);
+    zlistx_destroy (&list);
+    //  What ledger_list lists, in pages: the orders, three a page; then the
+    //  one catalog (change 3, no party) of every party's list
+    since = 0;
+    pages = seen = 0;
+    do {
+        list = ledger_list_page (ledger, STATEMENT_ORDER, "SH-PD-TAX", since,
+                                 3 * size_each, &next, &more, NULL);
+        assert (list && zlistx_size (list) <= 3 && (next > since || !more));
+        for (statement_t *order = (statement_t *) zlistx_first (list); order;
+             order = (statement_t *) zlistx_next (list))
+            assert (streq (statement_kind (order), STATEMENT_ORDER));
+        seen += zlistx_size (list);
+        zlistx_destroy (&list);
+        since = next;
+        pages++;
+    } while (more);
+    list = ledger_list (ledger, STATEMENT_ORDER, "SH-PD-TAX", NULL);
+    assert (seen == zlistx_size (list) && pages == 4 && since == 15);
+    zlistx_destroy (&list);
+    list = ledger_list_page (ledger, STATEMENT_CATALOG, NULL, 0, 1, &next, &more, NULL);
+    assert (zlistx_size (list) == 1 && next == 3 && !more);
+    zlistx_destroy (&list);
+    list = ledger_list_page (ledger, STATEMENT_CATALOG, NULL, 3, 1, &next, &more, NULL);
+    assert (zlistx_size (list) == 0 && next == 3 && !more);
     zlistx_destroy (&list);
 
     statement_destroy (&first);

@@ -65,6 +65,14 @@ zlistx_t *
                  uint64_t since, size_t budget, uint64_t *next, bool *more,
                  char **error);
 
+//  One page of what ledger_list lists (statements of `kind`, NULL: every
+//  kind, that concern `party`, NULL: all), after change number `since`, as
+//  ledger_page pages: *next, *more; NULL and *error if the disk failed.
+zlistx_t *
+    ledger_list_page (ledger_t *self, const char *kind, const char *party,
+                      uint64_t since, size_t budget, uint64_t *next, bool *more,
+                      char **error);
+
 //  The number of orders `consumer` filed that have no answer; -1 and
 //  *error if the disk failed.
 int64_t

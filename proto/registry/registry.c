@@ -33,10 +33,11 @@ static const fields_row_t s_msg_rows [] = {
       FIELDS_LENGTH (registry_msg_t, text_size), .flags = FIELDS_OMIT_EMPTY },
     //  the registry's epoch (sync: the one held; page: the broker's)
     { "epoch",      FIELDS_STR,  S_MSG_AT (epoch), S_MSG_HAS (epoch) },
-    //  the change number held (sync), the one after this page (page)
+    //  the change number held (sync), the one to list after (list); the
+    //  one of the last statement in this page (page, listed)
     { "since",      FIELDS_UINT, S_MSG_AT (since), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (since) },
     { "next",       FIELDS_UINT, S_MSG_AT (next), .max = REGISTRY_SEQ_MAX, S_MSG_HAS (next) },
-    //  more pages follow (page)
+    //  more pages follow (page, listed)
     { "more",       FIELDS_BOOL, S_MSG_AT (more), S_MSG_HAS (more) },
 };
 static const fields_t s_msg =
@@ -143,19 +144,51 @@ registry_sync_encode (msgpack_sbuffer *buffer, const char *epoch, uint64_t since
 }
 
 int
-registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re, const char *epoch,
-                      uint64_t next, bool more, zlistx_t *statements)
+registry_list_encode (msgpack_sbuffer *buffer, const char *kind, uint64_t since)
 {
     registry_msg_t msg;
     memset (&msg, 0, sizeof (msg));
-    strcpy (msg.op, "page");
+    strcpy (msg.op, "list");
+    msg.since = since;
+    msg.has_kind = kind != NULL;
+    msg.has_since = true;
+    if (fields_set_str (msg.kind, sizeof (msg.kind), kind))
+        return -1;
+    return s_msg_encode (buffer, &msg, NULL);
+}
+
+//  One page of statements as `op` (page, with the broker's `epoch`;
+//  listed, without)
+static int
+s_page_encode (msgpack_sbuffer *buffer, const char *op, const uint8_t *re,
+               const char *epoch, uint64_t next, bool more, zlistx_t *statements)
+{
+    registry_msg_t msg;
+    memset (&msg, 0, sizeof (msg));
+    strcpy (msg.op, op);
     memcpy (msg.re, re, ENVELOPE_ID_BYTES);
     msg.next = next;
     msg.more = more;
-    msg.has_re = msg.has_epoch = msg.has_next = msg.has_more = true;
+    msg.has_re = msg.has_next = msg.has_more = true;
+    msg.has_epoch = epoch != NULL;
     if (fields_set_str (msg.epoch, sizeof (msg.epoch), epoch))
         return -1;
     return s_msg_encode (buffer, &msg, statements);
+}
+
+int
+registry_page_encode (msgpack_sbuffer *buffer, const uint8_t *re, const char *epoch,
+                      uint64_t next, bool more, zlistx_t *statements)
+{
+    assert (epoch);
+    return s_page_encode (buffer, "page", re, epoch, next, more, statements);
+}
+
+int
+registry_listed_encode (msgpack_sbuffer *buffer, const uint8_t *re, uint64_t next,
+                        bool more, zlistx_t *statements)
+{
+    return s_page_encode (buffer, "listed", re, NULL, next, more, statements);
 }
 
 int
@@ -251,6 +284,15 @@ s_test_truncations (msgpack_sbuffer *buffer)
     "1a1b1c1d1e1faa73746174656d656e747390a565706f6368a26162a46e657874" \
     "4da46d6f7265c3"
 
+//  list kind catalog since 41; listed re (as above), no statements, next
+//  77, more
+#define S_VECTOR_LIST_PAGE \
+    "84a26f70a46c697374a673746174757300a46b696e64a7636174616c6f67a573" \
+    "696e636529"
+#define S_VECTOR_LISTED_PAGE \
+    "86a26f70a66c6973746564a673746174757300a27265c41010111213141516" \
+    "1718191a1b1c1d1e1faa73746174656d656e747390a46e6578744da46d6f7265c3"
+
 static void
 s_test_vectors (bool verbose)
 {
@@ -329,6 +371,23 @@ s_test_vectors (bool verbose)
     registry_msg_destroy (&msg);
     for (int index = 0; index < 11; index++)
         msgpack_sbuffer_destroy (&encoded [index]);
+    //  A list in pages, and its answer's page
+    msgpack_sbuffer paged;
+    msgpack_sbuffer_init (&paged);
+    registry_list_encode (&paged, STATEMENT_CATALOG, 41);
+    assert (codec_vector_equal (&paged, S_VECTOR_LIST_PAGE, verbose));
+    assert (registry_msg_decode ((uint8_t *) paged.data, paged.size, &msg) == STATUS_OK);
+    assert (streq (msg.op, "list") && streq (msg.kind, STATEMENT_CATALOG));
+    assert (msg.has_since && msg.since == 41);
+    registry_msg_destroy (&msg);
+    msgpack_sbuffer_clear (&paged);
+    registry_listed_encode (&paged, re, 77, true, none);
+    assert (codec_vector_equal (&paged, S_VECTOR_LISTED_PAGE, verbose));
+    assert (registry_msg_decode ((uint8_t *) paged.data, paged.size, &msg) == STATUS_OK);
+    assert (streq (msg.op, "listed") && msg.has_next && msg.next == 77 && msg.more);
+    assert (!msg.has_epoch && msg.statements->via.array.size == 0);
+    registry_msg_destroy (&msg);
+    msgpack_sbuffer_destroy (&paged);
     zlistx_destroy (&one);
     zlistx_destroy (&none);
     statement_destroy (&statement);

@@ -67,6 +67,18 @@ int
                           const char *epoch, uint64_t next, bool more,
                           zlistx_t *statements);
 
+//  A gateway's request for the statements of `kind` (NULL: every kind) it
+//  may read, in pages: the page after change number `since` (0: the first).
+int
+    registry_list_encode (msgpack_sbuffer *buffer, const char *kind, uint64_t since);
+
+//  A broker's answer to a list: one page of statements (at most
+//  REGISTRY_PAGE_BUDGET bytes of them, always one if any), the change
+//  number of its last one, and whether more follow.
+int
+    registry_listed_encode (msgpack_sbuffer *buffer, const uint8_t *re, uint64_t next,
+                            bool more, zlistx_t *statements);
+
 //  Decodes; STATUS_OK, or STATUS_MALFORMED with every field empty. Call
 //  registry_msg_destroy always.
 int

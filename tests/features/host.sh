@@ -26,7 +26,7 @@ $listing"
 }
 
 for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-rogue \
-               sluice-liar sluice-selftest; do
+               sluice-liar sluice-selftest sluice-certgen; do
     expect "$program --version" "^$program [0-9]+\.[0-9]+\.[0-9]+ \(protocol 1\)$" 0 \
         "$BIN/$program" --version
 done
@@ -176,6 +176,26 @@ expect "another local user is refused: NOT_PERMITTED, named by the kernel" \
     --item taxpayer-status --key "$KEY" --purpose p --officer "Claimed Officer"
 expect "the gateway logs the refused caller" \
     "local caller refused: nobody \(uid 65534\) may not use this gateway" 0 cat "$WORK/host-gw.log"
+# The same caller refused in a loop: every request answered NOT_PERMITTED,
+# the log bounded (20 lines in any 10 s, ratelog), the loop one
+# sluice-bench --drive as nobody, its files where nobody reads them
+cp "$BIN/sluice-bench" "$F/data/market.db" "$H_DIR/bin/"
+chmod 755 "$H_DIR/bin/sluice-bench"
+chmod 644 "$H_DIR/bin/market.db"
+sed "s|^    local = .*|    local = \"$H_LOCAL\"|" "$H_GW" >"$H_DIR/bin/nobody.cfg"
+chmod 644 "$H_DIR/bin/nobody.cfg"
+h_refusals () { grep -c "local caller refused" "$WORK/host-gw.log"; }
+refusals_before=$(h_refusals)
+flood_start=$(date +%s)
+expect "a caller refused 400 times in a loop: each request answered (NOT_PERMITTED)" \
+    "400 replies to 400 lookups.* 400 failed" "0|1" \
+    h_nobody 65534 "$H_DIR/bin/sluice-bench" --config "$H_DIR/bin/nobody.cfg" \
+    --db "$H_DIR/bin/market.db" --to SH-PD-TAX --item taxpayer-status --purpose p \
+    --officer "Claimed Officer" --role auditor --drive 400 --window 16 --seconds 60
+refusal_lines=$(($(h_refusals) - refusals_before))
+refusal_bound=$((20 * (($(date +%s) - flood_start) / 10 + 2)))
+check "and logged at most 20 times in 10 s ($refusal_lines lines, at most $refusal_bound)" \
+    test "$refusal_lines" -ge 1 -a "$refusal_lines" -le "$refusal_bound"
 expect "its own user (root here) is served" "registered +yes" 0 "$SLUICE" status --gateway "$H_LOCAL"
 "$SLUICE" agreement list --config "$H_GW" >/dev/null 2>&1
 expect "the gateway names each caller of a registry operation" \
