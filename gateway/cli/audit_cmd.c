@@ -249,6 +249,24 @@ static const cli_exit_use_t s_verify_exits [] = {
 //  --------------------------------------------------------------------------
 //  sluice audit show
 
+//  One record as a JSON object: seq, time (as the text shows it), time_ms,
+//  then the texts by their names
+static void
+s_show_json (const auditprint_row_t *row, void *argument)
+{
+    cli_out_t *out = (cli_out_t *) argument;
+    char stamp [AUDITPRINT_TIME_SIZE];
+    auditprint_time (row->time_ms, stamp);
+    json_t *json = json_object ();
+    assert (json);
+    cli_json_set (json, "seq", json_integer (row->seq));
+    cli_json_set (json, "time", json_string (stamp));
+    cli_json_set (json, "time_ms", json_integer (row->time_ms));
+    for (int text = 0; text < AUDITPRINT_TEXTS; text++)
+        cli_json_set (json, auditprint_name (text), cli_json_str (out, row->texts [text]));
+    cli_json_element (out, &json);
+}
+
 static int
 s_show (cli_t *cli)
 {
@@ -260,15 +278,27 @@ s_show (cli_t *cli)
     int check = auditfile_check (log, &report);
     if (check)
         return cli_fail_with (cli, s_exit (check), &report);
-    int64_t printed = auditprint_records (log, stdout, (int64_t) last, &report);
-    if (printed < 0)
-        return cli_fail_with (cli, s_exit (printed), &report);
+    int64_t shown;
+    if (cli_json (cli)) {
+        //  Streamed, as the text is: a log may hold more than memory
+        cli_out_t out = cli_out (stdout);
+        shown = auditprint_each (log, (int64_t) last, s_show_json, &out, &report);
+        if (shown >= 0 || out.elements) {       //  valid JSON, also cut short
+            cli_json_end (&out);
+            cli_out_report (&out, cli->name);
+        }
+    }
+    else
+        shown = auditprint_records (log, stdout, (int64_t) last, &report);
+    if (shown < 0)
+        return cli_fail_with (cli, s_exit (shown), &report);
     return CLI_EXIT_OK;
 }
 
 static const cli_option_t s_show_options [] = {
     { "log", "STATE/audit.db", CLI_REQUIRED, "the audit log" },
     { "last", "N", 0, "the newest N records (default 20, 0 for all)" },
+    { "json", NULL, 0, "print the records as JSON: seq, time, time_ms, then the texts" },
     { NULL }
 };
 
@@ -399,7 +429,8 @@ static const cli_command_t s_show_command = {
     "show", "print the newest records", s_show, s_show_options, NULL,
     "Prints the newest N records, oldest first, tab-separated: seq, time,\n"
     "direction, peer, caller, officer, purpose, item, key, fields, decision;\n"
-    "an empty value as '-', everything escaped.\n",
+    "an empty value as '-', everything escaped. With --json, an array of\n"
+    "objects with these keys (and time_ms), an empty value as \"\".\n",
     s_show_exits, "sluice audit show --log tax/state/audit.db --last 2\n"
 };
 
