@@ -12,6 +12,7 @@
 
 #include "truststore.h"
 #include "certfile.h"
+#include "certtext.h"
 #include <sodium.h>
 #include <dirent.h>
 
@@ -221,7 +222,7 @@ truststore_add_dir (truststore_t *self, const char *dir, char **refused)
         char *path = zsys_sprintf ("%s/%s", dir, name);
         errno = 0;
         char *error = NULL;
-        cert_t *cert = path? cert_load (path, &error): NULL;
+        cert_t *cert = path? certtext_load (path, &error): NULL;
         //  A file that cannot be opened for want of descriptors is not a bad
         //  certificate: the directory cannot be read in full now
         if (!cert && (errno == EMFILE || errno == ENFILE)) {
@@ -622,7 +623,7 @@ truststore_test (bool verbose)
                                  now - 10, now + 1000, NULL);
         cert_sign_by (cert, index == 2? stranger: authority);
         char *path = zsys_sprintf ("%s/%s.cert", dir, departments [index]);
-        assert (cert_save (cert, path, false, NULL) == 0);
+        assert (certtext_save (cert, path, false, NULL) == 0);
         zstr_free (&path);
         cert_destroy (&cert);
     }

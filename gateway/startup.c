@@ -3,6 +3,7 @@
 
 #include "startup.h"
 #include "authority.h"
+#include "certtext.h"
 #include "status.h"
 #include <sodium.h>
 #include <sys/stat.h>
@@ -24,7 +25,7 @@ static int
 s_identity (startup_t *self, char **error)
 {
     const char *path = conf_str (self->conf, "gateway/cert");
-    self->cert = cert_load (path, NULL);
+    self->cert = certtext_load (path, NULL);
     if (!self->cert || !cert_has_secret (self->cert)) {
         status_set_error (error, "%s: cannot load this department's certificate with "
                           "its secret keys (gateway/cert)", path);
@@ -66,7 +67,7 @@ s_brokers (startup_t *self, char **error)
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
-        cert_t *cert = cert_load (broker, NULL);
+        cert_t *cert = certtext_load (broker, NULL);
         if (!cert || cert_verify (cert, self->authority)
         ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
             status_set_error (error, "%s: not a broker certificate signed by this "
@@ -329,10 +330,10 @@ s_test_certs (const char *dir)
     cert_sign_by (department, authority);
     cert_sign_by (broker, authority);
     char *path = s_test_path (dir, "SH-PD-MSA.cert");
-    assert (cert_save (department, path, true, NULL) == 0);
+    assert (certtext_save (department, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_test_path (dir, "BROKER.cert");
-    assert (cert_save (broker, path, true, NULL) == 0);
+    assert (certtext_save (broker, path, true, NULL) == 0);
     zstr_free (&path);
     cert_destroy (&department);
     cert_destroy (&broker);

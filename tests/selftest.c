@@ -27,6 +27,7 @@
 #include "certfile.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "truststore.h"
 #include "certs_cmd.h"
@@ -104,6 +105,7 @@ static const s_class_t s_classes [] = {
     { "certfile", certfile_test },
     { "authority", authority_test },
     { "cert", cert_test },
+    { "certtext", certtext_test },
     { "crl", crl_test },
     { "truststore", truststore_test },
     { "certs_cmd", certs_cmd_test },

@@ -14,6 +14,7 @@
 #include "auditprint.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "status.h"
 
 //  The exit code for a result of auditverify_log, auditverify_witness or
@@ -46,7 +47,7 @@ s_keys_clear (s_keys_t *self)
 static int
 s_keys_add (s_keys_t *self, const char *path, char **error)
 {
-    cert_t *cert = cert_load (path, NULL);
+    cert_t *cert = certtext_load (path, NULL);
     if (!cert) {
         int code = cli_file_exit (path, CLI_EXIT_DATA);
         status_set_error (error, "%s: %s", path, code == CLI_EXIT_NO_FILE?
@@ -359,8 +360,8 @@ s_renew (cli_t *cli)
 {
     const char *log = cli_get (cli, "log");
     const char *authority_path = cli_get (cli, "authority");
-    cert_t *old_cert = cert_load (cli_get (cli, "cert"), NULL);
-    cert_t *new_cert = cert_load (cli_get (cli, "new-cert"), NULL);
+    cert_t *old_cert = certtext_load (cli_get (cli, "cert"), NULL);
+    cert_t *new_cert = certtext_load (cli_get (cli, "new-cert"), NULL);
     authority_t *authority = authority_path? authority_load (authority_path, NULL): NULL;
     char *error = NULL;
     int rc = s_renew_check (cli, old_cert, new_cert, authority, &error);

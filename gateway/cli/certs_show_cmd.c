@@ -10,6 +10,7 @@
 #include "cli_out.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "certfile.h"
 #include "status.h"
@@ -123,7 +124,7 @@ static int
 s_show (cli_t *cli)
 {
     const char *path = cli_operand (cli, 0);
-    cert_t *cert = cert_load (path, NULL);
+    cert_t *cert = certtext_load (path, NULL);
     if (!cert)
         return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
                          "%s is not a valid certificate", path);
@@ -222,7 +223,7 @@ s_verify (cli_t *cli)
     int rc = certs_cmd_authority (authority_path, false, &authority, &error);
     if (rc)
         return cli_fail_with (cli, rc, &error);
-    cert_t *cert = cert_load (path, NULL);
+    cert_t *cert = certtext_load (path, NULL);
     crl_t *crl = crl_path? crl_load (crl_path, NULL): NULL;
     if (!cert)
         rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
