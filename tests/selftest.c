@@ -42,6 +42,7 @@
 #include "names.h"
 #include "quota.h"
 #include "grant.h"
+#include "agreements.h"
 #include "policy.h"
 #include "auditrecord.h"
 #include "auditfile.h"
@@ -120,6 +121,7 @@ static const s_class_t s_classes [] = {
     { "quota", quota_test },
     { "grant", grant_test },
     { "agreementtext", agreementtext_test },
+    { "agreements", agreements_test },
     { "policy", policy_test },
     { "auditrecord", auditrecord_test },
     { "auditfile", auditfile_test },
