@@ -25,18 +25,22 @@ static int
 s_identity (startup_t *self, char **error)
 {
     const char *path = conf_str (self->conf, "gateway/cert");
-    self->cert = certtext_load (path, NULL);
+    char *reason = NULL;
+    self->cert = certtext_load (path, &reason);
     if (!self->cert || !cert_has_secret (self->cert)) {
         status_set_error (error, "%s: cannot load this department's certificate with "
-                          "its secret keys (gateway/cert)", path);
+                          "its secret keys (gateway/cert): %s", path,
+                          reason? reason: "it holds no secret keys");
+        zstr_free (&reason);
         return -1;
     }
     self->id = cert_department (self->cert);
     const char *authority_path = conf_str (self->conf, "gateway/authority");
-    authority_t *authority = authority_load (authority_path, NULL);
+    authority_t *authority = authority_load (authority_path, &reason);
     if (!authority) {
-        status_set_error (error, "%s: cannot load the authority key (gateway/authority)",
-                          authority_path);
+        status_set_error (error, "%s: cannot load the authority key (gateway/authority):"
+                          " %s", authority_path, reason);
+        zstr_free (&reason);
         return -1;
     }
     memcpy (self->authority, authority_public (authority), 32);
@@ -67,15 +71,18 @@ s_brokers (startup_t *self, char **error)
     int rc = 0;
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
-        cert_t *cert = certtext_load (broker, NULL);
+        char *reason = NULL;
+        cert_t *cert = certtext_load (broker, &reason);
         if (!cert || cert_verify (cert, self->authority)
         ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
             status_set_error (error, "%s: not a broker certificate signed by this "
-                              "authority (gateway/broker-cert)", broker);
+                              "authority (gateway/broker-cert)%s%s", broker,
+                              reason? ": ": "", reason? reason: "");
             rc = -1;
         }
         else
             rc = links_add_broker (self->links, &cert);
+        zstr_free (&reason);
         cert_destroy (&cert);
     }
     zlist_destroy (&paths);

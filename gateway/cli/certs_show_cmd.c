@@ -25,9 +25,11 @@ s_now (void)
 int
 certs_cmd_authority (const char *path, bool secret, authority_t **authority, char **error)
 {
-    *authority = authority_load (path, NULL);
+    char *reason = NULL;
+    *authority = authority_load (path, &reason);
     if (!*authority) {
-        status_set_error (error, "cannot load the authority from %s", path);
+        status_set_error (error, "cannot load the authority from %s (%s)", path, reason);
+        zstr_free (&reason);
         return cli_file_exit (path, CLI_EXIT_NOT_FOUND);
     }
     if (secret && !authority_has_secret (*authority)) {
@@ -124,10 +126,14 @@ static int
 s_show (cli_t *cli)
 {
     const char *path = cli_operand (cli, 0);
-    cert_t *cert = certtext_load (path, NULL);
-    if (!cert)
-        return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
-                         "%s is not a valid certificate", path);
+    char *reason = NULL;
+    cert_t *cert = certtext_load (path, &reason);
+    if (!cert) {
+        int rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
+                           "%s is not a valid certificate (%s)", path, reason);
+        zstr_free (&reason);
+        return rc;
+    }
     cli_out_t out = cli_out (stdout);
     if (cli_json (cli))
         s_show_json (&out, cert, path);
@@ -223,15 +229,16 @@ s_verify (cli_t *cli)
     int rc = certs_cmd_authority (authority_path, false, &authority, &error);
     if (rc)
         return cli_fail_with (cli, rc, &error);
-    cert_t *cert = certtext_load (path, NULL);
-    crl_t *crl = crl_path? crl_load (crl_path, NULL): NULL;
+    char *reason = NULL;
+    cert_t *cert = certtext_load (path, &reason);
+    crl_t *crl = cert && crl_path? crl_load (crl_path, &reason): NULL;
     if (!cert)
         rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
-                       "%s is not a valid certificate", path);
+                       "%s is not a valid certificate (%s)", path, reason);
     else
     if (crl_path && !crl)
         rc = cli_fail (cli, cli_file_exit (crl_path, CLI_EXIT_NOT_FOUND),
-                       "%s is not a valid revocation list", crl_path);
+                       "%s is not a valid revocation list (%s)", crl_path, reason);
     else
     if (crl && crl_verify (crl, authority_public (authority)))
         rc = cli_fail (cli, CLI_EXIT_NOT_FOUND, "revocation list %s is not signed by the "
@@ -243,6 +250,7 @@ s_verify (cli_t *cli)
         s_verdict_print (cli, cert, path, verdict, detail);
         rc = verdict? CLI_EXIT_NOT_FOUND: CLI_EXIT_OK;
     }
+    zstr_free (&reason);
     crl_destroy (&crl);
     cert_destroy (&cert);
     authority_destroy (&authority);
@@ -374,11 +382,14 @@ s_crl (cli_t *cli)
                              CLI_EXIT_OK;
     if (rc)
         return cli_fail_with (cli, rc, &error);
-    crl_t *crl = crl_load (path, NULL);
+    char *reason = NULL;
+    crl_t *crl = crl_load (path, &reason);
     if (!crl) {
         authority_destroy (&authority);
-        return cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
-                         "%s is not a valid revocation list", path);
+        rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
+                       "%s is not a valid revocation list (%s)", path, reason);
+        zstr_free (&reason);
+        return rc;
     }
     cli_out_t out = cli_out (stdout);
     if (cli_json (cli))
