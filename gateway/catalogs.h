@@ -4,15 +4,15 @@
 
     Only catalogs the registrar verified against their authors' certificates
     are given to it; each is kept as the author published it, the newest per
-    department, and only if a check can read it: items with a name, format,
-    max_rows and at most ITEM_FIELDS_MAX fields, each with a name, type and
-    sensitivity.
+    department, and only if it reads as a published catalog
+    (catalog_pub_decode, the one reader of that form).
 */
 #ifndef SLUICE_CATALOGS_H_INCLUDED
 #define SLUICE_CATALOGS_H_INCLUDED
 
 #include <czmq.h>
 #include <msgpack.h>
+#include "catalog_pub.h"
 
 typedef struct _catalogs_t catalogs_t;
 
@@ -23,15 +23,15 @@ void
 
 //  Keeps a copy of `catalog` (the map a catalog statement carries), which
 //  `department` published at `published` (ms since the epoch), unless the
-//  copy held is newer. Returns 0, or -1 if a check could not read it (then
-//  nothing changes).
+//  copy held is newer. Returns 0, or -1 if it does not read as a published
+//  catalog (then nothing changes).
 int
     catalogs_take (catalogs_t *self, const char *department, uint64_t published,
                    const msgpack_object *catalog);
 
-//  The catalog held for `department` (borrowed, valid until the next
+//  The catalog held for `department`, read (borrowed, valid until the next
 //  catalogs_take or destroy), or NULL.
-const msgpack_object *
+catalog_pub_t *
     catalogs_get (catalogs_t *self, const char *department);
 
 size_t
