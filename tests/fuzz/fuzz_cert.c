@@ -1,6 +1,6 @@
 /*  fuzz_cert.c -- libFuzzer target for the text decoders of the
-    federation's trust: certificates (certs/cert), the revocation list
-    (certs/crl) and sharing agreements (gateway/agreement).
+    federation's trust: certificates (certs/certtext), the revocation list
+    (certs/crl) and sharing agreements (proto/registry/agreementtext).
 
     Each decoder gets the whole input, in the buffer libFuzzer allocates to
     exactly its size (no NUL after it), so a read past `size` is caught.
