@@ -20,6 +20,7 @@
 #include "keeper.h"
 #include "ratelog.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "truststore.h"
 #include "authority.h"
@@ -647,7 +648,7 @@ s_load_identity (broker_t *self, char **error)
 {
     const char *cert_path = conf_str (self->conf, "broker/cert");
     char *reason = NULL;
-    self->cert = cert_load (cert_path, &reason);
+    self->cert = certtext_load (cert_path, &reason);
     if (!self->cert || !cert_has_secret (self->cert)) {
         *error = zsys_sprintf ("%s: cannot load the broker's certificate with its "
                                "secret keys (broker/cert): %s", cert_path,

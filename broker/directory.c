@@ -14,6 +14,7 @@
 #include "directory.h"
 #include "message.h"
 #include "crl.h"
+#include "certtext.h"
 #include "status.h"
 #include <sodium.h>
 
@@ -137,7 +138,7 @@ directory_update (directory_t *self, truststore_t *trust)
         entry->serial = cert_serial (cert);
         snprintf (entry->key, sizeof (entry->key), "%s %" PRIu64, entry->department,
                   entry->serial);
-        entry->text = cert_encode (cert);
+        entry->text = certtext_encode (cert);
         assert (entry->text);
         s_entry_t *held = (s_entry_t *) zhashx_lookup (self->entries, entry->key);
         if (held && streq (held->text, entry->text))
@@ -399,7 +400,7 @@ directory_test (bool verbose)
     zlist_t *texts = s_receive (directory, transfer, 0, &crl_text);
     assert (zlist_size (texts) == 40 && !crl_text);
     assert (zlistx_size (transfer) > 8);
-    cert_t *first = cert_decode (zlist_first (texts), strlen (zlist_first (texts)), NULL);
+    cert_t *first = certtext_decode (zlist_first (texts), strlen (zlist_first (texts)), NULL);
     assert (first && streq (cert_department (first), "SH-PD-T000"));
     cert_destroy (&first);
     zlist_destroy (&texts);
@@ -447,7 +448,7 @@ directory_test (bool verbose)
     assert (directory_size (directory) == 42);
     size_t renewed = 0;
     for (char *text = (char *) zlist_first (texts); text; text = (char *) zlist_next (texts)) {
-        cert_t *held = cert_decode (text, strlen (text), NULL);
+        cert_t *held = certtext_decode (text, strlen (text), NULL);
         assert (held);
         if (streq (cert_department (held), "SH-PD-T007"))
             assert (cert_serial (held) == ++renewed);

@@ -8,7 +8,8 @@
     the canonical encoding (see proto/PROTOCOL.md, "Certificates").
 
     On disk a certificate is czmq's ZPL certificate text: `NAME.cert` holds the
-    public part, `NAME.cert_secret` (mode 0600) also the secret keys.
+    public part, `NAME.cert_secret` (mode 0600) also the secret keys. Reading
+    and writing that text is certtext.h's.
 */
 #ifndef SLUICE_CERT_H_INCLUDED
 #define SLUICE_CERT_H_INCLUDED
@@ -20,7 +21,6 @@
 #define CERT_KEY_BYTES      32      //  every public key, binary
 #define CERT_SIGN_SECRET    64      //  libsodium Ed25519 secret key
 #define CERT_SIG_BYTES      64      //  Ed25519 signature
-#define CERT_TEXT_MAX       8192    //  largest certificate text accepted
 #define CERT_NAME_MAX       128     //  display name, bytes of UTF-8
 #define CERT_CLEARANCE_MAX  5
 
@@ -42,29 +42,35 @@ cert_t *
               int clearance, uint64_t serial,
               int64_t not_before, int64_t not_after, char **error);
 
-//  Loads a certificate from `path`: a public `.cert` file, or a
-//  `.cert_secret` file (then the secret keys are loaded too). Strict: returns
-//  NULL and *error (as cert_new), naming the file, on any missing,
-//  malformed or oversized field; errno is kept (EMFILE: descriptors ran
-//  out). Does not verify the authority signature: use cert_verify. A secret
-//  file that others can read is loaded, with a warning in the log.
+//  What a certificate holds but its secret keys, as its text form gives
+//  it (certtext.h): the signed fields, the three public keys
+//  (CERT_KEY_BYTES each) and the authority's signature (CERT_SIG_BYTES).
+typedef struct {
+    const char *department;
+    const char *name;
+    const char *role;
+    int clearance;
+    uint64_t serial;
+    int64_t not_before;
+    int64_t not_after;
+    const uint8_t *sign_public;
+    const uint8_t *box_public;
+    const uint8_t *curve_public;
+    const uint8_t *signature;
+} cert_parts_t;
+
+//  A certificate of these parts, without secret keys. NULL and *error as
+//  cert_new if a field is invalid (or memory is short). Does not verify the
+//  signature: use cert_verify.
 cert_t *
-    cert_load (const char *path, char **error);
+    cert_new_from (const cert_parts_t *parts, char **error);
 
-//  Decodes the public certificate text (as written by cert_save / cert_encode).
-//  Returns NULL and *error on any malformed input; never reads past `size`.
-cert_t *
-    cert_decode (const char *text, size_t size, char **error);
-
-//  Returns the public certificate text, a fresh string the caller frees.
-char *
-    cert_encode (cert_t *self);
-
-//  Writes `path` (public) and `path`_secret (0600, only if the cert holds
-//  secrets). 0, or -1 and *error; refuses to replace an existing file
-//  unless `force`.
+//  Gives a certificate its secret keys (Ed25519 64 bytes, X25519 and CURVE
+//  32 bytes each). 0, or -1 (and the certificate unchanged) if a key does
+//  not belong to its public key.
 int
-    cert_save (cert_t *self, const char *path, bool force, char **error);
+    cert_set_secret (cert_t *self, const uint8_t *sign_secret,
+                     const uint8_t *box_secret, const uint8_t *curve_secret);
 
 void
     cert_destroy (cert_t **self_p);
@@ -113,6 +119,12 @@ int
 //  True if `now` (seconds since the epoch) lies within the validity period.
 bool
     cert_valid_at (cert_t *self, int64_t now);
+
+//  For the self-tests: the certificate of PROTOCOL.md's test vector (fixed
+//  seeds give fixed keys), with its secrets, signed by the vector's
+//  authority, whose public key is written to authority_public (32 bytes).
+cert_t *
+    cert_test_vector (uint8_t *authority_public);
 
 void
     cert_test (bool verbose);

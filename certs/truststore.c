@@ -12,8 +12,9 @@
 
 #include "truststore.h"
 #include "certfile.h"
+#include "file.h"
+#include "certtext.h"
 #include <sodium.h>
-#include <dirent.h>
 
 struct _truststore_t {
     uint8_t authority [CERT_KEY_BYTES];
@@ -175,12 +176,6 @@ truststore_add (truststore_t *self, cert_t **cert_p)
     return STATUS_OK;
 }
 
-static int
-s_name_compare (void *one, void *other)
-{
-    return strcmp ((const char *) one, (const char *) other);
-}
-
 //  Adds a line to the refusals
 static void
 s_refused (char **refused, const char *path, const char *why)
@@ -197,38 +192,24 @@ truststore_add_dir (truststore_t *self, const char *dir, char **refused)
     assert (dir);
     if (refused)
         *refused = NULL;
-    DIR *handle = opendir (dir);
-    if (!handle)
-        return -1;              //  errno says why
     //  Sorted names, so that the outcome does not depend on directory order
-    zlist_t *names = zlist_new ();
-    if (!names) {
-        closedir (handle);
-        return -1;
-    }
-    zlist_autofree (names);
-    struct dirent *entry;
-    while ((entry = readdir (handle))) {
-        size_t length = strlen (entry->d_name);
-        if (length > 5 && streq (entry->d_name + length - 5, ".cert"))
-            zlist_append (names, entry->d_name);
-    }
-    closedir (handle);
-    zlist_sort (names, s_name_compare);
+    zlistx_t *names = file_names (dir, ".cert");
+    if (!names)
+        return -1;              //  errno says why
     int accepted = 0;
-    for (const char *name = (const char *) zlist_first (names); name;
-         name = (const char *) zlist_next (names)) {
+    for (const char *name = (const char *) zlistx_first (names); name;
+         name = (const char *) zlistx_next (names)) {
         char *path = zsys_sprintf ("%s/%s", dir, name);
         errno = 0;
         char *error = NULL;
-        cert_t *cert = path? cert_load (path, &error): NULL;
+        cert_t *cert = path? certtext_load (path, &error): NULL;
         //  A file that cannot be opened for want of descriptors is not a bad
         //  certificate: the directory cannot be read in full now
         if (!cert && (errno == EMFILE || errno == ENFILE)) {
             int cause = errno;
             zstr_free (&error);
             zstr_free (&path);
-            zlist_destroy (&names);
+            zlistx_destroy (&names);
             errno = cause;
             return -1;
         }
@@ -248,7 +229,7 @@ truststore_add_dir (truststore_t *self, const char *dir, char **refused)
         }
         zstr_free (&path);
     }
-    zlist_destroy (&names);
+    zlistx_destroy (&names);
     return accepted;
 }
 
@@ -673,7 +654,7 @@ truststore_test (bool verbose)
                                  now - 10, now + 1000, NULL);
         cert_sign_by (cert, index == 2? stranger: authority);
         char *path = zsys_sprintf ("%s/%s.cert", dir, departments [index]);
-        assert (cert_save (cert, path, false, NULL) == 0);
+        assert (certtext_save (cert, path, false, NULL) == 0);
         zstr_free (&path);
         cert_destroy (&cert);
     }

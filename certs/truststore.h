@@ -38,10 +38,10 @@ void
 status_t
     truststore_add (truststore_t *self, cert_t **cert_p);
 
-//  Adds every *.cert file in `dir` (not *_secret); returns how many were
-//  accepted, -1 if the directory cannot be read, or one of its files
-//  cannot be opened for want of descriptors (errno EMFILE or ENFILE: then
-//  some may have been added). Each file refused is said in *refused (fresh
+//  Adds every *.cert file in `dir` (not *_secret, nor a hidden .*.cert:
+//  file_names), in name order; returns how many were accepted, -1 if the
+//  directory cannot be read, or one of its files cannot be opened for want
+//  of descriptors (errno EMFILE or ENFILE: then some may have been added). Each file refused is said in *refused (fresh
 //  string, caller frees; NULL if none was; refused may be NULL), one line
 //  each, "PATH: why", for the caller to log or print.
 int

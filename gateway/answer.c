@@ -41,14 +41,6 @@ s_refuse (answer_verdict_t *verdict, bool against_catalog, const char *field,
     return STATUS_BAD_ANSWER;
 }
 
-static bool
-s_str_is (const msgpack_object *object, const char *text)
-{
-    return object && object->type == MSGPACK_OBJECT_STR
-        && object->via.str.size == strlen (text)
-        && memcmp (object->via.str.ptr, text, object->via.str.size) == 0;
-}
-
 //  True if `name` is one of the comma-separated names in `list`, read as
 //  the provider reads it.
 static bool
@@ -91,26 +83,10 @@ s_fits (const msgpack_object *value, const char *field)
     return false;
 }
 
-//  The entry named `name` in array `list` of maps with a "name" key.
-static const msgpack_object *
-s_named (const msgpack_object *list, const char *name)
-{
-    if (!list || list->type != MSGPACK_OBJECT_ARRAY)
-        return NULL;
-    for (uint32_t index = 0; index < list->via.array.size; index++) {
-        bool bad = false;
-        const msgpack_object *entry = &list->via.array.ptr [index];
-        if (entry->type == MSGPACK_OBJECT_MAP
-        &&  s_str_is (codec_get (entry, "name", &bad), name) && !bad)
-            return entry;
-    }
-    return NULL;
-}
-
-//  Rule 4 for one row, and rule 7 if `item` (the published item's map).
+//  Rule 4 for one row, and rule 7 if `item` (the item as published).
 static int
 s_check_row (const message_query_t *query, const msgpack_object *row,
-             const msgpack_object *item, int clearance, answer_verdict_t *verdict)
+             const catalog_pub_item_t *item, int clearance, answer_verdict_t *verdict)
 {
     const msgpack_object_map *map = &row->via.map;
     if (map->size > ITEM_FIELDS_MAX)
@@ -140,31 +116,24 @@ s_check_row (const message_query_t *query, const msgpack_object *row,
                              "field type has", name);
         if (!item)
             continue;
-        bool bad = false;
-        const msgpack_object *field = s_named (codec_get (item, "fields", &bad), name);
+        const catalog_pub_field_t *field = catalog_pub_field (item, name);
         if (!field)
             return s_refuse (verdict, true, name, "field '%s' is not in the "
                              "provider's published catalog", name);
-        char type [16];
-        uint64_t sensitivity = 0;
-        if (codec_get_str (field, "type", type, sizeof (type), false)
-        ||  codec_get_uint (field, "sensitivity", &sensitivity, UINT64_MAX))
-            return s_refuse (verdict, true, name, "field '%s' is malformed in the "
-                             "provider's published catalog", name);
-        if (!s_fits (value, type))
+        if (!s_fits (value, field->type))
             return s_refuse (verdict, true, name, "field '%s' is %s in the catalog; "
-                             "the answer gives another type", name, type);
-        if (sensitivity > (uint64_t) clearance)
+                             "the answer gives another type", name, field->type);
+        if (field->sensitivity > (uint64_t) clearance)
             return s_refuse (verdict, true, name, "field '%s' has sensitivity %"
                              PRIu64 ", above this department's clearance %d",
-                             name, sensitivity, clearance);
+                             name, field->sensitivity, clearance);
     }
     return STATUS_OK;
 }
 
 int
 answer_check (const message_query_t *query, const message_response_t *response,
-              const msgpack_object *catalog, int clearance, answer_verdict_t *verdict)
+              catalog_pub_t *catalog, int clearance, answer_verdict_t *verdict)
 {
     assert (query);
     assert (response);
@@ -182,24 +151,17 @@ answer_check (const message_query_t *query, const message_response_t *response,
     if (rows > ITEM_ROWS_MAX)
         return s_refuse (verdict, false, NULL, "%u rows: no item gives more than %d",
                          rows, ITEM_ROWS_MAX);
-    const msgpack_object *item = NULL;
+    const catalog_pub_item_t *item = NULL;
     if (catalog) {
-        bool bad = false;
-        item = s_named (codec_get (catalog, "items", &bad), query->item);
+        item = catalog_pub_find (catalog, query->item);
         if (!item)
             return s_refuse (verdict, true, NULL, "item '%s' is not in the provider's "
                              "published catalog", query->item);
-        char format [16];
-        uint64_t max_rows = 0;
-        if (codec_get_str (item, "format", format, sizeof (format), false)
-        ||  codec_get_uint (item, "max_rows", &max_rows, UINT64_MAX))
-            return s_refuse (verdict, true, NULL, "item '%s' is malformed in the "
-                             "provider's published catalog", query->item);
-        if (streq (format, "record") && rows > 1)
+        if (streq (item->format, "record") && rows > 1)
             return s_refuse (verdict, true, NULL, "%u rows for a record item", rows);
-        if (rows > max_rows)
+        if (rows > item->max_rows)
             return s_refuse (verdict, true, NULL, "%u rows: the item gives at most %"
-                             PRIu64, rows, max_rows);
+                             PRIu64, rows, item->max_rows);
     }
     for (uint32_t index = 0; index < rows; index++)
         if (s_check_row (query, &response->rows->via.array.ptr [index], item,
@@ -319,6 +281,8 @@ answer_test (bool verbose)
     msgpack_unpacked_init (&catalog);
     assert (codec_unpack ((uint8_t *) catalog_buffer.data, catalog_buffer.size,
                           &catalog) == STATUS_OK);
+    catalog_pub_t *published = catalog_pub_decode (&catalog.data, NULL);
+    assert (published);
 
     message_query_t query;
     memset (&query, 0, sizeof (query));
@@ -383,7 +347,7 @@ answer_test (bool verbose)
                     cases [index].status, cases [index].rows, cases [index].row,
                     &buffer, &response);
         int status = answer_check (&query, &response,
-                                   cases [index].with_catalog? &catalog.data: NULL,
+                                   cases [index].with_catalog? published: NULL,
                                    2, &verdict);
         int expected = *cases [index].reason? STATUS_BAD_ANSWER: STATUS_OK;
         if (verbose || status != expected || !strstr (verdict.reason, cases [index].reason))
@@ -407,6 +371,7 @@ answer_test (bool verbose)
 
     message_response_destroy (&response);
     msgpack_sbuffer_destroy (&buffer);
+    catalog_pub_destroy (&published);
     msgpack_unpacked_destroy (&catalog);
     msgpack_sbuffer_destroy (&catalog_buffer);
     if (verbose)

@@ -22,6 +22,7 @@
 #include <czmq.h>
 #include <msgpack.h>
 #include "message.h"
+#include "catalog_pub.h"
 
 typedef struct {
     int status;                             //  STATUS_OK or STATUS_BAD_ANSWER
@@ -32,12 +33,11 @@ typedef struct {
 
 //  Checks a decoded RESPONSE against the query it answers and, if `catalog`
 //  is not NULL, against the provider's published catalog (the payload of its
-//  catalog statement, section 16.4, as catalogs_get gives it). `clearance`
-//  is the consumer's. Returns the verdict's status.
+//  catalog statement, section 16.4, read as catalogs_get gives it).
+//  `clearance` is the consumer's. Returns the verdict's status.
 int
     answer_check (const message_query_t *query, const message_response_t *response,
-                  const msgpack_object *catalog, int clearance,
-                  answer_verdict_t *verdict);
+                  catalog_pub_t *catalog, int clearance, answer_verdict_t *verdict);
 
 //  Checks an ERROR from the provider: its code must be a refusal or a
 //  failure, never OK or NOT_FOUND (that would pass for an answer without

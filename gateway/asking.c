@@ -269,7 +269,7 @@ s_verdict (asking_t *self, s_pending_t *pending, const uint8_t *payload, size_t 
         message_response_destroy (&response);
         return S_SENT;          //  decoded before it was judged: cannot happen
     }
-    const msgpack_object *catalog = catalogs_get (self->catalogs, pending->to);
+    catalog_pub_t *catalog = catalogs_get (self->catalogs, pending->to);
     answer_verdict_t verdict;
     answer_check (&pending->query, &response, catalog, self->clearance, &verdict);
     bool fresh = verdict.against_catalog? self->fetched > pending->sent:

@@ -2,16 +2,17 @@
 
 #include "catalogs.h"
 #include "catalog.h"
-#include "item.h"
 #include "codec.h"
 #include "status.h"
 
-//  One department's catalog: the bytes, and the object unpacked over them
-//  (msgpack-c's objects point into the bytes they were unpacked from).
+//  One department's catalog: the bytes, the object unpacked over them
+//  (msgpack-c's objects point into the bytes they were unpacked from), and
+//  what it reads as (its items' maps point into the object).
 typedef struct {
     uint64_t version;           //  of the catalog statement: the floor
     msgpack_sbuffer bytes;
     msgpack_unpacked unpacked;
+    catalog_pub_t *read;
 } s_entry_t;
 
 struct _catalogs_t {
@@ -22,6 +23,7 @@ static void
 s_entry_destroy (s_entry_t **entry_p)
 {
     if (*entry_p) {
+        catalog_pub_destroy (&(*entry_p)->read);
         msgpack_unpacked_destroy (&(*entry_p)->unpacked);
         msgpack_sbuffer_destroy (&(*entry_p)->bytes);
         free (*entry_p);
@@ -51,38 +53,6 @@ catalogs_destroy (catalogs_t **self_p)
     }
 }
 
-//  True if every key a check reads is there, of its type, once.
-static bool
-s_readable (const msgpack_object *catalog)
-{
-    bool bad = false;
-    const msgpack_object *items = codec_get (catalog, "items", &bad);
-    if (bad || !items || items->type != MSGPACK_OBJECT_ARRAY)
-        return false;
-    char text [ITEM_NAME_MAX + 1];
-    uint64_t number;
-    for (uint32_t index = 0; index < items->via.array.size; index++) {
-        const msgpack_object *item = &items->via.array.ptr [index];
-        const msgpack_object *fields = codec_get (item, "fields", &bad);
-        if (bad || item->type != MSGPACK_OBJECT_MAP
-        ||  codec_get_str (item, "name", text, sizeof (text), false)
-        ||  codec_get_str (item, "format", text, sizeof (text), false)
-        ||  codec_get_uint (item, "max_rows", &number, UINT64_MAX)
-        ||  !fields || fields->type != MSGPACK_OBJECT_ARRAY
-        ||  fields->via.array.size > ITEM_FIELDS_MAX)
-            return false;
-        for (uint32_t field = 0; field < fields->via.array.size; field++) {
-            const msgpack_object *entry = &fields->via.array.ptr [field];
-            if (entry->type != MSGPACK_OBJECT_MAP
-            ||  codec_get_str (entry, "name", text, sizeof (text), false)
-            ||  codec_get_str (entry, "type", text, sizeof (text), false)
-            ||  codec_get_uint (entry, "sensitivity", &number, UINT64_MAX))
-                return false;
-        }
-    }
-    return true;
-}
-
 int
 catalogs_take (catalogs_t *self, const char *department, uint64_t version,
                const msgpack_object *catalog)
@@ -106,7 +76,7 @@ catalogs_take (catalogs_t *self, const char *department, uint64_t version,
     if (msgpack_pack_object (&pk, *catalog)
     ||  codec_unpack ((uint8_t *) entry->bytes.data, entry->bytes.size,
                       &entry->unpacked) != STATUS_OK
-    ||  !s_readable (&entry->unpacked.data)) {
+    ||  !(entry->read = catalog_pub_decode (&entry->unpacked.data, NULL))) {
         s_entry_destroy (&entry);
         return -1;
     }
@@ -114,12 +84,12 @@ catalogs_take (catalogs_t *self, const char *department, uint64_t version,
     return 0;
 }
 
-const msgpack_object *
+catalog_pub_t *
 catalogs_get (catalogs_t *self, const char *department)
 {
     assert (self);
     s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->entries, department);
-    return entry? &entry->unpacked.data: NULL;
+    return entry? entry->read: NULL;
 }
 
 size_t
@@ -165,12 +135,10 @@ catalogs_test (bool verbose)
     assert (catalogs_take (catalogs, "SH-PD-MSA", 2000, &unpacked.data) == 0);
     msgpack_unpacked_destroy (&unpacked);
     memset (payload, 0, size);
-    const msgpack_object *held = catalogs_get (catalogs, "SH-PD-MSA");
-    assert (held && held->type == MSGPACK_OBJECT_MAP);
-    char department [32];
-    assert (codec_get_str (held, "department", department, sizeof (department),
-                           false) == 0);
-    assert (streq (department, "SH-PD-MSA"));
+    catalog_pub_t *held = catalogs_get (catalogs, "SH-PD-MSA");
+    assert (held && catalog_pub_size (held) == 1);
+    assert (streq (catalog_pub_department (held), "SH-PD-MSA"));
+    assert (streq (catalog_pub_find (held, "basic")->fields [0].type, "text"));
     assert (catalogs_size (catalogs) == 1);
 
     //  An older version does not replace it, nor does the same version
@@ -179,7 +147,8 @@ catalogs_test (bool verbose)
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    msgpack_pack_map (&pk, 1);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "department", "SH-PD-MSA");
     codec_pack_str (&pk, "items");
     msgpack_pack_array (&pk, 1);
     msgpack_pack_map (&pk, 1);
@@ -190,7 +159,8 @@ catalogs_test (bool verbose)
     assert (catalogs_get (catalogs, "SH-PD-MSA") == held);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_clear (&buffer);
-    msgpack_pack_map (&pk, 1);
+    msgpack_pack_map (&pk, 2);
+    codec_pack_kv_str (&pk, "department", "SH-PD-MSA");
     codec_pack_str (&pk, "items");
     msgpack_pack_array (&pk, 0);
     msgpack_unpacked_init (&unpacked);
@@ -202,7 +172,7 @@ catalogs_test (bool verbose)
     //  A higher version does
     assert (catalogs_take (catalogs, "SH-PD-MSA", 4000, &unpacked.data) == 0);
     held = catalogs_get (catalogs, "SH-PD-MSA");
-    assert (held && held->via.map.size == 1);
+    assert (held && catalog_pub_size (held) == 0);
     msgpack_unpacked_destroy (&unpacked);
     msgpack_sbuffer_destroy (&buffer);
 

@@ -5,16 +5,17 @@
     Only catalogs the registrar verified against their authors' certificates
     are given to it; each is kept as the author published it, the highest
     version per department (the author's numbering, inside the signed bytes;
-    never the time the statement claims), and only if a check can read it:
-    items with a name, format, max_rows and at most ITEM_FIELDS_MAX fields,
-    each with a name, type and sensitivity. The version held is a floor: a
-    broker that lists an older copy never takes this gateway back to it.
+    never the time the statement claims), and only if it reads as a
+    published catalog (catalog_pub_decode, the one reader of that form).
+    The version held is a floor: a broker that lists an older copy never
+    takes this gateway back to it.
 */
 #ifndef SLUICE_CATALOGS_H_INCLUDED
 #define SLUICE_CATALOGS_H_INCLUDED
 
 #include <czmq.h>
 #include <msgpack.h>
+#include "catalog_pub.h"
 
 typedef struct _catalogs_t catalogs_t;
 
@@ -25,15 +26,15 @@ void
 
 //  Keeps a copy of `catalog` (the map a catalog statement carries), which
 //  `department` published as `version` (its statement's), unless the copy
-//  held is of that version or a higher one. Returns 0, or -1 if a check
-//  could not read it (then nothing changes).
+//  held is of that version or a higher one. Returns 0, or -1 if it does not
+//  read as a published catalog (then nothing changes).
 int
     catalogs_take (catalogs_t *self, const char *department, uint64_t version,
                    const msgpack_object *catalog);
 
-//  The catalog held for `department` (borrowed, valid until the next
+//  The catalog held for `department`, read (borrowed, valid until the next
 //  catalogs_take or destroy), or NULL.
-const msgpack_object *
+catalog_pub_t *
     catalogs_get (catalogs_t *self, const char *department);
 
 size_t

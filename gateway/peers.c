@@ -4,6 +4,7 @@
 #include "peers.h"
 #include "conf.h"
 #include "authority.h"
+#include "certtext.h"
 #include "message.h"
 #include "policy.h"
 #include "status.h"
@@ -97,7 +98,7 @@ s_take_certs (peers_t *self, const msgpack_object *certs)
     size_t accepted = 0;
     for (uint32_t index = 0; index < certs->via.array.size; index++) {
         const msgpack_object_str *text = &certs->via.array.ptr [index].via.str;
-        cert_t *cert = cert_decode (text->ptr, text->size, NULL);
+        cert_t *cert = certtext_decode (text->ptr, text->size, NULL);
         if (!cert)
             continue;
         char department [ENVELOPE_DEPT_MAX + 1];
@@ -237,7 +238,7 @@ peers_test (bool verbose)
     //  A directory brings the certificate; the key is the box key, once
     link_t *link = link_new (own, broker, "tcp://127.0.0.1:9", 1000, 0, &error);
     assert (link);
-    char *text = cert_encode (tax);
+    char *text = certtext_encode (tax);
     envelope_t *page = s_test_page (broker, 0, 1, NULL);
     assert (peers_take_page (peers, link, page, true) == DIRSYNC_MORE);
     envelope_destroy (&page);

@@ -1,41 +1,34 @@
 /*  policy.c -- the provider gateway's authorization decision.
 
-    Agreements are held in a hash by id (which owns them) and indexed by
-    "CONSUMER item" into lists sorted by id, so a decision is one hash lookup
-    and a walk over the few agreements of that pair, with no allocation.
-    The counts of each agreement are the quota's (quota.h), kept by id, and
-    so is each id's version floor: an agreement below it, or of the same
-    version with other bytes, is refused, whatever its source, so neither an
-    older file nor a broker nor a restart brings an older version back. The
-    rules themselves are grant.h's.
+    The agreements in force are held by agreements.h, by id and by
+    (consumer, item), so a decision is one lookup and a walk over the few
+    agreements of that pair, with no allocation. The counts of each
+    agreement are the quota's (quota.h), kept by id, and so is each id's
+    version floor: an agreement below it, or of the same version with other
+    bytes, is refused, whatever its source, so neither an older file nor a
+    broker nor a restart brings an older version back. The rules themselves
+    are grant.h's.
 */
 
 #include "policy.h"
+#include "agreements.h"
 #include "grant.h"
 #include "quota.h"
 #include "agreementtext.h"
 #include "conf.h"
+#include "file.h"
 #include "status.h"
 #include "ident.h"
 #include <czmq.h>
-#include <dirent.h>
 #include <string.h>
 
 struct _policy_t {
     char *department;           //  the provider: us
     truststore_t *trust;        //  borrowed
     quota_t *quota;             //  the agreements' counts and version floors
-    zhashx_t *by_id;            //  id -> agreement_t, owned
+    agreements_t *held;         //  the agreements in force
     int level;                  //  log level, see policy_set_level
-    zhashx_t *by_pair;          //  "CONSUMER item" -> zlistx of agreement_t,
-                                //  borrowed, sorted by id
 };
-
-static int
-s_compare_ids (const void *a, const void *b)
-{
-    return strcmp (agreement_id ((agreement_t *) a), agreement_id ((agreement_t *) b));
-}
 
 //  Passes the store's message up as the policy's ("policy: ..."); -1.
 static int
@@ -98,12 +91,8 @@ policy_new (const char *department, truststore_t *trust,
     self->trust = trust;
     self->quota = quota;
     self->level = 2;
-    self->by_id = zhashx_new ();
-    assert (self->by_id);
-    zhashx_set_destructor (self->by_id, (zhashx_destructor_fn *) agreement_destroy);
-    self->by_pair = zhashx_new ();
-    assert (self->by_pair);
-    zhashx_set_destructor (self->by_pair, (zhashx_destructor_fn *) zlistx_destroy);
+    self->held = agreements_new ();
+    assert (self->held);
     return self;
 }
 
@@ -119,8 +108,7 @@ policy_destroy (policy_t **self_p)
             zstr_free (&error);
         }
         quota_destroy (&self->quota);
-        zhashx_destroy (&self->by_pair);
-        zhashx_destroy (&self->by_id);
+        agreements_destroy (&self->held);
         free (self->department);
         free (self);
         *self_p = NULL;
@@ -164,56 +152,6 @@ policy_flush (policy_t *self, char **error)
 
 
 //  --------------------------------------------------------------------------
-//  The (consumer, item) index
-
-//  Writes "CONSUMER item" into key; false if it does not fit (then nothing
-//  can match: department ids and item names are bounded well below).
-static bool
-s_pair_key (char *key, size_t size, const char *consumer, const char *item)
-{
-    int length = snprintf (key, size, "%s %s", consumer, item);
-    return length > 0 && (size_t) length < size;
-}
-
-#define S_PAIR_KEY_MAX  (IDENT_MAX + 1 + ITEM_NAME_MAX + 1 + 32)
-
-static void
-s_index (policy_t *self, agreement_t *agreement)
-{
-    char key [S_PAIR_KEY_MAX];
-    bool fits = s_pair_key (key, sizeof (key), agreement_consumer (agreement),
-                            agreement_item (agreement));
-    assert (fits);              //  agreement_new bounds both names
-    zlistx_t *list = (zlistx_t *) zhashx_lookup (self->by_pair, key);
-    if (!list) {
-        list = zlistx_new ();
-        assert (list);
-        zlistx_set_comparator (list, s_compare_ids);
-        zhashx_insert (self->by_pair, key, list);
-    }
-    zlistx_insert (list, agreement, true);
-}
-
-static void
-s_unindex (policy_t *self, agreement_t *agreement)
-{
-    char key [S_PAIR_KEY_MAX];
-    bool fits = s_pair_key (key, sizeof (key), agreement_consumer (agreement),
-                            agreement_item (agreement));
-    assert (fits);
-    zlistx_t *list = (zlistx_t *) zhashx_lookup (self->by_pair, key);
-    assert (list);
-    for (void *item = zlistx_first (list); item; item = zlistx_next (list))
-        if (item == agreement) {
-            zlistx_delete (list, zlistx_cursor (list));
-            break;
-        }
-    if (zlistx_size (list) == 0)
-        zhashx_delete (self->by_pair, key);
-}
-
-
-//  --------------------------------------------------------------------------
 //  Adding and removing agreements
 
 //  Keeps a verified agreement, replacing the one of its id (whose count,
@@ -221,16 +159,10 @@ s_unindex (policy_t *self, agreement_t *agreement)
 static void
 s_keep (policy_t *self, agreement_t *agreement)
 {
-    agreement_t *old = (agreement_t *) zhashx_lookup (self->by_id, agreement_id (agreement));
-    if (old) {
-        s_unindex (self, old);
-        zhashx_delete (self->by_id, agreement_id (agreement));
-    }
-    zhashx_insert (self->by_id, agreement_id (agreement), agreement);
-    s_index (self, agreement);
+    bool replaced = agreements_put (self->held, agreement);
     SLUICE_INFO (self->level, "policy: agreement '%s' version %" PRIu64 " %s: %s may "
                  "read '%s'", agreement_id (agreement), agreement_version (agreement),
-                 old? "replaced": "added", agreement_consumer (agreement),
+                 replaced? "replaced": "added", agreement_consumer (agreement),
                  agreement_item (agreement));
 }
 
@@ -274,46 +206,12 @@ policy_add (policy_t *self, agreement_t **agreement_p, char **error)
     return STATUS_OK;
 }
 
-static int
-s_compare_strings (const void *a, const void *b)
-{
-    return strcmp ((const char *) a, (const char *) b);
-}
-
-//  The `*.agreement` names in dir, sorted; NULL if it cannot be read
-static zlistx_t *
-s_agreement_files (const char *dir)
-{
-    DIR *handle = opendir (dir);
-    if (!handle)
-        return NULL;
-    const char *suffix = ".agreement";
-    size_t suffix_length = strlen (suffix);
-    zlistx_t *names = zlistx_new ();
-    assert (names);
-    zlistx_set_destructor (names, (zlistx_destructor_fn *) zstr_free);
-    zlistx_set_comparator (names, s_compare_strings);
-    struct dirent *found;
-    while ((found = readdir (handle))) {
-        size_t length = strlen (found->d_name);
-        if (found->d_name [0] != '.'
-        &&  length > suffix_length
-        &&  streq (found->d_name + length - suffix_length, suffix)) {
-            char *name = strdup (found->d_name);
-            assert (name);
-            zlistx_insert (names, name, true);
-        }
-    }
-    closedir (handle);
-    return names;
-}
-
 int
 policy_add_dir (policy_t *self, const char *dir, char **error)
 {
     assert (self);
     assert (dir);
-    zlistx_t *names = s_agreement_files (dir);
+    zlistx_t *names = file_names (dir, ".agreement");
     if (!names) {
         status_set_error (error, "policy: cannot read directory %s", dir);
         return -1;
@@ -356,9 +254,7 @@ int
 policy_remove (policy_t *self, const char *agreement_id)
 {
     assert (self);
-    if (!agreement_id)
-        return -1;
-    agreement_t *agreement = (agreement_t *) zhashx_lookup (self->by_id, agreement_id);
+    agreement_t *agreement = agreements_get (self->held, agreement_id);
     if (!agreement)
         return -1;
     //  The caller's id may be the agreement's own string, freed below
@@ -371,9 +267,8 @@ policy_remove (policy_t *self, const char *agreement_id)
         zsys_error ("policy: %s", why);
         zstr_free (&why);
     }
-    s_unindex (self, agreement);
+    agreements_remove (self->held, id);
     SLUICE_INFO (self->level, "policy: agreement '%s' revoked", id);
-    zhashx_delete (self->by_id, id);
     return 0;
 }
 
@@ -381,9 +276,7 @@ agreement_t *
 policy_agreement (policy_t *self, const char *agreement_id)
 {
     assert (self);
-    if (!agreement_id)
-        return NULL;
-    return (agreement_t *) zhashx_lookup (self->by_id, agreement_id);
+    return agreements_get (self->held, agreement_id);
 }
 
 void
@@ -397,21 +290,21 @@ agreement_t *
 policy_first (policy_t *self)
 {
     assert (self);
-    return (agreement_t *) zhashx_first (self->by_id);
+    return agreements_first (self->held);
 }
 
 agreement_t *
 policy_next (policy_t *self)
 {
     assert (self);
-    return (agreement_t *) zhashx_next (self->by_id);
+    return agreements_next (self->held);
 }
 
 size_t
 policy_size (policy_t *self)
 {
     assert (self);
-    return zhashx_size (self->by_id);
+    return agreements_size (self->held);
 }
 
 
@@ -430,18 +323,15 @@ policy_decide (policy_t *self, const policy_request_t *request,
         return;
     //  Conditional: the first agreement (by id) that grants decides; if none
     //  does, the refusal of the one that came closest
-    char key [S_PAIR_KEY_MAX];
-    zlistx_t *list = NULL;
-    if (s_pair_key (key, sizeof (key), request->consumer_id, request->item_name))
-        list = (zlistx_t *) zhashx_lookup (self->by_pair, key);
-    if (!list) {
+    agreement_t *agreement = agreements_first_of (self->held, request->consumer_id,
+                                                  request->item_name);
+    if (!agreement) {
         grant_no_agreement (request, decision);
         return;
     }
     policy_decision_t trial;
     grant_stage_t best = GRANT_NONE;
-    for (agreement_t *agreement = (agreement_t *) zlistx_first (list); agreement;
-         agreement = (agreement_t *) zlistx_next (list)) {
+    for (; agreement; agreement = agreements_next_of (self->held)) {
         s_counting_t counting = { self, agreement };
         grant_stage_t stage = grant_agreement (agreement, request, self->trust,
                                                s_count, &counting, &trial);

@@ -3,6 +3,7 @@
 
 #include "startup.h"
 #include "authority.h"
+#include "certtext.h"
 #include "status.h"
 #include <sodium.h>
 #include <sys/stat.h>
@@ -26,7 +27,7 @@ s_identity (startup_t *self, char **error)
     //  The loaders' own reasons name the file and say what is wrong with it
     const char *path = conf_str (self->conf, "gateway/cert");
     char *reason = NULL;
-    self->cert = cert_load (path, &reason);
+    self->cert = certtext_load (path, &reason);
     if (!self->cert || !cert_has_secret (self->cert)) {
         status_set_error (error, "%s: cannot load this department's certificate with "
                           "its secret keys (gateway/cert): %s", path,
@@ -72,7 +73,7 @@ s_brokers (startup_t *self, char **error)
     for (char *broker = (char *) zlist_first (paths); broker && rc == 0;
          broker = (char *) zlist_next (paths)) {
         char *reason = NULL;
-        cert_t *cert = cert_load (broker, &reason);
+        cert_t *cert = certtext_load (broker, &reason);
         if (!cert || cert_verify (cert, self->authority)
         ||  !streq (cert_role (cert), CERT_ROLE_BROKER)) {
             status_set_error (error, "%s: not a broker certificate signed by this "
@@ -337,10 +338,10 @@ s_test_certs (const char *dir)
     cert_sign_by (department, authority);
     cert_sign_by (broker, authority);
     char *path = s_test_path (dir, "SH-PD-MSA.cert");
-    assert (cert_save (department, path, true, NULL) == 0);
+    assert (certtext_save (department, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_test_path (dir, "BROKER.cert");
-    assert (cert_save (broker, path, true, NULL) == 0);
+    assert (certtext_save (broker, path, true, NULL) == 0);
     zstr_free (&path);
     cert_destroy (&department);
     cert_destroy (&broker);

@@ -1,6 +1,7 @@
 /*  file.c -- reading the files a daemon is given, safely.  */
 
 #include "file.h"
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -110,6 +111,51 @@ file_check_regular (const char *path, bool absent_ok, char **reason)
     return 0;
 }
 
+static int
+s_compare_names (const void *a, const void *b)
+{
+    return strcmp ((const char *) a, (const char *) b);
+}
+
+zlistx_t *
+file_names (const char *dir, const char *suffix)
+{
+    assert (dir);
+    assert (suffix);
+    DIR *handle = opendir (dir);
+    if (!handle)
+        return NULL;
+    zlistx_t *names = zlistx_new ();
+    if (!names) {
+        closedir (handle);
+        errno = ENOMEM;
+        return NULL;
+    }
+    zlistx_set_destructor (names, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_comparator (names, s_compare_names);
+    size_t suffix_length = strlen (suffix);
+    struct dirent *found;
+    while ((found = readdir (handle))) {
+        size_t length = strlen (found->d_name);
+        if (found->d_name [0] != '.'
+        &&  length > suffix_length
+        &&  streq (found->d_name + length - suffix_length, suffix)) {
+            char *name = strdup (found->d_name);
+            if (!name || !zlistx_add_end (names, name)) {
+                free (name);
+                zlistx_destroy (&names);
+                closedir (handle);
+                errno = ENOMEM;
+                return NULL;
+            }
+        }
+    }
+    closedir (handle);
+    //  Sorted once at the end: a broker's directory holds thousands
+    zlistx_sort (names);
+    return names;
+}
+
 
 //  --------------------------------------------------------------------------
 //  Self test
@@ -175,6 +221,32 @@ file_test (bool verbose)
     assert (strstr (reason, "a directory"));
     zstr_free (&reason);
     assert (streq (file_kind (S_IFSOCK | 0600), "a socket"));
+
+    //  The names of a directory by suffix, sorted, none hidden
+    const char *files [] = { "b.cert", "a.cert", ".a.cert", ".cert", "a.cert_secret",
+                             "c.agreement" };
+    for (size_t index = 0; index < sizeof (files) / sizeof (files [0]); index++) {
+        char *name = zsys_sprintf ("%s/%s", dir, files [index]);
+        handle = fopen (name, "w");
+        assert (handle);
+        fclose (handle);
+        zstr_free (&name);
+    }
+    zlistx_t *names = file_names (dir, ".cert");
+    assert (names && zlistx_size (names) == 2);
+    assert (streq ((char *) zlistx_first (names), "a.cert"));
+    assert (streq ((char *) zlistx_next (names), "b.cert"));
+    zlistx_destroy (&names);
+    names = file_names (dir, ".agreement");
+    assert (names && zlistx_size (names) == 1);
+    zlistx_destroy (&names);
+    errno = 0;
+    assert (file_names (missing, ".cert") == NULL && errno == ENOENT);
+    for (size_t index = 0; index < sizeof (files) / sizeof (files [0]); index++) {
+        char *name = zsys_sprintf ("%s/%s", dir, files [index]);
+        remove (name);
+        zstr_free (&name);
+    }
 
     remove (link);
     remove (fifo);

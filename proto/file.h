@@ -37,6 +37,15 @@ int
 const char *
     file_kind (mode_t mode);
 
+//  The names in directory `dir` that end in `suffix` (".cert",
+//  ".agreement") after at least one character, but not those that start
+//  with a dot (an editor's or a copy's), sorted, so that what a daemon
+//  loads from a directory does not depend on the order the directory
+//  gives. A fresh list of fresh strings, the caller destroys it; NULL if
+//  the directory cannot be read (errno says why).
+zlistx_t *
+    file_names (const char *dir, const char *suffix);
+
 void
     file_test (bool verbose);
 

@@ -18,6 +18,7 @@
 #include "authority.h"
 #include "cert.h"
 #include "version.h"
+#include "certtext.h"
 #include <sodium.h>
 
 #define S_COUNT_MAX 100000
@@ -93,11 +94,11 @@ main (int argc, char **argv)
         char *path = zsys_sprintf ("%s/%s.cert", argv [2], department);
         int rc = -1;
         if (s_wanted (number, argc, argv))
-            rc = cert_save (cert, path, true, NULL);
+            rc = certtext_save (cert, path, true, NULL);
         else {
-            //  The public text written plainly: cert_save makes each file
+            //  The public text written plainly: certtext_save makes each file
             //  durable (fsync), which for ten thousand files takes minutes
-            char *text = cert_encode (cert);
+            char *text = certtext_encode (cert);
             FILE *file = text? fopen (path, "w"): NULL;
             if (file && fputs (text, file) >= 0)
                 rc = 0;

@@ -33,6 +33,7 @@
 #include "codec.h"
 #include "status.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "authority.h"
 #include "truststore.h"
@@ -800,7 +801,7 @@ s_setup_forged_cert (s_liar_t *self)
     }
     cert_sign_by (self->fake, fake_authority);
     authority_destroy (&fake_authority);
-    char *text = cert_encode (self->fake);
+    char *text = certtext_encode (self->fake);
     zlist_append (self->extra_certs, text);
     zstr_free (&text);
 
@@ -817,9 +818,9 @@ s_setup_forged_cert (s_liar_t *self)
     hex [0] = '"';
     sodium_bin2hex (hex + 1, CERT_KEY_BYTES * 2 + 1, sign_public, CERT_KEY_BYTES);
     strcat (hex, "\"");
-    text = cert_encode (real);
+    text = certtext_encode (real);
     char *forged = s_replace_value (text, "sign-key", hex);
-    cert_t *check = forged? cert_decode (forged, strlen (forged), NULL): NULL;
+    cert_t *check = forged? certtext_decode (forged, strlen (forged), NULL): NULL;
     int rc = 0;
     if (!check || memcmp (cert_sign_public (check), sign_public, CERT_KEY_BYTES)) {
         fprintf (stderr, "sluice-liar: cannot replace the key of %s\n",
@@ -1046,7 +1047,7 @@ s_setup_broker_peer (s_liar_t *self)
                  ".cert_secret\n");
         return -1;
     }
-    char *text = cert_encode (self->signer);
+    char *text = certtext_encode (self->signer);
     zlist_append (self->extra_certs, text);
     zstr_free (&text);
     return 0;
@@ -1209,7 +1210,7 @@ s_welcome (s_liar_t *self, s_peer_t *peer)
     zlist_autofree (texts);
     for (cert_t *cert = truststore_first (self->trust); cert;
          cert = truststore_next (self->trust)) {
-        char *text = cert_encode (cert);
+        char *text = certtext_encode (cert);
         zlist_append (texts, text);
         zstr_free (&text);
     }

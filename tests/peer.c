@@ -7,6 +7,7 @@
 #include "peer.h"
 #include "message.h"
 #include "authority.h"
+#include "certtext.h"
 #include "status.h"
 #include "version.h"
 #include <sodium.h>
@@ -171,7 +172,7 @@ peer_authority_load (const char *path, uint8_t *authority)
 cert_t *
 peer_cert_load (const char *path, const uint8_t *authority, bool with_secret)
 {
-    cert_t *cert = path? cert_load (path, NULL): NULL;
+    cert_t *cert = path? certtext_load (path, NULL): NULL;
     if (cert && ((with_secret && !cert_has_secret (cert))
              ||  (authority && cert_verify (cert, authority))))
         cert_destroy (&cert);
@@ -319,8 +320,8 @@ peer_test (bool verbose)
     char *unsigned_secret = zsys_sprintf ("%s/unsigned.cert_secret", dir);
     char *authority_path = zsys_sprintf ("%s/authority.pub", dir);
     char *missing_path = zsys_sprintf ("%s/missing", dir);
-    assert (cert_save (signed_cert, signed_path, true, NULL) == 0);
-    assert (cert_save (unsigned_cert, unsigned_path, true, NULL) == 0);
+    assert (certtext_save (signed_cert, signed_path, true, NULL) == 0);
+    assert (certtext_save (unsigned_cert, unsigned_path, true, NULL) == 0);
 
     uint8_t key [CERT_KEY_BYTES];
     assert (peer_authority_load (authority_path, key) == 0);

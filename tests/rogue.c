@@ -38,6 +38,7 @@
 #include "codec.h"
 #include "status.h"
 #include "cert.h"
+#include "certtext.h"
 #include "catalog.h"
 #include "statement.h"
 #include "registry.h"
@@ -539,7 +540,7 @@ s_directory_load (s_rogue_t *self, const uint8_t *payload, size_t size, bool wel
     else {
         for (uint32_t index = 0; index < directory.certs->via.array.size; index++) {
             const msgpack_object_str *text = &directory.certs->via.array.ptr [index].via.str;
-            cert_t *cert = cert_decode (text->ptr, text->size, NULL);
+            cert_t *cert = certtext_decode (text->ptr, text->size, NULL);
             if (cert && cert_verify (cert, self->authority) == 0)
                 zhashx_update (self->directory, cert_department (cert), cert);
             else {

@@ -27,6 +27,7 @@
 #include "certfile.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "truststore.h"
 #include "certs_cmd.h"
@@ -41,6 +42,7 @@
 #include "names.h"
 #include "quota.h"
 #include "grant.h"
+#include "agreements.h"
 #include "policy.h"
 #include "auditrecord.h"
 #include "auditfile.h"
@@ -104,6 +106,7 @@ static const s_class_t s_classes [] = {
     { "certfile", certfile_test },
     { "authority", authority_test },
     { "cert", cert_test },
+    { "certtext", certtext_test },
     { "crl", crl_test },
     { "truststore", truststore_test },
     { "certs_cmd", certs_cmd_test },
@@ -118,6 +121,7 @@ static const s_class_t s_classes [] = {
     { "quota", quota_test },
     { "grant", grant_test },
     { "agreementtext", agreementtext_test },
+    { "agreements", agreements_test },
     { "policy", policy_test },
     { "auditrecord", auditrecord_test },
     { "auditfile", auditfile_test },

@@ -15,6 +15,7 @@
 #include "truststore.h"
 #include "certfile.h"
 #include "cert.h"
+#include "certtext.h"
 #include "status.h"
 
 #define S_WAIT_MS   8000        //  for the brokers' answer, through the gateway
@@ -190,7 +191,7 @@ static int
 s_sign (cli_t *cli)
 {
     const char *cert_path = cli_get (cli, "cert"), *file = cli_get (cli, "file");
-    cert_t *cert = cert_load (cert_path, NULL);
+    cert_t *cert = certtext_load (cert_path, NULL);
     agreement_t *agreement = cert? agreementtext_load (file, NULL): NULL;
     int rc = CLI_EXIT_NOT_FOUND;
     if (!cert || !cert_has_secret (cert))

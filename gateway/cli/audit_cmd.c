@@ -14,6 +14,7 @@
 #include "auditprint.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "status.h"
 
 //  The exit code for a result of auditverify_log, auditverify_witness or
@@ -46,7 +47,7 @@ s_keys_clear (s_keys_t *self)
 static int
 s_keys_add (s_keys_t *self, const char *path, char **error)
 {
-    cert_t *cert = cert_load (path, NULL);
+    cert_t *cert = certtext_load (path, NULL);
     if (!cert) {
         int code = cli_file_exit (path, CLI_EXIT_DATA);
         status_set_error (error, "%s: %s", path, code == CLI_EXIT_NO_FILE?
@@ -249,6 +250,24 @@ static const cli_exit_use_t s_verify_exits [] = {
 //  --------------------------------------------------------------------------
 //  sluice audit show
 
+//  One record as a JSON object: seq, time (as the text shows it), time_ms,
+//  then the texts by their names
+static void
+s_show_json (const auditprint_row_t *row, void *argument)
+{
+    cli_out_t *out = (cli_out_t *) argument;
+    char stamp [AUDITPRINT_TIME_SIZE];
+    auditprint_time (row->time_ms, stamp);
+    json_t *json = json_object ();
+    assert (json);
+    cli_json_set (json, "seq", json_integer (row->seq));
+    cli_json_set (json, "time", json_string (stamp));
+    cli_json_set (json, "time_ms", json_integer (row->time_ms));
+    for (int text = 0; text < AUDITPRINT_TEXTS; text++)
+        cli_json_set (json, auditprint_name (text), cli_json_str (out, row->texts [text]));
+    cli_json_element (out, &json);
+}
+
 static int
 s_show (cli_t *cli)
 {
@@ -260,15 +279,27 @@ s_show (cli_t *cli)
     int check = auditfile_check (log, &report);
     if (check)
         return cli_fail_with (cli, s_exit (check), &report);
-    int64_t printed = auditprint_records (log, stdout, (int64_t) last, &report);
-    if (printed < 0)
-        return cli_fail_with (cli, s_exit (printed), &report);
+    int64_t shown;
+    if (cli_json (cli)) {
+        //  Streamed, as the text is: a log may hold more than memory
+        cli_out_t out = cli_out (stdout);
+        shown = auditprint_each (log, (int64_t) last, s_show_json, &out, &report);
+        if (shown >= 0 || out.elements) {       //  valid JSON, also cut short
+            cli_json_end (&out);
+            cli_out_report (&out, cli->name);
+        }
+    }
+    else
+        shown = auditprint_records (log, stdout, (int64_t) last, &report);
+    if (shown < 0)
+        return cli_fail_with (cli, s_exit (shown), &report);
     return CLI_EXIT_OK;
 }
 
 static const cli_option_t s_show_options [] = {
     { "log", "STATE/audit.db", CLI_REQUIRED, "the audit log" },
     { "last", "N", 0, "the newest N records (default 20, 0 for all)" },
+    { "json", NULL, 0, "print the records as JSON: seq, time, time_ms, then the texts" },
     { NULL }
 };
 
@@ -329,8 +360,8 @@ s_renew (cli_t *cli)
 {
     const char *log = cli_get (cli, "log");
     const char *authority_path = cli_get (cli, "authority");
-    cert_t *old_cert = cert_load (cli_get (cli, "cert"), NULL);
-    cert_t *new_cert = cert_load (cli_get (cli, "new-cert"), NULL);
+    cert_t *old_cert = certtext_load (cli_get (cli, "cert"), NULL);
+    cert_t *new_cert = certtext_load (cli_get (cli, "new-cert"), NULL);
     authority_t *authority = authority_path? authority_load (authority_path, NULL): NULL;
     char *error = NULL;
     int rc = s_renew_check (cli, old_cert, new_cert, authority, &error);
@@ -399,7 +430,8 @@ static const cli_command_t s_show_command = {
     "show", "print the newest records", s_show, s_show_options, NULL,
     "Prints the newest N records, oldest first, tab-separated: seq, time,\n"
     "direction, peer, caller, officer, purpose, item, key, fields, decision;\n"
-    "an empty value as '-', everything escaped.\n",
+    "an empty value as '-', everything escaped. With --json, an array of\n"
+    "objects with these keys (and time_ms), an empty value as \"\".\n",
     s_show_exits, "sluice audit show --log tax/state/audit.db --last 2\n"
 };
 

@@ -5,6 +5,7 @@
 #include "certs_cmd.h"
 #include "cli_ask.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "certfile.h"
 #include "status.h"
@@ -193,7 +194,7 @@ s_issue (cli_t *cli)
     if (s_make_dir (out, 0755, &error) == 0) {
         cert_sign_by (cert, authority);
         char *reason = NULL;
-        if (cert_save (cert, path, force, &reason) == 0) {
+        if (certtext_save (cert, path, force, &reason) == 0) {
             char until [CERTFILE_TIME_SIZE];
             certfile_time_format (cert_not_after (cert), until);
             printf ("issued        %s (%s), serial %" PRIu64 ", clearance %d, valid until "
@@ -545,7 +546,7 @@ s_test_validity (const char *dir, const char *secret_path, const char *public_pa
     char *old_path = zsys_sprintf ("%s/old.cert", dir);
     cert_t *cert = cert_new ("CUSTOMS", "Customs", "department", 1, 1, now - 1000, now - 10, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, false, NULL) == 0);
+    assert (certtext_save (cert, old_path, false, NULL) == 0);
     cert_destroy (&cert);
     char *out = NULL;
     assert (S_SHOW (&out, "verify", "--authority", public_path, old_path)
@@ -554,7 +555,7 @@ s_test_validity (const char *dir, const char *secret_path, const char *public_pa
     freen (out);
     cert = cert_new ("CUSTOMS", "Customs", "department", 1, 2, now + 1000, now + 2000, NULL);
     cert_sign_by (cert, authority);
-    assert (cert_save (cert, old_path, true, NULL) == 0);
+    assert (certtext_save (cert, old_path, true, NULL) == 0);
     cert_destroy (&cert);
     assert (S_SHOW (&out, "verify", "--authority", public_path, "--json", old_path)
             == CLI_EXIT_NOT_FOUND);
@@ -666,7 +667,7 @@ certs_cmd_test (bool verbose)
                    "--name", "Pudong Market Supervision", "--clearance", "3",
                    "--serial", "1001", "--out", out) == CLI_EXIT_OK);
     assert (stat (cert_secret, &st) == 0 && (st.st_mode & 0777) == 0600);
-    cert_t *cert = cert_load (cert_path, NULL);
+    cert_t *cert = certtext_load (cert_path, NULL);
     assert (cert);
     assert (cert_serial (cert) == 1001 && cert_clearance (cert) == 3);
     assert (cert_not_after (cert) - cert_not_before (cert) == 365 * 86400 + S_BACKDATE);
@@ -675,7 +676,7 @@ certs_cmd_test (bool verbose)
                    "--name", "Pudong Market Supervision", "--out", out) == CLI_EXIT_NOT_FOUND);
     assert (S_RUN ("issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out) == 0);
-    cert = cert_load (tax_secret, NULL);
+    cert = certtext_load (tax_secret, NULL);
     assert (cert && cert_has_secret (cert) && streq (cert_role (cert), "broker"));
     assert (cert_serial (cert) > 0 && cert_clearance (cert) == 0);
     uint64_t first_serial = cert_serial (cert);
@@ -684,7 +685,7 @@ certs_cmd_test (bool verbose)
     assert (S_RUN ("issue", "--authority", secret_path, "--department", "TAX",
                    "--name", "Pudong Tax", "--role=broker", "--days=30", "--out", out,
                    "--force") == CLI_EXIT_OK);
-    cert = cert_load (tax_path, NULL);
+    cert = certtext_load (tax_path, NULL);
     assert (cert && cert_serial (cert) > first_serial);
     cert_destroy (&cert);
     assert (S_RUN ("show", cert_secret) == CLI_EXIT_OK);

@@ -10,6 +10,7 @@
 #include "cli_out.h"
 #include "authority.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "certfile.h"
 #include "status.h"
@@ -126,7 +127,7 @@ s_show (cli_t *cli)
 {
     const char *path = cli_operand (cli, 0);
     char *reason = NULL;
-    cert_t *cert = cert_load (path, &reason);
+    cert_t *cert = certtext_load (path, &reason);
     if (!cert) {
         int rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),
                            "%s is not a valid certificate (%s)", path, reason);
@@ -229,7 +230,7 @@ s_verify (cli_t *cli)
     if (rc)
         return cli_fail_with (cli, rc, &error);
     char *reason = NULL;
-    cert_t *cert = cert_load (path, &reason);
+    cert_t *cert = certtext_load (path, &reason);
     crl_t *crl = cert && crl_path? crl_load (crl_path, &reason): NULL;
     if (!cert)
         rc = cli_fail (cli, cli_file_exit (path, CLI_EXIT_NOT_FOUND),

@@ -362,6 +362,29 @@ cli_json_print (cli_out_t *out, json_t **json_p)
     return rc;
 }
 
+int
+cli_json_element (cli_out_t *out, json_t **json_p)
+{
+    assert (json_p);
+    size_t size;
+    char *text = s_dumps (out, *json_p, &size);
+    int rc = fputc (out->elements? ',': '[', out->file) != EOF
+          && fwrite (text, 1, size, out->file) == size? 0: -1;
+    out->elements++;
+    free (text);
+    json_decref (*json_p);
+    *json_p = NULL;
+    return rc;
+}
+
+int
+cli_json_end (cli_out_t *out)
+{
+    int rc = fputs (out->elements? "]\n": "[]\n", out->file) != EOF? 0: -1;
+    out->elements = 0;
+    return rc;
+}
+
 
 //  --------------------------------------------------------------------------
 //  What could not be shown as it was sent
@@ -562,6 +585,20 @@ cli_out_test (bool verbose)
     assert (json_real_value (json_array_get (parsed, 1)) == 1.0 / 3);
     assert (json_real_value (json_array_get (parsed, 2)) == (double) UINT64_MAX);
     json_decref (parsed);
+    free (text);
+
+    //  An array written element by element: the same text as at once, the
+    //  same escapes; an empty one too
+    memory = open_memstream (&text, &size);
+    out = cli_out (memory);
+    for (int index = 0; index < 2; index++) {
+        json_t *element = cli_json_str (&out, index? "\x7f": "税务");
+        assert (cli_json_element (&out, &element) == 0 && element == NULL);
+    }
+    assert (cli_json_end (&out) == 0);
+    assert (cli_json_end (&out) == 0);
+    fclose (memory);
+    assert (streq (text, "[\"税务\",\"\\u007F\"]\n[]\n"));
     free (text);
 
     //  A report only when something was changed (it goes to stderr)

@@ -32,6 +32,8 @@ typedef struct {
     size_t duplicates;          //  map keys given twice (JSON keeps the last)
     size_t big_numbers;         //  integers beyond JSON's (jansson's) range
     int precision;              //  digits the JSON reals need (15..17)
+    size_t elements;            //  written of the array cli_json_element is
+                                //  writing
 } cli_out_t;
 
 //  A cli_out_t writing to `file`, nothing counted yet.
@@ -93,6 +95,16 @@ void
 //  (*json_p is nulled). Returns 0, or -1 if it could not be written.
 int
     cli_json_print (cli_out_t *out, json_t **json_p);
+
+//  A JSON array too long to hold (the records of an audit log), written
+//  one element at a time: each cli_json_element writes one value as
+//  cli_json_print does ("[" before the first, "," before the others) and
+//  destroys it; cli_json_end closes the array ("[]" if it had none) and
+//  the line. Each returns 0, or -1 if it could not be written.
+int
+    cli_json_element (cli_out_t *out, json_t **json_p);
+int
+    cli_json_end (cli_out_t *out);
 
 //  --------------------------------------------------------------------------
 

@@ -11,68 +11,76 @@
 #include <inttypes.h>
 #include <time.h>
 
-//  What `sluice audit show` prints, per format
-#define S_SHOW_COLUMNS \
-    "seq, time_ms, direction, peer, caller, officer, purpose, item, key, " \
-    "fields, decision"
-#define S_SHOW_COLUMNS_1 \
-    "seq, time_ms, direction, peer, '', officer, purpose, item, key, " \
-    "fields, decision"
-#define S_SHOW_TEXTS        9       //  columns after seq and time
+//  The texts shown, by auditprint_text_t: each is the record column of its
+//  name, read by that name, so the columns and the JSON keys are said once
+static const char *s_names [AUDITPRINT_TEXTS] = {
+    "direction", "peer", "caller", "officer", "purpose", "item", "key", "fields",
+    "decision"
+};
 
-//  Prints a value for one display column: "-" if empty, else escaped as
-//  text.h says (UTF-8 kept, control characters and invalid bytes escaped)
-//  so that a hostile officer or purpose cannot forge lines or columns or
-//  drive the terminal.
-static void
-s_print_value (FILE *out, const unsigned char *value)
+const char *
+auditprint_name (auditprint_text_t text)
 {
-    if (!value || !*value)
-        fputc ('-', out);
-    else
-        text_puts (out, (const char *) value, TEXT_TERMINAL, NULL);
+    assert (text < AUDITPRINT_TEXTS);
+    return s_names [text];
 }
 
-//  One record: seq, its time in ISO 8601 UTC with milliseconds, the texts
+//  "seq, time_ms, direction, peer, ...": the columns to select, of a log
+//  of format 2, or of format 1, which has no caller (read as '')
 static void
-s_print_row (FILE *out, sqlite3_stmt *stmt)
+s_columns (char *columns, size_t size, bool format_1)
 {
-    int64_t time_ms = sqlite3_column_int64 (stmt, 1);
+    int length = snprintf (columns, size, "seq, time_ms");
+    for (int text = 0; text < AUDITPRINT_TEXTS; text++)
+        length += snprintf (columns + length, size - (size_t) length, ", %s",
+                            format_1 && text == AUDITPRINT_CALLER? "''": s_names [text]);
+    assert ((size_t) length < size);
+}
+
+void
+auditprint_time (int64_t time_ms, char *stamp)
+{
+    assert (stamp);
     //  Floor division, so times before 1970 print correctly too
     int64_t seconds = time_ms / 1000 - (time_ms % 1000 < 0);
     int millis = (int) (time_ms - seconds * 1000);
     time_t clock = (time_t) seconds;
     struct tm utc;
-    char stamp [64] = "?";
+    snprintf (stamp, AUDITPRINT_TIME_SIZE, "?");
     if (gmtime_r (&clock, &utc)) {
-        size_t size = strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M:%S", &utc);
-        snprintf (stamp + size, sizeof (stamp) - size, ".%03dZ", millis);
+        size_t size = strftime (stamp, AUDITPRINT_TIME_SIZE, "%Y-%m-%dT%H:%M:%S", &utc);
+        snprintf (stamp + size, AUDITPRINT_TIME_SIZE - size, ".%03dZ", millis);
     }
-    fprintf (out, "%" PRId64 "\t%s", (int64_t) sqlite3_column_int64 (stmt, 0), stamp);
-    for (int column = 2; column < 2 + S_SHOW_TEXTS; column++) {
-        fputc ('\t', out);
-        s_print_value (out, sqlite3_column_text (stmt, column));
-    }
-    fputc ('\n', out);
 }
 
 int
-auditprint_records (const char *db_path, FILE *out, int64_t limit, char **error)
+auditprint_each (const char *db_path, int64_t limit, auditprint_fn *fn, void *argument,
+                 char **error)
 {
     assert (db_path);
-    assert (out);
+    assert (fn);
     int result = 0;
     auditfile_t *file = auditfile_new (db_path, &result, error);
     if (!file)
         return result;
-    sqlite3_stmt *stmt = auditfile_select (file, S_SHOW_COLUMNS, S_SHOW_COLUMNS_1,
+    char columns_2 [256], columns_1 [256];
+    s_columns (columns_2, sizeof (columns_2), false);
+    s_columns (columns_1, sizeof (columns_1), true);
+    sqlite3_stmt *stmt = auditfile_select (file, columns_2, columns_1,
         "WHERE seq IN (SELECT seq FROM record ORDER BY seq DESC LIMIT ?1)"
         " ORDER BY seq");
     int rc = SQLITE_ERROR;
     if (stmt) {
         sqlite3_bind_int64 (stmt, 1, limit > 0? limit: -1);
         while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-            s_print_row (out, stmt);
+            auditprint_row_t row = {
+                sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1)
+            };
+            for (int text = 0; text < AUDITPRINT_TEXTS; text++) {
+                const unsigned char *value = sqlite3_column_text (stmt, 2 + text);
+                row.texts [text] = value? (const char *) value: "";
+            }
+            fn (&row, argument);
             result++;
         }
     }
@@ -85,9 +93,63 @@ auditprint_records (const char *db_path, FILE *out, int64_t limit, char **error)
     return result;
 }
 
+//  One record on one line: "-" for an empty value, else escaped as text.h
+//  says (UTF-8 kept, control characters and invalid bytes escaped) so that
+//  a hostile officer or purpose cannot forge lines or columns or drive the
+//  terminal.
+static void
+s_print_row (const auditprint_row_t *row, void *argument)
+{
+    FILE *out = (FILE *) argument;
+    char stamp [AUDITPRINT_TIME_SIZE];
+    auditprint_time (row->time_ms, stamp);
+    fprintf (out, "%" PRId64 "\t%s", row->seq, stamp);
+    for (int text = 0; text < AUDITPRINT_TEXTS; text++) {
+        fputc ('\t', out);
+        if (*row->texts [text])
+            text_puts (out, row->texts [text], TEXT_TERMINAL, NULL);
+        else
+            fputc ('-', out);
+    }
+    fputc ('\n', out);
+}
+
+int
+auditprint_records (const char *db_path, FILE *out, int64_t limit, char **error)
+{
+    assert (out);
+    return auditprint_each (db_path, limit, s_print_row, out, error);
+}
+
 
 //  --------------------------------------------------------------------------
 //  Self-test
+
+//  What the self-test's reader keeps of the rows it is given
+typedef struct {
+    int count;
+    int64_t first_seq, last_seq;
+    char purpose_7 [128];
+    char caller_8 [32];
+} s_test_rows_t;
+
+static void
+s_test_row (const auditprint_row_t *row, void *argument)
+{
+    s_test_rows_t *rows = (s_test_rows_t *) argument;
+    if (rows->count++ == 0)
+        rows->first_seq = row->seq;
+    assert (row->seq > rows->last_seq);         //  oldest first
+    rows->last_seq = row->seq;
+    for (int text = 0; text < AUDITPRINT_TEXTS; text++)
+        assert (row->texts [text]);
+    if (row->seq == 7)
+        snprintf (rows->purpose_7, sizeof (rows->purpose_7), "%s",
+                  row->texts [AUDITPRINT_PURPOSE]);
+    if (row->seq == 8)
+        snprintf (rows->caller_8, sizeof (rows->caller_8), "<%s>",
+                  row->texts [AUDITPRINT_CALLER]);
+}
 
 void
 auditprint_test (bool verbose)
@@ -136,6 +198,22 @@ auditprint_test (bool verbose)
     assert (!strstr (text, "\t6\t") && strncmp (text, "7\t", 2) == 0);
     assert (strstr (text, "8\t2023-11-14T22:13:20.008Z\tserved\tpudong-market\t-\t"));
     free (text);
+
+    //  The reader gives the texts as the log holds them, unescaped, ""
+    //  where there is none, oldest first; the names are the columns'
+    s_test_rows_t rows = { 0 };
+    assert (auditprint_each (path, 4, s_test_row, &rows, &error) == 4);
+    assert (rows.count == 4 && rows.first_seq == 6 && rows.last_seq == 9);
+    assert (streq (rows.purpose_7, "line\nbreak\x1b[31m 税务登记 \xc2\x9b\xff"));
+    assert (streq (rows.caller_8, "<>"));
+    assert (streq (auditprint_name (AUDITPRINT_DIRECTION), "direction"));
+    assert (streq (auditprint_name (AUDITPRINT_CALLER), "caller"));
+    assert (streq (auditprint_name (AUDITPRINT_DECISION), "decision"));
+    char stamp [AUDITPRINT_TIME_SIZE];
+    auditprint_time (1700000000007, stamp);
+    assert (streq (stamp, "2023-11-14T22:13:20.007Z"));
+    auditprint_time (-1, stamp);
+    assert (streq (stamp, "1969-12-31T23:59:59.999Z"));
     FILE *sink = fopen ("/dev/null", "w");
     assert (sink);
     assert (auditprint_records (path, sink, 0, &error) == 9);
@@ -143,9 +221,15 @@ auditprint_test (bool verbose)
     assert (error && strstr (error, "no such file"));
     zstr_free (&error);
     assert (auditprint_records (missing, sink, 0, NULL) == AUDIT_NO_FILE);
+    rows = (s_test_rows_t) { 0 };
+    assert (auditprint_each (missing, 0, s_test_row, &rows, NULL) == AUDIT_NO_FILE);
+    assert (rows.count == 0);
     //  A log of the earlier format prints too, without a caller
     auditfile_test_v1 (path, secret, 4);
     assert (auditprint_records (path, sink, 0, &error) == 4);
+    rows = (s_test_rows_t) { 0 };
+    assert (auditprint_each (path, 0, s_test_row, &rows, &error) == 4);
+    assert (rows.count == 4 && rows.first_seq == 1);
     fclose (sink);
 
     statedb_remove (path);

@@ -393,6 +393,28 @@ catalog_pub_item (catalog_pub_t *self, size_t index)
     return index < self->view.item_count? &self->view.items [index]: NULL;
 }
 
+const catalog_pub_item_t *
+catalog_pub_find (catalog_pub_t *self, const char *name)
+{
+    assert (self);
+    assert (name);
+    for (size_t index = 0; index < self->view.item_count; index++)
+        if (streq (self->view.items [index].name, name))
+            return &self->view.items [index];
+    return NULL;
+}
+
+const catalog_pub_field_t *
+catalog_pub_field (const catalog_pub_item_t *item, const char *name)
+{
+    assert (item);
+    assert (name);
+    for (size_t index = 0; index < item->field_count; index++)
+        if (streq (item->fields [index].name, name))
+            return &item->fields [index];
+    return NULL;
+}
+
 
 //  --------------------------------------------------------------------------
 //  Self test
@@ -432,9 +454,13 @@ s_test_round_trip (catalog_t *catalog, catalog_pub_t *published,
             assert (streq (copy->description, field->description? field->description: ""));
             assert (streq (copy->element, field->element? field->element: ""));
             assert (copy->personal == field->personal);
+            assert (catalog_pub_field (view, field->name) == copy);
         }
+        assert (catalog_pub_find (published, item_name (item)) == view);
         index++;
     }
+    assert (catalog_pub_find (published, "no-such-item") == NULL);
+    assert (catalog_pub_field (catalog_pub_item (published, 0), "no-such-field") == NULL);
 }
 
 //  Decoding `catalog` fails, the message holding `expect`

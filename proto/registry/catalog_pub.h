@@ -77,6 +77,14 @@ size_t
 const catalog_pub_item_t *
     catalog_pub_item (catalog_pub_t *self, size_t index);
 
+//  The first item named `name`, or NULL if there is none.
+const catalog_pub_item_t *
+    catalog_pub_find (catalog_pub_t *self, const char *name);
+
+//  The first field of `item` named `name`, or NULL if there is none.
+const catalog_pub_field_t *
+    catalog_pub_field (const catalog_pub_item_t *item, const char *name);
+
 void
     catalog_pub_test (bool verbose);
 

@@ -428,6 +428,8 @@ typedef struct {
     ledger_t *ledger;
     rules_t *rules;
     char *path;
+    int64_t now;                //  once, so that an agreement made twice has
+                                //  the same bytes whenever a second ticks
 } s_test_t;
 
 static cert_t *
@@ -460,10 +462,10 @@ static statement_t *
 s_test_agreement (s_test_t *test, const char *id, uint64_t version, const char *fields,
                   cert_t *author)
 {
-    int64_t now = zclock_time () / 1000;
     agreement_t *agreement = agreement_new (id, "SH-PD-MSA", "SH-PD-TAX", "licences",
                                             fields, "audit", "a legal basis",
-                                            now - 60, now + 86400, 10, "*", NULL);
+                                            test->now - 60, test->now + 86400, 10, "*",
+                                            NULL);
     assert (agreement);
     assert (agreement_set_version (agreement, version) == 0);
     assert (agreement_sign (agreement, test->msa) == 0);
@@ -551,6 +553,7 @@ rules_test (bool verbose)
         printf (" * rules: ");
     s_test_t test;
     memset (&test, 0, sizeof (test));
+    test.now = zclock_time () / 1000;
     test.authority = authority_new ("Test authority", NULL);
     test.trust = truststore_new (authority_public (test.authority));
     test.msa = s_test_cert (&test, "SH-PD-MSA");

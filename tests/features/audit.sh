@@ -24,6 +24,14 @@ expect "audit records name officer, purpose and decision" "Test Officer.*tax-reg
     "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0
 expect "audit records refusals with the rule" "FIELD_NOT_AGREED" 0 \
     "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0
+as_json "audit show --json: the records, oldest first, with officer, purpose and decision" 0 \
+    "len(doc) >= 4 and [r['seq'] for r in doc] == sorted(r['seq'] for r in doc) and any(r['officer'] == 'Test Officer' and r['purpose'] == 'tax-registration' and r['direction'] == 'served' and r['caller'] == '' for r in doc) and any('FIELD_NOT_AGREED' in r['decision'] for r in doc) and all(r['time'].endswith('Z') and r['time_ms'] > 0 for r in doc)" \
+    "$SLUICE" audit show --log "$F/msa/state/audit.db" --last 0 --json
+as_json "audit show --json --last 2: the newest two" 0 \
+    "len(doc) == 2 and doc[1]['seq'] == doc[0]['seq'] + 1" \
+    "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 2 --json
+expect "audit show --json: a missing log, exit 66, no JSON" "no such file" 66 \
+    "$SLUICE" audit show --log "$WORK/no-such.db" --json
 sqlite3 "$F/msa/state/audit.db" ".backup '$WORK/tampered.db'"
 sqlite3 "$WORK/tampered.db" "DROP TRIGGER IF EXISTS record_no_update; UPDATE record SET officer = 'Someone Else' WHERE seq = 3;" 2>/dev/null
 expect "tampered audit log detected" "NOT INTACT" 1 "$SLUICE" audit verify \

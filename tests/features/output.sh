@@ -96,6 +96,9 @@ as_json "sluice status --json: valid" 0 "doc['rows'][0]['registered'] == 'yes'" 
 SAFE_TABS=1 safely "audit show: what the rogue sent is shown escaped" 0 \
     "asked	SH-PD-ROGUE	.*refused: ITEM_CLOSED \(closed under 《\\\\x1b\[31m法" \
     "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 0
+as_json "audit show --json: what the rogue sent, valid JSON, the text intact" 0 \
+    "any(r['peer'] == 'SH-PD-ROGUE' and 'ITEM_CLOSED' in r['decision'] and '\x1b[31m法' in r['decision'] for r in doc)" \
+    "$SLUICE" audit show --log "$F/tax/state/audit.db" --last 0 --json
 
 # --- unsigned fields take unsigned formats only
 expect "a header time as a signed int 64 is refused: MALFORMED" "^status=MALFORMED from=" 0 \

@@ -1,6 +1,6 @@
 /*  fuzz_cert.c -- libFuzzer target for the text decoders of the
-    federation's trust: certificates (certs/cert), the revocation list
-    (certs/crl) and sharing agreements (gateway/agreement).
+    federation's trust: certificates (certs/certtext), the revocation list
+    (certs/crl) and sharing agreements (proto/registry/agreementtext).
 
     Each decoder gets the whole input, in the buffer libFuzzer allocates to
     exactly its size (no NUL after it), so a read past `size` is caught.
@@ -17,6 +17,7 @@
 */
 
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "certfile.h"
 #include "agreement.h"
@@ -69,7 +70,7 @@ s_cert_check (cert_t *cert)
 static void
 s_cert (const char *text, size_t size)
 {
-    cert_t *cert = cert_decode (text, size, NULL);
+    cert_t *cert = certtext_decode (text, size, NULL);
     if (!cert)
         return;
     s_cert_check (cert);
@@ -78,11 +79,11 @@ s_cert (const char *text, size_t size)
     S_REQUIRE (canonical && canonical_size > 0);
 
     //  Encoding is a fixed point and keeps the signed bytes
-    char *encoded = cert_encode (cert);
+    char *encoded = certtext_encode (cert);
     S_REQUIRE (encoded);
-    cert_t *back = cert_decode (encoded, strlen (encoded), NULL);
+    cert_t *back = certtext_decode (encoded, strlen (encoded), NULL);
     S_REQUIRE (back);
-    char *again = cert_encode (back);
+    char *again = certtext_encode (back);
     S_REQUIRE (again && strcmp (again, encoded) == 0);
     size_t back_size = 0;
     uint8_t *back_canonical = cert_canonical (back, &back_size);
@@ -93,7 +94,7 @@ s_cert (const char *text, size_t size)
 
     cert_t *copy = cert_dup (cert);
     S_REQUIRE (copy);
-    char *copied = cert_encode (copy);
+    char *copied = certtext_encode (copy);
     S_REQUIRE (copied && strcmp (copied, encoded) == 0);
 
     free (copied);

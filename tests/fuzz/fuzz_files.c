@@ -19,6 +19,7 @@
 #include "agreement.h"
 #include "agreementtext.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "authority.h"
 #include "broker.h"
@@ -123,7 +124,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     agreement_destroy (&agreement);
     crl_t *crl = crl_load (s_path, NULL);
     crl_destroy (&crl);
-    cert_t *cert = cert_load (s_path, NULL);
+    cert_t *cert = certtext_load (s_path, NULL);
     cert_destroy (&cert);
     authority_t *authority = authority_load (s_path, NULL);
     authority_destroy (&authority);

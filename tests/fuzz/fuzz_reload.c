@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "cert.h"
+#include "certtext.h"
 #include "authority.h"
 #include "broker.h"
 #include "gateway.h"
@@ -134,17 +135,17 @@ s_federation (void)
     cert_sign_by (broker, authority);
     cert_sign_by (department, authority);
     char *path = s_at ("BROKER.cert");
-    S_REQUIRE (cert_save (broker, path, true, NULL) == 0);
+    S_REQUIRE (certtext_save (broker, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("SH-PD-MSA.cert");
-    S_REQUIRE (cert_save (department, path, true, NULL) == 0);
+    S_REQUIRE (certtext_save (department, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("certs");
     S_REQUIRE (mkdir (path, 0700) == 0);
     zstr_free (&path);
     cert_t *public = cert_dup (department);
     path = s_at ("certs/SH-PD-MSA.cert");
-    S_REQUIRE (public && cert_save (public, path, true, NULL) == 0);
+    S_REQUIRE (public && certtext_save (public, path, true, NULL) == 0);
     zstr_free (&path);
     path = s_at ("agreements");
     S_REQUIRE (mkdir (path, 0700) == 0);

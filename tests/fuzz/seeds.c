@@ -16,6 +16,7 @@
 #include "statement.h"
 #include "status.h"
 #include "cert.h"
+#include "certtext.h"
 #include "crl.h"
 #include "authority.h"
 #include "agreement.h"
@@ -341,11 +342,11 @@ s_cert (s_out_t *out)
                              3, 1, 1735689600, 1893456000, NULL);
     S_REQUIRE (cert);
     cert_sign_by (cert, authority);
-    s_write_text (out, cert_encode (cert));
+    s_write_text (out, certtext_encode (cert));
     cert_t *broker = cert_new ("BROKER", "Broker", "broker", 0, 7,
                                0, 253402300799, NULL);
     S_REQUIRE (broker);
-    s_write_text (out, cert_encode (broker));
+    s_write_text (out, certtext_encode (broker));
     cert_destroy (&broker);
 
     crl_t *crl = crl_new (3, NULL);
@@ -450,7 +451,7 @@ s_file_texts (void)
                              3, 1, 1735689600, 1893456000, NULL);
     S_REQUIRE (cert);
     cert_sign_by (cert, authority);
-    char *text = cert_encode (cert);
+    char *text = certtext_encode (cert);
     zlist_append (texts, text);
     zstr_free (&text);
     crl_t *crl = crl_new (3, NULL);
