@@ -28,6 +28,15 @@
     the whole socket closes, which ends this monitor too) is replaced by the
     next ACCEPTED of its number, and a pending one expires with the
     handshake interval, so stale records do not accumulate.
+
+    The monitor must never fill. libzmq's I/O thread writes each event
+    with a blocking send: once the monitor's queue is full it stops, and
+    with it every connection of the process (no message, no heartbeat)
+    until we read. So the queue is unbounded (our end's receive limit is 0),
+    and only the two events a connection has once each are asked for: not
+    ACCEPT_FAILED, which a listener out of descriptors emits at every turn
+    of its loop (it retries accept() at once), faster than the broker
+    could read them.
 */
 
 #include "connections.h"
@@ -38,7 +47,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#define S_EVENTS (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_ACCEPT_FAILED)
+#define S_EVENTS (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
 
 typedef struct {
     int fd;
@@ -57,7 +66,6 @@ struct _connections_t {
     zhashx_t *per_address;              //  address -> size_t *, pending only
     uint64_t refused;
     ratelog_t *refusal_log;
-    ratelog_t *accept_log;
 };
 
 static void
@@ -77,6 +85,9 @@ connections_new (zsock_t *router, const connections_caps_t *caps, int level)
     if (zmq_socket_monitor (zsock_resolve (router), endpoint, S_EVENTS))
         return NULL;
     zsock_t *monitor = zsock_new (ZMQ_PAIR);
+    //  An inproc pipe's limit is the sum of both ends' unless one is 0
+    if (monitor)
+        zsock_set_rcvhwm (monitor, 0);
     if (!monitor || zsock_connect (monitor, "%s", endpoint)) {
         zsock_destroy (&monitor);
         zmq_socket_monitor (zsock_resolve (router), NULL, 0);
@@ -94,9 +105,8 @@ connections_new (zsock_t *router, const connections_caps_t *caps, int level)
     self->per_address = zhashx_new ();
     zhashx_set_destructor (self->per_address, (zhashx_destructor_fn *) zstr_free);
     self->refusal_log = ratelog_new (10, 10000);
-    self->accept_log = ratelog_new (2, 10000);
     assert (self->records && self->pending && self->per_address);
-    assert (self->refusal_log && self->accept_log);
+    assert (self->refusal_log);
     return self;
 }
 
@@ -111,7 +121,6 @@ connections_destroy (connections_t **self_p)
         zhashx_destroy (&self->records);
         zhashx_destroy (&self->per_address);
         ratelog_destroy (&self->refusal_log);
-        ratelog_destroy (&self->accept_log);
         free (self);
         *self_p = NULL;
     }
@@ -265,15 +274,6 @@ s_event (connections_t *self, zmsg_t *msg)
         s_record_t *record = (s_record_t *) zhashx_lookup (self->records, key);
         if (record)
             s_forget (self, record);
-    }
-    else
-    if (event == ZMQ_EVENT_ACCEPT_FAILED) {
-        uint64_t skipped = 0;
-        char note [64];
-        if (ratelog_allow (self->accept_log, zclock_mono (), &skipped))
-            zsys_error ("broker: cannot accept a connection: %s (%zu open)%s",
-                        strerror ((int) value), zhashx_size (self->records),
-                        ratelog_note (skipped, note, sizeof (note)));
     }
 }
 
