@@ -456,6 +456,44 @@ connections_test (bool verbose)
     connections_destroy (&connections);
     zsock_destroy (&router);
     zcert_destroy (&server);
+
+    //  Thousands of events left unread (the broker busy) never stop
+    //  libzmq's I/O thread: a peer is still heard, then they are all read
+    router = zsock_new (ZMQ_ROUTER);
+    port = zsock_bind (router, "tcp://127.0.0.1:*");
+    assert (router && port > 0);
+    connections_caps_t wide = { 100000, 100000, 100000, 1000 };
+    connections = connections_new (router, &wide, 0);
+    assert (connections);
+    for (int index = 0; index < 1500; index++) {
+        //  Connected and closed, each an ACCEPTED and a DISCONNECTED; not
+        //  blocking, so that a stopped listener cannot hang the test
+        int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        assert (fd >= 0);
+        struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons (port) };
+        inet_pton (AF_INET, "127.0.0.1", &address.sin_addr);
+        if (connect (fd, (struct sockaddr *) &address, sizeof (address)) == 0
+        ||  errno == EINPROGRESS) {
+            zmq_pollitem_t item = { NULL, fd, ZMQ_POLLOUT, 0 };
+            zmq_poll (&item, 1, 100);
+        }
+        close (fd);
+    }
+    zclock_sleep (500);
+    dealer = zsock_new (ZMQ_DEALER);
+    assert (dealer && zsock_connect (dealer, "tcp://127.0.0.1:%d", port) == 0);
+    zstr_send (dealer, "still heard");
+    poller = zpoller_new (router, NULL);
+    assert (zpoller_wait (poller, 2000) == router);
+    zpoller_destroy (&poller);
+    msg = zmsg_recv (router);
+    zmsg_destroy (&msg);
+    s_wait_open (connections, 1);
+    assert (connections_open (connections) == 1);          //  the dealer's
+    assert (connections_refused (connections) == 0);
+    zsock_destroy (&dealer);
+    connections_destroy (&connections);
+    zsock_destroy (&router);
     if (verbose)
         printf ("OK\n");
 }
