@@ -148,8 +148,9 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
                           STATUS_NOT_REGISTERED, NULL);
     else
     if (header->type == MSG_REGISTRY) {
-        //  A new revocation list was published: it is in force at once
-        //  (the loader reads the file it was written to a second later)
+        //  A new revocation list was published: it is in force at once in
+        //  the trust in service (keeper.h), and goes out with the directory;
+        //  the loader reads the file it was written to a second later
         if (keeper_handle (self->keeper, self->trust, header, envelope,
                            s_keeper_send, self))
             s_trust_apply (self, NULL);
