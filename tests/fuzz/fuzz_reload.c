@@ -42,9 +42,17 @@ static char s_dir [64];
 static zactor_t *s_broker, *s_gateway;
 static conf_t *s_broker_conf, *s_gateway_conf;
 
+//  At exit, before czmq's own shutdown (registered earlier, so run later):
+//  the daemons stop as they would on SIGTERM, their threads (the broker's
+//  reader of its trust among them) ending with them, not under a context
+//  that is going away
 static void
 s_cleanup (void)
 {
+    zactor_destroy (&s_gateway);
+    zactor_destroy (&s_broker);
+    conf_destroy (&s_gateway_conf);
+    conf_destroy (&s_broker_conf);
     s_fuzz_remove_tree (s_dir);
 }
 
