@@ -7,9 +7,11 @@
     (connections.c); ZeroMQ runs one I/O thread, which that relies on.
 
     This file is the routing and the wiring: the sockets, ZAP, the loop and
-    its timers, the trust and its reloads. The registered gateways and the
+    its timers, the trust put in service. The registered gateways and the
     broker's own messages to them (WELCOMEs, directory pushes, heartbeats)
-    are members.c's; the registry's requests keeper.c's; admission zap.c's.
+    are members.c's; the registry's requests keeper.c's; admission zap.c's;
+    reading the certificates and the revocation list, in a thread of its
+    own so that the loop never waits on ten thousand files, loader.c's.
 */
 
 #include "broker.h"
@@ -18,6 +20,7 @@
 #include "connections.h"
 #include "members.h"
 #include "keeper.h"
+#include "loader.h"
 #include "ratelog.h"
 #include "cert.h"
 #include "certtext.h"
@@ -35,9 +38,11 @@
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
 //  Descriptors kept for the broker's own use beyond those open at start:
-//  a reload (the certificates directory, a certificate, the list), the
-//  list written by a publication, SQLite's journals, the sockets of a
-//  rebind. Connections get the rest (connections.c)
+//  a reload (each certificate changed, the list: loader.h holds the
+//  directory open), the list written by a publication, SQLite's journals,
+//  the sockets of a rebind. Connections get the rest (connections.c).
+//  libzmq accepts before the caps can act, so a burst of connections can
+//  still take these for a moment: what needs them then tries again.
 #define S_RESERVED_FDS 32
 
 struct _broker_t {
@@ -52,9 +57,11 @@ struct _broker_t {
     zloop_t *loop;
     members_t *members;            //  the registered gateways
     directory_t *directory;     //  certificates and list, numbered, paged
+    loader_t *loader;           //  reads the trust when its files change
     connections_t *connections; //  the router's connections, capped
     connections_caps_t caps;
-    int64_t certs_mtime, crl_mtime;
+    zsock_t *pipe;              //  the daemon's (SIGHUP), borrowed; NULL none
+    size_t reloads_asked;       //  SIGHUPs whose reload has not ended
     int64_t heartbeat_ms;
     int level;                  //  log level 0 error .. 3 debug
     ratelog_t *refusal_log;     //  refused messages
@@ -66,112 +73,22 @@ struct _broker_t {
     ratelog_t *reload_log;      //  reloads that wait for descriptors
 };
 
-static int s_reload_timer (zloop_t *loop, int timer_id, void *argument);
 static int s_rebind (broker_t *self);
 
 
 //  --------------------------------------------------------------------------
-//  The trust: certificates and the revocation list, loaded and reloaded
+//  The trust: certificates and the revocation list, put in service
 
-//  A stamp that changes whenever a file, or any file in a directory, is
-//  added, removed or rewritten: replacing a certificate in place changes
-//  the file's time but not the directory's.
-static int64_t
-s_mtime (const char *path)
+//  Puts a trust in service: `*fresh_p` (owned, from the loader), or, with
+//  NULL, the one in service again after a revocation list was published.
+//  The list never goes back (keeper.h); the directory numbers what
+//  changed, and every gateway is sent it (one the delta cannot reach is
+//  forgotten, members.h); revoked peers are told and dropped at once, not
+//  at the next heartbeat.
+static void
+s_trust_apply (broker_t *self, truststore_t **fresh_p)
 {
-    struct stat status;
-    if (!path || !*path || stat (path, &status))
-        return 0;
-    //  Unsigned: the mixing may wrap, which is fine for a stamp
-    uint64_t stamp = (uint64_t) status.st_mtim.tv_sec * 1000000000
-                   + (uint64_t) status.st_mtim.tv_nsec;
-    if (!S_ISDIR (status.st_mode))
-        return (int64_t) (stamp >> 1);
-    DIR *handle = opendir (path);
-    if (!handle)
-        return (int64_t) (stamp >> 1);
-    struct dirent *entry;
-    while ((entry = readdir (handle))) {
-        char *file = zsys_sprintf ("%s/%s", path, entry->d_name);
-        if (entry->d_name [0] != '.' && stat (file, &status) == 0)
-            stamp = stamp * 31 + (uint64_t) status.st_mtim.tv_sec * 1000000000
-                  + (uint64_t) status.st_mtim.tv_nsec + (uint64_t) status.st_size;
-        zstr_free (&file);
-    }
-    closedir (handle);
-    return (int64_t) (stamp >> 1);
-}
-
-//  How a reload went: the files are wrong (wait until they change), or
-//  the system is short of descriptors or memory (try again soon).
-typedef enum { S_LOADED = 0, S_LOAD_REFUSED, S_LOAD_RETRY } s_load_t;
-
-static bool
-s_transient (int error)
-{
-    return error == EMFILE || error == ENFILE || error == ENOMEM;
-}
-
-//  Reads a fresh truststore from the certificates directory and the
-//  revocation list; NULL and *error (the kind of failure in *loaded)
-//  unless both load in full. A certificate file that cannot be opened for
-//  want of descriptors fails the whole read (truststore_add_dir), so a
-//  reload under descriptor exhaustion never trusts less than before. Each
-//  file refused is logged here: the reload is what decides to go on
-//  without it.
-static truststore_t *
-s_trust_read (broker_t *self, s_load_t *loaded, char **error)
-{
-    truststore_t *trust = truststore_new (self->authority);
-    const char *certs = conf_str (self->conf, "broker/certs");
-    char *refused = NULL;
-    errno = 0;
-    int accepted = trust? truststore_add_dir (trust, certs, &refused): -1;
-    int cause = trust? errno: ENOMEM;
-    char *save = NULL;
-    for (char *line = refused? strtok_r (refused, "\n", &save): NULL; line;
-         line = strtok_r (NULL, "\n", &save))
-        zsys_warning ("broker: certificate %s", line);
-    zstr_free (&refused);
-    if (accepted < 0) {
-        *error = zsys_sprintf ("cannot read certificates directory %s: %s", certs,
-                               strerror (cause? cause: EIO));
-        truststore_destroy (&trust);
-        *loaded = s_transient (cause)? S_LOAD_RETRY: S_LOAD_REFUSED;
-        return NULL;
-    }
-    const char *crl_path = conf_str (self->conf, "broker/crl");
-    if (crl_path && *crl_path && zsys_file_exists (crl_path)) {
-        errno = 0;
-        crl_t *crl = crl_load (crl_path, error);
-        cause = errno;
-        if (!crl) {
-            truststore_destroy (&trust);
-            *loaded = s_transient (cause)? S_LOAD_RETRY: S_LOAD_REFUSED;
-            return NULL;
-        }
-        if (truststore_set_crl (trust, &crl) != STATUS_OK) {
-            *error = zsys_sprintf ("%s: revocation list not signed by the authority",
-                                   crl_path);
-            truststore_destroy (&trust);
-            *loaded = S_LOAD_REFUSED;
-            return NULL;
-        }
-    }
-    *loaded = S_LOADED;
-    return trust;
-}
-
-//  Loads the trust and, if it loads in full, puts it in service: the
-//  revocation list never goes back (keeper.h), and the directory numbers
-//  what changed.
-static s_load_t
-s_load_trust (broker_t *self, char **error)
-{
-    s_load_t loaded;
-    truststore_t *trust = s_trust_read (self, &loaded, error);
-    if (!trust)
-        return loaded;
+    truststore_t *trust = fresh_p? *fresh_p: self->trust;
     char *note = NULL;
     if (keeper_crl_floor (self->keeper, trust, &note))
         zsys_error ("broker: %s", note);
@@ -179,16 +96,22 @@ s_load_trust (broker_t *self, char **error)
     if (note)
         zsys_warning ("broker: %s", note);
     zstr_free (&note);
-    truststore_destroy (&self->trust);
-    self->trust = trust;
+    if (fresh_p) {
+        truststore_destroy (&self->trust);
+        self->trust = trust;
+        *fresh_p = NULL;
+    }
+    uint64_t before = directory_version (self->directory);
     size_t changes = directory_update (self->directory, trust);
-    self->certs_mtime = s_mtime (conf_str (self->conf, "broker/certs"));
-    self->crl_mtime = s_mtime (conf_str (self->conf, "broker/crl"));
     SLUICE_INFO (self->level, "broker: trusting %zu certificates%s; directory version %"
                  PRIu64 " (%zu changes)", truststore_size (trust),
                  truststore_crl (trust)? ", with a revocation list": "",
                  directory_version (self->directory), changes);
-    return S_LOADED;
+    int64_t now = zclock_time () / 1000;
+    bool revoked = members_push_directory (self->members, before, trust, now);
+    members_heartbeat (self->members, trust, now);
+    if (revoked && self->loop)
+        s_rebind (self);
 }
 
 
@@ -229,12 +152,12 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
                           STATUS_NOT_REGISTERED, NULL);
     else
     if (header->type == MSG_REGISTRY) {
-        //  A new revocation list was published: it is loaded at once
+        //  A new revocation list was published: it is in force at once in
+        //  the trust in service (keeper.h), and goes out with the directory;
+        //  the loader reads the file it was written to a second later
         if (keeper_handle (self->keeper, self->trust, header, envelope,
-                           s_keeper_send, self)) {
-            self->crl_mtime = 0;
-            s_reload_timer (self->loop, 0, self);
-        }
+                           s_keeper_send, self))
+            s_trust_apply (self, NULL);
     }
     else
     if (header->type != MSG_HEARTBEAT)
@@ -436,50 +359,47 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
     return 0;
 }
 
-//  Reloads certificates and the revocation list when their files change,
-//  then pushes what changed in the directory to every gateway. A reload
-//  that fails keeps the previous trust: files that are wrong are tried
-//  again when they change, a shortage of descriptors at the next tick.
+//  A rebind that waits for descriptors is tried again every second
 static int
-s_reload_timer (zloop_t *loop, int timer_id, void *argument)
+s_rebind_timer (zloop_t *loop, int timer_id, void *argument)
 {
     broker_t *self = (broker_t *) argument;
-    if (!self->router)
-        return s_rebind (self);             //  a rebind waits for descriptors
-    const char *certs = conf_str (self->conf, "broker/certs");
-    const char *crl = conf_str (self->conf, "broker/crl");
-    if (s_mtime (certs) == self->certs_mtime && s_mtime (crl) == self->crl_mtime)
-        return 0;
-    uint64_t before = directory_version (self->directory);
+    return self->router? 0: s_rebind (self);
+}
+
+//  A read of the trust ended (loader.h): what was read is put in service;
+//  one that failed keeps the previous trust, files that are wrong until
+//  they change, a shortage of descriptors until the loader's next try, a
+//  second later. A SIGHUP is answered once its read has ended.
+static int
+s_loader_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    truststore_t *trust = NULL;
+    bool forced = false;
     char *error = NULL;
-    s_load_t loaded = s_load_trust (self, &error);
-    if (loaded == S_LOAD_RETRY) {
+    loader_result_t result = loader_recv (self->loader, &trust, &forced, &error);
+    if (result == LOADER_LOADED)
+        s_trust_apply (self, &trust);
+    else
+    if (result == LOADER_RETRY) {
         if (ratelog_allow (self->reload_log, zclock_mono (), NULL))
             zsys_error ("broker: reload failed, keeping the previous trust, trying again "
                         "in a second: %s", error);
-        zstr_free (&error);
-        return 0;
     }
-    if (loaded == S_LOAD_REFUSED) {
+    else
         zsys_error ("broker: reload failed, keeping the previous trust: %s", error);
-        zstr_free (&error);
-        self->certs_mtime = s_mtime (certs);
-        self->crl_mtime = s_mtime (crl);
-        return 0;
-    }
-    //  A gateway the delta could not reach is forgotten (members.h)
-    bool revoked = members_push_directory (self->members, before, self->trust,
-                                         zclock_time () / 1000);
-    //  Revoked peers are told and dropped at once, not at the next heartbeat
-    s_heartbeat_timer (loop, timer_id, argument);
-    if (revoked && self->loop)
-        return s_rebind (self);
+    zstr_free (&error);
+    for (; forced && self->reloads_asked; self->reloads_asked--)
+        if (self->pipe)
+            zsock_signal (self->pipe, 0);
     return 0;
 }
 
-//  "RELOAD" (SIGHUP, see daemon.h) reloads the certificates and the
-//  revocation list now, whether or not their files look changed, and is
-//  answered with a signal; any other command ends the actor.
+//  "RELOAD" (SIGHUP, see daemon.h) reads the certificates and the
+//  revocation list again now, whether or not their files look changed,
+//  and is answered with a signal once that read has ended; any other
+//  command ends the actor.
 static int
 s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
@@ -491,10 +411,9 @@ s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
         return -1;
     SLUICE_INFO (self->level, "broker: SIGHUP: reloading the certificates and the "
                  "revocation list");
-    self->certs_mtime = self->crl_mtime = -1;      //  no file has this stamp
-    int rc = s_reload_timer (loop, 0, self);
-    zsock_signal (reader, 0);
-    return rc;
+    loader_reload (self->loader);
+    self->reloads_asked++;
+    return 0;
 }
 
 
@@ -552,7 +471,7 @@ s_bind_router (broker_t *self, char **error)
 //  that was revoked while connected, every connection is closed and the
 //  others come back through ZAP within a heartbeat, while the revoked one
 //  is refused there. If the new socket cannot be made (no descriptor
-//  left), the reload timer tries again every second.
+//  left), the rebind timer tries again every second.
 static int
 s_rebind (broker_t *self)
 {
@@ -690,7 +609,6 @@ broker_new (conf_t *conf, char **error)
     self->department_cap_log = ratelog_new (20, 10000);
     self->address_cap_log = ratelog_new (20, 10000);
     self->reload_log = ratelog_new (1, 10000);
-    s_set_caps (self);
     if (s_load_identity (self, error)) {
         broker_destroy (&self);
         return NULL;
@@ -702,10 +620,17 @@ broker_new (conf_t *conf, char **error)
                                conf_str (conf, "broker/crl"),
                                (size_t) conf_int (conf, "broker/order-limit"),
                                self->level, error);
-    if (!self->keeper || s_load_trust (self, error) != S_LOADED) {
+    truststore_t *trust = NULL;
+    if (self->keeper)
+        self->loader = loader_new (self->authority, conf_str (conf, "broker/certs"),
+                                   conf_str (conf, "broker/crl"), &trust, error);
+    if (!self->loader) {
         broker_destroy (&self);
         return NULL;
     }
+    s_trust_apply (self, &trust);
+    //  The caps count what is open by now: the registry, the loader
+    s_set_caps (self);
     //  The ZAP handler must be bound before the CURVE socket accepts anyone
     self->zap = zsock_new (ZMQ_REP);
     if (zsock_bind (self->zap, S_ZAP_ENDPOINT) != 0) {
@@ -729,6 +654,7 @@ broker_destroy (broker_t **self_p)
     if (*self_p) {
         broker_t *self = *self_p;
         zloop_destroy (&self->loop);
+        loader_destroy (&self->loader);
         connections_destroy (&self->connections);
         zsock_destroy (&self->router);
         zsock_destroy (&self->zap);
@@ -756,10 +682,12 @@ broker_run (broker_t *self, zsock_t *pipe)
     zloop_reader (self->loop, connections_socket (self->connections),
                   s_connections_event, self);
     zloop_reader (self->loop, self->zap, s_zap_event, self);
+    zloop_reader (self->loop, loader_socket (self->loader), s_loader_event, self);
+    self->pipe = pipe;
     if (pipe)
         zloop_reader (self->loop, pipe, s_pipe_event, self);
     zloop_timer (self->loop, (size_t) self->heartbeat_ms, 0, s_heartbeat_timer, self);
-    zloop_timer (self->loop, 1000, 0, s_reload_timer, self);
+    zloop_timer (self->loop, 1000, 0, s_rebind_timer, self);
     zloop_start (self->loop);
     SLUICE_INFO (self->level, "broker: stopping");
     return 0;

@@ -47,6 +47,8 @@ typedef struct _connections_t connections_t;
 connections_t *
     connections_new (zsock_t *router, const connections_caps_t *caps, int level);
 
+//  Stops watching (the router, which must still be open, is no longer
+//  monitored) and frees the records.
 void
     connections_destroy (connections_t **self_p);
 

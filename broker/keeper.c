@@ -326,7 +326,9 @@ s_list (s_request_t *request)
 }
 
 //  The authority's new revocation list, carried by a department's admin:
-//  verified, written where the broker loads it from. True if published.
+//  verified, written where the broker loads it from, and put in force in
+//  the trust of now, so that the next request is judged against it. True
+//  if published.
 static bool
 s_crl (s_request_t *request)
 {
@@ -353,6 +355,11 @@ s_crl (s_request_t *request)
             reason = "the broker cannot write its revocation list (broker/crl)";
             if (error)
                 zsys_error ("broker: %s", error);
+        }
+        else
+        if (truststore_set_crl (request->trust, &crl) != STATUS_OK) {
+            status = STATUS_INTERNAL;
+            reason = "the broker cannot put the list in force";
         }
         else {
             status = STATUS_OK;
@@ -610,7 +617,8 @@ keeper_test (bool verbose)
     assert (zsys_file_exists (crl_path));
     crl_t *held = crl_load (crl_path, NULL);
     assert (held && crl_version (held) == 2);
-    assert (truststore_set_crl (trust, &held) == STATUS_OK);
+    crl_destroy (&held);
+    assert (truststore_crl (trust) && crl_version (truststore_crl (trust)) == 2);
     assert (!s_test_handle (keeper, trust, s_test_request (tax, "crl", NULL, NULL, text),
                             "SH-PD-TAX done STALE"));
     zstr_free (&text);

@@ -54,8 +54,10 @@ int
 
 //  Handles a REGISTRY request from a registered department, judged against
 //  `trust` (borrowed, the trust of now): answers it and pushes what it
-//  registers through `send`. True if it published a new revocation list
-//  (the broker then reloads its trust at once).
+//  registers through `send`. True if it published a new revocation list:
+//  written to the broker's list file and put in force in `trust` (the
+//  broker then puts its trust in service again: the floor keeps the list,
+//  the directory carries it, revoked peers are dropped).
 bool
     keeper_handle (keeper_t *self, truststore_t *trust, const envelope_header_t *header,
                    envelope_t *envelope, keeper_send_fn *send, void *arg);

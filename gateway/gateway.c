@@ -514,16 +514,21 @@ s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
     envelope_destroy (&envelope);
 }
 
-//  Reads what is waiting on a link (up to S_BATCH_MAX messages), then
-//  commits the batch's audit records and sends the answers held back.
+//  Reads what is waiting on a link (up to S_BATCH_MAX messages, and for
+//  half a heartbeat at most), then commits the batch's audit records and
+//  sends the answers held back. The time bound lets the timers run between
+//  batches: a broker's whole directory (ten thousand certificates, each
+//  verified) waits on the link at once, and a gateway that read it in one
+//  batch would be silent for seconds, which the broker takes for gone.
 static int
 s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
     link_t *link = links_of (self->parts->links, reader);
     assert (link);
+    int64_t until = zclock_mono () + self->parts->heartbeat_ms / 2;
     for (int count = 0; count < S_BATCH_MAX; count++) {
-        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
+        if (count > 0 && (!(zsock_events (reader) & ZMQ_POLLIN) || zclock_mono () >= until))
             break;
         zmsg_t *msg = zmsg_recv (reader);
         if (!msg)

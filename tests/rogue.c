@@ -584,6 +584,12 @@ s_on_directory (s_rogue_t *self, envelope_t *envelope)
         self->welcomed = true;
         return true;
     }
+    //  Registered since the WELCOME: a directory of thousands takes longer
+    //  to verify than the broker waits for a word from a registered gateway
+    //  (five heartbeats), so each page taken is said, as a gateway's timer
+    //  does meanwhile
+    if (self->outcome.kind != S_BAD_REPLY)
+        s_send_own (self, MSG_HEARTBEAT, NULL, 0);
     return self->outcome.kind == S_BAD_REPLY;
 }
 

@@ -74,6 +74,7 @@
 #include "members.h"
 #include "keeper.h"
 #include "connections.h"
+#include "loader.h"
 #include "broker.h"
 #include "gateway.h"
 #include "version.h"
@@ -150,6 +151,7 @@ static const s_class_t s_classes [] = {
     { "zap", zap_test },
     { "directory", directory_test },
     { "connections", connections_test },
+    { "loader", loader_test },
     { "members", members_test },
     { "keeper", keeper_test },
     { "broker", broker_test },

@@ -43,9 +43,10 @@ static char s_dir [64];
 static zactor_t *s_broker, *s_gateway;
 static conf_t *s_broker_conf, *s_gateway_conf;
 
-//  At exit (libFuzzer's time is up): the daemons are stopped before czmq's
-//  own exit handler (registered before this one, so run after it) ends the
-//  context under their sockets, then their files removed
+//  At exit, before czmq's own shutdown (registered earlier, so run later):
+//  the daemons stop as they would on SIGTERM, their threads (the broker's
+//  reader of its trust among them) ending with them, not under a context
+//  that is going away
 static void
 s_cleanup (void)
 {
