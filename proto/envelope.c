@@ -32,6 +32,8 @@ static const s_type_row_t s_types [] = {
     { MSG_NOTICE,    "NOTICE",    true,  false },
     { MSG_RECEIPT,   "RECEIPT",   true,  false },
     { MSG_ALERT,     "ALERT",     true,  false },
+    { MSG_ACK,       "ACK",       true,  false },
+    { MSG_QUEUED,    "QUEUED",    false, false },
     { MSG_REGISTRY,  "REGISTRY",  false, false },
 };
 #define S_TYPES (sizeof (s_types) / sizeof (s_types [0]))
@@ -581,7 +583,8 @@ envelope_test (bool verbose)
     //  Between departments, version 1 carries three types, no other
     const int departmental [] = { MSG_QUERY, MSG_RESPONSE, MSG_ERROR };
     const int others [] = { MSG_HELLO, MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY,
-                            MSG_NOTICE, MSG_RECEIPT, MSG_ALERT, MSG_REGISTRY, 0, 99, 255 };
+                            MSG_NOTICE, MSG_RECEIPT, MSG_ALERT, MSG_ACK, MSG_QUEUED,
+                            MSG_REGISTRY, 0, 99, 255 };
     for (size_t index = 0; index < 3; index++)
         assert (envelope_type_departmental (departmental [index]));
     for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++)

@@ -37,6 +37,8 @@ typedef enum {
     MSG_NOTICE     = 16,    //  reserved: durable notices
     MSG_RECEIPT    = 17,    //  reserved: signed receipts
     MSG_ALERT      = 18,    //  reserved: alerts by topic
+    MSG_ACK        = 19,    //  reserved: a receipt acknowledged
+    MSG_QUEUED     = 20,    //  reserved: broker -> gateway, held durably
     MSG_REGISTRY   = 32     //  reserved: catalogs, agreements, orders
 } msg_type_t;
 

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include "status.h"
 #include "ident.h"
+#include "noticeid.h"
 #include "text.h"
 #include "codec.h"
 #include "fields.h"
@@ -84,6 +85,7 @@ typedef struct {
 static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
+    { "noticeid", noticeid_test },
     { "text", text_test },
     { "codec", codec_test },
     { "fields", fields_test },
