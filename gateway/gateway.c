@@ -461,7 +461,9 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         return;
     }
     status = envelope_open (envelope, box_key, cert_sign_public (sender));
-    if (status == STATUS_OK && !envelope_type_departmental (header->type)) {
+    bool served = header->type == MSG_QUERY || header->type == MSG_RESPONSE
+               || header->type == MSG_ERROR;
+    if (status == STATUS_OK && !served) {
         s_not_served (self, via, header, box_key);
         return;
     }

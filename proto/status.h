@@ -60,6 +60,16 @@ typedef enum {
     STATUS_PURPOSE_NOT_AGREED = 160,
     STATUS_ROLE_NOT_AGREED    = 161,
 
+    //  17x: notices and alerts, judged by the recipient's catalog and
+    //  subscriptions (at the sender, on the recipient's published copy)
+    STATUS_UNKNOWN_KIND       = 170,
+    STATUS_FIELD_MISSING      = 171,
+    STATUS_FIELD_TYPE         = 172,
+    STATUS_BASIS_REQUIRED     = 173,
+    STATUS_UNKNOWN_TOPIC      = 174,
+    STATUS_NOT_SUBSCRIBED     = 175,
+    STATUS_ALREADY_HANDLED    = 176,
+
     //  18x: roles in the federation
     STATUS_CERT_ROLE          = 180,  //  a valid certificate, but not of a department
 

@@ -19,6 +19,8 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "message.h"
+#include "notice.h"
+#include "topics.h"
 #include "statement.h"
 #include "statedb.h"
 #include "ledger.h"
@@ -97,6 +99,8 @@ static const s_class_t s_classes [] = {
     { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
+    { "notice", notice_test },
+    { "topics", topics_test },
     { "statement", statement_test },
     { "statedb", statedb_test },
     { "ledger", ledger_test },
