@@ -34,6 +34,7 @@
 #include "truststore.h"
 #include "certs_cmd.h"
 #include "item.h"
+#include "noticekind.h"
 #include "catalog.h"
 #include "catalog_pub.h"
 #include "rowpack.h"
@@ -114,6 +115,7 @@ static const s_class_t s_classes [] = {
     { "truststore", truststore_test },
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
+    { "noticekind", noticekind_test },
     { "catalog", catalog_test },
     { "catalog_pub", catalog_pub_test },
     { "rowpack", rowpack_test },
