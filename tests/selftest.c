@@ -66,6 +66,9 @@
 #include "startup.h"
 #include "regclient.h"
 #include "localops.h"
+#include "noticejournal.h"
+#include "notices.h"
+#include "noticelist.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_ask.h"
@@ -147,6 +150,9 @@ static const s_class_t s_classes [] = {
     { "startup", startup_test },
     { "regclient", regclient_test },
     { "localops", localops_test },
+    { "noticejournal", noticejournal_test },
+    { "notices", notices_test },
+    { "noticelist", noticelist_test },
     { "cli", cli_test },
     { "cli_out", cli_out_test },
     { "cli_ask", cli_ask_test },
