@@ -10,6 +10,7 @@
 #define S_CELLS     16
 
 struct _noticejournal_t {
+    uint8_t *data;              //  a copy: the unpacked digests point into it
     msgpack_unpacked unpacked;
     char texts [S_TEXTS][AUDIT_TEXT_MAX + 1];
     audit_record_t record;
@@ -71,8 +72,11 @@ noticejournal_read (const void *data, size_t size)
     noticejournal_t *self = (noticejournal_t *) zmalloc (sizeof (noticejournal_t));
     assert (self);
     msgpack_unpacked_init (&self->unpacked);
-    bool valid = data && codec_unpack ((const uint8_t *) data, size, &self->unpacked)
-                         == STATUS_OK;
+    self->data = (uint8_t *) malloc (size? size: 1);
+    assert (self->data);
+    if (size)
+        memcpy (self->data, data, size);
+    bool valid = data && codec_unpack (self->data, size, &self->unpacked) == STATUS_OK;
     const msgpack_object *array = &self->unpacked.data;
     valid = valid && array->type == MSGPACK_OBJECT_ARRAY && array->via.array.size == S_CELLS;
     const msgpack_object *cell = valid? array->via.array.ptr: NULL;
@@ -106,6 +110,7 @@ noticejournal_destroy (noticejournal_t **self_p)
     assert (self_p);
     if (*self_p) {
         msgpack_unpacked_destroy (&(*self_p)->unpacked);
+        free ((*self_p)->data);
         free (*self_p);
         *self_p = NULL;
     }
@@ -155,6 +160,10 @@ noticejournal_test (bool verbose)
     assert (back->msg_time_ms == record.msg_time_ms);
     assert (streq (back->officer, record.officer) && streq (back->key, record.key));
     assert (memcmp (back->request_digest, digest, AUDIT_DIGEST_SIZE) == 0);
+    //  It holds its own copy
+    memset (buffer.data, 0, buffer.size);
+    assert (memcmp (back->request_digest, digest, AUDIT_DIGEST_SIZE) == 0);
+    assert (streq (back->officer, record.officer));
     assert (back->response_digest == NULL);
     audit_record_t other = record;
     other.decision = "refused";

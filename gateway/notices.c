@@ -24,7 +24,7 @@ struct _notices_t {
     sqlite3_stmt *put_receipt, *supersede, *ack, *queued_copy, *queued_receipt;
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
     sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add, *journal_all;
-    sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe;
+    sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe, *outgoing;
 };
 
 static const char s_schema [] =
@@ -157,6 +157,9 @@ static const struct {
       "INSERT OR IGNORE INTO subscription (topic, since_ms) VALUES (?1, ?2)" },
     { offsetof (notices_t, unsubscribe),
       "DELETE FROM subscription WHERE topic = ?1" },
+    { offsetof (notices_t, outgoing),
+      "SELECT 1 FROM outbox WHERE copy = ?1 UNION ALL SELECT 1 FROM receipt_out"
+      " WHERE receipt = ?1" },
 };
 #define S_PREPARED (sizeof (s_prepared) / sizeof (s_prepared [0]))
 
@@ -300,6 +303,16 @@ notices_begin (notices_t *self)
     return 0;
 }
 
+void
+notices_rollback (notices_t *self)
+{
+    assert (self);
+    if (self->in_transaction)
+        sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    self->in_transaction = false;
+    self->journal_deleted = 0;          //  what was deleted in it is there again
+}
+
 bool
 notices_pending (notices_t *self)
 {
@@ -318,9 +331,8 @@ notices_commit (notices_t *self, char **error)
         return 0;
     status_set_error (error, "%s: cannot write the notice store: %s", self->path,
                       sqlite3_errmsg (self->db));
-    sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
-    //  What was deleted in it is there again
-    self->journal_deleted = 0;
+    self->in_transaction = true;
+    notices_rollback (self);
     return -1;
 }
 
@@ -719,6 +731,14 @@ s_count (sqlite3_stmt *stmt)
     int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
     s_reset (stmt);
     return count;
+}
+
+bool
+notices_outgoing (notices_t *self, const uint8_t *id)
+{
+    assert (self && id);
+    s_bind_id (self->outgoing, 1, id);
+    return s_count (self->outgoing) == 1;
 }
 
 int64_t

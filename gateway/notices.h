@@ -116,6 +116,10 @@ void
 int
     notices_begin (notices_t *self);
 
+//  Rolls the open transaction back (nothing of it happened).
+void
+    notices_rollback (notices_t *self);
+
 //  True if a transaction is open.
 bool
     notices_pending (notices_t *self);
@@ -218,6 +222,10 @@ zlistx_t *
 //  The topics subscribed to, in name order (a fresh list of strings).
 zlist_t *
     notices_topics (notices_t *self);
+
+//  True if `id` is a copy or a receipt we send.
+bool
+    notices_outgoing (notices_t *self, const uint8_t *id);
 
 //  New copies of `type` not taken yet.
 int64_t

@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 //  The most rows one table may have
-#define FIELDS_ROWS_MAX 24
+#define FIELDS_ROWS_MAX 32
 
 //  What a row's value is, and where the record keeps it. "Borrowed" values
 //  point into the unpacked input, which the record holds (FIELDS_TABLE_

@@ -69,6 +69,8 @@
 #include "noticejournal.h"
 #include "notices.h"
 #include "noticelist.h"
+#include "noticing.h"
+#include "noticeops.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_ask.h"
@@ -153,6 +155,8 @@ static const s_class_t s_classes [] = {
     { "noticejournal", noticejournal_test },
     { "notices", notices_test },
     { "noticelist", noticelist_test },
+    { "noticing", noticing_test },
+    { "noticeops", noticeops_test },
     { "cli", cli_test },
     { "cli_out", cli_out_test },
     { "cli_ask", cli_ask_test },
