@@ -4,7 +4,6 @@
 #include "noticeops.h"
 #include "localops.h"
 #include "noticekind.h"
-#include "asking.h"
 #include "codec.h"
 #include "names.h"
 #include "status.h"
@@ -54,7 +53,6 @@ struct _noticeops_t {
     regclient_t *registry;
     zlistx_t *wanted;               //  s_wanted_t, for the directory
     zlistx_t *waiters;              //  s_waiter_t
-    int64_t listed_at;              //  the directory came last (monotonic)
     bool republish;                 //  the subscriptions changed
 };
 
@@ -428,9 +426,8 @@ static bool
 s_decide (noticeops_t *self, s_wanted_t *wanted, bool final)
 {
     if (wanted->alert) {
-        //  On a directory at most a little old: subscriptions change
-        if (!final && (!self->listed_at || zclock_mono () - self->listed_at
-                                           > ASKING_CATALOGS_FRESH_MS))
+        //  On a directory fetched for it: subscriptions change
+        if (!final)
             return false;
         s_accept_alert (self, wanted);
         return true;
@@ -605,8 +602,6 @@ void
 noticeops_catalogs (noticeops_t *self, bool listed)
 {
     assert (self);
-    if (listed)
-        self->listed_at = zclock_mono ();
     s_wanted_t *wanted;
     while ((wanted = (s_wanted_t *) zlistx_detach (self->wanted, NULL))) {
         s_decide (self, wanted, true);
@@ -923,24 +918,30 @@ noticeops_expire (noticeops_t *self)
 {
     assert (self);
     int64_t now = zclock_mono ();
-    s_waiter_t *waiter = (s_waiter_t *) zlistx_first (self->waiters);
-    while (waiter) {
-        s_waiter_t *next = (s_waiter_t *) zlistx_next (self->waiters);
+    zlistx_t *waiting = s_list ((zlistx_destructor_fn *) s_waiter_destroy);
+    s_waiter_t *waiter;
+    while ((waiter = (s_waiter_t *) zlistx_detach (self->waiters, NULL))) {
         if (now >= waiter->expires) {
             s_wake (self, waiter->reply_to, true);
-            zlistx_delete (self->waiters, zlistx_find (self->waiters, waiter));
+            s_waiter_destroy (&waiter);
         }
-        waiter = next;
+        else
+            zlistx_add_end (waiting, waiter);
     }
-    s_wanted_t *wanted = (s_wanted_t *) zlistx_first (self->wanted);
-    while (wanted) {
-        s_wanted_t *next = (s_wanted_t *) zlistx_next (self->wanted);
+    zlistx_destroy (&self->waiters);
+    self->waiters = waiting;
+    zlistx_t *wanting = s_list ((zlistx_destructor_fn *) s_wanted_destroy);
+    s_wanted_t *wanted;
+    while ((wanted = (s_wanted_t *) zlistx_detach (self->wanted, NULL))) {
         if (now >= wanted->expires) {
             s_decide (self, wanted, true);
-            zlistx_delete (self->wanted, zlistx_find (self->wanted, wanted));
+            s_wanted_destroy (&wanted);
         }
-        wanted = next;
+        else
+            zlistx_add_end (wanting, wanted);
     }
+    zlistx_destroy (&self->wanted);
+    self->wanted = wanting;
 }
 
 noticeops_t *

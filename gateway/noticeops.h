@@ -8,7 +8,7 @@
                     notice id once the copies and their records are
                     durable; the copies go then, and again until receipted
     alert-raise     one copy to every department whose published catalog
-                    subscribes to the topic (a directory at most 10 s old)
+                    subscribes to the topic (in a directory fetched for it)
     notice-take     the new notices, each marked received (its receipt goes)
     alert-take      the same for alerts
     notice-feedback an officer's feedback: handled, with a result

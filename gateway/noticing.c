@@ -448,18 +448,21 @@ noticing_release (noticing_t *self, bool durable)
 {
     assert (self);
     startup_t *parts = self->parts;
-    s_record_t *held = (s_record_t *) zlistx_first (self->unaudited);
+    zlistx_t *kept = s_list ((zlistx_destructor_fn *) s_record_destroy);
+    s_record_t *held;
     int64_t done = 0;
-    while (held) {
-        s_record_t *next = (s_record_t *) zlistx_next (self->unaudited);
+    while ((held = (s_record_t *) zlistx_detach (self->unaudited, NULL))) {
         if (held->appended && durable) {
             done = held->id > done? held->id: done;
-            zlistx_delete (self->unaudited, zlistx_find (self->unaudited, held));
+            s_record_destroy (&held);
         }
-        else
+        else {
             held->appended = false;     //  dropped with the batch: again next time
-        held = next;
+            zlistx_add_end (kept, held);
+        }
     }
+    zlistx_destroy (&self->unaudited);
+    self->unaudited = kept;
     if (done)
         notices_journal_done (self->store, done);
     zmsg_t *frames;
