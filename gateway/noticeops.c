@@ -218,6 +218,13 @@ s_judge_notice (noticeops_t *self, s_wanted_t *wanted, bool final, zlistx_t *cop
         msgpack_packer pk;
         msgpack_packer_init (&pk, &copy->typed, msgpack_sbuffer_write);
         status = noticekind_check (kind, wanted->subject, &input, &pk, &verdict);
+        if (status == STATUS_UNKNOWN_KIND && !published
+        &&  !links_registered (self->parts->links)) {
+            status = STATUS_NOT_REGISTERED;
+            snprintf (verdict.reason, sizeof (verdict.reason), "no catalog of %s is held "
+                      "here, and no broker is registered to fetch it", copy->to);
+        }
+        else
         if (status == STATUS_UNKNOWN_KIND && !published)
             snprintf (verdict.reason, sizeof (verdict.reason), "no catalog of %s is "
                       "published: it accepts no notices", copy->to);

@@ -951,6 +951,44 @@ noticing_test (bool verbose)
     assert (noticing_backoff (1, true) == 60000 && noticing_backoff (7, true) == 3600000);
     assert (noticing_carries (MSG_NOTICE) && noticing_carries (MSG_ACK));
     assert (!noticing_carries (MSG_QUERY) && !noticing_carries (MSG_QUEUED));
+    char shown [NOTICE_KEY_MAX + 1];
+    noticing_key_shown ("resident-id", "11010519491231002X", shown);
+    assert (streq (shown, "110105********002X"));
+    noticing_key_shown ("uscc", "91310115MA1K3BTP2B", shown);
+    assert (streq (shown, "91310115MA1K3BTP2B"));
+
+    //  A step the store holds but the audit log lacks (the gateway stopped
+    //  between the two commits) is recorded when it starts again, once
+    startup_test_t test;
+    startup_test_setup (&test, "noticing");
+    startup_t *parts = test.parts;
+    noticing_t *self = noticing_new (parts);
+    assert (!noticing_pending (self));
+    char msgid [33];
+    audit_record_t record = auditrecord_example (2, msgid);
+    record.direction = "notice-in";
+    assert (noticing_record (self, &record) == 0 && noticing_pending (self));
+    assert (notices_commit (parts->notices, NULL) == 0);
+    noticing_destroy (&self);
+    uint64_t before = audit_count (parts->audit);
+    self = noticing_new (parts);
+    assert (noticing_pending (self));
+    assert (noticing_prepare (self) == 0 && audit_count (parts->audit) == before + 1);
+    assert (audit_commit (parts->audit, NULL) == 0);
+    noticing_release (self, true);
+    assert (!noticing_pending (self));
+    noticing_destroy (&self);
+    //  Started again, the journal's record is in the log: not again
+    self = noticing_new (parts);
+    assert (!noticing_pending (self) && audit_count (parts->audit) == before + 1);
+    //  A batch whose store cannot commit leaves nothing: no record
+    assert (noticing_record (self, &record) == 0);
+    noticing_failed (self);
+    assert (noticing_prepare (self) == -1);
+    noticing_release (self, false);
+    assert (audit_pending (parts->audit) == 0 && !noticing_pending (self));
+    noticing_destroy (&self);
+    startup_test_teardown (&test);
     if (verbose)
         printf ("OK\n");
 }
