@@ -112,6 +112,45 @@ s_pack_rows (sqlite3_stmt *stmt, msgpack_packer *pk)
     return count;
 }
 
+//  Prepares *sql_p (freed), binds its parameters as `bind` says, and packs
+//  its rows; an empty array if it cannot be prepared. The count, or -1.
+static int64_t
+s_pack_query (sqlite3 *db, char **sql_p, void (*bind) (sqlite3_stmt *, const void *),
+              const void *arg, msgpack_packer *pk)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t count = -1;
+    if (sqlite3_prepare_v2 (db, *sql_p, -1, &stmt, NULL) == SQLITE_OK) {
+        bind (stmt, arg);
+        count = s_pack_rows (stmt, pk);
+    }
+    else
+        msgpack_pack_array (pk, 0);
+    sqlite3_finalize (stmt);
+    zstr_free (sql_p);
+    return count;
+}
+
+//  A listing's parameters: ?1 now, ?2 the type, ?3 the notice id, ?4 max
+static void
+s_bind_filter (sqlite3_stmt *stmt, const void *arg)
+{
+    const notices_filter_t *filter = (const notices_filter_t *) arg;
+    sqlite3_bind_int64 (stmt, 1, filter->now_ms);
+    sqlite3_bind_int (stmt, 2, filter->type);
+    if (filter->notice)
+        sqlite3_bind_blob (stmt, 3, filter->notice, NOTICEID_BYTES, SQLITE_STATIC);
+    size_t max = filter->max && filter->max < NOTICES_LIST_MAX? filter->max: NOTICES_LIST_MAX;
+    sqlite3_bind_int64 (stmt, 4, (int64_t) max);
+}
+
+//  The rates' parameter: ?1 the type
+static void
+s_bind_type (sqlite3_stmt *stmt, const void *arg)
+{
+    sqlite3_bind_int (stmt, 1, *(const int *) arg);
+}
+
 int64_t
 noticelist_pack (sqlite3 *db, const notices_filter_t *filter, msgpack_packer *pk)
 {
@@ -132,23 +171,7 @@ noticelist_pack (sqlite3 *db, const notices_filter_t *filter, msgpack_packer *pk
         " ORDER BY %s DESC, rowid DESC LIMIT ?4", columns,
         filter->sent? "outbox": "inbox", pending, overdue,
         filter->sent? "created_ms": "arrived_ms");
-    sqlite3_stmt *stmt = NULL;
-    int64_t count = -1;
-    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64 (stmt, 1, filter->now_ms);
-        sqlite3_bind_int (stmt, 2, filter->type);
-        if (filter->notice)
-            sqlite3_bind_blob (stmt, 3, filter->notice, NOTICEID_BYTES, SQLITE_STATIC);
-        size_t max = filter->max && filter->max < NOTICES_LIST_MAX? filter->max:
-                     NOTICES_LIST_MAX;
-        sqlite3_bind_int64 (stmt, 4, (int64_t) max);
-        count = s_pack_rows (stmt, pk);
-    }
-    else
-        msgpack_pack_array (pk, 0);
-    sqlite3_finalize (stmt);
-    zstr_free (&sql);
-    return count;
+    return s_pack_query (db, &sql, s_bind_filter, filter, pk);
 }
 
 int64_t
@@ -170,17 +193,7 @@ noticelist_stats (sqlite3 *db, int type, msgpack_packer *pk)
         " UNION ALL SELECT * FROM (SELECT '%s', subject," S_FIGURES
         " FROM outbox WHERE type = ?1 GROUP BY subject ORDER BY subject)",
         type == MSG_NOTICE? "kind": "topic");
-    sqlite3_stmt *stmt = NULL;
-    int64_t count = -1;
-    if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int (stmt, 1, type);
-        count = s_pack_rows (stmt, pk);
-    }
-    else
-        msgpack_pack_array (pk, 0);
-    sqlite3_finalize (stmt);
-    zstr_free (&sql);
-    return count;
+    return s_pack_query (db, &sql, s_bind_type, &type, pk);
 }
 
 

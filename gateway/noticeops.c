@@ -90,15 +90,6 @@ s_waiter_destroy (s_waiter_t **waiter_p)
     }
 }
 
-static zlistx_t *
-s_list (zlistx_destructor_fn *destructor)
-{
-    zlistx_t *list = zlistx_new ();
-    assert (list);
-    zlistx_set_destructor (list, destructor);
-    return list;
-}
-
 
 //  --------------------------------------------------------------------------
 //  Replies
@@ -379,7 +370,7 @@ s_subscribers (noticeops_t *self, s_wanted_t *wanted, zlistx_t *copies)
 static void
 s_accept_alert (noticeops_t *self, s_wanted_t *wanted)
 {
-    zlistx_t *copies = s_list ((zlistx_destructor_fn *) s_copy_to_destroy);
+    zlistx_t *copies = noticing_list ((zlistx_destructor_fn *) s_copy_to_destroy);
     s_subscribers (self, wanted, copies);
     if (zlistx_size (copies) == 0) {
         char reason [128];
@@ -439,7 +430,7 @@ s_decide (noticeops_t *self, s_wanted_t *wanted, bool final)
         s_accept_alert (self, wanted);
         return true;
     }
-    zlistx_t *copies = s_list ((zlistx_destructor_fn *) s_copy_to_destroy);
+    zlistx_t *copies = noticing_list ((zlistx_destructor_fn *) s_copy_to_destroy);
     char reason [NOTICE_REASON_MAX + 1] = "", field [NOTICE_NAME_MAX + 1] = "";
     int status = s_judge_notice (self, wanted, final, copies, reason, field);
     if (status == STATUS_OK)
@@ -739,7 +730,7 @@ void
 noticeops_take (noticeops_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     assert (self && request);
-    zlistx_t *taken = s_list ((zlistx_destructor_fn *) zstr_free);
+    zlistx_t *taken = noticing_list ((zlistx_destructor_fn *) zstr_free);
     int type = s_type (request);
     int64_t now = zclock_time ();
     size_t max = request->max? (size_t) request->max: S_TAKE_DEFAULT;
@@ -925,7 +916,7 @@ noticeops_expire (noticeops_t *self)
 {
     assert (self);
     int64_t now = zclock_mono ();
-    zlistx_t *waiting = s_list ((zlistx_destructor_fn *) s_waiter_destroy);
+    zlistx_t *waiting = noticing_list ((zlistx_destructor_fn *) s_waiter_destroy);
     s_waiter_t *waiter;
     while ((waiter = (s_waiter_t *) zlistx_detach (self->waiters, NULL))) {
         if (now >= waiter->expires) {
@@ -937,7 +928,7 @@ noticeops_expire (noticeops_t *self)
     }
     zlistx_destroy (&self->waiters);
     self->waiters = waiting;
-    zlistx_t *wanting = s_list ((zlistx_destructor_fn *) s_wanted_destroy);
+    zlistx_t *wanting = noticing_list ((zlistx_destructor_fn *) s_wanted_destroy);
     s_wanted_t *wanted;
     while ((wanted = (s_wanted_t *) zlistx_detach (self->wanted, NULL))) {
         if (now >= wanted->expires) {
@@ -963,8 +954,8 @@ noticeops_new (startup_t *parts, noticing_t *noticing, catalogs_t *catalogs,
     self->store = noticing_store (noticing);
     self->catalogs = catalogs;
     self->registry = registry;
-    self->wanted = s_list ((zlistx_destructor_fn *) s_wanted_destroy);
-    self->waiters = s_list ((zlistx_destructor_fn *) s_waiter_destroy);
+    self->wanted = noticing_list ((zlistx_destructor_fn *) s_wanted_destroy);
+    self->waiters = noticing_list ((zlistx_destructor_fn *) s_waiter_destroy);
     noticing_on_release (noticing, s_released, self);
     return self;
 }

@@ -162,6 +162,10 @@ int
 void
     noticing_key_shown (const char *key_type, const char *key, char *shown);
 
+//  A fresh list that destroys its items with `destructor`.
+zlistx_t *
+    noticing_list (zlistx_destructor_fn *destructor);
+
 //  The wait before try `tries` (1: the first resend), once QUEUED or not.
 int64_t
     noticing_backoff (uint32_t tries, bool queued);

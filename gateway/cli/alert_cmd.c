@@ -77,9 +77,6 @@ static const cli_option_t s_list_options [] = {
     { NULL }
 };
 
-static const cli_exit_use_t s_list_exits [] = {
-    { CLI_EXIT_OK, "listed" }, { CLI_EXIT_FAILED, "no answer from the gateway" }, { 0, NULL }
-};
 
 static int
 s_take (cli_t *cli)
@@ -116,13 +113,6 @@ s_stats (cli_t *cli)
     cli_show_t show = { CLI_SHOW_ROWS, columns };
     return cli_ask_show (cli, &request, S_WAIT_MS, &show);
 }
-
-static const cli_option_t s_stats_options [] = {
-    CLI_ASK_OPTIONS,
-    CLI_ASK_TIMEOUT ("15000"),
-    CLI_JSON_OPTION ("the rows"),
-    { NULL }
-};
 
 static int
 s_subscribe (cli_t *cli)
@@ -180,7 +170,7 @@ static const cli_command_t s_list_command = {
     "list", "alerts raised and received, with their state", s_list, s_list_options, NULL,
     "Alerts this department raised (one row per subscriber) and received,\n"
     "newest first, with their state.\n",
-    s_list_exits, "sluice alert list --config msa/gateway.cfg --received\n"
+    notice_cmd_list_exits, "sluice alert list --config msa/gateway.cfg --received\n"
 };
 
 static const cli_command_t s_take_command = {
@@ -188,15 +178,15 @@ static const cli_command_t s_take_command = {
     NULL,
     "Gives the alerts delivered here and not taken yet, and marks each\n"
     "received: its receipt goes to the department that raised it.\n",
-    s_list_exits, "sluice alert take --config tax/gateway.cfg\n"
+    notice_cmd_list_exits, "sluice alert take --config tax/gateway.cfg\n"
 };
 
 static const cli_command_t s_stats_command = {
     "stats", "who has the alerts raised here: receipts per department", s_stats,
-    s_stats_options, NULL,
+    notice_cmd_rows_options, NULL,
     "For the alerts this department raised: how many reached each state, per\n"
     "subscriber and per topic, and the share delivered, in percent.\n",
-    s_list_exits, "sluice alert stats --config fda/gateway.cfg\n"
+    notice_cmd_list_exits, "sluice alert stats --config fda/gateway.cfg\n"
 };
 
 static const cli_command_t s_subscribe_command = {

@@ -173,7 +173,7 @@ static const cli_option_t s_list_options [] = {
     { NULL }
 };
 
-static const cli_exit_use_t s_list_exits [] = {
+const cli_exit_use_t notice_cmd_list_exits [] = {
     { CLI_EXIT_OK, "listed" }, { CLI_EXIT_FAILED, "no answer from the gateway" }, { 0, NULL }
 };
 
@@ -308,7 +308,7 @@ static const cli_exit_use_t s_wait_exits [] = {
     { CLI_EXIT_FAILED, "no answer from the gateway" }, { 0, NULL }
 };
 
-static const cli_option_t s_stats_options [] = {
+const cli_option_t notice_cmd_rows_options [] = {
     CLI_ASK_OPTIONS,
     CLI_ASK_TIMEOUT ("15000"),
     CLI_JSON_OPTION ("the rows"),
@@ -351,7 +351,7 @@ static const cli_command_t s_list_command = {
     "Notices this department sent (one row per recipient) and received, newest\n"
     "first, with their state: sent (no receipt yet), delivered, received,\n"
     "handled or refused.\n",
-    s_list_exits, "sluice notice list --config msa/gateway.cfg --sent --pending\n"
+    notice_cmd_list_exits, "sluice notice list --config msa/gateway.cfg --sent --pending\n"
 };
 
 static const cli_command_t s_show_command = {
@@ -387,12 +387,12 @@ static const cli_command_t s_wait_command = {
 };
 
 static const cli_command_t s_stats_command = {
-    "stats", "receipt rates, per recipient and per kind", s_stats, s_stats_options,
+    "stats", "receipt rates, per recipient and per kind", s_stats, notice_cmd_rows_options,
     NULL,
     "For the notices this department sent: how many reached each state, per\n"
     "recipient and per kind, and the receipt rate (接收率): received or handled,\n"
     "in percent of those sent.\n",
-    s_list_exits, "sluice notice stats --config msa/gateway.cfg\n"
+    notice_cmd_list_exits, "sluice notice stats --config msa/gateway.cfg\n"
 };
 
 static const cli_command_t *const s_commands [] = {

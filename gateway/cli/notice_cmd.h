@@ -9,6 +9,11 @@
 
 extern const cli_command_t notice_cmd;
 
+//  What a listing's exit codes mean, and the options of one that takes no
+//  others (sluice notice, sluice alert)
+extern const cli_exit_use_t notice_cmd_list_exits [];
+extern const cli_option_t notice_cmd_rows_options [];
+
 //  Sends a notice-send or alert-raise request and shows the answer: "WHAT
 //  ID: what the gateway said", then each copy's recipient; with --json the
 //  whole reply. Returns the exit code.

@@ -126,6 +126,22 @@ s_check_keys (const char *list)
     return count? NULL: "names no key type";
 }
 
+//  What is wrong with one key of a node, by its row (NULL: a key of
+//  another node, named by `keys`), before its value is read: NULL if
+//  nothing. Marks the row seen.
+static const char *
+s_key_problem (const s_key_row_t *row, bool *seen, zconfig_t *child, const char *keys)
+{
+    if (!row)
+        return keys;
+    if (seen [row->key])
+        return "is given twice";
+    if (zconfig_child (child))
+        return "cannot have children";
+    seen [row->key] = true;
+    return s_check_text (zconfig_value (child), row->max_size);
+}
+
 static int
 s_field_load (noticekind_field_t *field, const char *kind, zconfig_t *node, char **error)
 {
@@ -133,18 +149,9 @@ s_field_load (noticekind_field_t *field, const char *kind, zconfig_t *node, char
     for (zconfig_t *child = zconfig_child (node); child; child = zconfig_next (child)) {
         const char *key = zconfig_name (child), *value = zconfig_value (child);
         const s_key_row_t *row = s_lookup (s_field_keys, S_ROWS (s_field_keys), key);
-        const char *problem = NULL;
-        if (!row)
-            problem = "is not a key of a notice's field (type, required, description)";
-        else
-        if (seen [row->key])
-            problem = "is given twice";
-        else
-        if (zconfig_child (child))
-            problem = "cannot have children";
-        else
-        if ((problem = s_check_text (value, row->max_size)) == NULL) {
-            seen [row->key] = true;
+        const char *problem = s_key_problem (row, seen, child, "is not a key of a "
+                                             "notice's field (type, required, description)");
+        if (!problem) {
             if (row->key == S_FIELD_TYPE && !(field->type = s_type (value)))
                 problem = "is not text, integer, real, date or boolean";
             else
@@ -198,19 +205,9 @@ s_kind_key (noticekind_t *self, zconfig_t *child, bool *seen, char **error)
         return s_field_load (field, self->name, child, error);
     }
     const s_key_row_t *row = s_lookup (s_kind_keys, S_ROWS (s_kind_keys), key);
-    const char *problem = NULL;
-    if (!row)
-        problem = "is not a key of a notice (title, description, keys, "
-                  "basis-required, field)";
-    else
-    if (seen [row->key])
-        problem = "is given twice";
-    else
-    if (zconfig_child (child))
-        problem = "cannot have children";
-    else
-    if ((problem = s_check_text (value, row->max_size)) == NULL) {
-        seen [row->key] = true;
+    const char *problem = s_key_problem (row, seen, child, "is not a key of a notice "
+                                         "(title, description, keys, basis-required, field)");
+    if (!problem) {
         if (row->key == S_TITLE)
             self->title = strdup (value);
         else
