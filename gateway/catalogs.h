@@ -39,6 +39,10 @@ const msgpack_object *
 size_t
     catalogs_size (catalogs_t *self);
 
+//  The departments whose catalogs are held (a fresh list of strings).
+zlist_t *
+    catalogs_departments (catalogs_t *self);
+
 void
     catalogs_test (bool verbose);
 

@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include "status.h"
 #include "ident.h"
+#include "noticeid.h"
 #include "text.h"
 #include "codec.h"
 #include "fields.h"
@@ -18,6 +19,8 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "message.h"
+#include "notice.h"
+#include "topics.h"
 #include "statement.h"
 #include "statedb.h"
 #include "ledger.h"
@@ -31,6 +34,7 @@
 #include "truststore.h"
 #include "certs_cmd.h"
 #include "item.h"
+#include "noticekind.h"
 #include "catalog.h"
 #include "catalog_pub.h"
 #include "rowpack.h"
@@ -62,6 +66,11 @@
 #include "startup.h"
 #include "regclient.h"
 #include "localops.h"
+#include "noticejournal.h"
+#include "notices.h"
+#include "noticelist.h"
+#include "noticing.h"
+#include "noticeops.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_ask.h"
@@ -84,6 +93,7 @@ typedef struct {
 static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
+    { "noticeid", noticeid_test },
     { "text", text_test },
     { "codec", codec_test },
     { "fields", fields_test },
@@ -95,6 +105,8 @@ static const s_class_t s_classes [] = {
     { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
+    { "notice", notice_test },
+    { "topics", topics_test },
     { "statement", statement_test },
     { "statedb", statedb_test },
     { "ledger", ledger_test },
@@ -108,6 +120,7 @@ static const s_class_t s_classes [] = {
     { "truststore", truststore_test },
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
+    { "noticekind", noticekind_test },
     { "catalog", catalog_test },
     { "catalog_pub", catalog_pub_test },
     { "rowpack", rowpack_test },
@@ -139,6 +152,11 @@ static const s_class_t s_classes [] = {
     { "startup", startup_test },
     { "regclient", regclient_test },
     { "localops", localops_test },
+    { "noticejournal", noticejournal_test },
+    { "notices", notices_test },
+    { "noticelist", noticelist_test },
+    { "noticing", noticing_test },
+    { "noticeops", noticeops_test },
     { "cli", cli_test },
     { "cli_out", cli_out_test },
     { "cli_ask", cli_ask_test },
