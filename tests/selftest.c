@@ -8,6 +8,7 @@
 #include "status.h"
 #include "ident.h"
 #include "noticeid.h"
+#include "queued.h"
 #include "text.h"
 #include "codec.h"
 #include "fields.h"
@@ -71,6 +72,7 @@
 #include "zap.h"
 #include "directory.h"
 #include "members.h"
+#include "queue.h"
 #include "keeper.h"
 #include "connections.h"
 #include "broker.h"
@@ -97,6 +99,7 @@ static const s_class_t s_classes [] = {
     { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
+    { "queued", queued_test },
     { "statement", statement_test },
     { "statedb", statedb_test },
     { "ledger", ledger_test },
@@ -148,6 +151,7 @@ static const s_class_t s_classes [] = {
     { "zap", zap_test },
     { "directory", directory_test },
     { "connections", connections_test },
+    { "queue", queue_test },
     { "members", members_test },
     { "keeper", keeper_test },
     { "broker", broker_test },
