@@ -73,6 +73,7 @@
 #include "directory.h"
 #include "members.h"
 #include "queue.h"
+#include "relay.h"
 #include "keeper.h"
 #include "connections.h"
 #include "broker.h"
@@ -153,6 +154,7 @@ static const s_class_t s_classes [] = {
     { "connections", connections_test },
     { "queue", queue_test },
     { "members", members_test },
+    { "relay", relay_test },
     { "keeper", keeper_test },
     { "broker", broker_test },
     { "gateway", gateway_test },
