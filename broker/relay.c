@@ -7,6 +7,11 @@
 #include "ratelog.h"
 #include "status.h"
 #include "conf.h"
+#include "message.h"
+#include "noticeid.h"
+#include "statedb.h"
+#include "authority.h"
+#include <sodium.h>
 
 //  A department's backlog goes at most this much per heartbeat: well
 //  within a connection's queue (broker/queue-limit is 10 or more
@@ -448,6 +453,153 @@ relay_tick (relay_t *self)
 //  --------------------------------------------------------------------------
 //  Self-test
 
+//  A gateway's side of the test: its certificate and its DEALER
+typedef struct {
+    cert_t *cert;
+    zsock_t *dealer;
+    zframe_t *routing;
+} s_test_gateway_t;
+
+static void
+s_test_gateway (s_test_gateway_t *gateway, const char *department, const char *identity,
+                authority_t *authority, truststore_t *trust, zsock_t *router)
+{
+    int64_t now = zclock_time () / 1000;
+    gateway->cert = cert_new (department, department, CERT_ROLE_DEPARTMENT, 3, 1,
+                              now - 60, now + 86400, NULL);
+    assert (gateway->cert);
+    cert_sign_by (gateway->cert, authority);
+    cert_t *copy = cert_dup (gateway->cert);
+    assert (truststore_add (trust, &copy) == STATUS_OK);
+    gateway->dealer = zsock_new (ZMQ_DEALER);
+    assert (gateway->dealer);
+    zsock_set_identity (gateway->dealer, identity);
+    zsock_set_rcvtimeo (gateway->dealer, 1000);
+    assert (zsock_connect (gateway->dealer, "inproc://relay-test") == 0);
+    gateway->routing = zframe_new (identity, strlen (identity));
+    //  The router learns the dealer's identity from its first message
+    zstr_send (gateway->dealer, "hi");
+    zmsg_t *first = zmsg_recv (router);
+    zmsg_destroy (&first);
+}
+
+//  The gateway says HELLO and is welcomed
+static void
+s_test_register (s_test_gateway_t *gateway, members_t *members)
+{
+    envelope_t *hello = envelope_new (MSG_HELLO, cert_department (gateway->cert), "");
+    const uint8_t empty_map [] = { 0x80 };
+    assert (hello && envelope_seal (hello, empty_map, 1, cert_sign_secret (gateway->cert),
+                                    NULL) == 0);
+    assert (members_register (members, gateway->routing, envelope_header (hello), hello)
+            == 0);
+    envelope_destroy (&hello);
+    zmsg_t *welcome = zmsg_recv (gateway->dealer);
+    assert (welcome);
+    zmsg_destroy (&welcome);
+}
+
+//  The next message the gateway gets: its header, and its frames if asked
+//  for; the type, or -1 if none comes within `timeout_ms`
+static int
+s_test_next (s_test_gateway_t *gateway, int timeout_ms, envelope_header_t *header,
+             zmsg_t **frames_p)
+{
+    zsock_set_rcvtimeo (gateway->dealer, timeout_ms);
+    zmsg_t *msg = zmsg_recv (gateway->dealer);
+    if (!msg)
+        return -1;
+    assert (zmsg_size (msg) == 2);
+    assert (envelope_header_decode (zframe_data (zmsg_first (msg)),
+                                    zframe_size (zmsg_first (msg)), header) == STATUS_OK);
+    if (frames_p)
+        *frames_p = msg;
+    else
+        zmsg_destroy (&msg);
+    return header->type;
+}
+
+//  A sealed message of `type` and id `id` from one gateway to another,
+//  as its frames
+static zmsg_t *
+s_test_message (int type, const uint8_t *id, s_test_gateway_t *from, const char *to,
+                cert_t *recipient)
+{
+    envelope_t *envelope = envelope_new (type, cert_department (from->cert), to);
+    assert (envelope);
+    memcpy (envelope_header_mut (envelope)->id, id, ENVELOPE_ID_BYTES);
+    uint8_t key [ENVELOPE_KEY_BYTES];
+    assert (crypto_box_beforenm (key, cert_box_public (recipient),
+                                 cert_box_secret (from->cert)) == 0);
+    const uint8_t payload [] = { 0x81, 0xa1, 'x', 0x01 };
+    assert (envelope_seal (envelope, payload, sizeof (payload),
+                           cert_sign_secret (from->cert), key) == 0);
+    zmsg_t *frames = envelope_encode (envelope);
+    envelope_destroy (&envelope);
+    return frames;
+}
+
+//  Hands the message to the relay as the broker does, from `from`
+static void
+s_test_handle (relay_t *relay, truststore_t *trust, s_test_gateway_t *from,
+               zmsg_t *frames)
+{
+    envelope_header_t header;
+    assert (envelope_header_decode (zframe_data (zmsg_first (frames)),
+                                    zframe_size (zmsg_first (frames)), &header)
+            == STATUS_OK);
+    zmsg_t *msg = zmsg_dup (frames);
+    relay_handle (relay, trust, from->routing, &msg, &header);
+    assert (!msg);
+}
+
+//  The broker's answer the gateway gets next: QUEUED for `id` (code -1),
+//  or an ERROR with its code naming `id`
+static int
+s_test_answer (s_test_gateway_t *gateway, cert_t *broker, const uint8_t *id)
+{
+    envelope_header_t header;
+    zmsg_t *frames = NULL;
+    int type = s_test_next (gateway, 1000, &header, &frames);
+    assert (type == MSG_QUEUED || type == MSG_ERROR);
+    int status = STATUS_OK;
+    envelope_t *envelope = envelope_decode (frames, &status);
+    assert (envelope && envelope_open (envelope, NULL, cert_sign_public (broker))
+                        == STATUS_OK);
+    int code = -1;
+    if (type == MSG_QUEUED) {
+        queued_t queued;
+        assert (queued_decode (envelope_payload (envelope),
+                               envelope_payload_size (envelope), &queued) == STATUS_OK);
+        assert (memcmp (queued.id, id, ENVELOPE_ID_BYTES) == 0);
+    }
+    else {
+        message_error_t error;
+        assert (message_error_decode (envelope_payload (envelope),
+                                      envelope_payload_size (envelope), &error)
+                == STATUS_OK);
+        assert (memcmp (error.re, id, ENVELOPE_ID_BYTES) == 0);
+        code = (int) error.code;
+    }
+    envelope_destroy (&envelope);
+    zmsg_destroy (&frames);
+    return code;
+}
+
+//  True if the gateway gets exactly these frames next
+static bool
+s_test_forwarded (s_test_gateway_t *gateway, zmsg_t *frames)
+{
+    envelope_header_t header;
+    zmsg_t *got = NULL;
+    if (s_test_next (gateway, 1000, &header, &got) < 0)
+        return false;
+    bool same = zframe_eq (zmsg_first (got), zmsg_first (frames))
+             && zframe_eq (zmsg_next (got), zmsg_next (frames));
+    zmsg_destroy (&got);
+    return same;
+}
+
 void
 relay_test (bool verbose)
 {
@@ -457,6 +609,180 @@ relay_test (bool verbose)
             && relay_carries (MSG_RECEIPT) && relay_carries (MSG_ACK));
     assert (!relay_carries (MSG_QUERY) && !relay_carries (MSG_QUEUED)
             && !relay_carries (MSG_HELLO));
+
+    //  A broker's members on a ROUTER, two gateways on DEALERs, in this
+    //  process; the broker trusts both departments
+    int64_t now = zclock_time () / 1000;
+    authority_t *authority = authority_new ("Test", NULL);
+    truststore_t *trust = truststore_new (authority_public (authority));
+    cert_t *broker = cert_new ("BROKER", "Broker", CERT_ROLE_BROKER, 0, 1,
+                               now - 60, now + 86400, NULL);
+    assert (authority && trust && broker);
+    directory_t *directory = directory_new ("BROKER", 1000);
+    members_t *members = members_new (broker, directory, 1000, 0);
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    assert (router);
+    zsock_set_router_mandatory (router, 1);
+    zsock_set_sndtimeo (router, 0);
+    assert (zsock_bind (router, "inproc://relay-test") == 0);
+    members_set_router (members, router);
+    s_test_gateway_t tax, fda;
+    s_test_gateway (&tax, "SH-PD-TAX", "tax", authority, trust, router);
+    s_test_gateway (&fda, "SH-PD-FDA", "fda", authority, trust, router);
+    char *state = zsys_sprintf ("/tmp/sluice-relay-test-%d", (int) getpid ());
+    char *path = zsys_sprintf ("%s/queue.db", state);
+    statedb_remove (path);
+    char *error = NULL;
+    assert (!relay_new ("/dev/null/state", members, 2, 30, 0, &error));
+    assert (error && strstr (error, "/dev/null/state"));
+    zstr_free (&error);
+    relay_t *relay = relay_new (state, members, 2, 30, 0, &error);
+    assert (relay && !error && relay_held (relay) == 0);
+    s_test_register (&tax, members);
+
+    //  A notice from TAX to FDA, offline: held; TAX is told QUEUED at the
+    //  end of the batch, not before
+    uint8_t notice [ENVELOPE_ID_BYTES], copy [ENVELOPE_ID_BYTES];
+    memset (notice, 1, sizeof (notice));
+    noticeid_copy (notice, "SH-PD-FDA", copy);
+    zmsg_t *first = s_test_message (MSG_NOTICE, copy, &tax, "SH-PD-FDA", fda.cert);
+    s_test_handle (relay, trust, &tax, first);
+    envelope_header_t header;
+    assert (s_test_next (&tax, 50, &header, NULL) == -1);
+    relay_commit (relay);
+    assert (s_test_answer (&tax, broker, copy) == -1);
+    assert (relay_held (relay) == 1);
+
+    //  FDA registers: the notice comes, the frames TAX sent
+    s_test_register (&fda, members);
+    relay_registered (relay, "SH-PD-FDA");
+    assert (s_test_forwarded (&fda, first));
+    assert (s_test_next (&fda, 50, &header, NULL) == -1);
+
+    //  A second notice goes at once, and is held (a resend is held once);
+    //  TAX's third is beyond its bound of 2: refused at once, but forwarded
+    uint8_t second [ENVELOPE_ID_BYTES], third [ENVELOPE_ID_BYTES];
+    memset (notice, 2, sizeof (notice));
+    noticeid_copy (notice, "SH-PD-FDA", second);
+    memset (notice, 3, sizeof (notice));
+    noticeid_copy (notice, "SH-PD-FDA", third);
+    zmsg_t *next = s_test_message (MSG_ALERT, second, &tax, "SH-PD-FDA", fda.cert);
+    s_test_handle (relay, trust, &tax, next);
+    s_test_handle (relay, trust, &tax, next);
+    zmsg_t *beyond = s_test_message (MSG_NOTICE, third, &tax, "SH-PD-FDA", fda.cert);
+    s_test_handle (relay, trust, &tax, beyond);
+    assert (s_test_answer (&tax, broker, third) == STATUS_LIMIT_REACHED);
+    relay_commit (relay);
+    assert (s_test_answer (&tax, broker, second) == -1);
+    assert (s_test_answer (&tax, broker, second) == -1);
+    assert (s_test_forwarded (&fda, next) && s_test_forwarded (&fda, next)
+            && s_test_forwarded (&fda, beyond));
+    assert (relay_held (relay) == 2);
+
+    //  FDA's receipt of the first copy settles it, goes to TAX and is held
+    uint8_t receipt [ENVELOPE_ID_BYTES];
+    noticeid_receipt (copy, NOTICEID_RECEIVED, receipt);
+    zmsg_t *received = s_test_message (MSG_RECEIPT, receipt, &fda, "SH-PD-TAX", tax.cert);
+    s_test_handle (relay, trust, &fda, received);
+    relay_commit (relay);
+    assert (s_test_forwarded (&tax, received));
+    assert (s_test_answer (&fda, broker, receipt) == -1);
+    assert (relay_held (relay) == 2);
+    //  ... so FDA registering again gets the second copy only
+    relay_registered (relay, "SH-PD-FDA");
+    assert (s_test_forwarded (&fda, next));
+    assert (s_test_next (&fda, 50, &header, NULL) == -1);
+
+    //  TAX's ack of the receipt settles it, goes to FDA, and is not held
+    //  nor answered
+    uint8_t ack [ENVELOPE_ID_BYTES];
+    noticeid_ack (receipt, ack);
+    zmsg_t *acked = s_test_message (MSG_ACK, ack, &tax, "SH-PD-FDA", fda.cert);
+    s_test_handle (relay, trust, &tax, acked);
+    relay_commit (relay);
+    assert (s_test_forwarded (&fda, acked));
+    assert (s_test_next (&tax, 50, &header, NULL) == -1);
+    assert (relay_held (relay) == 1);
+    relay_registered (relay, "SH-PD-TAX");
+    assert (s_test_next (&tax, 50, &header, NULL) == -1);
+
+    //  To a department the broker does not trust: nothing held. An ack to
+    //  one not registered: DEPARTMENT_OFFLINE, as a query
+    zmsg_t *stranger = s_test_message (MSG_NOTICE, third, &tax, "SH-PD-XYZ", fda.cert);
+    s_test_handle (relay, trust, &tax, stranger);
+    assert (s_test_answer (&tax, broker, third) == STATUS_UNKNOWN_DEPARTMENT);
+    members_purge (members);
+    s_test_register (&tax, members);
+    s_test_handle (relay, trust, &tax, acked);
+    assert (s_test_answer (&tax, broker, ack) == STATUS_DEPARTMENT_OFFLINE);
+    relay_commit (relay);
+    assert (relay_held (relay) == 1);
+
+    //  A backlog larger than a page goes a page now, the rest a page a
+    //  heartbeat; what comes after the registration goes live, and not
+    //  again with the backlog
+    relay_destroy (&relay);
+    relay = relay_new (state, members, 10000, 30, 0, &error);
+    assert (relay);
+    size_t backlog = S_PAGE_MESSAGES + 20;
+    for (size_t index = 0; index < backlog; index++) {
+        uint8_t id [ENVELOPE_ID_BYTES];
+        memset (id, 0, sizeof (id));
+        memcpy (id, &index, sizeof (index));
+        zmsg_t *frames = s_test_message (MSG_NOTICE, id, &tax, "SH-PD-FDA", fda.cert);
+        s_test_handle (relay, trust, &tax, frames);
+        zmsg_destroy (&frames);
+    }
+    relay_commit (relay);
+    assert (relay_held (relay) == (int64_t) backlog + 1);
+    size_t answers = 0;
+    while (s_test_next (&tax, 50, &header, NULL) == MSG_QUEUED)
+        answers++;
+    assert (answers == backlog);
+    s_test_register (&fda, members);
+    relay_registered (relay, "SH-PD-FDA");
+    size_t count = 0;
+    while (s_test_next (&fda, 50, &header, NULL) >= 0)
+        count++;
+    assert (count == S_PAGE_MESSAGES);
+    uint8_t live [ENVELOPE_ID_BYTES];
+    memset (live, 0xee, sizeof (live));
+    zmsg_t *frames = s_test_message (MSG_NOTICE, live, &tax, "SH-PD-FDA", fda.cert);
+    s_test_handle (relay, trust, &tax, frames);
+    relay_commit (relay);
+    assert (s_test_forwarded (&fda, frames));
+    zmsg_destroy (&frames);
+    relay_tick (relay);
+    while (s_test_next (&fda, 50, &header, NULL) >= 0)
+        count++;
+    assert (count == backlog + 1);
+    relay_tick (relay);
+    assert (s_test_next (&fda, 50, &header, NULL) == -1);
+
+    zmsg_destroy (&first);
+    zmsg_destroy (&next);
+    zmsg_destroy (&beyond);
+    zmsg_destroy (&received);
+    zmsg_destroy (&acked);
+    zmsg_destroy (&stranger);
+    relay_destroy (&relay);
+    relay_destroy (&relay);             //  safe twice
+    s_test_gateway_t *gateways [] = { &tax, &fda };
+    for (size_t index = 0; index < 2; index++) {
+        zsock_destroy (&gateways [index]->dealer);
+        zframe_destroy (&gateways [index]->routing);
+        cert_destroy (&gateways [index]->cert);
+    }
+    members_destroy (&members);
+    zsock_destroy (&router);
+    directory_destroy (&directory);
+    cert_destroy (&broker);
+    truststore_destroy (&trust);
+    authority_destroy (&authority);
+    statedb_remove (path);
+    rmdir (state);
+    zstr_free (&path);
+    zstr_free (&state);
     if (verbose)
         printf ("OK\n");
 }
