@@ -376,15 +376,12 @@ static int
 s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     broker_t *self = (broker_t *) argument;
-    for (int count = 0; count < S_BATCH_MAX; count++) {
-        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
-            break;
-        zmsg_t *msg = zmsg_recv (reader);
-        if (!msg)
-            break;
+    zmsg_t *msg;
+    int batch = 0;
+    while (batch++ < S_BATCH_MAX && (msg = zmsg_recv (reader))) {
         s_router_message (self, msg);
         //  A new revocation list may have closed every connection
-        if (self->router != reader)
+        if (self->router != reader || !(zsock_events (reader) & ZMQ_POLLIN))
             break;
     }
     relay_commit (self->relay);

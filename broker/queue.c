@@ -81,10 +81,7 @@ struct _queue_t {
 };
 
 //  Every statement is prepared once, when the queue opens
-static const struct {
-    size_t offset;
-    const char *sql;
-} s_prepared [] = {
+static const statedb_statement_t s_prepared [] = {
     { offsetof (queue_t, begin),    "BEGIN IMMEDIATE" },
     { offsetof (queue_t, commit),   "COMMIT" },
     { offsetof (queue_t, rollback), "ROLLBACK" },
@@ -115,12 +112,6 @@ static const struct {
       "SELECT coalesce ((SELECT held FROM sender WHERE name = ?1), 0)" },
 };
 #define S_PREPARED (sizeof (s_prepared) / sizeof (s_prepared [0]))
-
-static sqlite3_stmt **
-s_slot (queue_t *self, size_t index)
-{
-    return (sqlite3_stmt **) ((char *) self + s_prepared [index].offset);
-}
 
 
 //  --------------------------------------------------------------------------
@@ -200,14 +191,8 @@ queue_new (const char *path, size_t per_sender, char **error)
     assert (self->path);
     self->per_sender = per_sender;
     self->db = statedb_open (path, &s_queue_db, NULL, error);
-    bool opened = self->db != NULL;
-    for (size_t index = 0; opened && index < S_PREPARED; index++)
-        opened = sqlite3_prepare_v2 (self->db, s_prepared [index].sql, -1,
-                                     s_slot (self, index), NULL) == SQLITE_OK;
-    if (self->db && !opened)
-        status_set_error (error, "%s: cannot open the queue: %s", path,
-                          sqlite3_errmsg (self->db));
-    if (!opened)
+    if (!self->db
+    ||  statedb_prepare (self->db, path, s_prepared, S_PREPARED, self, error))
         queue_destroy (&self);
     return self;
 }
@@ -219,8 +204,7 @@ queue_destroy (queue_t **self_p)
     if (*self_p) {
         queue_t *self = *self_p;
         //  What was not committed is not held: it is rolled back
-        for (size_t index = 0; index < S_PREPARED; index++)
-            sqlite3_finalize (*s_slot (self, index));
+        statedb_finalize (s_prepared, S_PREPARED, self);
         if (self->db && !sqlite3_get_autocommit (self->db))
             sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
         sqlite3_close (self->db);

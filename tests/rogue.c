@@ -248,11 +248,14 @@ typedef int (s_run_fn) (s_rogue_t *self);
 typedef int (s_bend_fn) (s_rogue_t *self, envelope_t *envelope);
 
 //  An attack is a procedure of its own (run), or frames bent from a correct
-//  query (bend), or else a query whose fields the rest of the row changes.
+//  query (bend), or one message of a store-and-forward type (stored,
+//  sealed as `seal` says), or else a query whose fields the rest of the row
+//  changes.
 typedef struct {
     const char *name;
     s_run_fn *run;
     s_bend_fn *bend;
+    int stored;                 //  NOTICE, RECEIPT, ALERT, ACK; 0: none
     s_seal_t seal;
     int64_t skew_ms;            //  added to the header time
     const char *to;             //  NULL: --to
@@ -1163,36 +1166,6 @@ s_run_stored (s_rogue_t *self, int type, s_seal_t seal)
     return 0;
 }
 
-static int
-s_run_notice (s_rogue_t *self)
-{
-    return s_run_stored (self, MSG_NOTICE, S_SEAL_RECIPIENT);
-}
-
-static int
-s_run_alert (s_rogue_t *self)
-{
-    return s_run_stored (self, MSG_ALERT, S_SEAL_RECIPIENT);
-}
-
-static int
-s_run_receipt (s_rogue_t *self)
-{
-    return s_run_stored (self, MSG_RECEIPT, S_SEAL_RECIPIENT);
-}
-
-static int
-s_run_ack (s_rogue_t *self)
-{
-    return s_run_stored (self, MSG_ACK, S_SEAL_RECIPIENT);
-}
-
-static int
-s_run_clear_notice (s_rogue_t *self)
-{
-    return s_run_stored (self, MSG_NOTICE, S_SEAL_NONE);
-}
-
 //  A notice without registering first
 static int
 s_run_notice_no_hello (s_rogue_t *self)
@@ -2006,17 +1979,17 @@ static const s_attack_t s_attacks [] = {
       .help = "a sealed message of --type (default 16, NOTICE) to --to" },
     { .name = "typed-flood",    .run = s_run_typed_flood,
       .help = "--count messages of --type without waiting; the tally as flood" },
-    { .name = "notice",         .run = s_run_notice,
+    { .name = "notice",         .stored = MSG_NOTICE,
       .help = "a sealed NOTICE to --to, the copy of notice --id for --to; prints\n"
               "                         queued id=HEX to=DEPT, or the ERROR" },
-    { .name = "alert",          .run = s_run_alert,
+    { .name = "alert",          .stored = MSG_ALERT,
       .help = "the same as an ALERT" },
-    { .name = "receipt",        .run = s_run_receipt,
+    { .name = "receipt",        .stored = MSG_RECEIPT,
       .help = "a sealed RECEIPT to --to in --state of our copy of notice --id" },
-    { .name = "ack",            .run = s_run_ack,
+    { .name = "ack",            .stored = MSG_ACK,
       .help = "a sealed ACK to --to of its --state receipt of its copy of notice --id\n"
               "                         (an ACK is not answered when delivered: no-reply)" },
-    { .name = "clear-notice",   .run = s_run_clear_notice,
+    { .name = "clear-notice",   .stored = MSG_NOTICE, .seal = S_SEAL_NONE,
       .help = "a NOTICE whose body is not sealed (BAD_TYPE)" },
     { .name = "notice-no-hello", .run = s_run_notice_no_hello,
       .help = "a NOTICE without registering first (NOT_REGISTERED)" },
@@ -2038,6 +2011,8 @@ s_attack_run (s_rogue_t *self, const s_attack_t *attack)
         return attack->run (self);
     if (attack->bend)
         return s_run_bent (self, attack->bend);
+    if (attack->stored)
+        return s_run_stored (self, attack->stored, attack->seal);
     return s_run_query (self, attack);
 }
 
