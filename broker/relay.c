@@ -17,7 +17,7 @@
 //  within a connection's queue (broker/queue-limit is 10 or more
 //  messages, 10,000 by default: a page that fills it waits for the next
 //  heartbeat) and a few milliseconds of the loop
-#define S_PAGE_MESSAGES     500
+#define S_PAGE_MESSAGES     1000
 #define S_PAGE_BYTES        (16 * 1024 * 1024)
 //  What is too old is looked for once a minute, this many at a time
 #define S_EXPIRE_EVERY_MS   60000
