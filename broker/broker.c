@@ -687,7 +687,6 @@ broker_new (conf_t *conf, char **error)
     self->refusal_log = ratelog_new (20, 10000);
     self->zap_log = ratelog_new (20, 10000);
     self->reload_log = ratelog_new (1, 10000);
-    s_set_caps (self);
     if (s_load_identity (self, error)) {
         broker_destroy (&self);
         return NULL;
@@ -712,6 +711,10 @@ broker_new (conf_t *conf, char **error)
     }
     SLUICE_INFO (self->level, "broker: %" PRId64 " notices, alerts and receipts held for "
                  "delivery", relay_held (self->relay));
+    //  With the registry and the queue open: the descriptors they hold for
+    //  good (each database, its -wal and -shm) are not taken from the
+    //  reserve
+    s_set_caps (self);
     //  The ZAP handler must be bound before the CURVE socket accepts anyone
     self->zap = zsock_new (ZMQ_REP);
     if (zsock_bind (self->zap, S_ZAP_ENDPOINT) != 0) {
