@@ -11,6 +11,7 @@
 #include "ratelog.h"
 #include "status.h"
 #include "topics.h"
+#include "queued.h"
 #include <sodium.h>
 
 #define S_TICK_MS       250     //  how often what is due is looked for
@@ -880,14 +881,13 @@ void
 noticing_queued (noticing_t *self, envelope_t *envelope)
 {
     assert (self && envelope);
-    uint8_t id [NOTICEID_BYTES];
-    char to [ENVELOPE_DEPT_MAX + 1];
-    if (notice_queued_decode (envelope_payload (envelope), envelope_payload_size (envelope),
-                              id, to, sizeof (to)) != STATUS_OK)
+    queued_t queued;
+    if (queued_decode (envelope_payload (envelope), envelope_payload_size (envelope),
+                       &queued) != STATUS_OK)
         s_warn (self, "a QUEUED from %s that does not decode, dropped",
                 envelope_header (envelope)->from);
     else
-    if (noticing_begin (self) || notices_queued (self->store, id, to) < 0)
+    if (noticing_begin (self) || notices_queued (self->store, queued.id, queued.to) < 0)
         self->failed = true;
 }
 

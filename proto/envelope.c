@@ -586,7 +586,8 @@ envelope_test (bool verbose)
                                   MSG_RECEIPT, MSG_ALERT, MSG_ACK };
     const int others [] = { MSG_HELLO, MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY,
                             MSG_QUEUED, MSG_REGISTRY, 0, 99, 255 };
-    for (size_t index = 0; index < 7; index++)
+    for (size_t index = 0; index < sizeof (departmental) / sizeof (departmental [0]);
+         index++)
         assert (envelope_type_departmental (departmental [index]));
     for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++)
         assert (!envelope_type_departmental (others [index]));

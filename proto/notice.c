@@ -1,4 +1,4 @@
-/*  notice.c -- the payloads of NOTICE, ALERT, RECEIPT, ACK and QUEUED: each
+/*  notice.c -- the payloads of NOTICE, ALERT, RECEIPT and ACK: each
     type's keys in one table (fields.h) that both its encoder and its
     decoder read, in the order and with the bounds of PROTOCOL.md 17.  */
 
@@ -65,22 +65,15 @@ static const fields_row_t s_receipt_rows [] = {
 static const fields_t s_receipt =
     FIELDS_TABLE ("RECEIPT", notice_receipt_t, s_receipt_rows, s_receipt_check);
 
-//  ACK (17.5) and QUEUED (17.6)
+//  ACK (17.5); QUEUED, the broker's, is queued.c's (6.7)
 typedef struct {
     uint8_t id [NOTICEID_BYTES];
-    char to [ENVELOPE_DEPT_MAX + 1];
 } s_ids_t;
 
 static const fields_row_t s_ack_rows [] = {
     { "receipt", FIELDS_BIN, FIELDS_AT (s_ids_t, id), .flags = FIELDS_REQUIRED },
 };
 static const fields_t s_ack = FIELDS_TABLE ("ACK", s_ids_t, s_ack_rows, NULL);
-
-static const fields_row_t s_queued_rows [] = {
-    { "id", FIELDS_BIN, FIELDS_AT (s_ids_t, id), .flags = FIELDS_REQUIRED },
-    { "to", FIELDS_STR, FIELDS_AT (s_ids_t, to), .flags = FIELDS_REQUIRED | FIELDS_NOT_EMPTY },
-};
-static const fields_t s_queued = FIELDS_TABLE ("QUEUED", s_ids_t, s_queued_rows, NULL);
 
 //  A NOTICE's fields: at most NOTICE_FIELDS_MAX, each a name of 1 ..
 //  NOTICE_NAME_MAX bytes with a scalar value (FIELDS_MAP checked the keys
@@ -192,29 +185,6 @@ notice_ack_decode (const uint8_t *data, size_t size, uint8_t *receipt_id)
     return status;
 }
 
-int
-notice_queued_encode (const uint8_t *id, const char *to, msgpack_sbuffer *buffer)
-{
-    s_ids_t queued;
-    memset (&queued, 0, sizeof (queued));
-    memcpy (queued.id, id, NOTICEID_BYTES);
-    if (fields_set_str (queued.to, sizeof (queued.to), to))
-        return -1;
-    return fields_encode (&s_queued, &queued, buffer);
-}
-
-int
-notice_queued_decode (const uint8_t *data, size_t size, uint8_t *id, char *to,
-                      size_t to_size)
-{
-    assert (to_size > ENVELOPE_DEPT_MAX);
-    s_ids_t queued;
-    int status = fields_decode (&s_queued, data, size, &queued);
-    memcpy (id, queued.id, NOTICEID_BYTES);
-    snprintf (to, to_size, "%s", queued.to);
-    return status;
-}
-
 
 //  --------------------------------------------------------------------------
 //  Self-test: the vectors of PROTOCOL.md 17.7
@@ -246,9 +216,6 @@ notice_queued_decode (const uint8_t *data, size_t size, uint8_t *id, char *to,
     "277827a4636f6465ccbe"
 #define S_VECTOR_ACK \
     "81a772656365697074c41059fc585060b41f143f42999d4a895563"
-#define S_VECTOR_QUEUED \
-    "82a26964c410759b45424d22916071e04a51e544e58ca2746fa953482d50442d" \
-    "464441"
 
 //  The NOTICE of the vectors: notice id 00..0f, to SH-PD-FDA; its fields
 //  {"name": "浦东测试餐馆", "seats": 200} are packed into `packed` and
@@ -291,8 +258,8 @@ s_example_copy (uint8_t *copy)
 static void
 s_test_vectors (bool verbose)
 {
-    msgpack_sbuffer encoded [6], packed;
-    for (int index = 0; index < 6; index++)
+    msgpack_sbuffer encoded [5], packed;
+    for (int index = 0; index < 5; index++)
         msgpack_sbuffer_init (&encoded [index]);
     msgpack_sbuffer_init (&packed);
     notice_msg_t notice;
@@ -327,13 +294,12 @@ s_test_vectors (bool verbose)
     s_example_copy (copy);
     noticeid_receipt (copy, NOTICEID_DELIVERED, receipt_id);
     assert (notice_ack_encode (receipt_id, &encoded [4]) == 0);
-    assert (notice_queued_encode (copy, "SH-PD-FDA", &encoded [5]) == 0);
 
-    const char *expected [6] = {
+    const char *expected [5] = {
         S_VECTOR_NOTICE, S_VECTOR_ALERT, S_VECTOR_RECEIPT_HANDLED,
-        S_VECTOR_RECEIPT_REFUSED, S_VECTOR_ACK, S_VECTOR_QUEUED
+        S_VECTOR_RECEIPT_REFUSED, S_VECTOR_ACK
     };
-    for (int index = 0; index < 6; index++)
+    for (int index = 0; index < 5; index++)
         assert (codec_vector_equal (&encoded [index], expected [index], verbose));
 
     //  And back
@@ -358,14 +324,10 @@ s_test_vectors (bool verbose)
                                    &receipt_back) == STATUS_OK);
     assert (receipt_back.code == STATUS_UNKNOWN_KIND && !*receipt_back.result);
     uint8_t id [NOTICEID_BYTES];
-    char to [ENVELOPE_DEPT_MAX + 1];
     assert (notice_ack_decode ((uint8_t *) encoded [4].data, encoded [4].size, id)
             == STATUS_OK && memcmp (id, receipt_id, NOTICEID_BYTES) == 0);
-    assert (notice_queued_decode ((uint8_t *) encoded [5].data, encoded [5].size, id,
-                                  to, sizeof (to)) == STATUS_OK);
-    assert (memcmp (id, copy, NOTICEID_BYTES) == 0 && streq (to, "SH-PD-FDA"));
     //  Every cut of each is refused
-    for (int index = 0; index < 6; index++)
+    for (int index = 0; index < 5; index++)
         for (size_t size = 0; size < encoded [index].size; size++) {
             const uint8_t *data = (uint8_t *) encoded [index].data;
             assert (notice_msg_decode (data, size, &back) != STATUS_OK
@@ -374,7 +336,7 @@ s_test_vectors (bool verbose)
             assert (notice_receipt_decode (data, size, &receipt_back) != STATUS_OK
                  || (index != 2 && index != 3));
         }
-    for (int index = 0; index < 6; index++)
+    for (int index = 0; index < 5; index++)
         msgpack_sbuffer_destroy (&encoded [index]);
     msgpack_unpacked_destroy (&fields);
     msgpack_sbuffer_destroy (&packed);
@@ -433,7 +395,7 @@ notice_test (bool verbose)
     if (verbose)
         printf (" * notice: ");
     assert (fields_valid (&s_notice) && fields_valid (&s_alert) && fields_valid (&s_receipt)
-            && fields_valid (&s_ack) && fields_valid (&s_queued));
+            && fields_valid (&s_ack));
     s_test_vectors (verbose);
 
     //  Fields: scalars only, named, bounded
@@ -465,14 +427,6 @@ notice_test (bool verbose)
     notice_alert_t back;
     assert (notice_alert_decode ((uint8_t *) encoded.data, encoded.size, &back) == STATUS_OK);
     assert (!*back.key && !*back.key_type);
-    msgpack_sbuffer_destroy (&encoded);
-    //  A QUEUED names a department
-    msgpack_sbuffer_init (&encoded);
-    uint8_t id [NOTICEID_BYTES] = { 0 };
-    assert (notice_queued_encode (id, "", &encoded) == 0);
-    char to [ENVELOPE_DEPT_MAX + 1];
-    assert (notice_queued_decode ((uint8_t *) encoded.data, encoded.size, id, to,
-                                  sizeof (to)) == STATUS_MALFORMED);
     msgpack_sbuffer_destroy (&encoded);
     if (verbose)
         printf ("OK\n");

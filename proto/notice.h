@@ -1,5 +1,6 @@
 /*  notice.h -- the payloads of the store-and-forward messages: NOTICE,
-    ALERT, RECEIPT, ACK and QUEUED (PROTOCOL.md section 17).
+    ALERT, RECEIPT and ACK (PROTOCOL.md section 17; the broker's QUEUED
+    is queued.h's).
 
     A notice tells a department that something concerns it (a newly
     registered enterprise that needs its licence: 双告知), an alert tells
@@ -74,7 +75,6 @@ int notice_msg_encode (const notice_msg_t *notice, msgpack_sbuffer *buffer);
 int notice_alert_encode (const notice_alert_t *alert, msgpack_sbuffer *buffer);
 int notice_receipt_encode (const notice_receipt_t *receipt, msgpack_sbuffer *buffer);
 int notice_ack_encode (const uint8_t *receipt_id, msgpack_sbuffer *buffer);
-int notice_queued_encode (const uint8_t *id, const char *to, msgpack_sbuffer *buffer);
 
 //  Decode; STATUS_OK, or STATUS_MALFORMED with every field empty. A NOTICE
 //  is also MALFORMED with more than NOTICE_FIELDS_MAX fields, a field name
@@ -88,8 +88,6 @@ void notice_msg_destroy (notice_msg_t *notice);
 int  notice_alert_decode (const uint8_t *data, size_t size, notice_alert_t *alert);
 int  notice_receipt_decode (const uint8_t *data, size_t size, notice_receipt_t *receipt);
 int  notice_ack_decode (const uint8_t *data, size_t size, uint8_t *receipt_id);
-int  notice_queued_decode (const uint8_t *data, size_t size, uint8_t *id,
-                           char *to, size_t to_size);
 
 void
     notice_test (bool verbose);

@@ -8,6 +8,7 @@
 #include "status.h"
 #include "ident.h"
 #include "noticeid.h"
+#include "queued.h"
 #include "text.h"
 #include "codec.h"
 #include "fields.h"
@@ -79,6 +80,8 @@
 #include "zap.h"
 #include "directory.h"
 #include "members.h"
+#include "queue.h"
+#include "relay.h"
 #include "keeper.h"
 #include "connections.h"
 #include "broker.h"
@@ -107,6 +110,7 @@ static const s_class_t s_classes [] = {
     { "message", message_test },
     { "notice", notice_test },
     { "topics", topics_test },
+    { "queued", queued_test },
     { "statement", statement_test },
     { "statedb", statedb_test },
     { "ledger", ledger_test },
@@ -164,7 +168,9 @@ static const s_class_t s_classes [] = {
     { "zap", zap_test },
     { "directory", directory_test },
     { "connections", connections_test },
+    { "queue", queue_test },
     { "members", members_test },
+    { "relay", relay_test },
     { "keeper", keeper_test },
     { "broker", broker_test },
     { "gateway", gateway_test },

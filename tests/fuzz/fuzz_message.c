@@ -2,8 +2,8 @@
     ERROR, RESPONSE, HELLO and the directory pages (proto/message), REGISTRY payloads with
     orders and answers (proto/registry), signed statements
     (proto/statement), and the gateway's local API requests and replies
-    (proto/localapi), the store-and-forward payloads NOTICE, ALERT, RECEIPT,
-    ACK and QUEUED (proto/notice): every table of the table codec (proto/fields), and
+    (proto/localapi), the store-and-forward payloads NOTICE, ALERT, RECEIPT
+    and ACK (proto/notice) and the broker's QUEUED (proto/queued): every table of the table codec (proto/fields), and
     the codec itself through a table of its own with a row of every type.
 
     Every decoder gets the same input, copied into a buffer of exactly its
@@ -24,6 +24,7 @@
 #include "fields.h"
 #include "localapi.h"
 #include "notice.h"
+#include "queued.h"
 #include "registry.h"
 #include "statement.h"
 #include "status.h"
@@ -524,9 +525,9 @@ s_notices (const uint8_t *data, size_t size)
         msgpack_sbuffer_destroy (&buffer);
     }
     uint8_t id [NOTICEID_BYTES];
-    char to [ENVELOPE_DEPT_MAX + 1];
     s_check_status (notice_ack_decode (data, size, id));
-    s_check_status (notice_queued_decode (data, size, id, to, sizeof (to)));
+    queued_t queued;
+    s_check_status (queued_decode (data, size, &queued));
 }
 
 int
