@@ -3,7 +3,7 @@
 
 #include "noticing.h"
 #include "noticejournal.h"
-#include "noticekind.h"
+#include "noticejudge.h"
 #include "localops.h"
 #include "serve.h"
 #include "auditfile.h"
@@ -45,12 +45,7 @@ struct _noticing_t {
     void (*on_release) (void *arg, bool arrived);
     void *release_arg;
     ratelog_t *log;                     //  what is refused or lost
-    //  Our own catalog as published, to judge copies by (made again when
-    //  the catalog is reloaded)
-    catalog_t *judged_by;
-    uint8_t *own_bytes;
-    msgpack_unpacked own_unpacked;
-    catalog_pub_t *own;
+    noticejudge_t *judge;               //  of the copies received
 };
 
 static void
@@ -198,20 +193,9 @@ noticing_new (startup_t *parts)
     self->batch = noticing_list ((zlistx_destructor_fn *) s_record_destroy);
     self->unaudited = noticing_list ((zlistx_destructor_fn *) s_record_destroy);
     self->log = ratelog_new (20, 10000);
-    msgpack_unpacked_init (&self->own_unpacked);
+    self->judge = noticejudge_new (parts);
     s_recover (self);
     return self;
-}
-
-static void
-s_own_clear (noticing_t *self)
-{
-    catalog_pub_destroy (&self->own);
-    msgpack_unpacked_destroy (&self->own_unpacked);
-    msgpack_unpacked_init (&self->own_unpacked);
-    free (self->own_bytes);
-    self->own_bytes = NULL;
-    self->judged_by = NULL;
 }
 
 void
@@ -225,7 +209,7 @@ noticing_destroy (noticing_t **self_p)
         zlistx_destroy (&self->batch);
         zlistx_destroy (&self->unaudited);
         ratelog_destroy (&self->log);
-        s_own_clear (self);
+        noticejudge_destroy (&self->judge);
         free (self);
         *self_p = NULL;
     }
@@ -546,139 +530,6 @@ s_record_step (noticing_t *self, const s_step_t *step)
 //  --------------------------------------------------------------------------
 //  A copy received
 
-//  Our catalog as published, for the kinds copies are judged by
-static catalog_pub_t *
-s_own (noticing_t *self)
-{
-    catalog_t *catalog = self->parts->catalog;
-    if (self->judged_by == catalog && self->own)
-        return self->own;
-    s_own_clear (self);
-    size_t size;
-    self->own_bytes = catalog_encode (catalog, self->parts->id, &size);
-    if (codec_unpack (self->own_bytes, size, &self->own_unpacked) == STATUS_OK)
-        self->own = catalog_pub_decode (&self->own_unpacked.data, NULL);
-    self->judged_by = catalog;
-    return self->own;
-}
-
-//  How a copy is judged, and what of it the inbox holds
-typedef struct {
-    int state;                          //  delivered or refused
-    int code;
-    char reason [NOTICE_REASON_MAX + 1];
-    notices_copy_t copy;
-    msgpack_sbuffer fields;             //  the copy's fields, packed
-    char *names;                        //  their names, comma-separated
-} s_judged_t;
-
-static void
-s_refused (s_judged_t *judged, int code, const char *reason)
-{
-    judged->state = NOTICEID_REFUSED;
-    judged->code = code;
-    snprintf (judged->reason, sizeof (judged->reason), "%s", reason);
-}
-
-//  The fields' names, and their packed map
-static void
-s_keep_fields (s_judged_t *judged, const msgpack_object *fields)
-{
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &judged->fields, msgpack_sbuffer_write);
-    msgpack_pack_object (&pk, *fields);
-    judged->copy.fields = (uint8_t *) judged->fields.data;
-    judged->copy.fields_size = judged->fields.size;
-    char names [1024] = "";
-    for (uint32_t index = 0; index < fields->via.map.size; index++) {
-        const msgpack_object_str *name = &fields->via.map.ptr [index].key.via.str;
-        size_t used = strlen (names);
-        snprintf (names + used, sizeof (names) - used, "%s%.*s", index? ",": "",
-                  (int) name->size, name->ptr);
-    }
-    judged->names = strdup (names);
-}
-
-//  True if `copy` is not the copy of `notice` to this department (a copy
-//  that is so refused)
-static bool
-s_not_derived (noticing_t *self, const uint8_t *notice, const uint8_t *copy,
-               s_judged_t *judged)
-{
-    uint8_t derived [NOTICEID_BYTES];
-    noticeid_copy (notice, self->parts->id, derived);
-    if (memcmp (derived, copy, NOTICEID_BYTES) == 0)
-        return false;
-    s_refused (judged, STATUS_MALFORMED, "the copy's id is not derived from its notice "
-               "or alert id and this department");
-    return true;
-}
-
-static void
-s_judge_notice (noticing_t *self, const uint8_t *copy, notice_msg_t *notice,
-                s_judged_t *judged)
-{
-    judged->copy.notice = notice->notice;
-    judged->copy.subject = notice->kind;
-    judged->copy.key_type = notice->key_type;
-    judged->copy.key = notice->key;
-    judged->copy.basis = notice->basis;
-    judged->copy.deadline_ms = (int64_t) notice->deadline;
-    judged->copy.officer = notice->officer;
-    s_keep_fields (judged, notice->fields);
-    if (s_not_derived (self, notice->notice, copy, judged))
-        return;
-    catalog_pub_t *own = s_own (self);
-    const catalog_pub_notice_t *kind = own? catalog_pub_notice_find (own, notice->kind): NULL;
-    noticekind_input_t input = { self->parts->id, notice->key_type, notice->key,
-                                 notice->fields, notice->basis, false };
-    noticekind_verdict_t verdict;
-    int status = noticekind_check (kind, notice->kind, &input, NULL, &verdict);
-    if (status != STATUS_OK)
-        s_refused (judged, status, verdict.reason);
-}
-
-static void
-s_judge_alert (noticing_t *self, const uint8_t *copy, notice_alert_t *alert,
-               s_judged_t *judged)
-{
-    judged->copy.notice = alert->alert;
-    judged->copy.subject = alert->topic;
-    judged->copy.key_type = alert->key_type;
-    judged->copy.key = alert->key;
-    judged->copy.severity = alert->severity;
-    judged->copy.text = alert->text;
-    judged->copy.officer = alert->officer;
-    const char *why = NULL;
-    zlist_t *topics = notices_topics (self->store);
-    bool subscribed = false;
-    for (char *topic = (char *) zlist_first (topics); topic;
-         topic = (char *) zlist_next (topics))
-        subscribed |= streq (topic, alert->topic);
-    zlist_destroy (&topics);
-    char reason [NOTICE_REASON_MAX + 1];
-    if (s_not_derived (self, alert->alert, copy, judged))
-        return;
-    if (!topics_valid (alert->topic))
-        s_refused (judged, STATUS_UNKNOWN_TOPIC, "not a topic of the published list");
-    else
-    if (!topics_severity_valid (alert->severity))
-        s_refused (judged, STATUS_MALFORMED, "not a severity: blue, yellow, orange, red");
-    else
-    if (*alert->key && !ident_validate (ident_type_from_name (alert->key_type), alert->key,
-                                        NULL, 0, &why)) {
-        snprintf (reason, sizeof (reason), "not a valid %s: %s", alert->key_type,
-                  why? why: "invalid");
-        s_refused (judged, STATUS_INVALID_KEY, reason);
-    }
-    else
-    if (!subscribed) {
-        snprintf (reason, sizeof (reason), "%s does not subscribe to topic '%s'",
-                  self->parts->id, alert->topic);
-        s_refused (judged, STATUS_NOT_SUBSCRIBED, reason);
-    }
-}
-
 //  A copy held already is answered with its newest receipt; a new one is
 //  judged, held with its receipt, and its receipt sent after the commit
 static void
@@ -695,8 +546,8 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
         return;
     }
     bool alert = header->type == MSG_ALERT;
-    s_judged_t judged = { .state = NOTICEID_DELIVERED };
-    msgpack_sbuffer_init (&judged.fields);
+    noticejudge_verdict_t judged;
+    noticejudge_verdict_init (&judged);
     notice_msg_t notice;
     notice_alert_t payload;
     int status = alert? notice_alert_decode (envelope_payload (envelope),
@@ -704,15 +555,15 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
                         notice_msg_decode (envelope_payload (envelope),
                                            envelope_payload_size (envelope), &notice);
     if (status != STATUS_OK) {
-        s_refused (&judged, STATUS_MALFORMED, alert? "the alert could not be decoded":
-                   "the notice could not be decoded");
+        noticejudge_refuse (&judged, STATUS_MALFORMED, alert? "the alert could not be "
+                            "decoded": "the notice could not be decoded");
         judged.copy.notice = header->id;
     }
     else
     if (alert)
-        s_judge_alert (self, header->id, &payload, &judged);
+        noticejudge_alert (self->judge, header->id, &payload, &judged);
     else
-        s_judge_notice (self, header->id, &notice, &judged);
+        noticejudge_notice (self->judge, header->id, &notice, &judged);
     judged.copy.copy = header->id;
     judged.copy.type = header->type;
     judged.copy.peer = header->from;
@@ -746,8 +597,7 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
         self->failed = true;
     if (status == STATUS_OK && !alert)
         notice_msg_destroy (&notice);
-    msgpack_sbuffer_destroy (&judged.fields);
-    free (judged.names);
+    noticejudge_verdict_clear (&judged);
 }
 
 

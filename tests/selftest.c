@@ -70,6 +70,7 @@
 #include "noticejournal.h"
 #include "notices.h"
 #include "noticelist.h"
+#include "noticejudge.h"
 #include "noticing.h"
 #include "noticeops.h"
 #include "cli.h"
@@ -159,6 +160,7 @@ static const s_class_t s_classes [] = {
     { "noticejournal", noticejournal_test },
     { "notices", notices_test },
     { "noticelist", noticelist_test },
+    { "noticejudge", noticejudge_test },
     { "noticing", noticing_test },
     { "noticeops", noticeops_test },
     { "cli", cli_test },
