@@ -492,7 +492,8 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
     //  Notices, alerts, receipts and ACKs are resent for days: not the
     //  replay window but the notice store says what was seen (noticing.h)
     if (noticing_carries (header->type)) {
-        noticing_message (self->noticing, envelope, box_key, status);
+        noticing_message (self->noticing, envelope, links_index (self->parts->links, via),
+                          box_key, status);
         return;
     }
     //  Each sender has its share of the replay cache: a flood gets its

@@ -5,6 +5,7 @@
 #include "codec.h"
 #include "status.h"
 #include <czmq.h>
+#include <sqlite3.h>
 
 #define S_TEXTS     11
 #define S_CELLS     16
@@ -137,6 +138,33 @@ noticejournal_same (const audit_record_t *one, const audit_record_t *two)
         && s_same_text (one->direction, two->direction)
         && s_same_text (one->msgid, two->msgid) && s_same_text (one->peer, two->peer)
         && s_same_text (one->decision, two->decision);
+}
+
+int64_t
+noticejournal_each (sqlite3 *db, const char *path,
+                    void (*fn) (const audit_record_t *record, int64_t id, void *arg),
+                    void *arg)
+{
+    assert (db && path && fn);
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2 (db, "SELECT id, record FROM journal ORDER BY id", -1, &stmt,
+                            NULL) != SQLITE_OK)
+        return -1;
+    int64_t count = 0;
+    int rc;
+    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+        noticejournal_t *entry = noticejournal_read (sqlite3_column_blob (stmt, 1),
+                                                     (size_t) sqlite3_column_bytes (stmt, 1));
+        if (entry) {
+            fn (noticejournal_record (entry), sqlite3_column_int64 (stmt, 0), arg);
+            count++;
+        }
+        else
+            zsys_warning ("%s: a journal row that does not read, left out", path);
+        noticejournal_destroy (&entry);
+    }
+    sqlite3_finalize (stmt);
+    return rc == SQLITE_DONE? count: -1;
 }
 
 void

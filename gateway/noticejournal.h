@@ -5,12 +5,14 @@
     peer, caller, officer, purpose, item, key, fields, decision, agreement
     (str), status (int), request_digest, response_digest (bin of 32, or
     nil). The record's own fields, nothing derived: appended from the
-    journal, a record gets its sequence number and chain hash then.
+    journal, a record gets its sequence number and chain hash then. The
+    journal is read back here too, once, at start (noticejournal_each).
 */
 #ifndef SLUICE_NOTICEJOURNAL_H_INCLUDED
 #define SLUICE_NOTICEJOURNAL_H_INCLUDED
 
 #include <msgpack.h>
+#include <sqlite3.h>
 #include "audit.h"
 
 typedef struct _noticejournal_t noticejournal_t;
@@ -37,6 +39,15 @@ const audit_record_t *
 //  audit log).
 bool
     noticejournal_same (const audit_record_t *one, const audit_record_t *two);
+
+//  Calls fn for every record in the journal table of the notice store
+//  `db` (its file `path`, for the log), oldest first, with its id (the
+//  record's texts live until fn returns); a row that does not read is
+//  logged and left out. The count, or -1. (notices_journal_each)
+int64_t
+    noticejournal_each (sqlite3 *db, const char *path,
+                        void (*fn) (const audit_record_t *record, int64_t id, void *arg),
+                        void *arg);
 
 void
     noticejournal_test (bool verbose);

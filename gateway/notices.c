@@ -23,7 +23,7 @@ struct _notices_t {
     sqlite3_stmt *put_copy, *copy_of, *receipt_in, *copy_moved, *put_inbox;
     sqlite3_stmt *put_receipt, *supersede, *ack, *queued_copy, *queued_receipt;
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
-    sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add, *journal_all;
+    sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add;
     sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe, *outgoing;
 };
 
@@ -115,9 +115,11 @@ static const struct {
     { offsetof (notices_t, ack),
       "UPDATE receipt_out SET acked = 1 WHERE receipt = ?1 AND peer = ?2 AND acked != 1" },
     { offsetof (notices_t, queued_copy),
-      "UPDATE outbox SET queued = 1 WHERE copy = ?1 AND recipient = ?2" },
+      "UPDATE outbox SET queued = 1, next_ms = max (next_ms, ?3)"
+      " WHERE copy = ?1 AND recipient = ?2" },
     { offsetof (notices_t, queued_receipt),
-      "UPDATE receipt_out SET queued = 1 WHERE receipt = ?1 AND peer = ?2" },
+      "UPDATE receipt_out SET queued = 1, next_ms = max (next_ms, ?3)"
+      " WHERE receipt = ?1 AND peer = ?2" },
     { offsetof (notices_t, tried_copy),
       "UPDATE outbox SET tries = ?2, next_ms = ?3 WHERE copy = ?1" },
     { offsetof (notices_t, tried_receipt),
@@ -145,8 +147,6 @@ static const struct {
       " WHERE copy = ?1" },
     { offsetof (notices_t, journal_add),
       "INSERT INTO journal (record) VALUES (?1)" },
-    { offsetof (notices_t, journal_all),
-      "SELECT id, record FROM journal ORDER BY id" },
     { offsetof (notices_t, untaken),
       "SELECT count (*) FROM inbox WHERE type = ?1 AND state = 0" },
     { offsetof (notices_t, unsettled),
@@ -477,10 +477,12 @@ notices_take_ack (notices_t *self, const uint8_t *receipt_id, const char *from)
 }
 
 int
-notices_queued (notices_t *self, const uint8_t *id, const char *to)
+notices_queued (notices_t *self, const uint8_t *id, const char *to, int64_t not_before)
 {
     assert (self && id && to && self->in_transaction);
+    sqlite3_bind_int64 (self->queued_copy, 3, not_before);
     int rc = s_update_by (self, self->queued_copy, id, to);
+    sqlite3_bind_int64 (self->queued_receipt, 3, not_before);
     return rc? rc: s_update_by (self, self->queued_receipt, id, to);
 }
 
@@ -502,8 +504,9 @@ notices_hasten (notices_t *self, int64_t when)
     assert (self && self->in_transaction);
     char sql [200];
     snprintf (sql, sizeof (sql), "UPDATE outbox SET next_ms = %" PRId64 " WHERE state < 0"
-              " AND next_ms > %" PRId64 "; UPDATE receipt_out SET next_ms = %" PRId64
-              " WHERE acked = 0 AND next_ms > %" PRId64, when, when, when, when);
+              " AND queued = 0 AND next_ms > %" PRId64 "; UPDATE receipt_out SET next_ms = %"
+              PRId64 " WHERE acked = 0 AND queued = 0 AND next_ms > %" PRId64,
+              when, when, when, when);
     return sqlite3_exec (self->db, sql, NULL, NULL, NULL) == SQLITE_OK? 0: -1;
 }
 
@@ -624,22 +627,7 @@ notices_journal_each (notices_t *self,
                       void *arg)
 {
     assert (self && fn);
-    sqlite3_stmt *stmt = self->journal_all;
-    int64_t count = 0;
-    int rc;
-    while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-        noticejournal_t *entry = noticejournal_read (sqlite3_column_blob (stmt, 1),
-                                                     (size_t) sqlite3_column_bytes (stmt, 1));
-        if (entry) {
-            fn (noticejournal_record (entry), sqlite3_column_int64 (stmt, 0), arg);
-            count++;
-        }
-        else
-            zsys_warning ("%s: a journal row that does not read, left out", self->path);
-        noticejournal_destroy (&entry);
-    }
-    s_reset (stmt);
-    return rc == SQLITE_DONE? count: -1;
+    return noticejournal_each (self->db, self->path, fn, arg);
 }
 
 void
@@ -830,8 +818,12 @@ s_test_outbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     assert (notices_hasten (self, 1500) == 0);
     assert (s_test_due (self, 2000, copy, &found) == 1 && found);
     assert (notices_unsettled (self) == 1);
-    assert (notices_queued (self, copy, "SH-PD-FDA") == 1);
-    assert (notices_queued (self, copy, "SH-PD-TAX") == 0);
+    //  Held by a broker: not tried before `not_before`, nor hastened
+    assert (notices_queued (self, copy, "SH-PD-FDA", 60000) == 1);
+    assert (notices_queued (self, copy, "SH-PD-TAX", 60000) == 0);
+    assert (notices_hasten (self, 1500) == 0);
+    assert (s_test_due (self, 59999, copy, &found) == 0);
+    assert (s_test_due (self, 60000, copy, &found) == 1 && found);
 
     notice_receipt_t receipt = { .state = "delivered", .at = 1200 };
     memcpy (receipt.copy, copy, NOTICEID_BYTES);

@@ -163,17 +163,20 @@ int
     notices_take_ack (notices_t *self, const uint8_t *receipt_id, const char *from);
 
 //  A broker holds `id` (a copy or a receipt of ours) for `to`: it is tried
-//  less often from now. 1 if it is one of ours, 0 if not, -1 on error.
+//  less often from now, not before `not_before` (ms), and not hastened.
+//  1 if it is one of ours, 0 if not, -1 on error.
 int
-    notices_queued (notices_t *self, const uint8_t *id, const char *to);
+    notices_queued (notices_t *self, const uint8_t *id, const char *to,
+                    int64_t not_before);
 
 //  After a try of the due message `id`: its next try, and its count.
 int
     notices_tried (notices_t *self, bool receipt, const uint8_t *id, uint32_t tries,
                    int64_t next_ms);
 
-//  Every unsettled copy and every receipt not acknowledged is due by
-//  `when` (a broker welcomed us back: what waits goes out soon).
+//  Every unsettled copy and every receipt not acknowledged, but those a
+//  broker holds (notices_queued), is due by `when` (a broker welcomed us
+//  back: what waits goes out soon; a broker that holds one forwards it).
 int
     notices_hasten (notices_t *self, int64_t when);
 

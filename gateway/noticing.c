@@ -32,15 +32,23 @@ typedef struct {
     zmsg_t *reply_to;
 } s_reply_t;
 
+//  A message held back until the batch is durable, and the link to try
+//  first: the one whose broker brought what it answers (-1: any)
+typedef struct {
+    zmsg_t *frames;
+    int via;
+} s_out_t;
+
 struct _noticing_t {
     startup_t *parts;                   //  borrowed
     notices_t *store;                   //  the parts'
-    zlistx_t *sends;                    //  zmsg_t frames, after the commit
+    zlistx_t *sends;                    //  s_out_t, after the commit
     zlistx_t *replies;                  //  s_reply_t, after the commit
     zlistx_t *batch;                    //  s_record_t of this batch
     zlistx_t *unaudited;                //  s_record_t the audit log lacks
     bool failed;                        //  a write of the batch failed
     bool arrived;                       //  the inbox took a copy
+    int via;                            //  the link of the message in hand, or -1
     int64_t last_tick;
     void (*on_release) (void *arg, bool arrived);
     void *release_arg;
@@ -55,6 +63,16 @@ s_record_destroy (s_record_t **record_p)
         noticejournal_destroy (&(*record_p)->entry);
         free (*record_p);
         *record_p = NULL;
+    }
+}
+
+static void
+s_out_destroy (s_out_t **out_p)
+{
+    if (*out_p) {
+        zmsg_destroy (&(*out_p)->frames);
+        free (*out_p);
+        *out_p = NULL;
     }
 }
 
@@ -188,7 +206,8 @@ noticing_new (startup_t *parts)
     assert (self);
     self->parts = parts;
     self->store = parts->notices;
-    self->sends = noticing_list ((zlistx_destructor_fn *) zmsg_destroy);
+    self->sends = noticing_list ((zlistx_destructor_fn *) s_out_destroy);
+    self->via = -1;
     self->replies = noticing_list ((zlistx_destructor_fn *) s_reply_destroy);
     self->batch = noticing_list ((zlistx_destructor_fn *) s_record_destroy);
     self->unaudited = noticing_list ((zlistx_destructor_fn *) s_record_destroy);
@@ -288,8 +307,13 @@ void
 noticing_send_later (noticing_t *self, zmsg_t **frames_p)
 {
     assert (self && frames_p);
-    if (*frames_p)
-        zlistx_add_end (self->sends, *frames_p);
+    if (*frames_p) {
+        s_out_t *out = (s_out_t *) zmalloc (sizeof (s_out_t));
+        assert (out);
+        out->frames = *frames_p;
+        out->via = self->via;
+        zlistx_add_end (self->sends, out);
+    }
     *frames_p = NULL;
 }
 
@@ -417,13 +441,24 @@ noticing_prepare (noticing_t *self)
     return rc;
 }
 
-//  Sends one message's frames through any registered broker link; 0 or -1
+//  The link of index `via`, or NULL (-1, or no such link)
+static link_t *
+s_link (noticing_t *self, int via)
+{
+    links_t *links = self->parts->links;
+    return via >= 0 && (size_t) via < links_size (links)? links_at (links, (size_t) via):
+                                                          NULL;
+}
+
+//  Sends one message's frames through the link of index `via` if it is
+//  registered, else through any registered broker link; 0 or -1
 static int
-s_send (noticing_t *self, zmsg_t *frames)
+s_send (noticing_t *self, zmsg_t *frames, int via)
 {
     int status;
     envelope_t *envelope = envelope_decode (frames, &status);
-    int link = envelope? links_send_through (self->parts->links, envelope, NULL, 0): -1;
+    int link = envelope? links_send_through (self->parts->links, envelope,
+                                             s_link (self, via), 0): -1;
     envelope_destroy (&envelope);
     return link >= 0? 0: -1;
 }
@@ -451,12 +486,12 @@ noticing_release (noticing_t *self, bool durable)
     zlistx_destroy (&self->unaudited);
     self->unaudited = kept;
     notices_journal_done (self->store, done < first_kept? done: first_kept - 1);
-    zmsg_t *frames;
-    while ((frames = (zmsg_t *) zlistx_detach (self->sends, NULL))) {
+    s_out_t *out;
+    while ((out = (s_out_t *) zlistx_detach (self->sends, NULL))) {
         //  What is not sent now is in the store, tried again later
-        if (durable && s_send (self, frames))
+        if (durable && s_send (self, out->frames, out->via))
             SLUICE_DEBUG (parts->level, "gateway: a notice message waits for a broker link");
-        zmsg_destroy (&frames);
+        s_out_destroy (&out);
     }
     s_reply_t *reply;
     while ((reply = (s_reply_t *) zlistx_detach (self->replies, NULL))) {
@@ -695,11 +730,15 @@ s_ack_in (noticing_t *self, envelope_t *envelope)
 }
 
 void
-noticing_message (noticing_t *self, envelope_t *envelope, const uint8_t *box_key,
+noticing_message (noticing_t *self, envelope_t *envelope, int via, const uint8_t *box_key,
                   int status)
 {
     assert (self && envelope);
     const envelope_header_t *header = envelope_header (envelope);
+    //  What answers it goes back the way it came first: a broker that
+    //  holds a copy or a receipt is settled by the answer passing through
+    //  it (PROTOCOL.md 17.9), and one that brought it is likely up
+    self->via = via;
     bool copy = header->type == MSG_NOTICE || header->type == MSG_ALERT;
     if (status != STATUS_OK) {
         //  Refused as a QUERY would be: a sealed ERROR; nothing is held
@@ -708,7 +747,7 @@ noticing_message (noticing_t *self, envelope_t *envelope, const uint8_t *box_key
         envelope_t *error = copy? serve_error_new (self->parts->cert, header->from, box_key,
                                                    header->id, status, NULL, NULL, NULL):
                                   NULL;
-        if (error && links_send (self->parts->links, error, NULL))
+        if (error && links_send (self->parts->links, error, s_link (self, via)))
             SLUICE_DEBUG (self->parts->level, "gateway: a refusal waits for no link");
         envelope_destroy (&error);
     }
@@ -721,6 +760,7 @@ noticing_message (noticing_t *self, envelope_t *envelope, const uint8_t *box_key
     else
     if (header->type == MSG_ACK)
         s_ack_in (self, envelope);
+    self->via = -1;
 }
 
 
@@ -737,7 +777,9 @@ noticing_queued (noticing_t *self, envelope_t *envelope)
         s_warn (self, "a QUEUED from %s that does not decode, dropped",
                 envelope_header (envelope)->from);
     else
-    if (noticing_begin (self) || notices_queued (self->store, queued.id, queued.to) < 0)
+    if (noticing_begin (self)
+    ||  notices_queued (self->store, queued.id, queued.to,
+                        zclock_time () + NOTICING_QUEUED_MS) < 0)
         self->failed = true;
 }
 
@@ -782,7 +824,7 @@ noticing_tick (noticing_t *self)
     zlistx_t *due = notices_due (self->store, wall, S_DUE_MAX);
     for (notices_due_t *one = (notices_due_t *) zlistx_first (due); one;
          one = (notices_due_t *) zlistx_next (due)) {
-        if (s_send (self, one->frames))
+        if (s_send (self, one->frames, -1))
             break;                      //  no link takes more now
         uint32_t tries = one->tries + 1;
         if (noticing_begin (self)

@@ -67,12 +67,14 @@ bool
     noticing_carries (int type);
 
 //  One of those from a department whose certificate is valid, opened with
-//  `status` (OK, or the seal or signature's failure): a copy that does not
-//  open is answered with a sealed ERROR of that status, anything else that
-//  does not is dropped (logged).
+//  `status` (OK, or the seal or signature's failure), brought by the link
+//  of index `via` (links.h; -1 if none): a copy that does not open is
+//  answered with a sealed ERROR of that status, anything else that does
+//  not is dropped (logged). What answers it (a receipt, the newest receipt
+//  of a copy held already, an ACK) goes through that link first.
 void
-    noticing_message (noticing_t *self, envelope_t *envelope, const uint8_t *box_key,
-                      int status);
+    noticing_message (noticing_t *self, envelope_t *envelope, int via,
+                      const uint8_t *box_key, int status);
 
 //  A QUEUED from a broker, verified; and a broker's ERROR:
 //  true if it is about a copy or receipt of ours (then dealt with).
