@@ -6,9 +6,12 @@
     and sent again, the same bytes, until it is settled: a copy by any
     receipt of it, a receipt by its ACK (or by a newer receipt of the same
     copy). Tries back off from 1 s, doubling, to 5 minutes; once a broker
-    said it holds the message (QUEUED), from 1 minute to an hour; the next
-    try is stored, so a restart goes on where it stopped. When a broker
-    welcomes the gateway (again), what waits is tried at once.
+    said it holds the message (QUEUED), not before a minute from then, and
+    from 1 minute to an hour; the next try is stored, so a restart goes on
+    where it stopped. When a broker welcomes the gateway (again), what
+    waits is tried at once, but what a broker holds (it forwards that). An
+    answer to a message from a broker goes back through it first, so that
+    the broker holding what it answers is settled as it passes.
 
     On arrival:
         NOTICE, ALERT   a copy: a copy held already is answered with the
