@@ -153,6 +153,43 @@ expect "no receipt yet" "^sent$" 0 n_state msa "$OFFLINE"
 start_gateway fda
 eventually "delivered once FDA is back" "^delivered$" 0 n_state msa "$OFFLINE"
 
+# --- The broker's queue: FDA offline, then MSA stopped too. FDA gets the
+# copy from the broker alone, and MSA, back, FDA's receipt; each settles
+# what the broker holds as it passes
+QUEUE_DB="$F/broker/state/queue.db"
+# held TYPE TO: how many messages of TYPE the broker holds for TO
+held () {
+    sqlite3 -readonly "$QUEUE_DB" \
+        "SELECT count (*) FROM message WHERE type = $1 AND recipient = '$2'"
+}
+# next_try_in FOLDER COPY: ms until the outbox tries the copy again
+next_try_in () {
+    sqlite3 "$F/$1/state/notices.db" "SELECT next_ms - CAST (1000 * (julianday ('now') \
+        - 2440587.5) * 86400 AS INTEGER) FROM outbox WHERE copy = x'$2'"
+}
+wait_registered fda
+stop_quietly "$fda_PID"
+HELD=$(n_id)
+HELD_COPY=$(n_copy msa "$HELD")
+eventually "the broker holds the copy for FDA: QUEUED at the sender" "queued  *(yes|1|true)" 0 \
+    n_show msa "$HELD"
+check "once QUEUED, the sender waits a minute or more before it sends again" \
+    test "$(next_try_in msa "$HELD_COPY")" -gt 50000
+check "and the broker holds it" test "$(held 16 SH-PD-FDA)" -ge 1
+stop_quietly "$msa_PID"
+start_gateway fda
+eventually "FDA gets the copy from the broker's queue, its sender stopped" \
+    "$HELD  delivered  SH-PD-MSA" 0 n_list fda --received
+eventually "FDA's receipt settles the copy the broker held" "^0$" 0 held 16 SH-PD-FDA
+check "and the broker holds the receipt for MSA" test "$(held 17 SH-PD-MSA)" -ge 1
+start_gateway msa
+eventually "MSA, back, gets the receipt from the broker's queue: delivered" "^delivered$" 0 \
+    n_state msa "$HELD"
+eventually "MSA's ACK settles the receipt: the broker holds nothing more" "^0$" 0 held 17 SH-PD-MSA
+as_json "MSA sent the copy once: the broker did the rest" 0 \
+    "doc ['rows'] [0] ['tries'] == 0" "$SLUICE" notice show --config "$MSA_CFG" "$HELD" --json
+wait_registered msa
+
 # --- The sender killed right after it accepted: it sends on its restart
 kill_hard "$msa_PID"
 start_gateway msa
@@ -168,7 +205,7 @@ kill_hard "$fda_PID"
 start_gateway fda
 wait_registered fda
 as_json "after FDA's restart its system takes each notice once" 0 \
-    "sorted (r ['id'] for r in doc) == sorted (['$OFFLINE', '$KILLED'])" \
+    "sorted (r ['id'] for r in doc) == sorted (['$OFFLINE', '$HELD', '$KILLED'])" \
     "$SLUICE" notice take --config "$FDA_CFG" --json
 expect "nothing is taken twice" "^\(none\)$" 0 "$SLUICE" notice take --config "$FDA_CFG"
 
