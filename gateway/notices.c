@@ -21,7 +21,7 @@ struct _notices_t {
     int64_t journal_done;           //  journal rows up to it go, next begin
     int64_t journal_deleted;        //  and rows up to it are gone
     sqlite3_stmt *put_copy, *copy_of, *receipt_in, *copy_moved, *put_inbox;
-    sqlite3_stmt *put_receipt, *supersede, *ack, *queued_copy, *queued_receipt;
+    sqlite3_stmt *put_receipt, *ack, *queued_copy, *queued_receipt;
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
     sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add;
     sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe, *outgoing;
@@ -110,8 +110,6 @@ static const struct {
     { offsetof (notices_t, put_receipt),
       "INSERT OR IGNORE INTO receipt_out (receipt, copy, peer, state, header, body,"
       " next_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
-    { offsetof (notices_t, supersede),
-      "UPDATE receipt_out SET acked = 2 WHERE copy = ?1 AND acked = 0 AND state < ?2" },
     { offsetof (notices_t, ack),
       "UPDATE receipt_out SET acked = 1 WHERE receipt = ?1 AND peer = ?2 AND acked != 1" },
     { offsetof (notices_t, queued_copy),
@@ -450,11 +448,6 @@ notices_put_receipt (notices_t *self, const uint8_t *receipt_id, const uint8_t *
     sqlite3_bind_int (stmt, 4, state);
     s_bind_frames (stmt, 5, frames);
     sqlite3_bind_int64 (stmt, 7, next_ms);
-    if (s_done (stmt))
-        return -1;
-    stmt = self->supersede;
-    s_bind_id (stmt, 1, copy);
-    sqlite3_bind_int (stmt, 2, state);
     return s_done (stmt);
 }
 
@@ -877,7 +870,8 @@ s_test_inbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     zstr_free (&body);
     zmsg_destroy (&frames);
     assert (notices_untaken (self, MSG_NOTICE) == 1 && notices_untaken (self, MSG_ALERT) == 0);
-    //  Taken: received, its receipt supersedes the delivered one
+    //  Taken: received; its receipt goes as well as the delivered one, each
+    //  until its own ACK (the sender is to hold all three)
     zlistx_t *taken = zlistx_new ();
     zlistx_set_destructor (taken, (zlistx_destructor_fn *) zstr_free);
     assert (notices_take_new (self, MSG_NOTICE, 10, 2100, taken) == 0);
@@ -894,10 +888,12 @@ s_test_inbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     assert (notices_put_receipt (self, received, copy, "SH-PD-MSA", NOTICEID_RECEIVED,
                                  frames, 2100) == 0);
     zmsg_destroy (&frames);
-    assert (s_test_due (self, 3000, delivered, &found) == 1 && !found);
-    assert (s_test_due (self, 3000, received, &found) == 1 && found);
+    assert (s_test_due (self, 3000, delivered, &found) == 2 && found);
+    assert (s_test_due (self, 3000, received, &found) == 2 && found);
     assert (notices_take_ack (self, received, "SH-PD-TAX") == 0);
     assert (notices_take_ack (self, received, "SH-PD-MSA") == 1);
+    assert (s_test_due (self, 3000, received, &found) == 1 && !found);
+    assert (notices_take_ack (self, delivered, "SH-PD-MSA") == 1);
     assert (s_test_due (self, 3000, received, &found) == 0);
     //  Feedback, once
     notices_held_t feedback;

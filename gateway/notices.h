@@ -14,8 +14,9 @@
       comes again is never processed again), with its state (delivered,
       received, handled, refused), when the department's system took it
       and the officer's feedback;
-    - the receipts to send, as their exact frames, until acknowledged (a
-      newer receipt of the same copy supersedes the older ones);
+    - the receipts to send, as their exact frames, each until its own
+      acknowledgement (a newer receipt of a copy does not take the place
+      of an older one: the sender is to hold every state, each signed);
     - the alert topics this department subscribes to;
     - the journal: the audit records of the steps stored here whose records
       the audit log may not hold yet (noticing.h says why).
@@ -152,7 +153,7 @@ int
                        const char *reason);
 
 //  A receipt we send for `copy` to `peer`, its frames, first tried at
-//  next_ms; older receipts of the copy not acknowledged yet are superseded.
+//  next_ms, and sent until its ACK comes.
 int
     notices_put_receipt (notices_t *self, const uint8_t *receipt_id, const uint8_t *copy,
                          const char *peer, int state, zmsg_t *frames, int64_t next_ms);

@@ -4,8 +4,8 @@
 
     A copy or a receipt is stored with its frames before it first leaves,
     and sent again, the same bytes, until it is settled: a copy by any
-    receipt of it, a receipt by its ACK (or by a newer receipt of the same
-    copy). Tries back off from 1 s, doubling, to 5 minutes; once a broker
+    receipt of it, a receipt by its own ACK (a newer receipt of the same
+    copy does not settle an older one: the sender is to hold each). Tries back off from 1 s, doubling, to 5 minutes; once a broker
     said it holds the message (QUEUED), not before a minute from then, and
     from 1 minute to an hour; the next try is stored, so a restart goes on
     where it stopped. When a broker welcomes the gateway (again), what
