@@ -68,7 +68,7 @@ LIBS_cli      := cli $(LIBS_registry)
 LIBS_tests    := cli gateway broker $(LIBS_registry)
 
 PROGRAMS := sluice-broker sluice-gateway sluice sluice-gendata sluice-selftest \
-            sluice-rogue sluice-liar sluice-bench sluice-certgen
+            sluice-rogue sluice-liar sluice-bench sluice-certgen sluice-noticedrive
 MAINS_sluice-broker   := broker/sluice_broker.c
 MAINS_sluice-gateway  := gateway/sluice_gateway.c
 MAINS_sluice          := gateway/cli/sluice.c
@@ -78,6 +78,7 @@ MAINS_sluice-rogue    := tests/rogue.c tests/peer.c
 MAINS_sluice-liar     := tests/liar.c tests/peer.c
 MAINS_sluice-bench    := tests/bench.c
 MAINS_sluice-certgen  := tests/certgen.c
+MAINS_sluice-noticedrive := tests/noticedrive.c
 PART_sluice-broker    := broker
 PART_sluice-gateway   := gateway
 PART_sluice           := cli
@@ -87,6 +88,7 @@ PART_sluice-rogue     := tests
 PART_sluice-liar      := tests
 PART_sluice-bench     := tests
 PART_sluice-certgen   := tests
+PART_sluice-noticedrive := tests
 EXTRA_LIBS_sluice-broker   = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-gateway  = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-selftest = $(SYSTEMD_LIBS)
