@@ -35,7 +35,8 @@
 #include "status.h"
 #include <sodium.h>
 
-#define S_BATCH_MAX         256     //  messages read from a link per commit
+#define S_BATCH_MAX         256     //  messages read from a link, or local
+                                    //  requests, per commit
 #define S_UNRECORDED        "the audit log cannot record this request; nothing was answered"
 #define S_UNRECORDED_ANSWER "the audit log cannot record this answer; it is withheld"
 
@@ -561,14 +562,11 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 //  --------------------------------------------------------------------------
 //  The local API
 
-static int
-s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
+//  One request from the local API (its routing id first), served
+static void
+s_local_message (gateway_t *self, zmsg_t *msg)
 {
-    gateway_t *self = (gateway_t *) argument;
     zsock_t *local = self->parts->local;
-    zmsg_t *msg = zmsg_recv (reader);
-    if (!msg)
-        return 0;
     //  Return address: the routing id, and the empty delimiter of a REQ
     zmsg_t *reply_to = zmsg_new ();
     zframe_t *frame = zmsg_pop (msg);
@@ -607,7 +605,24 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     }
     localapi_request_clear (&request);
     zmsg_destroy (&reply_to);
-    zmsg_destroy (&msg);
+}
+
+//  Serves what is waiting on the local API (up to S_BATCH_MAX requests),
+//  then commits what they did in one batch, and sends the replies held
+//  back: callers with requests outstanding at once share a commit
+static int
+s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    gateway_t *self = (gateway_t *) argument;
+    for (int count = 0; count < S_BATCH_MAX; count++) {
+        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (reader);
+        if (!msg)
+            break;
+        s_local_message (self, msg);
+        zmsg_destroy (&msg);
+    }
     s_commit (self);
     return 0;
 }
