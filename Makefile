@@ -4,6 +4,7 @@
 #   make test       build with AddressSanitizer + UBSan and run all tests
 #   make demo       run the Pudong demo federation on loopback
 #   make bench      measure queries per second against the two floors
+#   make fault      10,000 notices through two brokers under SIGKILLs
 #   make fuzz       run the fuzz targets for a short while (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (see "Install" below)
 #   make uninstall  the same files again
@@ -93,7 +94,7 @@ EXTRA_LIBS_sluice-broker   = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-gateway  = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-selftest = $(SYSTEMD_LIBS)
 
-.PHONY: all test demo bench fuzz install uninstall man clean deps selftest layers
+.PHONY: all test demo bench fault fuzz install uninstall man clean deps selftest layers
 all: deps-quiet layers $(addprefix build/bin/,$(PROGRAMS))
 
 #   An include with a path would reach past the include paths
@@ -201,6 +202,12 @@ demo: all
 
 bench: all
 	@sh tests/bench.sh build/bin
+
+#   The fault test of tests/features/notices-fault.sh at its full size, on
+#   the release build: 10,000 notices, 12 kills; its last line the figures
+fault: all
+	@SLUICE_FAULT_NOTICES=10000 SLUICE_FAULT_KILLS=12 \
+	    bash tests/features/notices-fault.sh build/bin
 
 fuzz: deps-quiet
 	@sh tests/fuzz/run.sh
