@@ -138,7 +138,7 @@ static const struct {
       "UPDATE inbox SET state = 1, taken_ms = ?2 WHERE copy = ?1 AND state = 0" },
     { offsetof (notices_t, by_notice),
       "SELECT copy, notice, type, sender, subject, key_type, key, state FROM inbox"
-      " WHERE notice = ?1 AND type = ?2" },
+      " WHERE notice = ?1 AND +type = ?2" },        //  by the notice's index
     { offsetof (notices_t, handled),
       "UPDATE inbox SET state = 2, handled_ms = ?2, result = ?3, reason = ?4,"
       " handler = ?5, taken_ms = CASE WHEN taken_ms = 0 THEN ?2 ELSE taken_ms END"
