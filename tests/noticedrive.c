@@ -31,6 +31,7 @@
 
     Each prints one line at the end, `noticedrive: ...`, and exits 0, or 1
     if the time (--seconds) ran out first, 2 on a refusal, 64 on usage.
+    --help prints the usage, --version the version (version.h).
 */
 
 #include <czmq.h>
@@ -39,6 +40,7 @@
 #include "codec.h"
 #include "localapi.h"
 #include "status.h"
+#include "version.h"
 
 #define S_LANES_MAX     64
 #define S_LIST_MAX      2000        //  sent notices looked through at once
@@ -598,6 +600,7 @@ s_usage (FILE *file)
         "                          [--timeout-ms MS] [--seconds S]\n"
         "       sluice-noticedrive receive --config CFG --count N [--lanes N] [--log FILE]\n"
         "                          [--timeout-ms MS] [--seconds S]\n"
+        "       sluice-noticedrive --help | --version\n"
         "Drives notices through a gateway's local API (tests/noticedrive.c says how).\n");
 }
 
@@ -616,6 +619,8 @@ int
 main (int argc, char **argv)
 {
     s_options_t options = { .lanes = 16, .timeout_ms = 20000, .seconds = 600 };
+    if (version_asked (argc, argv, "sluice-noticedrive", stdout))
+        return 0;
     if (argc < 2 || (!streq (argv [1], "send") && !streq (argv [1], "receive"))) {
         s_usage (argc > 1 && streq (argv [1], "--help")? stdout: stderr);
         return argc > 1 && streq (argv [1], "--help")? 0: 64;

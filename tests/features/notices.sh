@@ -1,5 +1,5 @@
 #!/bin/bash
-# notices with dual feedback (双告知、双反馈): delivered, received and handled with signed receipts at the sender; refused kinds, keys and fields with codes; an offline recipient, restarts mid-way, duplicates processed once; overdue lists; a long-poll wait; JSON
+# notices with dual feedback (双告知、双反馈): delivered, received and handled with signed receipts at the sender; refused kinds, keys and fields with codes; an offline recipient, delivered from the broker's queue without its sender, restarts mid-way, duplicates processed once; overdue lists; a long-poll wait; JSON
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
