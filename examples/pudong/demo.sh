@@ -541,11 +541,19 @@ run "$SLUICE" notice send --config "$DIR/msa/gateway.cfg" --to SH-PD-FDA \
 expect 10a 0 "^notice [0-9a-f]{32}: sent"
 NOTICE=$(printf '%s\n' "$OUT" | sed -n 's/^notice \([0-9a-f]\{32\}\): .*/\1/p')
 wait_for 10 "state +delivered" "$SLUICE" notice show --config "$DIR/msa/gateway.cfg" "$NOTICE"
+run "$SLUICE" notice list --config "$DIR/msa/gateway.cfg" --sent
+expect 10a 0 "^$NOTICE +delivered +SH-PD-FDA" \
+    && explain "delivered: FDA's gateway holds it durably, and its signed receipt" \
+               "is in MSA's store and audit log."
 heading "10b. FDA's own system waits for notices, takes it, and feeds back (双反馈)"
 run "$SLUICE" notice wait --config "$DIR/fda/gateway.cfg" --timeout-ms 10000
 expect 10b 0 "^new: 1 notices"
 run "$SLUICE" notice take --config "$DIR/fda/gateway.cfg"
 expect 10b 0 "^$NOTICE +SH-PD-MSA +license-required"
+wait_for 10 "state +received" "$SLUICE" notice show --config "$DIR/msa/gateway.cfg" "$NOTICE"
+run "$SLUICE" notice list --config "$DIR/msa/gateway.cfg" --sent
+expect 10b 0 "^$NOTICE +received +SH-PD-FDA" \
+    && explain "received: FDA's system took it (接收), and MSA holds that receipt too."
 run "$SLUICE" notice feedback --config "$DIR/fda/gateway.cfg" "$NOTICE" \
     --result licence-issued --reason "JY23101150000001" --officer "$OFFICER_FDA"
 expect 10b 0 "handled"
@@ -570,10 +578,18 @@ run "$SLUICE" alert raise --config "$DIR/fda/gateway.cfg" --topic food-drug \
     --text "三聚氰胺 found in a batch sold by this restaurant"
 expect 11b 0 "^alert [0-9a-f]{32}: raised to 2 subscribers"
 wait_for 10 "topic +food-drug +2 +2" "$SLUICE" alert stats --config "$DIR/fda/gateway.cfg"
+heading "11b. Each subscriber's own system takes it (接收)"
+run "$SLUICE" alert take --config "$DIR/msa/gateway.cfg"
+expect 11c 0 "food-drug"
+run "$SLUICE" alert take --config "$DIR/tax/gateway.cfg"
+expect 11c 0 "food-drug"
+wait_for 10 "topic +food-drug +2 +2 +2 +0 +100 +100" \
+    "$SLUICE" alert stats --config "$DIR/fda/gateway.cfg"
 run "$SLUICE" alert stats --config "$DIR/fda/gateway.cfg"
-expect 11c 0 "topic +food-drug +2 +2" \
-    && explain "both subscribers hold it, each with a signed receipt; one offline" \
-               "now would get it when it comes back."
+expect 11d 0 "topic +food-drug +2 +2 +2 +0 +100 +100" \
+    && explain "every other department holds it and its system took it: each" \
+               "receipt signed, the receipt rate 100%. One offline now would get" \
+               "it when it comes back."
 
 # --- 12: revoking a department --------------------------------------------------
 heading "12. The authority revokes the food and drug administration's certificate"

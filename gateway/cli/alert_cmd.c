@@ -108,7 +108,8 @@ s_stats (cli_t *cli)
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "alert-stats");
     static const char *const columns [] = {
-        "per", "name", "sent", "delivered", "received", "refused", "delivered_rate", NULL
+        "per", "name", "sent", "delivered", "received", "refused", "delivered_rate",
+        "received_rate", NULL
     };
     cli_show_t show = { CLI_SHOW_ROWS, columns };
     return cli_ask_show (cli, &request, S_WAIT_MS, &show);
@@ -185,7 +186,8 @@ static const cli_command_t s_stats_command = {
     "stats", "who has the alerts raised here: receipts per department", s_stats,
     notice_cmd_rows_options, NULL,
     "For the alerts this department raised: how many reached each state, per\n"
-    "subscriber and per topic, and the share delivered, in percent.\n",
+    "subscriber and per topic, and the shares delivered and received (taken\n"
+    "by the subscriber's system: the receipt rate), in percent.\n",
     notice_cmd_list_exits, "sluice alert stats --config fda/gateway.cfg\n"
 };
 
