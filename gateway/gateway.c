@@ -512,10 +512,30 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         s_answer (self, via, envelope);
 }
 
-//  Handles one message from a broker link.
+//  Reads what is waiting on `reader` (up to S_BATCH_MAX messages), each
+//  given to `handle` with `arg`, then commits the batch's audit records
+//  and sends the answers and replies held back
 static void
-s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
+s_read_batch (gateway_t *self, zsock_t *reader,
+              void (*handle) (gateway_t *self, void *arg, zmsg_t **msg_p), void *arg)
 {
+    for (int count = 0; count < S_BATCH_MAX; count++) {
+        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (reader);
+        if (!msg)
+            break;
+        handle (self, arg, &msg);
+        zmsg_destroy (&msg);
+    }
+    s_commit (self);
+}
+
+//  Handles one message from a broker link (`arg`).
+static void
+s_link_message (gateway_t *self, void *arg, zmsg_t **msg_p)
+{
+    link_t *link = (link_t *) arg;
     int status;
     envelope_t *envelope = envelope_decode (*msg_p, &status);
     zmsg_destroy (msg_p);
@@ -538,23 +558,14 @@ s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
     envelope_destroy (&envelope);
 }
 
-//  Reads what is waiting on a link (up to S_BATCH_MAX messages), then
-//  commits the batch's audit records and sends the answers held back.
+//  What is waiting on a link, in one batch
 static int
 s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
     link_t *link = links_of (self->parts->links, reader);
     assert (link);
-    for (int count = 0; count < S_BATCH_MAX; count++) {
-        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
-            break;
-        zmsg_t *msg = zmsg_recv (reader);
-        if (!msg)
-            break;
-        s_link_message (self, link, &msg);
-    }
-    s_commit (self);
+    s_read_batch (self, reader, s_link_message, link);
     return 0;
 }
 
@@ -564,8 +575,9 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 
 //  One request from the local API (its routing id first), served
 static void
-s_local_message (gateway_t *self, zmsg_t *msg)
+s_local_message (gateway_t *self, void *arg, zmsg_t **msg_p)
 {
+    zmsg_t *msg = *msg_p;
     zsock_t *local = self->parts->local;
     //  Return address: the routing id, and the empty delimiter of a REQ
     zmsg_t *reply_to = zmsg_new ();
@@ -607,23 +619,12 @@ s_local_message (gateway_t *self, zmsg_t *msg)
     zmsg_destroy (&reply_to);
 }
 
-//  Serves what is waiting on the local API (up to S_BATCH_MAX requests),
-//  then commits what they did in one batch, and sends the replies held
-//  back: callers with requests outstanding at once share a commit
+//  The requests waiting on the local API, in one batch: callers with
+//  requests outstanding at once share a commit
 static int
 s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
-    gateway_t *self = (gateway_t *) argument;
-    for (int count = 0; count < S_BATCH_MAX; count++) {
-        if (count > 0 && !(zsock_events (reader) & ZMQ_POLLIN))
-            break;
-        zmsg_t *msg = zmsg_recv (reader);
-        if (!msg)
-            break;
-        s_local_message (self, msg);
-        zmsg_destroy (&msg);
-    }
-    s_commit (self);
+    s_read_batch ((gateway_t *) argument, reader, s_local_message, NULL);
     return 0;
 }
 
