@@ -509,7 +509,11 @@ s_recipients (noticeops_t *self, s_wanted_t *wanted, const char *list, char *rea
         else
         if (!peers_key (self->parts->peers, department, zclock_time () / 1000, NULL,
                         &status))
-            status = status == STATUS_CERT_UNKNOWN? STATUS_UNKNOWN_DEPARTMENT: status;
+            //  Not known before a broker's whole directory is held (after a
+            //  start): not yet registered, rather than no such department
+            status = status != STATUS_CERT_UNKNOWN? status:
+                     links_directory_held (self->parts->links)? STATUS_UNKNOWN_DEPARTMENT:
+                                                                STATUS_NOT_REGISTERED;
         if (status != STATUS_OK) {
             snprintf (reason, NOTICE_REASON_MAX + 1, "'%.32s': %s", department,
                       status_text (status));

@@ -223,6 +223,17 @@ check "FDA's audit log: delivered still once" test "$(n_records fda delivered "$
 expect "and its system is given nothing again" "^\(none\)$" 0 \
     "$SLUICE" notice take --config "$FDA_CFG"
 
+# --- Started with no broker up, the sender holds no directory yet: a
+# notice is refused NOT_REGISTERED (try again), not UNKNOWN_DEPARTMENT
+stop_quietly "$BROKER_PID"
+stop_quietly "$msa_PID"
+start_gateway msa
+check "MSA started again, with no broker up" wait_not_registered msa
+expect "a notice before any directory is held: NOT_REGISTERED" "NOT_REGISTERED" 3 n_send
+start_broker
+wait_registered msa
+wait_registered fda
+
 # --- What is shown: JSON of every listing
 as_json "notice list --json: rows with their state" 0 \
     "all ('state' in r and 'id' in r for r in doc) and len (doc) >= 5" \
