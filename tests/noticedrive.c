@@ -8,8 +8,9 @@
 
     send: N notices of kind license-required, the i-th with the field name
     `n-i` (1 <= i <= N), LANES requests outstanding (one per socket). A
-    request without an answer within --timeout-ms (its gateway was killed)
-    is looked for among the notices the gateway lists as sent (by its
+    request without an answer within --timeout-ms, or whose gateway is gone
+    (killed: the pid in its state directory's lock file has gone), is
+    looked for among the notices the gateway lists as sent (by its
     name) once the gateway answers again, and sent again only if it is not
     there: each i is stored once. Any other failure (NOT_REGISTERED while
     no broker is up, INTERNAL, ...) is tried again; a refusal by the
@@ -52,6 +53,9 @@ typedef struct {
     int count, lanes;
     int64_t timeout_ms, seconds;
     char *endpoint;
+    char *lock;                 //  the gateway's STATE/lock: its pid
+    pid_t pid;                  //  the gateway running now, 0 if none
+    int64_t pid_read_at;
     FILE *log;
 } s_options_t;
 
@@ -61,12 +65,31 @@ typedef struct {
     int64_t deadline;           //  0: idle
     int item;                   //  what is asked: an index
     int64_t sent_at;
+    pid_t pid;                  //  the gateway it went to, 0 if none ran
 } s_lane_t;
 
 static int64_t
 s_now (void)
 {
     return zclock_mono ();
+}
+
+//  The pid of the gateway running now (its state directory's lock says
+//  it), 0 if none; read at most every 20 ms
+static pid_t
+s_gateway (s_options_t *options)
+{
+    if (s_now () - options->pid_read_at < 20)
+        return options->pid;
+    options->pid_read_at = s_now ();
+    long pid = 0;
+    FILE *file = fopen (options->lock, "r");
+    if (!file || fscanf (file, "%ld", &pid) != 1 || pid <= 0 || kill ((pid_t) pid, 0))
+        pid = 0;
+    if (file)
+        fclose (file);
+    options->pid = (pid_t) pid;
+    return options->pid;
 }
 
 static zsock_t *
@@ -96,6 +119,7 @@ s_ask (s_options_t *options, s_lane_t *lane, localapi_request_t *request, int it
     lane->item = item;
     lane->sent_at = s_now ();
     lane->deadline = lane->sent_at + options->timeout_ms;
+    lane->pid = s_gateway (options);
 }
 
 //  The lane's answer, if one came (decoded into reply: destroy it); false
@@ -115,12 +139,17 @@ s_answer (s_lane_t *lane, localapi_reply_t *reply)
     return true;
 }
 
-//  A lane whose answer is overdue: a new socket (the old one's answer, if
-//  it ever comes, is dropped with it); true if it was so
+//  A lane whose answer is overdue, or whose gateway is gone (killed: a
+//  request that went to it reached it or nobody, and no answer will come):
+//  a new socket (the old one's answer, if it ever comes, is dropped with
+//  it); true if it was so
 static bool
 s_overdue (s_options_t *options, s_lane_t *lane)
 {
-    if (!lane->deadline || s_now () < lane->deadline)
+    if (!lane->deadline)
+        return false;
+    bool gone = lane->pid && s_gateway (options) != lane->pid;
+    if (!gone && s_now () < lane->deadline)
         return false;
     zsock_destroy (&lane->socket);
     lane->socket = s_socket (options->endpoint);
@@ -128,16 +157,19 @@ s_overdue (s_options_t *options, s_lane_t *lane)
     return true;
 }
 
-//  A round of waiting on every lane busy, at most `ms`
+//  A round of waiting on every lane busy (`count` of `lanes`, and `other`
+//  if not NULL), at most `ms`
 static void
-s_wait (s_lane_t *lanes, int count, int ms)
+s_wait (s_lane_t *lanes, int count, s_lane_t *other, int ms)
 {
     zmq_pollitem_t items [S_LANES_MAX + 1];
     int used = 0;
-    for (int index = 0; index < count; index++)
-        if (lanes [index].deadline)
-            items [used++] = (zmq_pollitem_t) { zsock_resolve (lanes [index].socket), 0,
+    for (int index = 0; index <= count; index++) {
+        s_lane_t *lane = index < count? &lanes [index]: other;
+        if (lane && lane->deadline)
+            items [used++] = (zmq_pollitem_t) { zsock_resolve (lane->socket), 0,
                                                 ZMQ_POLLIN, 0 };
+    }
     zmq_poll (items, used, ms);
 }
 
@@ -265,7 +297,7 @@ s_figure (s_options_t *options, s_lane_t *lane, int64_t end)
     while (!s_answer (lane, &reply)) {
         if (s_overdue (options, lane) || s_now () >= end)
             return -1;
-        s_wait (lane, 1, 100);
+        s_wait (lane, 1, NULL, 100);
     }
     int64_t figure = -1;
     for (uint32_t row = 0; reply.status == STATUS_OK && reply.rows
@@ -385,12 +417,7 @@ s_send_all (s_options_t *options)
             self.state [seq] = S_ASKED;
             self.tries++;
         }
-        s_lane_t busy [S_LANES_MAX + 1];
-        int used = 0;
-        for (int index = 0; index < options->lanes; index++)
-            busy [used++] = lanes [index];
-        busy [used++] = lister;
-        s_wait (busy, used, 50);
+        s_wait (lanes, options->lanes, &lister, 50);
     }
     int64_t sent_ms = s_now () - start;
     int rc = self.stored == options->count? 0: 1;
@@ -567,12 +594,7 @@ s_receive_all (s_options_t *options)
             localapi_request_clear (&request);
             self.handled [item] = 1;
         }
-        s_lane_t busy [S_LANES_MAX + 1];
-        int used = 0;
-        for (int index = 0; index < options->lanes; index++)
-            busy [used++] = lanes [index];
-        busy [used++] = taker;
-        s_wait (busy, used, 50);
+        s_wait (lanes, options->lanes, &taker, 50);
     }
     int64_t elapsed = s_now () - start;
     printf ("noticedrive: %d notices taken (%d by take, %d from the listing after a take's "
@@ -675,6 +697,7 @@ main (int argc, char **argv)
         return 64;
     }
     options.endpoint = strdup (conf_str (conf, "gateway/local"));
+    options.lock = zsys_sprintf ("%s/lock", conf_str (conf, "gateway/state"));
     conf_destroy (&conf);
     if (options.log_path && !(options.log = fopen (options.log_path, "a"))) {
         fprintf (stderr, "noticedrive: cannot write %s\n", options.log_path);
@@ -686,5 +709,6 @@ main (int argc, char **argv)
     if (options.log)
         fclose (options.log);
     free (options.endpoint);
+    zstr_free (&options.lock);
     return rc;
 }
