@@ -4,6 +4,7 @@
 #   make test       build with AddressSanitizer + UBSan and run all tests
 #   make demo       run the Pudong demo federation on loopback
 #   make bench      measure queries per second against the two floors
+#   make fault      10,000 notices through two brokers under SIGKILLs
 #   make fuzz       run the fuzz targets for a short while (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (see "Install" below)
 #   make uninstall  the same files again
@@ -68,7 +69,7 @@ LIBS_cli      := cli $(LIBS_registry)
 LIBS_tests    := cli gateway broker $(LIBS_registry)
 
 PROGRAMS := sluice-broker sluice-gateway sluice sluice-gendata sluice-selftest \
-            sluice-rogue sluice-liar sluice-bench sluice-certgen
+            sluice-rogue sluice-liar sluice-bench sluice-certgen sluice-noticedrive
 MAINS_sluice-broker   := broker/sluice_broker.c
 MAINS_sluice-gateway  := gateway/sluice_gateway.c
 MAINS_sluice          := gateway/cli/sluice.c
@@ -78,6 +79,7 @@ MAINS_sluice-rogue    := tests/rogue.c tests/peer.c
 MAINS_sluice-liar     := tests/liar.c tests/peer.c
 MAINS_sluice-bench    := tests/bench.c
 MAINS_sluice-certgen  := tests/certgen.c
+MAINS_sluice-noticedrive := tests/noticedrive.c
 PART_sluice-broker    := broker
 PART_sluice-gateway   := gateway
 PART_sluice           := cli
@@ -87,11 +89,12 @@ PART_sluice-rogue     := tests
 PART_sluice-liar      := tests
 PART_sluice-bench     := tests
 PART_sluice-certgen   := tests
+PART_sluice-noticedrive := tests
 EXTRA_LIBS_sluice-broker   = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-gateway  = $(SYSTEMD_LIBS)
 EXTRA_LIBS_sluice-selftest = $(SYSTEMD_LIBS)
 
-.PHONY: all test demo bench fuzz install uninstall man clean deps selftest layers
+.PHONY: all test demo bench fault fuzz install uninstall man clean deps selftest layers
 all: deps-quiet layers $(addprefix build/bin/,$(PROGRAMS))
 
 #   An include with a path would reach past the include paths
@@ -199,6 +202,12 @@ demo: all
 
 bench: all
 	@sh tests/bench.sh build/bin
+
+#   The fault test of tests/features/notices-fault.sh at its full size, on
+#   the release build: 10,000 notices, 12 kills; its last line the figures
+fault: all
+	@SLUICE_FAULT_NOTICES=10000 SLUICE_FAULT_KILLS=12 \
+	    bash tests/features/notices-fault.sh build/bin
 
 fuzz: deps-quiet
 	@sh tests/fuzz/run.sh

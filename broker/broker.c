@@ -11,7 +11,8 @@
     broker's own messages to them (WELCOMEs, directory pushes, heartbeats)
     are members.c's; the registry's requests keeper.c's; admission zap.c's;
     reading the certificates and the revocation list, in a thread of its
-    own so that the loop never waits on ten thousand files, loader.c's.
+    own so that the loop never waits on ten thousand files, loader.c's;
+    the store-and-forward of notices, alerts and receipts relay.c's.
 */
 
 #include "broker.h"
@@ -21,6 +22,7 @@
 #include "members.h"
 #include "keeper.h"
 #include "loader.h"
+#include "relay.h"
 #include "ratelog.h"
 #include "cert.h"
 #include "certtext.h"
@@ -45,6 +47,10 @@
 //  still take these for a moment: what needs them then tries again.
 #define S_RESERVED_FDS 32
 
+//  Messages read in one batch: what the relay holds of them is made
+//  durable with one sync, before their senders are told QUEUED
+#define S_BATCH_MAX 256
+
 struct _broker_t {
     conf_t *conf;               //  borrowed
     cert_t *cert;               //  our certificate, with secrets
@@ -56,6 +62,7 @@ struct _broker_t {
     zsock_t *zap;
     zloop_t *loop;
     members_t *members;            //  the registered gateways
+    relay_t *relay;             //  notices, alerts and receipts held
     directory_t *directory;     //  certificates and list, numbered, paged
     loader_t *loader;           //  reads the trust when its files change
     connections_t *connections; //  the router's connections, capped
@@ -142,8 +149,13 @@ s_handle_own (broker_t *self, zframe_t *routing, zmsg_t *msg,
         //  Registered, a repeat, or refused: each is answered and logged by
         //  members_register. The registry's catch-up is not pushed here: the
         //  gateway asks for it (a sync) once its WELCOME is in
-        if (members_register (self->members, routing, header, envelope) < 0)
+        //  What is held for it follows the directory, on the same connection
+        int registered = members_register (self->members, routing, header, envelope);
+        if (registered < 0)
             SLUICE_DEBUG (self->level, "broker: %s is not registered", header->from);
+        else
+        if (registered == 0)
+            relay_registered (self->relay, header->from);
     }
     else
     if ((header->type == MSG_REGISTRY || header->type == MSG_HEARTBEAT)
@@ -221,40 +233,25 @@ s_route (broker_t *self, zframe_t *routing, zmsg_t **msg_p,
                           reason);
         return;
     }
-    zframe_t *recipient = members_routing (self->members, header->to);
-    if (!recipient) {
-        members_count (self->members, header->from, false);
-        bool known = truststore_lookup (self->trust, header->to) != NULL;
-        members_send_error (self->members, routing, header->from, header->id,
-                          known? STATUS_DEPARTMENT_OFFLINE: STATUS_UNKNOWN_DEPARTMENT,
-                          NULL);
+    //  Notices, alerts and receipts are stored and forwarded
+    if (relay_carries (header->type)) {
+        relay_handle (self->relay, self->trust, routing, msg_p, header);
         return;
     }
-    zframe_t *to = zframe_dup (recipient);
-    zmsg_prepend (*msg_p, &to);
-    //  ROUTER_MANDATORY and a zero send timeout: a vanished peer or a full
-    //  queue is an immediate error for the sender, never a blocked broker
-    if (zmsg_send (msg_p, self->router) == 0)
-        members_count (self->members, header->from, true);
-    else {
-        int code = errno == EAGAIN? STATUS_BUSY: STATUS_DEPARTMENT_OFFLINE;
-        members_count (self->members, header->from, false);
-        zmsg_destroy (msg_p);
-        members_send_error (self->members, routing, header->from, header->id, code, NULL);
-    }
+    int status = members_deliver (self->members, header->to, msg_p);
+    if (status == STATUS_NOT_REGISTERED)
+        status = truststore_lookup (self->trust, header->to)?
+                 STATUS_DEPARTMENT_OFFLINE: STATUS_UNKNOWN_DEPARTMENT;
+    members_count (self->members, header->from, status == STATUS_OK);
+    if (status != STATUS_OK)
+        members_send_error (self->members, routing, header->from, header->id, status, NULL);
 }
 
-static int
-s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
+//  One message from the ROUTER, from the connection ZAP admitted as `user`
+//  (its User-Id, "" if none): checked, then the broker's own or routed.
+static void
+s_router_message (broker_t *self, zmsg_t *msg, const char *user)
 {
-    broker_t *self = (broker_t *) argument;
-    //  The department ZAP admitted the connection as, its User-Id; the
-    //  connection is bound to it (the caps on admitted connections,
-    //  connections.h)
-    char user [ENVELOPE_DEPT_MAX + 1];
-    zmsg_t *msg = connections_recv (self->connections, reader, user, sizeof (user));
-    if (!msg)
-        return 0;
     zframe_t *routing = zmsg_pop (msg);
     zframe_t *header_frame = zmsg_first (msg);
     envelope_header_t header;
@@ -298,6 +295,28 @@ s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
     }
     zframe_destroy (&routing);
     zmsg_destroy (&msg);
+}
+
+//  Reads what is waiting (up to S_BATCH_MAX messages), then makes what the
+//  relay held of them durable and tells their senders.
+static int
+s_router_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    broker_t *self = (broker_t *) argument;
+    //  The department ZAP admitted each connection as, its User-Id; the
+    //  connection is bound to it (the caps on admitted connections,
+    //  connections.h)
+    char user [ENVELOPE_DEPT_MAX + 1];
+    zmsg_t *msg;
+    int batch = 0;
+    while (batch++ < S_BATCH_MAX
+       && (msg = connections_recv (self->connections, reader, user, sizeof (user)))) {
+        s_router_message (self, msg, user);
+        //  A new revocation list may have closed every connection
+        if (self->router != reader || !(zsock_events (reader) & ZMQ_POLLIN))
+            break;
+    }
+    relay_commit (self->relay);
     return 0;
 }
 
@@ -356,6 +375,7 @@ s_heartbeat_timer (zloop_t *loop, int timer_id, void *argument)
 {
     broker_t *self = (broker_t *) argument;
     members_heartbeat (self->members, self->trust, zclock_time () / 1000);
+    relay_tick (self->relay);
     return 0;
 }
 
@@ -629,7 +649,16 @@ broker_new (conf_t *conf, char **error)
         return NULL;
     }
     s_trust_apply (self, &trust);
-    //  The caps count what is open by now: the registry, the loader
+    self->relay = relay_new (conf_str (conf, "broker/state"), self->members,
+                             (size_t) conf_int (conf, "broker/queue-per-sender"),
+                             (int) conf_int (conf, "broker/queue-days"), self->level, error);
+    if (!self->relay) {
+        broker_destroy (&self);
+        return NULL;
+    }
+    SLUICE_INFO (self->level, "broker: %" PRId64 " notices, alerts and receipts held for "
+                 "delivery", relay_held (self->relay));
+    //  The caps count what is open by now: the registry, the queue, the loader
     s_set_caps (self);
     //  The ZAP handler must be bound before the CURVE socket accepts anyone
     self->zap = zsock_new (ZMQ_REP);
@@ -658,6 +687,7 @@ broker_destroy (broker_t **self_p)
         connections_destroy (&self->connections);
         zsock_destroy (&self->router);
         zsock_destroy (&self->zap);
+        relay_destroy (&self->relay);
         members_destroy (&self->members);
         truststore_destroy (&self->trust);
         keeper_destroy (&self->keeper);

@@ -273,6 +273,26 @@ members_routing (members_t *self, const char *department)
     return peer? peer->routing: NULL;
 }
 
+int
+members_deliver (members_t *self, const char *department, zmsg_t **msg_p)
+{
+    assert (self && department && msg_p && *msg_p);
+    s_peer_t *peer = (s_peer_t *) zhashx_lookup (self->peers, department);
+    if (!peer || !self->router) {
+        zmsg_destroy (msg_p);
+        return peer? STATUS_DEPARTMENT_OFFLINE: STATUS_NOT_REGISTERED;
+    }
+    zframe_t *to = zframe_dup (peer->routing);
+    zmsg_prepend (*msg_p, &to);
+    //  ROUTER_MANDATORY and a zero send timeout: a vanished peer or a full
+    //  queue is an immediate error, never a blocked broker
+    if (zmsg_send (msg_p, self->router) == 0)
+        return STATUS_OK;
+    int status = errno == EAGAIN? STATUS_BUSY: STATUS_DEPARTMENT_OFFLINE;
+    zmsg_destroy (msg_p);
+    return status;
+}
+
 void
 members_count (members_t *self, const char *department, bool routed)
 {
@@ -437,6 +457,22 @@ members_test (bool verbose)
     assert (members_routing (peers, "SH-PD-TAX") == NULL);
     members_count (peers, "SH-PD-MSA", true);
     members_count (peers, "SH-PD-TAX", false);            //  not known: nothing
+
+    //  A department's frames delivered as they are, to a registered one
+    zmsg_t *frames = zmsg_new ();
+    zmsg_addstr (frames, "header");
+    zmsg_addstr (frames, "body");
+    assert (members_deliver (peers, "SH-PD-MSA", &frames) == STATUS_OK && !frames);
+    zmsg_t *delivered = zmsg_recv (dealer);
+    assert (delivered && zmsg_size (delivered) == 2);
+    char *first_frame = zmsg_popstr (delivered);
+    assert (streq (first_frame, "header"));
+    zstr_free (&first_frame);
+    zmsg_destroy (&delivered);
+    frames = zmsg_new ();
+    zmsg_addstr (frames, "header");
+    assert (members_deliver (peers, "SH-PD-TAX", &frames) == STATUS_NOT_REGISTERED
+            && !frames);
 
     //  Registry payloads by name; an ERROR on a connection
     assert (members_send_registry (peers, "SH-PD-MSA", (uint8_t *) "x", 1) == STATUS_OK);

@@ -84,6 +84,14 @@ bool
 zframe_t *
     members_routing (members_t *self, const char *department);
 
+//  Delivers a department's message, its two frames as received (*msg_p,
+//  taken and destroyed in every case), to `department` on the connection
+//  it is registered on, without waiting. STATUS_OK; STATUS_NOT_REGISTERED
+//  if it is not registered; BUSY if its connection's queue is full;
+//  DEPARTMENT_OFFLINE if the connection is gone.
+int
+    members_deliver (members_t *self, const char *department, zmsg_t **msg_p);
+
 //  Counts a message `department` sent: delivered, or refused.
 void
     members_count (members_t *self, const char *department, bool routed);

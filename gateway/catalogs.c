@@ -99,6 +99,18 @@ catalogs_size (catalogs_t *self)
     return zhashx_size (self->entries);
 }
 
+zlist_t *
+catalogs_departments (catalogs_t *self)
+{
+    assert (self);
+    zlist_t *departments = zlist_new ();
+    zlist_autofree (departments);
+    for (void *entry = zhashx_first (self->entries); entry;
+         entry = zhashx_next (self->entries))
+        zlist_append (departments, (void *) zhashx_cursor (self->entries));
+    return departments;
+}
+
 void
 catalogs_test (bool verbose)
 {
@@ -140,6 +152,10 @@ catalogs_test (bool verbose)
     assert (streq (catalog_pub_department (held), "SH-PD-MSA"));
     assert (streq (catalog_pub_find (held, "basic")->fields [0].type, "text"));
     assert (catalogs_size (catalogs) == 1);
+    zlist_t *departments = catalogs_departments (catalogs);
+    assert (zlist_size (departments) == 1);
+    assert (streq ((char *) zlist_first (departments), "SH-PD-MSA"));
+    zlist_destroy (&departments);
 
     //  An older version does not replace it, nor does the same version
     //  again; something a check cannot read is refused and changes nothing

@@ -40,6 +40,10 @@ catalog_pub_t *
 size_t
     catalogs_size (catalogs_t *self);
 
+//  The departments whose catalogs are held (a fresh list of strings).
+zlist_t *
+    catalogs_departments (catalogs_t *self);
+
 void
     catalogs_test (bool verbose);
 

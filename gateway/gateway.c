@@ -7,6 +7,7 @@
         startup.c       the parts, built from the settings
         serve.c         serving a QUERY from another department
         asking.c        the queries we sent, each until it ends
+        noticing.c      notices, alerts and their receipts, each until settled
         localops.c      the local API's operations, and its replies
         regclient.c     the registry: what we put, list and catch up on
         links.c         the links to the brokers, and sending through them
@@ -28,11 +29,14 @@
 #include "localops.h"
 #include "regclient.h"
 #include "catalogs.h"
+#include "noticing.h"
+#include "noticeops.h"
 #include "ratelog.h"
 #include "status.h"
 #include <sodium.h>
 
-#define S_BATCH_MAX         256     //  messages read from a link per commit
+#define S_BATCH_MAX         256     //  messages read from a link, or local
+                                    //  requests, per commit
 #define S_UNRECORDED        "the audit log cannot record this request; nothing was answered"
 #define S_UNRECORDED_ANSWER "the audit log cannot record this answer; it is withheld"
 
@@ -54,6 +58,8 @@ struct _gateway_t {
     catalogs_t *catalogs;       //  other departments' published catalogs
     asking_t *asking;
     regclient_t *registry;
+    noticing_t *noticing;
+    noticeops_t *notice_ops;
     localops_t *local_ops;
     localops_figures_t figures; //  queries served and refused
     zlistx_t *held;             //  s_held_t, until the batch is committed
@@ -155,11 +161,17 @@ static void
 s_commit (gateway_t *self)
 {
     startup_t *parts = self->parts;
-    if (audit_pending (parts->audit) == 0 && zlistx_size (self->held) == 0)
+    bool noticed = noticing_pending (self->noticing);
+    if (audit_pending (parts->audit) == 0 && zlistx_size (self->held) == 0 && !noticed)
         return;
+    //  The notice store first: its steps' records join the audit batch
+    //  only once it holds them
+    bool stored = !noticed || noticing_prepare (self->noticing) == 0;
     //  A failing disk is said once per failing spell, not once per batch
     char *error = NULL;
     bool durable = audit_commit (parts->audit, &error) == 0;
+    if (noticed)
+        noticing_release (self->noticing, stored && durable);
     if (!durable && !self->audit_failing)
         zsys_error ("gateway: audit: %s", error? error: "cannot write");
     if (durable && self->audit_failing)
@@ -263,6 +275,7 @@ s_answer (gateway_t *self, link_t *link, envelope_t *envelope)
     if (unknown_here)
         link_unregister (link);
     bool ours = (from_broker && regclient_error (self->registry, link, &error))
+             || (from_broker && noticing_error (self->noticing, &error))
              || asking_error (self->asking, &error, digest, header->from, from_broker,
                               links_index (self->parts->links, link), zclock_mono ());
     uint64_t skipped = 0;
@@ -361,7 +374,7 @@ s_directory (gateway_t *self, link_t *link, envelope_t *envelope, bool welcome)
 //  else claiming to come from it is refused unopened: a broker routes and
 //  carries the registry, it never asks or answers.
 static const int s_broker_types [] = {
-    MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY, MSG_REGISTRY, MSG_ERROR
+    MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY, MSG_REGISTRY, MSG_ERROR, MSG_QUEUED
 };
 
 static bool
@@ -380,6 +393,7 @@ s_welcomed (gateway_t *self, link_t *link)
     regclient_publish (self->registry, link);
     asking_welcome (self->asking, links_index (self->parts->links, link));
     regclient_welcome (self->registry, link);
+    noticing_welcome (self->noticing);
 }
 
 static void
@@ -388,7 +402,7 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
     const envelope_header_t *header = envelope_header (envelope);
     if (!s_broker_type (header->type)) {
         zsys_warning ("gateway: %s from broker %s refused: %s (a broker sends only "
-                      "WELCOME, HEARTBEAT, DIRECTORY, REGISTRY and ERROR)",
+                      "WELCOME, HEARTBEAT, DIRECTORY, REGISTRY, ERROR and QUEUED)",
                       envelope_type_name (header->type), header->from,
                       status_name (STATUS_BAD_TYPE));
         return;
@@ -415,6 +429,9 @@ s_from_broker (gateway_t *self, link_t *link, envelope_t *envelope)
         regclient_sync (self->registry, link);
     if (header->type == MSG_REGISTRY)
         regclient_take (self->registry, link, envelope);
+    else
+    if (header->type == MSG_QUEUED)
+        noticing_queued (self->noticing, envelope);
     else
     if (header->type == MSG_ERROR)
         s_answer (self, link, envelope);
@@ -473,6 +490,13 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         s_not_served (self, via, header, box_key);
         return;
     }
+    //  Notices, alerts, receipts and ACKs are resent for days: not the
+    //  replay window but the notice store says what was seen (noticing.h)
+    if (noticing_carries (header->type)) {
+        noticing_message (self->noticing, envelope, links_index (self->parts->links, via),
+                          box_key, status);
+        return;
+    }
     //  Each sender has its share of the replay cache: a flood gets its
     //  sender BUSY, never the others
     if (status == STATUS_OK)
@@ -488,10 +512,31 @@ s_from_department (gateway_t *self, link_t *via, envelope_t *envelope)
         s_answer (self, via, envelope);
 }
 
-//  Handles one message from a broker link.
+//  Reads what is waiting on `reader` (up to S_BATCH_MAX messages), each
+//  given to `handle` with `arg`, then commits the batch's audit records
+//  and sends the answers and replies held back
 static void
-s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
+s_read_batch (gateway_t *self, zsock_t *reader,
+              void (*handle) (gateway_t *self, void *arg, zmsg_t **msg_p), void *arg)
 {
+    int64_t until = zclock_mono () + self->parts->heartbeat_ms / 2;
+    for (int count = 0; count < S_BATCH_MAX; count++) {
+        if (count > 0 && (!(zsock_events (reader) & ZMQ_POLLIN) || zclock_mono () >= until))
+            break;
+        zmsg_t *msg = zmsg_recv (reader);
+        if (!msg)
+            break;
+        handle (self, arg, &msg);
+        zmsg_destroy (&msg);
+    }
+    s_commit (self);
+}
+
+//  Handles one message from a broker link (`arg`).
+static void
+s_link_message (gateway_t *self, void *arg, zmsg_t **msg_p)
+{
+    link_t *link = (link_t *) arg;
     int status;
     envelope_t *envelope = envelope_decode (*msg_p, &status);
     zmsg_destroy (msg_p);
@@ -514,28 +559,14 @@ s_link_message (gateway_t *self, link_t *link, zmsg_t **msg_p)
     envelope_destroy (&envelope);
 }
 
-//  Reads what is waiting on a link (up to S_BATCH_MAX messages, and for
-//  half a heartbeat at most), then commits the batch's audit records and
-//  sends the answers held back. The time bound lets the timers run between
-//  batches: a broker's whole directory (ten thousand certificates, each
-//  verified) waits on the link at once, and a gateway that read it in one
-//  batch would be silent for seconds, which the broker takes for gone.
+//  What is waiting on a link, in one batch (s_read_batch)
 static int
 s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 {
     gateway_t *self = (gateway_t *) argument;
     link_t *link = links_of (self->parts->links, reader);
     assert (link);
-    int64_t until = zclock_mono () + self->parts->heartbeat_ms / 2;
-    for (int count = 0; count < S_BATCH_MAX; count++) {
-        if (count > 0 && (!(zsock_events (reader) & ZMQ_POLLIN) || zclock_mono () >= until))
-            break;
-        zmsg_t *msg = zmsg_recv (reader);
-        if (!msg)
-            break;
-        s_link_message (self, link, &msg);
-    }
-    s_commit (self);
+    s_read_batch (self, reader, s_link_message, link);
     return 0;
 }
 
@@ -543,14 +574,12 @@ s_link_event (zloop_t *loop, zsock_t *reader, void *argument)
 //  --------------------------------------------------------------------------
 //  The local API
 
-static int
-s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
+//  One request from the local API (its routing id first), served
+static void
+s_local_message (gateway_t *self, void *arg, zmsg_t **msg_p)
 {
-    gateway_t *self = (gateway_t *) argument;
+    zmsg_t *msg = *msg_p;
     zsock_t *local = self->parts->local;
-    zmsg_t *msg = zmsg_recv (reader);
-    if (!msg)
-        return 0;
     //  Return address: the routing id, and the empty delimiter of a REQ
     zmsg_t *reply_to = zmsg_new ();
     zframe_t *frame = zmsg_pop (msg);
@@ -589,8 +618,14 @@ s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
     }
     localapi_request_clear (&request);
     zmsg_destroy (&reply_to);
-    zmsg_destroy (&msg);
-    s_commit (self);
+}
+
+//  The requests waiting on the local API, in one batch: callers with
+//  requests outstanding at once share a commit
+static int
+s_local_event (zloop_t *loop, zsock_t *reader, void *argument)
+{
+    s_read_batch ((gateway_t *) argument, reader, s_local_message, NULL);
     return 0;
 }
 
@@ -623,6 +658,8 @@ s_expiry_timer (zloop_t *loop, int timer_id, void *argument)
     asking_expire (self->asking, now);
     regclient_expire (self->registry, now);
     regclient_retry (self->registry, now);
+    noticing_tick (self->noticing);
+    noticeops_expire (self->notice_ops);
     s_commit (self);                //  the records of these ends, then their replies
     return 0;
 }
@@ -675,6 +712,14 @@ s_pipe_event (zloop_t *loop, zsock_t *reader, void *argument)
 //  --------------------------------------------------------------------------
 //  Construction
 
+//  The catalog directory came: the notices and alerts that wait for it
+static void
+s_catalogs_came (void *argument, bool listed)
+{
+    gateway_t *self = (gateway_t *) argument;
+    noticeops_catalogs (self->notice_ops, listed);
+}
+
 gateway_t *
 gateway_new (conf_t *conf, char **error)
 {
@@ -689,7 +734,11 @@ gateway_new (conf_t *conf, char **error)
     const asking_hooks_t hooks = { s_ask_send, s_ask_send_via, s_ask_fetch, s_ask_end };
     self->asking = asking_new (&hooks, self, self->catalogs, cert_clearance (parts->cert));
     self->registry = regclient_new (parts, self->catalogs, self->asking);
-    self->local_ops = localops_new (parts, self->asking, self->registry, &self->figures);
+    self->noticing = noticing_new (parts);
+    self->notice_ops = noticeops_new (parts, self->noticing, self->catalogs, self->registry);
+    regclient_on_catalogs (self->registry, s_catalogs_came, self);
+    self->local_ops = localops_new (parts, self->asking, self->registry, self->notice_ops,
+                                    &self->figures);
     self->held = zlistx_new ();
     zlistx_set_destructor (self->held, (zlistx_destructor_fn *) s_held_destroy);
     self->refusal_log = ratelog_new (50, 10000);
@@ -708,6 +757,8 @@ gateway_destroy (gateway_t **self_p)
         gateway_t *self = *self_p;
         zloop_destroy (&self->loop);
         localops_destroy (&self->local_ops);
+        noticeops_destroy (&self->notice_ops);
+        noticing_destroy (&self->noticing);
         regclient_destroy (&self->registry);
         asking_destroy (&self->asking);
         catalogs_destroy (&self->catalogs);

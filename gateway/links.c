@@ -106,6 +106,16 @@ links_registered (links_t *self)
     return false;
 }
 
+bool
+links_directory_held (links_t *self)
+{
+    assert (self);
+    for (size_t index = 0; index < self->count; index++)
+        if (self->links [index] && dirsync_held (link_directory (self->links [index])))
+            return true;
+    return false;
+}
+
 int
 links_send_through (links_t *self, envelope_t *envelope, link_t *via, uint32_t tried)
 {
@@ -257,6 +267,7 @@ links_test (bool verbose)
     char *error = NULL;
     assert (links_connect (links, own, endpoints, 1000, 0, &error) == 0);
     assert (links_size (links) == 2 && !links_registered (links));
+    assert (!links_directory_held (links));          //  no transfer has completed
     assert (links_of (links, link_socket (links_at (links, 1))) == links_at (links, 1));
     assert (links_of (links, servers [0]) == NULL);
     assert (links_index (links, links_at (links, 1)) == 1);

@@ -56,6 +56,12 @@ int
 bool
     links_registered (links_t *self);
 
+//  True if some broker's directory is held whole (dirsync_held): then a
+//  department whose certificate is not held here is none of the
+//  federation's, not one whose certificate has not come yet.
+bool
+    links_directory_held (links_t *self);
+
 //  Sends a sealed envelope through `via` if it can (via may be NULL), else
 //  through another registered link, skipping those in the `tried` mask.
 //  Returns the index of the link used, or -1 if none took it.

@@ -14,12 +14,13 @@ struct _localops_t {
     startup_t *parts;                   //  all borrowed
     asking_t *asking;
     regclient_t *registry;
+    noticeops_t *notices;
     const localops_figures_t *figures;
 };
 
 localops_t *
 localops_new (startup_t *parts, asking_t *asking, regclient_t *registry,
-              const localops_figures_t *figures)
+              noticeops_t *notices, const localops_figures_t *figures)
 {
     assert (parts && asking && registry && figures);
     localops_t *self = (localops_t *) zmalloc (sizeof (localops_t));
@@ -27,6 +28,7 @@ localops_new (startup_t *parts, asking_t *asking, regclient_t *registry,
     self->parts = parts;
     self->asking = asking;
     self->registry = registry;
+    self->notices = notices;
     self->figures = figures;
     return self;
 }
@@ -358,10 +360,13 @@ s_op_orders (localops_t *self, zmsg_t *reply_to, localapi_request_t *request)
 //  --------------------------------------------------------------------------
 //  The table
 
+//  An operation is served here (handler) or by the notices' operations
+//  (noticeops.h)
 typedef struct {
     const char *name;
     void (*handler) (localops_t *self, zmsg_t *reply_to, localapi_request_t *request);
     bool logged;                //  each use is worth a line of the log
+    noticeops_fn *notices;
 } s_op_t;
 
 static const s_op_t s_ops [] = {
@@ -375,6 +380,18 @@ static const s_op_t s_ops [] = {
     { "answer",     s_op_answer,        true },
     { "orders",     s_op_orders,        true },
     { "crl",        s_op_crl,           true },
+    { "notice-send",     NULL, false, noticeops_send },
+    { "notice-list",     NULL, false, noticeops_list },
+    { "notice-show",     NULL, false, noticeops_show },
+    { "notice-take",     NULL, false, noticeops_take },
+    { "notice-feedback", NULL, true,  noticeops_feedback },
+    { "notice-wait",     NULL, false, noticeops_wait },
+    { "notice-stats",    NULL, false, noticeops_stats },
+    { "alert-raise",     NULL, true,  noticeops_raise },
+    { "alert-list",      NULL, false, noticeops_list },
+    { "alert-take",      NULL, false, noticeops_take },
+    { "alert-stats",     NULL, false, noticeops_stats },
+    { "alert-subscribe", NULL, true,  noticeops_subscribe },
     { NULL }
 };
 
@@ -388,6 +405,12 @@ localops_handle (localops_t *self, zmsg_t *reply_to, localapi_request_t *request
     if (op->logged)
         SLUICE_INFO (self->parts->level, "gateway: local %s by %s", op->name,
                      request->caller);
+    if (op->name && op->notices && !self->notices)
+        s_refuse (self, reply_to, STATUS_BAD_TYPE, "no notices here");
+    else
+    if (op->notices)
+        op->notices (self->notices, reply_to, request);
+    else
     if (op->name)
         op->handler (self, reply_to, request);
     else
@@ -455,7 +478,7 @@ localops_test (bool verbose)
     asking_t *asking = asking_test_idle (catalogs);
     regclient_t *registry = regclient_new (parts, catalogs, asking);
     localops_figures_t figures = { 7, 2 };
-    localops_t *ops = localops_new (parts, asking, registry, &figures);
+    localops_t *ops = localops_new (parts, asking, registry, NULL, &figures);
     zsock_t *caller = zsock_new_dealer (conf_str (test.conf, "gateway/local"));
     assert (caller);
     zmsg_t *reply_to = s_test_caller (parts, caller);

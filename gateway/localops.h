@@ -3,6 +3,7 @@
 
     One table names each operation and the function that serves it:
     "query" asks another department (asking.h follows it to its end);
+    "notice-..." and "alert-..." are notices and alerts (noticeops.h);
     "status" says where the gateway stands; "catalogs", "register",
     "revoke", "order", "answer" and "crl" go to the brokers' registry
     (regclient.h); "agreements" and "orders" are answered from the ledger.
@@ -18,6 +19,7 @@
 #include "startup.h"
 #include "asking.h"
 #include "regclient.h"
+#include "noticeops.h"
 
 //  Copies `text` (NULL: "") into one of a reply's strings, as far as it
 //  fits: LOCALOPS_COPY (reply.from, department)
@@ -34,11 +36,12 @@ typedef struct {
 typedef struct _localops_t localops_t;
 
 //  The local operations of the gateway made of `parts`, asking with
-//  `asking`, talking to the registry with `registry`; `figures` are the
-//  gateway's (all borrowed).
+//  `asking`, talking to the registry with `registry`, notices and alerts
+//  through `notices` (NULL: none); `figures` are the gateway's (all
+//  borrowed).
 localops_t *
     localops_new (startup_t *parts, asking_t *asking, regclient_t *registry,
-                  const localops_figures_t *figures);
+                  noticeops_t *notices, const localops_figures_t *figures);
 
 void
     localops_destroy (localops_t **self_p);

@@ -37,7 +37,27 @@ struct _regclient_t {
     zhashx_t *requests;                 //  msgid hex -> s_request_t
     zhashx_t *catalog_refusals;         //  broker id -> the status name of its
                                         //  last refusal of our catalog, logged
+    void (*on_catalogs) (void *arg, bool listed);
+    void *catalogs_arg;
 };
+
+//  The catalog directory came, or will not: asking hears it, and whoever
+//  else asked to (regclient_on_catalogs)
+static void
+s_catalogs_came (regclient_t *self, bool listed, int64_t now)
+{
+    asking_catalogs (self->asking, listed, now);
+    if (self->on_catalogs)
+        self->on_catalogs (self->catalogs_arg, listed);
+}
+
+void
+regclient_on_catalogs (regclient_t *self, void (*fn) (void *arg, bool listed), void *arg)
+{
+    assert (self);
+    self->on_catalogs = fn;
+    self->catalogs_arg = arg;
+}
 
 static void
 s_request_destroy (s_request_t **request_p)
@@ -190,8 +210,17 @@ regclient_publish (regclient_t *self, link_t *only)
         zsys_error ("gateway: the catalog is not published: no version for it");
         return;
     }
-    statement_t *statement = catalog_statement (parts->catalog, parts->id, version,
-                                                cert_sign_secret (parts->cert));
+    //  With the alert topics this department subscribes to
+    zlist_t *topics = notices_topics (parts->notices);
+    const char *names [64];
+    size_t count = 0;
+    for (const char *topic = (const char *) zlist_first (topics); topic && count < 64;
+         topic = (const char *) zlist_next (topics))
+        names [count++] = topic;
+    statement_t *statement = catalog_statement_with (parts->catalog, parts->id, names,
+                                                     count, version,
+                                                     cert_sign_secret (parts->cert));
+    zlist_destroy (&topics);
     if (!statement) {
         zsys_error ("gateway: the catalog is too large to publish");
         return;
@@ -334,7 +363,7 @@ s_listing_over (regclient_t *self, s_request_t *listing, const char *broker, int
     if (listing->answers_due == 0) {
         bool listed = listing->listed;
         zhashx_delete (self->requests, listing->msgid);
-        asking_catalogs (self->asking, listed, zclock_mono ());
+        s_catalogs_came (self, listed, zclock_mono ());
     }
 }
 
@@ -555,7 +584,7 @@ regclient_error (regclient_t *self, link_t *link, const message_error_t *error)
         bool catalogs = streq (request->op, "catalogs"), listed = request->listed;
         zhashx_delete (self->requests, msgid);
         if (catalogs)
-            asking_catalogs (self->asking, listed, zclock_mono ());
+            s_catalogs_came (self, listed, zclock_mono ());
     }
     return true;
 }
@@ -608,7 +637,7 @@ regclient_expire (regclient_t *self, int64_t now)
     }
     zlist_destroy (&expired);
     if (catalogs)
-        asking_catalogs (self->asking, listed, now);
+        s_catalogs_came (self, listed, now);
 }
 
 

@@ -60,7 +60,14 @@ void
 int
     regclient_fetch_catalogs (regclient_t *self);
 
-//  Publishes our catalog to the broker of `only`, or every registered one.
+//  Calls fn each time the catalog directory came (listed: at least one
+//  broker's list), or will not, after asking hears it.
+void
+    regclient_on_catalogs (regclient_t *self, void (*fn) (void *arg, bool listed),
+                           void *arg);
+
+//  Publishes our catalog, with the alert topics we subscribe to, to the
+//  broker of `only`, or every registered one.
 void
     regclient_publish (regclient_t *self, link_t *only);
 

@@ -117,7 +117,8 @@ s_remember (const char *msgid, int64_t msg_time_ms, void *argument)
         replay_check (self->replay, id, msg_time_ms, zclock_time ());
 }
 
-//  The state directory: the audit log, the quota store, the ledger
+//  The state directory: the audit log, the quota store, the ledger, the
+//  notice store
 static int
 s_state (startup_t *self, char **error)
 {
@@ -138,7 +139,11 @@ s_state (startup_t *self, char **error)
     if (self->policy)
         self->registrar = registrar_new (path, self->id, self->trust, self->policy, error);
     zstr_free (&path);
-    if (!self->registrar)
+    path = zsys_sprintf ("%s/notices.db", state);
+    if (self->registrar)
+        self->notices = notices_new (path, error);
+    zstr_free (&path);
+    if (!self->notices)
         return -1;
     policy_set_level (self->policy, self->level);
     registrar_set_level (self->registrar, self->level);
@@ -233,6 +238,7 @@ startup_destroy (startup_t **self_p)
         peers_destroy (&self->peers);
         registrar_destroy (&self->registrar);
         audit_destroy (&self->audit);
+        notices_destroy (&self->notices);
         policy_destroy (&self->policy);     //  flushes quotas
         source_destroy (&self->source);
         catalog_destroy (&self->catalog);

@@ -3,8 +3,8 @@
     In order: its identity (this department's certificate with its secrets,
     the authority, the brokers' certificates, the trust store), its service
     (the catalog and its source, the state directory with the audit log,
-    the quota store and the ledger, the replay window filled again from
-    the log), and its connections (the local API, a link to each broker).
+    the quota store, the ledger and the notice store, the replay window
+    filled again from the log), and its connections (the local API, a link to each broker).
     The catalog and the agreement files are read again from the same
     settings when they change (startup_reload_catalog,
     startup_load_agreements).
@@ -27,6 +27,7 @@
 #include "caller.h"
 #include "links.h"
 #include "peers.h"
+#include "notices.h"
 
 typedef struct {
     conf_t *conf;                   //  the settings, borrowed
@@ -45,6 +46,7 @@ typedef struct {
     audit_t *audit;
     replay_t *replay;
     registrar_t *registrar;
+    notices_t *notices;             //  notices and alerts, both ends
     links_t *links;                 //  to the brokers
     zsock_t *local;                 //  the local API (ROUTER)
     caller_t *callers;              //  who may use it

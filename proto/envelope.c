@@ -19,8 +19,9 @@ typedef struct {
     bool departmental;      //  version 1 carries it between departments
 } s_type_row_t;
 
-//  Between departments, version 1 carries QUERY, RESPONSE and ERROR only:
-//  the others are the broker's own, or reserved for later versions
+//  Between departments, version 1 carries QUERY, RESPONSE and ERROR, and
+//  the store-and-forward messages NOTICE, RECEIPT, ALERT and ACK; the
+//  others are the broker's own (QUEUED among them)
 static const s_type_row_t s_types [] = {
     { MSG_HELLO,     "HELLO",     false, false },
     { MSG_WELCOME,   "WELCOME",   false, false },
@@ -29,9 +30,11 @@ static const s_type_row_t s_types [] = {
     { MSG_RESPONSE,  "RESPONSE",  true,  true  },
     { MSG_ERROR,     "ERROR",     false, true  },  //  sealed when from a department
     { MSG_DIRECTORY, "DIRECTORY", false, false },
-    { MSG_NOTICE,    "NOTICE",    true,  false },
-    { MSG_RECEIPT,   "RECEIPT",   true,  false },
-    { MSG_ALERT,     "ALERT",     true,  false },
+    { MSG_NOTICE,    "NOTICE",    true,  true  },
+    { MSG_RECEIPT,   "RECEIPT",   true,  true  },
+    { MSG_ALERT,     "ALERT",     true,  true  },
+    { MSG_ACK,       "ACK",       true,  true  },
+    { MSG_QUEUED,    "QUEUED",    false, false },
     { MSG_REGISTRY,  "REGISTRY",  false, false },
 };
 #define S_TYPES (sizeof (s_types) / sizeof (s_types [0]))
@@ -578,11 +581,13 @@ envelope_test (bool verbose)
     if (verbose)
         printf (" * envelope: ");
 
-    //  Between departments, version 1 carries three types, no other
-    const int departmental [] = { MSG_QUERY, MSG_RESPONSE, MSG_ERROR };
+    //  Between departments, version 1 carries seven types, no other
+    const int departmental [] = { MSG_QUERY, MSG_RESPONSE, MSG_ERROR, MSG_NOTICE,
+                                  MSG_RECEIPT, MSG_ALERT, MSG_ACK };
     const int others [] = { MSG_HELLO, MSG_WELCOME, MSG_HEARTBEAT, MSG_DIRECTORY,
-                            MSG_NOTICE, MSG_RECEIPT, MSG_ALERT, MSG_REGISTRY, 0, 99, 255 };
-    for (size_t index = 0; index < 3; index++)
+                            MSG_QUEUED, MSG_REGISTRY, 0, 99, 255 };
+    for (size_t index = 0; index < sizeof (departmental) / sizeof (departmental [0]);
+         index++)
         assert (envelope_type_departmental (departmental [index]));
     for (size_t index = 0; index < sizeof (others) / sizeof (others [0]); index++)
         assert (!envelope_type_departmental (others [index]));

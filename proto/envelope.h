@@ -34,9 +34,12 @@ typedef enum {
     MSG_RESPONSE   = 5,     //  department -> department, sealed
     MSG_ERROR      = 6,     //  sealed from a department, clear from a broker
     MSG_DIRECTORY  = 7,     //  broker -> gateway: certificates, revocations
-    MSG_NOTICE     = 16,    //  reserved: durable notices
-    MSG_RECEIPT    = 17,    //  reserved: signed receipts
-    MSG_ALERT      = 18,    //  reserved: alerts by topic
+    MSG_NOTICE     = 16,    //  department -> department, sealed: a notice
+    MSG_RECEIPT    = 17,    //  department -> department, sealed: a receipt
+    MSG_ALERT      = 18,    //  department -> department, sealed: an alert
+    MSG_ACK        = 19,    //  department -> department, sealed: a receipt
+                            //  acknowledged
+    MSG_QUEUED     = 20,    //  broker -> gateway: a message held durably
     MSG_REGISTRY   = 32     //  reserved: catalogs, agreements, orders
 } msg_type_t;
 
@@ -57,8 +60,9 @@ const char *
     envelope_type_name (int type);
 
 //  True if version 1 carries the type from one department to another
-//  (QUERY, RESPONSE, ERROR): a broker routes nothing else between
-//  departments, and a gateway serves nothing else from one.
+//  (QUERY, RESPONSE, ERROR, NOTICE, RECEIPT, ALERT, ACK): a broker routes
+//  nothing else between departments, and a gateway serves nothing else
+//  from one.
 bool
     envelope_type_departmental (int type);
 

@@ -54,7 +54,7 @@ static bool
 s_borrows (const fields_row_t *row)
 {
     return row->type == FIELDS_STR_REF || row->type == FIELDS_BIN_REF
-        || row->type == FIELDS_ARRAY;
+        || row->type == FIELDS_ARRAY || row->type == FIELDS_MAP;
 }
 
 //  A row whose value is a pointer, NULL when empty
@@ -146,6 +146,9 @@ s_pack_value (msgpack_packer *pk, const fields_row_t *row, const void *record)
         case FIELDS_ARRAY:
             return pointer? msgpack_pack_object (pk, *(const msgpack_object *) pointer):
                             msgpack_pack_array (pk, 0);
+        case FIELDS_MAP:
+            return pointer? msgpack_pack_object (pk, *(const msgpack_object *) pointer):
+                            msgpack_pack_map (pk, 0);
         case FIELDS_DERIVED:
             return row->pack (pk, record);
     }
@@ -254,6 +257,21 @@ s_is_array (const msgpack_object *object, int element)
     return true;
 }
 
+//  A map with str keys only, every value of type `element`
+static bool
+s_is_map (const msgpack_object *object, int element)
+{
+    if (object->type != MSGPACK_OBJECT_MAP)
+        return false;
+    for (uint32_t index = 0; index < object->via.map.size; index++) {
+        const msgpack_object_kv *pair = &object->via.map.ptr [index];
+        if (pair->key.type != MSGPACK_OBJECT_STR
+        ||  (element != FIELDS_ANY && (int) pair->val.type != element))
+            return false;
+    }
+    return true;
+}
+
 static int
 s_read_value (const fields_row_t *row, const msgpack_object *object, void *record)
 {
@@ -304,6 +322,11 @@ s_read_value (const fields_row_t *row, const msgpack_object *object, void *recor
             return 0;
         case FIELDS_ARRAY:
             if (!s_is_array (object, row->element))
+                return -1;
+            s_set_pointer (row, record, object);
+            return 0;
+        case FIELDS_MAP:
+            if (!s_is_map (object, row->element))
                 return -1;
             s_set_pointer (row, record, object);
             return 0;
@@ -428,6 +451,7 @@ s_row_valid (const fields_t *fields, size_t index)
         case FIELDS_BIN_REF:
             return row->length + sizeof (size_t) <= fields->size;
         case FIELDS_ARRAY:
+        case FIELDS_MAP:
             return row->element == FIELDS_ANY
                || (row->element >= MSGPACK_OBJECT_NIL && row->element <= MSGPACK_OBJECT_BIN);
         case FIELDS_DERIVED:
@@ -524,6 +548,19 @@ static const fields_row_t s_cell_rows [] = {
     { "a", FIELDS_UINT, FIELDS_AT (s_cell_t, a), .max = 9, .flags = FIELDS_REQUIRED },
 };
 static const fields_t s_cell_table = FIELDS_TABLE ("CELL", s_cell_t, s_cell_rows, NULL);
+
+//  A map of str values, the one row of a table of its own
+typedef struct {
+    msgpack_unpacked unpacked;
+    const msgpack_object *values;
+} s_values_t;
+
+static const fields_row_t s_values_rows [] = {
+    { "values", FIELDS_MAP, FIELDS_AT (s_values_t, values),
+      .element = MSGPACK_OBJECT_STR, .flags = FIELDS_OMIT_EMPTY },
+};
+static const fields_t s_values_table =
+    FIELDS_TABLE_UNPACKED ("VALUES", s_values_t, unpacked, s_values_rows, NULL);
 
 //  Every row written
 #define S_VECTOR_FULL \
@@ -804,6 +841,47 @@ s_test_refusals (void)
     msgpack_unpacked_destroy (&rows);
 }
 
+//  A map row: written as it is, left out when empty, read only with str
+//  keys and values of its element type
+static void
+s_test_map (bool verbose)
+{
+    assert (fields_valid (&s_values_table));
+    const uint8_t pairs [] = { 0x81, 0xa1, 'a', 0xa1, 'b' };
+    msgpack_unpacked map;
+    msgpack_unpacked_init (&map);
+    assert (codec_unpack (pairs, sizeof (pairs), &map) == STATUS_OK);
+    s_values_t record = { .values = &map.data };
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    assert (fields_encode (&s_values_table, &record, &buffer) == 0);
+    assert (codec_vector_equal (&buffer, "81a676616c75657381a161a162", verbose));
+    s_values_t back;
+    assert (fields_decode (&s_values_table, (uint8_t *) buffer.data, buffer.size, &back)
+            == STATUS_OK);
+    assert (back.values && back.values->via.map.size == 1);
+    fields_destroy (&s_values_table, &back);
+    msgpack_sbuffer_clear (&buffer);
+    record.values = NULL;
+    assert (fields_encode (&s_values_table, &record, &buffer) == 0);
+    assert (codec_vector_equal (&buffer, "80", verbose));
+    msgpack_sbuffer_destroy (&buffer);
+    msgpack_unpacked_destroy (&map);
+    const char *refused [] = {
+        "81a676616c7565738161a162",         //  a key not str
+        "81a676616c75657381a16101",         //  a value not str
+        "81a676616c7565739101",             //  an array
+    };
+    for (size_t index = 0; index < sizeof (refused) / sizeof (refused [0]); index++) {
+        msgpack_sbuffer_init (&buffer);
+        s_raw (&buffer, refused [index]);
+        assert (fields_decode (&s_values_table, (uint8_t *) buffer.data, buffer.size, &back)
+                == STATUS_MALFORMED);
+        fields_destroy (&s_values_table, &back);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+}
+
 void
 fields_test (bool verbose)
 {
@@ -812,6 +890,7 @@ fields_test (bool verbose)
     s_test_tables ();
     s_test_round_trip (verbose);
     s_test_refusals ();
+    s_test_map (verbose);
 
     //  A string is copied whole or not at all
     char buffer [4];

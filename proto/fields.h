@@ -40,7 +40,7 @@
 #include <stdint.h>
 
 //  The most rows one table may have
-#define FIELDS_ROWS_MAX 16
+#define FIELDS_ROWS_MAX 32
 
 //  What a row's value is, and where the record keeps it. "Borrowed" values
 //  point into the unpacked input, which the record holds (FIELDS_TABLE_
@@ -59,6 +59,9 @@ typedef enum {
     FIELDS_ARRAY,       //  const msgpack_object *, borrowed: an array whose
                         //  every element is of msgpack type `element`
                         //  (FIELDS_ANY: of any type)
+    FIELDS_MAP,         //  const msgpack_object *, borrowed: a map whose
+                        //  keys are all str and whose every value is of
+                        //  msgpack type `element` (FIELDS_ANY: any type)
     FIELDS_DERIVED      //  written by the row's `pack` from the rest of the
                         //  record; never read (the decoder ignores the key)
 } fields_type_t;
@@ -88,7 +91,8 @@ typedef struct {
                                 //  there (FIELDS_HAS): the decoder sets it, the
                                 //  encoder writes the key only when it is
                                 //  true; 0: none
-    int element;                //  ARRAY: the elements' msgpack type
+    int element;                //  ARRAY: the elements' msgpack type; MAP:
+                                //  the values'
     //  DERIVED: packs the value; 0, or -1 if the packer failed
     int (*pack) (msgpack_packer *pk, const void *record);
 } fields_row_t;

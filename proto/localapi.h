@@ -10,6 +10,7 @@
 #define SLUICE_LOCALAPI_H_INCLUDED
 
 #include "message.h"
+#include "notice.h"
 
 #define LOCALAPI_OP_MAX     16
 #define LOCALAPI_ID_MAX     64
@@ -17,8 +18,11 @@
 #define LOCALAPI_CALLER_MAX 96                  //  as CALLER_NAME_MAX
 
 //  Operations: "query", "status"; the registry: "catalogs", "register",
-//  "revoke", "agreements", "order", "answer", "orders", "crl" (README,
-//  "Local API").
+//  "revoke", "agreements", "order", "answer", "orders", "crl"; notices and
+//  alerts: "notice-send", "notice-list", "notice-show", "notice-take",
+//  "notice-feedback", "notice-wait", "notice-stats", "alert-raise",
+//  "alert-list", "alert-take", "alert-stats", "alert-subscribe" (README,
+//  "Local API"; PROTOCOL.md 10 and 17).
 typedef struct {
     char op [LOCALAPI_OP_MAX + 1];
     char to [ENVELOPE_DEPT_MAX + 1];        //  query: provider; order: provider
@@ -28,12 +32,30 @@ typedef struct {
     char decision [LOCALAPI_OP_MAX + 1];    //  answer: "accepted" | "refused"
     char *text;                             //  agreement or CRL text, legal
                                             //  basis; owned, NULL if none
+    //  Notices and alerts
+    char recipients [NOTICE_RECIPIENTS_MAX + 1];    //  notice-send: comma-separated
+    char kind [NOTICE_NAME_MAX + 1];        //  a notice's kind
+    char key_type [NOTICE_KEY_TYPE_MAX + 1];
+    const msgpack_object *values;           //  a notice's fields: name -> value
+                                            //  (str, or of the field's type);
+                                            //  borrowed from unpacked
+    uint64_t deadline_ms;                   //  for feedback, ms since the epoch
+    char topic [NOTICE_TOPIC_MAX + 1];      //  an alert's, or one subscribed to
+    char severity [NOTICE_SEVERITY_MAX + 1];
+    char result [NOTICE_NAME_MAX + 1];      //  notice-feedback
+    uint64_t max;                           //  take: at most; list: the newest
+    char filter [LOCALAPI_OP_MAX + 1];      //  list: "sent" | "received"
+    bool pending;                           //  list: not handled yet
+    bool overdue;                           //  list: past its deadline
+    bool remove;                            //  alert-subscribe: no more
     //  Who asked: "USER (uid N)", set by the gateway from the connection's
     //  credentials (caller.h); never encoded, never decoded from a request
     char caller [LOCALAPI_CALLER_MAX + 1];
+    msgpack_unpacked unpacked;              //  what `values` points into
 } localapi_request_t;
 
-//  Frees the request's text (the struct itself is the caller's).
+//  Frees the request's text and what its values point into (the struct
+//  itself is the caller's). Safe to call twice, and on a request zeroed.
 void
     localapi_request_clear (localapi_request_t *request);
 
@@ -42,7 +64,8 @@ int
     localapi_request_encode (const localapi_request_t *request,
                              msgpack_sbuffer *buffer);
 
-//  STATUS_OK, or STATUS_MALFORMED with every field empty (no text).
+//  STATUS_OK, or STATUS_MALFORMED with every field empty (no text); call
+//  localapi_request_clear in every case.
 int
     localapi_request_decode (const uint8_t *data, size_t size,
                              localapi_request_t *request);

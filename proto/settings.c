@@ -54,13 +54,17 @@ const conf_key_t settings_broker [] = {
     { "broker/crl",          CONF_PATH,     false, 0, 0, "",
       "revocation list file, reloaded when it changes" },
     { "broker/state",        CONF_PATH,     false, 0, 0, "state",
-      "directory for the registry (catalogs, agreements, orders) and the state lock" },
+      "directory for the registry (catalogs, agreements, orders), the queue and the state lock" },
     { "broker/heartbeat-ms", CONF_INTEGER,  false, 100, 60000, "1000",
       "heartbeat interval; a peer silent for 5 intervals is offline" },
     { "broker/queue-limit",  CONF_INTEGER,  false, 10, 1000000, "10000",
       "messages queued per peer before it is reported busy" },
     { "broker/order-limit",  CONF_INTEGER,  false, 1, SETTINGS_ORDER_LIMIT_MAX, "1000",
       "open orders (without an answer) one department may have filed" },
+    { "broker/queue-per-sender", CONF_INTEGER, false, 1, 10000000, "100000",
+      "notices, alerts and receipts held for delivery from one department" },
+    { "broker/queue-days",   CONF_INTEGER,  false, 1, 3650, "30",
+      "days a notice, alert or receipt is held for delivery at most" },
     { "broker/log-level",    CONF_LEVEL,    false, 0, 0, "info",
       "error, warning, info or debug" },
     { "broker/handshake-ms", CONF_INTEGER,  false, 100, 60000, "3000",
@@ -106,6 +110,8 @@ settings_test (bool verbose)
     assert (conf_int (conf, "broker/order-limit") == 1000);
     assert (conf_int (conf, "broker/connections-per-department") == 8);
     assert (conf_int (conf, "broker/connections-per-address") == 64);
+    assert (conf_int (conf, "broker/queue-per-sender") == 100000);
+    assert (conf_int (conf, "broker/queue-days") == 30);
     conf_destroy (&conf);
     if (verbose)
         printf ("OK\n");

@@ -53,6 +53,13 @@ static const s_status_row_t s_table [] = {
     { STATUS_ROLE_NOT_AGREED,    "ROLE_NOT_AGREED",    "the officer's role is not one the agreement allows" },
     { STATUS_VERSION_AHEAD,      "VERSION_AHEAD",      "the statement's version is ahead of the clock (above the time in ms plus the allowed skew)" },
     { STATUS_CERT_ROLE,          "CERT_ROLE",          "the certificate is not a department's: only departments ask and answer" },
+    { STATUS_UNKNOWN_KIND,       "UNKNOWN_KIND",       "the recipient accepts no notices of this kind" },
+    { STATUS_FIELD_MISSING,      "FIELD_MISSING",      "a field the notice kind requires is missing" },
+    { STATUS_FIELD_TYPE,         "FIELD_TYPE",         "a field's value is not of the type the notice kind declares" },
+    { STATUS_BASIS_REQUIRED,     "BASIS_REQUIRED",     "the notice kind requires its legal basis" },
+    { STATUS_UNKNOWN_TOPIC,      "UNKNOWN_TOPIC",      "not a topic of the published list" },
+    { STATUS_NOT_SUBSCRIBED,     "NOT_SUBSCRIBED",     "the recipient does not subscribe to this topic" },
+    { STATUS_ALREADY_HANDLED,    "ALREADY_HANDLED",    "the notice has its feedback already" },
     { STATUS_INTERNAL,           "INTERNAL",           "internal error" },
 };
 

@@ -66,6 +66,16 @@ typedef enum {
     //  18x: roles in the federation
     STATUS_CERT_ROLE          = 180,  //  a valid certificate, but not of a department
 
+    //  19x: notices and alerts, judged by the recipient's catalog and
+    //  subscriptions (at the sender, on the recipient's published copy)
+    STATUS_UNKNOWN_KIND       = 190,
+    STATUS_FIELD_MISSING      = 191,
+    STATUS_FIELD_TYPE         = 192,
+    STATUS_BASIS_REQUIRED     = 193,
+    STATUS_UNKNOWN_TOPIC      = 194,
+    STATUS_NOT_SUBSCRIBED     = 195,
+    STATUS_ALREADY_HANDLED    = 196,
+
     STATUS_INTERNAL           = 150
 } status_t;
 

@@ -9,11 +9,15 @@
 #
 #   sh tests/bench.sh BIN [ENTERPRISES]
 #
-# Prints each figure and ends with the line
+# Then notices MSA -> FDA end to end (sluice-noticedrive), to the handled
+# and the delivered receipt at MSA, against the same commit floor.
+# Prints each figure and ends with the lines
 #   bench: qps=N p50_us=N p99_us=N crypto_floor_qps=N transport_floor_qps=N
 #          ratio_crypto=F ratio_transport=F broker_rss_kb=N gateway_rss_kb=N
 #          commit_floor_per_s=N records_per_commit=F
 #          qps_without_durable_waits=N ratio_durable=F
+#   bench: notices_per_s=N notices_handled_per_s=N commit_floor_per_s=N
+#          ratio_notices=F
 # Exits non-zero, with the tail of the daemons' logs, if anything fails.
 set -eu
 BIN=$(cd "${1:-build/bin}" && pwd)
@@ -52,7 +56,8 @@ fail () {
     exit 1
 }
 
-for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-bench; do
+for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-bench \
+               sluice-noticedrive; do
     [ -x "$BIN/$program" ] || fail "$BIN/$program is missing (run make first)"
 done
 
@@ -148,8 +153,61 @@ wait_registered
 echo "bench: federation up, state on the disk; measuring (about 14 s)..."
 
 # shellcheck disable=SC2086
-"$BIN/sluice-bench" $LOOKUPS $REFERENCE --audit-dir "$FED/msa/state" \
+{ "$BIN/sluice-bench" $LOOKUPS $REFERENCE --audit-dir "$FED/msa/state" \
     --provider-config "$FED/msa/gateway.cfg" \
-    --broker-pid "$BROKER" --gateway-pid "$MSA" --gateway-pid "$TAX" \
-    || fail "sluice-bench failed"
+    --broker-pid "$BROKER" --gateway-pid "$MSA" --gateway-pid "$TAX" 2>&1 \
+    || echo "bench: sluice-bench FAILED"; } | tee "$DIR/logs/bench.out"
+grep -q "^bench: sluice-bench FAILED" "$DIR/logs/bench.out" && fail "sluice-bench failed"
 alive || fail "a daemon exited during the run"
+
+# Notices end to end (sluice-noticedrive): MSA tells FDA, the state of
+# every hop on the disk (MSA's outbox, the broker's queue, FDA's inbox, and
+# back), 64 notices outstanding at MSA's local API. First with FDA's system
+# taking each notice and giving its feedback meanwhile, to the handled
+# receipt at MSA (the three receipts back, each durable at every hop);
+# then FDA's system idle, to the delivered receipt at MSA (the machines'
+# part alone). The floor is the commit floor above: one-row durable SQLite
+# transactions on the same disk, as every one of these stores commits.
+NOTICES=${SLUICE_BENCH_NOTICES:-5000}
+echo "bench: notices MSA -> FDA, $NOTICES with FDA's feedback, then $NOTICES to delivered..."
+"$BIN/sluice-gateway" --config "$FED/fda/gateway.cfg" --log-level warning \
+    >>"$DIR/logs/fda.log" 2>&1 &
+FDA=$!
+PIDS="$PIDS $FDA"
+START=$(date +%s)
+until registered fda; do
+    kill -0 "$FDA" 2>/dev/null || fail "the FDA gateway exited during start-up"
+    [ $(($(date +%s) - START)) -lt 10 ] || fail "the FDA gateway did not register within 10 s"
+    sleep 0.2
+done
+KEY=$(head -1 "$FED/data/sample-keys.txt")
+NOTICE_DRIVE="--config $FED/msa/gateway.cfg --to SH-PD-FDA --key $KEY --count $NOTICES \
+    --lanes 64 --seconds 300"
+"$BIN/sluice-noticedrive" receive --config "$FED/fda/gateway.cfg" --count "$NOTICES" \
+    --seconds 300 >"$DIR/logs/receive.out" 2>&1 &
+RECEIVER=$!
+PIDS="$PIDS $RECEIVER"
+# shellcheck disable=SC2086
+handled=$("$BIN/sluice-noticedrive" send $NOTICE_DRIVE --wait handled) \
+    || fail "sluice-noticedrive (to handled) failed: $handled"
+wait "$RECEIVER" || fail "sluice-noticedrive receive failed: $(cat "$DIR/logs/receive.out")"
+echo "$handled"
+cat "$DIR/logs/receive.out"
+# shellcheck disable=SC2086
+delivered=$("$BIN/sluice-noticedrive" send $NOTICE_DRIVE --wait delivered) \
+    || fail "sluice-noticedrive (to delivered) failed: $delivered"
+echo "$delivered"
+alive && kill -0 "$FDA" 2>/dev/null || fail "a daemon exited during the notices"
+per_second () { echo "$1" | sed -n 's/.* \([0-9][0-9]*\) notices per second$/\1/p' | tail -1; }
+floor=$(sed -n 's/^bench: qps=.* commit_floor_per_s=\([0-9][0-9]*\).*/\1/p' "$DIR/logs/bench.out")
+nps=$(per_second "$delivered")
+hps=$(per_second "$handled")
+[ -n "$nps" ] && [ -n "$hps" ] || fail "sluice-noticedrive printed no figures"
+if [ -n "$floor" ] && [ "$floor" -gt 0 ]; then
+    ratio=$(awk "BEGIN { printf \"%.3f\", $nps / $floor }")
+else
+    floor=0
+    ratio=0
+fi
+echo "bench: notices_per_s=$nps notices_handled_per_s=$hps commit_floor_per_s=$floor" \
+     "ratio_notices=$ratio"

@@ -183,20 +183,42 @@ peer_cert_load (const char *path, const uint8_t *authority, bool with_secret)
 //  --------------------------------------------------------------------------
 //  Envelopes
 
-envelope_t *
-peer_envelope_new (int type, const char *from, const char *to,
-                   const uint8_t *payload, size_t size, int64_t skew_ms,
-                   const uint8_t *sign_secret, const uint8_t *box_key)
+//  An envelope with the id `id` (NULL: a fresh one), its time moved by
+//  skew_ms, signed and perhaps sealed
+static envelope_t *
+s_envelope_new (int type, const char *from, const char *to, const uint8_t *id,
+                const uint8_t *payload, size_t size, int64_t skew_ms,
+                const uint8_t *sign_secret, const uint8_t *box_key)
 {
     assert (sign_secret);
     envelope_t *envelope = envelope_new (type, from, to);
     if (envelope) {
         envelope_header_t *header = envelope_header_mut (envelope);
         header->time_ms = (uint64_t) ((int64_t) header->time_ms + skew_ms);
+        if (id)
+            memcpy (header->id, id, ENVELOPE_ID_BYTES);
         if (envelope_seal (envelope, payload, size, sign_secret, box_key))
             envelope_destroy (&envelope);
     }
     return envelope;
+}
+
+envelope_t *
+peer_envelope_new (int type, const char *from, const char *to,
+                   const uint8_t *payload, size_t size, int64_t skew_ms,
+                   const uint8_t *sign_secret, const uint8_t *box_key)
+{
+    return s_envelope_new (type, from, to, NULL, payload, size, skew_ms, sign_secret,
+                           box_key);
+}
+
+envelope_t *
+peer_envelope_id_new (int type, const char *from, const char *to, const uint8_t *id,
+                      const uint8_t *payload, size_t size,
+                      const uint8_t *sign_secret, const uint8_t *box_key)
+{
+    assert (id);
+    return s_envelope_new (type, from, to, id, payload, size, 0, sign_secret, box_key);
 }
 
 envelope_t *
@@ -348,6 +370,30 @@ peer_test (bool verbose)
                                               0, cert_sign_secret (signed_cert), NULL);
     assert (envelope);
     envelope_destroy (&envelope);
+    //  ... and one of a given id, sealed, that opens with it
+    uint8_t given [ENVELOPE_ID_BYTES];
+    memset (given, 0x5a, sizeof (given));
+    uint8_t seal_key [ENVELOPE_KEY_BYTES];
+    assert (crypto_box_beforenm (seal_key, cert_box_public (unsigned_cert),
+                                 cert_box_secret (signed_cert)) == 0);
+    const uint8_t empty_map [] = { 0x80 };
+    envelope = peer_envelope_id_new (MSG_NOTICE, "SH-PD-TEST", "SH-PD-OTHER", given,
+                                     empty_map, 1, cert_sign_secret (signed_cert),
+                                     seal_key);
+    assert (envelope);
+    assert (memcmp (envelope_header (envelope)->id, given, ENVELOPE_ID_BYTES) == 0);
+    assert (envelope_header (envelope)->flags & ENVELOPE_FLAG_SEALED);
+    zmsg_t *frames = envelope_encode (envelope);
+    envelope_destroy (&envelope);
+    int opened = -1;
+    envelope = envelope_decode (frames, &opened);
+    assert (envelope && opened == STATUS_OK);
+    assert (crypto_box_beforenm (seal_key, cert_box_public (signed_cert),
+                                 cert_box_secret (unsigned_cert)) == 0);
+    assert (envelope_open (envelope, seal_key, cert_sign_public (signed_cert)) == STATUS_OK);
+    assert (envelope_payload_size (envelope) == 1);
+    envelope_destroy (&envelope);
+    zmsg_destroy (&frames);
     uint8_t too_large [64];
     assert (peer_envelope_new (MSG_HEARTBEAT, "SH-PD-TEST", "", too_large,
                                ENVELOPE_PAYLOAD_MAX + 1, 0,

@@ -105,6 +105,15 @@ envelope_t *
                        const uint8_t *payload, size_t size, int64_t skew_ms,
                        const uint8_t *sign_secret, const uint8_t *box_key);
 
+//  As peer_envelope_new, with the header id `id` (ENVELOPE_ID_BYTES)
+//  instead of a fresh one, and the header time now: a notice's, alert's,
+//  receipt's or ack's id is derived (noticeid.h), so that a resend is the
+//  same message.
+envelope_t *
+    peer_envelope_id_new (int type, const char *from, const char *to, const uint8_t *id,
+                          const uint8_t *payload, size_t size,
+                          const uint8_t *sign_secret, const uint8_t *box_key);
+
 //  What a QUERY asks, all borrowed; its role is "inspector".
 typedef struct {
     const char *from;

@@ -20,6 +20,11 @@
                                               answer to the last put
         answered=MODE to=DEPT                 lying-provider: the query it
                                               answered, and how
+        queued id=HEX to=DEPT                 the broker holds the notice,
+                                              alert or receipt sent
+        received=N [TYPE:ID:FROM ...]         collect: the notices, alerts,
+                                              receipts and acks received,
+                                              in order, each verified
         bad-reply reason=TEXT                 a reply that did not decode or
                                               verify (a bug in the daemons)
         no-reply                              nothing within --timeout-ms
@@ -44,6 +49,8 @@
 #include "registry.h"
 #include "dirsync.h"
 #include "certfile.h"
+#include "noticeid.h"
+#include "queued.h"
 #include <sodium.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,6 +93,8 @@ typedef struct {
     const char *version;
     const char *backdate;
     const char *source;
+    const char *id;
+    const char *state;
 } s_args_t;
 
 static const peer_flag_t s_flags [] = {
@@ -131,6 +140,11 @@ static const peer_flag_t s_flags [] = {
       "                        put says it was issued MS ago (0..600000; its version as ever)" },
     { "--source",      offsetof (s_args_t, source),      false,
       "ADDRESS      hold: connect from this local address (e.g. 127.0.0.2)" },
+    { "--id",          offsetof (s_args_t, id),          false,
+      "HEX              notice, alert, receipt, ack: the notice id, 32 hex digits\n"
+      "                         (default random); the header id is derived from it" },
+    { "--state",       offsetof (s_args_t, state),       false,
+      "NAME          receipt, ack: the receipt's state (default delivered)" },
 };
 
 //  How lying-provider answers the query it receives: a RESPONSE for `item`
@@ -190,7 +204,9 @@ typedef enum {
     S_ANSWERED,                 //  lying-provider answered a query
     S_HANDSHAKE,                //  what a handshake did (handshake)
     S_SENT,                     //  how many went out (deaf-flood)
-    S_HELD                      //  connections held (hold)
+    S_HELD,                     //  connections held (hold)
+    S_QUEUED,                   //  the broker holds what we sent
+    S_RECEIVED                  //  collect: what came, in order
 } s_kind_t;
 
 #define S_CODES 1000                        //  result codes are 0..999
@@ -209,6 +225,8 @@ typedef struct {
     char last_reason [MESSAGE_REASON_MAX + 1];
     uint32_t *codes;                        //  errors by code (S_CODES)
     char handshake [64];                    //  what the monitor saw
+    char queued [ENVELOPE_ID_BYTES * 2 + 1];    //  QUEUED: the id held
+    zlistx_t *received;                     //  collect: what came (borrowed)
 } s_outcome_t;
 
 typedef struct {
@@ -232,6 +250,10 @@ typedef struct {
     bool deaf;                  //  reads as little as it can (deaf-flood)
     s_outcome_t outcome;
     const s_answer_t *answer;   //  lying-provider's mode, else NULL
+    uint8_t notice [NOTICEID_BYTES];    //  --id, or random
+    noticeid_state_t state;             //  --state
+    zlistx_t *received;         //  "TYPE:ID:FROM" of each stored-type message
+    bool collecting;            //  collect: each one ends a wait
 } s_rogue_t;
 
 //  How a query body is sealed.
@@ -254,11 +276,14 @@ typedef int (s_run_fn) (s_rogue_t *self);
 typedef int (s_bend_fn) (s_rogue_t *self, envelope_t *envelope);
 
 //  An attack is a procedure of its own (run), or frames bent from a correct
-//  query (bend), or else a query whose fields the rest of the row changes.
+//  query (bend), or one message of a store-and-forward type (stored,
+//  sealed as `seal` says), or else a query whose fields the rest of the row
+//  changes.
 typedef struct {
     const char *name;
     s_run_fn *run;
     s_bend_fn *bend;
+    int stored;                 //  NOTICE, RECEIPT, ALERT, ACK; 0: none
     s_seal_t seal;
     int64_t skew_ms;            //  added to the header time
     const char *to;             //  NULL: --to
@@ -349,6 +374,16 @@ s_outcome_print (s_outcome_t *outcome, FILE *file)
         case S_DONE:
             fprintf (file, "done=%s reason=%s\n", status_name (outcome->code),
                      outcome->reason);
+            break;
+        case S_QUEUED:
+            fprintf (file, "queued id=%s to=%s\n", outcome->queued, outcome->from);
+            break;
+        case S_RECEIVED:
+            fprintf (file, "received=%zu", zlistx_size (outcome->received));
+            for (char *entry = (char *) zlistx_first (outcome->received); entry;
+                 entry = (char *) zlistx_next (outcome->received))
+                fprintf (file, " %s", entry);
+            fprintf (file, "\n");
             break;
         case S_NO_REPLY:
         default:
@@ -762,10 +797,61 @@ s_answer_lie (s_rogue_t *self, envelope_t *envelope)
     return true;
 }
 
+//  The broker holds what we sent: its id, and for whom
+static bool
+s_on_queued (s_rogue_t *self, envelope_t *envelope)
+{
+    const envelope_header_t *header = envelope_header (envelope);
+    if (!streq (header->from, cert_department (self->broker))) {
+        s_bad_reply (self, "QUEUED from %s, not from the broker", header->from);
+        return true;
+    }
+    if (s_open (self, envelope))
+        return true;
+    queued_t queued;
+    if (queued_decode (envelope_payload (envelope), envelope_payload_size (envelope),
+                       &queued) != STATUS_OK) {
+        s_bad_reply (self, "QUEUED with a malformed payload");
+        return true;
+    }
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_QUEUED;
+    envelope_id_hex (queued.id, self->outcome.queued);
+    snprintf (self->outcome.from, sizeof (self->outcome.from), "%s", queued.to);
+    return true;
+}
+
+//  A notice, alert, receipt or ack, verified (so that its frames are the
+//  sender's, byte for byte) and kept in the order it came; it ends a wait
+//  only when collecting, once registered
+static bool
+s_on_stored (s_rogue_t *self, envelope_t *envelope)
+{
+    const envelope_header_t *header = envelope_header (envelope);
+    if (s_open (self, envelope))
+        return true;
+    char id [ENVELOPE_ID_BYTES * 2 + 1];
+    envelope_id_hex (header->id, id);
+    char *entry = zsys_sprintf ("%s:%s:%s", envelope_type_name (header->type), id,
+                                header->from);
+    zlistx_add_end (self->received, entry);
+    zstr_free (&entry);
+    if (!self->collecting || !self->welcomed)
+        return false;
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_RECEIVED;
+    return true;
+}
+
 static const struct {
     int type;
     s_handler_fn *handle;
 } s_handlers [] = {
+    { MSG_QUEUED,    s_on_queued },
+    { MSG_NOTICE,    s_on_stored },
+    { MSG_RECEIPT,   s_on_stored },
+    { MSG_ALERT,     s_on_stored },
+    { MSG_ACK,       s_on_stored },
     { MSG_WELCOME,   s_on_directory },
     { MSG_HEARTBEAT, s_on_heartbeat },
     { MSG_DIRECTORY, s_on_directory },  //  pages; later ones ignored
@@ -1008,7 +1094,7 @@ s_flood (s_rogue_t *self, int (*send) (s_rogue_t *self))
         if (self->outcome.kind == S_NO_REPLY)
             break;
         replies++;
-        if (self->outcome.kind == S_RESPONSE)
+        if (self->outcome.kind == S_RESPONSE || self->outcome.kind == S_QUEUED)
             ok++;
         else {
             errors++;
@@ -1226,6 +1312,103 @@ s_run_typed (s_rogue_t *self)
     if (s_send_typed (self))
         return -1;
     s_wait (self);
+    return 0;
+}
+
+//  The header id of a message of `type` about the notice --id names: a
+//  NOTICE's or ALERT's is the copy for --to; a RECEIPT's, from us, is the
+//  receipt in --state of our copy; an ACK's, to --to, is the ack of that
+//  receipt from --to of its copy
+static void
+s_stored_id (s_rogue_t *self, int type, uint8_t *id)
+{
+    uint8_t copy [NOTICEID_BYTES], receipt [NOTICEID_BYTES];
+    noticeid_copy (self->notice, type == MSG_RECEIPT? cert_department (self->me):
+                   self->args.to, copy);
+    if (type == MSG_RECEIPT)
+        noticeid_receipt (copy, self->state, id);
+    else
+    if (type == MSG_ACK) {
+        noticeid_receipt (copy, self->state, receipt);
+        noticeid_ack (receipt, id);
+    }
+    else
+        memcpy (id, copy, NOTICEID_BYTES);
+}
+
+//  Sends a message of `type` to --to with the id s_stored_id derives, an
+//  empty map as its payload (the broker never reads it), sealed as `seal`
+//  says. 0, or -1 (said on stderr).
+static int
+s_send_stored (s_rogue_t *self, int type, s_seal_t seal)
+{
+    s_query_spec_t spec;
+    s_spec_default (self, &spec);
+    spec.seal = seal;
+    uint8_t key [ENVELOPE_KEY_BYTES];
+    int sealed = s_seal_key (self, &spec, key);
+    if (sealed < 0) {
+        fprintf (stderr, "sluice-rogue: cannot compute a box key\n");
+        return -1;
+    }
+    uint8_t id [ENVELOPE_ID_BYTES];
+    s_stored_id (self, type, id);
+    const uint8_t empty_map [] = { 0x80 };
+    envelope_t *envelope = peer_envelope_id_new (type, spec.from, spec.to, id, empty_map,
+                                                 sizeof (empty_map),
+                                                 cert_sign_secret (self->me),
+                                                 sealed? key: NULL);
+    sodium_memzero (key, sizeof (key));
+    int rc = envelope? s_send_envelope (self, envelope): -1;
+    envelope_destroy (&envelope);
+    return rc;
+}
+
+//  Registers, sends one message of `type`, sealed as `seal` says, and
+//  waits for the answer (QUEUED, an ERROR, or none)
+static int
+s_run_stored (s_rogue_t *self, int type, s_seal_t seal)
+{
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    if (s_send_stored (self, type, seal))
+        return -1;
+    s_wait (self);
+    return 0;
+}
+
+//  A notice without registering first
+static int
+s_run_notice_no_hello (s_rogue_t *self)
+{
+    if (s_connect (self, cert_zcert (self->me)))
+        return -1;
+    if (s_send_stored (self, MSG_NOTICE, S_SEAL_SELF))
+        return -1;
+    s_wait (self);
+    return 0;
+}
+
+//  Registers, then waits for --count notices, alerts, receipts or acks (or
+//  until none has come for --timeout-ms); the outcome lists them in order
+static int
+s_run_collect (s_rogue_t *self)
+{
+    self->collecting = true;
+    int rc = s_join (self);
+    if (rc != 1)
+        return rc;
+    while (zlistx_size (self->received) < (size_t) self->count) {
+        s_wait (self);
+        if (self->outcome.kind == S_NO_REPLY || self->outcome.kind == S_BAD_REPLY)
+            break;
+    }
+    if (self->outcome.kind == S_BAD_REPLY)
+        return 0;
+    memset (&self->outcome, 0, sizeof (self->outcome));
+    self->outcome.kind = S_RECEIVED;
+    self->outcome.received = self->received;
     return 0;
 }
 
@@ -2054,6 +2237,23 @@ static const s_attack_t s_attacks [] = {
       .help = "a sealed message of --type (default 16, NOTICE) to --to" },
     { .name = "typed-flood",    .run = s_run_typed_flood,
       .help = "--count messages of --type without waiting; the tally as flood" },
+    { .name = "notice",         .stored = MSG_NOTICE,
+      .help = "a sealed NOTICE to --to, the copy of notice --id for --to; prints\n"
+              "                         queued id=HEX to=DEPT, or the ERROR" },
+    { .name = "alert",          .stored = MSG_ALERT,
+      .help = "the same as an ALERT" },
+    { .name = "receipt",        .stored = MSG_RECEIPT,
+      .help = "a sealed RECEIPT to --to in --state of our copy of notice --id" },
+    { .name = "ack",            .stored = MSG_ACK,
+      .help = "a sealed ACK to --to of its --state receipt of its copy of notice --id\n"
+              "                         (an ACK is not answered when delivered: no-reply)" },
+    { .name = "clear-notice",   .stored = MSG_NOTICE, .seal = S_SEAL_NONE,
+      .help = "a NOTICE whose body is not sealed (BAD_TYPE)" },
+    { .name = "notice-no-hello", .run = s_run_notice_no_hello,
+      .help = "a NOTICE without registering first (NOT_REGISTERED)" },
+    { .name = "collect",        .run = s_run_collect,
+      .help = "register, wait for --count notices, alerts, receipts or acks (or none\n"
+              "                         for --timeout-ms); prints received=N TYPE:ID:FROM ..." },
     { .name = "handshake",      .run = s_run_handshake,
       .help = "connect with a socket monitor; prints what the handshake did" },
     { .name = "handshake-uncertified", .run = s_run_handshake_uncertified,
@@ -2069,6 +2269,8 @@ s_attack_run (s_rogue_t *self, const s_attack_t *attack)
         return attack->run (self);
     if (attack->bend)
         return s_run_bent (self, attack->bend);
+    if (attack->stored)
+        return s_run_stored (self, attack->stored, attack->seal);
     return s_run_query (self, attack);
 }
 
@@ -2121,6 +2323,7 @@ static const peer_cli_t s_cli = {
                 " | status=OK rows=N | status=NOT_FOUND\n"
                 "  | replies=N ok=N errors=N [last=NAME reason=TEXT] | served=N\n"
                 "  | done=NAME reason=TEXT | answered=MODE to=DEPT\n"
+                "  | queued id=HEX to=DEPT | received=N TYPE:ID:FROM ...\n"
                 "  | bad-reply reason=TEXT | no-reply\n"
                 "exit 0 if the attack ran, 2 on a usage or setup problem\n",
     PEER_CLI_TABLES (s_flags, s_args_t, s_attacks, s_attack_t),
@@ -2138,6 +2341,7 @@ s_rogue_destroy (s_rogue_t **self_p)
         zpoller_destroy (&self->poller);
         zsock_destroy (&self->dealer);
         zhashx_destroy (&self->directory);
+        zlistx_destroy (&self->received);
         dirsync_destroy (&self->sync);
         cert_destroy (&self->me);
         cert_destroy (&self->broker);
@@ -2158,6 +2362,10 @@ s_rogue_new (const s_args_t *args)
     self->directory = zhashx_new ();
     zhashx_set_destructor (self->directory, (zhashx_destructor_fn *) cert_destroy);
     self->sync = dirsync_new ();
+    self->received = zlistx_new ();
+    assert (self->received);
+    zlistx_set_duplicator (self->received, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (self->received, (zlistx_destructor_fn *) zstr_free);
     long timeout = args->timeout? s_number (args->timeout, 1, S_TIMEOUT_MAX):
                                   S_TIMEOUT_DEFAULT;
     long count = args->count? s_number (args->count, 1, S_COUNT_MAX): S_COUNT_DEFAULT;
@@ -2213,6 +2421,20 @@ s_rogue_new (const s_args_t *args)
         if (!self->other)
             problem = "cannot load --other";
     }
+    int state = args->state? noticeid_state_from_name (args->state): NOTICEID_DELIVERED;
+    size_t id_size = 0;
+    if (!problem && args->id
+    &&  (strlen (args->id) != NOTICEID_BYTES * 2
+         || sodium_hex2bin (self->notice, sizeof (self->notice), args->id,
+                            strlen (args->id), NULL, &id_size, NULL)
+         || id_size != NOTICEID_BYTES))
+        problem = "--id must be 32 hex digits";
+    else
+    if (!problem && !args->id)
+        randombytes_buf (self->notice, sizeof (self->notice));
+    if (!problem && state < 0)
+        problem = "--state must be delivered, received, handled or refused";
+    self->state = state < 0? NOTICEID_DELIVERED: (noticeid_state_t) state;
     if (!problem && args->answer) {
         self->answer = (const s_answer_t *) peer_table_find (s_answers, S_ANSWERS,
                                                              sizeof (s_answer_t),

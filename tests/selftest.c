@@ -7,6 +7,8 @@
 #include <sodium.h>
 #include "status.h"
 #include "ident.h"
+#include "noticeid.h"
+#include "queued.h"
 #include "text.h"
 #include "codec.h"
 #include "fields.h"
@@ -18,6 +20,8 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "message.h"
+#include "notice.h"
+#include "topics.h"
 #include "statement.h"
 #include "statedb.h"
 #include "ledger.h"
@@ -32,6 +36,7 @@
 #include "truststore.h"
 #include "certs_cmd.h"
 #include "item.h"
+#include "noticekind.h"
 #include "catalog.h"
 #include "catalog_pub.h"
 #include "rowpack.h"
@@ -64,6 +69,12 @@
 #include "startup.h"
 #include "regclient.h"
 #include "localops.h"
+#include "noticejournal.h"
+#include "notices.h"
+#include "noticelist.h"
+#include "noticejudge.h"
+#include "noticing.h"
+#include "noticeops.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_ask.h"
@@ -72,6 +83,8 @@
 #include "zap.h"
 #include "directory.h"
 #include "members.h"
+#include "queue.h"
+#include "relay.h"
 #include "keeper.h"
 #include "connections.h"
 #include "loader.h"
@@ -87,6 +100,7 @@ typedef struct {
 static const s_class_t s_classes [] = {
     { "status", status_test },
     { "ident", ident_test },
+    { "noticeid", noticeid_test },
     { "text", text_test },
     { "codec", codec_test },
     { "fields", fields_test },
@@ -98,6 +112,9 @@ static const s_class_t s_classes [] = {
     { "daemon", daemon_test },
     { "envelope", envelope_test },
     { "message", message_test },
+    { "notice", notice_test },
+    { "topics", topics_test },
+    { "queued", queued_test },
     { "statement", statement_test },
     { "statedb", statedb_test },
     { "ledger", ledger_test },
@@ -112,6 +129,7 @@ static const s_class_t s_classes [] = {
     { "truststore", truststore_test },
     { "certs_cmd", certs_cmd_test },
     { "item", item_test },
+    { "noticekind", noticekind_test },
     { "catalog", catalog_test },
     { "catalog_pub", catalog_pub_test },
     { "rowpack", rowpack_test },
@@ -144,6 +162,12 @@ static const s_class_t s_classes [] = {
     { "startup", startup_test },
     { "regclient", regclient_test },
     { "localops", localops_test },
+    { "noticejournal", noticejournal_test },
+    { "notices", notices_test },
+    { "noticelist", noticelist_test },
+    { "noticejudge", noticejudge_test },
+    { "noticing", noticing_test },
+    { "noticeops", noticeops_test },
     { "cli", cli_test },
     { "cli_out", cli_out_test },
     { "cli_ask", cli_ask_test },
@@ -152,7 +176,9 @@ static const s_class_t s_classes [] = {
     { "directory", directory_test },
     { "connections", connections_test },
     { "loader", loader_test },
+    { "queue", queue_test },
     { "members", members_test },
+    { "relay", relay_test },
     { "keeper", keeper_test },
     { "broker", broker_test },
     { "gateway", gateway_test },

@@ -22,7 +22,8 @@ static const cli_exit_use_t s_exits [] = {
       "(sluice certs, sluice agreement), an audit log NOT INTACT; a file that "
       "is there already (without --force)" },
     { CLI_EXIT_REFUSED,
-      "refused by the provider: result codes 130-139 and 160-169" },
+      "refused by the provider: result codes 130-139 and 160-169; a notice or an "
+      "alert refused by its recipient's catalog: 190-199" },
     { CLI_EXIT_FAILED,
       "failed: any other result code (of the gateway, a broker or the "
       "provider), or no answer from the gateway" },
@@ -78,7 +79,8 @@ cli_exit_status (int status)
         return CLI_EXIT_OK;
     if (status == STATUS_NOT_FOUND)
         return CLI_EXIT_NOT_FOUND;
-    if ((status >= 130 && status < 140) || (status >= 160 && status < 170))
+    if ((status >= 130 && status < 140) || (status >= 160 && status < 170)
+    ||  (status >= 190 && status < 200))
         return CLI_EXIT_REFUSED;
     return CLI_EXIT_FAILED;
 }
@@ -130,8 +132,10 @@ s_synopsis (FILE *file, const cli_command_t *command, const char *name)
         for (size_t member = index; member <= last; member++) {
             char text [96];
             s_option_text (&command->options [member], text, sizeof (text));
-            used += (size_t) snprintf (token + used, sizeof (token) - used, "%s%s",
-                                       member > index? " | ": "", text);
+            used += (size_t) snprintf (token + used, sizeof (token) - used, "%s%s%s",
+                                       member > index? " | ": "", text,
+                                       command->options [member].flags & CLI_REPEATED?
+                                       " ...": "");
         }
         if (bracket)
             snprintf (token + used, sizeof (token) - used, "%c",
@@ -381,6 +385,15 @@ s_parse (cli_t *self, int argc, char **argv)
         if (option == '?' || option == ':')
             return s_refused (self, option, argv, count);
         size_t index = (size_t) option - 1;
+        if (command->options [index].flags & CLI_REPEATED) {
+            if (self->repeat_count == CLI_REPEATS_MAX)
+                return s_usage_error_text (self, "an option given more than 64 times");
+            self->repeats [self->repeat_count].option = index;
+            self->repeats [self->repeat_count++].value = optarg;
+            if (!self->values [index])
+                self->values [index] = optarg;
+            continue;
+        }
         if (self->values [index]) {
             char message [120];
             snprintf (message, sizeof (message), "--%s given twice",
@@ -464,6 +477,17 @@ bool
 cli_has (cli_t *self, const char *name)
 {
     return cli_get (self, name) != NULL;
+}
+
+const char *
+cli_each (cli_t *self, const char *name, size_t index)
+{
+    size_t option = s_option_index (self, name);
+    assert (option < s_option_count (self->command));   //  the table has it
+    for (size_t at = 0; at < self->repeat_count; at++)
+        if (self->repeats [at].option == option && index-- == 0)
+            return self->repeats [at].value;
+    return NULL;
 }
 
 bool
@@ -643,6 +667,8 @@ s_test_run (cli_t *cli)
     if (rc)
         return rc;
     printf ("count=%" PRIu64 "\n", number);
+    for (size_t index = 0; cli_each (cli, "field", index); index++)
+        printf ("field=%s\n", cli_each (cli, "field", index));
     return cli_has (cli, "fail")? cli_fail (cli, CLI_EXIT_FAILED, "it \x1b[31mfailed"): 0;
 }
 
@@ -654,6 +680,7 @@ static const cli_option_t s_test_options [] = {
     { "count", "N", 0, "how many, 1..10 (default 7)" },
     { "fail", NULL, 0, "fail, saying so" },
     { "json", NULL, 0, "as JSON" },
+    { "field", "name=value", CLI_REPEATED, "a field, again and again" },
     { NULL }
 };
 
@@ -713,6 +740,10 @@ cli_test (bool verbose)
     assert (s_test (&out, &err, "try", "--gateway", "ipc://x", "--item", "i", "--key", "k",
                     "--count", "3", "F", NULL) == 0);
     assert (strstr (out, "key=k json=0 operand=F\ncount=3\n"));
+    //  A repeated option, each value in order
+    assert (s_test (&out, &err, "try", "--config", "c", "--item", "i", "--field", "a=1",
+                    "F", "--field", "b=2", NULL) == 0);
+    assert (strstr (out, "count=7\nfield=a=1\nfield=b=2\n"));
     //  A unique prefix of an option is the option (getopt_long)
     assert (s_test (&out, &err, "try", "--conf", "c", "--it", "i", "F", NULL) == 0);
     assert (strstr (out, "item=i "));
@@ -758,10 +789,12 @@ cli_test (bool verbose)
         printf ("%s", out);
     assert (strstr (out, "usage: sluice test try (--config gateway.cfg | --gateway ENDPOINT)"
                          " --item ITEM\n"
-                         "                       --key KEY [--count N] [--fail] [--json] FILE\n"
+                         "                       --key KEY [--count N] [--fail] [--json]\n"
+                         "                       [--field name=value ...] FILE\n"
                          "Tries the parser.\nOptions:\n"
                          "  --config gateway.cfg  the gateway's configuration\n"));
     assert (strstr (out, "  --json                as JSON\n"
+                         "  --field name=value    a field, again and again\n"
                          "Exit: 0 done; 3 failed; 64 usage.\n"
                          "Example:\n  sluice test try --config x --item y FILE\n"));
     for (const char *line = out; *line; line += strcspn (line, "\n") + 1)
@@ -785,6 +818,10 @@ cli_test (bool verbose)
     assert (cli_exit_status (STATUS_NO_AGREEMENT) == CLI_EXIT_REFUSED);
     assert (cli_exit_status (STATUS_PURPOSE_NOT_AGREED) == CLI_EXIT_REFUSED);
     assert (cli_exit_status (STATUS_ROLE_NOT_AGREED) == CLI_EXIT_REFUSED);
+    assert (cli_exit_status (STATUS_UNKNOWN_KIND) == CLI_EXIT_REFUSED);
+    assert (cli_exit_status (STATUS_ALREADY_HANDLED) == CLI_EXIT_REFUSED);
+    assert (cli_exit_status (STATUS_CERT_ROLE) == CLI_EXIT_FAILED);
+    assert (cli_exit_status (STATUS_VERSION_AHEAD) == CLI_EXIT_FAILED);
     assert (cli_exit_status (STATUS_TIMEOUT) == CLI_EXIT_FAILED);
     assert (cli_exit_status (STATUS_INTERNAL) == CLI_EXIT_FAILED);
     assert (cli_file_exit ("/nonexistent/file", CLI_EXIT_DATA) == CLI_EXIT_NO_FILE);

@@ -39,7 +39,8 @@ void
     cli_exits_print (FILE *file);
 
 //  The exit code for a result code of the gateway or the provider: 0 OK,
-//  1 NOT_FOUND, 2 refused by the provider (130..139 and 160..169), 3 any
+//  1 NOT_FOUND, 2 refused by the provider (130..139 and 160..169) or by a
+//  notice's recipient (190..199), 3 any
 //  other.
 int
     cli_exit_status (int status);
@@ -59,6 +60,7 @@ typedef struct {
 #define CLI_EITHER      4       //  this or the next option (and so on):
                                 //  "(a | b)", or "[a | b]"; CLI_REQUIRED on
                                 //  the first: one of them is needed
+#define CLI_REPEATED    8       //  may be given again and again (cli_each)
 
 //  What one exit code means for one command, in a table ended by
 //  { 0, NULL }; the usage code is added for every command
@@ -87,6 +89,7 @@ struct _cli_command_t {
 #define CLI_OPTIONS_MAX     24
 #define CLI_OPERANDS_MAX    4
 #define CLI_NAME_MAX        80
+#define CLI_REPEATS_MAX     64      //  values of repeated options, in all
 
 //  A command as it was called: what its options and operands were
 struct _cli_t {
@@ -95,6 +98,11 @@ struct _cli_t {
     const char *values [CLI_OPTIONS_MAX];       //  by option; "" for a switch
     const char *operands [CLI_OPERANDS_MAX];
     size_t operand_count;
+    struct {                        //  each value of a CLI_REPEATED option
+        size_t option;
+        const char *value;
+    } repeats [CLI_REPEATS_MAX];
+    size_t repeat_count;
 };
 
 //  Runs `command` as argv says; argv [0] is its own name (not read), `name`
@@ -111,6 +119,11 @@ const char *
 //  True if the option was given.
 bool
     cli_has (cli_t *self, const char *name);
+
+//  The value of the index-th time option `name` (CLI_REPEATED) was given,
+//  in the order of the command line; NULL past the last.
+const char *
+    cli_each (cli_t *self, const char *name, size_t index);
 
 //  True if the command has --json and it was given.
 bool

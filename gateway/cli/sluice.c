@@ -8,6 +8,8 @@
         sluice agreement ...    draft, sign, show, register, list, revoke agreements
         sluice catalog ...      the federation's catalogs (catalog_cmd.h)
         sluice order ...        order data not offered, and answer orders
+        sluice notice ...       notices with dual feedback (notice_cmd.h)
+        sluice alert ...        regulatory alerts by topic (alert_cmd.h)
 */
 
 #include "cli.h"
@@ -17,12 +19,14 @@
 #include "agreement_cmd.h"
 #include "catalog_cmd.h"
 #include "order_cmd.h"
+#include "notice_cmd.h"
+#include "alert_cmd.h"
 #include "version.h"
 #include <sodium.h>
 
 static const cli_command_t *const s_commands [] = {
     &certs_cmd, &query_cmd, &query_cmd_status, &audit_cmd, &agreement_cmd,
-    &catalog_cmd, &order_cmd, NULL
+    &catalog_cmd, &order_cmd, &notice_cmd, &alert_cmd, NULL
 };
 
 //  `sluice --help` ends with the exit codes, which hold for every command

@@ -22,6 +22,8 @@
 struct _catalog_t {
     zlistx_t *items;            //  item_t, in file order, owned
     zhashx_t *by_name;          //  name -> item_t, not owned
+    size_t notice_count;        //  the kinds of notice it accepts, owned
+    noticekind_t *notices [CATALOG_NOTICES_MAX];
 };
 
 
@@ -55,6 +57,32 @@ static void
 s_item_destructor (void **item_p)
 {
     item_destroy ((item_t **) item_p);
+}
+
+
+//  A `notice = "KIND"` section: 0, or -1 with *error
+static int
+s_notice_load (catalog_t *self, zconfig_t *node, const char *path, char **error)
+{
+    if (self->notice_count == CATALOG_NOTICES_MAX) {
+        status_set_error (error, "%s: more than %d notice kinds", path, CATALOG_NOTICES_MAX);
+        return -1;
+    }
+    char *reason = NULL;
+    noticekind_t *kind = noticekind_new_from_config (node, &reason);
+    if (!kind) {
+        status_set_error (error, "%s: %s", path, reason);
+        freen (reason);
+        return -1;
+    }
+    if (catalog_notice_find (self, noticekind_name (kind))) {
+        status_set_error (error, "%s: notice '%s': duplicate notice kind", path,
+                          noticekind_name (kind));
+        noticekind_destroy (&kind);
+        return -1;
+    }
+    self->notices [self->notice_count++] = kind;
+    return 0;
 }
 
 
@@ -118,9 +146,13 @@ catalog_load (const char *path, char **error)
     }
     zconfig_t *node = valid? zconfig_child (catalog): NULL;
     for (; node && valid; node = zconfig_next (node)) {
+        if (streq (zconfig_name (node), "notice")) {
+            valid = s_notice_load (self, node, path, error) == 0;
+            continue;
+        }
         if (!streq (zconfig_name (node), "item")) {
             status_set_error (error, "%s: unknown key '%.64s' in catalog (expected "
-                              "'item')", path, zconfig_name (node));
+                              "'item' or 'notice')", path, zconfig_name (node));
             valid = false;
             break;
         }
@@ -142,8 +174,9 @@ catalog_load (const char *path, char **error)
         zhashx_insert (self->by_name, item_name (item), item);
         zlistx_add_end (self->items, item);
     }
-    if (valid && zlistx_size (self->items) == 0) {
-        status_set_error (error, "%s: the catalog has no items", path);
+    if (valid && zlistx_size (self->items) == 0 && self->notice_count == 0) {
+        status_set_error (error, "%s: the catalog has no items (and accepts no notices)",
+                          path);
         valid = false;
     }
     zconfig_destroy (&root);
@@ -159,6 +192,8 @@ catalog_destroy (catalog_t **self_p)
     assert (self_p);
     if (*self_p) {
         catalog_t *self = *self_p;
+        for (size_t index = 0; index < self->notice_count; index++)
+            noticekind_destroy (&self->notices [index]);
         zhashx_destroy (&self->by_name);
         zlistx_destroy (&self->items);
         freen (self);
@@ -199,6 +234,31 @@ catalog_next (catalog_t *self)
 }
 
 
+size_t
+catalog_notice_count (catalog_t *self)
+{
+    assert (self);
+    return self->notice_count;
+}
+
+noticekind_t *
+catalog_notice (catalog_t *self, size_t index)
+{
+    assert (self);
+    return index < self->notice_count? self->notices [index]: NULL;
+}
+
+noticekind_t *
+catalog_notice_find (catalog_t *self, const char *name)
+{
+    assert (self && name);
+    for (size_t index = 0; index < self->notice_count; index++)
+        if (streq (noticekind_name (self->notices [index]), name))
+            return self->notices [index];
+    return NULL;
+}
+
+
 //  --------------------------------------------------------------------------
 //  The catalog as published: its keys are declared once, in catalog_pub.c,
 //  which also reads it back.
@@ -213,11 +273,19 @@ statement_t *
 catalog_statement (catalog_t *self, const char *department, uint64_t version,
                    const uint8_t *sign_secret)
 {
+    return catalog_statement_with (self, department, NULL, 0, version, sign_secret);
+}
+
+statement_t *
+catalog_statement_with (catalog_t *self, const char *department,
+                        const char *const *topics, size_t count,
+                        uint64_t version, const uint8_t *sign_secret)
+{
     assert (self);
     assert (department);
     assert (sign_secret);
     size_t size;
-    uint8_t *payload = catalog_encode (self, department, &size);
+    uint8_t *payload = catalog_pub_encode_with (self, department, topics, count, &size);
     statement_t *statement = statement_new (STATEMENT_CATALOG, department, department,
                                             version, payload, size);
     free (payload);
@@ -378,6 +446,26 @@ catalog_test (bool verbose)
                       "unknown key 'itme' in catalog", verbose);
     s_expect_refused (path, "catalog\n" S_ITEM_A S_ITEM_B S_ITEM_A,
                       "item 'enterprise-basic': duplicate item name", verbose);
+
+    //  Notice kinds: loaded in file order, each name once, mistakes with
+    //  the path
+#define S_NOTICE_A \
+    "    notice = \"license-required\"\n" \
+    "        title = \"需办理经营许可\"\n" \
+    "        keys = \"uscc\"\n"
+    s_write (path, "catalog\n" S_ITEM_A S_NOTICE_A
+             "    notice = \"address-changed\"\n"
+             "        title = \"住所变更\"\n"
+             "        keys = \"uscc\"\n");
+    catalog = catalog_load (path, &error);
+    assert (catalog && catalog_size (catalog) == 1 && catalog_notice_count (catalog) == 2);
+    assert (catalog_notice (catalog, 1) == catalog_notice_find (catalog, "address-changed"));
+    assert (!catalog_notice (catalog, 2) && !catalog_notice_find (catalog, "x"));
+    catalog_destroy (&catalog);
+    s_expect_refused (path, "catalog\n" S_NOTICE_A S_NOTICE_A,
+                      "notice 'license-required': duplicate notice kind", verbose);
+    s_expect_refused (path, "catalog\n    notice = \"x\"\n        title = \"t\"\n",
+                      ": notice 'x': keys is missing", verbose);
 
     //  Item mistakes come back prefixed with the path
     s_expect_refused (path, "catalog\n" S_ITEM_A "        colour = \"red\"\n",

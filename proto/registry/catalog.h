@@ -5,6 +5,7 @@
 #define SLUICE_CATALOG_H_INCLUDED
 
 #include "item.h"
+#include "noticekind.h"
 #include "statement.h"
 
 typedef struct _catalog_t catalog_t;
@@ -20,6 +21,14 @@ size_t  catalog_size (catalog_t *self);
 item_t *catalog_item (catalog_t *self, const char *name);   //  NULL if none
 item_t *catalog_first (catalog_t *self);
 item_t *catalog_next (catalog_t *self);
+
+//  The kinds of notice the catalog accepts (`notice = "KIND"` sections), in
+//  file order: how many, the one at `index` (NULL past the last), the one
+//  of `name` (NULL if none).
+#define CATALOG_NOTICES_MAX 64
+size_t          catalog_notice_count (catalog_t *self);
+noticekind_t   *catalog_notice (catalog_t *self, size_t index);
+noticekind_t   *catalog_notice_find (catalog_t *self, const char *name);
 
 //  The catalog as published to the federation, for `department`: a fresh
 //  buffer (caller frees) holding one msgpack map, and its size in *size.
@@ -37,7 +46,14 @@ item_t *catalog_next (catalog_t *self);
 //                "element" ("" if none): str, "personal": bool }
 //
 //  Absent texts are "". Keys are packed in the order above (the tables of
-//  catalog_pub.c, which also reads it back). Moves the
+//  catalog_pub.c, which also reads it back). A catalog that accepts notices
+//  adds "notices": [ kind, ... ] after the items (catalog_pub_encode_with
+//  says when, and also publishes the alert topics subscribed to):
+//
+//      kind = { "name", "title", "description", "key_types" (comma-separated
+//               ident type names): str, "basis_required": bool,
+//               "fields": [ { "name", "type": str, "required": bool,
+//                             "description": str }, ... ] } Moves the
 //  catalog_first/catalog_next cursor.
 uint8_t *
     catalog_encode (catalog_t *self, const char *department, size_t *size);
@@ -49,6 +65,13 @@ uint8_t *
 statement_t *
     catalog_statement (catalog_t *self, const char *department, uint64_t version,
                        const uint8_t *sign_secret);
+
+//  The same, publishing the alert topics this department subscribes to
+//  (`count` names in `topics`).
+statement_t *
+    catalog_statement_with (catalog_t *self, const char *department,
+                            const char *const *topics, size_t count,
+                            uint64_t version, const uint8_t *sign_secret);
 
 void
     catalog_test (bool verbose);

@@ -5,6 +5,8 @@
 #include "codec.h"
 #include "status.h"
 #include "envelope.h"
+#include "noticekind.h"
+#include "topics.h"
 #include <sodium.h>
 
 //  --------------------------------------------------------------------------
@@ -33,6 +35,8 @@ typedef struct {
                                 //  its value then (NULL: required)
     const s_table_t *list;      //  S_LIST: what its elements are
     size_t count_at;            //  S_LIST: offset of the element count
+    bool optional;              //  S_LIST: packed only when not empty,
+                                //  absent read as empty
 } s_key_t;
 
 struct s_table_s {
@@ -79,17 +83,61 @@ static const s_table_t s_item_table = {
     "item", S_KEYS (s_item_keys), sizeof (catalog_pub_item_t)
 };
 
-//  The catalog map itself
+//  The kinds of notice the department accepts (noticekind.h)
+#define S_NOTICE_FIELD(member) offsetof (catalog_pub_notice_field_t, member)
+#define S_NOTICE(member) offsetof (catalog_pub_notice_t, member)
+
+static const s_key_t s_notice_field_keys [] = {
+    { "name",        S_TEXT, S_NOTICE_FIELD (name),        1, ITEM_NAME_MAX },
+    { "type",        S_TEXT, S_NOTICE_FIELD (type),        0, ITEM_NAME_MAX },
+    { "required",    S_BOOL, S_NOTICE_FIELD (required) },
+    { "description", S_TEXT, S_NOTICE_FIELD (description), 0, ITEM_LONG_TEXT_MAX },
+};
+static const s_table_t s_notice_field_table = {
+    "field", S_KEYS (s_notice_field_keys), sizeof (catalog_pub_notice_field_t)
+};
+
+static const s_key_t s_notice_keys [] = {
+    { "name",           S_TEXT, S_NOTICE (name),           1, ITEM_NAME_MAX },
+    { "title",          S_TEXT, S_NOTICE (title),          0, ITEM_TEXT_MAX },
+    { "description",    S_TEXT, S_NOTICE (description),    0, ITEM_LONG_TEXT_MAX },
+    { "key_types",      S_TEXT, S_NOTICE (key_types),      1, NOTICEKIND_KEYS_TEXT },
+    { "basis_required", S_BOOL, S_NOTICE (basis_required) },
+    { "fields",         S_LIST, S_NOTICE (fields),         0, NOTICEKIND_FIELDS_MAX, NULL,
+      &s_notice_field_table, S_NOTICE (field_count) },
+};
+static const s_table_t s_notice_table = {
+    "notice", S_KEYS (s_notice_keys), sizeof (catalog_pub_notice_t)
+};
+
+//  The alert topics it subscribes to (topics.h)
+static const s_key_t s_subscription_keys [] = {
+    { "topic", S_TEXT, offsetof (catalog_pub_subscription_t, topic), 1, TOPICS_NAME_MAX },
+};
+static const s_table_t s_subscription_table = {
+    "subscription", S_KEYS (s_subscription_keys), sizeof (catalog_pub_subscription_t)
+};
+
+//  The catalog map itself: its notice kinds and subscriptions came later
+//  than the items, and only a catalog that has some publishes them
 typedef struct {
     const char *department;
     size_t item_count;
     catalog_pub_item_t *items;
+    size_t notice_count;
+    catalog_pub_notice_t *notices;
+    size_t subscription_count;
+    catalog_pub_subscription_t *subscriptions;
 } s_catalog_view_t;
 
 static const s_key_t s_catalog_keys [] = {
     { "department", S_TEXT, offsetof (s_catalog_view_t, department), 1, ENVELOPE_DEPT_MAX },
     { "items",      S_LIST, offsetof (s_catalog_view_t, items), 0, SIZE_MAX, NULL,
       &s_item_table, offsetof (s_catalog_view_t, item_count) },
+    { "notices",    S_LIST, offsetof (s_catalog_view_t, notices), 0, CATALOG_NOTICES_MAX,
+      NULL, &s_notice_table, offsetof (s_catalog_view_t, notice_count), true },
+    { "subscriptions", S_LIST, offsetof (s_catalog_view_t, subscriptions), 0, 64, NULL,
+      &s_subscription_table, offsetof (s_catalog_view_t, subscription_count), true },
 };
 static const s_table_t s_catalog_table = {
     "catalog", S_KEYS (s_catalog_keys), sizeof (s_catalog_view_t)
@@ -98,12 +146,24 @@ static const s_table_t s_catalog_table = {
 //  A member of a record, by offset
 #define S_MEMBER(type, record, offset) ((type *) ((char *) (record) + (offset)))
 
+//  An optional list with nothing in it is not packed
+static bool
+s_left_out (const s_key_t *key, const void *record)
+{
+    return key->optional && *S_MEMBER (size_t, record, key->count_at) == 0;
+}
+
 static void
 s_pack_record (msgpack_packer *pk, const s_table_t *table, const void *record)
 {
-    msgpack_pack_map (pk, table->count);
+    size_t written = 0;
+    for (size_t index = 0; index < table->count; index++)
+        written += !s_left_out (&table->keys [index], record);
+    msgpack_pack_map (pk, written);
     for (size_t index = 0; index < table->count; index++) {
         const s_key_t *key = &table->keys [index];
+        if (s_left_out (key, record))
+            continue;
         codec_pack_str (pk, key->key);
         if (key->kind == S_TEXT) {
             const char *text = *S_MEMBER (const char *, record, key->offset);
@@ -130,13 +190,6 @@ s_pack_record (msgpack_packer *pk, const s_table_t *table, const void *record)
     }
 }
 
-static void
-s_pack_catalog (msgpack_packer *pk, const char *department,
-                const catalog_pub_item_t *items, size_t count)
-{
-    s_catalog_view_t view = { department, count, (catalog_pub_item_t *) items };
-    s_pack_record (pk, &s_catalog_table, &view);
-}
 
 //  An item's view, borrowing its texts, its fields' views in `fields`
 static void
@@ -168,8 +221,35 @@ s_view_item (item_t *item, catalog_pub_item_t *view, catalog_pub_field_t *fields
     }
 }
 
+//  A notice kind's view, borrowing its texts, its fields' views in `fields`
+static void
+s_view_notice (noticekind_t *kind, catalog_pub_notice_t *view,
+               catalog_pub_notice_field_t *fields)
+{
+    *view = (catalog_pub_notice_t) {
+        .name = noticekind_name (kind), .title = noticekind_title (kind),
+        .description = noticekind_description (kind), .key_types = noticekind_keys (kind),
+        .basis_required = noticekind_basis_required (kind),
+        .field_count = noticekind_field_count (kind), .fields = fields
+    };
+    for (size_t index = 0; index < view->field_count; index++) {
+        const noticekind_field_t *field = noticekind_field (kind, index);
+        fields [index] = (catalog_pub_notice_field_t) {
+            .name = field->name, .type = item_field_type_name (field->type),
+            .required = field->required, .description = field->description
+        };
+    }
+}
+
 uint8_t *
 catalog_pub_encode (catalog_t *catalog, const char *department, size_t *size)
+{
+    return catalog_pub_encode_with (catalog, department, NULL, 0, size);
+}
+
+uint8_t *
+catalog_pub_encode_with (catalog_t *catalog, const char *department,
+                         const char *const *topics, size_t topic_count, size_t *size)
 {
     assert (catalog);
     assert (department);
@@ -188,13 +268,32 @@ catalog_pub_encode (catalog_t *catalog, const char *department, size_t *size)
         s_view_item (item, &items [index], field_views + used);
         used += items [index].field_count;
     }
+    size_t notice_count = catalog_notice_count (catalog);
+    catalog_pub_notice_t *notices =
+        (catalog_pub_notice_t *) zmalloc ((notice_count + 1) * sizeof (catalog_pub_notice_t));
+    catalog_pub_notice_field_t *notice_fields = (catalog_pub_notice_field_t *)
+        zmalloc ((notice_count * NOTICEKIND_FIELDS_MAX + 1)
+                 * sizeof (catalog_pub_notice_field_t));
+    catalog_pub_subscription_t *subscriptions = (catalog_pub_subscription_t *)
+        zmalloc ((topic_count + 1) * sizeof (catalog_pub_subscription_t));
+    assert (notices && notice_fields && subscriptions);
+    for (index = 0; index < notice_count; index++)
+        s_view_notice (catalog_notice (catalog, index), &notices [index],
+                       notice_fields + index * NOTICEKIND_FIELDS_MAX);
+    for (index = 0; index < topic_count; index++)
+        subscriptions [index].topic = topics [index];
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init (&buffer);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    s_pack_catalog (&pk, department, items, count);
+    s_catalog_view_t view = { department, count, items, notice_count, notices,
+                              topic_count, subscriptions };
+    s_pack_record (&pk, &s_catalog_table, &view);
     freen (items);
     freen (field_views);
+    freen (notices);
+    freen (notice_fields);
+    freen (subscriptions);
     //  The sbuffer's memory becomes the caller's
     *size = buffer.size;
     uint8_t *data = (uint8_t *) msgpack_sbuffer_release (&buffer);
@@ -311,6 +410,9 @@ s_decode_record (catalog_pub_t *self, const s_table_t *table, const msgpack_obje
         if (!value && key->absent)
             *S_MEMBER (const char *, record, key->offset) = key->absent;
         else
+        if (!value && key->optional)
+            *S_MEMBER (size_t, record, key->count_at) = 0;
+        else
         if (!value) {
             status_set_error (error, "%sno '%s'", where, key->key);
             return -1;
@@ -413,6 +515,55 @@ catalog_pub_field (const catalog_pub_item_t *item, const char *name)
         if (streq (item->fields [index].name, name))
             return &item->fields [index];
     return NULL;
+}
+
+size_t
+catalog_pub_notice_count (catalog_pub_t *self)
+{
+    assert (self);
+    return self->view.notice_count;
+}
+
+const catalog_pub_notice_t *
+catalog_pub_notice (catalog_pub_t *self, size_t index)
+{
+    assert (self);
+    return index < self->view.notice_count? &self->view.notices [index]: NULL;
+}
+
+const catalog_pub_notice_t *
+catalog_pub_notice_find (catalog_pub_t *self, const char *name)
+{
+    assert (self && name);
+    for (size_t index = 0; index < self->view.notice_count; index++)
+        if (streq (self->view.notices [index].name, name))
+            return &self->view.notices [index];
+    return NULL;
+}
+
+size_t
+catalog_pub_subscription_count (catalog_pub_t *self)
+{
+    assert (self);
+    return self->view.subscription_count;
+}
+
+const char *
+catalog_pub_subscription (catalog_pub_t *self, size_t index)
+{
+    assert (self);
+    return index < self->view.subscription_count?
+           self->view.subscriptions [index].topic: NULL;
+}
+
+bool
+catalog_pub_subscribes (catalog_pub_t *self, const char *topic)
+{
+    assert (self && topic);
+    for (size_t index = 0; index < self->view.subscription_count; index++)
+        if (streq (self->view.subscriptions [index].topic, topic))
+            return true;
+    return false;
 }
 
 
@@ -607,6 +758,88 @@ s_test_extra_keys (const uint8_t *data, size_t size)
     msgpack_unpacked_destroy (&unpacked);
 }
 
+//  The views packed again give the bytes they were read from
+static void
+s_test_repack (catalog_pub_t *published, const uint8_t *data, size_t size)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    s_pack_record (&pk, &s_catalog_table, &published->view);
+    assert (buffer.size == size && memcmp (buffer.data, data, size) == 0);
+    msgpack_sbuffer_destroy (&buffer);
+}
+
+//  A catalog that accepts notices and subscribes to topics publishes both,
+//  and they read back as declared
+static void
+s_test_notices (const char *dir)
+{
+    char *path = zsys_sprintf ("%s/notices.cfg", dir);
+    FILE *handle = fopen (path, "w");
+    assert (handle);
+    fputs ("catalog\n"
+           "    notice = \"license-required\"\n"
+           "        title = \"需办理经营许可\"\n"
+           "        keys = \"uscc\"\n"
+           "        basis-required = 1\n"
+           "        field = \"name\"\n"
+           "            type = \"text\"\n"
+           "            required = 1\n"
+           "        field = \"seats\"\n"
+           "            type = \"integer\"\n"
+           "            description = \"dining seats\"\n"
+           "    notice = \"address-changed\"\n"
+           "        title = \"住所变更\"\n"
+           "        keys = \"uscc,resident-id\"\n", handle);
+    fclose (handle);
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    assert (catalog && !error && catalog_size (catalog) == 0);
+    assert (catalog_notice_count (catalog) == 2);
+    const char *topics [] = { "food-drug", "production-safety" };
+    size_t size;
+    uint8_t *data = catalog_pub_encode_with (catalog, "SH-PD-FDA", topics, 2, &size);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack (data, size, &unpacked) == STATUS_OK);
+    assert (unpacked.data.via.map.size == 4);
+    catalog_pub_t *published = catalog_pub_decode (&unpacked.data, &error);
+    assert (published && !error);
+    assert (catalog_pub_notice_count (published) == 2);
+    const catalog_pub_notice_t *kind = catalog_pub_notice_find (published, "license-required");
+    assert (kind && streq (kind->title, "需办理经营许可") && streq (kind->key_types, "uscc"));
+    assert (kind->basis_required && kind->field_count == 2);
+    assert (streq (kind->fields [0].name, "name") && kind->fields [0].required);
+    assert (streq (kind->fields [1].type, "integer") && !kind->fields [1].required);
+    assert (streq (kind->fields [1].description, "dining seats"));
+    kind = catalog_pub_notice (published, 1);
+    assert (streq (kind->name, "address-changed") && !kind->basis_required);
+    assert (kind->field_count == 0 && streq (kind->description, ""));
+    assert (!catalog_pub_notice_find (published, "nothing"));
+    assert (!catalog_pub_notice (published, 2));
+    assert (catalog_pub_subscription_count (published) == 2);
+    assert (streq (catalog_pub_subscription (published, 1), "production-safety"));
+    assert (catalog_pub_subscribes (published, "food-drug"));
+    assert (!catalog_pub_subscribes (published, "finance"));
+    assert (!catalog_pub_subscription (published, 2));
+    s_test_repack (published, data, size);
+    catalog_pub_destroy (&published);
+    msgpack_unpacked_destroy (&unpacked);
+    freen (data);
+    //  Without subscriptions only the notices are added
+    data = catalog_pub_encode (catalog, "SH-PD-FDA", &size);
+    msgpack_unpacked_init (&unpacked);
+    assert (codec_unpack (data, size, &unpacked) == STATUS_OK);
+    assert (unpacked.data.via.map.size == 3);
+    msgpack_unpacked_destroy (&unpacked);
+    freen (data);
+    catalog_destroy (&catalog);
+    zsys_file_delete (path);
+    freen (path);
+}
+
 void
 catalog_pub_test (bool verbose)
 {
@@ -673,19 +906,12 @@ catalog_pub_test (bool verbose)
 
     //  Packed again from its views, it is the same bytes
     published = catalog_pub_decode (&unpacked.data, NULL);
-    size_t count = catalog_pub_size (published);
-    catalog_pub_item_t items [3];
-    assert (count == 3);
-    for (size_t index = 0; index < count; index++)
-        items [index] = *catalog_pub_item (published, index);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    s_pack_catalog (&pk, catalog_pub_department (published), items, count);
-    assert (buffer.size == size && memcmp (buffer.data, data, size) == 0);
-    msgpack_sbuffer_destroy (&buffer);
+    assert (catalog_pub_size (published) == 3);
+    assert (catalog_pub_notice_count (published) == 0);
+    assert (catalog_pub_subscription_count (published) == 0);
+    s_test_repack (published, data, size);
     catalog_pub_destroy (&published);
+    s_test_notices (dir);
 
     s_test_undecodable (&unpacked.data, verbose);
     msgpack_unpacked_destroy (&unpacked);

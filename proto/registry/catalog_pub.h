@@ -47,6 +47,28 @@ typedef struct {
                                 //  borrowed from the object decoded
 } catalog_pub_item_t;
 
+//  A kind of notice the department accepts (noticekind.h), as published
+typedef struct {
+    const char *name;           //  1..ITEM_NAME_MAX bytes
+    const char *type;           //  "text", "integer", ...
+    bool required;
+    const char *description;
+} catalog_pub_notice_field_t;
+
+typedef struct {
+    const char *name;           //  1..ITEM_NAME_MAX bytes
+    const char *title, *description;
+    const char *key_types;      //  ident type names, comma-separated
+    bool basis_required;
+    size_t field_count;         //  0..ITEM_FIELDS_MAX
+    const catalog_pub_notice_field_t *fields;
+} catalog_pub_notice_t;
+
+//  A topic the department subscribes to (topics.h), as published
+typedef struct {
+    const char *topic;
+} catalog_pub_subscription_t;
+
 typedef struct _catalog_pub_t catalog_pub_t;
 
 typedef struct _catalog_t catalog_t;
@@ -56,6 +78,15 @@ typedef struct _catalog_t catalog_t;
 //  catalog_first/catalog_next cursor.
 uint8_t *
     catalog_pub_encode (catalog_t *catalog, const char *department, size_t *size);
+
+//  The same with the alert topics the department subscribes to (`count`
+//  names in `topics`; 0: none). The catalog's notice kinds and the topics
+//  are published under keys of their own, `notices` and `subscriptions`,
+//  only when there are any: a catalog without them has the bytes it had
+//  before either existed.
+uint8_t *
+    catalog_pub_encode_with (catalog_t *catalog, const char *department,
+                             const char *const *topics, size_t count, size_t *size);
 
 //  Reads `catalog`, a catalog map. Returns the views, valid while `catalog`
 //  is (each item's map points into it), or NULL with *error (fresh string,
@@ -84,6 +115,23 @@ const catalog_pub_item_t *
 //  The first field of `item` named `name`, or NULL if there is none.
 const catalog_pub_field_t *
     catalog_pub_field (const catalog_pub_item_t *item, const char *name);
+
+//  Its notice kinds, in catalog order (NULL past the last), and the one of
+//  `name` (NULL if none).
+size_t
+    catalog_pub_notice_count (catalog_pub_t *self);
+const catalog_pub_notice_t *
+    catalog_pub_notice (catalog_pub_t *self, size_t index);
+const catalog_pub_notice_t *
+    catalog_pub_notice_find (catalog_pub_t *self, const char *name);
+
+//  The topics it subscribes to, and whether `topic` is one of them.
+size_t
+    catalog_pub_subscription_count (catalog_pub_t *self);
+const char *
+    catalog_pub_subscription (catalog_pub_t *self, size_t index);
+bool
+    catalog_pub_subscribes (catalog_pub_t *self, const char *topic);
 
 void
     catalog_pub_test (bool verbose);

@@ -139,6 +139,39 @@ failed:
     return NULL;
 }
 
+static sqlite3_stmt **
+s_slot (const statedb_statement_t *statement, void *base)
+{
+    return (sqlite3_stmt **) ((char *) base + statement->offset);
+}
+
+int
+statedb_prepare (sqlite3 *db, const char *path, const statedb_statement_t *statements,
+                 size_t count, void *base, char **error)
+{
+    assert (db && path && statements && base);
+    for (size_t index = 0; index < count; index++)
+        if (sqlite3_prepare_v2 (db, statements [index].sql, -1,
+                                s_slot (&statements [index], base), NULL) != SQLITE_OK) {
+            status_set_error (error, "%s: cannot prepare a statement: %s", path,
+                              sqlite3_errmsg (db));
+            statedb_finalize (statements, count, base);
+            return -1;
+        }
+    return 0;
+}
+
+void
+statedb_finalize (const statedb_statement_t *statements, size_t count, void *base)
+{
+    assert (statements && base);
+    for (size_t index = 0; index < count; index++) {
+        sqlite3_stmt **slot = s_slot (&statements [index], base);
+        sqlite3_finalize (*slot);
+        *slot = NULL;
+    }
+}
+
 void
 statedb_remove (const char *path)
 {
@@ -216,6 +249,12 @@ s_test_version (const char *path, char *journal, size_t size)
     sqlite3_close (db);
     return version;
 }
+
+//  A class's statements
+typedef struct {
+    sqlite3_stmt *count;
+    sqlite3_stmt *broken;
+} s_test_slots_t;
 
 void
 statedb_test (bool verbose)
@@ -303,6 +342,26 @@ statedb_test (bool verbose)
     assert (error && strstr (error, "cannot open the note store"));
     zstr_free (&error);
     assert (!statedb_open ("/nonexistent-dir/x/state.db", &s_test_schema, NULL, NULL));
+
+    //  Statements prepared once, into their slots; one that does not
+    //  prepare leaves every slot empty and says why
+    statedb_remove (path);
+    db = statedb_open (path, &s_test_schema, &upgrades, &error);
+    assert (db);
+    s_test_slots_t slots = { NULL, NULL };
+    const statedb_statement_t statements [] = {
+        { offsetof (s_test_slots_t, count), "SELECT count (*) FROM note" },
+        { offsetof (s_test_slots_t, broken), "SELECT missing FROM nowhere" },
+    };
+    assert (statedb_prepare (db, path, statements, 1, &slots, &error) == 0);
+    assert (slots.count && sqlite3_step (slots.count) == SQLITE_ROW);
+    statedb_finalize (statements, 1, &slots);
+    assert (!slots.count);
+    assert (statedb_prepare (db, path, statements, 2, &slots, &error) == -1);
+    assert (error && strstr (error, path) && strstr (error, "nowhere"));
+    zstr_free (&error);
+    assert (!slots.count && !slots.broken);
+    sqlite3_close (db);
 
     statedb_remove (path);
     assert (!zsys_file_exists (path));

@@ -23,6 +23,7 @@
 #define SLUICE_STATEDB_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sqlite3.h>
 
 //  A step of opening, in the opening transaction: 0, or -1 and *error (a
@@ -68,6 +69,26 @@ sqlite3 *
 int
     statedb_readable (sqlite3 *db, const char *path, const statedb_schema_t *schema,
                       char **error);
+
+//  A statement a class prepares once, when it opens its database: its SQL,
+//  and where the class keeps it (the offset of a sqlite3_stmt * in the
+//  class's struct).
+typedef struct {
+    size_t offset;
+    const char *sql;
+} statedb_statement_t;
+
+//  Prepares each of `count` statements into its slot of `base`. 0, or -1
+//  and *error (fresh string naming the file; error may be NULL), the
+//  slots then all NULL again.
+int
+    statedb_prepare (sqlite3 *db, const char *path, const statedb_statement_t *statements,
+                     size_t count, void *base, char **error);
+
+//  Finalizes the statements of statedb_prepare (a NULL slot is fine) and
+//  sets their slots to NULL.
+void
+    statedb_finalize (const statedb_statement_t *statements, size_t count, void *base);
 
 //  The file's PRAGMA user_version; -1 if it cannot be read.
 int

@@ -2,7 +2,8 @@
 # configuration errors and the command line: refused with what and where, exit codes, log levels
 . "$(dirname "$0")/../lib.sh"
 
-for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-rogue sluice-certgen; do
+for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-rogue sluice-certgen \
+               sluice-noticedrive; do
     expect "$program --help" "usage|Usage" 0 "$BIN/$program" --help
 done
 expect "sluice unknown command" "unknown command" 64 "$SLUICE" frobnicate

@@ -26,7 +26,7 @@ $listing"
 }
 
 for program in sluice sluice-broker sluice-gateway sluice-gendata sluice-rogue \
-               sluice-liar sluice-selftest sluice-certgen; do
+               sluice-liar sluice-selftest sluice-certgen sluice-noticedrive; do
     expect "$program --version" "^$program [0-9]+\.[0-9]+\.[0-9]+ \(protocol 1\)$" 0 \
         "$BIN/$program" --version
 done

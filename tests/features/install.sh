@@ -44,7 +44,8 @@ i_diff=$(diff <(i_expected | sort) <(i_installed | sort))
 if [ -z "$i_diff" ]; then pass "every file where the FHS says, with its mode, and no other"
 else fail "every file where the FHS says, with its mode, and no other" "$i_diff"; fi
 i_tools=$(cd "$I_ROOT" && find . \( -name sluice-gendata -o -name sluice-selftest -o -name sluice-rogue \
-          -o -name sluice-liar -o -name sluice-bench -o -name sluice-certgen \) -print)
+          -o -name sluice-liar -o -name sluice-bench -o -name sluice-certgen \
+          -o -name sluice-noticedrive \) -print)
 check "no demo or test tool installed" test -z "$i_tools"
 check "no state installed: /var/lib/sluice is the units' (StateDirectory=)" test ! -e "$I_ROOT/var"
 expect "the units run the installed daemons" \

@@ -2,7 +2,8 @@
     ERROR, RESPONSE, HELLO and the directory pages (proto/message), REGISTRY payloads with
     orders and answers (proto/registry), signed statements
     (proto/statement), and the gateway's local API requests and replies
-    (proto/localapi): every table of the table codec (proto/fields), and
+    (proto/localapi), the store-and-forward payloads NOTICE, ALERT, RECEIPT
+    and ACK (proto/notice) and the broker's QUEUED (proto/queued): every table of the table codec (proto/fields), and
     the codec itself through a table of its own with a row of every type.
 
     Every decoder gets the same input, copied into a buffer of exactly its
@@ -22,6 +23,8 @@
 #include "message.h"
 #include "fields.h"
 #include "localapi.h"
+#include "notice.h"
+#include "queued.h"
 #include "registry.h"
 #include "statement.h"
 #include "status.h"
@@ -480,6 +483,53 @@ s_reply (uint8_t *copy, size_t size)
     localapi_reply_destroy (&reply);
 }
 
+//  NOTICE, ALERT, RECEIPT, ACK, QUEUED: each accepted one encodes and
+//  decodes back
+static void
+s_notices (const uint8_t *data, size_t size)
+{
+    notice_msg_t notice;
+    int status = notice_msg_decode (data, size, &notice);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (notice.kind);
+        S_TERMINATED (notice.basis);
+        S_REQUIRE (notice.fields && notice.fields->via.map.size <= NOTICE_FIELDS_MAX);
+    }
+    notice_msg_destroy (&notice);
+    notice_alert_t alert;
+    status = notice_alert_decode (data, size, &alert);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_TERMINATED (alert.text);
+        S_REQUIRE (!*alert.key == !*alert.key_type);
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        S_REQUIRE (notice_alert_encode (&alert, &buffer) == 0);
+        notice_alert_t back;
+        S_REQUIRE (notice_alert_decode ((uint8_t *) buffer.data, buffer.size, &back)
+                   == STATUS_OK && memcmp (&back, &alert, sizeof (back)) == 0);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+    notice_receipt_t receipt;
+    status = notice_receipt_decode (data, size, &receipt);
+    s_check_status (status);
+    if (status == STATUS_OK) {
+        S_REQUIRE (noticeid_state_from_name (receipt.state) >= 0 && receipt.at > 0);
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init (&buffer);
+        S_REQUIRE (notice_receipt_encode (&receipt, &buffer) == 0);
+        notice_receipt_t back;
+        S_REQUIRE (notice_receipt_decode ((uint8_t *) buffer.data, buffer.size, &back)
+                   == STATUS_OK && memcmp (&back, &receipt, sizeof (back)) == 0);
+        msgpack_sbuffer_destroy (&buffer);
+    }
+    uint8_t id [NOTICEID_BYTES];
+    s_check_status (notice_ack_decode (data, size, id));
+    queued_t queued;
+    s_check_status (queued_decode (data, size, &queued));
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -498,6 +548,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     s_request (copy, size);
     s_registry (copy, size);
     s_statement (copy, size);
+    s_notices (copy, size);
     s_fields (copy, size);
     s_reply (copy, size);          //  frees copy
     return 0;
