@@ -367,6 +367,10 @@ typedef struct {
     void (*handler) (localops_t *self, zmsg_t *reply_to, localapi_request_t *request);
     bool logged;                //  each use is worth a line of the log
     noticeops_fn *notices;
+    //  It seals receipts to the departments that sent the copies: not
+    //  before a broker's whole directory is held (after a start), whose
+    //  certificates it needs, or they would be recorded and never sent
+    bool seals_receipts;
 } s_op_t;
 
 static const s_op_t s_ops [] = {
@@ -383,13 +387,13 @@ static const s_op_t s_ops [] = {
     { "notice-send",     NULL, false, noticeops_send },
     { "notice-list",     NULL, false, noticeops_list },
     { "notice-show",     NULL, false, noticeops_show },
-    { "notice-take",     NULL, false, noticeops_take },
-    { "notice-feedback", NULL, true,  noticeops_feedback },
+    { "notice-take",     NULL, false, noticeops_take, true },
+    { "notice-feedback", NULL, true,  noticeops_feedback, true },
     { "notice-wait",     NULL, false, noticeops_wait },
     { "notice-stats",    NULL, false, noticeops_stats },
     { "alert-raise",     NULL, true,  noticeops_raise },
     { "alert-list",      NULL, false, noticeops_list },
-    { "alert-take",      NULL, false, noticeops_take },
+    { "alert-take",      NULL, false, noticeops_take, true },
     { "alert-stats",     NULL, false, noticeops_stats },
     { "alert-subscribe", NULL, true,  noticeops_subscribe },
     { NULL }
@@ -407,6 +411,10 @@ localops_handle (localops_t *self, zmsg_t *reply_to, localapi_request_t *request
                      request->caller);
     if (op->name && op->notices && !self->notices)
         s_refuse (self, reply_to, STATUS_BAD_TYPE, "no notices here");
+    else
+    if (op->seals_receipts && !links_directory_held (self->parts->links))
+        s_refuse (self, reply_to, STATUS_NOT_REGISTERED, "the senders' certificates are "
+                  "not held yet (no broker's directory since the start): try again");
     else
     if (op->notices)
         op->notices (self->notices, reply_to, request);

@@ -1,14 +1,9 @@
 /*  noticeops.h -- the local API's operations on notices and alerts
     (PROTOCOL.md 10 and 17.8), for the department's own system.
 
-    notice-send     checks the notice against each recipient's published
-                    catalog (fetching the catalog directory first if a
-                    recipient's copy is not held or does not fit), then
-                    stores one copy per recipient and replies with the
-                    notice id once the copies and their records are
-                    durable; the copies go then, and again until receipted
-    alert-raise     one copy to every department whose published catalog
-                    subscribes to the topic (in a directory fetched for it)
+    notice-send, alert-raise
+                    judged on the recipients' published catalogs, then one
+                    copy each stored and sent (noticesend.h)
     notice-take     the new notices, each marked received (its receipt goes)
     alert-take      the same for alerts
     notice-feedback an officer's feedback: handled, with a result

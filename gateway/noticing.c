@@ -330,6 +330,40 @@ noticing_reply_later (noticing_t *self, zmsg_t **reply_p, zmsg_t *reply_to)
     zlistx_add_end (self->replies, reply);
 }
 
+void
+noticing_refuse (noticing_t *self, zmsg_t *reply_to, int status, const char *reason,
+                 const char *field)
+{
+    assert (self);
+    localapi_reply_t reply = { .status = (uint32_t) status };
+    LOCALOPS_COPY (reply.reason, reason);
+    LOCALOPS_COPY (reply.field, field);
+    localops_reply (self->parts->local, reply_to, &reply);
+}
+
+void
+noticing_reply_rows (noticing_t *self, zmsg_t *reply_to, int status, const char *reason,
+                     const char *msgid, msgpack_sbuffer *rows, bool later)
+{
+    assert (self && rows);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    codec_unpack ((uint8_t *) rows->data, rows->size, &unpacked);
+    localapi_reply_t reply = {
+        .status = (uint32_t) status, .served_at = (uint64_t) zclock_time (),
+        .rows = unpacked.data.type == MSGPACK_OBJECT_ARRAY? &unpacked.data: NULL
+    };
+    LOCALOPS_COPY (reply.reason, reason);
+    LOCALOPS_COPY (reply.from, self->parts->id);
+    LOCALOPS_COPY (reply.msgid, msgid);
+    zmsg_t *msg = localops_reply_msg (reply_to, &reply);
+    if (later)
+        noticing_reply_later (self, &msg, reply_to);
+    else
+        localops_send (self->parts->local, &msg);
+    msgpack_unpacked_destroy (&unpacked);
+}
+
 zmsg_t *
 noticing_seal (noticing_t *self, int type, const char *to, const uint8_t *id,
                const msgpack_sbuffer *payload, uint8_t *digest, int *status)

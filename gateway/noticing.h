@@ -146,6 +146,19 @@ void
 void
     noticing_reply_later (noticing_t *self, zmsg_t **reply_p, zmsg_t *reply_to);
 
+//  A local caller (reply_to, borrowed) refused now: `status`, `reason`,
+//  and the `field` at fault (both may be NULL).
+void
+    noticing_refuse (noticing_t *self, zmsg_t *reply_to, int status, const char *reason,
+                     const char *field);
+
+//  A local reply of the rows packed in `rows` (one array), from this
+//  department, with `msgid` (may be NULL): now, or, `later`, once the batch
+//  is durable (noticing_reply_later).
+void
+    noticing_reply_rows (noticing_t *self, zmsg_t *reply_to, int status, const char *reason,
+                         const char *msgid, msgpack_sbuffer *rows, bool later);
+
 //  Signs and seals `payload` as a message of `type` with header id `id` to
 //  `to`; its frames (fresh), and its digest (section 5.4) into digest.
 //  NULL if the department has no valid certificate (*status says) or it

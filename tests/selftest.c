@@ -75,6 +75,7 @@
 #include "noticejudge.h"
 #include "noticing.h"
 #include "noticeops.h"
+#include "noticesend.h"
 #include "cli.h"
 #include "cli_out.h"
 #include "cli_ask.h"
@@ -168,6 +169,7 @@ static const s_class_t s_classes [] = {
     { "noticejudge", noticejudge_test },
     { "noticing", noticing_test },
     { "noticeops", noticeops_test },
+    { "noticesend", noticesend_test },
     { "cli", cli_test },
     { "cli_out", cli_out_test },
     { "cli_ask", cli_ask_test },

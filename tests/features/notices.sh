@@ -230,6 +230,11 @@ stop_quietly "$msa_PID"
 start_gateway msa
 check "MSA started again, with no broker up" wait_not_registered msa
 expect "a notice before any directory is held: NOT_REGISTERED" "NOT_REGISTERED" 3 n_send
+expect "nor is anything taken, whose receipt could not be sealed yet" "NOT_REGISTERED" 3 \
+    "$SLUICE" notice take --config "$MSA_CFG"
+expect "nor feedback given" "NOT_REGISTERED" 3 \
+    "$SLUICE" notice feedback --config "$MSA_CFG" 00112233445566778899aabbccddeeff \
+    --result licence-issued
 start_broker
 wait_registered msa
 wait_registered fda
