@@ -87,9 +87,14 @@ link_new (cert_t *own, cert_t *broker, const char *endpoint,
     zcert_apply (cert_zcert (own), self->socket);
     zsock_set_curve_serverkey (self->socket, cert_curve_public_txt (broker));
     //  Never block, never queue for a broker that is not there: a query
-    //  fails at once and may take another link
+    //  fails at once and may take another link (link_send_sealed sends
+    //  only while a handshake is up). Not by ZMQ_IMMEDIATE: with it,
+    //  libzmq 4.3 drops the connection's queue when the broker goes, and
+    //  aborts the process (fq.cpp "!_more") if that happens while a
+    //  message of two frames is being read, as it is whenever a broker is
+    //  killed at the wrong moment
     zsock_set_sndtimeo (self->socket, 0);
-    zsock_set_immediate (self->socket, 1);
+    zsock_set_immediate (self->socket, 0);
     zsock_set_sndhwm (self->socket, 10000);
     zsock_set_maxmsgsize (self->socket, ENVELOPE_BODY_MAX + 4096);
     zsock_set_heartbeat_ivl (self->socket, (int) heartbeat_ms);
@@ -194,10 +199,13 @@ link_send (link_t *self, envelope_t *envelope, const uint8_t *payload,
 int
 link_send_sealed (link_t *self, envelope_t *envelope)
 {
-    zmsg_t *msg = envelope_encode (envelope);
-    int rc = zmsg_send (&msg, self->socket);
-    zmsg_destroy (&msg);
-    //  With ZMQ_IMMEDIATE a send fails only when no connection is up: the
+    int rc = -1;
+    if (self->handshaken) {
+        zmsg_t *msg = envelope_encode (envelope);
+        rc = zmsg_send (&msg, self->socket);
+        zmsg_destroy (&msg);
+    }
+    //  A send fails when no connection is up (or its queue is full): the
     //  broker is gone, whatever its last heartbeat said; register again
     if (rc && self->registered) {
         self->registered = false;
