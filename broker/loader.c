@@ -411,10 +411,13 @@ s_look (s_watch_t *self)
     zlistx_destroy (&names);
 }
 
+//  A look, and the next one a second after this one ended: on a loaded
+//  machine a look that took long is not followed by another at once
 static int
 s_look_timer (zloop_t *loop, int timer_id, void *argument)
 {
     s_look ((s_watch_t *) argument);
+    zloop_timer (loop, S_LOOK_MS, 1, s_look_timer, argument);
     return 0;
 }
 
@@ -455,7 +458,7 @@ s_loader_actor (zsock_t *pipe, void *argument)
     //  stops this one (loader_destroy)
     zloop_set_nonstop (loop, true);
     zloop_reader (loop, pipe, s_pipe_event, self);
-    zloop_timer (loop, S_LOOK_MS, 0, s_look_timer, self);
+    zloop_timer (loop, S_LOOK_MS, 1, s_look_timer, self);
     zloop_start (loop);
     zloop_destroy (&loop);
     s_watch_destroy (&self);
