@@ -25,6 +25,7 @@ struct _notices_t {
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
     sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add;
     sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe, *outgoing;
+    sqlite3_stmt *undelivered;
 };
 
 static const char s_schema [] =
@@ -44,6 +45,7 @@ static const char s_schema [] =
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_ms) WHERE state < 0;"
     "CREATE INDEX IF NOT EXISTS outbox_notice ON outbox (notice);"
     "CREATE INDEX IF NOT EXISTS outbox_created ON outbox (type, created_ms);"
+    "CREATE INDEX IF NOT EXISTS outbox_undelivered ON outbox (recipient) WHERE state < 0;"
     "CREATE TABLE IF NOT EXISTS receipt_in ("
     "  receipt BLOB PRIMARY KEY, copy BLOB NOT NULL, state INTEGER NOT NULL,"
     "  at_ms INTEGER NOT NULL, arrived_ms INTEGER NOT NULL);"
@@ -158,6 +160,8 @@ static const struct {
     { offsetof (notices_t, outgoing),
       "SELECT 1 FROM outbox WHERE copy = ?1 UNION ALL SELECT 1 FROM receipt_out"
       " WHERE receipt = ?1" },
+    { offsetof (notices_t, undelivered),
+      "SELECT count (*) FROM outbox WHERE recipient = ?1 AND state < 0" },
 };
 #define S_PREPARED (sizeof (s_prepared) / sizeof (s_prepared [0]))
 
@@ -731,6 +735,14 @@ notices_untaken (notices_t *self, int type)
 }
 
 int64_t
+notices_undelivered (notices_t *self, const char *recipient)
+{
+    assert (self && recipient);
+    s_bind_text (self->undelivered, 1, recipient);
+    return s_count (self->undelivered);
+}
+
+int64_t
 notices_unsettled (notices_t *self)
 {
     assert (self);
@@ -811,6 +823,8 @@ s_test_outbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     assert (notices_hasten (self, 1500) == 0);
     assert (s_test_due (self, 2000, copy, &found) == 1 && found);
     assert (notices_unsettled (self) == 1);
+    assert (notices_undelivered (self, "SH-PD-FDA") == 1);
+    assert (notices_undelivered (self, "SH-PD-TAX") == 0);
     //  Held by a broker: not tried before `not_before`, nor hastened
     assert (notices_queued (self, copy, "SH-PD-FDA", 60000) == 1);
     assert (notices_queued (self, copy, "SH-PD-TAX", 60000) == 0);
@@ -830,6 +844,7 @@ s_test_outbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     assert (notices_take_receipt (self, receipt_id, "SH-PD-FDA", &receipt, 1300, &was) == 0);
     assert (s_test_due (self, 10000, copy, &found) == 0);
     assert (notices_unsettled (self) == 0);
+    assert (notices_undelivered (self, "SH-PD-FDA") == 0);
     notice_receipt_t handled = { .state = "handled", .at = 1400, .result = "licence-issued",
                                  .officer = "Liu Fang" };
     memcpy (handled.copy, copy, NOTICEID_BYTES);

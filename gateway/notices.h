@@ -231,6 +231,11 @@ zlist_t *
 bool
     notices_outgoing (notices_t *self, const uint8_t *id);
 
+//  Copies to `recipient` that no receipt has come for yet (in the open
+//  transaction too).
+int64_t
+    notices_undelivered (notices_t *self, const char *recipient);
+
 //  New copies of `type` not taken yet.
 int64_t
     notices_untaken (notices_t *self, int type);

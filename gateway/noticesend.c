@@ -45,6 +45,7 @@ struct _noticesend_t {
     catalogs_t *catalogs;
     regclient_t *registry;
     zlistx_t *wanted;               //  s_wanted_t, for the directory
+    int64_t per_recipient;          //  gateway/outbox-per-recipient
 };
 
 static void
@@ -122,6 +123,25 @@ s_judge_notice (noticesend_t *self, s_wanted_t *wanted, bool final, zlistx_t *co
             snprintf (wanted->key, sizeof (wanted->key), "%s", verdict.key);
     }
     return status;
+}
+
+//  STATUS_OK; or LIMIT_REACHED, with reason, if a recipient of `copies`
+//  has as many copies not yet delivered as gateway/outbox-per-recipient
+//  allows: none is stored, and the sender's system hears it at once
+static int
+s_within_bound (noticesend_t *self, zlistx_t *copies, char *reason)
+{
+    for (s_copy_to_t *copy = (s_copy_to_t *) zlistx_first (copies); copy;
+         copy = (s_copy_to_t *) zlistx_next (copies)) {
+        int64_t held = notices_undelivered (self->store, copy->to);
+        if (held >= self->per_recipient) {
+            snprintf (reason, NOTICE_REASON_MAX + 1, "%s has not yet received the %" PRId64
+                      " notices and alerts held for it here, as many as "
+                      "gateway/outbox-per-recipient allows", copy->to, held);
+            return STATUS_LIMIT_REACHED;
+        }
+    }
+    return STATUS_OK;
 }
 
 //  Stores one copy of `type` to `to` with `payload` and its record; the
@@ -273,6 +293,12 @@ s_accept_alert (noticesend_t *self, s_wanted_t *wanted)
         zlistx_destroy (&copies);
         return;
     }
+    char bound [NOTICE_REASON_MAX + 1];
+    if (s_within_bound (self, copies, bound) != STATUS_OK) {
+        noticing_refuse (self->noticing, wanted->reply_to, STATUS_LIMIT_REACHED, bound, NULL);
+        zlistx_destroy (&copies);
+        return;
+    }
     uint8_t alert [NOTICEID_BYTES];
     randombytes_buf (alert, sizeof (alert));
     notice_alert_t payload;
@@ -330,6 +356,8 @@ s_decide (noticesend_t *self, s_wanted_t *wanted, bool final)
     zlistx_t *copies = noticing_list ((zlistx_destructor_fn *) s_copy_to_destroy);
     char reason [NOTICE_REASON_MAX + 1] = "", field [NOTICE_NAME_MAX + 1] = "";
     int status = s_judge_notice (self, wanted, final, copies, reason, field);
+    if (status == STATUS_OK)
+        status = s_within_bound (self, copies, reason);
     if (status == STATUS_OK)
         s_accept_notice (self, wanted, copies);
     else
@@ -542,6 +570,7 @@ noticesend_new (startup_t *parts, noticing_t *noticing, catalogs_t *catalogs,
     self->catalogs = catalogs;
     self->registry = registry;
     self->wanted = noticing_list ((zlistx_destructor_fn *) s_wanted_destroy);
+    self->per_recipient = conf_int (parts->conf, "gateway/outbox-per-recipient");
     return self;
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# regulatory alerts (监管预警): subscriptions kept and published, an alert to every subscriber (an offline one too), receipts counted at the raiser, refusals with codes, JSON
+# regulatory alerts (监管预警): subscriptions kept and published, an alert to every subscriber (an offline one too), receipts counted at the raiser, refusals with codes, the bound per subscriber, JSON
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
@@ -85,6 +85,24 @@ LEFT=$(a_id)
 eventually "TAX has the next one" "SH-PD-TAX delivered" 0 a_states fda "$LEFT"
 refute "MSA does not" "SH-PD-MSA delivered" 0 a_states fda "$LEFT"
 refute "nor holds it" "$LEFT" 0 A msa list --received
+
+# --- A subscriber that receipts nothing: its raiser holds at most
+# outbox-per-recipient copies for it, and refuses the next alert at once
+sed -i 's/^    timeout-ms = 4000$/&\n    outbox-per-recipient = 1/' "$F/fda/gateway.cfg"
+stop_quietly "$fda_PID"
+start_gateway fda
+wait_registered fda
+stop_quietly "$tax_PID"
+BOUND=$(a_id)
+check "one held for TAX, offline" test -n "$BOUND"
+# outbox_rows: how many copies FDA's outbox holds
+outbox_rows () { sqlite3 -readonly "$F/fda/state/notices.db" "SELECT count (*) FROM outbox"; }
+ROWS=$(outbox_rows)
+expect "the next alert: LIMIT_REACHED, naming TAX" "LIMIT_REACHED.*SH-PD-TAX" 3 a_raise
+check "nothing of it stored" test "$(outbox_rows)" = "$ROWS"
+start_gateway tax
+eventually "what was held is delivered when TAX is back" "SH-PD-TAX delivered" 0 \
+    a_states fda "$BOUND"
 
 # --- JSON
 as_json "alert list --json: a row per copy with its state" 0 \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# notices with dual feedback (双告知、双反馈): delivered, received and handled with signed receipts at the sender; refused kinds, keys and fields with codes; an offline recipient, delivered from the broker's queue without its sender, restarts mid-way, duplicates processed once; overdue lists; a long-poll wait; JSON
+# notices with dual feedback (双告知、双反馈): delivered, received and handled with signed receipts at the sender; refused kinds, keys and fields with codes; an offline recipient, delivered from the broker's queue without its sender, restarts mid-way, duplicates processed once; the outbox bound per recipient; overdue lists; a long-poll wait; JSON
 . "$(dirname "$0")/../lib.sh"
 
 fed_setup
@@ -238,6 +238,29 @@ expect "nor feedback given" "NOT_REGISTERED" 3 \
 start_broker
 wait_registered msa
 wait_registered fda
+
+# --- A recipient that receipts nothing: its sender holds at most
+# outbox-per-recipient copies for it, and refuses the next one at once
+sed -i 's/^    timeout-ms = 4000$/&\n    outbox-per-recipient = 2/' "$MSA_CFG"
+stop_quietly "$msa_PID"
+start_gateway msa
+wait_registered msa
+stop_quietly "$fda_PID"
+# outbox_rows: how many copies MSA's outbox holds
+outbox_rows () { sqlite3 -readonly "$F/msa/state/notices.db" "SELECT count (*) FROM outbox"; }
+FIRST=$(n_id)
+SECOND=$(n_id)
+check "two held for FDA, offline" test -n "$FIRST" -a -n "$SECOND"
+ROWS=$(outbox_rows)
+expect "a third: LIMIT_REACHED, naming FDA and the bound" \
+    "LIMIT_REACHED.*SH-PD-FDA.*2 notices.*outbox-per-recipient" 3 n_send
+check "nothing of it stored" test "$(outbox_rows)" = "$ROWS"
+expect "a notice to TAX alone is not held back by it" "^notice [0-9a-f]{32}: " 0 \
+    "$SLUICE" notice send --config "$MSA_CFG" --to SH-PD-TAX --kind enterprise-registered \
+    --key-type uscc --key "$KEY" --field name=x --field registered=2026-12-01
+start_gateway fda
+eventually "what was held is delivered when FDA is back" "^delivered$" 0 n_state msa "$SECOND"
+check "and MSA sends to FDA again" test -n "$(n_id)"
 
 # --- What is shown: JSON of every listing
 as_json "notice list --json: rows with their state" 0 \
