@@ -9,6 +9,7 @@
 #include "notices.h"
 #include "noticejournal.h"
 #include "noticelist.h"
+#include "noticeref.h"
 #include "codec.h"
 #include "statedb.h"
 #include "status.h"
@@ -70,7 +71,8 @@ static const char s_schema [] =
     "CREATE INDEX IF NOT EXISTS receipt_out_due ON receipt_out (next_ms) WHERE acked = 0;"
     "CREATE TABLE IF NOT EXISTS subscription ("
     "  topic TEXT PRIMARY KEY, since_ms INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, record BLOB NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, record BLOB NOT NULL);"
+    NOTICEREF_SCHEMA;
 
 //  What the store holds is what was acknowledged: every commit is synced
 static const statedb_schema_t s_notices_db = {
@@ -732,6 +734,22 @@ notices_untaken (notices_t *self, int type)
     assert (self);
     sqlite3_bind_int (self->untaken, 1, type);
     return s_count (self->untaken);
+}
+
+int
+notices_ref_find (notices_t *self, int type, const char *ref, const uint8_t *terms,
+                  uint8_t *notice, char **recipients)
+{
+    assert (self);
+    return noticeref_find (self->db, type, ref, terms, notice, recipients);
+}
+
+int
+notices_ref_put (notices_t *self, int type, const char *ref, const uint8_t *terms,
+                 const uint8_t *notice, const char *recipients)
+{
+    assert (self && self->in_transaction);
+    return noticeref_put (self->db, type, ref, terms, notice, recipients);
 }
 
 int64_t

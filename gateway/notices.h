@@ -18,6 +18,7 @@
       acknowledgement (a newer receipt of a copy does not take the place
       of an older one: the sender is to hold every state, each signed);
     - the alert topics this department subscribes to;
+    - the references the department's system gave its sends (noticeref.h);
     - the journal: the audit records of the steps stored here whose records
       the audit log may not hold yet (noticing.h says why).
 
@@ -230,6 +231,15 @@ zlist_t *
 //  True if `id` is a copy or a receipt we send.
 bool
     notices_outgoing (notices_t *self, const uint8_t *id);
+
+//  What the send's own reference `ref` names (noticeref_find), and keeps
+//  it as naming `notice` in the open transaction (noticeref_put).
+int
+    notices_ref_find (notices_t *self, int type, const char *ref, const uint8_t *terms,
+                      uint8_t *notice, char **recipients);
+int
+    notices_ref_put (notices_t *self, int type, const char *ref, const uint8_t *terms,
+                     const uint8_t *notice, const char *recipients);
 
 //  Copies to `recipient` that no receipt has come for yet (in the open
 //  transaction too).

@@ -8,6 +8,7 @@
 #include "names.h"
 #include "status.h"
 #include "topics.h"
+#include "noticeref.h"
 #include <sodium.h>
 
 #define S_RECIPIENTS_MAX    32          //  departments one notice goes to
@@ -30,6 +31,8 @@ typedef struct {
     int64_t expires;                            //  monotonic
     bool fetched;                               //  the directory was asked for
     bool unlisted;                              //  and did not come whole
+    char ref [LOCALAPI_REF_MAX + 1];            //  the sender's own; "" none
+    uint8_t terms [NOTICEREF_TERMS_BYTES];      //  the digest of the request
 } s_wanted_t;
 
 //  One recipient's copy, as judged: its fields of the types it declares
@@ -202,6 +205,21 @@ s_names (const msgpack_object *map, char *names, size_t size)
     }
 }
 
+//  Keeps the send's own reference, if it has one, as naming `notice` to
+//  `recipients`, in the batch of its copies. 0, or -1 (the batch fails)
+static int
+s_keep_ref (noticesend_t *self, s_wanted_t *wanted, const uint8_t *notice,
+            const char *recipients)
+{
+    if (!*wanted->ref)
+        return 0;
+    int rc = notices_ref_put (self->store, wanted->alert? MSG_ALERT: MSG_NOTICE, wanted->ref,
+                              wanted->terms, notice, recipients);
+    if (rc)
+        noticing_failed (self->noticing);
+    return rc;
+}
+
 //  The copies of an accepted notice: stored, recorded, replied to once
 //  durable with the notice id and each copy
 static void
@@ -245,6 +263,7 @@ s_accept_notice (noticesend_t *self, s_wanted_t *wanted, zlistx_t *copies)
         codec_pack_kv_str (&pk, "to", copy->to);
         codec_pack_kv_str (&pk, "copy", copy_hex);
     }
+    rc = rc? rc: s_keep_ref (self, wanted, notice, wanted->recipients);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1], reason [96];
     envelope_id_hex (notice, msgid);
     snprintf (reason, sizeof (reason), "sent to %zu department%s; each copy is sent again "
@@ -317,12 +336,18 @@ s_accept_alert (noticesend_t *self, s_wanted_t *wanted)
     msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
     msgpack_pack_array (&pk, zlistx_size (copies));
     int rc = notice_alert_encode (&payload, &encoded);
+    char *subscribers = strdup ("");
     for (s_copy_to_t *copy = (s_copy_to_t *) zlistx_first (copies); copy && rc == 0;
          copy = (s_copy_to_t *) zlistx_next (copies)) {
         rc = s_store_copy (self, wanted, MSG_ALERT, alert, copy->to, &encoded, NULL, "");
         msgpack_pack_map (&pk, 1);
         codec_pack_kv_str (&pk, "to", copy->to);
+        char *longer = zsys_sprintf ("%s%s%s", subscribers, *subscribers? ",": "", copy->to);
+        zstr_free (&subscribers);
+        subscribers = longer;
     }
+    rc = rc? rc: s_keep_ref (self, wanted, alert, subscribers);
+    zstr_free (&subscribers);
     char msgid [ENVELOPE_ID_BYTES * 2 + 1], reason [96];
     envelope_id_hex (alert, msgid);
     snprintf (reason, sizeof (reason), "raised to %zu subscriber%s", zlistx_size (copies),
@@ -337,11 +362,70 @@ s_accept_alert (noticesend_t *self, s_wanted_t *wanted)
     zlistx_destroy (&copies);
 }
 
+//  A send or an alert whose own reference names one sent before: answered
+//  as that one was (with its id and copies, once durable: it may be in
+//  the batch still), or REF_REUSED if its terms differ. True if answered
+static bool
+s_repeated (noticesend_t *self, s_wanted_t *wanted)
+{
+    int type = wanted->alert? MSG_ALERT: MSG_NOTICE;
+    uint8_t notice [NOTICEID_BYTES];
+    char *recipients = NULL;
+    int found = *wanted->ref? notices_ref_find (self->store, type, wanted->ref,
+                                                wanted->terms, notice, &recipients):
+                              NOTICEREF_NONE;
+    char msgid [ENVELOPE_ID_BYTES * 2 + 1], reason [NOTICE_REASON_MAX + 1];
+    if (found == NOTICEREF_SAME) {
+        envelope_id_hex (notice, msgid);
+        msgpack_sbuffer rows;
+        msgpack_sbuffer_init (&rows);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+        size_t count = 0;
+        const char *cursor = recipients, *name;
+        size_t length;
+        while (names_next (&cursor, &name, &length))
+            count++;
+        msgpack_pack_array (&pk, count);
+        for (cursor = recipients; names_next (&cursor, &name, &length); ) {
+            char to [ENVELOPE_DEPT_MAX + 1], copy_hex [ENVELOPE_ID_BYTES * 2 + 1];
+            uint8_t copy [NOTICEID_BYTES];
+            snprintf (to, sizeof (to), "%.*s", (int) length, name);
+            msgpack_pack_map (&pk, wanted->alert? 1: 2);
+            codec_pack_kv_str (&pk, "to", to);
+            noticeid_copy (notice, to, copy);
+            envelope_id_hex (copy, copy_hex);
+            if (!wanted->alert)
+                codec_pack_kv_str (&pk, "copy", copy_hex);
+        }
+        snprintf (reason, sizeof (reason), "sent before as '%s' to %zu department%s; not "
+                  "sent again", wanted->ref, count, count == 1? "": "s");
+        noticing_reply_rows (self->noticing, wanted->reply_to, STATUS_OK, reason, msgid,
+                             &rows, true);
+        msgpack_sbuffer_destroy (&rows);
+    }
+    else
+    if (found == NOTICEREF_OTHER) {
+        envelope_id_hex (notice, msgid);
+        snprintf (reason, sizeof (reason), "'%s' names %s %s, sent with other terms",
+                  wanted->ref, wanted->alert? "alert": "notice", msgid);
+        noticing_refuse (self->noticing, wanted->reply_to, STATUS_REF_REUSED, reason, "ref");
+    }
+    else
+    if (found < 0)
+        noticing_refuse (self->noticing, wanted->reply_to, STATUS_INTERNAL, "the notice "
+                         "store cannot be read", NULL);
+    zstr_free (&recipients);
+    return found != NOTICEREF_NONE;
+}
+
 //  Decides a send or an alert if it can be now (or `final`ly); true if it
 //  is decided (replied to)
 static bool
 s_decide (noticesend_t *self, s_wanted_t *wanted, bool final)
 {
+    if (s_repeated (self, wanted))
+        return true;
     if (wanted->alert) {
         //  On a directory fetched for it, whole: subscriptions change
         if (!final)
@@ -406,6 +490,9 @@ s_wanted_new (noticesend_t *self, zmsg_t *reply_to, localapi_request_t *request,
     snprintf (wanted->officer, sizeof (wanted->officer), "%s", request->query.officer);
     wanted->text = strdup (request->text? request->text: "");
     wanted->deadline_ms = request->deadline_ms;
+    snprintf (wanted->ref, sizeof (wanted->ref), "%s", request->ref);
+    if (*wanted->ref)
+        noticeref_terms (request, wanted->terms);
     msgpack_packer pk;
     msgpack_packer_init (&pk, &wanted->values, msgpack_sbuffer_write);
     if (request->values)
@@ -467,11 +554,31 @@ s_recipients (noticesend_t *self, s_wanted_t *wanted, const char *list, char *re
     return STATUS_OK;
 }
 
+//  True if the request's own reference, if it has one, is a reference;
+//  else refused (replied)
+static bool
+s_ref_valid (noticesend_t *self, zmsg_t *reply_to, const localapi_request_t *request)
+{
+    if (!*request->ref || noticeref_valid (request->ref))
+        return true;
+    noticing_refuse (self->noticing, reply_to, STATUS_MALFORMED,
+                     "a reference is 1 to 64 of A-Z a-z 0-9 . _ : / -", "ref");
+    return false;
+}
+
 void
 noticesend_notice (noticesend_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     assert (self && request);
+    if (!s_ref_valid (self, reply_to, request))
+        return;
     s_wanted_t *wanted = s_wanted_new (self, reply_to, request, false);
+    //  Sent before (its answer lost): answered at once, whatever the
+    //  recipients' state is now
+    if (s_repeated (self, wanted)) {
+        s_wanted_destroy (&wanted);
+        return;
+    }
     char reason [NOTICE_REASON_MAX + 1] = "";
     int status = s_recipients (self, wanted, request->recipients, reason);
     if (status == STATUS_OK && (!*wanted->subject || !*wanted->key_type || !*wanted->key)) {
@@ -500,6 +607,13 @@ void
 noticesend_alert (noticesend_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     assert (self && request);
+    if (!s_ref_valid (self, reply_to, request))
+        return;
+    s_wanted_t *wanted = s_wanted_new (self, reply_to, request, true);
+    if (s_repeated (self, wanted)) {
+        s_wanted_destroy (&wanted);
+        return;
+    }
     const char *why = NULL;
     char canonical [IDENT_MAX + 1] = "";
     if (!topics_valid (request->topic))
@@ -519,10 +633,11 @@ noticesend_alert (noticesend_t *self, zmsg_t *reply_to, localapi_request_t *requ
                          canonical, 0, &why))
         noticing_refuse (self->noticing, reply_to, STATUS_INVALID_KEY, why? why: "not a valid key", NULL);
     else {
-        s_wanted_t *wanted = s_wanted_new (self, reply_to, request, true);
         snprintf (wanted->key, sizeof (wanted->key), "%s", canonical);
         s_decide_or_wait (self, wanted);
+        return;
     }
+    s_wanted_destroy (&wanted);
 }
 
 void

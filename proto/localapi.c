@@ -46,6 +46,7 @@ static const fields_row_t s_request_rows [] = {
     S_REQUEST_FLAG ("pending", pending),
     S_REQUEST_FLAG ("overdue", overdue),
     S_REQUEST_FLAG ("remove", remove),
+    S_REQUEST_NOTICE ("ref", ref),
 };
 static const fields_t s_request =
     FIELDS_TABLE_UNPACKED ("local request", localapi_request_t, unpacked, s_request_rows,

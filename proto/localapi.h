@@ -16,6 +16,7 @@
 #define LOCALAPI_ID_MAX     64
 #define LOCALAPI_TEXT_MAX   (1024 * 1024)    //  a revocation list may be large
 #define LOCALAPI_CALLER_MAX 96                  //  as CALLER_NAME_MAX
+#define LOCALAPI_REF_MAX    64                  //  a send's own reference
 
 //  Operations: "query", "status"; the registry: "catalogs", "register",
 //  "revoke", "agreements", "order", "answer", "orders", "crl"; notices and
@@ -48,6 +49,8 @@ typedef struct {
     bool pending;                           //  list: not handled yet
     bool overdue;                           //  list: past its deadline
     bool remove;                            //  alert-subscribe: no more
+    char ref [LOCALAPI_REF_MAX + 1];        //  notice-send, alert-raise: the
+                                            //  sender's own reference; "" none
     //  Who asked: "USER (uid N)", set by the gateway from the connection's
     //  credentials (caller.h); never encoded, never decoded from a request
     char caller [LOCALAPI_CALLER_MAX + 1];

@@ -60,6 +60,7 @@ static const s_status_row_t s_table [] = {
     { STATUS_UNKNOWN_TOPIC,      "UNKNOWN_TOPIC",      "not a topic of the published list" },
     { STATUS_NOT_SUBSCRIBED,     "NOT_SUBSCRIBED",     "the recipient does not subscribe to this topic" },
     { STATUS_ALREADY_HANDLED,    "ALREADY_HANDLED",    "the notice has its feedback already" },
+    { STATUS_REF_REUSED,         "REF_REUSED",         "the reference names a notice sent with other terms" },
     { STATUS_INTERNAL,           "INTERNAL",           "internal error" },
 };
 

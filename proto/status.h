@@ -75,6 +75,7 @@ typedef enum {
     STATUS_UNKNOWN_TOPIC      = 194,
     STATUS_NOT_SUBSCRIBED     = 195,
     STATUS_ALREADY_HANDLED    = 196,
+    STATUS_REF_REUSED         = 197,
 
     STATUS_INTERNAL           = 150
 } status_t;

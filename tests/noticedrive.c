@@ -7,12 +7,12 @@
         sluice-noticedrive receive --config FDA/gateway.cfg --count N [options]
 
     send: N notices of kind license-required, the i-th with the field name
-    `n-i` (1 <= i <= N), LANES requests outstanding (one per socket). A
-    request without an answer within --timeout-ms, or whose gateway is gone
-    (killed: the pid in its state directory's lock file has gone), is
-    looked for among the notices the gateway lists as sent (by its
-    name) once the gateway answers again, and sent again only if it is not
-    there: each i is stored once. Any other failure (NOT_REGISTERED while
+    `n-i` (1 <= i <= N) and the reference `RUN-n-i` (RUN: this run's, in
+    hex), LANES requests outstanding (one per socket). A request without
+    an answer within --timeout-ms, or whose gateway is gone (killed: the
+    pid in its state directory's lock file has gone), is sent again with
+    its reference: the gateway answers with the notice it stored if it
+    had, so each i is stored once. Any other failure (NOT_REGISTERED while
     no broker is up, INTERNAL, ...) is tried again; a refusal by the
     recipient's catalog ends the run. --log FILE gets a line `i ID` per
     notice stored, as it is known. With --wait STATE (delivered or
@@ -44,12 +44,12 @@
 #include "version.h"
 
 #define S_LANES_MAX     64
-#define S_LIST_MAX      2000        //  sent notices looked through at once
 #define S_RETRY_MS      200         //  after a failure, before trying again
 #define S_RECOVER_MS    1000        //  receive: the listing, at most this often
 
 typedef struct {
     const char *mode, *config, *to, *key, *log_path, *wait_state;
+    char run [17];              //  send: this run's, the references' prefix
     int count, lanes;
     int64_t timeout_ms, seconds;
     char *endpoint;
@@ -209,16 +209,6 @@ s_int (const msgpack_object *row, const char *key)
            value->type == MSGPACK_OBJECT_FLOAT64? (int64_t) value->via.f64: 0;
 }
 
-//  The i of a notice named `n-i`, or 0
-static int
-s_seq (const char *name, int count)
-{
-    int seq = 0;
-    if (sscanf (name, "n-%d", &seq) != 1 || seq < 1 || seq > count)
-        return 0;
-    return seq;
-}
-
 static bool
 s_refusal (uint32_t status)
 {
@@ -243,6 +233,7 @@ s_notice_request (s_options_t *options, int seq, localapi_request_t *request,
     strcpy (request->key_type, "uscc");
     snprintf (request->query.key, sizeof (request->query.key), "%s", options->key);
     strcpy (request->query.officer, "noticedrive");
+    snprintf (request->ref, sizeof (request->ref), "%s-n-%d", options->run, seq);
     request->timeout_ms = 5000;
     msgpack_packer pk;
     msgpack_packer_init (&pk, packed, msgpack_sbuffer_write);
@@ -258,13 +249,14 @@ s_notice_request (s_options_t *options, int seq, localapi_request_t *request,
     request->text = strdup ("《食品安全法》第三十五条");
 }
 
-enum { S_TODO, S_ASKED, S_UNKNOWN, S_STORED };
+enum { S_TODO, S_ASKED, S_STORED };
 
 typedef struct {
     s_options_t *options;
     char *state;                //  per i: S_TODO, ...
+    char *lost;                 //  per i: an answer to it was lost
     int64_t *retry_at;          //  per i: not before
-    int stored, unknown, reconciled, duplicates, tries;
+    int stored, lost_answers, reconciled, duplicates, tries;
 } s_sender_t;
 
 static void
@@ -276,6 +268,7 @@ s_stored (s_sender_t *self, int seq, const char *id)
     }
     self->state [seq] = S_STORED;
     self->stored++;
+    self->reconciled += self->lost [seq];
     if (self->options->log) {
         fprintf (self->options->log, "%d %s\n", seq, id);
         fflush (self->options->log);
@@ -318,8 +311,9 @@ s_send_all (s_options_t *options)
 {
     s_sender_t self = { options };
     self.state = (char *) zmalloc ((size_t) options->count + 1);
+    self.lost = (char *) zmalloc ((size_t) options->count + 1);
     self.retry_at = (int64_t *) zmalloc (sizeof (int64_t) * ((size_t) options->count + 1));
-    assert (self.state && self.retry_at);
+    assert (self.state && self.lost && self.retry_at);
     s_lane_t lanes [S_LANES_MAX];
     for (int index = 0; index < options->lanes; index++)
         lanes [index] = (s_lane_t) { s_socket (options->endpoint) };
@@ -353,50 +347,18 @@ s_send_all (s_options_t *options)
             }
             else
             if (s_overdue (options, lane)) {
-                self.state [lane->item] = S_UNKNOWN;
-                self.unknown++;
+                //  Stored or not: sent again with its reference, it is
+                //  answered as it was stored, or stored now
+                self.state [lane->item] = S_TODO;
+                self.lost [lane->item] = 1;
+                self.lost_answers++;
+                self.retry_at [lane->item] = s_now () + S_RETRY_MS;
+                next = lane->item < next? lane->item: next;
             }
         }
-        //  Those without an answer: stored or not, the gateway says once
-        //  it answers again
-        if (self.unknown && !lister.deadline) {
-            localapi_request_t request;
-            memset (&request, 0, sizeof (request));
-            strcpy (request.op, "notice-list");
-            strcpy (request.filter, "sent");
-            request.max = S_LIST_MAX;
-            s_ask (options, &lister, &request, self.unknown);
-            localapi_request_clear (&request);
-        }
-        localapi_reply_t listed;
-        if (lister.deadline && s_answer (&lister, &listed)) {
-            const msgpack_object *rows = listed.status == STATUS_OK? listed.rows: NULL;
-            for (uint32_t row = 0; rows && row < rows->via.array.size; row++) {
-                char name [64], id [64];
-                s_text (&rows->via.array.ptr [row], "fields", "name", name, sizeof (name));
-                s_text (&rows->via.array.ptr [row], NULL, "id", id, sizeof (id));
-                int seq = s_seq (name, options->count);
-                if (seq && self.state [seq] == S_UNKNOWN) {
-                    s_stored (&self, seq, id);
-                    self.reconciled++;
-                    self.unknown--;
-                }
-            }
-            //  The rest were not stored: sent again
-            for (int seq = 1; rows && seq <= options->count; seq++)
-                if (self.state [seq] == S_UNKNOWN) {
-                    self.state [seq] = S_TODO;
-                    self.unknown--;
-                    next = seq < next? seq: next;
-                }
-            localapi_reply_destroy (&listed);
-        }
-        else
-            s_overdue (options, &lister);
-        //  More requests on idle lanes, while nothing is unknown (so that
-        //  a notice sent again is never one a listing may still find)
+        //  More requests on idle lanes
         int64_t now = s_now ();
-        for (int index = 0; index < options->lanes && !self.unknown; index++) {
+        for (int index = 0; index < options->lanes; index++) {
             if (lanes [index].deadline)
                 continue;
             while (next <= options->count && self.state [next] != S_TODO)
@@ -421,9 +383,10 @@ s_send_all (s_options_t *options)
     }
     int64_t sent_ms = s_now () - start;
     int rc = self.stored == options->count? 0: 1;
-    printf ("noticedrive: %d notices stored in %.2f s (%d requests, %d found stored after "
-            "an answer was lost, %d stored twice)\n", self.stored, (double) sent_ms / 1000,
-            self.tries, self.reconciled, self.duplicates);
+    printf ("noticedrive: %d notices stored in %.2f s (%d requests, %d answers lost, "
+            "%d stored after one was, %d stored twice)\n", self.stored,
+            (double) sent_ms / 1000, self.tries, self.lost_answers, self.reconciled,
+            self.duplicates);
     fflush (stdout);
     //  Every notice's receipt in the state asked for, by the gateway's figures
     while (rc == 0 && options->wait_state) {
@@ -447,6 +410,7 @@ s_send_all (s_options_t *options)
         zsock_destroy (&lanes [index].socket);
     zsock_destroy (&lister.socket);
     free (self.state);
+    free (self.lost);
     free (self.retry_at);
     return rc;
 }
@@ -683,6 +647,7 @@ main (int argc, char **argv)
         index++;
     }
     bool send = streq (options.mode, "send");
+    snprintf (options.run, sizeof (options.run), "%" PRIx64, (uint64_t) zclock_usecs ());
     if (!options.config || !options.count || (send && (!options.to || !options.key))
     ||  (options.wait_state && !streq (options.wait_state, "delivered")
                             && !streq (options.wait_state, "handled"))) {

@@ -72,6 +72,7 @@
 #include "noticejournal.h"
 #include "notices.h"
 #include "noticelist.h"
+#include "noticeref.h"
 #include "noticejudge.h"
 #include "noticing.h"
 #include "noticeops.h"
@@ -166,6 +167,7 @@ static const s_class_t s_classes [] = {
     { "noticejournal", noticejournal_test },
     { "notices", notices_test },
     { "noticelist", noticelist_test },
+    { "noticeref", noticeref_test },
     { "noticejudge", noticejudge_test },
     { "noticing", noticing_test },
     { "noticeops", noticeops_test },

@@ -18,7 +18,8 @@ s_raise (cli_t *cli)
     ||  cli_copy (cli, "severity", request.severity, sizeof (request.severity))
     ||  cli_copy (cli, "key-type", request.key_type, sizeof (request.key_type))
     ||  cli_copy (cli, "key", request.query.key, sizeof (request.query.key))
-    ||  cli_copy (cli, "officer", request.query.officer, sizeof (request.query.officer)))
+    ||  cli_copy (cli, "officer", request.query.officer, sizeof (request.query.officer))
+    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
         return CLI_EXIT_USAGE;
     if (cli_has (cli, "key") != cli_has (cli, "key-type"))
         return cli_usage_error (cli, "--key and --key-type come together");
@@ -36,6 +37,8 @@ static const cli_option_t s_raise_options [] = {
     { "key-type", "TYPE", 0, "the subject's key type, if the alert is about one" },
     { "key", "KEY", 0, "the subject" },
     { "officer", "NAME", 0, "the officer who raises it" },
+    { "ref", "REF", 0, "the system's own reference: raised again with it, the alert it "
+      "named is answered, not raised twice" },
     CLI_ASK_TIMEOUT ("15000"),
     CLI_JSON_OPTION ("the gateway's whole reply"),
     { NULL }
@@ -44,7 +47,7 @@ static const cli_option_t s_raise_options [] = {
 static const cli_exit_use_t s_raise_exits [] = {
     { CLI_EXIT_OK, "stored: each copy goes until its receipt comes" },
     { CLI_EXIT_NOT_FOUND, "no department subscribes to the topic" },
-    { CLI_EXIT_REFUSED, "UNKNOWN_TOPIC, INVALID_KEY" },
+    { CLI_EXIT_REFUSED, "UNKNOWN_TOPIC, INVALID_KEY, REF_REUSED" },
     { CLI_EXIT_FAILED, "any other refusal, or no answer" },
     { 0, NULL }
 };

@@ -99,6 +99,7 @@ s_send (cli_t *cli)
           || cli_copy (cli, "key-type", request.key_type, sizeof (request.key_type))
           || cli_copy (cli, "key", request.query.key, sizeof (request.query.key))
           || cli_copy (cli, "officer", request.query.officer, sizeof (request.query.officer))
+          || cli_copy (cli, "ref", request.ref, sizeof (request.ref))
           || s_deadline (cli, &request.deadline_ms) || s_fields (cli, &packed);
     if (rc == 0) {
         codec_unpack ((uint8_t *) packed.data, packed.size, &request.unpacked);
@@ -121,6 +122,8 @@ static const cli_option_t s_send_options [] = {
     { "basis", "TEXT", CLI_WANTED, "the legal basis (some kinds require it)" },
     { "deadline", "ISO8601", 0, "feedback expected by: a date or a UTC time" },
     { "officer", "NAME", 0, "the officer who sends it" },
+    { "ref", "REF", 0, "the system's own reference: sent again with it, the notice it "
+      "named is answered, not sent twice" },
     CLI_ASK_TIMEOUT ("15000"),
     CLI_JSON_OPTION ("the gateway's whole reply"),
     { NULL }
@@ -128,8 +131,10 @@ static const cli_option_t s_send_options [] = {
 
 static const cli_exit_use_t s_send_exits [] = {
     { CLI_EXIT_OK, "stored: each copy goes until its receipt comes" },
-    { CLI_EXIT_REFUSED, "refused by a recipient's published catalog (131, 139, 190-199)" },
-    { CLI_EXIT_FAILED, "any other refusal, or no answer" },
+    { CLI_EXIT_REFUSED, "refused by a recipient's published catalog (131, 139, 190-199), "
+      "or REF_REUSED: --ref names a notice sent with other terms" },
+    { CLI_EXIT_FAILED, "any other refusal (LIMIT_REACHED: a recipient is sent no more "
+      "until it receipts what is held), or no answer" },
     { 0, NULL }
 };
 
@@ -343,7 +348,7 @@ static const cli_command_t s_send_command = {
     "sluice notice send --config msa/gateway.cfg --to SH-PD-FDA \\\n"
     "    --kind license-required --key-type uscc --key 91310115MA1K3BTP2B \\\n"
     "    --field name=浦东测试餐馆 --field business=餐饮服务 --field seats=40 \\\n"
-    "    --basis '《食品安全法》第三十五条' --deadline 2026-12-31\n"
+    "    --basis '《食品安全法》第三十五条' --deadline 2026-12-31 --ref MSA-2026-000123\n"
 };
 
 static const cli_command_t s_list_command = {

@@ -86,6 +86,18 @@ eventually "TAX has the next one" "SH-PD-TAX delivered" 0 a_states fda "$LEFT"
 refute "MSA does not" "SH-PD-MSA delivered" 0 a_states fda "$LEFT"
 refute "nor holds it" "$LEFT" 0 A msa list --received
 
+# --- The system's own reference: raised again with it, the same alert
+# outbox_rows: how many copies FDA's outbox holds
+outbox_rows () { sqlite3 -readonly "$F/fda/state/notices.db" "SELECT count (*) FROM outbox"; }
+REFD=$(a_id --ref FDA-ALERT-0001)
+check "an alert with the system's own reference" test -n "$REFD"
+ROWS=$(outbox_rows)
+expect "raised again with it: the same alert, not raised twice" \
+    "^alert $REFD: sent before as 'FDA-ALERT-0001'" 0 a_raise --ref FDA-ALERT-0001
+check "nothing more stored" test "$(outbox_rows)" = "$ROWS"
+expect "with another text: REF_REUSED" "REF_REUSED.*$REFD" 2 \
+    A fda raise --topic food-drug --severity red --text other --ref FDA-ALERT-0001
+
 # --- A subscriber that receipts nothing: its raiser holds at most
 # outbox-per-recipient copies for it, and refuses the next alert at once
 sed -i 's/^    timeout-ms = 4000$/&\n    outbox-per-recipient = 1/' "$F/fda/gateway.cfg"
@@ -95,8 +107,6 @@ wait_registered fda
 stop_quietly "$tax_PID"
 BOUND=$(a_id)
 check "one held for TAX, offline" test -n "$BOUND"
-# outbox_rows: how many copies FDA's outbox holds
-outbox_rows () { sqlite3 -readonly "$F/fda/state/notices.db" "SELECT count (*) FROM outbox"; }
 ROWS=$(outbox_rows)
 expect "the next alert: LIMIT_REACHED, naming TAX" "LIMIT_REACHED.*SH-PD-TAX" 3 a_raise
 check "nothing of it stored" test "$(outbox_rows)" = "$ROWS"

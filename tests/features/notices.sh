@@ -239,6 +239,30 @@ start_broker
 wait_registered msa
 wait_registered fda
 
+# --- The system's own reference: a send made again with it (its answer
+# lost) is answered with the notice it stored, across a SIGKILL too
+# outbox_rows: how many copies MSA's outbox holds
+outbox_rows () { sqlite3 -readonly "$F/msa/state/notices.db" "SELECT count (*) FROM outbox"; }
+REFD=$(n_id --ref MSA-2026-000123)
+check "a send with the system's own reference" test -n "$REFD"
+ROWS=$(outbox_rows)
+expect "sent again with it: the same notice, not sent twice" \
+    "^notice $REFD: sent before as 'MSA-2026-000123'" 0 n_send --ref MSA-2026-000123
+as_json "answered with its copy, as the first time" 0 \
+    "doc ['msgid'] == '$REFD' and doc ['rows'] [0] ['to'] == 'SH-PD-FDA' \
+     and len (doc ['rows'] [0] ['copy']) == 32" n_send --ref MSA-2026-000123 --json
+kill_hard "$msa_PID"
+start_gateway msa
+expect "after a SIGKILL and a restart too, at once" "^notice $REFD: sent before" 0 \
+    n_send --ref MSA-2026-000123
+wait_registered msa
+check "nothing more stored" test "$(outbox_rows)" = "$ROWS"
+expect "the reference with other terms: REF_REUSED, naming the notice" \
+    "REF_REUSED.*$REFD" 2 n_send --ref MSA-2026-000123 --deadline 2099-12-31
+expect "a reference that is not one: MALFORMED" "MALFORMED.*reference" 3 \
+    n_send --ref "x'; DROP TABLE outbox; --"
+check "another reference, another notice" test "$(n_id --ref MSA-2026-000124)" != "$REFD"
+
 # --- A recipient that receipts nothing: its sender holds at most
 # outbox-per-recipient copies for it, and refuses the next one at once
 sed -i 's/^    timeout-ms = 4000$/&\n    outbox-per-recipient = 2/' "$MSA_CFG"
@@ -246,8 +270,6 @@ stop_quietly "$msa_PID"
 start_gateway msa
 wait_registered msa
 stop_quietly "$fda_PID"
-# outbox_rows: how many copies MSA's outbox holds
-outbox_rows () { sqlite3 -readonly "$F/msa/state/notices.db" "SELECT count (*) FROM outbox"; }
 FIRST=$(n_id)
 SECOND=$(n_id)
 check "two held for FDA, offline" test -n "$FIRST" -a -n "$SECOND"
