@@ -3,6 +3,7 @@
 
 #include "noticeops.h"
 #include "noticesend.h"
+#include "noticeref.h"
 #include "codec.h"
 #include "names.h"
 #include "status.h"
@@ -243,12 +244,70 @@ s_step (noticeops_t *self, const notices_held_t *held, const notice_receipt_t *r
     return noticing_record (self->noticing, &record);
 }
 
+//  The copy of `notice` received here, as a listing gives it, into pk (nil
+//  if it cannot be read)
+static void
+s_pack_received (noticeops_t *self, int type, const uint8_t *notice, int64_t now,
+                 msgpack_packer *pk)
+{
+    notices_filter_t filter = { .type = type, .notice = notice, .now_ms = now };
+    msgpack_sbuffer one;
+    msgpack_sbuffer_init (&one);
+    s_list_rows (self, &filter, 1, &one);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init (&unpacked);
+    if (codec_unpack ((uint8_t *) one.data, one.size, &unpacked) == STATUS_OK
+    &&  unpacked.data.via.array.size == 1)
+        msgpack_pack_object (pk, unpacked.data.via.array.ptr [0]);
+    else
+        msgpack_pack_nil (pk);
+    msgpack_unpacked_destroy (&unpacked);
+    msgpack_sbuffer_destroy (&one);
+}
+
+//  A take whose own reference took copies before (its answer lost): given
+//  the same copies again (as they stand now), once durable; nothing new is
+//  taken. True if answered
+static bool
+s_taken_before (noticeops_t *self, zmsg_t *reply_to, localapi_request_t *request, int type)
+{
+    zlistx_t *notices = noticing_list ((zlistx_destructor_fn *) zstr_free);
+    int64_t count = notices_ref_taken (self->store, type, request->ref, notices);
+    if (count < 0)
+        s_refuse (self, reply_to, STATUS_INTERNAL, "the notice store cannot be read", NULL);
+    if (count > 0) {
+        int64_t now = zclock_time ();
+        msgpack_sbuffer rows;
+        msgpack_sbuffer_init (&rows);
+        msgpack_packer pk;
+        msgpack_packer_init (&pk, &rows, msgpack_sbuffer_write);
+        msgpack_pack_array (&pk, (uint32_t) count);
+        for (uint8_t *notice = (uint8_t *) zlistx_first (notices); notice;
+             notice = (uint8_t *) zlistx_next (notices))
+            s_pack_received (self, type, notice, now, &pk);
+        char reason [128];
+        snprintf (reason, sizeof (reason), "%" PRId64 " taken before as '%s'; nothing new "
+                  "taken", count, request->ref);
+        s_reply_rows (self, reply_to, STATUS_OK, reason, NULL, &rows, true);
+        msgpack_sbuffer_destroy (&rows);
+    }
+    zlistx_destroy (&notices);
+    return count != 0;
+}
+
 void
 noticeops_take (noticeops_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {
     assert (self && request);
-    zlistx_t *taken = noticing_list ((zlistx_destructor_fn *) zstr_free);
     int type = s_type (request);
+    bool ref = *request->ref;
+    if (ref && !noticeref_valid (request->ref)) {
+        s_refuse (self, reply_to, STATUS_MALFORMED, NOTICEREF_RULE, "ref");
+        return;
+    }
+    if (ref && s_taken_before (self, reply_to, request, type))
+        return;
+    zlistx_t *taken = noticing_list ((zlistx_destructor_fn *) zstr_free);
     int64_t now = zclock_time ();
     size_t max = request->max? (size_t) request->max: S_TAKE_DEFAULT;
     if (noticing_begin (self->noticing)
@@ -265,20 +324,10 @@ noticeops_take (noticeops_t *self, zmsg_t *reply_to, localapi_request_t *request
         notice_receipt_t receipt = { .state = "received", .at = (uint64_t) now };
         memcpy (receipt.copy, held->copy, NOTICEID_BYTES);
         s_step (self, held, &receipt, request->caller, "received");
+        if (ref && notices_ref_take (self->store, type, request->ref, held->notice))
+            noticing_failed (self->noticing);
         //  Its row, as a listing gives it (the inbox holds one copy of it)
-        notices_filter_t filter = { .type = type, .notice = held->notice, .now_ms = now };
-        msgpack_sbuffer one;
-        msgpack_sbuffer_init (&one);
-        s_list_rows (self, &filter, 1, &one);
-        msgpack_unpacked unpacked;
-        msgpack_unpacked_init (&unpacked);
-        if (codec_unpack ((uint8_t *) one.data, one.size, &unpacked) == STATUS_OK
-        &&  unpacked.data.via.array.size == 1)
-            msgpack_pack_object (&pk, unpacked.data.via.array.ptr [0]);
-        else
-            msgpack_pack_nil (&pk);
-        msgpack_unpacked_destroy (&unpacked);
-        msgpack_sbuffer_destroy (&one);
+        s_pack_received (self, type, held->notice, now, &pk);
         count++;
     }
     char reason [64];

@@ -82,6 +82,50 @@ noticeref_put (sqlite3 *db, int type, const char *ref, const uint8_t *terms,
     return rc;
 }
 
+int64_t
+noticeref_taken (sqlite3 *db, int type, const char *ref, zlistx_t *notices)
+{
+    assert (db && ref && notices);
+    sqlite3_stmt *stmt = NULL;
+    int64_t count = -1;
+    if (sqlite3_prepare_v2 (db, "SELECT notice FROM taken_ref WHERE type = ?1 AND ref = ?2"
+                            " ORDER BY rowid", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_bind_int (stmt, 1, type) == SQLITE_OK
+    &&  sqlite3_bind_text (stmt, 2, ref, -1, SQLITE_TRANSIENT) == SQLITE_OK) {
+        int rc;
+        count = 0;
+        while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            if (sqlite3_column_bytes (stmt, 0) == NOTICEID_BYTES) {
+                uint8_t *notice = (uint8_t *) malloc (NOTICEID_BYTES);
+                assert (notice);
+                memcpy (notice, sqlite3_column_blob (stmt, 0), NOTICEID_BYTES);
+                zlistx_add_end (notices, notice);
+                count++;
+            }
+        if (rc != SQLITE_DONE)
+            count = -1;
+    }
+    sqlite3_finalize (stmt);
+    return count;
+}
+
+int
+noticeref_take (sqlite3 *db, int type, const char *ref, const uint8_t *notice)
+{
+    assert (db && ref && notice);
+    sqlite3_stmt *stmt = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2 (db, "INSERT OR IGNORE INTO taken_ref (type, ref, notice)"
+                            " VALUES (?1, ?2, ?3)", -1, &stmt, NULL) == SQLITE_OK
+    &&  sqlite3_bind_int (stmt, 1, type) == SQLITE_OK
+    &&  sqlite3_bind_text (stmt, 2, ref, -1, SQLITE_TRANSIENT) == SQLITE_OK
+    &&  sqlite3_bind_blob (stmt, 3, notice, NOTICEID_BYTES, SQLITE_TRANSIENT) == SQLITE_OK
+    &&  sqlite3_step (stmt) == SQLITE_DONE)
+        rc = 0;
+    sqlite3_finalize (stmt);
+    return rc;
+}
+
 //  --------------------------------------------------------------------------
 //  Self test
 
@@ -137,6 +181,25 @@ noticeref_test (bool verbose)
     //  A notice's reference and an alert's are apart
     assert (noticeref_find (db, MSG_ALERT, "MSA-1", terms, found, &recipients)
             == NOTICEREF_NONE);
+
+    //  A take's copies, in the order taken; of its type only
+    zlistx_t *notices = zlistx_new ();
+    zlistx_set_destructor (notices, (zlistx_destructor_fn *) zstr_free);
+    assert (noticeref_taken (db, MSG_NOTICE, "take-1", notices) == 0);
+    uint8_t other [NOTICEID_BYTES];
+    randombytes_buf (other, sizeof (other));
+    assert (noticeref_take (db, MSG_NOTICE, "take-1", other) == 0);
+    assert (noticeref_take (db, MSG_NOTICE, "take-1", notice) == 0);
+    assert (noticeref_take (db, MSG_NOTICE, "take-1", notice) == 0);       //  once
+    assert (noticeref_taken (db, MSG_NOTICE, "take-1", notices) == 2);
+    assert (memcmp (zlistx_first (notices), other, NOTICEID_BYTES) == 0);
+    assert (memcmp (zlistx_next (notices), notice, NOTICEID_BYTES) == 0);
+    zlistx_purge (notices);
+    assert (noticeref_taken (db, MSG_ALERT, "take-1", notices) == 0);
+    assert (sqlite3_exec (db, "DROP TABLE taken_ref", NULL, NULL, NULL) == SQLITE_OK);
+    assert (noticeref_taken (db, MSG_NOTICE, "take-1", notices) == -1);
+    assert (noticeref_take (db, MSG_NOTICE, "take-1", notice) == -1);
+    zlistx_destroy (&notices);
     assert (sqlite3_exec (db, "DROP TABLE sent_ref", NULL, NULL, NULL) == SQLITE_OK);
     assert (noticeref_find (db, MSG_NOTICE, "MSA-1", terms, found, &recipients) == -1);
     assert (noticeref_put (db, MSG_NOTICE, "MSA-1", terms, notice, "SH-PD-FDA") == -1);

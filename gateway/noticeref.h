@@ -1,14 +1,17 @@
 /*  noticeref.h -- the references a department's system gives the notices
-    it sends and the alerts it raises (notice-send's and alert-raise's
-    `ref`, PROTOCOL.md 17.8), kept in the notice store's table `sent_ref`
-    (notices.h, notices_ref_find and notices_ref_put, which call these with
-    the store's connection).
+    it sends, the alerts it raises and the takes it makes (the `ref` of
+    notice-send, alert-raise, notice-take and alert-take, PROTOCOL.md
+    17.8), kept in the notice store's tables `sent_ref` and `taken_ref`
+    (notices.h, notices_ref_*, which call these with the store's
+    connection).
 
-    A reference names one notice (or one alert) for good, with the digest
-    of the terms it was sent with and its recipients: a send made again
-    because its answer never came (the gateway was killed before it left)
-    is answered with the notice it stored, never stored twice; the same
-    reference with other terms is refused (REF_REUSED).
+    A send's reference names one notice (or one alert) for good, with the
+    digest of the terms it was sent with and its recipients: a send made
+    again because its answer never came (the gateway was killed before it
+    left) is answered with the notice it stored, never stored twice; the
+    same reference with other terms is refused (REF_REUSED). A take's
+    reference names the copies that take took, for good: a take made again
+    with it is given the same copies, and takes nothing new.
 */
 #ifndef SLUICE_NOTICEREF_H_INCLUDED
 #define SLUICE_NOTICEREF_H_INCLUDED
@@ -18,12 +21,16 @@
 #include "noticeid.h"
 
 #define NOTICEREF_TERMS_BYTES   32      //  BLAKE2b of the terms
+#define NOTICEREF_RULE          "a reference is 1 to 64 of A-Z a-z 0-9 . _ : / -"
 
 //  The table, in the notice store's schema (notices.c)
 #define NOTICEREF_SCHEMA \
     "CREATE TABLE IF NOT EXISTS sent_ref (" \
     "  type INTEGER NOT NULL, ref TEXT NOT NULL, terms BLOB NOT NULL," \
-    "  notice BLOB NOT NULL, recipients TEXT NOT NULL, PRIMARY KEY (type, ref));"
+    "  notice BLOB NOT NULL, recipients TEXT NOT NULL, PRIMARY KEY (type, ref));" \
+    "CREATE TABLE IF NOT EXISTS taken_ref (" \
+    "  type INTEGER NOT NULL, ref TEXT NOT NULL, notice BLOB NOT NULL," \
+    "  PRIMARY KEY (type, ref, notice));"
 
 //  What a reference names
 typedef enum {
@@ -54,6 +61,17 @@ int
 int
     noticeref_put (sqlite3 *db, int type, const char *ref, const uint8_t *terms,
                    const uint8_t *notice, const char *recipients);
+
+//  The notices (ids, NOTICEID_BYTES each, fresh: the list owns them) of
+//  `type` a take with `ref` took, oldest first, added to `notices`. Their
+//  count (0: none, or no such take yet), or -1 if they cannot be read.
+int64_t
+    noticeref_taken (sqlite3 *db, int type, const char *ref, zlistx_t *notices);
+
+//  Keeps that the take with `ref` took `notice`, in the transaction open on
+//  db. 0, or -1.
+int
+    noticeref_take (sqlite3 *db, int type, const char *ref, const uint8_t *notice);
 
 void
     noticeref_test (bool verbose);

@@ -753,6 +753,20 @@ notices_ref_put (notices_t *self, int type, const char *ref, const uint8_t *term
 }
 
 int64_t
+notices_ref_taken (notices_t *self, int type, const char *ref, zlistx_t *notices)
+{
+    assert (self);
+    return noticeref_taken (self->db, type, ref, notices);
+}
+
+int
+notices_ref_take (notices_t *self, int type, const char *ref, const uint8_t *notice)
+{
+    assert (self && self->in_transaction);
+    return noticeref_take (self->db, type, ref, notice);
+}
+
+int64_t
 notices_undelivered (notices_t *self, const char *recipient)
 {
     assert (self && recipient);

@@ -241,6 +241,13 @@ int
     notices_ref_put (notices_t *self, int type, const char *ref, const uint8_t *terms,
                      const uint8_t *notice, const char *recipients);
 
+//  The notices a take with `ref` took (noticeref_taken), and that it took
+//  `notice`, in the open transaction (noticeref_take).
+int64_t
+    notices_ref_taken (notices_t *self, int type, const char *ref, zlistx_t *notices);
+int
+    notices_ref_take (notices_t *self, int type, const char *ref, const uint8_t *notice);
+
 //  Copies to `recipient` that no receipt has come for yet (in the open
 //  transaction too).
 int64_t

@@ -561,8 +561,7 @@ s_ref_valid (noticesend_t *self, zmsg_t *reply_to, const localapi_request_t *req
 {
     if (!*request->ref || noticeref_valid (request->ref))
         return true;
-    noticing_refuse (self->noticing, reply_to, STATUS_MALFORMED,
-                     "a reference is 1 to 64 of A-Z a-z 0-9 . _ : / -", "ref");
+    noticing_refuse (self->noticing, reply_to, STATUS_MALFORMED, NOTICEREF_RULE, "ref");
     return false;
 }
 

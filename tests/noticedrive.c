@@ -23,12 +23,13 @@
 
     receive: takes notices (notice take, waiting with notice wait when
     there is none) until N are taken, and gives each its feedback (handled,
-    licence-issued), LANES at a time. A take without an answer (its
-    gateway was killed after taking) is made good by listing what the
-    gateway holds as received without feedback: those the system did not
-    get are taken from the listing. --log FILE gets a line `take ID NAME`
-    or `list ID NAME` per notice, as it is taken. Ends when every one of
-    the N has its feedback.
+    licence-issued), LANES at a time. Each take has its own reference
+    (`RUN-take-K`); a take without an answer (its gateway was killed after
+    taking) is made again with it, and is given the copies it took, if it
+    did. A notice a take gives that an earlier take gave is counted given
+    twice. --log FILE gets a line `take ID NAME` per notice as it is taken,
+    `again ID NAME` if from a take made again. Ends when every one of the N
+    has its feedback.
 
     Each prints one line at the end, `noticedrive: ...`, and exits 0, or 1
     if the time (--seconds) ran out first, 2 on a refusal, 64 on usage.
@@ -45,11 +46,10 @@
 
 #define S_LANES_MAX     64
 #define S_RETRY_MS      200         //  after a failure, before trying again
-#define S_RECOVER_MS    1000        //  receive: the listing, at most this often
 
 typedef struct {
     const char *mode, *config, *to, *key, *log_path, *wait_state;
-    char run [17];              //  send: this run's, the references' prefix
+    char run [17];              //  this run's: its references' prefix
     int count, lanes;
     int64_t timeout_ms, seconds;
     char *endpoint;
@@ -425,16 +425,18 @@ typedef struct {
     char (*ids) [LOCALAPI_ID_MAX + 1];
     char *handled;              //  per index: 0 to do, 1 asked, 2 done
     int64_t *retry_at;
-    int count, by_take, by_list, done;
+    int count, by_take, by_again, given_twice, done;
 } s_receiver_t;
 
-//  A notice the system now holds, from `how` ("take" or "list"): once
+//  A notice the system now holds, from `how` ("take" or "again"): once
 static void
 s_held (s_receiver_t *self, const msgpack_object *row, const char *how)
 {
     char id [LOCALAPI_ID_MAX + 1], name [64];
     s_text (row, NULL, "id", id, sizeof (id));
     s_text (row, "fields", "name", name, sizeof (name));
+    if (*id && zhashx_lookup (self->seen, id) && streq (how, "take"))
+        self->given_twice++;
     if (!*id || zhashx_lookup (self->seen, id) || self->count >= self->options->count)
         return;
     snprintf (self->ids [self->count], sizeof (self->ids [0]), "%s", id);
@@ -443,7 +445,7 @@ s_held (s_receiver_t *self, const msgpack_object *row, const char *how)
     if (streq (how, "take"))
         self->by_take++;
     else
-        self->by_list++;
+        self->by_again++;
     if (self->options->log) {
         fprintf (self->options->log, "%s %s %s\n", how, id, *name? name: "-");
         fflush (self->options->log);
@@ -462,30 +464,26 @@ s_receive_all (s_options_t *options)
     s_lane_t lanes [S_LANES_MAX];
     for (int index = 0; index < options->lanes; index++)
         lanes [index] = (s_lane_t) { s_socket (options->endpoint) };
-    //  The taker: a take, or a wait when there was nothing to take, or a
-    //  listing of what was taken while no answer came
+    //  The taker: a take, or a wait when there was nothing to take
     s_lane_t taker = { s_socket (options->endpoint) };
-    enum { S_TAKE, S_WAITING, S_LISTING } asked = S_TAKE;
-    bool lost = false;                  //  a take's answer did not come
-    int64_t listed_at = 0;
+    enum { S_TAKE, S_WAITING } asked = S_TAKE;
+    int take = 1;                       //  K of the take's reference
+    bool lost = false;                  //  its answer did not come: again
     int64_t start = s_now (), end = start + options->seconds * 1000;
     int next = 0;
     while (self.done < options->count && s_now () < end) {
         localapi_reply_t reply;
         if (taker.deadline && s_answer (&taker, &reply)) {
             const msgpack_object *rows = reply.status == STATUS_OK? reply.rows: NULL;
-            for (uint32_t row = 0; rows && asked != S_WAITING && row < rows->via.array.size;
-                 row++) {
-                const msgpack_object *one = &rows->via.array.ptr [row];
-                char state [16];
-                s_text (one, NULL, "state", state, sizeof (state));
-                //  From a listing, only what was taken and not given here
-                if (asked == S_TAKE || streq (state, "received"))
-                    s_held (&self, one, asked == S_TAKE? "take": "list");
-            }
-            if (asked == S_LISTING && reply.status == STATUS_OK)
+            for (uint32_t row = 0; rows && asked == S_TAKE && row < rows->via.array.size;
+                 row++)
+                s_held (&self, &rows->via.array.ptr [row], lost? "again": "take");
+            //  Answered: the next take has a reference of its own
+            if (asked == S_TAKE && reply.status == STATUS_OK) {
+                take++;
                 lost = false;
-            //  Nothing to take: wait for something (or list, now and then)
+            }
+            //  Nothing to take: wait for something
             asked = asked == S_TAKE && rows && rows->via.array.size == 0? S_WAITING: S_TAKE;
             localapi_reply_destroy (&reply);
         }
@@ -497,15 +495,6 @@ s_receive_all (s_options_t *options)
         if (!taker.deadline && self.count < options->count) {
             localapi_request_t request;
             memset (&request, 0, sizeof (request));
-            int64_t now = s_now ();
-            if ((lost || asked == S_WAITING) && now - listed_at >= S_RECOVER_MS) {
-                strcpy (request.op, "notice-list");
-                strcpy (request.filter, "received");
-                request.pending = true;
-                asked = S_LISTING;
-                listed_at = now;
-            }
-            else
             if (asked == S_WAITING) {
                 strcpy (request.op, "notice-wait");
                 request.timeout_ms = 1000;
@@ -513,6 +502,7 @@ s_receive_all (s_options_t *options)
             else {
                 strcpy (request.op, "notice-take");
                 request.max = 100;
+                snprintf (request.ref, sizeof (request.ref), "%s-take-%d", options->run, take);
             }
             s_ask (options, &taker, &request, 0);
             localapi_request_clear (&request);
@@ -561,9 +551,9 @@ s_receive_all (s_options_t *options)
         s_wait (lanes, options->lanes, &taker, 50);
     }
     int64_t elapsed = s_now () - start;
-    printf ("noticedrive: %d notices taken (%d by take, %d from the listing after a take's "
-            "answer was lost), %d handled, in %.2f s\n", self.count, self.by_take,
-            self.by_list, self.done, (double) elapsed / 1000);
+    printf ("noticedrive: %d notices taken (%d by take, %d by a take made again after its "
+            "answer was lost, %d given twice), %d handled, in %.2f s\n", self.count,
+            self.by_take, self.by_again, self.given_twice, self.done, (double) elapsed / 1000);
     for (int index = 0; index < options->lanes; index++)
         zsock_destroy (&lanes [index].socket);
     zsock_destroy (&taker.socket);

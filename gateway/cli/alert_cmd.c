@@ -87,7 +87,8 @@ s_take (cli_t *cli)
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "alert-take");
-    if (cli_uint (cli, "max", 1, 10000, &request.max))
+    if (cli_uint (cli, "max", 1, 10000, &request.max)
+    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
         return CLI_EXIT_USAGE;
     static const char *const columns [] = {
         "id", "from", "topic", "severity", "key", "text", NULL
@@ -99,6 +100,8 @@ s_take (cli_t *cli)
 static const cli_option_t s_take_options [] = {
     CLI_ASK_OPTIONS,
     { "max", "N", 0, "at most N (default 100)" },
+    { "ref", "REF", 0, "the system's own reference for this take: taken again with it, "
+      "the same alerts are given, nothing new" },
     CLI_ASK_TIMEOUT ("15000"),
     CLI_JSON_OPTION ("the alerts taken"),
     { NULL }

@@ -211,7 +211,8 @@ s_take (cli_t *cli)
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
     strcpy (request.op, "notice-take");
-    if (cli_uint (cli, "max", 1, 10000, &request.max))
+    if (cli_uint (cli, "max", 1, 10000, &request.max)
+    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
         return CLI_EXIT_USAGE;
     static const char *const columns [] = {
         "id", "from", "kind", "key_type", "key", "fields", "basis", "deadline", NULL
@@ -222,6 +223,8 @@ s_take (cli_t *cli)
 static const cli_option_t s_take_options [] = {
     CLI_ASK_OPTIONS,
     { "max", "N", 0, "at most N (default 100)" },
+    { "ref", "REF", 0, "the system's own reference for this take: taken again with it, "
+      "the same notices are given, nothing new" },
     CLI_ASK_TIMEOUT ("15000"),
     CLI_JSON_OPTION ("the notices taken"),
     { NULL }
@@ -371,7 +374,7 @@ static const cli_command_t s_take_command = {
     s_take_options, NULL,
     "Gives the notices delivered here and not taken yet, oldest first, and\n"
     "marks each received: its signed receipt goes to the sender (接收).\n",
-    s_take_exits, "sluice notice take --config fda/gateway.cfg --json\n"
+    s_take_exits, "sluice notice take --config fda/gateway.cfg --ref FDA-TAKE-000042 --json\n"
 };
 
 static const cli_command_t s_feedback_command = {

@@ -209,6 +209,33 @@ as_json "after FDA's restart its system takes each notice once" 0 \
     "$SLUICE" notice take --config "$FDA_CFG" --json
 expect "nothing is taken twice" "^\(none\)$" 0 "$SLUICE" notice take --config "$FDA_CFG"
 
+# --- A take with the system's own reference: made again with it (its
+# answer lost), across a SIGKILL too, the same notices, nothing new
+# n_take REF: the ids a take with REF gives, sorted, on one line
+n_take () {
+    "$SLUICE" notice take --config "$FDA_CFG" --ref "$1" --json |
+        python3 -c "import json, sys; print (' '.join (sorted (r ['id'] for r in json.load (sys.stdin))))"
+}
+T1=$(n_id)
+T2=$(n_id)
+eventually "two notices to take" "^delivered$" 0 n_state msa "$T2"
+eventually "and the first" "^delivered$" 0 n_state msa "$T1"
+TAKEN=$(printf '%s\n' "$T1" "$T2" | sort | tr '\n' ' ' | sed 's/ $//')
+expect "a take with its own reference takes both" "^$TAKEN$" 0 n_take FDA-TAKE-0001
+T3=$(n_id)
+eventually "a third to take" "^delivered$" 0 n_state msa "$T3"
+expect "taken again with it: the same two, not the third" "^$TAKEN$" 0 n_take FDA-TAKE-0001
+kill_hard "$fda_PID"
+start_gateway fda
+wait_registered fda
+expect "after a SIGKILL and a restart too" "^$TAKEN$" 0 n_take FDA-TAKE-0001
+expect "another reference takes the third" "^$T3$" 0 n_take FDA-TAKE-0002
+check "each taken once: one 'received' record each" \
+    test "$(n_records fda received "$(n_copy fda "$T1")") $(n_records fda received \
+    "$(n_copy fda "$T2")")" = "1 1"
+expect "a take's reference that is not one: MALFORMED" "MALFORMED.*reference" 3 \
+    "$SLUICE" notice take --config "$FDA_CFG" --ref "a b"
+
 # --- A copy that comes again is processed once, answered with its receipt:
 # MSA forgets every receipt (as if none had reached it) and sends again
 stop_quietly "$msa_PID"
