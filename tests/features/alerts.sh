@@ -98,6 +98,21 @@ check "nothing more stored" test "$(outbox_rows)" = "$ROWS"
 expect "with another text: REF_REUSED" "REF_REUSED.*$REFD" 2 \
     A fda raise --topic food-drug --severity red --text other --ref FDA-ALERT-0001
 
+# --- A take with the system's own reference: made again, the same alerts
+# a_take REF: the ids an alert take at TAX with REF gives, on one line
+a_take () {
+    A tax take --ref "$1" --json |
+        python3 -c "import json, sys; print (' '.join (sorted (r ['id'] for r in json.load (sys.stdin))))"
+}
+A tax take >/dev/null
+TAKE_ONE=$(a_id)
+eventually "TAX has the next alert" "SH-PD-TAX delivered" 0 a_states fda "$TAKE_ONE"
+expect "taken with its own reference" "^$TAKE_ONE$" 0 a_take TAX-TAKE-0001
+TAKE_TWO=$(a_id)
+eventually "and one more" "SH-PD-TAX delivered" 0 a_states fda "$TAKE_TWO"
+expect "taken again with it: the same alert, not the next" "^$TAKE_ONE$" 0 a_take TAX-TAKE-0001
+expect "another reference takes the next" "^$TAKE_TWO$" 0 a_take TAX-TAKE-0002
+
 # --- A subscriber that receipts nothing: its raiser holds at most
 # outbox-per-recipient copies for it, and refuses the next alert at once
 sed -i 's/^    timeout-ms = 4000$/&\n    outbox-per-recipient = 1/' "$F/fda/gateway.cfg"
