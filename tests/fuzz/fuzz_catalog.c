@@ -313,11 +313,7 @@ s_decode_again (const uint8_t *data, size_t size, msgpack_unpacked *unpacked)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    //  A private copy of exactly `size` bytes
-    uint8_t *copy = (uint8_t *) malloc (size? size: 1);
-    S_REQUIRE (copy);
-    if (size)
-        memcpy (copy, data, size);
+    uint8_t *copy = s_fuzz_copy (data, size);
     msgpack_unpacked unpacked;
     msgpack_unpacked_init (&unpacked);
     if (codec_unpack (copy, size, &unpacked) != STATUS_OK) {
