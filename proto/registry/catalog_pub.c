@@ -190,6 +190,21 @@ s_pack_record (msgpack_packer *pk, const s_table_t *table, const void *record)
     }
 }
 
+//  The catalog map of `view`: a fresh buffer (caller frees), its size in *size
+static uint8_t *
+s_packed (const s_catalog_view_t *view, size_t *size)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
+    s_pack_record (&pk, &s_catalog_table, view);
+    //  The sbuffer's memory becomes the caller's
+    *size = buffer.size;
+    uint8_t *data = (uint8_t *) msgpack_sbuffer_release (&buffer);
+    msgpack_sbuffer_destroy (&buffer);
+    return data;
+}
 
 //  An item's view, borrowing its texts, its fields' views in `fields`
 static void
@@ -282,22 +297,14 @@ catalog_pub_encode_with (catalog_t *catalog, const char *department,
                        notice_fields + index * NOTICEKIND_FIELDS_MAX);
     for (index = 0; index < topic_count; index++)
         subscriptions [index].topic = topics [index];
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
     s_catalog_view_t view = { department, count, items, notice_count, notices,
                               topic_count, subscriptions };
-    s_pack_record (&pk, &s_catalog_table, &view);
+    uint8_t *data = s_packed (&view, size);
     freen (items);
     freen (field_views);
     freen (notices);
     freen (notice_fields);
     freen (subscriptions);
-    //  The sbuffer's memory becomes the caller's
-    *size = buffer.size;
-    uint8_t *data = (uint8_t *) msgpack_sbuffer_release (&buffer);
-    msgpack_sbuffer_destroy (&buffer);
     return data;
 }
 
@@ -460,6 +467,14 @@ catalog_pub_decode (const msgpack_object *catalog, char **error)
     ||  s_decode_check (self, catalog, error))
         catalog_pub_destroy (&self);
     return self;
+}
+
+uint8_t *
+catalog_pub_pack (catalog_pub_t *self, size_t *size)
+{
+    assert (self);
+    assert (size);
+    return s_packed (&self->view, size);
 }
 
 void
@@ -762,13 +777,10 @@ s_test_extra_keys (const uint8_t *data, size_t size)
 static void
 s_test_repack (catalog_pub_t *published, const uint8_t *data, size_t size)
 {
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &buffer, msgpack_sbuffer_write);
-    s_pack_record (&pk, &s_catalog_table, &published->view);
-    assert (buffer.size == size && memcmp (buffer.data, data, size) == 0);
-    msgpack_sbuffer_destroy (&buffer);
+    size_t packed_size;
+    uint8_t *packed = catalog_pub_pack (published, &packed_size);
+    assert (packed && packed_size == size && memcmp (packed, data, size) == 0);
+    freen (packed);
 }
 
 //  A catalog that accepts notices and subscribes to topics publishes both,

@@ -97,6 +97,14 @@ catalog_pub_t *
 void
     catalog_pub_destroy (catalog_pub_t **self_p);
 
+//  The catalog `self` read, packed again as catalog_pub_encode packs one:
+//  a fresh buffer (caller frees) and its size in *size, which decodes to
+//  the same views. Keys the decoder does not know are not packed; what it
+//  read as absent is packed as it was read (a method as "query"; notices
+//  and subscriptions, when there are none, not at all).
+uint8_t *
+    catalog_pub_pack (catalog_pub_t *self, size_t *size);
+
 //  The department the catalog names (1..ENVELOPE_DEPT_MAX bytes).
 const char *
     catalog_pub_department (catalog_pub_t *self);

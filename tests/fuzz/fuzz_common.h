@@ -1,10 +1,11 @@
 /*  fuzz_common.h -- helpers shared by the libFuzzer targets in tests/fuzz.
 
     Header-only (static inline functions), so that each target stays one file:
-    S_REQUIRE for invariants, the once-per-process set-up, fixed keys for
-    the envelope target and its seeds, and a walk over a decoded msgpack
-    object that reads every byte it points to (so that a borrowed pointer
-    into a freed or too short buffer is caught by the address sanitizer).
+    S_REQUIRE for invariants, the once-per-process set-up, the input's
+    private copy, fixed keys for the envelope target and its seeds, and a
+    walk over a decoded msgpack object that reads every byte it points to
+    (so that a borrowed pointer into a freed or too short buffer is caught
+    by the address sanitizer).
 */
 #ifndef SLUICE_FUZZ_COMMON_H_INCLUDED
 #define SLUICE_FUZZ_COMMON_H_INCLUDED
@@ -62,6 +63,19 @@ s_fuzz_keys (s_fuzz_keys_t *keys)
     //  serves for sealing and opening
     for (size_t index = 0; index < sizeof (keys->box_key); index++)
         keys->box_key [index] = (uint8_t) (0xa5 ^ index);
+}
+
+//  A private copy of the input, of exactly `size` bytes (at least one
+//  allocated), so that a decoder's read past its end is caught; the caller
+//  frees it.
+static inline uint8_t *
+s_fuzz_copy (const uint8_t *data, size_t size)
+{
+    uint8_t *copy = (uint8_t *) malloc (size? size: 1);
+    S_REQUIRE (copy);
+    if (size)
+        memcpy (copy, data, size);
+    return copy;
 }
 
 //  Reads every byte a decoded object points to; returns a checksum so the

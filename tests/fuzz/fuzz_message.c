@@ -535,10 +535,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     //  A private copy of exactly `size` bytes, freed after the decoders
     //  that may borrow from it are done
-    uint8_t *copy = (uint8_t *) malloc (size? size: 1);
-    S_REQUIRE (copy);
-    if (size)
-        memcpy (copy, data, size);
+    uint8_t *copy = s_fuzz_copy (data, size);
 
     s_query (copy, size);
     s_error (copy, size);

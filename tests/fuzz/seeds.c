@@ -21,6 +21,7 @@
 #include "authority.h"
 #include "agreement.h"
 #include "agreementtext.h"
+#include "catalog.h"
 #include "fuzz_common.h"
 #include <errno.h>
 #include <sys/stat.h>
@@ -511,6 +512,68 @@ s_ident (s_out_t *out)
         s_write (out, values [index], strlen (values [index]));
 }
 
+//  A catalog as its department's gateway publishes it: the payload of its
+//  catalog statement, without and with the alert topics it subscribes to
+static void
+s_catalog_one (s_out_t *out, const char *path, const char *department,
+               const s_fuzz_keys_t *keys)
+{
+    char *error = NULL;
+    catalog_t *catalog = catalog_load (path, &error);
+    if (!catalog) {
+        fprintf (stderr, "seeds: %s\n", error);
+        exit (1);
+    }
+    const char *topics [] = { "food-drug", "production-safety" };
+    for (size_t count = 0; count <= 2; count += 2) {
+        statement_t *statement = catalog_statement_with (catalog, department, topics,
+                                                         count, 1, keys->sign_secret);
+        S_REQUIRE (statement);
+        s_write (out, statement_payload (statement), statement_payload_size (statement));
+        statement_destroy (&statement);
+    }
+    catalog_destroy (&catalog);
+}
+
+//  The Pudong examples' catalogs (items, notice kinds), and a small one
+//  with one of each
+static void
+s_catalog (s_out_t *out)
+{
+    s_fuzz_keys_t keys;
+    s_fuzz_keys (&keys);
+    s_target (out, "fuzz_catalog");
+    s_catalog_one (out, "examples/pudong/catalogs/msa.cfg", "SH-PD-MSA", &keys);
+    s_catalog_one (out, "examples/pudong/catalogs/tax.cfg", "SH-PD-TAX", &keys);
+    s_catalog_one (out, "examples/pudong/catalogs/fda.cfg", "SH-PD-FDA", &keys);
+    char *path = zsys_sprintf ("/tmp/sluice-seeds-%d.cfg", getpid ());
+    S_REQUIRE (path);
+    FILE *file = fopen (path, "w");
+    S_REQUIRE (file);
+    fputs ("catalog\n"
+           "    item = \"penalty\"\n"
+           "        title = \"行政处罚信息\"\n"
+           "        key-type = \"uscc\"\n"
+           "        share = \"conditional\"\n"
+           "        format = \"list\"\n"
+           "        max-rows = 5\n"
+           "        sql = \"SELECT decided FROM penalty WHERE uscc = :key\"\n"
+           "        field = \"decided\"\n"
+           "            type = \"date\"\n"
+           "            sensitivity = 2\n"
+           "            personal = 1\n"
+           "    notice = \"address-changed\"\n"
+           "        title = \"住所变更\"\n"
+           "        keys = \"uscc\"\n"
+           "        field = \"address\"\n"
+           "            type = \"text\"\n"
+           "            required = 1\n", file);
+    S_REQUIRE (fclose (file) == 0);
+    s_catalog_one (out, path, "SH-PD-X", &keys);
+    remove (path);
+    zstr_free (&path);
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -530,5 +593,6 @@ main (int argc, char *argv [])
     s_cert (&out);
     s_files (&out);
     s_ident (&out);
+    s_catalog (&out);
     return 0;
 }
