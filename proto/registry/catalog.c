@@ -156,6 +156,11 @@ catalog_load (const char *path, char **error)
             valid = false;
             break;
         }
+        if (zlistx_size (self->items) == CATALOG_ITEMS_MAX) {
+            status_set_error (error, "%s: more than %d items", path, CATALOG_ITEMS_MAX);
+            valid = false;
+            break;
+        }
         char *reason_text = NULL;
         item_t *item = item_new_from_config (node, &reason_text);
         if (!item) {
@@ -446,6 +451,17 @@ catalog_test (bool verbose)
                       "unknown key 'itme' in catalog", verbose);
     s_expect_refused (path, "catalog\n" S_ITEM_A S_ITEM_B S_ITEM_A,
                       "item 'enterprise-basic': duplicate item name", verbose);
+    //  At most CATALOG_ITEMS_MAX items: each of the many a name of its own
+    char *many = strdup ("catalog\n");
+    for (int index = 0; index <= CATALOG_ITEMS_MAX; index++) {
+        char *longer = zsys_sprintf ("%s    item = \"item-%d\"\n        title = \"t\"\n"
+                                     "        key-type = \"uscc\"\n        share = \"closed\"\n"
+                                     "        legal-basis = \"b\"\n", many, index);
+        zstr_free (&many);
+        many = longer;
+    }
+    s_expect_refused (path, many, "more than 1024 items", verbose);
+    zstr_free (&many);
 
     //  Notice kinds: loaded in file order, each name once, mistakes with
     //  the path

@@ -17,6 +17,11 @@ catalog_t *
 void
     catalog_destroy (catalog_t **self_p);
 
+//  Its items, in file order: how many (at most CATALOG_ITEMS_MAX: a
+//  published catalog with more is refused, so that one cannot make its
+//  readers reserve room for a list of nothing), the one of `name`, the first
+//  and the next.
+#define CATALOG_ITEMS_MAX 1024
 size_t  catalog_size (catalog_t *self);
 item_t *catalog_item (catalog_t *self, const char *name);   //  NULL if none
 item_t *catalog_first (catalog_t *self);

@@ -132,7 +132,7 @@ typedef struct {
 
 static const s_key_t s_catalog_keys [] = {
     { "department", S_TEXT, offsetof (s_catalog_view_t, department), 1, ENVELOPE_DEPT_MAX },
-    { "items",      S_LIST, offsetof (s_catalog_view_t, items), 0, SIZE_MAX, NULL,
+    { "items",      S_LIST, offsetof (s_catalog_view_t, items), 0, CATALOG_ITEMS_MAX, NULL,
       &s_item_table, offsetof (s_catalog_view_t, item_count) },
     { "notices",    S_LIST, offsetof (s_catalog_view_t, notices), 0, CATALOG_NOTICES_MAX,
       NULL, &s_notice_table, offsetof (s_catalog_view_t, notice_count), true },
@@ -666,6 +666,11 @@ s_test_undecodable (msgpack_object *catalog, bool verbose)
     department->via.str.size = 0;
     s_expect_undecoded (catalog, "'department' is not a text of 1 to 32 bytes", verbose);
     *department = saved;
+    msgpack_object *items = &catalog->via.map.ptr [1].val;      //  refused before read
+    saved = *items;
+    items->via.array.size = CATALOG_ITEMS_MAX + 1;
+    s_expect_undecoded (catalog, "'items' is not a list of at most 1024", verbose);
+    *items = saved;
     saved = pairs [1].val;                                  //  title
     pairs [1].val.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
     s_expect_undecoded (catalog, "item 1: 'title' is not a text of at most 256", verbose);
