@@ -102,6 +102,9 @@ s_decide (const s_request_t *request, truststore_t *trust, int64_t now,
                                                       address, capped, sizeof (capped)):
                                    NULL;
     free (address);
+    //  "400", not RFC 27's "300" (temporary): libzmq sends the client no
+    //  ERROR for a 300, and holds the connection until our handshake
+    //  interval ends it, so the client would learn nothing, later
     if (cap) {
         char why [224];
         snprintf (why, sizeof (why), "LIMIT_REACHED: %s", capped);
