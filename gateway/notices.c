@@ -26,7 +26,7 @@ struct _notices_t {
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
     sqlite3_stmt *new_copies, *taken, *by_notice, *handled, *journal_add;
     sqlite3_stmt *untaken, *unsettled, *topics, *subscribe, *unsubscribe, *outgoing;
-    sqlite3_stmt *undelivered;
+    sqlite3_stmt *undelivered, *untaken_from;
 };
 
 static const char s_schema [] =
@@ -62,6 +62,7 @@ static const char s_schema [] =
     "CREATE INDEX IF NOT EXISTS inbox_new ON inbox (type, arrived_ms) WHERE state = 0;"
     "CREATE INDEX IF NOT EXISTS inbox_notice ON inbox (notice);"
     "CREATE INDEX IF NOT EXISTS inbox_arrived ON inbox (type, arrived_ms);"
+    "CREATE INDEX IF NOT EXISTS inbox_untaken ON inbox (sender) WHERE state = 0;"
     "CREATE TABLE IF NOT EXISTS receipt_out ("
     "  receipt BLOB PRIMARY KEY, copy BLOB NOT NULL, peer TEXT NOT NULL,"
     "  state INTEGER NOT NULL, header BLOB NOT NULL, body BLOB NOT NULL,"
@@ -162,6 +163,8 @@ static const struct {
     { offsetof (notices_t, outgoing),
       "SELECT 1 FROM outbox WHERE copy = ?1 UNION ALL SELECT 1 FROM receipt_out"
       " WHERE receipt = ?1" },
+    { offsetof (notices_t, untaken_from),
+      "SELECT count (*) FROM inbox WHERE sender = ?1 AND state = 0" },
     { offsetof (notices_t, undelivered),
       "SELECT count (*) FROM outbox WHERE recipient = ?1 AND state < 0" },
 };
@@ -767,6 +770,14 @@ notices_ref_take (notices_t *self, int type, const char *ref, const uint8_t *not
 }
 
 int64_t
+notices_untaken_from (notices_t *self, const char *sender)
+{
+    assert (self && sender);
+    s_bind_text (self->untaken_from, 1, sender);
+    return s_count (self->untaken_from);
+}
+
+int64_t
 notices_undelivered (notices_t *self, const char *recipient)
 {
     assert (self && recipient);
@@ -917,6 +928,8 @@ s_test_inbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     zstr_free (&body);
     zmsg_destroy (&frames);
     assert (notices_untaken (self, MSG_NOTICE) == 1 && notices_untaken (self, MSG_ALERT) == 0);
+    assert (notices_untaken_from (self, "SH-PD-MSA") == 1);
+    assert (notices_untaken_from (self, "SH-PD-TAX") == 0);
     //  Taken: received; its receipt goes as well as the delivered one, each
     //  until its own ACK (the sender is to hold all three)
     zlistx_t *taken = zlistx_new ();

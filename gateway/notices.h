@@ -253,6 +253,11 @@ int
 int64_t
     notices_undelivered (notices_t *self, const char *recipient);
 
+//  New copies from `sender`, of either type, not taken yet (in the open
+//  transaction too).
+int64_t
+    notices_untaken_from (notices_t *self, const char *sender);
+
 //  New copies of `type` not taken yet.
 int64_t
     notices_untaken (notices_t *self, int type);

@@ -50,6 +50,7 @@ struct _noticing_t {
     bool arrived;                       //  the inbox took a copy
     int via;                            //  the link of the message in hand, or -1
     int64_t last_tick;
+    int64_t inbox_per_sender;           //  gateway/inbox-per-sender
     void (*on_release) (void *arg, bool arrived);
     void *release_arg;
     ratelog_t *log;                     //  what is refused or lost
@@ -213,6 +214,7 @@ noticing_new (startup_t *parts)
     self->unaudited = noticing_list ((zlistx_destructor_fn *) s_record_destroy);
     self->log = ratelog_new (20, 10000);
     self->judge = noticejudge_new (parts);
+    self->inbox_per_sender = conf_int (parts->conf, "gateway/inbox-per-sender");
     s_recover (self);
     return self;
 }
@@ -612,6 +614,17 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
         noticing_send_later (self, &frames);
         if (held < 0)
             s_warn (self, "the notice store cannot be read (disk failing?)");
+        return;
+    }
+    //  No sender fills the inbox: past its bound of copies not taken yet, a
+    //  new one is not held, nor receipted (its sender holds it, and sends it
+    //  again until this department's system has taken some)
+    int64_t untaken = notices_untaken_from (self->store, header->from);
+    if (untaken >= self->inbox_per_sender) {
+        s_warn (self, "a %s from %s not held: LIMIT_REACHED (%" PRId64 " of its notices "
+                "and alerts here are not taken yet, as many as gateway/inbox-per-sender "
+                "allows; its sender holds it)", envelope_type_name (header->type),
+                header->from, untaken);
         return;
     }
     bool alert = header->type == MSG_ALERT;

@@ -37,6 +37,8 @@ const conf_key_t settings_gateway [] = {
       "open orders one department may have filed with (or by) this one" },
     { "gateway/outbox-per-recipient", CONF_INTEGER, false, 1, 10000000, "100000",
       "notices and alerts to one department held for it at most until it receipts them" },
+    { "gateway/inbox-per-sender", CONF_INTEGER, false, 1, 10000000, "100000",
+      "notices and alerts from one department held here not taken yet at most" },
     { "gateway/replay-capacity", CONF_INTEGER, false, 100, 100000000, "1000000",
       "message ids remembered at most; one sender may hold a third" },
     { "gateway/log-level",    CONF_LEVEL,    false, 0, 0, "info",

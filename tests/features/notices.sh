@@ -236,6 +236,35 @@ check "each taken once: one 'received' record each" \
 expect "a take's reference that is not one: MALFORMED" "MALFORMED.*reference" 3 \
     "$SLUICE" notice take --config "$FDA_CFG" --ref "a b"
 
+# --- No sender fills a recipient's inbox: past inbox-per-sender copies
+# not taken yet, a new one is not held (nor receipted: its sender holds
+# it), until FDA's system takes some
+"$SLUICE" notice take --config "$FDA_CFG" >/dev/null
+sed -i 's/^    timeout-ms = 4000$/&\n    inbox-per-sender = 2/' "$FDA_CFG"
+stop_quietly "$fda_PID"
+start_gateway fda
+wait_registered fda
+B1=$(n_id)
+B2=$(n_id)
+eventually "two held at FDA" "^delivered$" 0 n_state msa "$B2"
+eventually "and the first" "^delivered$" 0 n_state msa "$B1"
+B3=$(n_id)
+logged "a third is not held: LIMIT_REACHED, naming the sender and the bound" \
+    "$WORK/fda.log" LIMIT_REACHED "from SH-PD-MSA not held" "gateway/inbox-per-sender"
+expect "nor receipted: its sender holds it" "^sent$" 0 n_state msa "$B3"
+check "FDA holds two untaken" test "$(sqlite3 -readonly "$F/fda/state/notices.db" \
+    "SELECT count (*) FROM inbox WHERE state = 0")" = 2
+"$SLUICE" notice take --config "$FDA_CFG" >/dev/null
+stop_quietly "$fda_PID"
+start_gateway fda
+eventually "once FDA's system took them, the third comes (from the broker's queue)" \
+    "^delivered$" 0 n_state msa "$B3"
+"$SLUICE" notice take --config "$FDA_CFG" >/dev/null
+sed -i '/^    inbox-per-sender = 2$/d' "$FDA_CFG"
+stop_quietly "$fda_PID"
+start_gateway fda
+wait_registered fda
+
 # --- A copy that comes again is processed once, answered with its receipt:
 # MSA forgets every receipt (as if none had reached it) and sends again
 stop_quietly "$msa_PID"
