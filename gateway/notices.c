@@ -21,6 +21,9 @@ struct _notices_t {
     bool in_transaction;
     int64_t journal_done;           //  journal rows up to it go, next begin
     int64_t journal_deleted;        //  and rows up to it are gone
+    zhashx_t *untaken_by;           //  sender -> its new copies not taken yet,
+                                    //  + 1, as far as counted (the open
+                                    //  transaction's included)
     sqlite3_stmt *put_copy, *copy_of, *receipt_in, *copy_moved, *put_inbox;
     sqlite3_stmt *put_receipt, *ack, *queued_copy, *queued_receipt;
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
@@ -183,6 +186,7 @@ notices_new (const char *path, char **error)
     notices_t *self = (notices_t *) zmalloc (sizeof (notices_t));
     assert (self);
     self->path = strdup (path);
+    self->untaken_by = zhashx_new ();
     self->db = statedb_open (path, &s_notices_db, NULL, error);
     bool opened = self->db != NULL;
     for (size_t index = 0; opened && index < S_PREPARED; index++)
@@ -207,6 +211,7 @@ notices_destroy (notices_t **self_p)
         for (size_t index = 0; index < S_PREPARED; index++)
             sqlite3_finalize (*s_slot (self, index));
         sqlite3_close (self->db);
+        zhashx_destroy (&self->untaken_by);
         free (self->path);
         free (self);
         *self_p = NULL;
@@ -318,6 +323,7 @@ notices_rollback (notices_t *self)
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
     self->in_transaction = false;
     self->journal_deleted = 0;          //  what was deleted in it is there again
+    zhashx_purge (self->untaken_by);       //  counted again from what is stored
 }
 
 bool
@@ -428,6 +434,15 @@ notices_take_receipt (notices_t *self, const uint8_t *receipt_id, const char *fr
     return s_done (stmt)? -2: 1;
 }
 
+//  The count of `sender`'s copies not taken yet moves by delta, if counted
+static void
+s_untaken_move (notices_t *self, const char *sender, int64_t delta)
+{
+    intptr_t held = (intptr_t) zhashx_lookup (self->untaken_by, sender);
+    if (held)
+        zhashx_update (self->untaken_by, sender, (void *) (held + (intptr_t) delta));
+}
+
 int
 notices_put_inbox (notices_t *self, const notices_copy_t *copy, int state, int code,
                    const char *reason)
@@ -442,7 +457,10 @@ notices_put_inbox (notices_t *self, const notices_copy_t *copy, int state, int c
     sqlite3_bind_int (stmt, 16, state);
     sqlite3_bind_int (stmt, 17, code);
     s_bind_text (stmt, 18, reason);
-    return s_done (stmt);
+    int rc = s_done (stmt);
+    if (rc == 0 && state == NOTICEID_DELIVERED)
+        s_untaken_move (self, copy->peer, 1);
+    return rc;
 }
 
 int
@@ -550,6 +568,7 @@ notices_take_new (notices_t *self, int type, size_t max, int64_t now_ms, zlistx_
         sqlite3_bind_int64 (stmt, 2, now_ms);
         if (rc == 0 && s_done (stmt) == 0) {
             held->state = NOTICEID_RECEIVED;
+            s_untaken_move (self, held->peer, -1);
             zlistx_add_end (taken, held);
         }
         else {
@@ -586,6 +605,8 @@ notices_feedback (notices_t *self, const uint8_t *notice_id, const char *result,
     s_bind_text (stmt, 5, officer);
     if (s_done (stmt))
         return STATUS_INTERNAL;
+    if (held->state == NOTICEID_DELIVERED)      //  handled without a take
+        s_untaken_move (self, held->peer, -1);
     held->state = NOTICEID_HANDLED;
     return STATUS_OK;
 }
@@ -773,8 +794,14 @@ int64_t
 notices_untaken_from (notices_t *self, const char *sender)
 {
     assert (self && sender);
+    intptr_t held = (intptr_t) zhashx_lookup (self->untaken_by, sender);
+    if (held)
+        return (int64_t) held - 1;
     s_bind_text (self->untaken_from, 1, sender);
-    return s_count (self->untaken_from);
+    int64_t count = s_count (self->untaken_from);
+    if (count >= 0)
+        zhashx_insert (self->untaken_by, sender, (void *) (intptr_t) (count + 1));
+    return count;
 }
 
 int64_t
@@ -939,6 +966,7 @@ s_test_inbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     notices_held_t *first = (notices_held_t *) zlistx_first (taken);
     assert (memcmp (first->copy, copy, NOTICEID_BYTES) == 0);
     assert (first->state == NOTICEID_RECEIVED && streq (first->peer, "SH-PD-MSA"));
+    assert (notices_untaken_from (self, "SH-PD-MSA") == 0);     //  as counted
     zlistx_destroy (&taken);
     taken = zlistx_new ();
     assert (notices_take_new (self, MSG_NOTICE, 10, 2100, taken) == 0);
@@ -965,6 +993,15 @@ s_test_inbox (notices_t *self, const uint8_t *notice, const uint8_t *copy)
     assert (notices_feedback (self, notice, "licence-issued", "JY1", "Liu Fang", 2200,
                               &feedback) == STATUS_ALREADY_HANDLED);
     assert (notices_commit (self, NULL) == 0);
+    //  A copy held, then rolled back: counted again from what is stored
+    notices_copy_t later = held;
+    uint8_t later_copy [NOTICEID_BYTES] = { 7 };
+    later.copy = later_copy;
+    assert (notices_begin (self) == 0);
+    assert (notices_put_inbox (self, &later, NOTICEID_DELIVERED, 0, "") == 0);
+    assert (notices_untaken_from (self, "SH-PD-MSA") == 1);
+    notices_rollback (self);
+    assert (notices_untaken_from (self, "SH-PD-MSA") == 0);
 }
 
 void
