@@ -176,8 +176,10 @@ s_print_head (cli_out_t *out, localapi_reply_t *reply)
 {
     FILE *file = out->file;
     cli_text_str (out, reply->from, 0);
-    fputc (' ', file);
-    cli_text_str (out, reply->item, 0);
+    if (*reply->item) {
+        fputc (' ', file);
+        cli_text_str (out, reply->item, 0);
+    }
     fputs (": ", file);
     s_print_status (out, (int) reply->status);
     if (reply->status != STATUS_OK) {

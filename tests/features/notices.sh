@@ -59,6 +59,8 @@ eventually "handled: the result at MSA" "^handled$" 0 n_state msa "$ID"
 expect "the sender sees the result, the reason and who" \
     "result  *licence-issued.*reason  *JY23101150000001.*handled_by  *Liu Fang" 0 \
     sh -c "'$SLUICE' notice show --config '$MSA_CFG' $ID | tr '\n' ' '"
+expect "its first line: the gateway that answered, and the count" "^SH-PD-MSA: OK \(1 row\)$" 0 \
+    n_show msa "$ID"
 expect "an unknown notice id: NOT_FOUND" "NOT_FOUND" 1 \
     "$SLUICE" notice feedback --config "$FDA_CFG" 00112233445566778899aabbccddeeff \
     --result licence-issued
