@@ -25,6 +25,8 @@
 #define S_REPLY_MS      (3600000 + 60000)
 //  How often a waiting thread looks whether the gateway stops
 #define S_POLL_MS       200
+//  How long a stop waits for the requests begun to be answered (503)
+#define S_DRAIN_MS      (5 * S_POLL_MS)
 
 struct _http_t {
     struct MHD_Daemon *daemon;
@@ -32,6 +34,7 @@ struct _http_t {
     ino_t inode;                //  ours, to remove only ours
     char endpoint [96];         //  the gateway's local ROUTER, inproc://
     atomic_bool stopping;
+    atomic_int active;          //  requests begun and not completed
 };
 
 //  A request being read
@@ -214,8 +217,8 @@ s_forward (http_t *self, struct MHD_Connection *connection, s_request_t *request
 //  The route of a request, at its first call: NULL and an answer queued
 //  (*rc) if it has none
 static s_request_t *
-s_route (struct MHD_Connection *connection, const char *url, const char *method,
-         enum MHD_Result *rc)
+s_route (http_t *self, struct MHD_Connection *connection, const char *url,
+         const char *method, enum MHD_Result *rc)
 {
     const char *op = strncmp (url, "/v1/", 4) == 0? url + 4: "";
     if (strlen (op) > LOCALAPI_OP_MAX || !localops_known (op)) {
@@ -242,6 +245,7 @@ s_route (struct MHD_Connection *connection, const char *url, const char *method,
     s_request_t *request = (s_request_t *) zmalloc (sizeof (s_request_t));
     assert (request);
     snprintf (request->op, sizeof (request->op), "%s", op);
+    atomic_fetch_add (&self->active, 1);
     return request;
 }
 
@@ -256,7 +260,7 @@ s_access (void *argument, struct MHD_Connection *connection, const char *url,
     s_request_t *request = (s_request_t *) *context;
     if (!request) {
         enum MHD_Result rc = MHD_YES;
-        *context = s_route (connection, url, method, &rc);
+        *context = s_route (self, connection, url, method, &rc);
         return rc;
     }
     if (*upload_data_size) {
@@ -286,8 +290,10 @@ static void
 s_completed (void *argument, struct MHD_Connection *connection, void **context,
              enum MHD_RequestTerminationCode code)
 {
+    http_t *self = (http_t *) argument;
     s_request_t *request = (s_request_t *) *context;
     if (request) {
+        atomic_fetch_sub (&self->active, 1);
         free (request->body);
         free (request);
         *context = NULL;
@@ -393,6 +399,7 @@ http_new (const char *path, caller_t *callers, const char *endpoint, char **erro
         self->inode = status.st_ino;
     snprintf (self->endpoint, sizeof (self->endpoint), "%s", endpoint);
     atomic_init (&self->stopping, false);
+    atomic_init (&self->active, 0);
     self->daemon = MHD_start_daemon (
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
         | MHD_USE_ITC, 0, NULL, NULL, s_access, self,
@@ -416,8 +423,12 @@ http_destroy (http_t **self_p)
     if (*self_p) {
         http_t *self = *self_p;
         //  Threads waiting for a reply see this within S_POLL_MS and answer
-        //  503; libmicrohttpd then closes every connection and the socket
+        //  503; once they have (or after S_DRAIN_MS), libmicrohttpd closes
+        //  every connection and the socket
         atomic_store (&self->stopping, true);
+        int64_t until = zclock_mono () + S_DRAIN_MS;
+        while (atomic_load (&self->active) > 0 && zclock_mono () < until)
+            zclock_sleep (10);
         if (self->daemon)
             MHD_stop_daemon (self->daemon);
         struct stat status;
