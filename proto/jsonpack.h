@@ -25,11 +25,13 @@
 
 #include "text.h"
 #include "localapi.h"
+#include "codec.h"
 #include <msgpack.h>
 #include <jansson.h>
 
-//  Arrays and objects nested at most so deep in a request's JSON
-#define JSONPACK_DEPTH_MAX 16
+//  Arrays and objects nested at most so deep in a request's JSON, the
+//  object itself counted: as deep as the strict msgpack reader takes
+#define JSONPACK_DEPTH_MAX CODEC_DEPTH_MAX
 
 //  What the conversion to JSON (or to text) had to change
 typedef struct {
