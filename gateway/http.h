@@ -1,6 +1,6 @@
 /*  http.h -- the gateway's local HTTP API: the local API (localapi.h) as
     HTTP/1.1 and JSON, for the department's systems that speak HTTP
-    (docs/http.md; PROTOCOL.md 10.3).
+    (docs/http.md; PROTOCOL.md 10.1).
 
     `POST /v1/OP` with a JSON object of the request's keys (without "op");
     `GET /v1/status` too. The reply is the local API's, as one JSON object
