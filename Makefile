@@ -174,17 +174,29 @@ HEADERS := $(wildcard proto/*.h proto/registry/*.h certs/*.h broker/*.h gateway/
 $(foreach p,$(PROGRAMS),$(eval build/bin/$(p): $(HEADERS)))
 $(foreach p,$(PROGRAMS),$(eval build/asan/bin/$(p): $(HEADERS)))
 
-#   The sluice command writes JSON with jansson: its objects, and the
-#   programs of its part and of the tests (which link it), get jansson's
-#   flags; the daemons do not link it
-PKGS_cli       := jansson
-PKG_CFLAGS_cli  = $(shell pkg-config --cflags $(PKGS_cli) 2>/dev/null)
-PKG_LIBS_cli    = $(shell pkg-config --libs $(PKGS_cli) 2>/dev/null)
-PROGRAMS_cli   := $(foreach p,$(PROGRAMS),$(if $(filter cli tests,$(PART_$(p))),$(p)))
-$(foreach t,build build/asan,$(eval $(t)/obj/gateway/cli/%.o: PKG_CFLAGS += $$(PKG_CFLAGS_cli)))
-$(foreach t,build build/asan,$(foreach p,$(PROGRAMS_cli),\
-    $(eval $(t)/bin/$(p): PKG_CFLAGS += $$(PKG_CFLAGS_cli))\
-    $(eval $(t)/bin/$(p): PKG_LIBS += $$(PKG_LIBS_cli))))
+#   JSON (jansson) is converted in one place, proto/jsonpack.c, which the
+#   sluice command (--json) and the gateway's local HTTP API (gateway/http.c,
+#   libmicrohttpd) both use: those objects, the gateway's and the command's
+#   programs and the tests' (which link both) get the flags; the broker
+#   links neither
+PKGS_json      := jansson
+PKGS_http      := libmicrohttpd
+PKG_CFLAGS_json = $(shell pkg-config --cflags $(PKGS_json) 2>/dev/null)
+PKG_LIBS_json   = $(shell pkg-config --libs $(PKGS_json) 2>/dev/null)
+PKG_CFLAGS_http = $(shell pkg-config --cflags $(PKGS_http) 2>/dev/null)
+PKG_LIBS_http   = $(shell pkg-config --libs $(PKGS_http) 2>/dev/null)
+PROGRAMS_json  := $(foreach p,$(PROGRAMS),$(if $(filter cli gateway tests,$(PART_$(p))),$(p)))
+PROGRAMS_http  := $(foreach p,$(PROGRAMS),$(if $(filter gateway tests,$(PART_$(p))),$(p)))
+$(foreach t,build build/asan,\
+    $(eval $(t)/obj/proto/jsonpack.o: PKG_CFLAGS += $$(PKG_CFLAGS_json))\
+    $(eval $(t)/obj/gateway/cli/%.o: PKG_CFLAGS += $$(PKG_CFLAGS_json))\
+    $(eval $(t)/obj/gateway/%.o: PKG_CFLAGS += $$(PKG_CFLAGS_json) $$(PKG_CFLAGS_http)))
+$(foreach t,build build/asan,$(foreach p,$(PROGRAMS_json),\
+    $(eval $(t)/bin/$(p): PKG_CFLAGS += $$(PKG_CFLAGS_json))\
+    $(eval $(t)/bin/$(p): PKG_LIBS += $$(PKG_LIBS_json))))
+$(foreach t,build build/asan,$(foreach p,$(PROGRAMS_http),\
+    $(eval $(t)/bin/$(p): PKG_CFLAGS += $$(PKG_CFLAGS_http))\
+    $(eval $(t)/bin/$(p): PKG_LIBS += $$(PKG_LIBS_http))))
 
 deps:
 	@sh .ci/deps

@@ -95,14 +95,20 @@ caller_bind (caller_t *self, zsock_t *router, const char *endpoint, char **error
                       "(gateway/local-unidentified)", endpoint);
         return 0;
     }
+    return caller_socket_mode (self, endpoint + 6, "gateway/local", error);
+}
+
+int
+caller_socket_mode (caller_t *self, const char *path, const char *setting, char **error)
+{
+    assert (self && path && setting);
     //  Created under the daemon's umask (0700); connecting needs write
     //  permission, which the group gets if there is one
-    const char *path = endpoint + 6;
     bool group = self->gid != (gid_t) -1;
     if (chmod (path, group? 0660: 0600) == -1
     ||  (group && chown (path, (uid_t) -1, self->gid) == -1)) {
-        status_set_error (error, "%s: cannot set the socket's mode: %s "
-                          "(gateway/local)", path, strerror (errno));
+        status_set_error (error, "%s: cannot set the socket's mode: %s (%s)", path,
+                          strerror (errno), setting);
         return -1;
     }
     return 0;
@@ -197,6 +203,13 @@ caller_check (caller_t *self, zframe_t *frame, char *name, char *reason)
                   "(no peer credentials on this connection)");
         return -1;
     }
+    return caller_judge (self, uid, gid, name, reason);
+}
+
+int
+caller_judge (caller_t *self, uid_t uid, gid_t gid, char *name, char *reason)
+{
+    assert (self && name && reason);
     char key [48];
     snprintf (key, sizeof (key), "%u:%u", (unsigned) uid, (unsigned) gid);
     int64_t now = zclock_mono ();
@@ -216,6 +229,46 @@ caller_check (caller_t *self, zframe_t *frame, char *name, char *reason)
     if (!known->served)
         snprintf (reason, CALLER_REASON_MAX + 1, "%s", known->reason);
     return known->served? 0: -1;
+}
+
+int
+caller_take (caller_t *self, zmsg_t *msg, zmsg_t *reply_to, char *name, char *reason)
+{
+    assert (self && msg && reply_to && name && reason);
+    zframe_t *first = zmsg_first (msg);
+    if (!first) {
+        snprintf (name, CALLER_NAME_MAX + 1, "unidentified");
+        snprintf (reason, CALLER_REASON_MAX + 1, "an empty message");
+        return -1;
+    }
+    //  libzmq gives every frame that came over ipc or tcp a Peer-Address;
+    //  one without came over inproc, from the gateway's own HTTP server,
+    //  whose first frame holds its connection's credentials (http.h). What
+    //  an ipc or tcp peer puts in a frame never names anyone
+    if (!zframe_meta (first, "Peer-Address")) {
+        zframe_t *vouched = zmsg_pop (msg);
+        char *credentials = zframe_strdup (vouched);
+        zframe_destroy (&vouched);
+        uid_t uid;
+        gid_t gid;
+        int rc = s_credentials (credentials, &uid, &gid) == 0
+              && zmsg_size (msg) > 0?
+                 caller_judge (self, uid, gid, name, reason): 1;
+        zstr_free (&credentials);
+        if (rc == 1) {
+            snprintf (name, CALLER_NAME_MAX + 1, "unidentified");
+            snprintf (reason, CALLER_REASON_MAX + 1, "the caller cannot be identified "
+                      "(no credentials from the HTTP server)");
+            return -1;
+        }
+        return rc;
+    }
+    //  A REQ's empty delimiter goes with the return address
+    if (zmsg_size (msg) == 2 && zframe_size (first) == 0) {
+        zframe_t *delimiter = zmsg_pop (msg);
+        zmsg_append (reply_to, &delimiter);
+    }
+    return caller_check (self, zmsg_first (msg), name, reason);
 }
 
 
@@ -238,6 +291,72 @@ s_test_send (zsock_t *router, const char *endpoint)
     zmsg_destroy (&msg);
     zsock_destroy (&dealer);
     return body;
+}
+
+//  Receives what `sender` sent (two frames: `first`, then "request") on
+//  `router` and takes its caller (caller_take); returns its result, the
+//  name in `name`, and the frames left for the request in *left
+static int
+s_test_taken (caller_t *caller, zsock_t *router, zsock_t *sender, const char *first,
+              char *name, size_t *left)
+{
+    char reason [CALLER_REASON_MAX + 1];
+    if (first)
+        zstr_sendm (sender, first);
+    zstr_send (sender, "request");
+    zmsg_t *msg = zmsg_recv (router);
+    assert (msg);
+    zmsg_t *reply_to = zmsg_new ();
+    zframe_t *routing = zmsg_pop (msg);
+    zmsg_append (reply_to, &routing);
+    int rc = caller_take (caller, msg, reply_to, name, reason);
+    *left = zmsg_size (msg);
+    zmsg_destroy (&msg);
+    zmsg_destroy (&reply_to);
+    return rc;
+}
+
+//  Who asks, by where the request came from: over ipc the connection
+//  says, whatever the frames claim; over inproc (the HTTP server's) the
+//  credentials it puts first
+static void
+s_test_take (caller_t *caller, zsock_t *router, const char *endpoint)
+{
+    char name [CALLER_NAME_MAX + 1], own [CALLER_NAME_MAX + 1];
+    char reason [CALLER_REASON_MAX + 1];
+    assert (caller_judge (caller, getuid (), getgid (), own, reason) == 0);
+    size_t left;
+    zsock_t *dealer = zsock_new_dealer (endpoint);
+    assert (dealer);
+    assert (s_test_taken (caller, router, dealer, NULL, name, &left) == 0);
+    assert (streq (name, own) && left == 1);
+    //  An ipc client that sends the HTTP server's two frames is not
+    //  believed: it is itself, and its request keeps both frames (which
+    //  the gateway refuses as MALFORMED)
+    assert (s_test_taken (caller, router, dealer, ":0:0:1", name, &left) == 0);
+    assert (streq (name, own) && left == 2);
+    assert (s_test_taken (caller, router, dealer, ":65534:65534:1", name, &left) == 0);
+    assert (streq (name, own) && left == 2);
+    zsock_destroy (&dealer);
+    //  A REQ's empty delimiter goes with the return address
+    zsock_t *req = zsock_new_req (endpoint);
+    assert (req);
+    assert (s_test_taken (caller, router, req, NULL, name, &left) == 0);
+    assert (streq (name, own) && left == 1);
+    zsock_destroy (&req);
+    //  Over inproc: the credentials first, judged by the same rule
+    char inproc [64];
+    snprintf (inproc, sizeof (inproc), "inproc://sluice-caller-test-%d", getpid ());
+    assert (zsock_bind (router, "%s", inproc) == 0);
+    dealer = zsock_new_dealer (inproc);
+    assert (dealer);
+    assert (s_test_taken (caller, router, dealer, ":0:0:1", name, &left) == 0);
+    assert (strstr (name, "(uid 0)") && left == 1);
+    assert (s_test_taken (caller, router, dealer, ":65534:65534:1", name, &left) == -1);
+    assert (strstr (name, "(uid 65534)") && left == 1);
+    assert (s_test_taken (caller, router, dealer, "nobody", name, &left) == -1);
+    assert (streq (name, "unidentified"));
+    zsock_destroy (&dealer);
 }
 
 void
@@ -275,6 +394,7 @@ caller_test (bool verbose)
     //  Remembered: the same answer again
     assert (caller_check (caller, frame, name, reason) == 0);
     zframe_destroy (&frame);
+    s_test_take (caller, router, endpoint);
     zsock_destroy (&router);
 
     //  The rules, for callers this test cannot be: another user is refused,

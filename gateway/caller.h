@@ -13,6 +13,13 @@
     `gateway/local-unidentified = 1`, and its callers are then named
     "unidentified (tcp ADDRESS)".
 
+    The gateway's local HTTP API (http.h) serves on a unix socket, whose
+    kernel says who connected too (SO_PEERCRED): its server passes each
+    request on over inproc:// with its connection's credentials in a first
+    frame, and the same rule (caller_judge) decides. Only a frame that came
+    over inproc, which carries no Peer-Address, is read so: an ipc or tcp
+    peer cannot claim to be anyone.
+
     Each caller is named "USER (uid N)" for the audit log and the gateway's
     log; decisions are remembered for a minute per uid, so that a change of
     group membership takes effect within a minute.
@@ -44,6 +51,29 @@ void
 int
     caller_bind (caller_t *self, zsock_t *router, const char *endpoint,
                  char **error);
+
+//  Sets the mode of the unix socket file at `path`: 0600, or 0660 and the
+//  group's with a group. Returns 0, or -1 with *error naming `setting`.
+int
+    caller_socket_mode (caller_t *self, const char *path, const char *setting,
+                        char **error);
+
+//  The one rule: writes the name of the caller of `uid` whose process runs
+//  with primary `gid` into `name` (CALLER_NAME_MAX + 1 bytes) and returns
+//  0 if the gateway serves it, else -1 (with `reason`, CALLER_REASON_MAX +
+//  1 bytes, saying why). Decisions are remembered for a minute.
+int
+    caller_judge (caller_t *self, uid_t uid, gid_t gid, char *name, char *reason);
+
+//  Identifies the caller of `msg`, a request received on the bound router
+//  whose routing id was taken off into `reply_to`: over inproc (the HTTP
+//  server's) its first frame, the credentials ":UID:GID:PID", is taken off
+//  and judged; over ipc and tcp a REQ's empty delimiter is moved to
+//  reply_to and the connection says who asks (caller_check). The request's
+//  frame(s) stay in msg. Returns as caller_check.
+int
+    caller_take (caller_t *self, zmsg_t *msg, zmsg_t *reply_to, char *name,
+                 char *reason);
 
 //  Identifies the caller of a frame received on the bound router: writes
 //  its name into `name` (CALLER_NAME_MAX + 1 bytes) and returns 0 if the

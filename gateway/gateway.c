@@ -31,6 +31,7 @@
 #include "catalogs.h"
 #include "noticing.h"
 #include "noticeops.h"
+#include "http.h"
 #include "ratelog.h"
 #include "status.h"
 #include <sodium.h>
@@ -69,6 +70,7 @@ struct _gateway_t {
                                 //  flood's answers the broker could not
                                 //  deliver: BUSY, DEPARTMENT_OFFLINE)
     ratelog_t *caller_log;      //  local callers refused
+    http_t *http;               //  the local HTTP API, or NULL
     bool audit_failing;         //  the last audit commit failed
 };
 
@@ -581,28 +583,26 @@ s_local_message (gateway_t *self, void *arg, zmsg_t **msg_p)
     zmsg_t *msg = *msg_p;
     zsock_t *local = self->parts->local;
     //  Return address: the routing id, and the empty delimiter of a REQ
+    //  (and the HTTP server's credentials, or the empty delimiter of a
+    //  REQ: caller_take)
     zmsg_t *reply_to = zmsg_new ();
     zframe_t *frame = zmsg_pop (msg);
     zmsg_append (reply_to, &frame);
-    if (zmsg_size (msg) == 2 && zframe_size (zmsg_first (msg)) == 0) {
-        frame = zmsg_pop (msg);
-        zmsg_append (reply_to, &frame);
-    }
     localapi_request_t request;
     memset (&request, 0, sizeof (request));
-    frame = zmsg_first (msg);
     //  Who asks is the connection's, never the request's to say
     char caller [CALLER_NAME_MAX + 1], refusal [CALLER_REASON_MAX + 1];
-    if (!frame || caller_check (self->parts->callers, frame, caller, refusal)) {
+    int refused = caller_take (self->parts->callers, msg, reply_to, caller, refusal);
+    frame = zmsg_first (msg);
+    if (refused) {
         //  Each is answered; a caller refused in a loop fills no disk
         uint64_t skipped = 0;
         char note [64];
         if (ratelog_allow (self->caller_log, zclock_mono (), &skipped))
-            zsys_warning ("gateway: local caller refused: %s%s",
-                          frame? refusal: "an empty message",
+            zsys_warning ("gateway: local caller refused: %s%s", refusal,
                           ratelog_note (skipped, note, sizeof (note)));
         localapi_reply_t reply = { .status = STATUS_NOT_PERMITTED };
-        LOCALOPS_COPY (reply.reason, frame? refusal: "");
+        LOCALOPS_COPY (reply.reason, refusal);
         localops_reply (local, reply_to, &reply);
     }
     else
@@ -720,6 +720,30 @@ s_catalogs_came (void *argument, bool listed)
     noticeops_catalogs (self->notice_ops, listed);
 }
 
+//  The local HTTP API, if gateway/http names its socket: its server passes
+//  requests to the local ROUTER over an inproc:// endpoint of this
+//  gateway's own (http.h). 0, or -1 with *error.
+static int
+s_http_start (gateway_t *self, char **error)
+{
+    startup_t *parts = self->parts;
+    const char *path = conf_str (parts->conf, "gateway/http");
+    if (!path || !*path)
+        return 0;
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "inproc://sluice-local-%p", (void *) self);
+    if (zsock_bind (parts->local, "%s", endpoint) < 0) {
+        status_set_error (error, "cannot bind %s: %s (gateway/http)", endpoint,
+                          zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    self->http = http_new (path, parts->callers, endpoint, error);
+    if (!self->http)
+        return -1;
+    SLUICE_INFO (parts->level, "gateway: the local API as HTTP at %s", path);
+    return 0;
+}
+
 gateway_t *
 gateway_new (conf_t *conf, char **error)
 {
@@ -744,6 +768,10 @@ gateway_new (conf_t *conf, char **error)
     self->refusal_log = ratelog_new (50, 10000);
     self->error_log = ratelog_new (20, 10000);
     self->caller_log = ratelog_new (20, 10000);
+    if (s_http_start (self, error)) {
+        gateway_destroy (&self);
+        return NULL;
+    }
     SLUICE_INFO (parts->level, "gateway: %s serving %zu catalog items, %zu agreements",
                  parts->id, catalog_size (parts->catalog), policy_size (parts->policy));
     return self;
@@ -755,6 +783,7 @@ gateway_destroy (gateway_t **self_p)
     assert (self_p);
     if (*self_p) {
         gateway_t *self = *self_p;
+        http_destroy (&self->http);         //  before the socket it talks to
         zloop_destroy (&self->loop);
         localops_destroy (&self->local_ops);
         noticeops_destroy (&self->notice_ops);

@@ -399,6 +399,16 @@ static const s_op_t s_ops [] = {
     { NULL }
 };
 
+bool
+localops_known (const char *name)
+{
+    assert (name);
+    for (const s_op_t *op = s_ops; op->name; op++)
+        if (streq (op->name, name))
+            return true;
+    return false;
+}
+
 void
 localops_handle (localops_t *self, zmsg_t *reply_to, localapi_request_t *request)
 {

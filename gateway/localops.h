@@ -46,6 +46,10 @@ localops_t *
 void
     localops_destroy (localops_t **self_p);
 
+//  True if `name` is one of the operations.
+bool
+    localops_known (const char *name);
+
 //  Serves a request of the local caller request->caller (who asks is the
 //  connection's to say: the gateway sets it), waiting at reply_to
 //  (borrowed). The reply goes now, or when the query ends.

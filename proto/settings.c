@@ -17,6 +17,8 @@ const conf_key_t settings_gateway [] = {
       "a group whose members read the state and use the local API" },
     { "gateway/local-unidentified", CONF_INTEGER, false, 0, 1, "0",
       "1: accept a tcp:// local endpoint, whose callers cannot be identified" },
+    { "gateway/http",         CONF_PATH,     false, 0, 0, "",
+      "a unix socket where the local API is served as HTTP and JSON; \"\": none" },
     { "gateway/catalog",      CONF_PATH,     true,  0, 0, NULL,
       "the catalog file (sluice-catalog(5))" },
     { "gateway/source",       CONF_PATH,     true,  0, 0, NULL,

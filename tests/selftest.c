@@ -55,7 +55,9 @@
 #include "auditverify.h"
 #include "auditprint.h"
 #include "localapi.h"
+#include "jsonpack.h"
 #include "caller.h"
+#include "http.h"
 #include "dirsync.h"
 #include "link.h"
 #include "links.h"
@@ -150,7 +152,9 @@ static const s_class_t s_classes [] = {
     { "auditverify", auditverify_test },
     { "auditprint", auditprint_test },
     { "localapi", localapi_test },
+    { "jsonpack", jsonpack_test },
     { "caller", caller_test },
+    { "http", http_test },
     { "dirsync", dirsync_test },
     { "link", link_test },
     { "links", links_test },

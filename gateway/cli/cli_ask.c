@@ -235,22 +235,12 @@ s_print_reply (cli_out_t *out, localapi_reply_t *reply)
     }
 }
 
-//  The whole reply as one JSON object
+//  The whole reply as one JSON object (the shape the local HTTP API
+//  answers with too)
 static void
 s_print_reply_json (cli_out_t *out, localapi_reply_t *reply)
 {
-    json_t *json = json_object ();
-    assert (json);
-    cli_json_set (json, "status", json_string (status_name ((int) reply->status)));
-    cli_json_set (json, "code", json_integer (reply->status));
-    cli_json_set (json, "from", cli_json_str (out, reply->from));
-    cli_json_set (json, "item", cli_json_str (out, reply->item));
-    cli_json_set (json, "reason", cli_json_str (out, reply->reason));
-    cli_json_set (json, "field", cli_json_str (out, reply->field));
-    cli_json_set (json, "agreement", cli_json_str (out, reply->agreement));
-    cli_json_set (json, "msgid", cli_json_str (out, reply->msgid));
-    cli_json_set (json, "served_at", json_integer ((json_int_t) reply->served_at));
-    cli_json_set (json, "rows", cli_json_value (out, reply->rows));
+    json_t *json = cli_json_reply (out, reply);
     cli_json_print (out, &json);
 }
 

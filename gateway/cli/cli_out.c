@@ -5,7 +5,6 @@
 #include "codec.h"
 #include "status.h"
 #include <czmq.h>
-#include <math.h>
 
 cli_out_t
 cli_out (FILE *file)
@@ -14,21 +13,6 @@ cli_out (FILE *file)
     memset (&out, 0, sizeof (out));
     out.file = file;
     return out;
-}
-
-//  What a nested cli_out_t counted, added to out's
-static void
-s_add_counts (cli_out_t *out, const cli_out_t *inner)
-{
-    out->tally.controls += inner->tally.controls;
-    out->tally.invalid += inner->tally.invalid;
-    out->odd_keys += inner->odd_keys;
-    out->unshown += inner->unshown;
-    out->odd_rows += inner->odd_rows;
-    out->duplicates += inner->duplicates;
-    out->big_numbers += inner->big_numbers;
-    if (inner->precision > out->precision)
-        out->precision = inner->precision;
 }
 
 
@@ -45,7 +29,7 @@ s_pad (cli_out_t *out, size_t columns, size_t width)
 void
 cli_text (cli_out_t *out, const char *data, size_t size, size_t width)
 {
-    size_t columns = text_write (out->file, data, size, TEXT_TERMINAL, &out->tally);
+    size_t columns = text_write (out->file, data, size, TEXT_TERMINAL, &out->counts.tally);
     s_pad (out, columns, width);
 }
 
@@ -61,88 +45,6 @@ cli_text_width (const char *data, size_t size)
     return text_write (NULL, data, size, TEXT_TERMINAL, NULL);
 }
 
-//  The fewest significant digits (15..17) that read back as `value`
-static int
-s_digits (double value)
-{
-    char text [40];
-    for (int digits = 15; digits < 17; digits++) {
-        snprintf (text, sizeof (text), "%.*g", digits, value);
-        if (strtod (text, NULL) == value)
-            return digits;
-    }
-    return 17;
-}
-
-//  Writes what a value with no text or JSON form is, for people
-static void
-s_text_unshown (cli_out_t *out, const msgpack_object *object)
-{
-    out->unshown++;
-    if (object->type == MSGPACK_OBJECT_BIN)
-        fprintf (out->file, "<bin, %u byte%s>", object->via.bin.size,
-                 object->via.bin.size == 1? "": "s");
-    else
-    if (object->type == MSGPACK_OBJECT_EXT)
-        fprintf (out->file, "<ext %d, %u byte%s>", object->via.ext.type,
-                 object->via.ext.size, object->via.ext.size == 1? "": "s");
-    else
-        fprintf (out->file, "<unknown type %d>", (int) object->type);
-}
-
-static char *s_dumps (cli_out_t *out, json_t *json, size_t *size);
-
-//  Anything but a string, for people: arrays and maps as JSON
-static void
-s_scalar_text (cli_out_t *out, const msgpack_object *object)
-{
-    if (object->type == MSGPACK_OBJECT_NIL)
-        fputc ('-', out->file);
-    else
-    if (object->type == MSGPACK_OBJECT_BOOLEAN)
-        fputs (object->via.boolean? "true": "false", out->file);
-    else
-    if (object->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-        fprintf (out->file, "%" PRIu64, object->via.u64);
-    else
-    if (object->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        fprintf (out->file, "%" PRId64, object->via.i64);
-    else
-    if (object->type == MSGPACK_OBJECT_FLOAT32 || object->type == MSGPACK_OBJECT_FLOAT64) {
-        double value = object->via.f64;
-        if (isfinite (value))
-            fprintf (out->file, "%.*g", s_digits (value), value);
-        else
-            fputs (isnan (value)? "nan": value > 0? "inf": "-inf", out->file);
-    }
-    else
-    if (object->type == MSGPACK_OBJECT_ARRAY || object->type == MSGPACK_OBJECT_MAP) {
-        json_t *json = cli_json_value (out, object);
-        size_t size;
-        char *text = s_dumps (out, json, &size);
-        fwrite (text, 1, size, out->file);
-        free (text);
-        json_decref (json);
-    }
-    else
-        s_text_unshown (out, object);
-}
-
-//  What s_scalar_text makes of object, as a fresh string of *size bytes;
-//  what it escaped or left out is counted in out
-static char *
-s_rendered (cli_out_t *out, const msgpack_object *object, size_t *size)
-{
-    char *text = NULL;
-    FILE *memory = open_memstream (&text, size);
-    assert (memory);
-    cli_out_t inner = cli_out (memory);
-    s_scalar_text (&inner, object);
-    fclose (memory);
-    s_add_counts (out, &inner);
-    return text;
-}
-
 void
 cli_text_value (cli_out_t *out, const msgpack_object *object, size_t width)
 {
@@ -153,7 +55,7 @@ cli_text_value (cli_out_t *out, const msgpack_object *object, size_t width)
     //  The rest is ASCII once rendered, but for the characters inside
     //  strings of an array or map; their width counts
     size_t size;
-    char *text = s_rendered (out, object, &size);
+    char *text = jsonpack_rendered (&out->counts, object, &size);
     fwrite (text, 1, size, out->file);
     s_pad (out, cli_text_width (text, size), width);
     free (text);
@@ -163,7 +65,7 @@ void
 cli_text_key (cli_out_t *out, const msgpack_object *key, size_t width)
 {
     if (key->type != MSGPACK_OBJECT_STR)
-        out->odd_keys++;
+        out->counts.odd_keys++;
     cli_text_value (out, key, width);
 }
 
@@ -175,177 +77,36 @@ cli_out_odd_row (cli_out_t *out)
 
 
 //  --------------------------------------------------------------------------
-//  JSON
-
-//  data [0..size) as valid UTF-8: each byte that is not becomes U+FFFD.
-//  Fresh string (caller frees) of *length bytes; control characters and
-//  invalid bytes are counted in out.
-static char *
-s_utf8 (cli_out_t *out, const char *data, size_t size, size_t *length)
-{
-    const uint8_t *bytes = (const uint8_t *) data;
-    char *text = (char *) malloc (size * 3 + 1);
-    assert (text);
-    size_t used = 0;
-    for (size_t offset = 0; offset < size;) {
-        uint32_t point;
-        size_t count = text_utf8_char (bytes + offset, size - offset, &point);
-        if (count == 0) {
-            memcpy (text + used, "\xef\xbf\xbd", 3);
-            used += 3;
-            out->tally.invalid++;
-            offset++;
-            continue;
-        }
-        if (text_is_control (point))
-            out->tally.controls++;
-        memcpy (text + used, bytes + offset, count);
-        used += count;
-        offset += count;
-    }
-    text [used] = 0;
-    *length = used;
-    return text;
-}
+//  JSON, by jsonpack.h
 
 json_t *
 cli_json_text (cli_out_t *out, const char *data, size_t size)
 {
-    size_t length;
-    char *text = s_utf8 (out, data, size, &length);
-    json_t *json = json_stringn (text, length);
-    assert (json);              //  valid UTF-8: only memory could fail
-    free (text);
-    return json;
+    return jsonpack_text (&out->counts, data, size);
 }
 
 json_t *
 cli_json_str (cli_out_t *out, const char *string)
 {
-    return cli_json_text (out, string? string: "", string? strlen (string): 0);
+    return jsonpack_str (&out->counts, string);
 }
 
 void
 cli_json_set (json_t *object, const char *key, json_t *value)
 {
-    int rc = json_object_set_new (object, key, value);
-    assert (rc == 0);
-}
-
-//  A finite real; the digits it needs count for the whole document
-static json_t *
-s_json_real (cli_out_t *out, double value)
-{
-    int digits = s_digits (value);
-    if (digits > out->precision)
-        out->precision = digits;
-    json_t *json = json_real (value);
-    assert (json);
-    return json;
-}
-
-//  A map: keys that are not strings become the string of their text form
-static json_t *
-s_json_map (cli_out_t *out, const msgpack_object_map *map)
-{
-    json_t *json = json_object ();
-    assert (json);
-    for (uint32_t index = 0; index < map->size; index++) {
-        const msgpack_object *key = &map->ptr [index].key;
-        char *rendered = NULL;
-        const char *data = key->via.str.ptr;
-        size_t size = key->type == MSGPACK_OBJECT_STR? key->via.str.size: 0;
-        if (key->type != MSGPACK_OBJECT_STR) {
-            out->odd_keys++;
-            rendered = s_rendered (out, key, &size);
-            data = rendered;
-        }
-        size_t length;
-        char *text = s_utf8 (out, data, size, &length);
-        if (json_object_getn (json, text, length))
-            out->duplicates++;
-        int rc = json_object_setn_new (json, text, length,
-                                       cli_json_value (out, &map->ptr [index].val));
-        assert (rc == 0);
-        free (text);
-        free (rendered);
-    }
-    return json;
+    jsonpack_set (object, key, value);
 }
 
 json_t *
 cli_json_value (cli_out_t *out, const msgpack_object *object)
 {
-    json_t *json = NULL;
-    switch (object->type) {
-        case MSGPACK_OBJECT_NIL: json = json_null (); break;
-        case MSGPACK_OBJECT_BOOLEAN: json = json_boolean (object->via.boolean); break;
-        case MSGPACK_OBJECT_POSITIVE_INTEGER:
-            if (object->via.u64 <= INT64_MAX)
-                json = json_integer ((json_int_t) object->via.u64);
-            else {
-                out->big_numbers++;
-                json = s_json_real (out, (double) object->via.u64);
-            }
-            break;
-        case MSGPACK_OBJECT_NEGATIVE_INTEGER: json = json_integer (object->via.i64); break;
-        case MSGPACK_OBJECT_FLOAT32:
-        case MSGPACK_OBJECT_FLOAT64:
-            if (isfinite (object->via.f64))
-                json = s_json_real (out, object->via.f64);
-            else {
-                out->unshown++;         //  JSON has no NaN or infinity
-                json = json_null ();
-            }
-            break;
-        case MSGPACK_OBJECT_STR:
-            json = cli_json_text (out, object->via.str.ptr, object->via.str.size);
-            break;
-        case MSGPACK_OBJECT_ARRAY:
-            json = json_array ();
-            for (uint32_t index = 0; json && index < object->via.array.size; index++)
-                json_array_append_new (json,
-                                       cli_json_value (out, &object->via.array.ptr [index]));
-            break;
-        case MSGPACK_OBJECT_MAP: json = s_json_map (out, &object->via.map); break;
-        default:                        //  bin, ext
-            out->unshown++;
-            json = json_null ();
-    }
-    assert (json);
-    return json;
+    return jsonpack_value (&out->counts, object);
 }
 
-//  jansson's compact text of json, with DEL, C1 and the format characters
-//  that reorder or break lines escaped too: jansson writes them as they
-//  are. They can only stand inside strings (the rest of the text is
-//  ASCII), where \uNNNN means the same character. Fresh string (caller
-//  frees) of *size bytes.
-static char *
-s_dumps (cli_out_t *out, json_t *json, size_t *size)
+json_t *
+cli_json_reply (cli_out_t *out, const localapi_reply_t *reply)
 {
-    int digits = out->precision? out->precision: 17;
-    char *dumped = json_dumps (json, JSON_COMPACT | JSON_ENCODE_ANY
-                                   | JSON_REAL_PRECISION (digits));
-    assert (dumped);
-    char *text = NULL;
-    FILE *memory = open_memstream (&text, size);
-    assert (memory);
-    const uint8_t *bytes = (const uint8_t *) dumped;
-    size_t length = strlen (dumped);
-    for (size_t offset = 0; offset < length;) {
-        uint32_t point = bytes [offset];
-        size_t count = text_utf8_char (bytes + offset, length - offset, &point);
-        assert (count);                 //  jansson writes valid UTF-8
-        if (point >= 0x7F && text_is_control (point))
-            fprintf (memory, "\\u%04X", (unsigned) point);
-        else
-            fwrite (bytes + offset, 1, count, memory);
-        offset += count;
-    }
-    fclose (memory);
-    free (dumped);
-    return text;
+    return jsonpack_reply (&out->counts, reply);
 }
 
 int
@@ -353,7 +114,7 @@ cli_json_print (cli_out_t *out, json_t **json_p)
 {
     assert (json_p);
     size_t size;
-    char *text = s_dumps (out, *json_p, &size);
+    char *text = jsonpack_dumps (&out->counts, *json_p, &size);
     int rc = fwrite (text, 1, size, out->file) == size && fputc ('\n', out->file) != EOF?
              0: -1;
     free (text);
@@ -367,7 +128,7 @@ cli_json_element (cli_out_t *out, json_t **json_p)
 {
     assert (json_p);
     size_t size;
-    char *text = s_dumps (out, *json_p, &size);
+    char *text = jsonpack_dumps (&out->counts, *json_p, &size);
     int rc = fputc (out->elements? ',': '[', out->file) != EOF
           && fwrite (text, 1, size, out->file) == size? 0: -1;
     out->elements++;
@@ -394,35 +155,35 @@ cli_out_report (const cli_out_t *out, const char *name)
 {
     char clauses [6][160];
     size_t count = 0;
-    size_t escaped = out->tally.controls + out->tally.invalid;
+    size_t escaped = out->counts.tally.controls + out->counts.tally.invalid;
     if (escaped)
         snprintf (clauses [count++], sizeof (clauses [0]),
                   "%zu control character%s and %zu byte%s of invalid UTF-8 "
                   "shown escaped (\\xNN, \\uNNNN; in JSON \\u00NN, and U+FFFD for "
                   "invalid bytes)",
-                  out->tally.controls, out->tally.controls == 1? "": "s",
-                  out->tally.invalid, out->tally.invalid == 1? "": "s");
-    if (out->odd_keys)
+                  out->counts.tally.controls, out->counts.tally.controls == 1? "": "s",
+                  out->counts.tally.invalid, out->counts.tally.invalid == 1? "": "s");
+    if (out->counts.odd_keys)
         snprintf (clauses [count++], sizeof (clauses [0]), "%zu %s, shown as text",
-                  out->odd_keys, out->odd_keys == 1? "map key that was not a string":
+                  out->counts.odd_keys, out->counts.odd_keys == 1? "map key that was not a string":
                   "map keys that were not strings");
-    if (out->unshown)
+    if (out->counts.unshown)
         snprintf (clauses [count++], sizeof (clauses [0]),
                   "%zu value%s with no text form (binary, extension, not a number), "
-                  "shown as <...> (in JSON null)", out->unshown,
-                  out->unshown == 1? "": "s");
+                  "shown as <...> (in JSON null)", out->counts.unshown,
+                  out->counts.unshown == 1? "": "s");
     if (out->odd_rows)
         snprintf (clauses [count++], sizeof (clauses [0]), "%zu %s, shown as a value",
                   out->odd_rows, out->odd_rows == 1? "row that was not a map":
                   "rows that were not maps");
-    if (out->duplicates)
+    if (out->counts.duplicates)
         snprintf (clauses [count++], sizeof (clauses [0]),
                   "%zu map key%s given twice, in JSON with the last value",
-                  out->duplicates, out->duplicates == 1? "": "s");
-    if (out->big_numbers)
+                  out->counts.duplicates, out->counts.duplicates == 1? "": "s");
+    if (out->counts.big_numbers)
         snprintf (clauses [count++], sizeof (clauses [0]),
                   "%zu integer%s above 2^63 - 1, in JSON as the nearest real",
-                  out->big_numbers, out->big_numbers == 1? "": "s");
+                  out->counts.big_numbers, out->counts.big_numbers == 1? "": "s");
     if (count == 0)
         return false;
     fprintf (stderr, "%s: not everything could be shown as it was sent:", name);
@@ -462,6 +223,15 @@ s_test_pack_hostile (msgpack_sbuffer *buffer)
     msgpack_pack_double (&pk, 0.1);
     codec_pack_kv_str (&pk, "rlo", "a\xe2\x80\xae" "b\x7f");
     codec_pack_kv_uint (&pk, "n", 6);
+}
+
+//  A real, as a value from the gateway
+static json_t *
+s_test_real (cli_out_t *out, double value)
+{
+    msgpack_object object = { .type = MSGPACK_OBJECT_FLOAT64 };
+    object.via.f64 = value;
+    return cli_json_value (out, &object);
 }
 
 //  What write made of the hostile map into a fresh string (caller frees)
@@ -526,9 +296,9 @@ cli_out_test (bool verbose)
         assert ((byte >= 0x20 && byte != 0x7F) || text [index + 1] == 0);
         assert (!(byte == 0xC2 && (uint8_t) text [index + 1] <= 0x9F));
     }
-    assert (out.odd_keys == 2 && out.unshown == 2);
-    assert (out.duplicates == 1 && out.big_numbers == 0);
-    assert (out.tally.controls == 6 && out.tally.invalid == 1);
+    assert (out.counts.odd_keys == 2 && out.counts.unshown == 2);
+    assert (out.counts.duplicates == 1 && out.counts.big_numbers == 0);
+    assert (out.counts.tally.controls == 6 && out.counts.tally.invalid == 1);
     free (text);
 
     //  For people: each key padded to its column, the same escapes
@@ -544,7 +314,7 @@ cli_out_test (bool verbose)
     assert (strstr (text, "\\x1b[31m|0.1\n"));
     for (size_t index = 0; text [index]; index++)
         assert ((uint8_t) text [index] >= 0x20 || text [index] == '\n');
-    assert (out.odd_keys == 2 && out.unshown == 1 && out.duplicates == 0);
+    assert (out.counts.odd_keys == 2 && out.counts.unshown == 1 && out.counts.duplicates == 0);
     free (text);
 
     //  Padding counts columns, not bytes
@@ -562,7 +332,7 @@ cli_out_test (bool verbose)
     memory = open_memstream (&text, &size);
     out = cli_out (memory);
     json_t *array = json_array ();
-    json_array_append_new (array, s_json_real (&out, 0.1));
+    json_array_append_new (array, s_test_real (&out, 0.1));
     json_array_append_new (array, cli_json_str (&out, NULL));
     json_array_append_new (array, cli_json_text (&out, "a\0b", 3));
     assert (cli_json_print (&out, &array) == 0);
@@ -572,14 +342,14 @@ cli_out_test (bool verbose)
     memory = open_memstream (&text, &size);
     out = cli_out (memory);
     array = json_array ();
-    json_array_append_new (array, s_json_real (&out, 0.1));
-    json_array_append_new (array, s_json_real (&out, 1.0 / 3));
+    json_array_append_new (array, s_test_real (&out, 0.1));
+    json_array_append_new (array, s_test_real (&out, 1.0 / 3));
     msgpack_object big = { .type = MSGPACK_OBJECT_POSITIVE_INTEGER };
     big.via.u64 = UINT64_MAX;
     json_array_append_new (array, cli_json_value (&out, &big));
     assert (cli_json_print (&out, &array) == 0);
     fclose (memory);
-    assert (out.big_numbers == 1);
+    assert (out.counts.big_numbers == 1);
     parsed = json_loads (text, 0, &error);
     assert (json_real_value (json_array_get (parsed, 0)) == 0.1);
     assert (json_real_value (json_array_get (parsed, 1)) == 1.0 / 3);

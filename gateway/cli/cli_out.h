@@ -6,32 +6,21 @@
     is type-checked before it is printed, JSON is always valid UTF-8 JSON,
     and cli_out_report tells what could not be shown as it was.
 
-    JSON: strings are made valid UTF-8 first (each byte that is not becomes
-    U+FFFD) and jansson writes them, escaping quotes, backslashes and C0;
-    cli_json_print also escapes DEL, C1 and the characters that reorder or
-    break lines (text.h), which jansson writes as they are. Numbers stay
-    numbers (an integer above 2^63 - 1, which jansson cannot hold, becomes
-    the nearest real), booleans stay booleans, nil is null; bin, ext and a
-    float that is not finite are null; a map key that is not a string
-    becomes the string of its text form.
+    JSON: the conversion is jsonpack.h's (proto/), the same one that the
+    gateway's local HTTP API writes with.
 */
 #ifndef SLUICE_CLI_OUT_H_INCLUDED
 #define SLUICE_CLI_OUT_H_INCLUDED
 
 #include "text.h"
+#include "jsonpack.h"
 #include <msgpack.h>
 #include <jansson.h>
 
 typedef struct {
     FILE *file;                 //  stdout or stderr, borrowed
-    text_tally_t tally;         //  control characters, invalid UTF-8 escaped
-    size_t odd_keys;            //  map keys that were not strings
-    size_t unshown;             //  values with no text or JSON form (bin,
-                                //  ext, a float that is not a number)
+    jsonpack_counts_t counts;   //  what text and JSON had to change
     size_t odd_rows;            //  rows that were not maps
-    size_t duplicates;          //  map keys given twice (JSON keeps the last)
-    size_t big_numbers;         //  integers beyond JSON's (jansson's) range
-    int precision;              //  digits the JSON reals need (15..17)
     size_t elements;            //  written of the array cli_json_element is
                                 //  writing
 } cli_out_t;
@@ -83,9 +72,13 @@ json_t *
 json_t *
     cli_json_str (cli_out_t *out, const char *string);
 
-//  A msgpack value, as the header says.
+//  A msgpack value, as jsonpack.h says.
 json_t *
     cli_json_value (cli_out_t *out, const msgpack_object *object);
+
+//  A whole local API reply as one object (jsonpack_reply).
+json_t *
+    cli_json_reply (cli_out_t *out, const localapi_reply_t *reply);
 
 //  Sets `key` (one of ours: ASCII) of object to value, taking the reference.
 void

@@ -21,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 2
 FUZZ_CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="libczmq libzmq libsodium msgpack sqlite3 libsystemd"   # libsystemd: sd_notify, proto/daemon.c
+PKGS="libczmq libzmq libsodium msgpack sqlite3 libsystemd jansson libmicrohttpd"   # libsystemd: sd_notify, proto/daemon.c; jansson: proto/jsonpack.c; libmicrohttpd: gateway/http.c
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
     echo "fuzz: '$FUZZ_CC' not found; the fuzz targets need clang (libFuzzer)."

@@ -22,6 +22,7 @@
 #include "agreement.h"
 #include "agreementtext.h"
 #include "catalog.h"
+#include "jsonpack.h"
 #include "fuzz_common.h"
 #include <errno.h>
 #include <sys/stat.h>
@@ -574,6 +575,25 @@ s_catalog (s_out_t *out)
     zstr_free (&path);
 }
 
+//  Bodies of the local HTTP API's requests (docs/http.md)
+static void
+s_jsonpack (s_out_t *out)
+{
+    s_target (out, "fuzz_jsonpack");
+    const char *bodies [] = {
+        "{\"to\":\"SH-PD-MSA\",\"item\":\"enterprise-basic\",\"key\":\"91310115MA1K3BTP2B\","
+        "\"purpose\":\"tax-registration\",\"officer\":\"Wang Fang\",\"role\":\"auditor\"}",
+        "{\"recipients\":\"SH-PD-FDA\",\"kind\":\"license-required\",\"key_type\":\"uscc\","
+        "\"key\":\"91310115MA1K3BTP2B\",\"values\":{\"name\":\"浦东测试餐馆\",\"seats\":40},"
+        "\"text\":\"《食品安全法》第三十五条\",\"deadline_ms\":1768089600000}",
+        "{\"max\":10,\"pending\":true,\"overdue\":false,\"ref\":null,\"x\":[1.5,-2,[[]],{}]}",
+        "{}",
+        "{\"a\":\"\\u00e9\\ud83d\\ude00\\n\"}",
+    };
+    for (size_t index = 0; index < sizeof (bodies) / sizeof (bodies [0]); index++)
+        s_write (out, bodies [index], strlen (bodies [index]));
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -594,5 +614,6 @@ main (int argc, char *argv [])
     s_files (&out);
     s_ident (&out);
     s_catalog (&out);
+    s_jsonpack (&out);
     return 0;
 }
