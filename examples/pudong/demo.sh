@@ -256,6 +256,9 @@ while :; do
         sh examples/pudong/federation.sh "$BIN" "$DIR" "$PORT" "$ENTERPRISES" \
         >"$LOGS/setup.log" 2>&1 \
         || fail "building the federation failed" "$LOGS/setup.log"
+    #   The tax bureau's systems reach its gateway over HTTP too (step 7d)
+    sed -i 's|^    local = "ipc://state/local.ipc"$|&\n    http = "state/http.sock"|' \
+        "$DIR/tax/gateway.cfg" || fail "cannot set the tax gateway's HTTP socket"
     start broker "$LOGS/broker.log" "$BIN/sluice-broker" \
         --config "$DIR/broker/broker.cfg" --log-level warning
     BROKER_PID=$LAST_PID
@@ -450,6 +453,16 @@ run "$SLUICE" status --config "$DIR/msa/gateway.cfg"
 expect 7c 0 "registered.*yes" \
     && explain "MSA is registered with the broker; it served $(field served) queries," \
                "refused $(field refused) and asked other departments $(field asked) time(s)."
+
+heading "7d. The tax bureau's own system asks over HTTP and JSON (the local API)"
+say "   Its gateway serves the same local API on a unix socket (gateway/http):"
+say "   the kernel names the caller, who is audited as itself."
+run curl -s --unix-socket "$DIR/tax/state/http.sock" \
+    -d "{\"to\":\"SH-PD-MSA\",\"item\":\"enterprise-basic\",\"key\":\"$KEY\",\"purpose\":\"tax-registration\",\"officer\":\"$OFFICER_TAX\",\"role\":\"auditor\"}" \
+    http://localhost/v1/query
+expect 7d 0 '"status":"OK"' \
+    && explain "the same answer as step 1, as JSON: one object with the status," \
+               "the answering department and the rows (docs/http.md)."
 
 # --- 8: an order ---------------------------------------------------------------
 #   An enterprise with a market violation: the first sample key has one
