@@ -88,7 +88,7 @@ static json_t *
 s_json_names (cli_out_t *out, agreement_t *agreement, s_count_fn *count, s_name_fn *name)
 {
     char *text = s_names (agreement, count, name, ",");
-    json_t *json = cli_json_str (out, text);
+    json_t *json = jsonpack_str (&out->counts, text);
     free (text);
     return json;
 }
@@ -102,24 +102,24 @@ s_print_json (cli_out_t *out, agreement_t *agreement, const char *signatures)
     certfile_time_format (agreement_valid_until (agreement), until);
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "id", cli_json_str (out, agreement_id (agreement)));
-    cli_json_set (json, "version", json_integer ((json_int_t) agreement_version (agreement)));
-    cli_json_set (json, "provider", cli_json_str (out, agreement_provider (agreement)));
-    cli_json_set (json, "provider_signed", json_boolean (agreement_provider_signed (agreement)));
-    cli_json_set (json, "consumer", cli_json_str (out, agreement_consumer (agreement)));
-    cli_json_set (json, "consumer_signed", json_boolean (agreement_consumer_signed (agreement)));
-    cli_json_set (json, "item", cli_json_str (out, agreement_item (agreement)));
-    cli_json_set (json, "fields", s_json_names (out, agreement, agreement_field_count,
+    jsonpack_set (json, "id", jsonpack_str (&out->counts, agreement_id (agreement)));
+    jsonpack_set (json, "version", json_integer ((json_int_t) agreement_version (agreement)));
+    jsonpack_set (json, "provider", jsonpack_str (&out->counts, agreement_provider (agreement)));
+    jsonpack_set (json, "provider_signed", json_boolean (agreement_provider_signed (agreement)));
+    jsonpack_set (json, "consumer", jsonpack_str (&out->counts, agreement_consumer (agreement)));
+    jsonpack_set (json, "consumer_signed", json_boolean (agreement_consumer_signed (agreement)));
+    jsonpack_set (json, "item", jsonpack_str (&out->counts, agreement_item (agreement)));
+    jsonpack_set (json, "fields", s_json_names (out, agreement, agreement_field_count,
                                                 agreement_field));
-    cli_json_set (json, "purposes", s_json_names (out, agreement, agreement_purpose_count,
+    jsonpack_set (json, "purposes", s_json_names (out, agreement, agreement_purpose_count,
                                                   agreement_purpose));
-    cli_json_set (json, "roles", s_json_names (out, agreement, agreement_role_count,
+    jsonpack_set (json, "roles", s_json_names (out, agreement, agreement_role_count,
                                                agreement_role));
-    cli_json_set (json, "legal_basis", cli_json_str (out, agreement_legal_basis (agreement)));
-    cli_json_set (json, "valid_from", json_string (from));
-    cli_json_set (json, "valid_until", json_string (until));
-    cli_json_set (json, "daily_quota", json_integer (agreement_daily_quota (agreement)));
-    cli_json_set (json, "signatures", signatures? json_string (signatures): json_null ());
+    jsonpack_set (json, "legal_basis", jsonpack_str (&out->counts, agreement_legal_basis (agreement)));
+    jsonpack_set (json, "valid_from", json_string (from));
+    jsonpack_set (json, "valid_until", json_string (until));
+    jsonpack_set (json, "daily_quota", json_integer (agreement_daily_quota (agreement)));
+    jsonpack_set (json, "signatures", signatures? json_string (signatures): json_null ());
     cli_json_print (out, &json);
 }
 

@@ -138,26 +138,26 @@ s_verified_print_json (cli_out_t *out, const s_verified_t *self)
 {
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "log", cli_json_str (out, self->log));
-    cli_json_set (json, "intact", json_boolean (!self->problem));
-    cli_json_set (json, "department", cli_json_str (out, self->keys.department));
-    cli_json_set (json, "records", self->problem? json_null (): json_integer (self->records));
-    cli_json_set (json, "renewals", self->renewals? cli_json_str (out, self->renewals):
+    jsonpack_set (json, "log", jsonpack_str (&out->counts, self->log));
+    jsonpack_set (json, "intact", json_boolean (!self->problem));
+    jsonpack_set (json, "department", jsonpack_str (&out->counts, self->keys.department));
+    jsonpack_set (json, "records", self->problem? json_null (): json_integer (self->records));
+    jsonpack_set (json, "renewals", self->renewals? jsonpack_str (&out->counts, self->renewals):
                                                     json_null ());
-    cli_json_set (json, "problem", self->problem? cli_json_str (out, self->problem):
+    jsonpack_set (json, "problem", self->problem? jsonpack_str (&out->counts, self->problem):
                                                   json_null ());
     json_t *witness = json_null ();
     if (self->witness) {
         json_decref (witness);
         witness = json_object ();
         assert (witness);
-        cli_json_set (witness, "log", cli_json_str (out, self->witness));
-        cli_json_set (witness, "department", cli_json_str (out,
+        jsonpack_set (witness, "log", jsonpack_str (&out->counts, self->witness));
+        jsonpack_set (witness, "department", jsonpack_str (&out->counts,
                                                            self->witness_keys.department));
-        cli_json_set (witness, "agreeing", self->problem? json_null ():
+        jsonpack_set (witness, "agreeing", self->problem? json_null ():
                                            json_integer (self->witnessed));
     }
-    cli_json_set (json, "witness", witness);
+    jsonpack_set (json, "witness", witness);
     cli_json_print (out, &json);
 }
 
@@ -260,11 +260,11 @@ s_show_json (const auditprint_row_t *row, void *argument)
     auditprint_time (row->time_ms, stamp);
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "seq", json_integer (row->seq));
-    cli_json_set (json, "time", json_string (stamp));
-    cli_json_set (json, "time_ms", json_integer (row->time_ms));
+    jsonpack_set (json, "seq", json_integer (row->seq));
+    jsonpack_set (json, "time", json_string (stamp));
+    jsonpack_set (json, "time_ms", json_integer (row->time_ms));
     for (int text = 0; text < AUDITPRINT_TEXTS; text++)
-        cli_json_set (json, auditprint_name (text), cli_json_str (out, row->texts [text]));
+        jsonpack_set (json, auditprint_name (text), jsonpack_str (&out->counts, row->texts [text]));
     cli_json_element (out, &json);
 }
 

@@ -350,9 +350,9 @@ s_print_json (cli_out_t *out, const s_found_t *found, size_t count)
         s_time (match->published, published);
         json_t *entry = json_object ();
         assert (entry);
-        cli_json_set (entry, "department", cli_json_str (out, match->department));
-        cli_json_set (entry, "published", json_string (published));
-        json_t *item = cli_json_value (out, match->item->map);
+        jsonpack_set (entry, "department", jsonpack_str (&out->counts, match->department));
+        jsonpack_set (entry, "published", json_string (published));
+        json_t *item = jsonpack_value (&out->counts, match->item->map);
         json_object_update (entry, item);
         json_decref (item);
         json_array_append_new (json, entry);

@@ -104,21 +104,21 @@ s_show_json (cli_out_t *out, cert_t *cert, const char *path)
     certfile_time_format (cert_not_after (cert), not_after);
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "certificate", cli_json_str (out, path));
-    cli_json_set (json, "department", cli_json_str (out, cert_department (cert)));
-    cli_json_set (json, "name", cli_json_str (out, cert_name (cert)));
-    cli_json_set (json, "role", cli_json_str (out, cert_role (cert)));
-    cli_json_set (json, "clearance", json_integer (cert_clearance (cert)));
-    cli_json_set (json, "serial", json_integer ((json_int_t) cert_serial (cert)));
-    cli_json_set (json, "not_before", json_string (not_before));
-    cli_json_set (json, "not_after", json_string (not_after));
-    cli_json_set (json, "validity", json_string (s_validity (cert, s_now ())));
-    cli_json_set (json, "sign_key", s_json_hex (cert_sign_public (cert), CERT_KEY_BYTES));
-    cli_json_set (json, "box_key", s_json_hex (cert_box_public (cert), CERT_KEY_BYTES));
-    cli_json_set (json, "curve_key", json_string (cert_curve_public_txt (cert)));
-    cli_json_set (json, "signature", s_json_hex (cert_authority_signature (cert),
+    jsonpack_set (json, "certificate", jsonpack_str (&out->counts, path));
+    jsonpack_set (json, "department", jsonpack_str (&out->counts, cert_department (cert)));
+    jsonpack_set (json, "name", jsonpack_str (&out->counts, cert_name (cert)));
+    jsonpack_set (json, "role", jsonpack_str (&out->counts, cert_role (cert)));
+    jsonpack_set (json, "clearance", json_integer (cert_clearance (cert)));
+    jsonpack_set (json, "serial", json_integer ((json_int_t) cert_serial (cert)));
+    jsonpack_set (json, "not_before", json_string (not_before));
+    jsonpack_set (json, "not_after", json_string (not_after));
+    jsonpack_set (json, "validity", json_string (s_validity (cert, s_now ())));
+    jsonpack_set (json, "sign_key", s_json_hex (cert_sign_public (cert), CERT_KEY_BYTES));
+    jsonpack_set (json, "box_key", s_json_hex (cert_box_public (cert), CERT_KEY_BYTES));
+    jsonpack_set (json, "curve_key", json_string (cert_curve_public_txt (cert)));
+    jsonpack_set (json, "signature", s_json_hex (cert_authority_signature (cert),
                                                  CERT_SIG_BYTES));
-    cli_json_set (json, "secret_keys", json_boolean (cert_has_secret (cert)));
+    jsonpack_set (json, "secret_keys", json_boolean (cert_has_secret (cert)));
     cli_json_print (out, &json);
 }
 
@@ -209,12 +209,12 @@ s_verdict_print (cli_t *cli, cert_t *cert, const char *path, const char *verdict
     cli_out_t out = cli_out (stdout);
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "certificate", cli_json_str (&out, path));
-    cli_json_set (json, "department", cli_json_str (&out, cert_department (cert)));
-    cli_json_set (json, "serial", json_integer ((json_int_t) cert_serial (cert)));
-    cli_json_set (json, "valid", json_boolean (!verdict));
-    cli_json_set (json, "verdict", json_string (verdict? verdict: "valid"));
-    cli_json_set (json, "detail", *detail? cli_json_str (&out, detail): json_null ());
+    jsonpack_set (json, "certificate", jsonpack_str (&out.counts, path));
+    jsonpack_set (json, "department", jsonpack_str (&out.counts, cert_department (cert)));
+    jsonpack_set (json, "serial", json_integer ((json_int_t) cert_serial (cert)));
+    jsonpack_set (json, "valid", json_boolean (!verdict));
+    jsonpack_set (json, "verdict", json_string (verdict? verdict: "valid"));
+    jsonpack_set (json, "detail", *detail? jsonpack_str (&out.counts, detail): json_null ());
     cli_json_print (&out, &json);
 }
 
@@ -348,11 +348,11 @@ s_crl_json (cli_out_t *out, crl_t *crl, const char *path, authority_t *authority
     bool good;
     json_t *json = json_object ();
     assert (json);
-    cli_json_set (json, "list", cli_json_str (out, path));
-    cli_json_set (json, "version", json_integer ((json_int_t) crl_version (crl)));
-    cli_json_set (json, "issued", json_string (time));
-    cli_json_set (json, "signature", json_string (s_crl_signature (crl, authority, &good)));
-    cli_json_set (json, "authority", authority? cli_json_str (out, authority_name (authority)):
+    jsonpack_set (json, "list", jsonpack_str (&out->counts, path));
+    jsonpack_set (json, "version", json_integer ((json_int_t) crl_version (crl)));
+    jsonpack_set (json, "issued", json_string (time));
+    jsonpack_set (json, "signature", json_string (s_crl_signature (crl, authority, &good)));
+    jsonpack_set (json, "authority", authority? jsonpack_str (&out->counts, authority_name (authority)):
                                                 json_null ());
     json_t *entries = json_array ();
     assert (entries);
@@ -361,13 +361,13 @@ s_crl_json (cli_out_t *out, crl_t *crl, const char *path, authority_t *authority
         s_crl_entry (crl, index, &entry);
         json_t *object = json_object ();
         assert (object);
-        cli_json_set (object, "department", cli_json_str (out, entry.department));
-        cli_json_set (object, "serial", json_integer ((json_int_t) entry.serial));
-        cli_json_set (object, "revoked_at", json_string (entry.revoked_at));
-        cli_json_set (object, "reason", cli_json_str (out, entry.reason));
+        jsonpack_set (object, "department", jsonpack_str (&out->counts, entry.department));
+        jsonpack_set (object, "serial", json_integer ((json_int_t) entry.serial));
+        jsonpack_set (object, "revoked_at", json_string (entry.revoked_at));
+        jsonpack_set (object, "reason", jsonpack_str (&out->counts, entry.reason));
         json_array_append_new (entries, object);
     }
-    cli_json_set (json, "entries", entries);
+    jsonpack_set (json, "entries", entries);
     cli_json_print (out, &json);
 }
 

@@ -240,7 +240,7 @@ s_print_reply (cli_out_t *out, localapi_reply_t *reply)
 static void
 s_print_reply_json (cli_out_t *out, localapi_reply_t *reply)
 {
-    json_t *json = cli_json_reply (out, reply);
+    json_t *json = jsonpack_reply (&out->counts, reply);
     cli_json_print (out, &json);
 }
 
@@ -323,7 +323,7 @@ cli_ask_show (cli_t *cli, localapi_request_t *request, int64_t wait_ms,
     if (show->style == CLI_SHOW_ROWS) {
         rc = cli_ask_refused (cli, &reply);
         if (rc == 0 && cli_json (cli)) {
-            json_t *json = cli_json_value (&out, reply.rows);
+            json_t *json = jsonpack_value (&out.counts, reply.rows);
             cli_json_print (&out, &json);
         }
         else

@@ -79,36 +79,6 @@ cli_out_odd_row (cli_out_t *out)
 //  --------------------------------------------------------------------------
 //  JSON, by jsonpack.h
 
-json_t *
-cli_json_text (cli_out_t *out, const char *data, size_t size)
-{
-    return jsonpack_text (&out->counts, data, size);
-}
-
-json_t *
-cli_json_str (cli_out_t *out, const char *string)
-{
-    return jsonpack_str (&out->counts, string);
-}
-
-void
-cli_json_set (json_t *object, const char *key, json_t *value)
-{
-    jsonpack_set (object, key, value);
-}
-
-json_t *
-cli_json_value (cli_out_t *out, const msgpack_object *object)
-{
-    return jsonpack_value (&out->counts, object);
-}
-
-json_t *
-cli_json_reply (cli_out_t *out, const localapi_reply_t *reply)
-{
-    return jsonpack_reply (&out->counts, reply);
-}
-
 int
 cli_json_print (cli_out_t *out, json_t **json_p)
 {
@@ -231,7 +201,7 @@ s_test_real (cli_out_t *out, double value)
 {
     msgpack_object object = { .type = MSGPACK_OBJECT_FLOAT64 };
     object.via.f64 = value;
-    return cli_json_value (out, &object);
+    return jsonpack_value (&out->counts, &object);
 }
 
 //  What write made of the hostile map into a fresh string (caller frees)
@@ -244,7 +214,7 @@ s_test_capture (const msgpack_object *map, bool json, cli_out_t *counts)
     assert (memory);
     cli_out_t out = cli_out (memory);
     if (json) {
-        json_t *value = cli_json_value (&out, map);
+        json_t *value = jsonpack_value (&out.counts, map);
         assert (cli_json_print (&out, &value) == 0 && value == NULL);
     }
     else
@@ -333,8 +303,8 @@ cli_out_test (bool verbose)
     out = cli_out (memory);
     json_t *array = json_array ();
     json_array_append_new (array, s_test_real (&out, 0.1));
-    json_array_append_new (array, cli_json_str (&out, NULL));
-    json_array_append_new (array, cli_json_text (&out, "a\0b", 3));
+    json_array_append_new (array, jsonpack_str (&out.counts, NULL));
+    json_array_append_new (array, jsonpack_text (&out.counts, "a\0b", 3));
     assert (cli_json_print (&out, &array) == 0);
     fclose (memory);
     assert (streq (text, "[0.1,\"\",\"a\\u0000b\"]\n"));
@@ -346,7 +316,7 @@ cli_out_test (bool verbose)
     json_array_append_new (array, s_test_real (&out, 1.0 / 3));
     msgpack_object big = { .type = MSGPACK_OBJECT_POSITIVE_INTEGER };
     big.via.u64 = UINT64_MAX;
-    json_array_append_new (array, cli_json_value (&out, &big));
+    json_array_append_new (array, jsonpack_value (&out.counts, &big));
     assert (cli_json_print (&out, &array) == 0);
     fclose (memory);
     assert (out.counts.big_numbers == 1);
@@ -362,7 +332,7 @@ cli_out_test (bool verbose)
     memory = open_memstream (&text, &size);
     out = cli_out (memory);
     for (int index = 0; index < 2; index++) {
-        json_t *element = cli_json_str (&out, index? "\x7f": "税务");
+        json_t *element = jsonpack_str (&out.counts, index? "\x7f": "税务");
         assert (cli_json_element (&out, &element) == 0 && element == NULL);
     }
     assert (cli_json_end (&out) == 0);

@@ -61,28 +61,9 @@ void
     cli_out_odd_row (cli_out_t *out);
 
 //  --------------------------------------------------------------------------
-//  JSON: values are built with these (each returns a new reference), then
-//  printed once with cli_json_print
-
-//  data [0..size) as a JSON string, made valid UTF-8.
-json_t *
-    cli_json_text (cli_out_t *out, const char *data, size_t size);
-
-//  The same for a NUL-terminated string ("" for NULL).
-json_t *
-    cli_json_str (cli_out_t *out, const char *string);
-
-//  A msgpack value, as jsonpack.h says.
-json_t *
-    cli_json_value (cli_out_t *out, const msgpack_object *object);
-
-//  A whole local API reply as one object (jsonpack_reply).
-json_t *
-    cli_json_reply (cli_out_t *out, const localapi_reply_t *reply);
-
-//  Sets `key` (one of ours: ASCII) of object to value, taking the reference.
-void
-    cli_json_set (json_t *object, const char *key, json_t *value);
+//  JSON: values are built with jsonpack.h (each returns a new reference,
+//  what text had to change counted in out->counts), then printed once with
+//  cli_json_print
 
 //  Writes the value to out->file, compact, on one line, and destroys it
 //  (*json_p is nulled). Returns 0, or -1 if it could not be written.

@@ -290,7 +290,7 @@ s_wait (cli_t *cli)
     }
     cli_out_t out = cli_out (stdout);
     if (cli_json (cli)) {
-        json_t *json = cli_json_value (&out, reply.rows);
+        json_t *json = jsonpack_value (&out.counts, reply.rows);
         cli_json_print (&out, &json);
     }
     else
