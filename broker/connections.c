@@ -189,27 +189,6 @@ connections_socket (connections_t *self)
     return self->monitor;
 }
 
-//  A warning of one kind, as often as `log` allows at `now`; the one
-//  written says how many were not
-static void
-s_warn (ratelog_t *log, int64_t now, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_warn (ratelog_t *log, int64_t now, const char *format, ...)
-{
-    uint64_t skipped = 0;
-    if (!ratelog_allow (log, now, &skipped))
-        return;
-    va_list arguments;
-    va_start (arguments, format);
-    char *text = zsys_vprintf (format, arguments);
-    va_end (arguments);
-    char note [64];
-    zsys_warning ("%s%s", text, ratelog_note (skipped, note, sizeof (note)));
-    zstr_free (&text);
-}
-
 static size_t *
 s_address_count (connections_t *self, const char *address)
 {
@@ -315,8 +294,9 @@ s_silence (connections_t *self, int64_t now)
         s_unsilence (self, record);
         shutdown (record->fd, SHUT_RDWR);
         self->silenced++;
-        s_warn (self->silence_log, now, "broker: closed a connection from %s that said "
-                "nothing in %d ms", *record->address? record->address: "?", (int) quiet_ms);
+        ratelog_say (self->silence_log, now, false, "broker: closed a connection from %s "
+                     "that said nothing in %d ms", *record->address? record->address: "?",
+                     (int) quiet_ms);
     }
     s_admission_t *admission;
     while ((admission = (s_admission_t *) zlistx_first (self->admissions))
@@ -398,8 +378,8 @@ s_accepted (connections_t *self, int fd)
         //  that ZAP has not admitted
         shutdown (fd, SHUT_RDWR);
         self->refused++;
-        s_warn (self->refusal_log, now, "broker: refused a connection from %s: %s",
-                *record->address? record->address: "?", why);
+        ratelog_say (self->refusal_log, now, false, "broker: refused a connection from %s: "
+                     "%s", *record->address? record->address: "?", why);
     }
     else {
         record->handle = zlistx_add_end (self->pending, record);

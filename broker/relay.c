@@ -141,27 +141,6 @@ relay_held (relay_t *self)
     return queue_size (self->queue);
 }
 
-//  A failure of the queue, or of a QUEUED, said at most a few lines a
-//  second however many there are
-static void
-s_failure (relay_t *self, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_failure (relay_t *self, const char *format, ...)
-{
-    uint64_t skipped = 0;
-    if (!ratelog_allow (self->failure_log, zclock_mono (), &skipped))
-        return;
-    va_list arguments;
-    va_start (arguments, format);
-    char *what = zsys_vprintf (format, arguments);
-    va_end (arguments);
-    char note [64];
-    zsys_error ("broker: %s%s", what, ratelog_note (skipped, note, sizeof (note)));
-    zstr_free (&what);
-}
-
 
 //  --------------------------------------------------------------------------
 //  Messages as they pass
@@ -210,7 +189,7 @@ s_hold (relay_t *self, zframe_t *routing, zmsg_t *msg, const envelope_header_t *
                             "the broker holds another department's message of this id "
                             "for this recipient");
     else {
-        s_failure (self, "%s", error);
+        ratelog_say (self->failure_log, zclock_mono (), true, "broker: %s", error);
         members_send_error (self->members, routing, header->from, header->id,
                             STATUS_INTERNAL, "the broker cannot hold this message now "
                             "(its queue failed); it is not held: send it again");
@@ -244,7 +223,7 @@ relay_handle (relay_t *self, truststore_t *trust, zframe_t *routing, zmsg_t **ms
         char *error = NULL;
         int settled = queue_settle (self->queue, header, &error);
         if (settled < 0)
-            s_failure (self, "%s", error);
+            ratelog_say (self->failure_log, zclock_mono (), true, "broker: %s", error);
         else
         if (settled > 0)
             SLUICE_DEBUG (self->level, "broker: a %s from %s settled what %s holds for it",
@@ -278,7 +257,8 @@ relay_commit (relay_t *self)
     char *error = NULL;
     int rc = queue_commit (self->queue, &error);
     if (rc)
-        s_failure (self, "%s; %zu senders told INTERNAL", error, zlistx_size (self->pending));
+        ratelog_say (self->failure_log, zclock_mono (), true, "broker: %s; %zu senders "
+                     "told INTERNAL", error, zlistx_size (self->pending));
     zstr_free (&error);
     for (s_pending_t *pending = (s_pending_t *) zlistx_first (self->pending); pending;
          pending = (s_pending_t *) zlistx_next (self->pending)) {
@@ -297,8 +277,8 @@ relay_commit (relay_t *self)
         msgpack_sbuffer_destroy (&buffer);
         //  Its sender, not told, sends the message again, and is told then
         if (status != STATUS_OK)
-            s_failure (self, "cannot send QUEUED to %s: %s", pending->from,
-                       status_name (status));
+            ratelog_say (self->failure_log, zclock_mono (), true, "broker: cannot send "
+                         "QUEUED to %s: %s", pending->from, status_name (status));
     }
     zlistx_purge (self->pending);
 }
@@ -348,7 +328,8 @@ s_forward (relay_t *self, const char *department, s_backlog_t *backlog)
     int listed = queue_list (self->queue, department, backlog->after, S_PAGE_MESSAGES,
                              s_forward_one, &page, &error);
     if (listed < 0) {
-        s_failure (self, "%s; %s's backlog waits", error, department);
+        ratelog_say (self->failure_log, zclock_mono (), true, "broker: %s; %s's backlog "
+                     "waits", error, department);
         zstr_free (&error);
         return false;
     }
@@ -409,7 +390,7 @@ s_expire (relay_t *self)
     int dropped = queue_expire (self->queue, now - self->days * S_DAY_MS, S_EXPIRE_BATCH,
                                 s_on_expired, self, &error);
     if (dropped < 0)
-        s_failure (self, "%s", error);
+        ratelog_say (self->failure_log, zclock_mono (), true, "broker: %s", error);
     zstr_free (&error);
     //  More than a batch waits: the next batch at the next heartbeat
     self->next_expiry = zclock_mono () + (dropped == S_EXPIRE_BATCH? 0: S_EXPIRE_EVERY_MS);

@@ -97,21 +97,6 @@ noticing_list (zlistx_destructor_fn *destructor)
     return list;
 }
 
-//  Logs a problem, at most a few lines a second however many come
-static void __attribute__ ((format (printf, 2, 3)))
-s_warn (noticing_t *self, const char *format, ...)
-{
-    uint64_t skipped = 0;
-    char note [64];
-    if (!ratelog_allow (self->log, zclock_mono (), &skipped))
-        return;
-    va_list args;
-    va_start (args, format);
-    char *text = zsys_vprintf (format, args);
-    va_end (args);
-    zsys_warning ("gateway: %s%s", text, ratelog_note (skipped, note, sizeof (note)));
-    zstr_free (&text);
-}
 
 
 //  --------------------------------------------------------------------------
@@ -276,7 +261,8 @@ noticing_begin (noticing_t *self)
 {
     assert (self);
     if (notices_begin (self->store)) {
-        s_warn (self, "the notice store cannot begin a transaction (disk failing?)");
+        ratelog_say (self->log, zclock_mono (), false, "gateway: the notice store cannot "
+                     "begin a transaction (disk failing?)");
         self->failed = true;
         return -1;
     }
@@ -410,7 +396,8 @@ noticing_receipt (noticing_t *self, const char *peer, const notice_receipt_t *re
         noticing_seal (self, MSG_RECEIPT, peer, id, &payload, digest, &status): NULL;
     msgpack_sbuffer_destroy (&payload);
     if (!frames) {
-        s_warn (self, "a receipt to %s cannot be sealed: %s", peer, status_name (status));
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a receipt to %s cannot be "
+                     "sealed: %s", peer, status_name (status));
         return -1;
     }
     int rc = 0;
@@ -457,7 +444,7 @@ noticing_prepare (noticing_t *self)
     }
     else
     if (notices_commit (self->store, &error)) {
-        s_warn (self, "%s", error);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: %s", error);
         rc = -1;
     }
     zstr_free (&error);
@@ -613,7 +600,8 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
         zmsg_t *frames = held > 0? notices_newest_receipt (self->store, header->id): NULL;
         noticing_send_later (self, &frames);
         if (held < 0)
-            s_warn (self, "the notice store cannot be read (disk failing?)");
+            ratelog_say (self->log, zclock_mono (), false, "gateway: the notice store "
+                         "cannot be read (disk failing?)");
         return;
     }
     //  No sender fills the inbox: past its bound of copies not taken yet, a
@@ -621,10 +609,11 @@ s_copy_in (noticing_t *self, envelope_t *envelope)
     //  again until this department's system has taken some)
     int64_t untaken = notices_untaken_from (self->store, header->from);
     if (untaken >= self->inbox_per_sender) {
-        s_warn (self, "a %s from %s not held: LIMIT_REACHED (%" PRId64 " of its notices "
-                "and alerts here are not taken yet, as many as gateway/inbox-per-sender "
-                "allows; its sender holds it)", envelope_type_name (header->type),
-                header->from, untaken);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a %s from %s not held: "
+                     "LIMIT_REACHED (%" PRId64 " of its notices and alerts here are not "
+                     "taken yet, as many as gateway/inbox-per-sender allows; its "
+                     "sender holds it)", envelope_type_name (header->type), header->from,
+                     untaken);
         return;
     }
     bool alert = header->type == MSG_ALERT;
@@ -708,15 +697,17 @@ s_receipt_in (noticing_t *self, envelope_t *envelope)
     uint8_t id [NOTICEID_BYTES];
     if (notice_receipt_decode (envelope_payload (envelope), envelope_payload_size (envelope),
                                &receipt) != STATUS_OK) {
-        s_warn (self, "a receipt from %s that does not decode, dropped: %s", header->from,
-                status_name (STATUS_MALFORMED));
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a receipt from %s that "
+                     "does not decode, dropped: %s", header->from,
+                     status_name (STATUS_MALFORMED));
         return;
     }
     int state = noticeid_state_from_name (receipt.state);
     noticeid_receipt (receipt.copy, (noticeid_state_t) state, id);
     if (memcmp (id, header->id, NOTICEID_BYTES)) {
-        s_warn (self, "a receipt from %s whose id is not derived from its copy and state, "
-                "dropped: %s", header->from, status_name (STATUS_MALFORMED));
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a receipt from %s whose "
+                     "id is not derived from its copy and state, dropped: %s",
+                     header->from, status_name (STATUS_MALFORMED));
         return;
     }
     notices_sent_t sent;
@@ -724,8 +715,8 @@ s_receipt_in (noticing_t *self, envelope_t *envelope)
                                                               header->from, &receipt,
                                                               zclock_time (), &sent);
     if (rc == -1) {
-        s_warn (self, "a receipt from %s for no copy of ours sent to it, dropped",
-                header->from);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a receipt from %s for no "
+                     "copy of ours sent to it, dropped", header->from);
         return;
     }
     if (rc == -2) {
@@ -764,13 +755,14 @@ s_ack_in (noticing_t *self, envelope_t *envelope)
     uint8_t receipt_id [NOTICEID_BYTES], id [NOTICEID_BYTES];
     if (notice_ack_decode (envelope_payload (envelope), envelope_payload_size (envelope),
                            receipt_id) != STATUS_OK) {
-        s_warn (self, "an ACK from %s that does not decode, dropped", header->from);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: an ACK from %s that does "
+                     "not decode, dropped", header->from);
         return;
     }
     noticeid_ack (receipt_id, id);
     if (memcmp (id, header->id, NOTICEID_BYTES))
-        s_warn (self, "an ACK from %s whose id is not derived from its receipt, dropped",
-                header->from);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: an ACK from %s whose id "
+                     "is not derived from its receipt, dropped", header->from);
     else
     if (noticing_begin (self) || notices_take_ack (self->store, receipt_id, header->from) < 0)
         self->failed = true;
@@ -789,8 +781,8 @@ noticing_message (noticing_t *self, envelope_t *envelope, int via, const uint8_t
     bool copy = header->type == MSG_NOTICE || header->type == MSG_ALERT;
     if (status != STATUS_OK) {
         //  Refused as a QUERY would be: a sealed ERROR; nothing is held
-        s_warn (self, "%s from %s refused: %s", envelope_type_name (header->type),
-                header->from, status_name (status));
+        ratelog_say (self->log, zclock_mono (), false, "gateway: %s from %s refused: %s",
+                     envelope_type_name (header->type), header->from, status_name (status));
         envelope_t *error = copy? serve_error_new (self->parts->cert, header->from, box_key,
                                                    header->id, status, NULL, NULL, NULL):
                                   NULL;
@@ -821,8 +813,8 @@ noticing_queued (noticing_t *self, envelope_t *envelope)
     queued_t queued;
     if (queued_decode (envelope_payload (envelope), envelope_payload_size (envelope),
                        &queued) != STATUS_OK)
-        s_warn (self, "a QUEUED from %s that does not decode, dropped",
-                envelope_header (envelope)->from);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a QUEUED from %s that "
+                     "does not decode, dropped", envelope_header (envelope)->from);
     else
     if (noticing_begin (self)
     ||  notices_queued (self->store, queued.id, queued.to,
@@ -840,8 +832,9 @@ noticing_error (noticing_t *self, const message_error_t *error)
     char msgid [ENVELOPE_ID_BYTES * 2 + 1];
     envelope_id_hex (error->re, msgid);
     if (error->code == STATUS_LIMIT_REACHED || error->code == STATUS_INTERNAL)
-        s_warn (self, "a broker holds no more of ours now: %s for %s (%s); tried again "
-                "later", status_name ((int) error->code), msgid, error->reason);
+        ratelog_say (self->log, zclock_mono (), false, "gateway: a broker holds no more of "
+                     "ours now: %s for %s (%s); tried again later",
+                     status_name ((int) error->code), msgid, error->reason);
     else
         SLUICE_DEBUG (self->parts->level, "gateway: %s for %s; tried again later",
                       status_name ((int) error->code), msgid);

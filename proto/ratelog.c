@@ -72,12 +72,38 @@ ratelog_note (uint64_t skipped, char *buffer, size_t size)
 }
 
 void
+ratelog_say (ratelog_t *self, int64_t now_ms, bool error, const char *format, ...)
+{
+    assert (self && format);
+    uint64_t skipped = 0;
+    if (!ratelog_allow (self, now_ms, &skipped))
+        return;
+    va_list arguments;
+    va_start (arguments, format);
+    char *text = zsys_vprintf (format, arguments);
+    va_end (arguments);
+    char note [64];
+    if (error)
+        zsys_error ("%s%s", text, ratelog_note (skipped, note, sizeof (note)));
+    else
+        zsys_warning ("%s%s", text, ratelog_note (skipped, note, sizeof (note)));
+    zstr_free (&text);
+}
+
+void
 ratelog_test (bool verbose)
 {
     if (verbose)
         printf (" * ratelog: ");
     assert (ratelog_new (0, 1000) == NULL);
     assert (ratelog_new (5, 0) == NULL);
+    //  A line said: written (to the log) or counted, as ratelog_allow says
+    ratelog_t *said = ratelog_new (1, 1000);
+    uint64_t left_out = 99;
+    ratelog_say (said, 0, false, "ratelog: the self-test's line %d", 1);
+    ratelog_say (said, 1, true, "ratelog: not written, counted");
+    assert (ratelog_allow (said, 1000, &left_out) && left_out == 1);
+    ratelog_destroy (&said);
     ratelog_t *log = ratelog_new (3, 1000);
     assert (log);
     uint64_t skipped = 99;

@@ -33,6 +33,13 @@ bool
 const char *
     ratelog_note (uint64_t skipped, char *buffer, size_t size);
 
+//  Writes one line of `format` at `now_ms` as a warning (or, `error`, an
+//  error), with the note of those left out before it, if ratelog_allow
+//  lets it; else counts it.
+void
+    ratelog_say (ratelog_t *self, int64_t now_ms, bool error, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
 void
     ratelog_test (bool verbose);
 
