@@ -66,8 +66,7 @@ s_list (cli_t *cli)
     static const char *const columns [] = {
         "id", "state", "to", "from", "topic", "severity", "key", "text", NULL
     };
-    cli_show_t show = { CLI_SHOW_ROWS, columns };
-    return cli_ask_show (cli, &request, S_WAIT_MS, &show);
+    return notice_cmd_rows (cli, &request, columns);
 }
 
 static const cli_option_t s_list_options [] = {
@@ -84,17 +83,10 @@ static const cli_option_t s_list_options [] = {
 static int
 s_take (cli_t *cli)
 {
-    localapi_request_t request;
-    memset (&request, 0, sizeof (request));
-    strcpy (request.op, "alert-take");
-    if (cli_uint (cli, "max", 1, 10000, &request.max)
-    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
-        return CLI_EXIT_USAGE;
     static const char *const columns [] = {
         "id", "from", "topic", "severity", "key", "text", NULL
     };
-    cli_show_t show = { CLI_SHOW_ROWS, columns };
-    return cli_ask_show (cli, &request, S_WAIT_MS, &show);
+    return notice_cmd_take (cli, "alert-take", columns);
 }
 
 static const cli_option_t s_take_options [] = {
@@ -117,8 +109,7 @@ s_stats (cli_t *cli)
         "per", "name", "sent", "delivered", "received", "refused", "delivered_rate",
         "received_rate", NULL
     };
-    cli_show_t show = { CLI_SHOW_ROWS, columns };
-    return cli_ask_show (cli, &request, S_WAIT_MS, &show);
+    return notice_cmd_rows (cli, &request, columns);
 }
 
 static int

@@ -138,12 +138,23 @@ static const cli_exit_use_t s_send_exits [] = {
     { 0, NULL }
 };
 
-//  A listing: rows, one a line (--json: the rows)
-static int
-s_rows (cli_t *cli, localapi_request_t *request, const char *const *columns)
+int
+notice_cmd_rows (cli_t *cli, localapi_request_t *request, const char *const *columns)
 {
     cli_show_t show = { CLI_SHOW_ROWS, columns };
     return cli_ask_show (cli, request, S_WAIT_MS, &show);
+}
+
+int
+notice_cmd_take (cli_t *cli, const char *op, const char *const *columns)
+{
+    localapi_request_t request;
+    memset (&request, 0, sizeof (request));
+    snprintf (request.op, sizeof (request.op), "%s", op);
+    if (cli_uint (cli, "max", 1, 10000, &request.max)
+    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
+        return CLI_EXIT_USAGE;
+    return notice_cmd_rows (cli, &request, columns);
 }
 
 static int
@@ -163,7 +174,7 @@ s_list (cli_t *cli)
     static const char *const columns [] = {
         "id", "state", "to", "from", "kind", "key", "deadline", "overdue", "result", NULL
     };
-    return s_rows (cli, &request, columns);
+    return notice_cmd_rows (cli, &request, columns);
 }
 
 static const cli_option_t s_list_options [] = {
@@ -208,16 +219,10 @@ static const cli_exit_use_t s_show_exits [] = {
 static int
 s_take (cli_t *cli)
 {
-    localapi_request_t request;
-    memset (&request, 0, sizeof (request));
-    strcpy (request.op, "notice-take");
-    if (cli_uint (cli, "max", 1, 10000, &request.max)
-    ||  cli_copy (cli, "ref", request.ref, sizeof (request.ref)))
-        return CLI_EXIT_USAGE;
     static const char *const columns [] = {
         "id", "from", "kind", "key_type", "key", "fields", "basis", "deadline", NULL
     };
-    return s_rows (cli, &request, columns);
+    return notice_cmd_take (cli, "notice-take", columns);
 }
 
 static const cli_option_t s_take_options [] = {
@@ -333,7 +338,7 @@ s_stats (cli_t *cli)
         "per", "name", "sent", "delivered", "received", "handled", "refused",
         "received_rate", NULL
     };
-    return s_rows (cli, &request, columns);
+    return notice_cmd_rows (cli, &request, columns);
 }
 
 

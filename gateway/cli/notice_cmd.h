@@ -20,4 +20,14 @@ extern const cli_option_t notice_cmd_rows_options [];
 int
     notice_cmd_sent (cli_t *cli, localapi_request_t *request, const char *what);
 
+//  Asks `request` and shows its rows, the `columns` of each on a line
+//  (--json: the rows). Returns the exit code.
+int
+    notice_cmd_rows (cli_t *cli, localapi_request_t *request, const char *const *columns);
+
+//  A take, `op` notice-take or alert-take, with --max and --ref; its rows
+//  shown as notice_cmd_rows does. Returns the exit code.
+int
+    notice_cmd_take (cli_t *cli, const char *op, const char *const *columns);
+
 #endif
