@@ -26,6 +26,21 @@ typedef struct {
     bool appended;              //  to the audit batch being committed
 } s_record_t;
 
+//  The record of a step, kept as its journal entry with its journal id
+static s_record_t *
+s_record_new (const audit_record_t *record, int64_t id)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init (&buffer);
+    noticejournal_pack (record, &buffer);
+    s_record_t *held = (s_record_t *) zmalloc (sizeof (s_record_t));
+    held->entry = noticejournal_read (buffer.data, buffer.size);
+    held->id = id;
+    msgpack_sbuffer_destroy (&buffer);
+    assert (held->entry);
+    return held;
+}
+
 //  A local reply held back until the batch is durable
 typedef struct {
     zmsg_t *msg;
@@ -112,14 +127,7 @@ static void
 s_recover_one (const audit_record_t *record, int64_t id, void *argument)
 {
     s_recovery_t *recovery = (s_recovery_t *) argument;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    noticejournal_pack (record, &buffer);
-    s_record_t *held = (s_record_t *) zmalloc (sizeof (s_record_t));
-    held->entry = noticejournal_read (buffer.data, buffer.size);
-    held->id = id;
-    msgpack_sbuffer_destroy (&buffer);
-    assert (held->entry);
+    s_record_t *held = s_record_new (record, id);
     if (zlistx_size (recovery->records) == 0 || record->time_ms < recovery->since)
         recovery->since = record->time_ms;
     zlistx_add_end (recovery->records, held);
@@ -279,14 +287,7 @@ noticing_record (noticing_t *self, audit_record_t *record)
         self->failed = true;
         return -1;
     }
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init (&buffer);
-    noticejournal_pack (record, &buffer);
-    s_record_t *held = (s_record_t *) zmalloc (sizeof (s_record_t));
-    held->entry = noticejournal_read (buffer.data, buffer.size);
-    held->id = id;
-    msgpack_sbuffer_destroy (&buffer);
-    assert (held->entry);
+    s_record_t *held = s_record_new (record, id);
     zlistx_add_end (self->batch, held);
     return 0;
 }
