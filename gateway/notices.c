@@ -21,9 +21,10 @@ struct _notices_t {
     bool in_transaction;
     int64_t journal_done;           //  journal rows up to it go, next begin
     int64_t journal_deleted;        //  and rows up to it are gone
-    zhashx_t *untaken_by;           //  sender -> its new copies not taken yet,
-                                    //  + 1, as far as counted (the open
-                                    //  transaction's included)
+    //  Counts per department, once counted kept as rows change (+ 1: 0 is
+    //  none), the open transaction's rows included: a sender's new copies
+    //  not taken yet, and the copies to a recipient without a receipt
+    zhashx_t *untaken_by, *undelivered_to;
     sqlite3_stmt *put_copy, *copy_of, *receipt_in, *copy_moved, *put_inbox;
     sqlite3_stmt *put_receipt, *ack, *queued_copy, *queued_receipt;
     sqlite3_stmt *tried_copy, *tried_receipt, *inbox_state, *newest_receipt, *due;
@@ -187,6 +188,7 @@ notices_new (const char *path, char **error)
     assert (self);
     self->path = strdup (path);
     self->untaken_by = zhashx_new ();
+    self->undelivered_to = zhashx_new ();
     self->db = statedb_open (path, &s_notices_db, NULL, error);
     bool opened = self->db != NULL;
     for (size_t index = 0; opened && index < S_PREPARED; index++)
@@ -212,6 +214,7 @@ notices_destroy (notices_t **self_p)
             sqlite3_finalize (*s_slot (self, index));
         sqlite3_close (self->db);
         zhashx_destroy (&self->untaken_by);
+        zhashx_destroy (&self->undelivered_to);
         free (self->path);
         free (self);
         *self_p = NULL;
@@ -252,6 +255,39 @@ s_reset (sqlite3_stmt *stmt)
 {
     sqlite3_reset (stmt);
     sqlite3_clear_bindings (stmt);
+}
+
+//  A count (a statement selecting one)
+static int64_t
+s_count (sqlite3_stmt *stmt)
+{
+    int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
+    s_reset (stmt);
+    return count;
+}
+
+//  A count kept in `kept` for `department` moves by delta, if counted
+static void
+s_kept_move (zhashx_t *kept, const char *department, int64_t delta)
+{
+    intptr_t held = (intptr_t) zhashx_lookup (kept, department);
+    if (held)
+        zhashx_update (kept, department, (void *) (held + (intptr_t) delta));
+}
+
+//  The count `kept` holds for `department`, counted by `count` the first
+//  time (-1 if it cannot be)
+static int64_t
+s_kept_count (zhashx_t *kept, sqlite3_stmt *count, const char *department)
+{
+    intptr_t held = (intptr_t) zhashx_lookup (kept, department);
+    if (held)
+        return (int64_t) held - 1;
+    s_bind_text (count, 1, department);
+    int64_t counted = s_count (count);
+    if (counted >= 0)
+        zhashx_insert (kept, department, (void *) (intptr_t) (counted + 1));
+    return counted;
 }
 
 static void
@@ -323,7 +359,8 @@ notices_rollback (notices_t *self)
         sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
     self->in_transaction = false;
     self->journal_deleted = 0;          //  what was deleted in it is there again
-    zhashx_purge (self->untaken_by);       //  counted again from what is stored
+    zhashx_purge (self->untaken_by);    //  counted again from what is stored
+    zhashx_purge (self->undelivered_to);
 }
 
 bool
@@ -387,7 +424,10 @@ notices_put_copy (notices_t *self, const notices_copy_t *copy, zmsg_t *frames,
     sqlite3_bind_int64 (stmt, 15, copy->time_ms);
     s_bind_frames (stmt, 16, frames);
     sqlite3_bind_int64 (stmt, 18, next_ms);
-    return s_done (stmt);
+    int rc = s_done (stmt);
+    if (rc == 0)
+        s_kept_move (self->undelivered_to, copy->peer, 1);
+    return rc;
 }
 
 int
@@ -431,17 +471,13 @@ notices_take_receipt (notices_t *self, const uint8_t *receipt_id, const char *fr
     s_bind_text (stmt, 5, receipt->reason);
     s_bind_text (stmt, 6, receipt->officer);
     sqlite3_bind_int (stmt, 7, (int) receipt->code);
-    return s_done (stmt)? -2: 1;
+    if (s_done (stmt))
+        return -2;
+    if (sent->state < 0)                //  its first receipt: delivered now
+        s_kept_move (self->undelivered_to, from, -1);
+    return 1;
 }
 
-//  The count of `sender`'s copies not taken yet moves by delta, if counted
-static void
-s_untaken_move (notices_t *self, const char *sender, int64_t delta)
-{
-    intptr_t held = (intptr_t) zhashx_lookup (self->untaken_by, sender);
-    if (held)
-        zhashx_update (self->untaken_by, sender, (void *) (held + (intptr_t) delta));
-}
 
 int
 notices_put_inbox (notices_t *self, const notices_copy_t *copy, int state, int code,
@@ -459,7 +495,7 @@ notices_put_inbox (notices_t *self, const notices_copy_t *copy, int state, int c
     s_bind_text (stmt, 18, reason);
     int rc = s_done (stmt);
     if (rc == 0 && state == NOTICEID_DELIVERED)
-        s_untaken_move (self, copy->peer, 1);
+        s_kept_move (self->untaken_by, copy->peer, 1);
     return rc;
 }
 
@@ -568,7 +604,7 @@ notices_take_new (notices_t *self, int type, size_t max, int64_t now_ms, zlistx_
         sqlite3_bind_int64 (stmt, 2, now_ms);
         if (rc == 0 && s_done (stmt) == 0) {
             held->state = NOTICEID_RECEIVED;
-            s_untaken_move (self, held->peer, -1);
+            s_kept_move (self->untaken_by, held->peer, -1);
             zlistx_add_end (taken, held);
         }
         else {
@@ -606,7 +642,7 @@ notices_feedback (notices_t *self, const uint8_t *notice_id, const char *result,
     if (s_done (stmt))
         return STATUS_INTERNAL;
     if (held->state == NOTICEID_DELIVERED)      //  handled without a take
-        s_untaken_move (self, held->peer, -1);
+        s_kept_move (self->untaken_by, held->peer, -1);
     held->state = NOTICEID_HANDLED;
     return STATUS_OK;
 }
@@ -735,14 +771,6 @@ notices_topics (notices_t *self)
     return topics;
 }
 
-//  A count (a statement selecting one)
-static int64_t
-s_count (sqlite3_stmt *stmt)
-{
-    int64_t count = sqlite3_step (stmt) == SQLITE_ROW? sqlite3_column_int64 (stmt, 0): -1;
-    s_reset (stmt);
-    return count;
-}
 
 bool
 notices_outgoing (notices_t *self, const uint8_t *id)
@@ -794,22 +822,14 @@ int64_t
 notices_untaken_from (notices_t *self, const char *sender)
 {
     assert (self && sender);
-    intptr_t held = (intptr_t) zhashx_lookup (self->untaken_by, sender);
-    if (held)
-        return (int64_t) held - 1;
-    s_bind_text (self->untaken_from, 1, sender);
-    int64_t count = s_count (self->untaken_from);
-    if (count >= 0)
-        zhashx_insert (self->untaken_by, sender, (void *) (intptr_t) (count + 1));
-    return count;
+    return s_kept_count (self->untaken_by, self->untaken_from, sender);
 }
 
 int64_t
 notices_undelivered (notices_t *self, const char *recipient)
 {
     assert (self && recipient);
-    s_bind_text (self->undelivered, 1, recipient);
-    return s_count (self->undelivered);
+    return s_kept_count (self->undelivered_to, self->undelivered, recipient);
 }
 
 int64_t
